@@ -1,0 +1,151 @@
+//! Enumerations shared by the entities, stored as strings.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Level of the congress that holds a session.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum SessionLevel {
+    #[sea_orm(string_value = "NATIONAL")]
+    National,
+    #[sea_orm(string_value = "PROVINCIAL")]
+    Provincial,
+    #[sea_orm(string_value = "CITY")]
+    City,
+    #[sea_orm(string_value = "COUNTY")]
+    County,
+}
+
+/// NPC suggestion (人大代表建议) or CPPCC proposal (政协提案).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum SuggestionKind {
+    #[sea_orm(string_value = "NPC_SUGGESTION")]
+    NpcSuggestion,
+    #[sea_orm(string_value = "CPPCC_PROPOSAL")]
+    CppccProposal,
+}
+
+/// Filed during the session (大会期间) or between sessions (闭会期间).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum FilingPeriod {
+    #[sea_orm(string_value = "DURING_SESSION")]
+    DuringSession,
+    #[sea_orm(string_value = "INTER_SESSION")]
+    InterSession,
+}
+
+/// Where a suggestion stands as a whole.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum SuggestionStatus {
+    #[sea_orm(string_value = "REGISTERED")]
+    Registered,
+    #[sea_orm(string_value = "ASSIGNED")]
+    Assigned,
+    #[sea_orm(string_value = "REPLIED")]
+    Replied,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+    #[sea_orm(string_value = "WITHDRAWN")]
+    Withdrawn,
+}
+
+/// A handling unit's role on one suggestion.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum AssignmentRole {
+    /// 主办 / 牵头: handles it, gathers co-handlers' opinions, sends the one reply.
+    #[sea_orm(string_value = "LEAD")]
+    Lead,
+    /// 协办 / 会办: sends an opinion to the lead unit, never a reply.
+    #[sea_orm(string_value = "CO_HANDLER")]
+    CoHandler,
+    /// 分办: handles and replies on its own.
+    #[sea_orm(string_value = "SEPARATE")]
+    Separate,
+    /// 独办: the only unit.
+    #[sea_orm(string_value = "SOLE")]
+    Sole,
+}
+
+/// Where one assignment stands.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum AssignmentStatus {
+    #[sea_orm(string_value = "ASSIGNED")]
+    Assigned,
+    #[sea_orm(string_value = "REPLIED")]
+    Replied,
+}
+
+/// Reply category (答复类别). Which codes a session allows is its category scheme.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(1))")]
+pub enum ReplyCategory {
+    #[sea_orm(string_value = "A")]
+    A,
+    #[sea_orm(string_value = "B")]
+    B,
+    #[sea_orm(string_value = "C")]
+    C,
+    #[sea_orm(string_value = "D")]
+    D,
+}
+
+/// Whether and how a reply is published (公开).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Publication {
+    #[sea_orm(string_value = "NONE")]
+    None,
+    #[sea_orm(string_value = "FULL")]
+    Full,
+    #[sea_orm(string_value = "SUMMARY")]
+    Summary,
+}
+
+/// What staff made of a piece of public feedback.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum FeedbackStatus {
+    #[sea_orm(string_value = "NEW")]
+    New,
+    #[sea_orm(string_value = "READ")]
+    Read,
+    #[sea_orm(string_value = "HANDLED")]
+    Handled,
+    #[sea_orm(string_value = "SPAM")]
+    Spam,
+}

@@ -1,0 +1,25 @@
+//! SeaORM entities of banli: one module per table, nothing about HTTP or GraphQL.
+//!
+//! Enumerations are stored as short upper-case strings (not native database enums) so
+//! the same schema runs on SQLite and PostgreSQL and a new variant needs no `ALTER TYPE`.
+
+pub mod assignment;
+pub mod deputy;
+pub mod enums;
+pub mod handling_unit;
+pub mod public_feedback;
+pub mod reply;
+pub mod session;
+pub mod suggestion;
+pub mod suggestion_co_signer;
+
+pub mod prelude {
+    pub use super::assignment::Entity as Assignment;
+    pub use super::deputy::Entity as Deputy;
+    pub use super::handling_unit::Entity as HandlingUnit;
+    pub use super::public_feedback::Entity as PublicFeedback;
+    pub use super::reply::Entity as Reply;
+    pub use super::session::Entity as Session;
+    pub use super::suggestion::Entity as Suggestion;
+    pub use super::suggestion_co_signer::Entity as SuggestionCoSigner;
+}

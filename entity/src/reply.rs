@@ -1,0 +1,52 @@
+//! A reply letter (答复) of one assignment, one per handling round.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "reply")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub assignment_id: i64,
+    /// Handling round, 1 for the first reply; re-handling adds rounds.
+    pub round: i32,
+    /// 发文字号, e.g. 淮府办函〔2022〕12号.
+    pub doc_number: Option<String>,
+    /// 称呼, e.g. 夏维奇代表.
+    pub addressee: Option<String>,
+    pub category: crate::enums::ReplyCategory,
+    pub body: String,
+    /// The summary published instead of the body when publication is SUMMARY.
+    pub summary: Option<String>,
+    /// 签发人
+    pub signed_by: String,
+    pub replied_on: Date,
+    /// 联系人 and 联系电话 of the handling unit (public on a published reply).
+    pub contact_name: String,
+    pub contact_phone: String,
+    /// 抄送
+    pub copy_to: Option<String>,
+    pub publication: crate::enums::Publication,
+    pub published_at: Option<DateTimeUtc>,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::assignment::Entity",
+        from = "Column::AssignmentId",
+        to = "super::assignment::Column::Id"
+    )]
+    Assignment,
+}
+
+impl Related<super::assignment::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Assignment.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

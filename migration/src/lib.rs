@@ -1,0 +1,16 @@
+//! Database migrations of banli. The server applies them at start-up (`banli serve`,
+//! `banli migrate`); `cargo run -p migration -- up` runs the same migrator from the
+//! SeaORM CLI for operators who prefer it.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_core_tables;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_create_core_tables::Migration)]
+    }
+}

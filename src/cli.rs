@@ -1,0 +1,36 @@
+//! The command line: `banli [serve]`, `banli migrate`, `banli schema`, `banli demo`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "banli",
+    version,
+    about = "GraphQL backend for handling deputies' suggestions (代表建议办理)"
+)]
+pub struct Cli {
+    /// Configuration file (TOML); ignored when missing. Environment variables BANLI_* win over it.
+    #[arg(
+        long,
+        env = "BANLI_CONFIG",
+        default_value = "banli.toml",
+        global = true
+    )]
+    pub config: PathBuf,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the server (the default): migrates the database, then serves HTTP.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL), exactly as committed in schema.graphql.
+    Schema,
+    /// Load a small, realistic demo data set (idempotent: a second run changes nothing).
+    Demo,
+}

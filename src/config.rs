@@ -1,0 +1,115 @@
+//! Typed settings: built-in defaults, then an optional `banli.toml`, then `BANLI_*`
+//! environment variables (the last one wins). With nothing configured banli serves on
+//! 127.0.0.1:8080 from `./banli.db`, so a newcomer runs it with one command.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines, for a terminal.
+    Pretty,
+    /// One JSON object per line, for log collectors in production.
+    Json,
+}
+
+/// Every setting of banli. Each field is also an environment variable: `BANLI_` plus
+/// the field name in upper case (e.g. `BANLI_DATABASE_URL`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Address and port to listen on (`BANLI_LISTEN`). Port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// `sqlite://FILE` (created if missing) or `postgres://USER@HOST/DB` (`BANLI_DATABASE_URL`).
+    pub database_url: String,
+    /// Largest number of pooled database connections (`BANLI_DB_MAX_CONNECTIONS`).
+    pub db_max_connections: u32,
+    /// Seconds to wait for a pooled connection before a request fails (`BANLI_DB_ACQUIRE_TIMEOUT_SECS`).
+    pub db_acquire_timeout_secs: u64,
+    /// Milliseconds SQLite waits on a locked database before giving up (`BANLI_SQLITE_BUSY_TIMEOUT_MS`).
+    pub sqlite_busy_timeout_ms: u64,
+    /// Largest accepted request body in bytes (`BANLI_MAX_BODY_BYTES`).
+    pub max_body_bytes: usize,
+    /// `pretty` or `json` (`BANLI_LOG_FORMAT`); the level comes from `BANLI_LOG` / `RUST_LOG`.
+    pub log_format: LogFormat,
+    /// Serve the GraphiQL page at `GET /graphql` (`BANLI_GRAPHIQL`).
+    pub graphiql: bool,
+    /// Apply pending migrations when the server starts (`BANLI_AUTO_MIGRATE`).
+    pub auto_migrate: bool,
+    /// Seconds in-flight requests get to finish on shutdown (`BANLI_SHUTDOWN_TIMEOUT_SECS`).
+    pub shutdown_timeout_secs: u64,
+    /// HTTP worker threads; 0 means one per CPU core (`BANLI_WORKERS`).
+    pub workers: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "sqlite://banli.db".to_owned(),
+            db_max_connections: 8,
+            db_acquire_timeout_secs: 10,
+            sqlite_busy_timeout_ms: 10_000,
+            max_body_bytes: 1024 * 1024,
+            log_format: LogFormat::Pretty,
+            graphiql: true,
+            auto_migrate: true,
+            shutdown_timeout_secs: 30,
+            workers: 0,
+        }
+    }
+}
+
+impl Settings {
+    /// Loads defaults ← `config_file` (if it exists) ← `BANLI_*` environment variables.
+    pub fn load(config_file: &Path) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if config_file.exists() {
+            figment = figment.merge(Toml::file(config_file));
+        }
+        let settings = figment
+            .merge(Env::prefixed("BANLI_").ignore(&["config", "log", "test_database_url"]))
+            .extract()?;
+        Ok(settings)
+    }
+
+    /// True when the database is SQLite.
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_serve_locally_from_an_sqlite_file() {
+        let settings = Settings::default();
+        assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(settings.database_url, "sqlite://banli.db");
+        assert!(settings.is_sqlite());
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API returns its own error type
+    fn file_then_environment_override_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "banli.toml",
+                "listen = \"127.0.0.1:9001\"\ndb_max_connections = 3\n",
+            )?;
+            jail.set_env("BANLI_LISTEN", "127.0.0.1:9000");
+            let settings = Settings::load(Path::new("banli.toml")).map_err(|e| e.to_string())?;
+            assert_eq!(settings.listen.to_string(), "127.0.0.1:9000");
+            assert_eq!(settings.db_max_connections, 3);
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,162 @@
+//! The database handle: one pool, plus what it takes to make SQLite a safe multi-user store.
+//!
+//! SQLite runs in WAL mode (readers never block the writer), with foreign keys on, a busy
+//! timeout, and `synchronous=FULL` so a commit that was acknowledged survives a power cut,
+//! not only a process crash. SQLite has a single writer: write transactions start with
+//! `BEGIN IMMEDIATE` (so two writers never deadlock upgrading a read lock) behind an
+//! in-process async lock (so they queue in Tokio instead of spinning in SQLite's busy
+//! handler). PostgreSQL needs neither; there, conflicting writers are caught by each
+//! row's version check.
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use migration::MigratorTrait as _;
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqlxPostgresConnector,
+    SqlxSqliteConnector, TransactionOptions, TransactionTrait,
+};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::config::Settings;
+
+/// The shared database handle. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    conn: DatabaseConnection,
+    /// Serialises writers on SQLite; `None` on PostgreSQL.
+    write_gate: Option<Arc<Mutex<()>>>,
+    statements: Arc<AtomicU64>,
+}
+
+/// A write transaction. Dropping it without `commit` rolls back.
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    _gate: Option<OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &Self::Target {
+        &self.txn
+    }
+}
+
+impl WriteTxn {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+}
+
+impl Db {
+    /// Opens the pool described by `settings` (creating an SQLite file if missing).
+    pub async fn connect(settings: &Settings) -> anyhow::Result<Self> {
+        let url = settings.database_url.as_str();
+        let acquire = Duration::from_secs(settings.db_acquire_timeout_secs);
+        let (mut conn, sqlite) = if settings.is_sqlite() {
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            let options = SqliteConnectOptions::from_str(url)
+                .context("BANLI_DATABASE_URL is not a valid SQLite URL")?
+                .create_if_missing(true)
+                .journal_mode(if in_memory {
+                    SqliteJournalMode::Memory
+                } else {
+                    SqliteJournalMode::Wal
+                })
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_millis(settings.sqlite_busy_timeout_ms));
+            // An in-memory database exists once per connection: keep exactly one.
+            let max = if in_memory {
+                1
+            } else {
+                settings.db_max_connections.max(2)
+            };
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max)
+                .min_connections(1)
+                .acquire_timeout(acquire)
+                .connect_with(options)
+                .await
+                .with_context(|| format!("cannot open SQLite database {url}"))?;
+            (SqlxSqliteConnector::from_sqlx_sqlite_pool(pool), true)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url)
+                .context("BANLI_DATABASE_URL is not a valid PostgreSQL URL")?
+                .application_name("banli");
+            let pool = PgPoolOptions::new()
+                .max_connections(settings.db_max_connections.max(1))
+                .acquire_timeout(acquire)
+                .connect_with(options)
+                .await
+                .context("cannot connect to PostgreSQL")?;
+            (SqlxPostgresConnector::from_sqlx_postgres_pool(pool), false)
+        } else {
+            anyhow::bail!("BANLI_DATABASE_URL must start with sqlite: or postgres:");
+        };
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&statements);
+        conn.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        Ok(Self {
+            conn,
+            write_gate: sqlite.then(|| Arc::new(Mutex::new(()))),
+            statements,
+        })
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        migration::Migrator::up(&self.conn, None)
+            .await
+            .context("applying migrations")
+    }
+
+    /// The connection for reads (and for code that opens its own transaction).
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// Starts a write transaction (see the module docs for SQLite).
+    pub async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
+        let gate = match &self.write_gate {
+            Some(gate) => Some(Arc::clone(gate).lock_owned().await),
+            None => None,
+        };
+        let options = TransactionOptions {
+            sqlite_transaction_mode: gate
+                .as_ref()
+                .map(|_| sea_orm::SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        let txn = self.conn.begin_with_options(options).await?;
+        Ok(WriteTxn { txn, _gate: gate })
+    }
+
+    /// Number of SQL statements executed through this handle since it was opened.
+    pub fn statement_count(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    /// True when the database answers.
+    pub async fn ping(&self) -> bool {
+        self.conn.ping().await.is_ok()
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(self) {
+        if let Err(error) = self.conn.close().await {
+            tracing::warn!(%error, "closing the database pool");
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! Errors a user can fix, with a stable code and the path of the offending field.
+
+use serde::Serialize;
+
+/// Stable, machine-readable codes of user errors. Clients switch on these, never on text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// The referenced object does not exist (or is not visible to the caller).
+    NotFound,
+    /// A value that must be unique is taken (e.g. a suggestion number in its session).
+    Duplicate,
+    /// The input is malformed or out of range.
+    Invalid,
+    /// The object is in a state that does not allow the operation.
+    InvalidState,
+    /// Someone else changed the object first (version check failed).
+    Conflict,
+}
+
+/// One error a user can fix: where (`field`, a path like `["input", "units", "0", "role"]`),
+/// what (`code`) and a clear message, in Chinese with the essentials in English.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserError {
+    pub field: Vec<String>,
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl UserError {
+    pub fn new(field: &[&str], code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            field: field.iter().map(|s| (*s).to_owned()).collect(),
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(field: &[&str], message: impl Into<String>) -> Self {
+        Self::new(field, ErrorCode::Invalid, message)
+    }
+
+    pub fn not_found(field: &[&str], message: impl Into<String>) -> Self {
+        Self::new(field, ErrorCode::NotFound, message)
+    }
+
+    pub fn invalid_state(field: &[&str], message: impl Into<String>) -> Self {
+        Self::new(field, ErrorCode::InvalidState, message)
+    }
+
+    pub fn duplicate(field: &[&str], message: impl Into<String>) -> Self {
+        Self::new(field, ErrorCode::Duplicate, message)
+    }
+
+    pub fn conflict(field: &[&str], message: impl Into<String>) -> Self {
+        Self::new(field, ErrorCode::Conflict, message)
+    }
+
+    /// Prefixes the field path, e.g. `["number"]` → `["input", "number"]`.
+    #[must_use]
+    pub fn under(mut self, prefix: &[&str]) -> Self {
+        let mut field: Vec<String> = prefix.iter().map(|s| (*s).to_owned()).collect();
+        field.append(&mut self.field);
+        self.field = field;
+        self
+    }
+}
+
+/// Collects user errors while parsing an input, so one answer reports every bad field.
+#[derive(Debug, Default)]
+pub struct Errors(Vec<UserError>);
+
+impl Errors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Keeps the value of `result`, or records its error and returns `None`.
+    pub fn check<T>(&mut self, result: Result<T, UserError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.0.push(error);
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, error: UserError) {
+        self.0.push(error);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(())` when nothing was recorded, otherwise every recorded error.
+    pub fn finish(self) -> Result<(), Vec<UserError>> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.0)
+        }
+    }
+}

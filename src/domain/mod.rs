@@ -1,0 +1,16 @@
+//! Pure domain rules of banli (DOMAIN.md): no database, no HTTP, no GraphQL.
+//!
+//! Everything a client sends is parsed here into validated types ("parse, don't
+//! validate"), and the rules the offices live by (deadlines, categories, who may be
+//! assigned with whom) are plain functions with table-driven tests.
+
+pub mod assignment;
+pub mod category;
+pub mod deadline;
+pub mod error;
+pub mod feedback;
+pub mod phone;
+pub mod text;
+pub mod time;
+
+pub use error::{ErrorCode, UserError};

@@ -1,0 +1,112 @@
+//! How errors reach clients. User errors are data (`userErrors` in a payload, or a
+//! GraphQL error with `extensions.code` on a query); anything unexpected is logged with
+//! its cause and answered with a generic message, code `INTERNAL` and the request id,
+//! so no SQL, table name or stack trace ever leaves the server.
+
+use async_graphql::{Context, Enum, ErrorExtensions, SimpleObject};
+
+use crate::domain::{ErrorCode, UserError};
+use crate::service::ServiceError;
+
+/// The request id attached to each GraphQL request (and to its log lines).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Stable codes of user errors.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::ErrorCode")]
+pub enum UserErrorCode {
+    /// The referenced object does not exist.
+    NotFound,
+    /// A value that must be unique is taken.
+    Duplicate,
+    /// The input is malformed or out of range.
+    Invalid,
+    /// The object's state does not allow the operation.
+    InvalidState,
+    /// Someone else changed the object first; reload and retry.
+    Conflict,
+}
+
+/// An error the user can fix.
+#[derive(SimpleObject, Debug, Clone)]
+#[graphql(name = "UserError")]
+pub struct UserErrorObject {
+    /// Path of the offending input field, e.g. `["input", "units", "0", "role"]`.
+    pub field: Vec<String>,
+    pub code: UserErrorCode,
+    /// A clear message in Chinese, with the gist in English.
+    pub message: String,
+}
+
+impl From<UserError> for UserErrorObject {
+    fn from(e: UserError) -> Self {
+        Self {
+            field: e.field,
+            code: e.code.into(),
+            message: e.message,
+        }
+    }
+}
+
+fn code_name(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::NotFound => "NOT_FOUND",
+        ErrorCode::Duplicate => "DUPLICATE",
+        ErrorCode::Invalid => "INVALID",
+        ErrorCode::InvalidState => "INVALID_STATE",
+        ErrorCode::Conflict => "CONFLICT",
+    }
+}
+
+/// The GraphQL error for something unexpected: logged in full, answered generically.
+pub fn internal(ctx: &Context<'_>, error: &anyhow::Error) -> async_graphql::Error {
+    let request_id = ctx
+        .data_opt::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    tracing::error!(request_id = %request_id, error = ?error, "unexpected error");
+    async_graphql::Error::new(format!(
+        "服务器内部错误，请稍后重试 (internal error); request id {request_id}"
+    ))
+    .extend_with(|_, e| {
+        e.set("code", "INTERNAL");
+        e.set("requestId", request_id.clone());
+    })
+}
+
+/// A user error raised by a query (queries have no payload): a GraphQL error whose
+/// `extensions` carry `code` and `field`.
+pub fn user_error(e: UserError) -> async_graphql::Error {
+    let code = code_name(e.code);
+    let field = e.field.clone();
+    async_graphql::Error::new(e.message).extend_with(move |_, ext| {
+        ext.set("code", code);
+        ext.set("field", field.clone());
+    })
+}
+
+/// Converts a service error for a query resolver.
+pub fn for_query(ctx: &Context<'_>, error: ServiceError) -> async_graphql::Error {
+    match error {
+        // A query has one argument list; its first error says what to fix.
+        ServiceError::User(errors) => match errors.into_iter().next() {
+            Some(first) => user_error(first),
+            None => internal(ctx, &anyhow::anyhow!("user error without detail")),
+        },
+        ServiceError::Unexpected(e) => internal(ctx, &e),
+    }
+}
+
+/// Splits a service result into what a mutation payload carries: the value, or the
+/// user errors; an unexpected error becomes a GraphQL error.
+pub fn for_payload<T>(
+    ctx: &Context<'_>,
+    result: Result<T, ServiceError>,
+) -> async_graphql::Result<(Option<T>, Vec<UserErrorObject>)> {
+    match result {
+        Ok(value) => Ok((Some(value), Vec::new())),
+        Err(ServiceError::User(errors)) => Ok((None, errors.into_iter().map(Into::into).collect())),
+        Err(ServiceError::Unexpected(e)) => Err(internal(ctx, &e)),
+    }
+}

@@ -1,0 +1,62 @@
+//! The GraphQL API: schema building, types, loaders. Free of actix types, so the schema
+//! runs in tests without a server.
+
+pub mod connection;
+pub mod enums;
+pub mod error;
+pub mod ids;
+pub mod loaders;
+pub mod mutation;
+pub mod query;
+pub mod scalars;
+pub mod types;
+
+use std::sync::Arc;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, EmptySubscription, Schema};
+
+pub use error::RequestId;
+pub use loaders::Loaders;
+pub use mutation::MutationRoot;
+pub use query::QueryRoot;
+
+use crate::db::Db;
+use crate::domain::time::Clock;
+
+pub type BanliSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// What every resolver can reach: the database and the clock.
+pub struct AppState {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+}
+
+pub(crate) fn state<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a AppState> {
+    ctx.data::<AppState>()
+}
+
+/// Builds the schema once; requests then share it.
+pub fn build_schema(db: Db, clock: Arc<dyn Clock>) -> BanliSchema {
+    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+        .data(AppState { db, clock })
+        .finish()
+}
+
+/// The SDL of the schema, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+        .finish()
+        .sdl()
+}
+
+/// Attaches what belongs to one request: its id and a fresh DataLoader cache.
+pub fn prepare(
+    request: async_graphql::Request,
+    db: &Db,
+    request_id: String,
+) -> async_graphql::Request {
+    request
+        .data(RequestId(request_id))
+        .data(DataLoader::new(Loaders::new(db.clone()), tokio::spawn))
+}

@@ -1,0 +1,625 @@
+//! The mutation root. Each mutation returns a payload with the changed object and
+//! `userErrors`; it decodes IDs, calls one service function and wraps the result.
+
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};
+
+use super::enums;
+use super::error::{for_payload, UserErrorObject};
+use super::ids::{self, Kind};
+use super::scalars::Date;
+use super::state;
+use super::types::*;
+use crate::domain::UserError;
+use crate::service::{self, ServiceError};
+
+pub struct MutationRoot;
+
+/// Optional overrides of the default deadline rules (DOMAIN.md §4).
+#[derive(InputObject, Default)]
+pub struct DeadlineRulesInput {
+    pub reply_months: Option<u32>,
+    pub hard_cap_months: Option<u32>,
+    pub co_handler_opinion_months: Option<u32>,
+    pub return_window_working_days: Option<u32>,
+    pub rehandling_months: Option<u32>,
+    pub publication_working_days: Option<u32>,
+    pub rating_working_days: Option<u32>,
+    pub due_soon_days: Option<u32>,
+    pub roll_to_next_working_day: Option<bool>,
+}
+
+impl DeadlineRulesInput {
+    fn apply(self) -> crate::domain::deadline::DeadlineRules {
+        let d = crate::domain::deadline::DeadlineRules::default();
+        crate::domain::deadline::DeadlineRules {
+            reply_months: self.reply_months.unwrap_or(d.reply_months),
+            hard_cap_months: self.hard_cap_months.unwrap_or(d.hard_cap_months),
+            co_handler_opinion_months: self
+                .co_handler_opinion_months
+                .unwrap_or(d.co_handler_opinion_months),
+            return_window_working_days: self
+                .return_window_working_days
+                .unwrap_or(d.return_window_working_days),
+            rehandling_months: self.rehandling_months.unwrap_or(d.rehandling_months),
+            publication_working_days: self
+                .publication_working_days
+                .unwrap_or(d.publication_working_days),
+            rating_working_days: self.rating_working_days.unwrap_or(d.rating_working_days),
+            due_soon_days: self.due_soon_days.unwrap_or(d.due_soon_days),
+            roll_to_next_working_day: self
+                .roll_to_next_working_day
+                .unwrap_or(d.roll_to_next_working_day),
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateSessionInput {
+    /// e.g. 省人大十三届五次会议; unique.
+    pub name: String,
+    pub level: enums::SessionLevel,
+    /// 届
+    pub term: i32,
+    /// 次
+    pub meeting: i32,
+    pub opens_on: Option<Date>,
+    pub closes_on: Option<Date>,
+    /// Default THREE_CLASS (A/B/C).
+    pub category_scheme: Option<enums::CategorySchemePreset>,
+    /// Defaults of DOMAIN.md §4 for anything not given.
+    pub deadline_rules: Option<DeadlineRulesInput>,
+}
+
+#[derive(InputObject)]
+pub struct CreateDeputyInput {
+    pub name: String,
+    /// 代表团
+    pub delegation: Option<String>,
+    /// Private phone: landline with area code or mobile.
+    pub phone: Option<String>,
+    pub address: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct CreateHandlingUnitInput {
+    pub name: String,
+    /// Short stable code (letters, digits, - and _); unique.
+    pub code: String,
+    pub parent_id: Option<ID>,
+    pub office_phone: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct RegisterSuggestionInput {
+    pub session_id: ID,
+    /// Default NPC_SUGGESTION.
+    pub kind: Option<enums::SuggestionKind>,
+    /// 编号, unique within the session, kept as text ("0255").
+    pub number: String,
+    pub title: String,
+    pub content: String,
+    /// Default DURING_SESSION.
+    pub period: Option<enums::FilingPeriod>,
+    pub lead_deputy_id: ID,
+    #[graphql(default)]
+    pub co_signer_ids: Vec<ID>,
+    pub topic: Option<String>,
+    #[graphql(default)]
+    pub is_key: bool,
+    pub supervising_leader: Option<String>,
+    #[graphql(default)]
+    pub confidential: bool,
+    /// Default today (China time).
+    pub submitted_on: Option<Date>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateSuggestionInput {
+    pub id: ID,
+    /// The `version` you read; the update fails with CONFLICT if it changed since.
+    pub expected_version: Option<i32>,
+    pub number: Option<String>,
+    pub title: Option<String>,
+    pub content: Option<String>,
+    pub period: Option<enums::FilingPeriod>,
+    /// null clears it.
+    pub topic: MaybeUndefined<String>,
+    pub is_key: Option<bool>,
+    /// null clears it.
+    pub supervising_leader: MaybeUndefined<String>,
+    pub confidential: Option<bool>,
+    /// Replaces the co-signers.
+    pub co_signer_ids: Option<Vec<ID>>,
+}
+
+#[derive(InputObject)]
+pub struct UnitAssignmentInput {
+    pub unit_id: ID,
+    pub role: enums::AssignmentRole,
+    /// An explicit due date that wins over the session's rule (e.g. "all replies by 30 June").
+    pub due_on: Option<Date>,
+}
+
+#[derive(InputObject)]
+pub struct AssignSuggestionInput {
+    pub suggestion_id: ID,
+    pub expected_version: Option<i32>,
+    /// Default today (China time).
+    pub assigned_on: Option<Date>,
+    pub units: Vec<UnitAssignmentInput>,
+}
+
+#[derive(InputObject)]
+pub struct SetAssignmentContactInput {
+    pub assignment_id: ID,
+    pub expected_version: Option<i32>,
+    /// 联系人
+    pub contact_name: String,
+    /// 联系电话: landline with area code (0554-6678417) or mobile.
+    pub contact_phone: String,
+}
+
+#[derive(InputObject)]
+pub struct SubmitReplyInput {
+    pub assignment_id: ID,
+    pub expected_version: Option<i32>,
+    /// 发文字号
+    pub doc_number: Option<String>,
+    /// 称呼, e.g. 夏维奇代表
+    pub addressee: Option<String>,
+    /// Must be in the session's category scheme.
+    pub category: enums::ReplyCategory,
+    pub body: String,
+    /// Published instead of the body when publication is SUMMARY.
+    pub summary: Option<String>,
+    /// 签发人
+    pub signed_by: String,
+    /// Default today (China time).
+    pub replied_on: Option<Date>,
+    /// 联系人
+    pub contact_name: String,
+    /// 联系电话
+    pub contact_phone: String,
+    /// 抄送
+    pub copy_to: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct PublishReplyInput {
+    pub reply_id: ID,
+    pub expected_version: Option<i32>,
+    /// FULL or SUMMARY.
+    pub publication: enums::Publication,
+    /// Replaces the stored summary.
+    pub summary: Option<String>,
+}
+
+macro_rules! payload {
+    ($name:ident, $field:ident: $ty:ty) => {
+        #[derive(SimpleObject)]
+        pub struct $name {
+            pub $field: Option<$ty>,
+            pub user_errors: Vec<UserErrorObject>,
+        }
+    };
+}
+
+payload!(CreateSessionPayload, session: Session);
+payload!(CreateDeputyPayload, deputy: Deputy);
+payload!(CreateHandlingUnitPayload, handling_unit: HandlingUnit);
+payload!(RegisterSuggestionPayload, suggestion: Suggestion);
+payload!(UpdateSuggestionPayload, suggestion: Suggestion);
+payload!(SetAssignmentContactPayload, assignment: Assignment);
+payload!(PublishReplyPayload, reply: Reply);
+
+#[derive(SimpleObject)]
+pub struct AssignSuggestionPayload {
+    pub suggestion: Option<Suggestion>,
+    /// The assignments made by this call.
+    pub assignments: Vec<Assignment>,
+    pub user_errors: Vec<UserErrorObject>,
+}
+
+#[derive(SimpleObject)]
+pub struct SubmitReplyPayload {
+    pub reply: Option<Reply>,
+    pub assignment: Option<Assignment>,
+    pub user_errors: Vec<UserErrorObject>,
+}
+
+/// Decodes an ID argument; collects a NOT_FOUND error instead of failing at once.
+fn id_of(id: &ID, kind: Kind, field: &[&str], errors: &mut Vec<UserError>) -> i64 {
+    ids::expect(id, kind, field).unwrap_or_else(|e| {
+        errors.push(e);
+        0
+    })
+}
+
+/// The user errors of decoding, if any, as the service's error.
+fn decoded(errors: Vec<UserError>) -> Result<(), ServiceError> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ServiceError::User(errors))
+    }
+}
+
+fn user_errors(errors: Vec<UserError>) -> Vec<UserErrorObject> {
+    errors.into_iter().map(Into::into).collect()
+}
+
+#[Object]
+impl MutationRoot {
+    /// Creates a congress session with its category scheme and deadline rules.
+    async fn create_session(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateSessionInput,
+    ) -> Result<CreateSessionPayload> {
+        let st = state(ctx)?;
+        let new = service::session::NewSession {
+            name: input.name,
+            level: input.level.into(),
+            term: input.term,
+            meeting: input.meeting,
+            opens_on: input.opens_on.map(|d| d.0),
+            closes_on: input.closes_on.map(|d| d.0),
+            category_scheme: input.category_scheme.map_or(
+                crate::domain::category::SchemePreset::ThreeClass,
+                Into::into,
+            ),
+            deadline_rules: Some(input.deadline_rules.unwrap_or_default().apply()),
+        };
+        let (session, user_errors) = for_payload(
+            ctx,
+            service::session::create(&st.db, new, st.clock.now()).await,
+        )?;
+        Ok(CreateSessionPayload {
+            session: session.map(Session),
+            user_errors,
+        })
+    }
+
+    /// Registers a deputy.
+    async fn create_deputy(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateDeputyInput,
+    ) -> Result<CreateDeputyPayload> {
+        let st = state(ctx)?;
+        let new = service::deputy::NewDeputy {
+            name: input.name,
+            delegation: input.delegation,
+            phone: input.phone,
+            address: input.address,
+        };
+        let (deputy, user_errors) = for_payload(
+            ctx,
+            service::deputy::create(&st.db, new, st.clock.now()).await,
+        )?;
+        Ok(CreateDeputyPayload {
+            deputy: deputy.map(Deputy),
+            user_errors,
+        })
+    }
+
+    /// Registers a handling unit.
+    async fn create_handling_unit(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateHandlingUnitInput,
+    ) -> Result<CreateHandlingUnitPayload> {
+        let st = state(ctx)?;
+        let mut errors = Vec::new();
+        let parent_id = input
+            .parent_id
+            .as_ref()
+            .map(|id| id_of(id, Kind::HandlingUnit, &["input", "parentId"], &mut errors));
+        if !errors.is_empty() {
+            return Ok(CreateHandlingUnitPayload {
+                handling_unit: None,
+                user_errors: user_errors(errors),
+            });
+        }
+        let new = service::unit::NewUnit {
+            name: input.name,
+            code: input.code,
+            parent_id,
+            office_phone: input.office_phone,
+        };
+        let (unit, user_errors) = for_payload(
+            ctx,
+            service::unit::create(&st.db, new, st.clock.now()).await,
+        )?;
+        Ok(CreateHandlingUnitPayload {
+            handling_unit: unit.map(HandlingUnit),
+            user_errors,
+        })
+    }
+
+    /// Registers and numbers a suggestion (登记).
+    async fn register_suggestion(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterSuggestionInput,
+    ) -> Result<RegisterSuggestionPayload> {
+        let st = state(ctx)?;
+        let mut errors = Vec::new();
+        let session_id = id_of(
+            &input.session_id,
+            Kind::Session,
+            &["input", "sessionId"],
+            &mut errors,
+        );
+        let lead_deputy_id = id_of(
+            &input.lead_deputy_id,
+            Kind::Deputy,
+            &["input", "leadDeputyId"],
+            &mut errors,
+        );
+        let co_signer_ids: Vec<i64> = input
+            .co_signer_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                id_of(
+                    id,
+                    Kind::Deputy,
+                    &["input", "coSignerIds", &i.to_string()],
+                    &mut errors,
+                )
+            })
+            .collect();
+        let result = match decoded(errors) {
+            Err(e) => Err(e),
+            Ok(()) => {
+                let new = service::suggestion::NewSuggestion {
+                    session_id,
+                    kind: input
+                        .kind
+                        .map_or(entity::enums::SuggestionKind::NpcSuggestion, Into::into),
+                    number: input.number,
+                    title: input.title,
+                    content: input.content,
+                    period: input
+                        .period
+                        .map_or(entity::enums::FilingPeriod::DuringSession, Into::into),
+                    lead_deputy_id,
+                    co_signer_ids,
+                    topic: input.topic,
+                    is_key: input.is_key,
+                    supervising_leader: input.supervising_leader,
+                    confidential: input.confidential,
+                    submitted_on: input.submitted_on.map(|d| d.0),
+                };
+                service::suggestion::register(&st.db, new, st.clock.now(), st.clock.today()).await
+            }
+        };
+        let (suggestion, user_errors) = for_payload(ctx, result)?;
+        Ok(RegisterSuggestionPayload {
+            suggestion: suggestion.map(Suggestion),
+            user_errors,
+        })
+    }
+
+    /// Edits a registered suggestion; only the fields given change.
+    async fn update_suggestion(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateSuggestionInput,
+    ) -> Result<UpdateSuggestionPayload> {
+        let st = state(ctx)?;
+        let mut errors = Vec::new();
+        let id = id_of(&input.id, Kind::Suggestion, &["input", "id"], &mut errors);
+        let co_signer_ids = input.co_signer_ids.as_ref().map(|list| {
+            list.iter()
+                .enumerate()
+                .map(|(i, id)| {
+                    id_of(
+                        id,
+                        Kind::Deputy,
+                        &["input", "coSignerIds", &i.to_string()],
+                        &mut errors,
+                    )
+                })
+                .collect()
+        });
+        let nullable = |v: MaybeUndefined<String>| match v {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(s) => Some(Some(s)),
+        };
+        let result = match decoded(errors) {
+            Err(e) => Err(e),
+            Ok(()) => {
+                let patch = service::suggestion::SuggestionPatch {
+                    id,
+                    expected_version: input.expected_version,
+                    number: input.number,
+                    title: input.title,
+                    content: input.content,
+                    period: input.period.map(Into::into),
+                    topic: nullable(input.topic),
+                    is_key: input.is_key,
+                    supervising_leader: nullable(input.supervising_leader),
+                    confidential: input.confidential,
+                    co_signer_ids,
+                };
+                service::suggestion::update(&st.db, patch, st.clock.now()).await
+            }
+        };
+        let (suggestion, user_errors) = for_payload(ctx, result)?;
+        Ok(UpdateSuggestionPayload {
+            suggestion: suggestion.map(Suggestion),
+            user_errors,
+        })
+    }
+
+    /// Assigns a suggestion to one or more units with roles (交办), in one transaction.
+    async fn assign_suggestion(
+        &self,
+        ctx: &Context<'_>,
+        input: AssignSuggestionInput,
+    ) -> Result<AssignSuggestionPayload> {
+        let st = state(ctx)?;
+        let mut errors = Vec::new();
+        let suggestion_id = id_of(
+            &input.suggestion_id,
+            Kind::Suggestion,
+            &["input", "suggestionId"],
+            &mut errors,
+        );
+        let units: Vec<service::assignment::UnitAssignment> = input
+            .units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| service::assignment::UnitAssignment {
+                unit_id: id_of(
+                    &u.unit_id,
+                    Kind::HandlingUnit,
+                    &["input", "units", &i.to_string(), "unitId"],
+                    &mut errors,
+                ),
+                role: u.role.into(),
+                due_on: u.due_on.map(|d| d.0),
+            })
+            .collect();
+        let result = match decoded(errors) {
+            Err(e) => Err(e),
+            Ok(()) => {
+                let assign = service::assignment::AssignInput {
+                    suggestion_id,
+                    expected_version: input.expected_version,
+                    assigned_on: input.assigned_on.map(|d| d.0),
+                    units,
+                };
+                service::assignment::assign(&st.db, assign, st.clock.now(), st.clock.today()).await
+            }
+        };
+        let (done, user_errors) = for_payload(ctx, result)?;
+        Ok(match done {
+            Some((suggestion, assignments)) => AssignSuggestionPayload {
+                suggestion: Some(Suggestion(suggestion)),
+                assignments: assignments.into_iter().map(Assignment).collect(),
+                user_errors,
+            },
+            None => AssignSuggestionPayload {
+                suggestion: None,
+                assignments: Vec::new(),
+                user_errors,
+            },
+        })
+    }
+
+    /// Sets the unit's contact person and phone for one assignment.
+    async fn set_assignment_contact(
+        &self,
+        ctx: &Context<'_>,
+        input: SetAssignmentContactInput,
+    ) -> Result<SetAssignmentContactPayload> {
+        let st = state(ctx)?;
+        let mut errors = Vec::new();
+        let assignment_id = id_of(
+            &input.assignment_id,
+            Kind::Assignment,
+            &["input", "assignmentId"],
+            &mut errors,
+        );
+        let result = match decoded(errors) {
+            Err(e) => Err(e),
+            Ok(()) => {
+                let contact = service::assignment::ContactInput {
+                    assignment_id,
+                    expected_version: input.expected_version,
+                    contact_name: input.contact_name,
+                    contact_phone: input.contact_phone,
+                };
+                service::assignment::set_contact(&st.db, contact, st.clock.now()).await
+            }
+        };
+        let (assignment, user_errors) = for_payload(ctx, result)?;
+        Ok(SetAssignmentContactPayload {
+            assignment: assignment.map(Assignment),
+            user_errors,
+        })
+    }
+
+    /// Records the unit's reply letter (答复) to the deputy.
+    async fn submit_reply(
+        &self,
+        ctx: &Context<'_>,
+        input: SubmitReplyInput,
+    ) -> Result<SubmitReplyPayload> {
+        let st = state(ctx)?;
+        let mut errors = Vec::new();
+        let assignment_id = id_of(
+            &input.assignment_id,
+            Kind::Assignment,
+            &["input", "assignmentId"],
+            &mut errors,
+        );
+        let result = match decoded(errors) {
+            Err(e) => Err(e),
+            Ok(()) => {
+                let new = service::reply::NewReply {
+                    assignment_id,
+                    expected_version: input.expected_version,
+                    doc_number: input.doc_number,
+                    addressee: input.addressee,
+                    category: input.category.into(),
+                    body: input.body,
+                    summary: input.summary,
+                    signed_by: input.signed_by,
+                    replied_on: input.replied_on.map(|d| d.0),
+                    contact_name: input.contact_name,
+                    contact_phone: input.contact_phone,
+                    copy_to: input.copy_to,
+                };
+                service::reply::submit(&st.db, new, st.clock.now(), st.clock.today()).await
+            }
+        };
+        let (done, user_errors) = for_payload(ctx, result)?;
+        let (reply, assignment) = match done {
+            Some((r, a)) => (Some(Reply(r)), Some(Assignment(a))),
+            None => (None, None),
+        };
+        Ok(SubmitReplyPayload {
+            reply,
+            assignment,
+            user_errors,
+        })
+    }
+
+    /// Publishes a reply (公开), in full or as its summary.
+    async fn publish_reply(
+        &self,
+        ctx: &Context<'_>,
+        input: PublishReplyInput,
+    ) -> Result<PublishReplyPayload> {
+        let st = state(ctx)?;
+        let mut errors = Vec::new();
+        let reply_id = id_of(
+            &input.reply_id,
+            Kind::Reply,
+            &["input", "replyId"],
+            &mut errors,
+        );
+        let result = match decoded(errors) {
+            Err(e) => Err(e),
+            Ok(()) => {
+                let publish = service::reply::PublishInput {
+                    reply_id,
+                    expected_version: input.expected_version,
+                    publication: input.publication.into(),
+                    summary: input.summary,
+                };
+                service::reply::publish(&st.db, publish, st.clock.now()).await
+            }
+        };
+        let (reply, user_errors) = for_payload(ctx, result)?;
+        Ok(PublishReplyPayload {
+            reply: reply.map(Reply),
+            user_errors,
+        })
+    }
+}

@@ -1,0 +1,271 @@
+//! The query root. Resolvers decode arguments, call a service and wrap the rows.
+
+use async_graphql::{Context, InputObject, Object, Result, ID};
+
+use super::connection::{connection, Conn, TotalCount};
+use super::enums;
+use super::error::{for_query, user_error};
+use super::ids::{self, Kind};
+use super::scalars::Date;
+use super::types::*;
+use super::{state, Loaders};
+use crate::service::{self, page::PageArgs};
+use async_graphql::dataloader::DataLoader;
+use entity::{reply, session};
+use sea_orm::EntityTrait;
+
+pub struct QueryRoot;
+
+/// Filters of `suggestions`; all given filters must hold.
+#[derive(InputObject, Default)]
+pub struct SuggestionFilter {
+    pub session_id: Option<ID>,
+    /// Suggestions assigned to this unit (any role).
+    pub unit_id: Option<ID>,
+    /// Suggestions led or co-signed by this deputy.
+    pub deputy_id: Option<ID>,
+    pub status: Option<Vec<enums::SuggestionStatus>>,
+    /// Suggestions with a reply in one of these categories.
+    pub category: Option<Vec<enums::ReplyCategory>>,
+    pub is_key: Option<bool>,
+    /// Words in the title or content, or the exact number.
+    pub keyword: Option<String>,
+    pub submitted_from: Option<Date>,
+    pub submitted_to: Option<Date>,
+}
+
+/// Filters of `assignments`; all given filters must hold.
+#[derive(InputObject, Default)]
+pub struct AssignmentFilter {
+    pub session_id: Option<ID>,
+    pub unit_id: Option<ID>,
+    pub suggestion_id: Option<ID>,
+    pub role: Option<Vec<enums::AssignmentRole>>,
+    pub status: Option<Vec<enums::AssignmentStatus>>,
+    /// Due on or after this date.
+    pub due_from: Option<Date>,
+    /// Due on or before this date.
+    pub due_to: Option<Date>,
+}
+
+/// Decodes an optional filter ID; a wrong or forged ID is a NOT_FOUND error.
+fn filter_id(id: Option<&ID>, kind: Kind, field: &str) -> Result<Option<i64>> {
+    id.map(|id| ids::expect(id, kind, &["filter", field]))
+        .transpose()
+        .map_err(user_error)
+}
+
+fn keyword(k: Option<&String>) -> Result<Option<String>> {
+    match k {
+        Some(k) if k.chars().count() > 100 => Err(user_error(crate::domain::UserError::invalid(
+            &["filter", "keyword"],
+            "关键词不能超过 100 个字符 (keyword at most 100 characters)",
+        ))),
+        _ => Ok(k.cloned()),
+    }
+}
+
+fn page_args(first: Option<i32>, after: Option<String>) -> PageArgs {
+    PageArgs { first, after }
+}
+
+#[Object]
+impl QueryRoot {
+    /// Fetches any object by its global ID; null when there is none.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+        let Some((kind, key)) = ids::decode(id.as_str()) else {
+            return Ok(None);
+        };
+        let loader = ctx.data::<DataLoader<Loaders>>()?;
+        let loaded = match kind {
+            Kind::Session => loader
+                .load_one(super::loaders::SessionKey(key))
+                .await
+                .map(|m| m.map(|m| Node::Session(Session(m)))),
+            Kind::Deputy => loader
+                .load_one(super::loaders::DeputyKey(key))
+                .await
+                .map(|m| m.map(|m| Node::Deputy(Deputy(m)))),
+            Kind::HandlingUnit => loader
+                .load_one(super::loaders::UnitKey(key))
+                .await
+                .map(|m| m.map(|m| Node::HandlingUnit(HandlingUnit(m)))),
+            Kind::Suggestion => loader
+                .load_one(super::loaders::SuggestionKey(key))
+                .await
+                .map(|m| m.map(|m| Node::Suggestion(Suggestion(m)))),
+            Kind::Assignment => loader
+                .load_one(super::loaders::AssignmentKey(key))
+                .await
+                .map(|m| m.map(|m| Node::Assignment(Assignment(m)))),
+            Kind::Reply => {
+                let db = &state(ctx)?.db;
+                return reply::Entity::find_by_id(key)
+                    .one(db.conn())
+                    .await
+                    .map(|m| m.map(|m| Node::Reply(Reply(m))))
+                    .map_err(|e| super::error::internal(ctx, &anyhow::Error::new(e)));
+            }
+        };
+        loaded.map_err(|e| super::error::internal(ctx, &e))
+    }
+
+    /// Sessions, newest first.
+    async fn sessions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<Session>> {
+        let db = state(ctx)?.db.clone();
+        let page = service::session::list(&db, &page_args(first, after))
+            .await
+            .map_err(|e| for_query(ctx, e))?;
+        let total = TotalCount::new(move || {
+            let db = db.clone();
+            async move { service::page::count(db.conn(), session::Entity::find()).await }
+        });
+        Ok(connection(page, total, Session))
+    }
+
+    /// Deputies by name; `keyword` matches name or delegation.
+    async fn deputies(
+        &self,
+        ctx: &Context<'_>,
+        keyword: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<Deputy>> {
+        let db = state(ctx)?.db.clone();
+        let keyword = self::keyword(keyword.as_ref())?;
+        let page = service::deputy::list(&db, keyword.as_deref(), &page_args(first, after))
+            .await
+            .map_err(|e| for_query(ctx, e))?;
+        let total = TotalCount::new(move || {
+            let (db, keyword) = (db.clone(), keyword.clone());
+            async move {
+                service::page::count(db.conn(), service::deputy::filtered(keyword.as_deref())).await
+            }
+        });
+        Ok(connection(page, total, Deputy))
+    }
+
+    /// Handling units by code; `keyword` matches name or code.
+    async fn handling_units(
+        &self,
+        ctx: &Context<'_>,
+        keyword: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<HandlingUnit>> {
+        let db = state(ctx)?.db.clone();
+        let keyword = self::keyword(keyword.as_ref())?;
+        let page = service::unit::list(&db, keyword.as_deref(), &page_args(first, after))
+            .await
+            .map_err(|e| for_query(ctx, e))?;
+        let total = TotalCount::new(move || {
+            let (db, keyword) = (db.clone(), keyword.clone());
+            async move {
+                service::page::count(db.conn(), service::unit::filtered(keyword.as_deref())).await
+            }
+        });
+        Ok(connection(page, total, HandlingUnit))
+    }
+
+    /// Suggestions matching `filter`, in `orderBy` order (default: newest registered first).
+    async fn suggestions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<SuggestionFilter>,
+        order_by: Option<enums::SuggestionOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<Suggestion>> {
+        let db = state(ctx)?.db.clone();
+        let f = filter.unwrap_or_default();
+        let filter = service::suggestion::SuggestionFilter {
+            session_id: filter_id(f.session_id.as_ref(), Kind::Session, "sessionId")?,
+            unit_id: filter_id(f.unit_id.as_ref(), Kind::HandlingUnit, "unitId")?,
+            deputy_id: filter_id(f.deputy_id.as_ref(), Kind::Deputy, "deputyId")?,
+            status: f.status.map(|v| v.into_iter().map(Into::into).collect()),
+            category: f.category.map(|v| v.into_iter().map(Into::into).collect()),
+            is_key: f.is_key,
+            keyword: keyword(f.keyword.as_ref())?,
+            submitted_from: f.submitted_from.map(|d| d.0),
+            submitted_to: f.submitted_to.map(|d| d.0),
+        };
+        let order = order_by.map_or(
+            service::suggestion::SuggestionOrder::RegisteredDesc,
+            Into::into,
+        );
+        let page = service::suggestion::list(&db, &filter, order, &page_args(first, after))
+            .await
+            .map_err(|e| for_query(ctx, e))?;
+        let total = TotalCount::new(move || {
+            let (db, select) = (db.clone(), service::suggestion::filtered(&filter));
+            async move { service::page::count(db.conn(), select).await }
+        });
+        Ok(connection(page, total, Suggestion))
+    }
+
+    /// One suggestion by ID; null when there is none.
+    async fn suggestion(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Suggestion>> {
+        let Ok(key) = ids::expect(&id, Kind::Suggestion, &["id"]) else {
+            return Ok(None);
+        };
+        let loader = ctx.data::<DataLoader<Loaders>>()?;
+        let found = loader
+            .load_one(super::loaders::SuggestionKey(key))
+            .await
+            .map_err(|e| super::error::internal(ctx, &e))?;
+        Ok(found.map(Suggestion))
+    }
+
+    /// One suggestion by its number within a session (e.g. "0255"); null when there is none.
+    async fn suggestion_by_number(
+        &self,
+        ctx: &Context<'_>,
+        session_id: ID,
+        number: String,
+    ) -> Result<Option<Suggestion>> {
+        let Ok(session_id) = ids::expect(&session_id, Kind::Session, &["sessionId"]) else {
+            return Ok(None);
+        };
+        let db = &state(ctx)?.db;
+        let found = service::suggestion::by_number(db, session_id, &number)
+            .await
+            .map_err(|e| for_query(ctx, e))?;
+        Ok(found.map(Suggestion))
+    }
+
+    /// Assignments matching `filter`, in `orderBy` order (default: due soonest first).
+    async fn assignments(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AssignmentFilter>,
+        order_by: Option<enums::AssignmentOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<Assignment>> {
+        let db = state(ctx)?.db.clone();
+        let f = filter.unwrap_or_default();
+        let filter = service::assignment::AssignmentFilter {
+            session_id: filter_id(f.session_id.as_ref(), Kind::Session, "sessionId")?,
+            unit_id: filter_id(f.unit_id.as_ref(), Kind::HandlingUnit, "unitId")?,
+            suggestion_id: filter_id(f.suggestion_id.as_ref(), Kind::Suggestion, "suggestionId")?,
+            role: f.role.map(|v| v.into_iter().map(Into::into).collect()),
+            status: f.status.map(|v| v.into_iter().map(Into::into).collect()),
+            due_from: f.due_from.map(|d| d.0),
+            due_to: f.due_to.map(|d| d.0),
+        };
+        let order = order_by.map_or(service::assignment::AssignmentOrder::DueOnAsc, Into::into);
+        let page = service::assignment::list(&db, &filter, order, &page_args(first, after))
+            .await
+            .map_err(|e| for_query(ctx, e))?;
+        let total = TotalCount::new(move || {
+            let (db, select) = (db.clone(), service::assignment::filtered(&filter));
+            async move { service::page::count(db.conn(), select).await }
+        });
+        Ok(connection(page, total, Assignment))
+    }
+}

@@ -1,0 +1,99 @@
+//! Custom scalars: `Date` (a China local date, YYYY-MM-DD) and `DateTime` (RFC 3339 with
+//! offset, written in Asia/Shanghai time).
+
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use chrono::{NaiveDate, Utc};
+
+use crate::domain::time::ZONE;
+
+/// A calendar date in China (Asia/Shanghai), written `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date(pub NaiveDate);
+
+/// The accepted form is exactly `YYYY-MM-DD`; anything else, or a date that does not
+/// exist (2023-02-29), is refused.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+}
+
+#[Scalar(name = "Date")]
+impl ScalarType for Date {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => parse_date(text).map(Date).ok_or_else(|| {
+                InputValueError::custom(
+                    "日期须为 YYYY-MM-DD 格式的有效日期 (expected a valid date as YYYY-MM-DD)",
+                )
+            }),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}
+
+/// An instant, written in RFC 3339 with the China offset, e.g. `2022-09-19T14:52:00+08:00`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateTime(pub chrono::DateTime<Utc>);
+
+#[Scalar(name = "DateTime")]
+impl ScalarType for DateTime {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => chrono::DateTime::parse_from_rfc3339(text)
+                .map(|t| DateTime(t.with_timezone(&Utc)))
+                .map_err(|_| {
+                    InputValueError::custom(
+                        "时间须为带时区的 RFC 3339 格式 (expected RFC 3339 with offset)",
+                    )
+                }),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(
+            self.0
+                .with_timezone(&ZONE)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_strict() {
+        let cases = [
+            ("2022-09-16", true),
+            ("2024-02-29", true),
+            ("2023-02-29", false),
+            ("2022-9-16", false),
+            ("2022/09/16", false),
+            ("20220916", false),
+            ("2022-09-16T00:00:00", false),
+            ("", false),
+        ];
+        for (text, ok) in cases {
+            assert_eq!(parse_date(text).is_some(), ok, "{text}");
+        }
+    }
+
+    #[test]
+    fn instants_are_written_in_china_time() {
+        let at = chrono::DateTime::parse_from_rfc3339("2022-09-19T06:52:00Z")
+            .map(|t| DateTime(t.with_timezone(&Utc)));
+        assert_eq!(
+            at.map(|t| t.to_value()).ok(),
+            Some(Value::String("2022-09-19T14:52:00+08:00".into()))
+        );
+    }
+}

@@ -1,0 +1,436 @@
+//! GraphQL object types: thin wrappers over entity rows whose relations go through the
+//! request's DataLoader.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Interface, Object, Result, SimpleObject, ID};
+use entity::{assignment, deputy, handling_unit, reply, session, suggestion};
+
+use super::enums;
+use super::error::internal;
+use super::ids::{encode, Kind};
+use super::loaders::*;
+use super::scalars::{Date, DateTime};
+use crate::service;
+
+fn loader<'a>(ctx: &'a Context<'_>) -> Result<&'a DataLoader<Loaders>> {
+    ctx.data::<DataLoader<Loaders>>()
+}
+
+/// Loads one related row that must exist (a foreign key guarantees it).
+async fn must<K>(
+    ctx: &Context<'_>,
+    key: K,
+    what: &'static str,
+) -> Result<<Loaders as async_graphql::dataloader::Loader<K>>::Value>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + Copy + std::fmt::Debug + 'static,
+    Loaders: async_graphql::dataloader::Loader<K, Error = LoadError>,
+{
+    match loader(ctx)?.load_one(key).await {
+        Ok(Some(value)) => Ok(value),
+        Ok(None) => Err(internal(ctx, &anyhow::anyhow!("{what} {key:?} is missing"))),
+        Err(e) => Err(internal(ctx, &e)),
+    }
+}
+
+/// Loads a list of children (empty when there are none).
+async fn children<K, V>(ctx: &Context<'_>, key: K) -> Result<Vec<V>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+    Loaders: async_graphql::dataloader::Loader<K, Value = Vec<V>, Error = LoadError>,
+{
+    match loader(ctx)?.load_one(key).await {
+        Ok(rows) => Ok(rows.unwrap_or_default()),
+        Err(e) => Err(internal(ctx, &e)),
+    }
+}
+
+/// An object with a global ID, fetchable with `node(id:)`.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Opaque global ID."))]
+pub enum Node {
+    Session(Session),
+    Deputy(Deputy),
+    HandlingUnit(HandlingUnit),
+    Suggestion(Suggestion),
+    Assignment(Assignment),
+    Reply(Reply),
+}
+
+/// One allowed reply category of a session, with its label and definition.
+#[derive(SimpleObject)]
+pub struct CategoryDefinition {
+    pub code: enums::ReplyCategory,
+    pub label: String,
+    pub definition: String,
+}
+
+/// The deadline rules in force for a session (DOMAIN.md §4).
+#[derive(SimpleObject)]
+pub struct DeadlineRules {
+    /// Reply by the lead / separate / sole unit, calendar months from assignment.
+    pub reply_months: i32,
+    /// Hard cap with extensions, calendar months from assignment.
+    pub hard_cap_months: i32,
+    /// Co-handler's opinion to the lead unit, calendar months from assignment.
+    pub co_handler_opinion_months: i32,
+    /// Request to return a wrong assignment, working days from assignment.
+    pub return_window_working_days: i32,
+    /// Reply after an UNSATISFIED rating, calendar months from the re-handling start.
+    pub rehandling_months: i32,
+    /// Publication after the reply, working days from the reply date.
+    pub publication_working_days: i32,
+    /// Deputy's rating after the reply, working days.
+    pub rating_working_days: i32,
+    /// "Due soon" warning window, calendar days before the due date.
+    pub due_soon_days: i32,
+    /// Whether a period ending on a non-working day moves to the next working day.
+    pub roll_to_next_working_day: bool,
+}
+
+fn small(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+impl From<crate::domain::deadline::DeadlineRules> for DeadlineRules {
+    fn from(r: crate::domain::deadline::DeadlineRules) -> Self {
+        Self {
+            reply_months: small(r.reply_months),
+            hard_cap_months: small(r.hard_cap_months),
+            co_handler_opinion_months: small(r.co_handler_opinion_months),
+            return_window_working_days: small(r.return_window_working_days),
+            rehandling_months: small(r.rehandling_months),
+            publication_working_days: small(r.publication_working_days),
+            rating_working_days: small(r.rating_working_days),
+            due_soon_days: small(r.due_soon_days),
+            roll_to_next_working_day: r.roll_to_next_working_day,
+        }
+    }
+}
+
+/// A congress session (会议), e.g. 省人大十三届五次会议.
+pub struct Session(pub session::Model);
+
+#[Object]
+impl Session {
+    async fn id(&self) -> ID {
+        encode(Kind::Session, self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn level(&self) -> enums::SessionLevel {
+        self.0.level.into()
+    }
+    /// 届
+    async fn term(&self) -> i32 {
+        self.0.term
+    }
+    /// 次
+    async fn meeting(&self) -> i32 {
+        self.0.meeting
+    }
+    async fn opens_on(&self) -> Option<Date> {
+        self.0.opens_on.map(Date)
+    }
+    async fn closes_on(&self) -> Option<Date> {
+        self.0.closes_on.map(Date)
+    }
+    /// The reply categories this session allows.
+    async fn category_scheme(&self) -> Vec<CategoryDefinition> {
+        service::session::scheme_of(&self.0)
+            .0
+            .into_iter()
+            .map(|d| CategoryDefinition {
+                code: d.code.into(),
+                label: d.label,
+                definition: d.definition,
+            })
+            .collect()
+    }
+    async fn deadline_rules(&self) -> DeadlineRules {
+        service::session::rules_of(&self.0).into()
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+}
+
+/// A deputy (代表) or CPPCC member (委员).
+pub struct Deputy(pub deputy::Model);
+
+#[Object]
+impl Deputy {
+    async fn id(&self) -> ID {
+        encode(Kind::Deputy, self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// 代表团
+    async fn delegation(&self) -> Option<&str> {
+        self.0.delegation.as_deref()
+    }
+    /// Private contact phone; never shown to the public.
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    /// Private address; never shown to the public.
+    async fn address(&self) -> Option<&str> {
+        self.0.address.as_deref()
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}
+
+/// A handling unit (承办单位).
+pub struct HandlingUnit(pub handling_unit::Model);
+
+#[Object]
+impl HandlingUnit {
+    async fn id(&self) -> ID {
+        encode(Kind::HandlingUnit, self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Short stable code used by imports and exports.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    /// The office phone of the unit (public on published replies).
+    async fn office_phone(&self) -> Option<&str> {
+        self.0.office_phone.as_deref()
+    }
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<HandlingUnit>> {
+        match self.0.parent_id {
+            Some(id) => Ok(Some(HandlingUnit(
+                must(ctx, UnitKey(id), "parent unit").await?,
+            ))),
+            None => Ok(None),
+        }
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}
+
+/// A suggestion (建议) or proposal (提案).
+pub struct Suggestion(pub suggestion::Model);
+
+#[Object]
+impl Suggestion {
+    async fn id(&self) -> ID {
+        encode(Kind::Suggestion, self.0.id)
+    }
+    async fn kind(&self) -> enums::SuggestionKind {
+        self.0.kind.into()
+    }
+    async fn session(&self, ctx: &Context<'_>) -> Result<Session> {
+        Ok(Session(
+            must(ctx, SessionKey(self.0.session_id), "session").await?,
+        ))
+    }
+    /// 编号, unique within the session, e.g. "0255".
+    async fn number(&self) -> &str {
+        &self.0.number
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn content(&self) -> &str {
+        &self.0.content
+    }
+    async fn period(&self) -> enums::FilingPeriod {
+        self.0.period.into()
+    }
+    /// 领衔代表
+    async fn lead_deputy(&self, ctx: &Context<'_>) -> Result<Deputy> {
+        Ok(Deputy(
+            must(ctx, DeputyKey(self.0.lead_deputy_id), "lead deputy").await?,
+        ))
+    }
+    /// 联名代表, in signing order.
+    async fn co_signers(&self, ctx: &Context<'_>) -> Result<Vec<Deputy>> {
+        Ok(children(ctx, CoSignersOf(self.0.id))
+            .await?
+            .into_iter()
+            .map(Deputy)
+            .collect())
+    }
+    /// Topic category, e.g. 组织人事.
+    async fn topic(&self) -> Option<&str> {
+        self.0.topic.as_deref()
+    }
+    /// 重点建议
+    async fn is_key(&self) -> bool {
+        self.0.is_key
+    }
+    /// 督办领导
+    async fn supervising_leader(&self) -> Option<&str> {
+        self.0.supervising_leader.as_deref()
+    }
+    /// The deputy asked for confidentiality: the reply is never published.
+    async fn confidential(&self) -> bool {
+        self.0.confidential
+    }
+    async fn status(&self) -> enums::SuggestionStatus {
+        self.0.status.into()
+    }
+    async fn submitted_on(&self) -> Date {
+        Date(self.0.submitted_on)
+    }
+    async fn registered_at(&self) -> DateTime {
+        DateTime(self.0.registered_at)
+    }
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.0.updated_at)
+    }
+    /// Increases with every change; send it back as `expectedVersion` to detect conflicts.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn assignments(&self, ctx: &Context<'_>) -> Result<Vec<Assignment>> {
+        Ok(children(ctx, AssignmentsOf(self.0.id))
+            .await?
+            .into_iter()
+            .map(Assignment)
+            .collect())
+    }
+    /// Every reply of every assignment, oldest first.
+    async fn replies(&self, ctx: &Context<'_>) -> Result<Vec<Reply>> {
+        Ok(children(ctx, RepliesOfSuggestion(self.0.id))
+            .await?
+            .into_iter()
+            .map(Reply)
+            .collect())
+    }
+}
+
+/// An assignment (交办) of a suggestion to one unit.
+pub struct Assignment(pub assignment::Model);
+
+#[Object]
+impl Assignment {
+    async fn id(&self) -> ID {
+        encode(Kind::Assignment, self.0.id)
+    }
+    async fn suggestion(&self, ctx: &Context<'_>) -> Result<Suggestion> {
+        Ok(Suggestion(
+            must(ctx, SuggestionKey(self.0.suggestion_id), "suggestion").await?,
+        ))
+    }
+    async fn unit(&self, ctx: &Context<'_>) -> Result<HandlingUnit> {
+        Ok(HandlingUnit(
+            must(ctx, UnitKey(self.0.unit_id), "unit").await?,
+        ))
+    }
+    async fn role(&self) -> enums::AssignmentRole {
+        self.0.role.into()
+    }
+    async fn status(&self) -> enums::AssignmentStatus {
+        self.0.status.into()
+    }
+    async fn assigned_on(&self) -> Date {
+        Date(self.0.assigned_on)
+    }
+    /// The due date in force.
+    async fn due_on(&self) -> Date {
+        Date(self.0.due_on)
+    }
+    /// True when the office set the due date instead of the session's rule.
+    async fn due_on_explicit(&self) -> bool {
+        self.0.due_on_explicit
+    }
+    /// The day the unit answered, if it has.
+    async fn answered_on(&self) -> Option<Date> {
+        self.0.answered_on.map(Date)
+    }
+    /// The unit's contact person for this case (联系人).
+    async fn contact_name(&self) -> Option<&str> {
+        self.0.contact_name.as_deref()
+    }
+    /// 联系电话
+    async fn contact_phone(&self) -> Option<&str> {
+        self.0.contact_phone.as_deref()
+    }
+    async fn replies(&self, ctx: &Context<'_>) -> Result<Vec<Reply>> {
+        Ok(children(ctx, RepliesOfAssignment(self.0.id))
+            .await?
+            .into_iter()
+            .map(Reply)
+            .collect())
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}
+
+/// A reply letter (答复).
+pub struct Reply(pub reply::Model);
+
+#[Object]
+impl Reply {
+    async fn id(&self) -> ID {
+        encode(Kind::Reply, self.0.id)
+    }
+    async fn assignment(&self, ctx: &Context<'_>) -> Result<Assignment> {
+        Ok(Assignment(
+            must(ctx, AssignmentKey(self.0.assignment_id), "assignment").await?,
+        ))
+    }
+    /// Handling round: 1 for the first reply.
+    async fn round(&self) -> i32 {
+        self.0.round
+    }
+    /// 发文字号, e.g. 淮府办函〔2022〕12号.
+    async fn doc_number(&self) -> Option<&str> {
+        self.0.doc_number.as_deref()
+    }
+    /// 称呼, e.g. 夏维奇代表.
+    async fn addressee(&self) -> Option<&str> {
+        self.0.addressee.as_deref()
+    }
+    async fn category(&self) -> enums::ReplyCategory {
+        self.0.category.into()
+    }
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    async fn summary(&self) -> Option<&str> {
+        self.0.summary.as_deref()
+    }
+    /// 签发人
+    async fn signed_by(&self) -> &str {
+        &self.0.signed_by
+    }
+    async fn replied_on(&self) -> Date {
+        Date(self.0.replied_on)
+    }
+    /// 联系人
+    async fn contact_name(&self) -> &str {
+        &self.0.contact_name
+    }
+    /// 联系电话
+    async fn contact_phone(&self) -> &str {
+        &self.0.contact_phone
+    }
+    /// 抄送
+    async fn copy_to(&self) -> Option<&str> {
+        self.0.copy_to.as_deref()
+    }
+    async fn publication(&self) -> enums::Publication {
+        self.0.publication.into()
+    }
+    async fn published_at(&self) -> Option<DateTime> {
+        self.0.published_at.map(DateTime)
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}

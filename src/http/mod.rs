@@ -1,0 +1,79 @@
+//! HTTP routes: `POST /graphql` (the API), `GET /graphql` (GraphiQL), `/healthz`, `/readyz`.
+
+pub mod graphiql;
+
+use actix_web::error::{InternalError, JsonPayloadError};
+use actix_web::{web, HttpRequest, HttpResponse};
+use async_graphql_actix_web::GraphQLResponse;
+use serde_json::json;
+use tracing_actix_web::RequestId;
+
+use crate::db::Db;
+use crate::graphql::{self, BanliSchema};
+
+/// Registers every route. `max_body_bytes` bounds the JSON body of `POST /graphql`
+/// (async-graphql-actix-web's own extractor reads bodies without a limit).
+pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize, graphiql_enabled: bool) {
+    let json = web::JsonConfig::default()
+        .limit(max_body_bytes)
+        .content_type_required(true)
+        .error_handler(json_error);
+    let graphql = web::resource("/graphql")
+        .app_data(json)
+        .route(web::post().to(graphql_post));
+    let graphql = if graphiql_enabled {
+        graphql.route(web::get().to(graphiql::page))
+    } else {
+        graphql.route(web::get().to(not_enabled))
+    };
+    cfg.service(graphql)
+        .route("/graphiql/{file}", web::get().to(graphiql::asset))
+        .route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz));
+}
+
+async fn not_enabled() -> HttpResponse {
+    HttpResponse::NotFound().finish()
+}
+
+/// A body that is not a GraphQL request gets a GraphQL-shaped error, never a stack trace.
+fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let (status, message) = match &err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => (
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "请求体过大 (request body too large)",
+        ),
+        JsonPayloadError::ContentType => (
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "请求须为 application/json (Content-Type must be application/json)",
+        ),
+        _ => (
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "请求体不是有效的 GraphQL JSON 请求 (body is not a valid GraphQL JSON request)",
+        ),
+    };
+    let body = json!({"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]});
+    InternalError::from_response(err, HttpResponse::build(status).json(body)).into()
+}
+
+async fn graphql_post(
+    schema: web::Data<BanliSchema>,
+    db: web::Data<Db>,
+    request_id: RequestId,
+    body: web::Json<async_graphql::Request>,
+) -> GraphQLResponse {
+    let request = graphql::prepare(body.into_inner(), &db, request_id.to_string());
+    schema.execute(request).await.into()
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+async fn readyz(db: web::Data<Db>) -> HttpResponse {
+    if db.ping().await {
+        HttpResponse::Ok().json(json!({"status": "ready"}))
+    } else {
+        HttpResponse::ServiceUnavailable().json(json!({"status": "database unavailable"}))
+    }
+}

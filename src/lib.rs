@@ -1,0 +1,11 @@
+//! banli (办理): the GraphQL backend for handling deputies' suggestions.
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod graphql;
+pub mod http;
+pub mod service;
+pub mod startup;
+pub mod telemetry;

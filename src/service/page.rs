@@ -1,0 +1,227 @@
+//! Keyset pagination: a page is "the next `first` rows after this cursor in this order",
+//! so page 1,000 costs what page 1 costs, and rows inserted meanwhile do not shift pages.
+//!
+//! A cursor is opaque to clients: base64url of `{"o": ordering, "k": sort key, "i": id}`.
+//! A cursor made for another ordering, or not made by banli, is a user error.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use chrono::NaiveDate;
+use sea_orm::sea_query::SimpleExpr;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
+};
+use serde::{Deserialize, Serialize};
+
+use super::{DbContext, ServiceResult};
+use crate::domain::UserError;
+
+/// The largest page a client may ask for.
+pub const MAX_PAGE_SIZE: u64 = 100;
+/// The page size when a client does not say.
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+
+/// A decoded cursor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    #[serde(rename = "o")]
+    pub ordering: String,
+    #[serde(rename = "k", default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(rename = "i")]
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    pub fn decode(text: &str) -> Option<Self> {
+        let bytes = URL_SAFE_NO_PAD.decode(text.as_bytes()).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+}
+
+/// What a client asked for.
+#[derive(Debug, Clone, Default)]
+pub struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+}
+
+/// The kind of value a sort column holds, to turn cursor text back into a typed value.
+#[derive(Debug, Clone, Copy)]
+pub enum KeyKind {
+    Text,
+    Date,
+}
+
+/// An ordering: a named sort column (or the id alone) and a direction.
+#[derive(Debug, Clone, Copy)]
+pub struct Ordering<C> {
+    pub name: &'static str,
+    pub column: Option<(C, KeyKind)>,
+    pub descending: bool,
+}
+
+/// One page of rows, with the cursor of each.
+#[derive(Debug)]
+pub struct Page<M> {
+    pub rows: Vec<(String, M)>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+}
+
+fn bad_cursor() -> UserError {
+    UserError::invalid(
+        &["after"],
+        "分页游标无效或与排序方式不符 (cursor is invalid or was made for another ordering)",
+    )
+}
+
+/// Validates `first` (0..=100, default 20).
+pub fn page_size(first: Option<i32>) -> Result<u64, UserError> {
+    match first {
+        None => Ok(DEFAULT_PAGE_SIZE),
+        Some(n) if n >= 0 && (n as u64) <= MAX_PAGE_SIZE => Ok(n as u64),
+        Some(n) => Err(UserError::invalid(
+            &["first"],
+            format!(
+                "每页数量须在 0 到 {MAX_PAGE_SIZE} 之间 (first must be 0–{MAX_PAGE_SIZE}), got {n}"
+            ),
+        )),
+    }
+}
+
+/// Fetches the page of `select` described by `args` in `ordering`. `key_of` gives the sort
+/// key of a row as text (as it is written into cursors) and `id_of` its id.
+pub async fn fetch<E, C>(
+    conn: &C,
+    select: Select<E>,
+    id_column: E::Column,
+    ordering: Ordering<E::Column>,
+    args: &PageArgs,
+    key_of: impl Fn(&E::Model) -> Option<String>,
+    id_of: impl Fn(&E::Model) -> i64,
+) -> ServiceResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let limit = page_size(args.first)?;
+    let after = match &args.after {
+        None => None,
+        Some(text) => {
+            let cursor = Cursor::decode(text).ok_or_else(bad_cursor)?;
+            if cursor.ordering != ordering.name {
+                return Err(bad_cursor().into());
+            }
+            Some(cursor)
+        }
+    };
+    let order = if ordering.descending {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    let mut select = select;
+    if let Some(cursor) = &after {
+        select = select.filter(after_condition(id_column, ordering, cursor)?);
+    }
+    if let Some((column, _)) = ordering.column {
+        select = select.order_by(column, order.clone());
+    }
+    let rows = select
+        .order_by(id_column, order)
+        .limit(limit + 1)
+        .all(conn)
+        .await
+        .during("loading a page")?;
+    let has_next_page = rows.len() as u64 > limit;
+    let rows = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|row| {
+            let cursor = Cursor {
+                ordering: ordering.name.to_owned(),
+                key: key_of(&row),
+                id: id_of(&row),
+            };
+            (cursor.encode(), row)
+        })
+        .collect();
+    Ok(Page {
+        rows,
+        has_next_page,
+        has_previous_page: after.is_some(),
+    })
+}
+
+/// Counts the rows of `select` (for `totalCount`, run only when asked for).
+pub async fn count<E, C>(conn: &C, select: Select<E>) -> ServiceResult<u64>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    select.count(conn).await.during("counting rows")
+}
+
+fn after_condition<C: ColumnTrait>(
+    id_column: C,
+    ordering: Ordering<C>,
+    cursor: &Cursor,
+) -> Result<Condition, UserError> {
+    let past_id: SimpleExpr = if ordering.descending {
+        id_column.lt(cursor.id)
+    } else {
+        id_column.gt(cursor.id)
+    };
+    let Some((column, kind)) = ordering.column else {
+        return Ok(Condition::all().add(past_id));
+    };
+    let key = cursor.key.as_deref().ok_or_else(bad_cursor)?;
+    let value: sea_orm::Value = match kind {
+        KeyKind::Text => key.to_owned().into(),
+        KeyKind::Date => NaiveDate::parse_from_str(key, "%Y-%m-%d")
+            .map_err(|_| bad_cursor())?
+            .into(),
+    };
+    let past_key = if ordering.descending {
+        column.lt(value.clone())
+    } else {
+        column.gt(value.clone())
+    };
+    Ok(Condition::any()
+        .add(past_key)
+        .add(Condition::all().add(column.eq(value)).add(past_id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let cursor = Cursor {
+            ordering: "NUMBER_ASC".into(),
+            key: Some("0255".into()),
+            id: 7,
+        };
+        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        for garbage in ["", "abc", "!!!", "eyJ4IjoxfQ"] {
+            assert_eq!(Cursor::decode(garbage), None, "{garbage}");
+        }
+    }
+
+    #[test]
+    fn page_sizes() {
+        assert_eq!(page_size(None), Ok(20));
+        assert_eq!(page_size(Some(0)), Ok(0));
+        assert_eq!(page_size(Some(100)), Ok(100));
+        assert!(page_size(Some(101)).is_err());
+        assert!(page_size(Some(-1)).is_err());
+    }
+}

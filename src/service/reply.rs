@@ -1,0 +1,328 @@
+//! Replies (答复): the signed letter a unit sends, and its publication (公开).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::{
+    AssignmentRole, AssignmentStatus, Publication, ReplyCategory, SuggestionStatus,
+};
+use entity::{assignment, reply, session, suggestion};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
+
+use super::{check_version, conflict, DbContext, ServiceResult};
+use crate::db::Db;
+use crate::domain::error::Errors;
+use crate::domain::phone::PhoneNumber;
+use crate::domain::text::{self, Lines};
+use crate::domain::UserError;
+
+const BODY_MAX: usize = 100_000;
+
+#[derive(Debug, Clone)]
+pub struct NewReply {
+    pub assignment_id: i64,
+    pub expected_version: Option<i32>,
+    pub doc_number: Option<String>,
+    pub addressee: Option<String>,
+    pub category: ReplyCategory,
+    pub body: String,
+    pub summary: Option<String>,
+    pub signed_by: String,
+    /// Defaults to today (Shanghai).
+    pub replied_on: Option<NaiveDate>,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub copy_to: Option<String>,
+}
+
+async fn load_suggestion<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> ServiceResult<suggestion::Model> {
+    suggestion::Entity::find_by_id(id)
+        .one(conn)
+        .await
+        .during("loading the suggestion")?
+        .ok_or_else(|| anyhow::anyhow!("assignment points at missing suggestion {id}").into())
+}
+
+/// Records the reply of one assignment: the unit's answer to the deputy.
+pub async fn submit(
+    db: &Db,
+    input: NewReply,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> ServiceResult<(reply::Model, assignment::Model)> {
+    let f = |leaf: &'static str| ["input", leaf];
+    let mut errors = Errors::new();
+    let doc_number = errors.check(text::optional(
+        input.doc_number.as_deref(),
+        &f("docNumber"),
+        100,
+        Lines::Single,
+    ));
+    let addressee = errors.check(text::optional(
+        input.addressee.as_deref(),
+        &f("addressee"),
+        200,
+        Lines::Single,
+    ));
+    let body = errors.check(text::required(
+        &input.body,
+        &f("body"),
+        BODY_MAX,
+        Lines::Multi,
+    ));
+    let summary = errors.check(text::optional(
+        input.summary.as_deref(),
+        &f("summary"),
+        5_000,
+        Lines::Multi,
+    ));
+    let signed_by = errors.check(text::required(
+        &input.signed_by,
+        &f("signedBy"),
+        100,
+        Lines::Single,
+    ));
+    let contact_name = errors.check(text::required(
+        &input.contact_name,
+        &f("contactName"),
+        100,
+        Lines::Single,
+    ));
+    let contact_phone = errors.check(PhoneNumber::parse(&input.contact_phone, &f("contactPhone")));
+    let copy_to = errors.check(text::optional(
+        input.copy_to.as_deref(),
+        &f("copyTo"),
+        500,
+        Lines::Single,
+    ));
+    let replied_on = input.replied_on.unwrap_or(today);
+    if replied_on > today {
+        errors.push(UserError::invalid(
+            &f("repliedOn"),
+            "答复日期不能晚于今天 (repliedOn must not be in the future)",
+        ));
+    }
+
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    let current = assignment::Entity::find_by_id(input.assignment_id)
+        .one(&*txn)
+        .await
+        .during("loading the assignment")?
+        .ok_or_else(|| {
+            UserError::not_found(&f("assignmentId"), "交办记录不存在 (assignment not found)")
+        })?;
+    check_version("交办记录", input.expected_version, current.version)?;
+    if current.role == AssignmentRole::CoHandler {
+        return Err(UserError::invalid_state(
+            &f("assignmentId"),
+            "协办单位向主办单位提出会办意见，不直接答复代表 (a CO_HANDLER sends an opinion to the lead unit, not a reply)",
+        )
+        .into());
+    }
+    if current.status != AssignmentStatus::Assigned {
+        return Err(UserError::invalid_state(
+            &f("assignmentId"),
+            format!(
+                "交办记录当前状态为 {:?}，不能答复 (cannot reply in state {:?})",
+                current.status, current.status
+            ),
+        )
+        .into());
+    }
+    if replied_on < current.assigned_on {
+        errors.push(UserError::invalid(
+            &f("repliedOn"),
+            "答复日期不能早于交办日期 (repliedOn must not precede assignedOn)",
+        ));
+    }
+    let parent = load_suggestion(&*txn, current.suggestion_id).await?;
+    if parent.status != SuggestionStatus::Assigned {
+        return Err(UserError::invalid_state(
+            &f("assignmentId"),
+            format!(
+                "建议当前状态为 {:?}，不能答复 (cannot reply to a suggestion in state {:?})",
+                parent.status, parent.status
+            ),
+        )
+        .into());
+    }
+    let session = session::Entity::find_by_id(parent.session_id)
+        .one(&*txn)
+        .await
+        .during("loading the session")?
+        .ok_or_else(|| anyhow::anyhow!("suggestion {} has no session", parent.id))?;
+    errors.check(super::session::scheme_of(&session).check(input.category, &f("category")));
+    errors.finish()?;
+
+    let saved_reply = reply::ActiveModel {
+        assignment_id: Set(current.id),
+        round: Set(1),
+        doc_number: Set(doc_number.flatten()),
+        addressee: Set(addressee.flatten()),
+        category: Set(input.category),
+        body: Set(body.unwrap_or_default()),
+        summary: Set(summary.flatten()),
+        signed_by: Set(signed_by.unwrap_or_default()),
+        replied_on: Set(replied_on),
+        contact_name: Set(contact_name.unwrap_or_default()),
+        contact_phone: Set(contact_phone
+            .map(PhoneNumber::into_string)
+            .unwrap_or_default()),
+        copy_to: Set(copy_to.flatten()),
+        publication: Set(Publication::None),
+        published_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await
+    .during("inserting a reply")?;
+
+    let result = assignment::Entity::update_many()
+        .set(assignment::ActiveModel {
+            status: Set(AssignmentStatus::Replied),
+            answered_on: Set(Some(replied_on)),
+            version: Set(current.version + 1),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .filter(assignment::Column::Id.eq(current.id))
+        .filter(assignment::Column::Version.eq(current.version))
+        .exec(&*txn)
+        .await
+        .during("marking the assignment replied")?;
+    if result.rows_affected != 1 {
+        return Err(conflict("交办记录", &f("assignmentId")));
+    }
+
+    // The suggestion is replied once every unit that answers the deputy has replied.
+    let waiting = assignment::Entity::find()
+        .filter(assignment::Column::SuggestionId.eq(parent.id))
+        .filter(assignment::Column::Role.ne(AssignmentRole::CoHandler))
+        .filter(assignment::Column::Status.eq(AssignmentStatus::Assigned))
+        .one(&*txn)
+        .await
+        .during("checking outstanding replies")?;
+    if waiting.is_none() {
+        let result = suggestion::Entity::update_many()
+            .set(suggestion::ActiveModel {
+                status: Set(SuggestionStatus::Replied),
+                version: Set(parent.version + 1),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .filter(suggestion::Column::Id.eq(parent.id))
+            .filter(suggestion::Column::Version.eq(parent.version))
+            .exec(&*txn)
+            .await
+            .during("marking the suggestion replied")?;
+        if result.rows_affected != 1 {
+            return Err(conflict("建议", &f("assignmentId")));
+        }
+    }
+    let saved_assignment = assignment::Entity::find_by_id(current.id)
+        .one(&*txn)
+        .await
+        .during("reloading the assignment")?
+        .ok_or_else(|| anyhow::anyhow!("assignment vanished inside its own transaction"))?;
+    txn.commit().await.during("committing a reply")?;
+    Ok((saved_reply, saved_assignment))
+}
+
+#[derive(Debug, Clone)]
+pub struct PublishInput {
+    pub reply_id: i64,
+    pub expected_version: Option<i32>,
+    /// FULL or SUMMARY.
+    pub publication: Publication,
+    /// Replaces the stored summary when given.
+    pub summary: Option<String>,
+}
+
+/// Publishes a reply (公开), in full or as its summary.
+pub async fn publish(
+    db: &Db,
+    input: PublishInput,
+    now: DateTime<Utc>,
+) -> ServiceResult<reply::Model> {
+    let mut errors = Errors::new();
+    let summary = errors.check(text::optional(
+        input.summary.as_deref(),
+        &["input", "summary"],
+        5_000,
+        Lines::Multi,
+    ));
+    if input.publication == Publication::None {
+        errors.push(UserError::invalid(
+            &["input", "publication"],
+            "公开方式须为 FULL 或 SUMMARY (publication must be FULL or SUMMARY)",
+        ));
+    }
+    errors.finish()?;
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    let current = reply::Entity::find_by_id(input.reply_id)
+        .one(&*txn)
+        .await
+        .during("loading the reply")?
+        .ok_or_else(|| {
+            UserError::not_found(&["input", "replyId"], "答复不存在 (reply not found)")
+        })?;
+    check_version("答复", input.expected_version, current.version)?;
+    if current.publication != Publication::None {
+        return Err(UserError::invalid_state(
+            &["input", "replyId"],
+            "答复已经公开 (the reply is already published)",
+        )
+        .into());
+    }
+    let owner = assignment::Entity::find_by_id(current.assignment_id)
+        .one(&*txn)
+        .await
+        .during("loading the assignment")?
+        .ok_or_else(|| anyhow::anyhow!("reply {} has no assignment", current.id))?;
+    let parent = load_suggestion(&*txn, owner.suggestion_id).await?;
+    if parent.confidential {
+        return Err(UserError::invalid_state(
+            &["input", "replyId"],
+            "代表要求保密的建议不公开 (the deputy asked for confidentiality; the reply cannot be published)",
+        )
+        .into());
+    }
+    let summary = summary.flatten().or(current.summary.clone());
+    if input.publication == Publication::Summary && summary.is_none() {
+        return Err(UserError::invalid(
+            &["input", "summary"],
+            "摘要公开须提供摘要 (SUMMARY publication needs a summary)",
+        )
+        .into());
+    }
+    let result = reply::Entity::update_many()
+        .set(reply::ActiveModel {
+            publication: Set(input.publication),
+            published_at: Set(Some(now)),
+            summary: Set(summary),
+            version: Set(current.version + 1),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .filter(reply::Column::Id.eq(current.id))
+        .filter(reply::Column::Version.eq(current.version))
+        .exec(&*txn)
+        .await
+        .during("publishing the reply")?;
+    if result.rows_affected != 1 {
+        return Err(conflict("答复", &["input", "replyId"]));
+    }
+    let saved = reply::Entity::find_by_id(current.id)
+        .one(&*txn)
+        .await
+        .during("reloading the reply")?
+        .ok_or_else(|| anyhow::anyhow!("reply vanished inside its own transaction"))?;
+    txn.commit().await.during("committing the publication")?;
+    Ok(saved)
+}

@@ -1,0 +1,564 @@
+//! Suggestions (建议) and proposals (提案): registration, edits, and the filtered list.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::{FilingPeriod, ReplyCategory, SuggestionKind, SuggestionStatus};
+use entity::{assignment, deputy, reply, session, suggestion, suggestion_co_signer as co_signer};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    QueryFilter, Select,
+};
+
+use super::{check_version, conflict, contains, on_unique, page, DbContext, ServiceResult};
+use crate::db::Db;
+use crate::domain::error::Errors;
+use crate::domain::text::{self, Lines, SuggestionNumber};
+use crate::domain::UserError;
+
+const TITLE_MAX: usize = 500;
+const CONTENT_MAX: usize = 50_000;
+
+#[derive(Debug, Clone)]
+pub struct NewSuggestion {
+    pub session_id: i64,
+    pub kind: SuggestionKind,
+    pub number: String,
+    pub title: String,
+    pub content: String,
+    pub period: FilingPeriod,
+    pub lead_deputy_id: i64,
+    pub co_signer_ids: Vec<i64>,
+    pub topic: Option<String>,
+    pub is_key: bool,
+    pub supervising_leader: Option<String>,
+    pub confidential: bool,
+    /// Defaults to today (Shanghai).
+    pub submitted_on: Option<NaiveDate>,
+}
+
+/// A partial edit; `None` leaves a field as it is, `Some(None)` clears a nullable one.
+#[derive(Debug, Clone, Default)]
+pub struct SuggestionPatch {
+    pub id: i64,
+    pub expected_version: Option<i32>,
+    pub number: Option<String>,
+    pub title: Option<String>,
+    pub content: Option<String>,
+    pub period: Option<FilingPeriod>,
+    pub topic: Option<Option<String>>,
+    pub is_key: Option<bool>,
+    pub supervising_leader: Option<Option<String>>,
+    pub confidential: Option<bool>,
+    pub co_signer_ids: Option<Vec<i64>>,
+}
+
+fn duplicate_number() -> UserError {
+    UserError::duplicate(
+        &["input", "number"],
+        "本次会议已有此编号的建议 (a suggestion with this number exists in the session)",
+    )
+}
+
+const NUMBER_CONSTRAINT: &[&str] = &["uq_suggestion_session_number", "suggestion.number"];
+
+/// Checks that the co-signers exist, are distinct and do not include the lead deputy.
+async fn check_co_signers<C: ConnectionTrait>(
+    conn: &C,
+    lead: i64,
+    ids: &[i64],
+    errors: &mut Errors,
+) -> ServiceResult<()> {
+    let mut seen = std::collections::HashSet::new();
+    for (i, id) in ids.iter().enumerate() {
+        let index = i.to_string();
+        if *id == lead {
+            errors.push(UserError::invalid(
+                &["input", "coSignerIds", &index],
+                "领衔代表不能同时是联名代表 (the lead deputy cannot co-sign)",
+            ));
+        } else if !seen.insert(*id) {
+            errors.push(UserError::duplicate(
+                &["input", "coSignerIds", &index],
+                "联名代表重复 (co-signer listed twice)",
+            ));
+        }
+    }
+    if ids.len() > 200 {
+        errors.push(UserError::invalid(
+            &["input", "coSignerIds"],
+            "联名代表过多 (at most 200 co-signers)",
+        ));
+        return Ok(());
+    }
+    let found: std::collections::HashSet<i64> = deputy::Entity::find()
+        .filter(deputy::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await
+        .during("loading co-signers")?
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    for (i, id) in ids.iter().enumerate() {
+        if !found.contains(id) {
+            errors.push(UserError::not_found(
+                &["input", "coSignerIds", &i.to_string()],
+                "代表不存在 (deputy not found)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn replace_co_signers<C: ConnectionTrait>(
+    conn: &C,
+    suggestion_id: i64,
+    ids: &[i64],
+) -> ServiceResult<()> {
+    co_signer::Entity::delete_many()
+        .filter(co_signer::Column::SuggestionId.eq(suggestion_id))
+        .exec(conn)
+        .await
+        .during("removing co-signers")?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let rows = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| co_signer::ActiveModel {
+            suggestion_id: Set(suggestion_id),
+            deputy_id: Set(*id),
+            position: Set(i as i32 + 1),
+        });
+    co_signer::Entity::insert_many(rows)
+        .exec(conn)
+        .await
+        .during("inserting co-signers")?;
+    Ok(())
+}
+
+pub async fn register(
+    db: &Db,
+    input: NewSuggestion,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> ServiceResult<suggestion::Model> {
+    let mut errors = Errors::new();
+    let number = errors.check(SuggestionNumber::parse(&input.number, &["input", "number"]));
+    let title = errors.check(text::required(
+        &input.title,
+        &["input", "title"],
+        TITLE_MAX,
+        Lines::Single,
+    ));
+    let content = errors.check(text::required(
+        &input.content,
+        &["input", "content"],
+        CONTENT_MAX,
+        Lines::Multi,
+    ));
+    let topic = errors.check(text::optional(
+        input.topic.as_deref(),
+        &["input", "topic"],
+        100,
+        Lines::Single,
+    ));
+    let leader = errors.check(text::optional(
+        input.supervising_leader.as_deref(),
+        &["input", "supervisingLeader"],
+        100,
+        Lines::Single,
+    ));
+    let submitted_on = input.submitted_on.unwrap_or(today);
+    if submitted_on > today {
+        errors.push(UserError::invalid(
+            &["input", "submittedOn"],
+            "提出日期不能晚于今天 (submittedOn must not be in the future)",
+        ));
+    }
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    if session::Entity::find_by_id(input.session_id)
+        .one(&*txn)
+        .await
+        .during("loading the session")?
+        .is_none()
+    {
+        errors.push(UserError::not_found(
+            &["input", "sessionId"],
+            "会议不存在 (session not found)",
+        ));
+    }
+    if deputy::Entity::find_by_id(input.lead_deputy_id)
+        .one(&*txn)
+        .await
+        .during("loading the lead deputy")?
+        .is_none()
+    {
+        errors.push(UserError::not_found(
+            &["input", "leadDeputyId"],
+            "领衔代表不存在 (deputy not found)",
+        ));
+    }
+    check_co_signers(
+        &*txn,
+        input.lead_deputy_id,
+        &input.co_signer_ids,
+        &mut errors,
+    )
+    .await?;
+    if let Some(number) = &number {
+        let taken = suggestion::Entity::find()
+            .filter(suggestion::Column::SessionId.eq(input.session_id))
+            .filter(suggestion::Column::Number.eq(number.as_str()))
+            .one(&*txn)
+            .await
+            .during("checking the number")?
+            .is_some();
+        if taken {
+            errors.push(duplicate_number());
+        }
+    }
+    errors.finish()?;
+    let model = suggestion::ActiveModel {
+        session_id: Set(input.session_id),
+        kind: Set(input.kind),
+        number: Set(number
+            .map(SuggestionNumber::into_string)
+            .unwrap_or_default()),
+        title: Set(title.unwrap_or_default()),
+        content: Set(content.unwrap_or_default()),
+        period: Set(input.period),
+        lead_deputy_id: Set(input.lead_deputy_id),
+        topic: Set(topic.flatten()),
+        is_key: Set(input.is_key),
+        supervising_leader: Set(leader.flatten()),
+        confidential: Set(input.confidential),
+        status: Set(SuggestionStatus::Registered),
+        submitted_on: Set(submitted_on),
+        version: Set(1),
+        registered_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let saved = model.insert(&*txn).await.map_err(|e| {
+        on_unique(
+            e,
+            NUMBER_CONSTRAINT,
+            duplicate_number(),
+            "inserting a suggestion",
+        )
+    })?;
+    replace_co_signers(&*txn, saved.id, &input.co_signer_ids).await?;
+    txn.commit().await.during("committing a suggestion")?;
+    Ok(saved)
+}
+
+pub async fn update(
+    db: &Db,
+    patch: SuggestionPatch,
+    now: DateTime<Utc>,
+) -> ServiceResult<suggestion::Model> {
+    let mut errors = Errors::new();
+    let number = patch
+        .number
+        .as_deref()
+        .and_then(|n| errors.check(SuggestionNumber::parse(n, &["input", "number"])));
+    let title = patch.title.as_deref().and_then(|t| {
+        errors.check(text::required(
+            t,
+            &["input", "title"],
+            TITLE_MAX,
+            Lines::Single,
+        ))
+    });
+    let content = patch.content.as_deref().and_then(|t| {
+        errors.check(text::required(
+            t,
+            &["input", "content"],
+            CONTENT_MAX,
+            Lines::Multi,
+        ))
+    });
+    let topic = match &patch.topic {
+        None => None,
+        Some(t) => errors.check(text::optional(
+            t.as_deref(),
+            &["input", "topic"],
+            100,
+            Lines::Single,
+        )),
+    };
+    let leader = match &patch.supervising_leader {
+        None => None,
+        Some(t) => errors.check(text::optional(
+            t.as_deref(),
+            &["input", "supervisingLeader"],
+            100,
+            Lines::Single,
+        )),
+    };
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    let current = suggestion::Entity::find_by_id(patch.id)
+        .one(&*txn)
+        .await
+        .during("loading the suggestion")?
+        .ok_or_else(|| {
+            UserError::not_found(&["input", "id"], "建议不存在 (suggestion not found)")
+        })?;
+    check_version("建议", patch.expected_version, current.version)?;
+    if matches!(
+        current.status,
+        SuggestionStatus::Closed | SuggestionStatus::Withdrawn
+    ) {
+        return Err(UserError::invalid_state(
+            &["input", "id"],
+            format!(
+                "建议当前状态为 {:?}，不能修改 (cannot edit a suggestion in state {:?})",
+                current.status, current.status
+            ),
+        )
+        .into());
+    }
+    if let Some(ids) = &patch.co_signer_ids {
+        check_co_signers(&*txn, current.lead_deputy_id, ids, &mut errors).await?;
+    }
+    if let Some(number) = &number {
+        if number.as_str() != current.number {
+            let taken = suggestion::Entity::find()
+                .filter(suggestion::Column::SessionId.eq(current.session_id))
+                .filter(suggestion::Column::Number.eq(number.as_str()))
+                .one(&*txn)
+                .await
+                .during("checking the number")?
+                .is_some();
+            if taken {
+                errors.push(duplicate_number());
+            }
+        }
+    }
+    errors.finish()?;
+    let mut model = suggestion::ActiveModel {
+        version: Set(current.version + 1),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    if let Some(number) = number {
+        model.number = Set(number.into_string());
+    }
+    if let Some(title) = title {
+        model.title = Set(title);
+    }
+    if let Some(content) = content {
+        model.content = Set(content);
+    }
+    if let Some(period) = patch.period {
+        model.period = Set(period);
+    }
+    if let Some(topic) = topic {
+        model.topic = Set(topic);
+    }
+    if let Some(is_key) = patch.is_key {
+        model.is_key = Set(is_key);
+    }
+    if let Some(leader) = leader {
+        model.supervising_leader = Set(leader);
+    }
+    if let Some(confidential) = patch.confidential {
+        model.confidential = Set(confidential);
+    }
+    let result = suggestion::Entity::update_many()
+        .set(model)
+        .filter(suggestion::Column::Id.eq(current.id))
+        .filter(suggestion::Column::Version.eq(current.version))
+        .exec(&*txn)
+        .await
+        .map_err(|e| {
+            on_unique(
+                e,
+                NUMBER_CONSTRAINT,
+                duplicate_number(),
+                "updating a suggestion",
+            )
+        })?;
+    if result.rows_affected != 1 {
+        return Err(conflict("建议", &["input", "id"]));
+    }
+    if let Some(ids) = &patch.co_signer_ids {
+        replace_co_signers(&*txn, current.id, ids).await?;
+    }
+    let saved = suggestion::Entity::find_by_id(current.id)
+        .one(&*txn)
+        .await
+        .during("reloading the suggestion")?
+        .ok_or_else(|| anyhow::anyhow!("suggestion vanished inside its own transaction"))?;
+    txn.commit().await.during("committing a suggestion edit")?;
+    Ok(saved)
+}
+
+/// Filters of the suggestion list.
+#[derive(Debug, Clone, Default)]
+pub struct SuggestionFilter {
+    pub session_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub deputy_id: Option<i64>,
+    pub status: Option<Vec<SuggestionStatus>>,
+    pub category: Option<Vec<ReplyCategory>>,
+    pub is_key: Option<bool>,
+    pub keyword: Option<String>,
+    pub submitted_from: Option<NaiveDate>,
+    pub submitted_to: Option<NaiveDate>,
+}
+
+/// The orderings the suggestion list offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuggestionOrder {
+    RegisteredDesc,
+    RegisteredAsc,
+    NumberAsc,
+    NumberDesc,
+    SubmittedOnDesc,
+    SubmittedOnAsc,
+}
+
+impl SuggestionOrder {
+    fn ordering(self) -> page::Ordering<suggestion::Column> {
+        use page::KeyKind::{Date, Text};
+        use suggestion::Column::{Number, SubmittedOn};
+        let (name, column, descending) = match self {
+            Self::RegisteredDesc => ("REGISTERED_DESC", None, true),
+            Self::RegisteredAsc => ("REGISTERED_ASC", None, false),
+            Self::NumberAsc => ("NUMBER_ASC", Some((Number, Text)), false),
+            Self::NumberDesc => ("NUMBER_DESC", Some((Number, Text)), true),
+            Self::SubmittedOnDesc => ("SUBMITTED_ON_DESC", Some((SubmittedOn, Date)), true),
+            Self::SubmittedOnAsc => ("SUBMITTED_ON_ASC", Some((SubmittedOn, Date)), false),
+        };
+        page::Ordering {
+            name,
+            column,
+            descending,
+        }
+    }
+
+    fn key(self, m: &suggestion::Model) -> Option<String> {
+        match self {
+            Self::RegisteredDesc | Self::RegisteredAsc => None,
+            Self::NumberAsc | Self::NumberDesc => Some(m.number.clone()),
+            Self::SubmittedOnDesc | Self::SubmittedOnAsc => {
+                Some(m.submitted_on.format("%Y-%m-%d").to_string())
+            }
+        }
+    }
+}
+
+/// The SELECT behind the suggestion list and its `totalCount`.
+pub fn filtered(filter: &SuggestionFilter) -> Select<suggestion::Entity> {
+    let mut select = suggestion::Entity::find();
+    if let Some(session_id) = filter.session_id {
+        select = select.filter(suggestion::Column::SessionId.eq(session_id));
+    }
+    if let Some(statuses) = &filter.status {
+        select = select.filter(suggestion::Column::Status.is_in(statuses.iter().copied()));
+    }
+    if let Some(is_key) = filter.is_key {
+        select = select.filter(suggestion::Column::IsKey.eq(is_key));
+    }
+    if let Some(from) = filter.submitted_from {
+        select = select.filter(suggestion::Column::SubmittedOn.gte(from));
+    }
+    if let Some(to) = filter.submitted_to {
+        select = select.filter(suggestion::Column::SubmittedOn.lte(to));
+    }
+    if let Some(unit_id) = filter.unit_id {
+        select = select.filter(
+            suggestion::Column::Id.in_subquery(
+                Query::select()
+                    .column(assignment::Column::SuggestionId)
+                    .from(assignment::Entity)
+                    .and_where(assignment::Column::UnitId.eq(unit_id))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(deputy_id) = filter.deputy_id {
+        select = select.filter(
+            Condition::any()
+                .add(suggestion::Column::LeadDeputyId.eq(deputy_id))
+                .add(
+                    suggestion::Column::Id.in_subquery(
+                        Query::select()
+                            .column(co_signer::Column::SuggestionId)
+                            .from(co_signer::Entity)
+                            .and_where(co_signer::Column::DeputyId.eq(deputy_id))
+                            .to_owned(),
+                    ),
+                ),
+        );
+    }
+    if let Some(categories) = &filter.category {
+        select = select.filter(
+            suggestion::Column::Id.in_subquery(
+                Query::select()
+                    .column((assignment::Entity, assignment::Column::SuggestionId))
+                    .from(assignment::Entity)
+                    .inner_join(
+                        reply::Entity,
+                        Expr::col((reply::Entity, reply::Column::AssignmentId))
+                            .equals((assignment::Entity, assignment::Column::Id)),
+                    )
+                    .and_where(
+                        Expr::col((reply::Entity, reply::Column::Category))
+                            .is_in(categories.iter().copied()),
+                    )
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(keyword) = filter
+        .keyword
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+    {
+        select = select.filter(
+            Condition::any()
+                .add(contains(suggestion::Column::Title, keyword))
+                .add(contains(suggestion::Column::Content, keyword))
+                .add(suggestion::Column::Number.eq(keyword)),
+        );
+    }
+    select
+}
+
+pub async fn list(
+    db: &Db,
+    filter: &SuggestionFilter,
+    order: SuggestionOrder,
+    args: &page::PageArgs,
+) -> ServiceResult<page::Page<suggestion::Model>> {
+    page::fetch(
+        db.conn(),
+        filtered(filter),
+        suggestion::Column::Id,
+        order.ordering(),
+        args,
+        |m| order.key(m),
+        |m| m.id,
+    )
+    .await
+}
+
+pub async fn by_number(
+    db: &Db,
+    session_id: i64,
+    number: &str,
+) -> ServiceResult<Option<suggestion::Model>> {
+    let Ok(number) = SuggestionNumber::parse(number, &["number"]) else {
+        return Ok(None);
+    };
+    suggestion::Entity::find()
+        .filter(suggestion::Column::SessionId.eq(session_id))
+        .filter(suggestion::Column::Number.eq(number.as_str()))
+        .one(db.conn())
+        .await
+        .during("loading a suggestion by number")
+}

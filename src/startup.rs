@@ -1,0 +1,83 @@
+//! Building and running the application: the listener is bound here (port 0 works, which
+//! is how tests start the real server), migrations are applied, and the schema is built
+//! once and shared by every worker.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, DefaultHeaders};
+use actix_web::{web, App, HttpServer};
+use anyhow::Context as _;
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::domain::time::{Clock, SystemClock};
+use crate::graphql;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: Db,
+}
+
+impl Application {
+    /// Connects to the database, migrates it (unless disabled) and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = Db::connect(&settings).await?;
+        if settings.auto_migrate {
+            db.migrate().await?;
+        }
+        Self::build_with(&settings, db, Arc::new(SystemClock))
+    }
+
+    /// Builds the server over an open database with a given clock (tests pin the clock).
+    pub fn build_with(settings: &Settings, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.listen)
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let schema = web::Data::new(graphql::build_schema(db.clone(), clock));
+        let db_data = web::Data::new(db.clone());
+        let max_body = settings.max_body_bytes;
+        let graphiql = settings.graphiql;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(Compress::default())
+                .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .wrap(TracingLogger::default())
+                .app_data(schema.clone())
+                .app_data(db_data.clone())
+                .configure(|cfg| crate::http::configure(cfg, max_body, graphiql))
+        })
+        .shutdown_timeout(settings.shutdown_timeout_secs)
+        .client_request_timeout(Duration::from_secs(30));
+        if settings.workers > 0 {
+            server = server.workers(settings.workers);
+        }
+        let server = server.listen(listener)?.run();
+        tracing::info!(
+            port,
+            graphiql = crate::http::graphiql::available() && graphiql,
+            backend = ?db.backend(),
+            "banli is listening"
+        );
+        Ok(Self { port, server, db })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.db.close().await;
+        result
+    }
+}
