@@ -89,7 +89,11 @@ mod tests {
     #[test]
     fn role_combinations() {
         // (existing, new, expected error codes with the index of the new entry)
-        type Case = (Vec<Placement>, Vec<Placement>, Vec<(ErrorCode, &'static str)>);
+        type Case = (
+            Vec<Placement>,
+            Vec<Placement>,
+            Vec<(ErrorCode, &'static str)>,
+        );
         let cases: Vec<Case> = vec![
             (vec![], vec![p(1, Lead)], vec![]),
             (vec![], vec![p(1, Sole)], vec![]),

@@ -73,8 +73,9 @@ pub async fn assign(
         return Err(UserError::invalid_state(
             &["input", "suggestionId"],
             format!(
-                "建议当前状态为 {:?}，不能交办 (cannot assign a suggestion in state {:?})",
-                current.status, current.status
+                "建议当前状态为 {}，不能交办 (cannot assign a suggestion in state {})",
+                super::state_name(&current.status),
+                super::state_name(&current.status)
             ),
         )
         .into());

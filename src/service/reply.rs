@@ -126,8 +126,9 @@ pub async fn submit(
         return Err(UserError::invalid_state(
             &f("assignmentId"),
             format!(
-                "交办记录当前状态为 {:?}，不能答复 (cannot reply in state {:?})",
-                current.status, current.status
+                "交办记录当前状态为 {}，不能答复 (cannot reply in state {})",
+                super::state_name(&current.status),
+                super::state_name(&current.status)
             ),
         )
         .into());
@@ -143,8 +144,9 @@ pub async fn submit(
         return Err(UserError::invalid_state(
             &f("assignmentId"),
             format!(
-                "建议当前状态为 {:?}，不能答复 (cannot reply to a suggestion in state {:?})",
-                parent.status, parent.status
+                "建议当前状态为 {}，不能答复 (cannot reply to a suggestion in state {})",
+                super::state_name(&parent.status),
+                super::state_name(&parent.status)
             ),
         )
         .into());

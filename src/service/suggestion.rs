@@ -313,8 +313,9 @@ pub async fn update(
         return Err(UserError::invalid_state(
             &["input", "id"],
             format!(
-                "建议当前状态为 {:?}，不能修改 (cannot edit a suggestion in state {:?})",
-                current.status, current.status
+                "建议当前状态为 {}，不能修改 (cannot edit a suggestion in state {})",
+                super::state_name(&current.status),
+                super::state_name(&current.status)
             ),
         )
         .into());

@@ -1,0 +1,337 @@
+//! `spawn_app()` and a `TestApp` with one method per operation, so tests read as
+//! arrange / act / assert.
+
+use std::sync::{Arc, Once};
+
+use banli::config::Settings;
+use banli::db::Db;
+use banli::domain::time::Clock;
+use banli::startup::Application;
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{json, Value};
+
+/// A clock pinned to 2026-11-22 10:00 in Shanghai, so "today" never moves under a test.
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+pub fn fixed_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 2, 0, 0).unwrap()
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    /// `sqlite` or `postgres`: which database this test runs on.
+    #[allow(dead_code)]
+    pub backend: &'static str,
+    client: awc::Client,
+    _dir: Option<tempfile::TempDir>,
+}
+
+static ANNOUNCE: Once = Once::new();
+
+/// A fresh, migrated database for one test.
+async fn fresh_database() -> (String, &'static str, Option<tempfile::TempDir>) {
+    match std::env::var("BANLI_TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.trim().is_empty() => {
+            let name = format!("banli_t_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
+                .await
+                .expect("BANLI_TEST_DATABASE_URL must point at a reachable PostgreSQL");
+            // The name is ours (a UUID), not user input.
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create a test database");
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .unwrap_or(&admin_url);
+            (format!("{base}/{name}"), "postgres", None)
+        }
+        _ => {
+            ANNOUNCE.call_once(|| {
+                eprintln!("banli tests: SQLite only; PostgreSQL skipped (BANLI_TEST_DATABASE_URL is not set)");
+            });
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("banli.db").display());
+            (url, "sqlite", Some(dir))
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let (database_url, backend, dir) = fresh_database().await;
+    let mut settings = Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_url,
+        workers: 1,
+        ..Settings::default()
+    };
+    adjust(&mut settings);
+    let db = Db::connect(&settings).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    let app = Application::build_with(&settings, db.clone(), Arc::new(FixedClock(fixed_now())))
+        .expect("build");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        db,
+        backend,
+        client: awc::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .finish(),
+        _dir: dir,
+    }
+}
+
+/// The global ID of the object at `path` in `data`, e.g. `createSession.session.id`.
+pub fn id_at(data: &Value, path: &str) -> String {
+    let mut v = data;
+    for key in path.split('.') {
+        v = match key.parse::<usize>() {
+            Ok(index) => &v[index],
+            Err(_) => &v[key],
+        };
+    }
+    v.as_str()
+        .unwrap_or_else(|| panic!("no id at {path} in {data:#}"))
+        .to_owned()
+}
+
+/// The error codes of `payload.userErrors`.
+pub fn codes(payload: &Value) -> Vec<String> {
+    payload["userErrors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no userErrors in {payload:#}"))
+        .iter()
+        .map(|e| e["code"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// The field paths of `payload.userErrors`, joined with dots.
+pub fn fields(payload: &Value) -> Vec<String> {
+    payload["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            e["field"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap())
+                .collect::<Vec<_>>()
+                .join(".")
+        })
+        .collect()
+}
+
+impl TestApp {
+    /// POSTs a raw body; returns the status and the body text.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<Vec<u8>>,
+    ) -> (u16, String) {
+        let mut response = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .insert_header(("content-type", content_type))
+            .send_body(body.into())
+            .await
+            .expect("request");
+        let bytes = response.body().limit(64 * 1024 * 1024).await.expect("body");
+        (
+            response.status().as_u16(),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let mut response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request");
+        let bytes = response.body().limit(64 * 1024 * 1024).await.expect("body");
+        (
+            response.status().as_u16(),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+
+    /// Runs a GraphQL operation; returns the whole response (`data` and `errors`).
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let body = json!({"query": query, "variables": variables}).to_string();
+        let (status, text) = self.post_raw("/graphql", "application/json", body).await;
+        assert_eq!(status, 200, "{text}");
+        serde_json::from_str(&text).expect("JSON response")
+    }
+
+    /// Runs an operation that must succeed without GraphQL errors; returns `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let response = self.graphql(query, variables).await;
+        assert!(
+            response.get("errors").is_none(),
+            "unexpected errors: {response:#}"
+        );
+        response["data"].clone()
+    }
+
+    pub async fn create_session(&self, input: Value) -> Value {
+        self.data(
+            "mutation($input: CreateSessionInput!) { createSession(input: $input) {
+                session { id name level term meeting opensOn closesOn version
+                  categoryScheme { code label } deadlineRules { replyMonths hardCapMonths coHandlerOpinionMonths dueSoonDays } }
+                userErrors { field code message } } }",
+            json!({"input": input}),
+        )
+        .await["createSession"]
+            .clone()
+    }
+
+    /// A session with default rules; returns its ID.
+    pub async fn session(&self, name: &str) -> String {
+        let p = self
+            .create_session(json!({"name": name, "level": "PROVINCIAL", "term": 13, "meeting": 5}))
+            .await;
+        id_at(&p, "session.id")
+    }
+
+    pub async fn create_deputy(&self, input: Value) -> Value {
+        self.data(
+            "mutation($input: CreateDeputyInput!) { createDeputy(input: $input) {
+                deputy { id name delegation phone address } userErrors { field code message } } }",
+            json!({"input": input}),
+        )
+        .await["createDeputy"]
+            .clone()
+    }
+
+    pub async fn deputy(&self, name: &str) -> String {
+        let p = self
+            .create_deputy(json!({"name": name, "delegation": "淮南代表团"}))
+            .await;
+        id_at(&p, "deputy.id")
+    }
+
+    pub async fn create_unit(&self, input: Value) -> Value {
+        self.data(
+            "mutation($input: CreateHandlingUnitInput!) { createHandlingUnit(input: $input) {
+                handlingUnit { id name code officePhone parent { name } } userErrors { field code message } } }",
+            json!({"input": input}),
+        )
+        .await["createHandlingUnit"]
+            .clone()
+    }
+
+    pub async fn unit(&self, name: &str, code: &str) -> String {
+        let p = self.create_unit(json!({"name": name, "code": code})).await;
+        id_at(&p, "handlingUnit.id")
+    }
+
+    pub async fn register(&self, input: Value) -> Value {
+        self.data(
+            "mutation($input: RegisterSuggestionInput!) { registerSuggestion(input: $input) {
+                suggestion { id number title content status isKey confidential topic submittedOn version
+                  leadDeputy { name } coSigners { name } session { name } }
+                userErrors { field code message } } }",
+            json!({"input": input}),
+        )
+        .await["registerSuggestion"]
+            .clone()
+    }
+
+    /// A registered suggestion with the given number; returns its ID.
+    pub async fn suggestion(&self, session: &str, deputy: &str, number: &str) -> String {
+        let p = self
+            .register(json!({"sessionId": session, "leadDeputyId": deputy, "number": number,
+                "title": format!("关于第{number}号事项的建议"), "content": "建议内容。", "submittedOn": "2025-11-01"}))
+            .await;
+        id_at(&p, "suggestion.id")
+    }
+
+    pub async fn assign(&self, input: Value) -> Value {
+        self.data(
+            "mutation($input: AssignSuggestionInput!) { assignSuggestion(input: $input) {
+                suggestion { id status version }
+                assignments { id role assignedOn dueOn dueOnExplicit status unit { name } version }
+                userErrors { field code message } } }",
+            json!({"input": input}),
+        )
+        .await["assignSuggestion"]
+            .clone()
+    }
+
+    pub async fn submit_reply(&self, input: Value) -> Value {
+        self.data(
+            "mutation($input: SubmitReplyInput!) { submitReply(input: $input) {
+                reply { id round docNumber category body signedBy repliedOn contactName contactPhone publication publishedAt version }
+                assignment { id status answeredOn suggestion { status } }
+                userErrors { field code message } } }",
+            json!({"input": input}),
+        )
+        .await["submitReply"]
+            .clone()
+    }
+
+    pub async fn publish(&self, input: Value) -> Value {
+        self.data(
+            "mutation($input: PublishReplyInput!) { publishReply(input: $input) {
+                reply { id publication publishedAt summary body version } userErrors { field code message } } }",
+            json!({"input": input}),
+        )
+        .await["publishReply"]
+            .clone()
+    }
+
+    /// A reply input with valid defaults for `assignment`.
+    pub fn reply_input(assignment: &str) -> Value {
+        json!({
+            "assignmentId": assignment,
+            "category": "A",
+            "body": "现答复如下：……",
+            "signedBy": "淮南市人民政府",
+            "repliedOn": "2026-03-01",
+            "contactName": "马友竹",
+            "contactPhone": "0554-6678417",
+        })
+    }
+}
+
+/// A suggestion assigned to one SOLE unit on 2026-02-01; returns (suggestion, assignment).
+pub async fn assigned(app: &TestApp, number: &str) -> (String, String, String) {
+    let session = app.session(&format!("会议{number}")).await;
+    let deputy = app.deputy("夏维奇").await;
+    let unit = app
+        .unit(&format!("单位{number}"), &format!("U{number}"))
+        .await;
+    let suggestion = app.suggestion(&session, &deputy, number).await;
+    let p = app
+        .assign(
+            json!({"suggestionId": suggestion, "assignedOn": "2026-02-01",
+            "units": [{"unitId": unit, "role": "SOLE"}]}),
+        )
+        .await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    let assignment = id_at(&p, "assignments.0.id");
+    (session, suggestion, assignment)
+}
+
+/// A well-formed global ID of `kind` that names no row.
+pub fn missing(kind: banli::graphql::ids::Kind) -> String {
+    banli::graphql::ids::encode(kind, 987_654_321).0
+}

@@ -1,0 +1,17 @@
+//! banli's integration tests: one binary, one module per feature. Every test starts the
+//! real server on port 0 over a fresh database — SQLite by default, PostgreSQL when
+//! `BANLI_TEST_DATABASE_URL` is set — and talks to it over HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod assign;
+mod http;
+mod pagination;
+mod publish;
+mod records;
+mod reply;
+mod schema_file;
+mod seed_000;
+mod statements;
+mod suggestion;

@@ -1,0 +1,77 @@
+//! No N+1: the number of SQL statements a nested list query makes does not grow with the
+//! page size, because every relation goes through a batched DataLoader.
+
+use serde_json::json;
+
+use crate::helpers::{codes, id_at, spawn_app, TestApp};
+
+const NESTED: &str = "query($first: Int) { suggestions(first: $first, orderBy: NUMBER_ASC) {
+    edges { node { number session { name } leadDeputy { name phone } coSigners { name }
+      assignments { role dueOn unit { name parent { name } } replies { category } }
+      replies { category contactName } } } } }";
+
+async fn statements_for(app: &TestApp, query: &str, first: i64) -> (u64, usize) {
+    let before = app.db.statement_count();
+    let data = app.data(query, json!({"first": first})).await;
+    let after = app.db.statement_count();
+    let rows = data.as_object().unwrap().values().next().unwrap()["edges"]
+        .as_array()
+        .unwrap()
+        .len();
+    (after - before, rows)
+}
+
+#[actix_web::test]
+async fn nested_suggestion_list_statement_count_is_constant_in_page_size() {
+    let app = spawn_app().await;
+    let session = app.session("会议").await;
+    let deputies = [
+        app.deputy("甲").await,
+        app.deputy("乙").await,
+        app.deputy("丙").await,
+    ];
+    let parent = app.unit("淮南市人民政府", "HN").await;
+    let lead = app
+        .create_unit(json!({"name": "市委组织部", "code": "ZZB", "parentId": parent}))
+        .await;
+    let lead = id_at(&lead, "handlingUnit.id");
+    let co = app.unit("市财政局", "CZJ").await;
+    for n in 0..50 {
+        let p = app
+            .register(json!({"sessionId": session, "leadDeputyId": deputies[n % 3],
+                "coSignerIds": [deputies[(n + 1) % 3], deputies[(n + 2) % 3]],
+                "number": format!("{n:04}"), "title": "标题", "content": "内容", "submittedOn": "2026-01-10"}))
+            .await;
+        let suggestion = id_at(&p, "suggestion.id");
+        let a = app
+            .assign(
+                json!({"suggestionId": suggestion, "assignedOn": "2026-02-01",
+                "units": [{"unitId": lead, "role": "LEAD"}, {"unitId": co, "role": "CO_HANDLER"}]}),
+            )
+            .await;
+        if n % 2 == 0 {
+            let r = app
+                .submit_reply(TestApp::reply_input(&id_at(&a, "assignments.0.id")))
+                .await;
+            assert_eq!(codes(&r), Vec::<String>::new());
+        }
+    }
+
+    let (small, rows_small) = statements_for(&app, NESTED, 5).await;
+    let (large, rows_large) = statements_for(&app, NESTED, 50).await;
+    assert_eq!((rows_small, rows_large), (5, 50));
+    assert_eq!(small, large, "statements for 5 rows vs 50 rows");
+    // page + session + deputies + co-signers + assignments + replies of suggestions
+    // + units + parent units + replies of assignments
+    assert!(large <= 9, "{large} statements for one nested page");
+
+    let assignments = "query($first: Int) { assignments(first: $first) {
+        edges { node { dueOn unit { name } suggestion { number leadDeputy { name } } replies { category } } } } }";
+    let (small, _) = statements_for(&app, assignments, 5).await;
+    let (large, rows) = statements_for(&app, assignments, 50).await;
+    assert_eq!(rows, 50);
+    assert_eq!(
+        small, large,
+        "assignment list statements for 5 rows vs 50 rows"
+    );
+}
