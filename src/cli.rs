@@ -33,4 +33,23 @@ pub enum Command {
     Schema,
     /// Load a small, realistic demo data set (idempotent: a second run changes nothing).
     Demo,
+    /// Manage the official working calendar.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Load or replace years of the calendar from a CSV (`date,kind,festival`, kind
+    /// `holiday` or `workday`), then re-date the open deadlines that depend on them.
+    Import {
+        /// The CSV file, e.g. the State Council's notice for next year typed up.
+        file: PathBuf,
+        /// Where the data comes from (recorded with each year).
+        #[arg(long, default_value = "banli calendar import")]
+        source: String,
+        /// Years to mark loaded even if the file lists no day in them.
+        #[arg(long = "year")]
+        years: Vec<i32>,
+    },
 }

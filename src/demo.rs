@@ -292,6 +292,10 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
     let lead = seed_assignments
         .first()
         .ok_or_else(|| anyhow::anyhow!("0255 has no assignment"))?;
+    ok(
+        service::workflow::sign_for(db, lead.id, None, now).await,
+        "signing for 0255",
+    )?;
     let (seed_reply, _) = ok(
         service::reply::submit(
             db,
@@ -456,6 +460,12 @@ async fn load_story(
         .await,
         story.number,
     )?;
+    for assignment in &assignments {
+        ok(
+            service::workflow::sign_for(db, assignment.id, None, now).await,
+            story.number,
+        )?;
+    }
     let Some((category, (y, m, d))) = story.reply else {
         return Ok(());
     };

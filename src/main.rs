@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use banli::cli::{Cli, Command};
+use banli::cli::{CalendarCommand, Cli, Command};
 use banli::config::Settings;
 use banli::db::Db;
 use banli::startup::Application;
@@ -35,6 +35,35 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             db.migrate().await?;
             let report = banli::demo::load(&db).await?;
             println!("{report}");
+            db.close().await;
+        }
+        Command::Calendar(CalendarCommand::Import {
+            file,
+            source,
+            years,
+        }) => {
+            let csv = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
+            let change =
+                banli::service::calendar::import(&db, &csv, &years, &source, chrono::Utc::now())
+                    .await
+                    .map_err(|e| match e {
+                        banli::service::ServiceError::User(errors) => anyhow::anyhow!(
+                            "{}",
+                            errors
+                                .iter()
+                                .map(|e| e.message.as_str())
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        ),
+                        banli::service::ServiceError::Unexpected(e) => e,
+                    })?;
+            println!(
+                "calendar loaded: years {:?}, {} special days; {} open deadlines re-dated",
+                change.years, change.days, change.redated
+            );
             db.close().await;
         }
         Command::Schema => {}

@@ -13,10 +13,24 @@ pub struct Model {
     pub assigned_on: Date,
     /// The due date in force; stored (and indexed) so deadline filters are range queries.
     pub due_on: Date,
-    /// True when the office set `due_on` explicitly instead of the session's rule.
+    /// True when `due_on` was set explicitly (by the office at assignment, or by an
+    /// approved extension) rather than by the session's rule; such dates are not re-dated
+    /// when the calendar changes.
     pub due_on_explicit: bool,
+    /// The due date of the current round before any extension.
+    pub original_due_on: Date,
+    /// First day the unanswered deadline counts as DUE_SOON (`due_on` − warning window),
+    /// stored so status filters are range queries.
+    pub due_soon_from: Date,
+    /// The due date reaches into a year whose official calendar is not loaded yet.
+    pub due_provisional: bool,
+    /// The current handling round: 1, then 2, 3… after UNSATISFIED ratings.
+    pub round: i32,
+    /// 签收: when the unit signed for the assignment.
+    pub signed_for_at: Option<DateTimeUtc>,
     pub status: crate::enums::AssignmentStatus,
-    /// The day the unit answered (the reply, or for a co-handler the opinion).
+    /// The day the unit answered in the current round (the reply, or for a co-handler
+    /// the opinion).
     pub answered_on: Option<Date>,
     /// The unit's contact person for this case (联系人) and phone.
     pub contact_name: Option<String>,

@@ -87,10 +87,33 @@ pub enum AssignmentRole {
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum AssignmentStatus {
+    /// 已交办: waiting for the unit to sign for it.
     #[sea_orm(string_value = "ASSIGNED")]
     Assigned,
+    /// 已签收: the unit is handling it.
+    #[sea_orm(string_value = "SIGNED_FOR")]
+    SignedFor,
+    /// 申请退回: the unit asked to return it; the office decides.
+    #[sea_orm(string_value = "RETURN_REQUESTED")]
+    ReturnRequested,
+    /// 已退回: the office approved the return (terminal).
+    #[sea_orm(string_value = "RETURNED")]
+    Returned,
+    /// 已提交会办意见: a co-handler sent its opinion to the lead unit.
+    #[sea_orm(string_value = "OPINION_SENT")]
+    OpinionSent,
+    /// 已答复: the reply of the current round is sent.
     #[sea_orm(string_value = "REPLIED")]
     Replied,
+    /// 重新办理: an UNSATISFIED rating opened a new round.
+    #[sea_orm(string_value = "REHANDLING")]
+    Rehandling,
+    /// 已办结
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+    /// The suggestion was withdrawn (撤回).
+    #[sea_orm(string_value = "WITHDRAWN")]
+    Withdrawn,
 }
 
 /// Reply category (答复类别). Which codes a session allows is its category scheme.
@@ -148,4 +171,83 @@ pub enum FeedbackStatus {
     Handled,
     #[sea_orm(string_value = "SPAM")]
     Spam,
+}
+
+/// When a contact with the deputy took place (办前/办中/办后).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ContactStage {
+    #[sea_orm(string_value = "BEFORE")]
+    Before,
+    #[sea_orm(string_value = "DURING")]
+    During,
+    #[sea_orm(string_value = "AFTER")]
+    After,
+}
+
+/// How the unit contacted the deputy.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ContactMethod {
+    /// 面商
+    #[sea_orm(string_value = "FACE_TO_FACE")]
+    FaceToFace,
+    /// 走访
+    #[sea_orm(string_value = "VISIT")]
+    Visit,
+    /// 电话
+    #[sea_orm(string_value = "PHONE")]
+    Phone,
+    /// 座谈
+    #[sea_orm(string_value = "FORUM")]
+    Forum,
+    /// 现场
+    #[sea_orm(string_value = "SITE_VISIT")]
+    SiteVisit,
+}
+
+/// A deputy's rating of a reply (满意度).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum Satisfaction {
+    #[sea_orm(string_value = "SATISFIED")]
+    Satisfied,
+    #[sea_orm(string_value = "BASICALLY_SATISFIED")]
+    BasicallySatisfied,
+    #[sea_orm(string_value = "UNSATISFIED")]
+    Unsatisfied,
+}
+
+/// The office's decision on a unit's request (return or extension).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum RequestStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "APPROVED")]
+    Approved,
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+}
+
+/// A day of the official calendar that differs from the plain Monday–Friday week.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum CalendarDayKind {
+    /// A day off for a public holiday.
+    #[sea_orm(string_value = "HOLIDAY")]
+    Holiday,
+    /// A weekend day made a working day (调休).
+    #[sea_orm(string_value = "WORKDAY")]
+    Workday,
 }

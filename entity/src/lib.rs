@@ -4,14 +4,24 @@
 //! the same schema runs on SQLite and PostgreSQL and a new variant needs no `ALTER TYPE`.
 
 pub mod assignment;
+pub mod calendar_day;
+pub mod calendar_year;
+pub mod co_opinion;
+pub mod contact_record;
 pub mod deputy;
 pub mod enums;
+pub mod extension_request;
+pub mod follow_up;
+pub mod handling_round;
 pub mod handling_unit;
 pub mod public_feedback;
+pub mod rating;
 pub mod reply;
+pub mod return_request;
 pub mod session;
 pub mod suggestion;
 pub mod suggestion_co_signer;
+pub mod workflow_event;
 
 pub mod prelude {
     pub use super::assignment::Entity as Assignment;

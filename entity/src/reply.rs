@@ -15,6 +15,9 @@ pub struct Model {
     /// 称呼, e.g. 夏维奇代表.
     pub addressee: Option<String>,
     pub category: crate::enums::ReplyCategory,
+    /// The category the unit gave, when the office's review changed it.
+    pub original_category: Option<crate::enums::ReplyCategory>,
+    pub reviewed_at: Option<DateTimeUtc>,
     pub body: String,
     /// The summary published instead of the body when publication is SUMMARY.
     pub summary: Option<String>,

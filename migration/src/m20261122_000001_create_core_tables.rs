@@ -90,6 +90,11 @@ enum Assignment {
     AssignedOn,
     DueOn,
     DueOnExplicit,
+    OriginalDueOn,
+    DueSoonFrom,
+    DueProvisional,
+    Round,
+    SignedForAt,
     Status,
     AnsweredOn,
     ContactName,
@@ -108,6 +113,8 @@ enum Reply {
     DocNumber,
     Addressee,
     Category,
+    OriginalCategory,
+    ReviewedAt,
     Body,
     Summary,
     SignedBy,
@@ -337,6 +344,11 @@ impl MigrationTrait for Migration {
                     .col(date(Assignment::AssignedOn))
                     .col(date(Assignment::DueOn))
                     .col(boolean(Assignment::DueOnExplicit))
+                    .col(date(Assignment::OriginalDueOn))
+                    .col(date(Assignment::DueSoonFrom))
+                    .col(boolean(Assignment::DueProvisional))
+                    .col(integer(Assignment::Round))
+                    .col(timestamp_with_time_zone_null(Assignment::SignedForAt))
                     .col(string_len(Assignment::Status, 16))
                     .col(date_null(Assignment::AnsweredOn))
                     .col(string_len_null(Assignment::ContactName, 100))
@@ -373,6 +385,8 @@ impl MigrationTrait for Migration {
             ("idx_assignment_due", &["due_on"][..]),
             ("idx_assignment_status_due", &["status", "due_on"][..]),
             ("idx_assignment_assigned_on", &["assigned_on"][..]),
+            ("idx_assignment_due_soon_from", &["due_soon_from"][..]),
+            ("idx_assignment_answered_on", &["answered_on"][..]),
         ] {
             manager
                 .create_index(index(name, Assignment::Table, cols))
@@ -389,6 +403,8 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(Reply::DocNumber, 100))
                     .col(string_len_null(Reply::Addressee, 200))
                     .col(string_len(Reply::Category, 1))
+                    .col(string_len_null(Reply::OriginalCategory, 1))
+                    .col(timestamp_with_time_zone_null(Reply::ReviewedAt))
                     .col(text(Reply::Body))
                     .col(text_null(Reply::Summary))
                     .col(string_len(Reply::SignedBy, 100))

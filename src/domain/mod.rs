@@ -5,6 +5,7 @@
 //! assigned with whom) are plain functions with table-driven tests.
 
 pub mod assignment;
+pub mod calendar;
 pub mod category;
 pub mod deadline;
 pub mod error;
@@ -12,5 +13,6 @@ pub mod feedback;
 pub mod phone;
 pub mod text;
 pub mod time;
+pub mod workflow;
 
 pub use error::{ErrorCode, UserError};

@@ -62,8 +62,24 @@ pub enum AssignmentRole {
 #[graphql(remote = "entity::enums::AssignmentStatus")]
 /// Where one assignment stands.
 pub enum AssignmentStatus {
+    /// 已交办: waiting for the unit to sign for it.
     Assigned,
+    /// 已签收: the unit is handling it.
+    SignedFor,
+    /// 申请退回: the office decides on the unit's return request.
+    ReturnRequested,
+    /// 已退回 (the office reassigned the case).
+    Returned,
+    /// 已提交会办意见 (co-handlers).
+    OpinionSent,
+    /// 已答复 in the current round.
     Replied,
+    /// 重新办理 after an UNSATISFIED rating.
+    Rehandling,
+    /// 已办结
+    Closed,
+    /// The suggestion was withdrawn.
+    Withdrawn,
 }
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,4 +131,93 @@ pub enum AssignmentOrder {
     DueOnDesc,
     AssignedOnDesc,
     AssignedOnAsc,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::deadline::DeadlineStatus")]
+/// 办理期限状态 as of a date (DOMAIN.md §4).
+pub enum DeadlineStatus {
+    /// Not answered; more than the warning window (15 days by default) to go.
+    NotDue,
+    /// Not answered; due within the warning window (the due day itself included).
+    DueSoon,
+    /// Not answered and past the due date.
+    Overdue,
+    /// Answered on or before the due date in force.
+    AnsweredOnTime,
+    /// Answered after it.
+    AnsweredLate,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::deadline::DeadlinePeriod")]
+/// The deadlines a session's rules define (DOMAIN.md §4).
+pub enum DeadlinePeriod {
+    /// Reply by the lead / separate / sole unit.
+    Reply,
+    /// The hard cap with extensions.
+    HardCap,
+    /// A co-handler's opinion to the lead unit.
+    CoHandlerOpinion,
+    /// A request to return a wrong assignment.
+    ReturnWindow,
+    /// A reply after an UNSATISFIED rating.
+    Rehandling,
+    /// Publication after the reply.
+    Publication,
+    /// The deputy's rating after the reply.
+    Rating,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ContactStage")]
+/// 办前 / 办中 / 办后
+pub enum ContactStage {
+    Before,
+    During,
+    After,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ContactMethod")]
+/// How the unit contacted the deputy.
+pub enum ContactMethod {
+    /// 面商
+    FaceToFace,
+    /// 走访
+    Visit,
+    /// 电话
+    Phone,
+    /// 座谈
+    Forum,
+    /// 现场
+    SiteVisit,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::Satisfaction")]
+/// 满意 / 基本满意 / 不满意
+pub enum Satisfaction {
+    Satisfied,
+    BasicallySatisfied,
+    Unsatisfied,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::RequestStatus")]
+/// The office's decision on a unit's request.
+pub enum RequestStatus {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::CalendarDayKind")]
+/// A day that differs from the plain Monday–Friday week.
+pub enum CalendarDayKind {
+    /// A day off for a public holiday.
+    Holiday,
+    /// A weekend day made a working day (调休).
+    Workday,
 }

@@ -15,6 +15,8 @@ pub enum Kind {
     Suggestion,
     Assignment,
     Reply,
+    ReturnRequest,
+    ExtensionRequest,
 }
 
 impl Kind {
@@ -26,6 +28,8 @@ impl Kind {
             Kind::Suggestion => "Suggestion",
             Kind::Assignment => "Assignment",
             Kind::Reply => "Reply",
+            Kind::ReturnRequest => "ReturnRequest",
+            Kind::ExtensionRequest => "ExtensionRequest",
         }
     }
 
@@ -37,6 +41,8 @@ impl Kind {
             "Suggestion" => Kind::Suggestion,
             "Assignment" => Kind::Assignment,
             "Reply" => Kind::Reply,
+            "ReturnRequest" => Kind::ReturnRequest,
+            "ExtensionRequest" => Kind::ExtensionRequest,
             _ => return None,
         })
     }
@@ -80,6 +86,8 @@ fn kind_label(kind: Kind) -> &'static str {
         Kind::Suggestion => "建议",
         Kind::Assignment => "交办记录",
         Kind::Reply => "答复",
+        Kind::ReturnRequest => "退回申请",
+        Kind::ExtensionRequest => "延期申请",
     }
 }
 

@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use entity::{
-    assignment, deputy, handling_unit, reply, session, suggestion,
-    suggestion_co_signer as co_signer,
+    assignment, co_opinion, contact_record, deputy, extension_request, follow_up, handling_round,
+    handling_unit, rating, reply, return_request, session, suggestion,
+    suggestion_co_signer as co_signer, workflow_event,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -38,6 +39,19 @@ macro_rules! key {
 }
 
 key!(SessionKey, DeputyKey, UnitKey, SuggestionKey, AssignmentKey);
+key!(
+    RoundsOf,
+    EventsOfSuggestion,
+    EventsOfAssignment,
+    ContactsOf,
+    OpinionsOf,
+    RatingsOf
+);
+key!(ReturnRequestsOf, ExtensionRequestsOf, FollowUpsOf);
+
+/// The official calendar, loaded once per request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CalendarKey;
 key!(
     CoSignersOf,
     AssignmentsOf,
@@ -161,5 +175,121 @@ impl Loader<RepliesOfSuggestion> for Loaders {
         Ok(group(rows.into_iter().filter_map(|(r, a)| {
             a.map(|a| (RepliesOfSuggestion(a.suggestion_id), r))
         })))
+    }
+}
+
+/// A loader of the rows whose `$column` is one of the keys, grouped by it, in `$order`.
+macro_rules! children {
+    ($key:ident, $module:ident, $column:ident, $field:ident, $order:ident, $what:literal) => {
+        impl Loader<$key> for Loaders {
+            type Value = Vec<$module::Model>;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let rows = $module::Entity::find()
+                    .filter($module::Column::$column.is_in(keys.iter().map(|k| k.0)))
+                    .order_by_asc($module::Column::$order)
+                    .all(self.db.conn())
+                    .await
+                    .map_err(failed($what))?;
+                Ok(group(rows.into_iter().filter_map(|r| {
+                    let key: Option<i64> = r.$field.into();
+                    key.map(|k| ($key(k), r))
+                })))
+            }
+        }
+    };
+}
+
+children!(
+    RoundsOf,
+    handling_round,
+    AssignmentId,
+    assignment_id,
+    Round,
+    "loading handling rounds"
+);
+children!(
+    EventsOfSuggestion,
+    workflow_event,
+    SuggestionId,
+    suggestion_id,
+    Id,
+    "loading timelines"
+);
+children!(
+    EventsOfAssignment,
+    workflow_event,
+    AssignmentId,
+    assignment_id,
+    Id,
+    "loading timelines"
+);
+children!(
+    ContactsOf,
+    contact_record,
+    AssignmentId,
+    assignment_id,
+    ContactedOn,
+    "loading contact records"
+);
+children!(
+    OpinionsOf,
+    co_opinion,
+    AssignmentId,
+    assignment_id,
+    Round,
+    "loading co-handler opinions"
+);
+children!(
+    RatingsOf,
+    rating,
+    AssignmentId,
+    assignment_id,
+    Id,
+    "loading ratings"
+);
+children!(
+    ReturnRequestsOf,
+    return_request,
+    AssignmentId,
+    assignment_id,
+    Id,
+    "loading return requests"
+);
+children!(
+    ExtensionRequestsOf,
+    extension_request,
+    AssignmentId,
+    assignment_id,
+    Id,
+    "loading extension requests"
+);
+children!(
+    FollowUpsOf,
+    follow_up,
+    AssignmentId,
+    assignment_id,
+    Id,
+    "loading follow-ups"
+);
+
+impl Loader<CalendarKey> for Loaders {
+    type Value = Arc<crate::domain::calendar::WorkCalendar>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        _: &[CalendarKey],
+    ) -> Result<HashMap<CalendarKey, Self::Value>, Self::Error> {
+        let calendar = crate::service::calendar::load(self.db.conn())
+            .await
+            .map_err(|e| match e {
+                crate::service::ServiceError::Unexpected(e) => Arc::new(e),
+                crate::service::ServiceError::User(errors) => {
+                    Arc::new(anyhow::anyhow!("loading the calendar: {errors:?}"))
+                }
+            })?;
+        Ok(HashMap::from([(CalendarKey, Arc::new(calendar))]))
     }
 }

@@ -10,16 +10,23 @@ pub mod mutation;
 pub mod query;
 pub mod scalars;
 pub mod types;
+pub mod workflow;
+pub mod workflow_api;
 
 use std::sync::Arc;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptySubscription, Schema};
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 
 pub use error::RequestId;
 pub use loaders::Loaders;
-pub use mutation::MutationRoot;
-pub use query::QueryRoot;
+/// The query root: the core records plus the workflow, deadlines and calendar.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(query::CoreQuery, workflow_api::WorkflowQuery);
+
+/// The mutation root.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(mutation::CoreMutation, workflow_api::WorkflowMutation);
 
 use crate::db::Db;
 use crate::domain::time::Clock;
@@ -38,16 +45,24 @@ pub(crate) fn state<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a AppSt
 
 /// Builds the schema once; requests then share it.
 pub fn build_schema(db: Db, clock: Arc<dyn Clock>) -> BanliSchema {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
-        .data(AppState { db, clock })
-        .finish()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(AppState { db, clock })
+    .finish()
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
 }
 
 /// Attaches what belongs to one request: its id and a fresh DataLoader cache.

@@ -12,7 +12,8 @@ use super::types::*;
 use crate::domain::UserError;
 use crate::service::{self, ServiceError};
 
-pub struct MutationRoot;
+#[derive(Default)]
+pub struct CoreMutation;
 
 /// Optional overrides of the default deadline rules (DOMAIN.md §4).
 #[derive(InputObject, Default)]
@@ -249,7 +250,7 @@ fn user_errors(errors: Vec<UserError>) -> Vec<UserErrorObject> {
 }
 
 #[Object]
-impl MutationRoot {
+impl CoreMutation {
     /// Creates a congress session with its category scheme and deadline rules.
     async fn create_session(
         &self,

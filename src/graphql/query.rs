@@ -14,7 +14,8 @@ use async_graphql::dataloader::DataLoader;
 use entity::{reply, session};
 use sea_orm::EntityTrait;
 
-pub struct QueryRoot;
+#[derive(Default)]
+pub struct CoreQuery;
 
 /// Filters of `suggestions`; all given filters must hold.
 #[derive(InputObject, Default)]
@@ -46,6 +47,8 @@ pub struct AssignmentFilter {
     pub due_from: Option<Date>,
     /// Due on or before this date.
     pub due_to: Option<Date>,
+    /// Any of these deadline statuses as of the query's `asOf`.
+    pub deadline_status: Option<Vec<enums::DeadlineStatus>>,
 }
 
 /// Decodes an optional filter ID; a wrong or forged ID is a NOT_FOUND error.
@@ -70,7 +73,7 @@ fn page_args(first: Option<i32>, after: Option<String>) -> PageArgs {
 }
 
 #[Object]
-impl QueryRoot {
+impl CoreQuery {
     /// Fetches any object by its global ID; null when there is none.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
         let Some((kind, key)) = ids::decode(id.as_str()) else {
@@ -98,13 +101,25 @@ impl QueryRoot {
                 .load_one(super::loaders::AssignmentKey(key))
                 .await
                 .map(|m| m.map(|m| Node::Assignment(Assignment(m)))),
-            Kind::Reply => {
-                let db = &state(ctx)?.db;
-                return reply::Entity::find_by_id(key)
-                    .one(db.conn())
-                    .await
-                    .map(|m| m.map(|m| Node::Reply(Reply(m))))
-                    .map_err(|e| super::error::internal(ctx, &anyhow::Error::new(e)));
+            Kind::Reply | Kind::ReturnRequest | Kind::ExtensionRequest => {
+                let conn = state(ctx)?.db.conn();
+                let found = match kind {
+                    Kind::Reply => reply::Entity::find_by_id(key)
+                        .one(conn)
+                        .await
+                        .map(|m| m.map(|m| Node::Reply(Reply(m)))),
+                    Kind::ReturnRequest => entity::return_request::Entity::find_by_id(key)
+                        .one(conn)
+                        .await
+                        .map(|m| m.map(|m| Node::ReturnRequest(super::workflow::ReturnRequest(m)))),
+                    _ => entity::extension_request::Entity::find_by_id(key)
+                        .one(conn)
+                        .await
+                        .map(|m| {
+                            m.map(|m| Node::ExtensionRequest(super::workflow::ExtensionRequest(m)))
+                        }),
+                };
+                return found.map_err(|e| super::error::internal(ctx, &anyhow::Error::new(e)));
             }
         };
         loaded.map_err(|e| super::error::internal(ctx, &e))
@@ -239,10 +254,13 @@ impl QueryRoot {
     }
 
     /// Assignments matching `filter`, in `orderBy` order (default: due soonest first).
+    /// Deadline statuses are as of `asOf` (default today, China time): "what was overdue on
+    /// 30 June" is `filter: {deadlineStatus: [OVERDUE]}, asOf: "…-06-30"`.
     async fn assignments(
         &self,
         ctx: &Context<'_>,
         filter: Option<AssignmentFilter>,
+        as_of: Option<Date>,
         order_by: Option<enums::AssignmentOrder>,
         first: Option<i32>,
         after: Option<String>,
@@ -257,6 +275,10 @@ impl QueryRoot {
             status: f.status.map(|v| v.into_iter().map(Into::into).collect()),
             due_from: f.due_from.map(|d| d.0),
             due_to: f.due_to.map(|d| d.0),
+            deadline_status: f
+                .deadline_status
+                .map(|v| v.into_iter().map(Into::into).collect()),
+            as_of: Some(super::workflow::as_of_or_today(ctx, as_of)?),
         };
         let order = order_by.map_or(service::assignment::AssignmentOrder::DueOnAsc, Into::into);
         let page = service::assignment::list(&db, &filter, order, &page_args(first, after))

@@ -10,6 +10,7 @@ use super::error::internal;
 use super::ids::{encode, Kind};
 use super::loaders::*;
 use super::scalars::{Date, DateTime};
+use super::workflow::*;
 use crate::service;
 
 fn loader<'a>(ctx: &'a Context<'_>) -> Result<&'a DataLoader<Loaders>> {
@@ -17,7 +18,7 @@ fn loader<'a>(ctx: &'a Context<'_>) -> Result<&'a DataLoader<Loaders>> {
 }
 
 /// Loads one related row that must exist (a foreign key guarantees it).
-async fn must<K>(
+pub(crate) async fn must<K>(
     ctx: &Context<'_>,
     key: K,
     what: &'static str,
@@ -34,7 +35,7 @@ where
 }
 
 /// Loads a list of children (empty when there are none).
-async fn children<K, V>(ctx: &Context<'_>, key: K) -> Result<Vec<V>>
+pub(crate) async fn children<K, V>(ctx: &Context<'_>, key: K) -> Result<Vec<V>>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     V: Send + Sync + Clone + 'static,
@@ -56,6 +57,8 @@ pub enum Node {
     Suggestion(Suggestion),
     Assignment(Assignment),
     Reply(Reply),
+    ReturnRequest(super::workflow::ReturnRequest),
+    ExtensionRequest(super::workflow::ExtensionRequest),
 }
 
 /// One allowed reply category of a session, with its label and definition.
@@ -310,6 +313,42 @@ impl Suggestion {
             .map(Reply)
             .collect())
     }
+    /// The worst deadline status of its assignments as of `asOf` (default today); null
+    /// before it is assigned.
+    async fn deadline_status(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<Date>,
+    ) -> Result<Option<enums::DeadlineStatus>> {
+        let as_of = as_of_or_today(ctx, as_of)?;
+        let assignments: Vec<assignment::Model> = children(ctx, AssignmentsOf(self.0.id)).await?;
+        let worst = assignments
+            .iter()
+            .filter_map(|a| assignment_status(a, as_of))
+            .max_by_key(|s| crate::domain::deadline::severity(*s));
+        Ok(worst.map(Into::into))
+    }
+    /// Everything that happened to the suggestion, oldest first.
+    async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEvent>> {
+        Ok(children(ctx, EventsOfSuggestion(self.0.id))
+            .await?
+            .into_iter()
+            .map(TimelineEvent)
+            .collect())
+    }
+}
+
+/// The deadline status of an assignment as of a date: none for an assignment that was
+/// returned or withdrawn, or not yet made then.
+pub(crate) fn assignment_status(
+    a: &assignment::Model,
+    as_of: chrono::NaiveDate,
+) -> Option<crate::domain::deadline::DeadlineStatus> {
+    use entity::enums::AssignmentStatus::{Returned, Withdrawn};
+    if matches!(a.status, Returned | Withdrawn) || a.assigned_on > as_of {
+        return None;
+    }
+    Some(status_of(a.due_on, a.due_soon_from, a.answered_on, as_of))
 }
 
 /// An assignment (交办) of a suggestion to one unit.
@@ -369,6 +408,158 @@ impl Assignment {
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// The current handling round: 1, then 2, 3… after UNSATISFIED ratings.
+    async fn round(&self) -> i32 {
+        self.0.round
+    }
+    /// 签收: when the unit signed for it.
+    async fn signed_for_at(&self) -> Option<DateTime> {
+        self.0.signed_for_at.map(DateTime)
+    }
+    /// The current round's due date before any extension.
+    async fn original_due_on(&self) -> Date {
+        Date(self.0.original_due_on)
+    }
+    /// The due date reaches a year whose official calendar is not loaded yet; it is
+    /// re-dated automatically when that year is loaded.
+    async fn due_provisional(&self) -> bool {
+        self.0.due_provisional
+    }
+    /// 办理期限状态 as of `asOf` (default today, China time); null when returned or withdrawn.
+    async fn deadline_status(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<Date>,
+    ) -> Result<Option<enums::DeadlineStatus>> {
+        Ok(assignment_status(&self.0, as_of_or_today(ctx, as_of)?).map(Into::into))
+    }
+    /// Days from `asOf` to the due date (negative when past it).
+    async fn days_remaining(&self, ctx: &Context<'_>, as_of: Option<Date>) -> Result<i64> {
+        Ok(crate::domain::deadline::days_remaining(
+            self.0.due_on,
+            as_of_or_today(ctx, as_of)?,
+        ))
+    }
+    /// Days answered late, or overdue so far as of `asOf`; 0 otherwise.
+    async fn days_late(&self, ctx: &Context<'_>, as_of: Option<Date>) -> Result<i64> {
+        let as_of = as_of_or_today(ctx, as_of)?;
+        let answered = self.0.answered_on.filter(|d| *d <= as_of);
+        Ok(crate::domain::deadline::days_late(
+            self.0.due_on,
+            answered,
+            as_of,
+        ))
+    }
+    /// How the due date in force was reached.
+    async fn deadline_explanation(&self, ctx: &Context<'_>) -> Result<DeadlineExplanation> {
+        let a = &self.0;
+        let suggestion = must(ctx, SuggestionKey(a.suggestion_id), "suggestion").await?;
+        let session = must(ctx, SessionKey(suggestion.session_id), "session").await?;
+        let calendar = must(ctx, CalendarKey, "calendar").await?;
+        let rounds: Vec<entity::handling_round::Model> = children(ctx, RoundsOf(a.id)).await?;
+        let start = rounds
+            .iter()
+            .find(|r| r.round == a.round)
+            .map_or(a.assigned_on, |r| r.started_on);
+        let period = crate::service::calendar::period_of(a.role, a.round);
+        let rules = crate::service::session::rules_of(&session);
+        let due = crate::domain::deadline::compute_due(&rules, &calendar, start, period)
+            .ok_or_else(|| {
+                internal(
+                    ctx,
+                    &anyhow::anyhow!("due date of assignment {} out of range", a.id),
+                )
+            })?;
+        let extended = a.due_on != a.original_due_on;
+        let set_explicitly = a.due_on_explicit && !extended;
+        Ok(DeadlineExplanation::new(
+            &due,
+            a.due_on,
+            extended,
+            set_explicitly,
+        ))
+    }
+    /// Every handling round, with its own deadline.
+    async fn rounds(&self, ctx: &Context<'_>) -> Result<Vec<HandlingRound>> {
+        let window = u32::try_from((self.0.due_on - self.0.due_soon_from).num_days()).unwrap_or(0);
+        Ok(children(ctx, RoundsOf(self.0.id))
+            .await?
+            .into_iter()
+            .map(|row| HandlingRound {
+                row,
+                due_soon_days: window,
+            })
+            .collect())
+    }
+    /// What happened to this assignment, oldest first.
+    async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEvent>> {
+        Ok(children(ctx, EventsOfAssignment(self.0.id))
+            .await?
+            .into_iter()
+            .map(TimelineEvent)
+            .collect())
+    }
+    /// Contacts with the deputy (沟通记录), by date.
+    async fn contact_records(&self, ctx: &Context<'_>) -> Result<Vec<ContactRecord>> {
+        Ok(children(ctx, ContactsOf(self.0.id))
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+    /// Co-handler opinions (会办意见): a co-handler's own, or for the lead unit those it received.
+    async fn co_opinions(&self, ctx: &Context<'_>) -> Result<Vec<CoOpinion>> {
+        let sources: Vec<i64> = if self.0.role == entity::enums::AssignmentRole::Lead {
+            children::<_, assignment::Model>(ctx, AssignmentsOf(self.0.suggestion_id))
+                .await?
+                .into_iter()
+                .filter(|a| a.role == entity::enums::AssignmentRole::CoHandler)
+                .map(|a| a.id)
+                .collect()
+        } else {
+            vec![self.0.id]
+        };
+        let mut opinions = Vec::new();
+        for id in sources {
+            opinions.extend(
+                children(ctx, OpinionsOf(id))
+                    .await?
+                    .into_iter()
+                    .map(CoOpinion),
+            );
+        }
+        Ok(opinions)
+    }
+    /// Ratings of this unit's replies, oldest first.
+    async fn ratings(&self, ctx: &Context<'_>) -> Result<Vec<Rating>> {
+        Ok(children(ctx, RatingsOf(self.0.id))
+            .await?
+            .into_iter()
+            .map(Rating)
+            .collect())
+    }
+    async fn return_requests(&self, ctx: &Context<'_>) -> Result<Vec<ReturnRequest>> {
+        Ok(children(ctx, ReturnRequestsOf(self.0.id))
+            .await?
+            .into_iter()
+            .map(ReturnRequest)
+            .collect())
+    }
+    async fn extension_requests(&self, ctx: &Context<'_>) -> Result<Vec<ExtensionRequest>> {
+        Ok(children(ctx, ExtensionRequestsOf(self.0.id))
+            .await?
+            .into_iter()
+            .map(ExtensionRequest)
+            .collect())
+    }
+    /// Follow-up replies (跟踪办理).
+    async fn follow_ups(&self, ctx: &Context<'_>) -> Result<Vec<FollowUp>> {
+        Ok(children(ctx, FollowUpsOf(self.0.id))
+            .await?
+            .into_iter()
+            .map(FollowUp)
+            .collect())
+    }
 }
 
 /// A reply letter (答复).
@@ -423,6 +614,13 @@ impl Reply {
     /// 抄送
     async fn copy_to(&self) -> Option<&str> {
         self.0.copy_to.as_deref()
+    }
+    /// The category the unit gave, when the office's review changed it.
+    async fn original_category(&self) -> Option<enums::ReplyCategory> {
+        self.0.original_category.map(Into::into)
+    }
+    async fn reviewed_at(&self) -> Option<DateTime> {
+        self.0.reviewed_at.map(DateTime)
     }
     async fn publication(&self) -> enums::Publication {
         self.0.publication.into()

@@ -2,16 +2,20 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{AssignmentRole, AssignmentStatus, SuggestionStatus};
-use entity::{assignment, handling_unit as unit, session, suggestion};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, Select};
+use entity::{assignment, handling_round, handling_unit as unit, session, suggestion};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    Select,
+};
 
 use super::{check_version, conflict, page, DbContext, ServiceResult};
 use crate::db::Db;
 use crate::domain::assignment::{check_roles, Placement};
-use crate::domain::deadline::add_months;
+use crate::domain::deadline::due_soon_from;
 use crate::domain::error::Errors;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::text::{self, Lines};
+use crate::domain::workflow::{ActorRole, EventKind};
 use crate::domain::UserError;
 
 #[derive(Debug, Clone)]
@@ -40,19 +44,19 @@ pub async fn assign(
     today: NaiveDate,
 ) -> ServiceResult<(suggestion::Model, Vec<assignment::Model>)> {
     let assigned_on = input.assigned_on.unwrap_or(today);
-    let mut errors = Errors::new();
-    if assigned_on > today {
-        errors.push(UserError::invalid(
-            &["input", "assignedOn"],
-            "交办日期不能晚于今天 (assignedOn must not be in the future)",
-        ));
-    }
     if input.units.len() > 50 {
         return Err(UserError::invalid(
             &["input", "units"],
             "一次最多交办 50 个单位 (at most 50 units per call)",
         )
         .into());
+    }
+    let mut errors = Errors::new();
+    if assigned_on > today {
+        errors.push(UserError::invalid(
+            &["input", "assignedOn"],
+            "交办日期不能晚于今天 (assignedOn must not be in the future)",
+        ));
     }
     let txn = db.begin_write().await.during("beginning a transaction")?;
     let current = suggestion::Entity::find_by_id(input.suggestion_id)
@@ -73,9 +77,8 @@ pub async fn assign(
         return Err(UserError::invalid_state(
             &["input", "suggestionId"],
             format!(
-                "建议当前状态为 {}，不能交办 (cannot assign a suggestion in state {})",
-                super::state_name(&current.status),
-                super::state_name(&current.status)
+                "建议当前状态为 {0}，不能交办 (cannot assign a suggestion in state {0})",
+                crate::domain::workflow::suggestion_state_name(current.status)
             ),
         )
         .into());
@@ -91,90 +94,13 @@ pub async fn assign(
         .await
         .during("loading the session")?
         .ok_or_else(|| anyhow::anyhow!("suggestion {} has no session", current.id))?;
-    let rules = super::session::rules_of(&session);
-    let existing: Vec<assignment::Model> = assignment::Entity::find()
-        .filter(assignment::Column::SuggestionId.eq(current.id))
-        .all(&*txn)
-        .await
-        .during("loading existing assignments")?;
-    let unit_ids: Vec<i64> = input.units.iter().map(|u| u.unit_id).collect();
-    let found: std::collections::HashSet<i64> = unit::Entity::find()
-        .filter(unit::Column::Id.is_in(unit_ids.iter().copied()))
-        .all(&*txn)
-        .await
-        .during("loading units")?
-        .into_iter()
-        .map(|u| u.id)
-        .collect();
-    for (i, u) in input.units.iter().enumerate() {
-        let index = i.to_string();
-        if !found.contains(&u.unit_id) {
-            errors.push(UserError::not_found(
-                &["input", "units", &index, "unitId"],
-                "承办单位不存在 (unit not found)",
-            ));
-        }
-        if let Some(due) = u.due_on {
-            if due <= assigned_on {
-                errors.push(UserError::invalid(
-                    &["input", "units", &index, "dueOn"],
-                    "办理期限须晚于交办日期 (dueOn must be after assignedOn)",
-                ));
-            }
-        }
-    }
-    let placements_existing: Vec<Placement> = existing
-        .iter()
-        .map(|a| Placement {
-            unit_id: a.unit_id,
-            role: a.role,
-        })
-        .collect();
-    let placements_new: Vec<Placement> = input
-        .units
-        .iter()
-        .map(|u| Placement {
-            unit_id: u.unit_id,
-            role: u.role,
-        })
-        .collect();
-    if let Err(role_errors) = check_roles(&placements_existing, &placements_new) {
-        for e in role_errors {
-            errors.push(e);
-        }
-    }
-    errors.finish()?;
-    let mut created = Vec::with_capacity(input.units.len());
-    for u in &input.units {
-        let due_on = match u.due_on {
-            Some(due) => due,
-            None => add_months(assigned_on, rules.answer_months(u.role)).ok_or_else(|| {
-                UserError::invalid(&["input", "assignedOn"], "日期超出范围 (date out of range)")
-            })?,
-        };
-        let model = assignment::ActiveModel {
-            suggestion_id: Set(current.id),
-            unit_id: Set(u.unit_id),
-            role: Set(u.role),
-            assigned_on: Set(assigned_on),
-            due_on: Set(due_on),
-            due_on_explicit: Set(u.due_on.is_some()),
-            status: Set(AssignmentStatus::Assigned),
-            answered_on: Set(None),
-            contact_name: Set(None),
-            contact_phone: Set(None),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        };
-        created.push(
-            model
-                .insert(&*txn)
-                .await
-                .during("inserting an assignment")?,
-        );
-    }
+    let target = Target {
+        suggestion: &current,
+        session: &session,
+        assigned_on,
+        replacing: None,
+    };
+    let created = add_assignments(&*txn, target, &input.units, errors, now).await?;
     let result = suggestion::Entity::update_many()
         .set(suggestion::ActiveModel {
             status: Set(SuggestionStatus::Assigned),
@@ -197,6 +123,177 @@ pub async fn assign(
         .ok_or_else(|| anyhow::anyhow!("suggestion vanished inside its own transaction"))?;
     txn.commit().await.during("committing assignments")?;
     Ok((saved, created))
+}
+
+/// Where new assignments go: the suggestion, its session, the assignment date, and the
+/// assignment a return hands over (if any).
+pub(crate) struct Target<'a> {
+    pub suggestion: &'a suggestion::Model,
+    pub session: &'a session::Model,
+    pub assigned_on: NaiveDate,
+    pub replacing: Option<i64>,
+}
+
+/// Creates assignments (with their first handling round and timeline events) inside the
+/// caller's transaction, after checking the units and the role rules against the
+/// suggestion's active assignments (minus `replacing`, the one a return hands over).
+/// `errors` already found by the caller are reported together with these.
+pub(crate) async fn add_assignments<C: ConnectionTrait>(
+    conn: &C,
+    target: Target<'_>,
+    units: &[UnitAssignment],
+    mut errors: Errors,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<assignment::Model>> {
+    let Target {
+        suggestion,
+        session,
+        assigned_on,
+        replacing,
+    } = target;
+    let existing: Vec<assignment::Model> = assignment::Entity::find()
+        .filter(assignment::Column::SuggestionId.eq(suggestion.id))
+        .all(conn)
+        .await
+        .during("loading existing assignments")?;
+    let found: std::collections::HashSet<i64> = unit::Entity::find()
+        .filter(unit::Column::Id.is_in(units.iter().map(|u| u.unit_id)))
+        .all(conn)
+        .await
+        .during("loading units")?
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    for (i, u) in units.iter().enumerate() {
+        let index = i.to_string();
+        if !found.contains(&u.unit_id) {
+            errors.push(UserError::not_found(
+                &["input", "units", &index, "unitId"],
+                "承办单位不存在 (unit not found)",
+            ));
+        }
+        if let Some(due) = u.due_on {
+            if due <= assigned_on {
+                errors.push(UserError::invalid(
+                    &["input", "units", &index, "dueOn"],
+                    "办理期限须晚于交办日期 (dueOn must be after assignedOn)",
+                ));
+            }
+        }
+    }
+    // Role rules count the active assignments (minus the one being handed over); a unit
+    // that ever had the case (one that returned it included) cannot be assigned again.
+    let active = |a: &&assignment::Model| {
+        Some(a.id) != replacing && crate::domain::workflow::is_active(a.status)
+    };
+    let placements_existing: Vec<Placement> = existing
+        .iter()
+        .filter(active)
+        .map(|a| Placement {
+            unit_id: a.unit_id,
+            role: a.role,
+        })
+        .collect();
+    for (i, u) in units.iter().enumerate() {
+        let had_it = existing
+            .iter()
+            .any(|a| a.unit_id == u.unit_id && !active(&a));
+        if had_it {
+            errors.push(UserError::duplicate(
+                &["input", "units", &i.to_string(), "unitId"],
+                "该单位已承办过此建议（含已退回） (this unit already had the suggestion, e.g. returned it)",
+            ));
+        }
+    }
+    let placements_new: Vec<Placement> = units
+        .iter()
+        .map(|u| Placement {
+            unit_id: u.unit_id,
+            role: u.role,
+        })
+        .collect();
+    if let Err(role_errors) = check_roles(&placements_existing, &placements_new) {
+        for e in role_errors {
+            errors.push(e);
+        }
+    }
+    errors.finish()?;
+    let calendar = super::calendar::load(conn).await?;
+    let rules = super::session::rules_of(session);
+    let mut created = Vec::with_capacity(units.len());
+    for (i, u) in units.iter().enumerate() {
+        let index = i.to_string();
+        let rule_due = super::workflow::due(
+            session,
+            &calendar,
+            assigned_on,
+            super::calendar::period_of(u.role, 1),
+            &["input", "units", &index],
+        )?;
+        let (due_on, provisional) = match u.due_on {
+            Some(explicit) => (explicit, false),
+            None => (rule_due.due_on, rule_due.provisional),
+        };
+        let model = assignment::ActiveModel {
+            suggestion_id: Set(suggestion.id),
+            unit_id: Set(u.unit_id),
+            role: Set(u.role),
+            assigned_on: Set(assigned_on),
+            due_on: Set(due_on),
+            due_on_explicit: Set(u.due_on.is_some()),
+            original_due_on: Set(due_on),
+            due_soon_from: Set(due_soon_from(due_on, rules.due_soon_days)),
+            due_provisional: Set(provisional),
+            round: Set(1),
+            signed_for_at: Set(None),
+            status: Set(AssignmentStatus::Assigned),
+            answered_on: Set(None),
+            contact_name: Set(None),
+            contact_phone: Set(None),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        let saved = model.insert(conn).await.map_err(|e| {
+            super::on_unique(
+                e,
+                &["uq_assignment_suggestion_unit", "assignment.unit_id"],
+                UserError::duplicate(
+                    &["input", "units", &index, "unitId"],
+                    "该单位已承办过此建议 (this unit was already assigned to the suggestion)",
+                ),
+                "inserting an assignment",
+            )
+        })?;
+        handling_round::ActiveModel {
+            assignment_id: Set(saved.id),
+            round: Set(1),
+            started_on: Set(assigned_on),
+            due_on: Set(due_on),
+            original_due_on: Set(due_on),
+            due_provisional: Set(provisional),
+            answered_on: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await
+        .during("inserting the first round")?;
+        super::workflow::event(
+            conn,
+            suggestion.id,
+            Some(saved.id),
+            EventKind::Assigned,
+            ActorRole::Office,
+            now,
+            serde_json::json!({"unitId": saved.unit_id, "role": saved.role, "assignedOn": assigned_on,
+                "dueOn": due_on, "provisional": provisional, "explicit": u.due_on.is_some()}),
+        )
+        .await?;
+        created.push(saved);
+    }
+    Ok(created)
 }
 
 #[derive(Debug, Clone)]
@@ -258,6 +355,16 @@ pub async fn set_contact(
         .await
         .during("reloading the assignment")?
         .ok_or_else(|| anyhow::anyhow!("assignment vanished inside its own transaction"))?;
+    super::workflow::event(
+        &*txn,
+        saved.suggestion_id,
+        Some(saved.id),
+        EventKind::ContactPersonSet,
+        ActorRole::Unit,
+        now,
+        serde_json::json!({"contactName": saved.contact_name}),
+    )
+    .await?;
     txn.commit().await.during("committing the contact")?;
     Ok(saved)
 }
@@ -271,6 +378,10 @@ pub struct AssignmentFilter {
     pub status: Option<Vec<AssignmentStatus>>,
     pub due_from: Option<NaiveDate>,
     pub due_to: Option<NaiveDate>,
+    /// Deadline statuses as of `as_of` (any of them).
+    pub deadline_status: Option<Vec<crate::domain::deadline::DeadlineStatus>>,
+    /// The day statuses are computed for (default today in Shanghai).
+    pub as_of: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -337,6 +448,9 @@ pub fn filtered(filter: &AssignmentFilter) -> Select<assignment::Entity> {
     }
     if let Some(to) = filter.due_to {
         select = select.filter(assignment::Column::DueOn.lte(to));
+    }
+    if let (Some(statuses), Some(as_of)) = (&filter.deadline_status, filter.as_of) {
+        select = select.filter(super::deadline::any_of(statuses, as_of));
     }
     select
 }

@@ -6,12 +6,15 @@
 //! so every entry point (GraphQL today, imports later) validates the same way.
 
 pub mod assignment;
+pub mod calendar;
+pub mod deadline;
 pub mod deputy;
 pub mod page;
 pub mod reply;
 pub mod session;
 pub mod suggestion;
 pub mod unit;
+pub mod workflow;
 
 use sea_orm::{DbErr, SqlErr};
 

@@ -1,10 +1,8 @@
 //! Replies (答复): the signed letter a unit sends, and its publication (公开).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::{
-    AssignmentRole, AssignmentStatus, Publication, ReplyCategory, SuggestionStatus,
-};
-use entity::{assignment, reply, session, suggestion};
+use entity::enums::{AssignmentRole, AssignmentStatus, Publication, ReplyCategory};
+use entity::{assignment, reply, suggestion};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
@@ -14,6 +12,7 @@ use crate::db::Db;
 use crate::domain::error::Errors;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::text::{self, Lines};
+use crate::domain::workflow::{self as flow, ActorRole, EventKind, Transition};
 use crate::domain::UserError;
 
 const BODY_MAX: usize = 100_000;
@@ -107,64 +106,53 @@ pub async fn submit(
     }
 
     let txn = db.begin_write().await.during("beginning a transaction")?;
-    let current = assignment::Entity::find_by_id(input.assignment_id)
-        .one(&*txn)
-        .await
-        .during("loading the assignment")?
-        .ok_or_else(|| {
-            UserError::not_found(&f("assignmentId"), "交办记录不存在 (assignment not found)")
-        })?;
-    check_version("交办记录", input.expected_version, current.version)?;
-    if current.role == AssignmentRole::CoHandler {
-        return Err(UserError::invalid_state(
-            &f("assignmentId"),
-            "协办单位向主办单位提出会办意见，不直接答复代表 (a CO_HANDLER sends an opinion to the lead unit, not a reply)",
-        )
-        .into());
-    }
-    if current.status != AssignmentStatus::Assigned {
-        return Err(UserError::invalid_state(
-            &f("assignmentId"),
-            format!(
-                "交办记录当前状态为 {}，不能答复 (cannot reply in state {})",
-                super::state_name(&current.status),
-                super::state_name(&current.status)
-            ),
-        )
-        .into());
-    }
+    let case = super::workflow::load_case(
+        &*txn,
+        input.assignment_id,
+        input.expected_version,
+        &f("assignmentId"),
+    )
+    .await?;
+    let current = case.assignment;
+    let to = flow::next(
+        current.role,
+        current.status,
+        Transition::Reply,
+        &f("assignmentId"),
+    )?;
     if replied_on < current.assigned_on {
         errors.push(UserError::invalid(
             &f("repliedOn"),
             "答复日期不能早于交办日期 (repliedOn must not precede assignedOn)",
         ));
     }
-    let parent = load_suggestion(&*txn, current.suggestion_id).await?;
-    if parent.status != SuggestionStatus::Assigned {
+    let others: Vec<(AssignmentRole, AssignmentStatus)> = assignment::Entity::find()
+        .filter(assignment::Column::SuggestionId.eq(current.suggestion_id))
+        .filter(assignment::Column::Id.ne(current.id))
+        .all(&*txn)
+        .await
+        .during("loading the other assignments")?
+        .into_iter()
+        .map(|a| (a.role, a.status))
+        .collect();
+    if current.round == 1 && flow::co_opinions_missing(current.role, &others) {
         return Err(UserError::invalid_state(
             &f("assignmentId"),
-            format!(
-                "建议当前状态为 {}，不能答复 (cannot reply to a suggestion in state {})",
-                super::state_name(&parent.status),
-                super::state_name(&parent.status)
-            ),
+            "协办单位的会办意见尚未全部提交，主办单位暂不能答复 (a co-handler's opinion is still missing)",
         )
         .into());
     }
-    let session = session::Entity::find_by_id(parent.session_id)
-        .one(&*txn)
-        .await
-        .during("loading the session")?
-        .ok_or_else(|| anyhow::anyhow!("suggestion {} has no session", parent.id))?;
-    errors.check(super::session::scheme_of(&session).check(input.category, &f("category")));
+    errors.check(super::session::scheme_of(&case.session).check(input.category, &f("category")));
     errors.finish()?;
 
     let saved_reply = reply::ActiveModel {
         assignment_id: Set(current.id),
-        round: Set(1),
+        round: Set(current.round),
         doc_number: Set(doc_number.flatten()),
         addressee: Set(addressee.flatten()),
         category: Set(input.category),
+        original_category: Set(None),
+        reviewed_at: Set(None),
         body: Set(body.unwrap_or_default()),
         summary: Set(summary.flatten()),
         signed_by: Set(signed_by.unwrap_or_default()),
@@ -183,55 +171,42 @@ pub async fn submit(
     }
     .insert(&*txn)
     .await
-    .during("inserting a reply")?;
-
-    let result = assignment::Entity::update_many()
-        .set(assignment::ActiveModel {
-            status: Set(AssignmentStatus::Replied),
+    .map_err(|e| {
+        super::on_unique(
+            e,
+            &["uq_reply_assignment_round", "reply.round"],
+            UserError::conflict(
+                &f("assignmentId"),
+                "本轮已有答复 (this round already has a reply)",
+            ),
+            "inserting a reply",
+        )
+    })?;
+    let saved_assignment = super::workflow::save_assignment(
+        &*txn,
+        &current,
+        assignment::ActiveModel {
+            status: Set(to),
             answered_on: Set(Some(replied_on)),
-            version: Set(current.version + 1),
-            updated_at: Set(now),
             ..Default::default()
-        })
-        .filter(assignment::Column::Id.eq(current.id))
-        .filter(assignment::Column::Version.eq(current.version))
-        .exec(&*txn)
-        .await
-        .during("marking the assignment replied")?;
-    if result.rows_affected != 1 {
-        return Err(conflict("交办记录", &f("assignmentId")));
-    }
-
-    // The suggestion is replied once every unit that answers the deputy has replied.
-    let waiting = assignment::Entity::find()
-        .filter(assignment::Column::SuggestionId.eq(parent.id))
-        .filter(assignment::Column::Role.ne(AssignmentRole::CoHandler))
-        .filter(assignment::Column::Status.eq(AssignmentStatus::Assigned))
-        .one(&*txn)
-        .await
-        .during("checking outstanding replies")?;
-    if waiting.is_none() {
-        let result = suggestion::Entity::update_many()
-            .set(suggestion::ActiveModel {
-                status: Set(SuggestionStatus::Replied),
-                version: Set(parent.version + 1),
-                updated_at: Set(now),
-                ..Default::default()
-            })
-            .filter(suggestion::Column::Id.eq(parent.id))
-            .filter(suggestion::Column::Version.eq(parent.version))
-            .exec(&*txn)
-            .await
-            .during("marking the suggestion replied")?;
-        if result.rows_affected != 1 {
-            return Err(conflict("建议", &f("assignmentId")));
-        }
-    }
-    let saved_assignment = assignment::Entity::find_by_id(current.id)
-        .one(&*txn)
-        .await
-        .during("reloading the assignment")?
-        .ok_or_else(|| anyhow::anyhow!("assignment vanished inside its own transaction"))?;
+        },
+        now,
+        &f("assignmentId"),
+    )
+    .await?;
+    super::workflow::answer_round(&*txn, &saved_assignment, replied_on).await?;
+    super::workflow::event(
+        &*txn,
+        current.suggestion_id,
+        Some(current.id),
+        EventKind::ReplySubmitted,
+        ActorRole::Unit,
+        now,
+        serde_json::json!({"replyId": saved_reply.id, "round": saved_reply.round, "category": saved_reply.category,
+            "repliedOn": replied_on, "dueOn": current.due_on, "late": replied_on > current.due_on}),
+    )
+    .await?;
+    super::workflow::refresh_suggestion(&*txn, current.suggestion_id, now).await?;
     txn.commit().await.during("committing a reply")?;
     Ok((saved_reply, saved_assignment))
 }
@@ -325,6 +300,16 @@ pub async fn publish(
         .await
         .during("reloading the reply")?
         .ok_or_else(|| anyhow::anyhow!("reply vanished inside its own transaction"))?;
+    super::workflow::event(
+        &*txn,
+        parent.id,
+        Some(owner.id),
+        EventKind::ReplyPublished,
+        ActorRole::Office,
+        now,
+        serde_json::json!({"replyId": saved.id, "publication": saved.publication}),
+    )
+    .await?;
     txn.commit().await.during("committing the publication")?;
     Ok(saved)
 }

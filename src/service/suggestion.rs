@@ -13,6 +13,7 @@ use super::{check_version, conflict, contains, on_unique, page, DbContext, Servi
 use crate::db::Db;
 use crate::domain::error::Errors;
 use crate::domain::text::{self, Lines, SuggestionNumber};
+use crate::domain::workflow::{ActorRole, EventKind};
 use crate::domain::UserError;
 
 const TITLE_MAX: usize = 500;
@@ -249,6 +250,16 @@ pub async fn register(
         )
     })?;
     replace_co_signers(&*txn, saved.id, &input.co_signer_ids).await?;
+    super::workflow::event(
+        &*txn,
+        saved.id,
+        None,
+        EventKind::Registered,
+        ActorRole::Office,
+        now,
+        serde_json::json!({"number": saved.number, "submittedOn": saved.submitted_on}),
+    )
+    .await?;
     txn.commit().await.during("committing a suggestion")?;
     Ok(saved)
 }
@@ -392,6 +403,16 @@ pub async fn update(
         .await
         .during("reloading the suggestion")?
         .ok_or_else(|| anyhow::anyhow!("suggestion vanished inside its own transaction"))?;
+    super::workflow::event(
+        &*txn,
+        saved.id,
+        None,
+        EventKind::Updated,
+        ActorRole::Office,
+        now,
+        serde_json::json!({"version": saved.version}),
+    )
+    .await?;
     txn.commit().await.during("committing a suggestion edit")?;
     Ok(saved)
 }

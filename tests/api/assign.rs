@@ -125,6 +125,9 @@ async fn adding_units_later_respects_existing_roles_and_state() {
 
     // Once replied, the suggestion takes no more units.
     let lead = id_at(&first, "assignments.0.id");
+    app.sign_for(&lead).await;
+    app.opinion(&id_at(&co, "assignments.0.id"), "2026-02-10")
+        .await;
     let replied = app.submit_reply(TestApp::reply_input(&lead)).await;
     assert_eq!(codes(&replied), Vec::<String>::new(), "{replied:#}");
     let c = app.unit("淮南市财政局", "HN-CZJ").await;
@@ -157,16 +160,19 @@ async fn set_assignment_contact() {
                 .clone()
         }
     };
-    let ok = set(json!({"assignmentId": assignment, "expectedVersion": 1, "contactName": "马友竹", "contactPhone": "０５５４－６６７８４１７"})).await;
+    let ok = set(json!({"assignmentId": assignment, "expectedVersion": 2, "contactName": "马友竹", "contactPhone": "０５５４－６６７８４１７"})).await;
     assert_eq!(codes(&ok), Vec::<String>::new());
     assert_eq!(ok["assignment"]["contactPhone"], "0554-6678417");
-    assert_eq!(ok["assignment"]["version"], 2);
+    assert_eq!(
+        ok["assignment"]["version"], 3,
+        "assigned, signed for, contact set"
+    );
 
     let bad =
         set(json!({"assignmentId": assignment, "contactName": "", "contactPhone": "123"})).await;
     assert_eq!(codes(&bad), ["INVALID", "INVALID"]);
     assert_eq!(fields(&bad), ["input.contactName", "input.contactPhone"]);
-    let stale = set(json!({"assignmentId": assignment, "expectedVersion": 1, "contactName": "周敏", "contactPhone": "13812345678"})).await;
+    let stale = set(json!({"assignmentId": assignment, "expectedVersion": 2, "contactName": "周敏", "contactPhone": "13812345678"})).await;
     assert_eq!(codes(&stale), ["CONFLICT"]);
     let gone = set(json!({"assignmentId": missing(Kind::Assignment), "contactName": "周敏", "contactPhone": "13812345678"})).await;
     assert_eq!(codes(&gone), ["NOT_FOUND"]);

@@ -298,6 +298,35 @@ impl TestApp {
             .clone()
     }
 
+    /// 签收: signs for an assignment, which must succeed.
+    pub async fn sign_for(&self, assignment: &str) -> Value {
+        let p = self
+            .data(
+                "mutation($id: ID!) { signForAssignment(input: {assignmentId: $id}) {
+                    assignment { id status version signedForAt } userErrors { field code message } } }",
+                json!({"id": assignment}),
+            )
+            .await["signForAssignment"]
+            .clone();
+        assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+        p
+    }
+
+    /// A co-handler signs for its assignment and sends its opinion, which must succeed.
+    pub async fn opinion(&self, assignment: &str, sent_on: &str) -> Value {
+        self.sign_for(assignment).await;
+        let p = self
+            .data(
+                "mutation($input: SendCoOpinionInput!) { sendCoOpinion(input: $input) {
+                    coOpinion { body sentOn } assignment { status answeredOn } userErrors { field code message } } }",
+                json!({"input": {"assignmentId": assignment, "body": "同意主办单位意见。", "signedBy": "协办单位", "sentOn": sent_on}}),
+            )
+            .await["sendCoOpinion"]
+            .clone();
+        assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+        p
+    }
+
     /// A reply input with valid defaults for `assignment`.
     pub fn reply_input(assignment: &str) -> Value {
         json!({
@@ -312,7 +341,8 @@ impl TestApp {
     }
 }
 
-/// A suggestion assigned to one SOLE unit on 2026-02-01; returns (suggestion, assignment).
+/// A suggestion assigned to one SOLE unit on 2026-02-01 and signed for; returns
+/// (session, suggestion, assignment).
 pub async fn assigned(app: &TestApp, number: &str) -> (String, String, String) {
     let session = app.session(&format!("会议{number}")).await;
     let deputy = app.deputy("夏维奇").await;
@@ -328,6 +358,7 @@ pub async fn assigned(app: &TestApp, number: &str) -> (String, String, String) {
         .await;
     assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
     let assignment = id_at(&p, "assignments.0.id");
+    app.sign_for(&assignment).await;
     (session, suggestion, assignment)
 }
 

@@ -11,7 +11,7 @@ async fn submit_reply_marks_assignment_and_suggestion_replied() {
     let (_, suggestion, assignment) = assigned(&app, "0401").await;
     let mut input = TestApp::reply_input(&assignment);
     input["contactPhone"] = json!("0554 6678417");
-    input["expectedVersion"] = json!(1);
+    input["expectedVersion"] = json!(2);
     let p = app.submit_reply(input).await;
     assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
     assert_eq!(p["reply"]["round"], 1);
@@ -57,9 +57,12 @@ async fn separate_units_each_reply_before_the_suggestion_is_replied() {
             "units": [{"unitId": a, "role": "SEPARATE"}, {"unitId": b, "role": "SEPARATE"}]}),
         )
         .await;
+    app.sign_for(&id_at(&p, "assignments.0.id")).await;
+    app.sign_for(&id_at(&p, "assignments.1.id")).await;
     let first = app
         .submit_reply(TestApp::reply_input(&id_at(&p, "assignments.0.id")))
         .await;
+    assert_eq!(codes(&first), Vec::<String>::new(), "{first:#}");
     assert_eq!(
         first["assignment"]["suggestion"]["status"], "ASSIGNED",
         "the other unit has not replied"
@@ -122,7 +125,7 @@ async fn submit_reply_user_errors() {
         )
         .await;
     assert_eq!(
-        state["node"]["status"], "ASSIGNED",
+        state["node"]["status"], "SIGNED_FOR",
         "refused replies store nothing"
     );
     assert_eq!(state["node"]["replies"], json!([]));
@@ -142,10 +145,24 @@ async fn co_handlers_do_not_reply_to_the_deputy() {
             "units": [{"unitId": a, "role": "LEAD"}, {"unitId": b, "role": "CO_HANDLER"}]}),
         )
         .await;
+    app.sign_for(&id_at(&p, "assignments.1.id")).await;
     let co = app
         .submit_reply(TestApp::reply_input(&id_at(&p, "assignments.1.id")))
         .await;
     assert_eq!(codes(&co), ["INVALID_STATE"]);
+    let message = co["userErrors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("CO_HANDLER"), "{message}");
+
+    // Nor may the lead unit reply while the co-handler's opinion is missing.
+    app.sign_for(&id_at(&p, "assignments.0.id")).await;
+    let lead = app
+        .submit_reply(TestApp::reply_input(&id_at(&p, "assignments.0.id")))
+        .await;
+    assert_eq!(codes(&lead), ["INVALID_STATE"]);
+    assert!(lead["userErrors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("会办意见"));
 }
 
 #[actix_web::test]
@@ -161,6 +178,7 @@ async fn four_class_sessions_accept_d() {
     let p = app
         .assign(json!({"suggestionId": suggestion, "assignedOn": "2026-02-01", "units": [{"unitId": unit, "role": "SOLE"}]}))
         .await;
+    app.sign_for(&id_at(&p, "assignments.0.id")).await;
     let mut input = TestApp::reply_input(&id_at(&p, "assignments.0.id"));
     input["category"] = json!("D");
     assert_eq!(codes(&app.submit_reply(input).await), Vec::<String>::new());

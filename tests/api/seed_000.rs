@@ -49,10 +49,13 @@ async fn seed_000_from_registration_to_publication() {
         "3 calendar months"
     );
     assert_eq!(
-        assigned["assignments"][1]["dueOn"], "2022-07-16",
-        "1 month for the co-handler"
+        assigned["assignments"][1]["dueOn"], "2022-07-18",
+        "1 month for the co-handler ends on Saturday 16 July, so Monday"
     );
     let lead = id_at(&assigned, "assignments.0.id");
+    app.sign_for(&lead).await;
+    app.opinion(&id_at(&assigned, "assignments.1.id"), "2022-07-10")
+        .await;
 
     // The reply: category A, contact 马友竹 / 0554-6678417, dated 2022-09-16.
     let replied = app

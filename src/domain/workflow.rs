@@ -1,0 +1,444 @@
+//! The handling workflow as an explicit state machine (DOMAIN.md §2). Every mutation asks
+//! this module whether its transition is allowed from the current state; a refusal is an
+//! INVALID_STATE user error naming that state.
+//!
+//! ```text
+//!  ASSIGNED ──signFor──▶ SIGNED_FOR ──reply──▶ REPLIED ──rate(UNSATISFIED)──▶ REHANDLING
+//!     │                    │  │                  │   ▲                          │
+//!     └─requestReturn──────┘  │ (co-handler)     │   └────────────reply─────────┘
+//!            ▼                └─sendOpinion──▶ OPINION_SENT
+//!   RETURN_REQUESTED ─approve─▶ RETURNED (office reassigns)
+//!            └──────reject────▶ SIGNED_FOR
+//!  REPLIED / OPINION_SENT ──close──▶ CLOSED;  any open state ──withdraw──▶ WITHDRAWN
+//! ```
+
+use entity::enums::AssignmentRole::{self, CoHandler};
+use entity::enums::AssignmentStatus::{self, *};
+use entity::enums::{ReplyCategory, SuggestionStatus};
+use serde::Serialize;
+
+use super::error::UserError;
+
+/// A step of the workflow on one assignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// 签收
+    SignFor,
+    /// 申请退回
+    RequestReturn,
+    ApproveReturn,
+    RejectReturn,
+    /// 会办意见 (co-handlers only)
+    SendOpinion,
+    /// 延期申请
+    RequestExtension,
+    DecideExtension,
+    /// 沟通记录
+    LogContact,
+    /// 答复 (lead, separate and sole units)
+    Reply,
+    /// The office reviews a reply and may change its category.
+    ReviewReply,
+    /// 满意度测评; `unsatisfied` opens a re-handling round.
+    Rate {
+        unsatisfied: bool,
+    },
+    /// 跟踪办理 (B and C replies)
+    FollowUp,
+    /// 办结
+    Close,
+    /// 撤回
+    Withdraw,
+}
+
+impl Transition {
+    /// The step's name in Chinese and in English, for messages.
+    fn label(self) -> (&'static str, &'static str) {
+        match self {
+            Self::SignFor => ("签收", "sign for it"),
+            Self::RequestReturn => ("申请退回", "request a return"),
+            Self::ApproveReturn | Self::RejectReturn => ("审批退回", "decide a return"),
+            Self::SendOpinion => ("提交会办意见", "send an opinion"),
+            Self::RequestExtension => ("申请延期", "request an extension"),
+            Self::DecideExtension => ("审批延期", "decide an extension"),
+            Self::LogContact => ("记录沟通", "log a contact"),
+            Self::Reply => ("答复", "reply"),
+            Self::ReviewReply => ("审核答复", "review the reply"),
+            Self::Rate { .. } => ("测评", "rate"),
+            Self::FollowUp => ("跟踪办理", "follow up"),
+            Self::Close => ("办结", "close"),
+            Self::Withdraw => ("撤回", "withdraw"),
+        }
+    }
+}
+
+/// The API name of an assignment state.
+pub fn state_name(status: AssignmentStatus) -> &'static str {
+    match status {
+        Assigned => "ASSIGNED",
+        SignedFor => "SIGNED_FOR",
+        ReturnRequested => "RETURN_REQUESTED",
+        Returned => "RETURNED",
+        OpinionSent => "OPINION_SENT",
+        Replied => "REPLIED",
+        Rehandling => "REHANDLING",
+        Closed => "CLOSED",
+        Withdrawn => "WITHDRAWN",
+    }
+}
+
+/// The API name of a suggestion state.
+pub fn suggestion_state_name(status: SuggestionStatus) -> &'static str {
+    match status {
+        SuggestionStatus::Registered => "REGISTERED",
+        SuggestionStatus::Assigned => "ASSIGNED",
+        SuggestionStatus::Replied => "REPLIED",
+        SuggestionStatus::Closed => "CLOSED",
+        SuggestionStatus::Withdrawn => "WITHDRAWN",
+    }
+}
+
+/// True for roles that answer the deputy with a reply.
+pub fn answers_deputy(role: AssignmentRole) -> bool {
+    role != CoHandler
+}
+
+/// True while an assignment still takes part in the handling.
+pub fn is_active(status: AssignmentStatus) -> bool {
+    !matches!(status, Returned | Withdrawn)
+}
+
+/// The state after `transition` from `from` for a unit in `role`, or the INVALID_STATE
+/// error (at `field`) that names the current state.
+pub fn next(
+    role: AssignmentRole,
+    from: AssignmentStatus,
+    transition: Transition,
+    field: &[&str],
+) -> Result<AssignmentStatus, UserError> {
+    use Transition as T;
+    let to = match (transition, from) {
+        (T::SignFor, Assigned) => Some(SignedFor),
+        (T::RequestReturn, Assigned | SignedFor) => Some(ReturnRequested),
+        (T::ApproveReturn, ReturnRequested) => Some(Returned),
+        (T::RejectReturn, ReturnRequested) => Some(SignedFor),
+        (T::SendOpinion, SignedFor) if role == CoHandler => Some(OpinionSent),
+        (T::RequestExtension | T::DecideExtension, SignedFor | Rehandling) => Some(from),
+        (T::LogContact, SignedFor | Rehandling | Replied | OpinionSent | Closed) => Some(from),
+        (T::Reply, SignedFor | Rehandling) if answers_deputy(role) => Some(Replied),
+        (T::ReviewReply, Replied | Closed) => Some(from),
+        (T::Rate { unsatisfied: false }, Replied) => Some(Replied),
+        (T::Rate { unsatisfied: true }, Replied) => Some(Rehandling),
+        (T::FollowUp, Replied | Closed) => Some(from),
+        (T::Close, Replied | OpinionSent) => Some(Closed),
+        (
+            T::Withdraw,
+            Assigned | SignedFor | ReturnRequested | OpinionSent | Replied | Rehandling,
+        ) => Some(Withdrawn),
+        _ => None,
+    };
+    to.ok_or_else(|| refusal(role, from, transition, field))
+}
+
+fn refusal(
+    role: AssignmentRole,
+    from: AssignmentStatus,
+    transition: Transition,
+    field: &[&str],
+) -> UserError {
+    let why = match (transition, role) {
+        (Transition::SendOpinion, r) if r != CoHandler => "只有协办单位提交会办意见 (only a CO_HANDLER sends an opinion)".to_owned(),
+        (Transition::Reply, CoHandler) => {
+            "协办单位向主办单位提交会办意见，不直接答复代表 (a CO_HANDLER sends an opinion to the lead unit, not a reply)".to_owned()
+        }
+        _ => {
+            let (zh, en) = transition.label();
+            format!("当前状态为 {0}，不能{zh} (cannot {en} in state {0})", state_name(from))
+        }
+    };
+    UserError::invalid_state(field, why)
+}
+
+/// A check on the whole suggestion before a unit replies: the lead unit cannot reply while
+/// a co-handler's opinion is missing.
+pub fn co_opinions_missing(
+    role: AssignmentRole,
+    others: &[(AssignmentRole, AssignmentStatus)],
+) -> bool {
+    role == AssignmentRole::Lead
+        && others.iter().any(|(r, s)| {
+            *r == CoHandler && !matches!(s, OpinionSent | Returned | Withdrawn | Closed)
+        })
+}
+
+/// The suggestion's state derived from its assignments, once it has been assigned.
+pub fn suggestion_status(
+    current: SuggestionStatus,
+    assignments: &[(AssignmentRole, AssignmentStatus)],
+) -> SuggestionStatus {
+    if matches!(
+        current,
+        SuggestionStatus::Closed | SuggestionStatus::Withdrawn
+    ) {
+        return current;
+    }
+    let answering: Vec<AssignmentStatus> = assignments
+        .iter()
+        .filter(|(role, status)| answers_deputy(*role) && is_active(*status))
+        .map(|(_, status)| *status)
+        .collect();
+    if answering.is_empty() {
+        return if assignments.iter().any(|(_, s)| is_active(*s)) {
+            SuggestionStatus::Assigned
+        } else {
+            SuggestionStatus::Registered
+        };
+    }
+    if answering.iter().all(|s| matches!(s, Replied | Closed)) {
+        SuggestionStatus::Replied
+    } else {
+        SuggestionStatus::Assigned
+    }
+}
+
+/// Follow-up replies are for matters still moving: B and C (and D) replies.
+pub fn follow_up_allowed(category: ReplyCategory) -> bool {
+    category != ReplyCategory::A
+}
+
+/// What happened, as recorded in the timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EventKind {
+    Registered,
+    Updated,
+    Assigned,
+    ContactPersonSet,
+    SignedFor,
+    ReturnRequested,
+    ReturnApproved,
+    ReturnRejected,
+    OpinionSent,
+    ExtensionRequested,
+    ExtensionApproved,
+    ExtensionRejected,
+    ContactLogged,
+    ReplySubmitted,
+    ReplyReviewed,
+    ReplyPublished,
+    Rated,
+    RehandlingStarted,
+    FollowUpSent,
+    Closed,
+    Withdrawn,
+    Redated,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Registered => "REGISTERED",
+            Self::Updated => "UPDATED",
+            Self::Assigned => "ASSIGNED",
+            Self::ContactPersonSet => "CONTACT_PERSON_SET",
+            Self::SignedFor => "SIGNED_FOR",
+            Self::ReturnRequested => "RETURN_REQUESTED",
+            Self::ReturnApproved => "RETURN_APPROVED",
+            Self::ReturnRejected => "RETURN_REJECTED",
+            Self::OpinionSent => "OPINION_SENT",
+            Self::ExtensionRequested => "EXTENSION_REQUESTED",
+            Self::ExtensionApproved => "EXTENSION_APPROVED",
+            Self::ExtensionRejected => "EXTENSION_REJECTED",
+            Self::ContactLogged => "CONTACT_LOGGED",
+            Self::ReplySubmitted => "REPLY_SUBMITTED",
+            Self::ReplyReviewed => "REPLY_REVIEWED",
+            Self::ReplyPublished => "REPLY_PUBLISHED",
+            Self::Rated => "RATED",
+            Self::RehandlingStarted => "REHANDLING_STARTED",
+            Self::FollowUpSent => "FOLLOW_UP_SENT",
+            Self::Closed => "CLOSED",
+            Self::Withdrawn => "WITHDRAWN",
+            Self::Redated => "REDATED",
+        }
+    }
+}
+
+/// The role someone acted in; accounts (and so the acting user) come with access control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorRole {
+    Office,
+    Unit,
+    Deputy,
+    System,
+}
+
+impl ActorRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Office => "OFFICE",
+            Self::Unit => "UNIT",
+            Self::Deputy => "DEPUTY",
+            Self::System => "SYSTEM",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entity::enums::AssignmentRole::{Lead, Separate, Sole};
+    use Transition as T;
+
+    #[test]
+    fn transitions_table() {
+        // (role, from, transition, expected next state or None for a refusal)
+        let cases = [
+            (Lead, Assigned, T::SignFor, Some(SignedFor)),
+            (Lead, SignedFor, T::SignFor, None),
+            (Lead, Assigned, T::RequestReturn, Some(ReturnRequested)),
+            (
+                CoHandler,
+                SignedFor,
+                T::RequestReturn,
+                Some(ReturnRequested),
+            ),
+            (Lead, Replied, T::RequestReturn, None),
+            (Lead, ReturnRequested, T::ApproveReturn, Some(Returned)),
+            (Lead, ReturnRequested, T::RejectReturn, Some(SignedFor)),
+            (Lead, SignedFor, T::ApproveReturn, None),
+            (CoHandler, SignedFor, T::SendOpinion, Some(OpinionSent)),
+            (CoHandler, Assigned, T::SendOpinion, None),
+            (Lead, SignedFor, T::SendOpinion, None),
+            (CoHandler, OpinionSent, T::SendOpinion, None),
+            (Lead, SignedFor, T::RequestExtension, Some(SignedFor)),
+            (Lead, Rehandling, T::RequestExtension, Some(Rehandling)),
+            (Lead, Replied, T::RequestExtension, None),
+            (Lead, Assigned, T::LogContact, None),
+            (Lead, Replied, T::LogContact, Some(Replied)),
+            (Lead, Closed, T::LogContact, Some(Closed)),
+            (Lead, Assigned, T::Reply, None),
+            (Lead, SignedFor, T::Reply, Some(Replied)),
+            (Sole, Rehandling, T::Reply, Some(Replied)),
+            (Separate, SignedFor, T::Reply, Some(Replied)),
+            (CoHandler, SignedFor, T::Reply, None),
+            (Lead, Replied, T::Reply, None),
+            (Lead, Replied, T::Rate { unsatisfied: false }, Some(Replied)),
+            (
+                Lead,
+                Replied,
+                T::Rate { unsatisfied: true },
+                Some(Rehandling),
+            ),
+            (Lead, SignedFor, T::Rate { unsatisfied: false }, None),
+            (Lead, Replied, T::ReviewReply, Some(Replied)),
+            (Lead, Replied, T::FollowUp, Some(Replied)),
+            (Lead, SignedFor, T::FollowUp, None),
+            (Lead, Replied, T::Close, Some(Closed)),
+            (CoHandler, OpinionSent, T::Close, Some(Closed)),
+            (Lead, Rehandling, T::Close, None),
+            (Lead, Closed, T::Close, None),
+            (Lead, SignedFor, T::Withdraw, Some(Withdrawn)),
+            (Lead, Closed, T::Withdraw, None),
+            (Lead, Returned, T::Withdraw, None),
+            (Lead, Returned, T::SignFor, None),
+            (Lead, Withdrawn, T::Reply, None),
+        ];
+        for (role, from, transition, expected) in cases {
+            let got = next(role, from, transition, &["input", "id"]).ok();
+            assert_eq!(got, expected, "{role:?} {from:?} {transition:?}");
+        }
+    }
+
+    #[test]
+    fn refusals_name_the_current_state() {
+        let error = next(Lead, Replied, T::SignFor, &["input", "assignmentId"]).unwrap_err();
+        assert_eq!(error.code, crate::domain::ErrorCode::InvalidState);
+        assert_eq!(error.field, ["input", "assignmentId"]);
+        assert!(error.message.contains("REPLIED"), "{}", error.message);
+        let co = next(CoHandler, SignedFor, T::Reply, &["x"]).unwrap_err();
+        assert!(co.message.contains("CO_HANDLER"), "{}", co.message);
+    }
+
+    #[test]
+    fn lead_waits_for_co_handler_opinions() {
+        let cases = [
+            (Lead, vec![(CoHandler, SignedFor)], true),
+            (Lead, vec![(CoHandler, Assigned)], true),
+            (Lead, vec![(CoHandler, OpinionSent)], false),
+            (
+                Lead,
+                vec![(CoHandler, Returned), (CoHandler, OpinionSent)],
+                false,
+            ),
+            (
+                Lead,
+                vec![(CoHandler, OpinionSent), (CoHandler, ReturnRequested)],
+                true,
+            ),
+            (Lead, vec![], false),
+            (Sole, vec![(CoHandler, SignedFor)], false),
+        ];
+        for (role, others, missing) in cases {
+            assert_eq!(
+                co_opinions_missing(role, &others),
+                missing,
+                "{role:?} {others:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn suggestion_status_follows_answering_units() {
+        use SuggestionStatus as S;
+        let cases = [
+            (
+                S::Assigned,
+                vec![(Lead, SignedFor), (CoHandler, OpinionSent)],
+                S::Assigned,
+            ),
+            (
+                S::Assigned,
+                vec![(Lead, Replied), (CoHandler, OpinionSent)],
+                S::Replied,
+            ),
+            (
+                S::Assigned,
+                vec![(Lead, Replied), (CoHandler, SignedFor)],
+                S::Replied,
+            ),
+            (S::Replied, vec![(Lead, Rehandling)], S::Assigned),
+            (
+                S::Assigned,
+                vec![(Separate, Replied), (Separate, SignedFor)],
+                S::Assigned,
+            ),
+            (
+                S::Assigned,
+                vec![
+                    (Separate, Replied),
+                    (Separate, Returned),
+                    (Separate, Replied),
+                ],
+                S::Replied,
+            ),
+            (S::Assigned, vec![(Sole, Returned)], S::Registered),
+            (S::Closed, vec![(Lead, Replied)], S::Closed),
+            (S::Withdrawn, vec![(Lead, SignedFor)], S::Withdrawn),
+        ];
+        for (current, assignments, expected) in cases {
+            assert_eq!(
+                suggestion_status(current, &assignments),
+                expected,
+                "{assignments:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn follow_ups_are_for_unfinished_matters() {
+        assert!(!follow_up_allowed(ReplyCategory::A));
+        assert!(follow_up_allowed(ReplyCategory::B));
+        assert!(follow_up_allowed(ReplyCategory::C));
+        assert!(follow_up_allowed(ReplyCategory::D));
+    }
+}

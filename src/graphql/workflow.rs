@@ -1,0 +1,489 @@
+//! GraphQL types of the handling workflow: rounds, timeline, requests, contacts,
+//! opinions, ratings, follow-ups, deadline explanations and the calendar.
+
+use async_graphql::{Context, Object, Result, SimpleObject, ID};
+use chrono::NaiveDate;
+use entity::{
+    calendar_day, co_opinion, contact_record, extension_request, follow_up, handling_round, rating,
+    return_request, workflow_event,
+};
+
+use super::enums;
+use super::ids::{encode, Kind};
+use super::loaders::{AssignmentKey, DeputyKey, UnitKey};
+use super::scalars::{Date, DateTime};
+use super::types::{must, Assignment, Deputy, HandlingUnit, Reply};
+use crate::domain::deadline::{self, DeadlineStatus, DueDate, PeriodRule};
+
+/// The deadline status of a stored deadline as of a date. The warning window is the one
+/// stored with the deadline (`due_on − due_soon_from`).
+pub fn status_of(
+    due_on: NaiveDate,
+    due_soon_from: NaiveDate,
+    answered_on: Option<NaiveDate>,
+    as_of: NaiveDate,
+) -> DeadlineStatus {
+    let window = (due_on - due_soon_from)
+        .num_days()
+        .clamp(0, i64::from(u32::MAX));
+    deadline::deadline_status(
+        due_on,
+        answered_on,
+        as_of,
+        u32::try_from(window).unwrap_or(0),
+    )
+}
+
+/// One handling round (round 1, then one per re-handling), with its own deadline.
+pub struct HandlingRound {
+    pub row: handling_round::Model,
+    pub due_soon_days: u32,
+}
+
+#[Object]
+impl HandlingRound {
+    async fn round(&self) -> i32 {
+        self.row.round
+    }
+    async fn started_on(&self) -> Date {
+        Date(self.row.started_on)
+    }
+    async fn due_on(&self) -> Date {
+        Date(self.row.due_on)
+    }
+    async fn original_due_on(&self) -> Date {
+        Date(self.row.original_due_on)
+    }
+    /// The due date reaches a year whose official calendar is not loaded yet.
+    async fn due_provisional(&self) -> bool {
+        self.row.due_provisional
+    }
+    async fn answered_on(&self) -> Option<Date> {
+        self.row.answered_on.map(Date)
+    }
+    /// Status of this round's deadline as of `asOf` (default today, China time).
+    async fn deadline_status(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<Date>,
+    ) -> Result<enums::DeadlineStatus> {
+        let as_of = as_of_or_today(ctx, as_of)?;
+        Ok(deadline::deadline_status(
+            self.row.due_on,
+            self.row.answered_on,
+            as_of,
+            self.due_soon_days,
+        )
+        .into())
+    }
+    async fn days_remaining(&self, ctx: &Context<'_>, as_of: Option<Date>) -> Result<i64> {
+        Ok(deadline::days_remaining(
+            self.row.due_on,
+            as_of_or_today(ctx, as_of)?,
+        ))
+    }
+    async fn days_late(&self, ctx: &Context<'_>, as_of: Option<Date>) -> Result<i64> {
+        Ok(deadline::days_late(
+            self.row.due_on,
+            self.row.answered_on,
+            as_of_or_today(ctx, as_of)?,
+        ))
+    }
+}
+
+/// `asOf`, or today in Shanghai.
+pub fn as_of_or_today(ctx: &Context<'_>, as_of: Option<Date>) -> Result<NaiveDate> {
+    match as_of {
+        Some(d) => Ok(d.0),
+        None => Ok(super::state(ctx)?.clock.today()),
+    }
+}
+
+/// One step in the life of a suggestion (timeline).
+pub struct TimelineEvent(pub workflow_event::Model);
+
+#[Object]
+impl TimelineEvent {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// What happened, e.g. ASSIGNED, SIGNED_FOR, REPLY_SUBMITTED, RATED, REHANDLING_STARTED.
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    /// The role acted in: OFFICE, UNIT, DEPUTY or SYSTEM.
+    async fn actor_role(&self) -> &str {
+        &self.0.actor_role
+    }
+    async fn occurred_at(&self) -> DateTime {
+        DateTime(self.0.occurred_at)
+    }
+    async fn assignment(&self, ctx: &Context<'_>) -> Result<Option<Assignment>> {
+        match self.0.assignment_id {
+            Some(id) => Ok(Some(Assignment(
+                must(ctx, AssignmentKey(id), "assignment").await?,
+            ))),
+            None => Ok(None),
+        }
+    }
+    /// Details of the transition (dates, categories, reasons), as JSON.
+    async fn details(&self) -> async_graphql::Json<serde_json::Value> {
+        async_graphql::Json(self.0.details.clone())
+    }
+}
+
+/// A unit's request to return a wrong assignment (退回申请).
+pub struct ReturnRequest(pub return_request::Model);
+
+#[Object]
+impl ReturnRequest {
+    pub async fn id(&self) -> ID {
+        encode(Kind::ReturnRequest, self.0.id)
+    }
+    async fn assignment(&self, ctx: &Context<'_>) -> Result<Assignment> {
+        Ok(Assignment(
+            must(ctx, AssignmentKey(self.0.assignment_id), "assignment").await?,
+        ))
+    }
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+    async fn suggested_unit(&self, ctx: &Context<'_>) -> Result<Option<HandlingUnit>> {
+        match self.0.suggested_unit_id {
+            Some(id) => Ok(Some(HandlingUnit(must(ctx, UnitKey(id), "unit").await?))),
+            None => Ok(None),
+        }
+    }
+    async fn requested_on(&self) -> Date {
+        Date(self.0.requested_on)
+    }
+    async fn status(&self) -> enums::RequestStatus {
+        self.0.status.into()
+    }
+    async fn decided_on(&self) -> Option<Date> {
+        self.0.decided_on.map(Date)
+    }
+    async fn decision_note(&self) -> Option<&str> {
+        self.0.decision_note.as_deref()
+    }
+    /// The assignment that replaced this one when the office approved.
+    async fn new_assignment(&self, ctx: &Context<'_>) -> Result<Option<Assignment>> {
+        match self.0.new_assignment_id {
+            Some(id) => Ok(Some(Assignment(
+                must(ctx, AssignmentKey(id), "assignment").await?,
+            ))),
+            None => Ok(None),
+        }
+    }
+}
+
+/// A unit's request for more time (延期申请).
+pub struct ExtensionRequest(pub extension_request::Model);
+
+#[Object]
+impl ExtensionRequest {
+    pub async fn id(&self) -> ID {
+        encode(Kind::ExtensionRequest, self.0.id)
+    }
+    async fn assignment(&self, ctx: &Context<'_>) -> Result<Assignment> {
+        Ok(Assignment(
+            must(ctx, AssignmentKey(self.0.assignment_id), "assignment").await?,
+        ))
+    }
+    async fn round(&self) -> i32 {
+        self.0.round
+    }
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+    async fn requested_due_on(&self) -> Option<Date> {
+        self.0.requested_due_on.map(Date)
+    }
+    async fn requested_on(&self) -> Date {
+        Date(self.0.requested_on)
+    }
+    async fn status(&self) -> enums::RequestStatus {
+        self.0.status.into()
+    }
+    async fn decided_on(&self) -> Option<Date> {
+        self.0.decided_on.map(Date)
+    }
+    async fn approved_due_on(&self) -> Option<Date> {
+        self.0.approved_due_on.map(Date)
+    }
+    async fn decision_note(&self) -> Option<&str> {
+        self.0.decision_note.as_deref()
+    }
+}
+
+/// A contact with the deputy (沟通记录).
+#[derive(SimpleObject)]
+pub struct ContactRecord {
+    pub stage: enums::ContactStage,
+    pub method: enums::ContactMethod,
+    pub contacted_on: Date,
+    pub participants: String,
+    pub notes: Option<String>,
+    pub created_at: DateTime,
+}
+
+impl From<contact_record::Model> for ContactRecord {
+    fn from(m: contact_record::Model) -> Self {
+        Self {
+            stage: m.stage.into(),
+            method: m.method.into(),
+            contacted_on: Date(m.contacted_on),
+            participants: m.participants,
+            notes: m.notes,
+            created_at: DateTime(m.created_at),
+        }
+    }
+}
+
+/// A co-handler's opinion to the lead unit (会办意见).
+pub struct CoOpinion(pub co_opinion::Model);
+
+#[Object]
+impl CoOpinion {
+    /// The co-handler's assignment.
+    async fn assignment(&self, ctx: &Context<'_>) -> Result<Assignment> {
+        Ok(Assignment(
+            must(ctx, AssignmentKey(self.0.assignment_id), "assignment").await?,
+        ))
+    }
+    async fn round(&self) -> i32 {
+        self.0.round
+    }
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    async fn signed_by(&self) -> &str {
+        &self.0.signed_by
+    }
+    async fn sent_on(&self) -> Date {
+        Date(self.0.sent_on)
+    }
+}
+
+/// A deputy's rating of a reply (满意度测评).
+pub struct Rating(pub rating::Model);
+
+#[Object]
+impl Rating {
+    async fn round(&self) -> i32 {
+        self.0.round
+    }
+    async fn deputy(&self, ctx: &Context<'_>) -> Result<Deputy> {
+        Ok(Deputy(
+            must(ctx, DeputyKey(self.0.deputy_id), "deputy").await?,
+        ))
+    }
+    /// True for the lead deputy, whose rating decides re-handling.
+    async fn by_lead_deputy(&self) -> bool {
+        self.0.by_lead_deputy
+    }
+    async fn satisfaction(&self) -> enums::Satisfaction {
+        self.0.satisfaction.into()
+    }
+    async fn work_satisfaction(&self) -> Option<enums::Satisfaction> {
+        self.0.work_satisfaction.map(Into::into)
+    }
+    async fn result_satisfaction(&self) -> Option<enums::Satisfaction> {
+        self.0.result_satisfaction.map(Into::into)
+    }
+    async fn comment(&self) -> Option<&str> {
+        self.0.comment.as_deref()
+    }
+    async fn rated_on(&self) -> Date {
+        Date(self.0.rated_on)
+    }
+}
+
+/// A follow-up reply on a B or C matter (跟踪办理).
+pub struct FollowUp(pub follow_up::Model);
+
+#[Object]
+impl FollowUp {
+    async fn reply(&self, ctx: &Context<'_>) -> Result<Option<Reply>> {
+        let db = &super::state(ctx)?.db;
+        use sea_orm::EntityTrait;
+        let found = entity::reply::Entity::find_by_id(self.0.reply_id)
+            .one(db.conn())
+            .await
+            .map_err(|e| super::error::internal(ctx, &anyhow::Error::new(e)))?;
+        Ok(found.map(Reply))
+    }
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    async fn replied_on(&self) -> Date {
+        Date(self.0.replied_on)
+    }
+}
+
+/// A holiday or make-up working day a period crossed.
+#[derive(SimpleObject)]
+pub struct CalendarDay {
+    pub date: Date,
+    pub kind: enums::CalendarDayKind,
+    /// The holiday it belongs to or makes up for, e.g. 春节.
+    pub festival: String,
+}
+
+impl From<calendar_day::Model> for CalendarDay {
+    fn from(m: calendar_day::Model) -> Self {
+        Self {
+            date: Date(m.day),
+            kind: m.kind.into(),
+            festival: m.festival,
+        }
+    }
+}
+
+/// How a due date was reached: the rule, the calendar days it crossed, rolling,
+/// provisional years and any extension — as fields and as a sentence.
+#[derive(SimpleObject)]
+pub struct DeadlineExplanation {
+    pub period: enums::DeadlinePeriod,
+    pub start: Date,
+    /// Calendar months of the rule, when it counts months.
+    pub months: Option<i32>,
+    /// Working days of the rule, when it counts working days.
+    pub working_days: Option<i32>,
+    /// Where the period ends before moving off a non-working day.
+    pub raw_end: Date,
+    /// The due date the session's rule gives.
+    pub rule_due_on: Date,
+    /// Moved to the next working day.
+    pub rolled: bool,
+    pub holidays_crossed: Vec<CalendarDay>,
+    pub make_up_days_crossed: Vec<CalendarDay>,
+    /// Part of the period lies in a year whose official calendar is not loaded yet; the date
+    /// is re-dated automatically when that year is loaded.
+    pub provisional: bool,
+    pub provisional_years: Vec<i32>,
+    /// The due date in force: the rule's, an explicit one set by the office, or an approved
+    /// extension.
+    pub due_on: Date,
+    /// An approved extension moved the due date.
+    pub extended: bool,
+    /// The office set the due date explicitly at assignment.
+    pub set_explicitly: bool,
+    /// The whole explanation as a readable sentence.
+    pub sentence: String,
+}
+
+fn crossed(days: &[(NaiveDate, String)], kind: enums::CalendarDayKind) -> Vec<CalendarDay> {
+    days.iter()
+        .map(|(date, festival)| CalendarDay {
+            date: Date(*date),
+            kind,
+            festival: festival.clone(),
+        })
+        .collect()
+}
+
+impl DeadlineExplanation {
+    /// Explains `due`, with `in_force` the due date actually in force.
+    pub fn new(due: &DueDate, in_force: NaiveDate, extended: bool, set_explicitly: bool) -> Self {
+        let (months, working_days) = match due.rule {
+            PeriodRule::Months(n) => (i32::try_from(n).ok(), None),
+            PeriodRule::WorkingDays(n) => (None, i32::try_from(n).ok()),
+        };
+        let mut sentence = due.sentence();
+        if extended {
+            sentence.push_str(&format!(
+                "；经批准延期至{in_force} (extended to {in_force})"
+            ));
+        } else if set_explicitly {
+            sentence.push_str(&format!(
+                "；交办时指定期限为{in_force} (set explicitly to {in_force} at assignment)"
+            ));
+        }
+        Self {
+            period: due.period.into(),
+            start: Date(due.start),
+            months,
+            working_days,
+            raw_end: Date(due.raw_end),
+            rule_due_on: Date(due.due_on),
+            rolled: due.rolled,
+            holidays_crossed: crossed(&due.holidays_crossed, enums::CalendarDayKind::Holiday),
+            make_up_days_crossed: crossed(
+                &due.make_up_days_crossed,
+                enums::CalendarDayKind::Workday,
+            ),
+            provisional: due.provisional && !extended && !set_explicitly,
+            provisional_years: due.provisional_years.clone(),
+            due_on: Date(in_force),
+            extended,
+            set_explicitly,
+            sentence,
+        }
+    }
+}
+
+/// Counts per deadline status.
+#[derive(SimpleObject)]
+pub struct DeadlineCounts {
+    pub not_due: i64,
+    pub due_soon: i64,
+    pub overdue: i64,
+    pub answered_on_time: i64,
+    pub answered_late: i64,
+    pub total: i64,
+}
+
+impl From<crate::service::deadline::StatusCounts> for DeadlineCounts {
+    fn from(c: crate::service::deadline::StatusCounts) -> Self {
+        Self {
+            not_due: c.not_due,
+            due_soon: c.due_soon,
+            overdue: c.overdue,
+            answered_on_time: c.answered_on_time,
+            answered_late: c.answered_late,
+            total: c.total(),
+        }
+    }
+}
+
+/// The counts of one unit.
+pub struct UnitDeadlineCounts {
+    pub unit_id: i64,
+    pub counts: crate::service::deadline::StatusCounts,
+}
+
+#[Object]
+impl UnitDeadlineCounts {
+    async fn unit(&self, ctx: &Context<'_>) -> Result<HandlingUnit> {
+        Ok(HandlingUnit(
+            must(ctx, UnitKey(self.unit_id), "unit").await?,
+        ))
+    }
+    async fn counts(&self) -> DeadlineCounts {
+        self.counts.into()
+    }
+}
+
+/// `deadlineSummary`: how many assignments are in each deadline status, overall and per unit.
+pub struct DeadlineSummary(pub crate::service::deadline::Summary);
+
+#[Object]
+impl DeadlineSummary {
+    async fn as_of(&self) -> Date {
+        Date(self.0.as_of)
+    }
+    async fn overall(&self) -> DeadlineCounts {
+        self.0.overall.into()
+    }
+    async fn by_unit(&self) -> Vec<UnitDeadlineCounts> {
+        self.0
+            .by_unit
+            .iter()
+            .map(|(unit_id, counts)| UnitDeadlineCounts {
+                unit_id: *unit_id,
+                counts: *counts,
+            })
+            .collect()
+    }
+}

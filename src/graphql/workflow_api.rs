@@ -1,0 +1,738 @@
+//! Queries and mutations of the handling workflow, deadlines and the calendar. Resolvers
+//! decode IDs, call one service function and wrap the result.
+
+use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
+use entity::calendar_day;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::enums;
+use super::error::{for_payload, for_query, internal, user_error, UserErrorObject};
+use super::ids::{self, Kind};
+use super::scalars::Date;
+use super::state;
+use super::types::{Assignment, Reply, Suggestion};
+use super::workflow::*;
+use crate::domain::UserError;
+use crate::service::{self, ServiceError};
+
+#[derive(Default)]
+pub struct WorkflowQuery;
+
+#[Object]
+impl WorkflowQuery {
+    /// The due date the session's rules give for `period` starting on `start`, with how it
+    /// was reached — for front-ends to show before assigning.
+    async fn preview_due_date(
+        &self,
+        ctx: &Context<'_>,
+        session_id: ID,
+        start: Date,
+        period: enums::DeadlinePeriod,
+    ) -> Result<DeadlineExplanation> {
+        let session_id =
+            ids::expect(&session_id, Kind::Session, &["sessionId"]).map_err(user_error)?;
+        let db = &state(ctx)?.db;
+        let session = entity::session::Entity::find_by_id(session_id)
+            .one(db.conn())
+            .await
+            .map_err(|e| internal(ctx, &anyhow::Error::new(e)))?
+            .ok_or_else(|| {
+                user_error(UserError::not_found(
+                    &["sessionId"],
+                    "会议不存在 (session not found)",
+                ))
+            })?;
+        let calendar = service::calendar::load(db.conn())
+            .await
+            .map_err(|e| for_query(ctx, e))?;
+        let rules = service::session::rules_of(&session);
+        let due = crate::domain::deadline::compute_due(&rules, &calendar, start.0, period.into())
+            .ok_or_else(|| {
+            user_error(UserError::invalid(
+                &["start"],
+                "日期超出范围 (date out of range)",
+            ))
+        })?;
+        Ok(DeadlineExplanation::new(&due, due.due_on, false, false))
+    }
+
+    /// How many assignments are in each deadline status as of `asOf` (default today),
+    /// overall and per unit.
+    async fn deadline_summary(
+        &self,
+        ctx: &Context<'_>,
+        session_id: Option<ID>,
+        unit_id: Option<ID>,
+        as_of: Option<Date>,
+    ) -> Result<DeadlineSummary> {
+        let session_id = session_id
+            .map(|id| ids::expect(&id, Kind::Session, &["sessionId"]))
+            .transpose()
+            .map_err(user_error)?;
+        let unit_id = unit_id
+            .map(|id| ids::expect(&id, Kind::HandlingUnit, &["unitId"]))
+            .transpose()
+            .map_err(user_error)?;
+        let as_of = as_of_or_today(ctx, as_of)?;
+        let summary = service::deadline::summary(&state(ctx)?.db, session_id, unit_id, as_of)
+            .await
+            .map_err(|e| for_query(ctx, e))?;
+        Ok(DeadlineSummary(summary))
+    }
+
+    /// The official calendar's holidays and make-up working days of `year`.
+    async fn calendar(&self, ctx: &Context<'_>, year: i32) -> Result<CalendarYear> {
+        let (Some(first), Some(last)) = (
+            chrono::NaiveDate::from_ymd_opt(year, 1, 1),
+            chrono::NaiveDate::from_ymd_opt(year, 12, 31),
+        ) else {
+            return Err(user_error(UserError::invalid(
+                &["year"],
+                "年份无效 (invalid year)",
+            )));
+        };
+        let conn = state(ctx)?.db.conn();
+        let loaded = entity::calendar_year::Entity::find_by_id(year)
+            .one(conn)
+            .await
+            .map_err(|e| internal(ctx, &anyhow::Error::new(e)))?;
+        let days = calendar_day::Entity::find()
+            .filter(calendar_day::Column::Day.between(first, last))
+            .order_by_asc(calendar_day::Column::Day)
+            .all(conn)
+            .await
+            .map_err(|e| internal(ctx, &anyhow::Error::new(e)))?;
+        Ok(CalendarYear {
+            year,
+            loaded: loaded.is_some(),
+            source: loaded.map(|y| y.source),
+            days: days.into_iter().map(Into::into).collect(),
+        })
+    }
+}
+
+/// One year of the official calendar.
+#[derive(SimpleObject)]
+pub struct CalendarYear {
+    pub year: i32,
+    /// False until the year's announcement is loaded; deadlines reaching it are provisional.
+    pub loaded: bool,
+    pub source: Option<String>,
+    pub days: Vec<CalendarDay>,
+}
+
+macro_rules! payload {
+    ($name:ident { $($(#[$meta:meta])* $field:ident: $ty:ty),* $(,)? }) => {
+        #[derive(SimpleObject)]
+        pub struct $name {
+            $($(#[$meta])* pub $field: $ty,)*
+            pub user_errors: Vec<UserErrorObject>,
+        }
+    };
+}
+
+payload!(SignForAssignmentPayload { assignment: Option<Assignment> });
+payload!(RequestReturnPayload { return_request: Option<ReturnRequest>, assignment: Option<Assignment> });
+payload!(DecideReturnPayload {
+    return_request: Option<ReturnRequest>,
+    assignment: Option<Assignment>,
+    new_assignment: Option<Assignment>,
+});
+payload!(SendCoOpinionPayload { co_opinion: Option<CoOpinion>, assignment: Option<Assignment> });
+payload!(RequestExtensionPayload { extension_request: Option<ExtensionRequest>, assignment: Option<Assignment> });
+payload!(DecideExtensionPayload { extension_request: Option<ExtensionRequest>, assignment: Option<Assignment> });
+payload!(LogContactPayload { contact_record: Option<ContactRecord>, assignment: Option<Assignment> });
+payload!(ReviewReplyPayload { reply: Option<Reply> });
+payload!(RateReplyPayload { rating: Option<Rating>, assignment: Option<Assignment> });
+payload!(SendFollowUpPayload { follow_up: Option<FollowUp> });
+payload!(CloseSuggestionPayload { suggestion: Option<Suggestion> });
+payload!(WithdrawSuggestionPayload { suggestion: Option<Suggestion> });
+payload!(CalendarChangePayload {
+    /// The years replaced.
+    years: Vec<i32>,
+    /// Special days written.
+    days: i32,
+    /// Open deadlines whose due date moved.
+    redated: i32,
+});
+
+#[derive(InputObject)]
+pub struct SignForAssignmentInput {
+    pub assignment_id: ID,
+    pub expected_version: Option<i32>,
+}
+
+#[derive(InputObject)]
+pub struct RequestReturnInput {
+    pub assignment_id: ID,
+    pub expected_version: Option<i32>,
+    pub reason: String,
+    /// The unit that should handle it instead.
+    pub suggested_unit_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct DecideReturnInput {
+    pub request_id: ID,
+    pub approve: bool,
+    /// On approval, the unit to reassign to (default: the unit the requester suggested).
+    pub reassign_to_unit_id: Option<ID>,
+    pub note: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct SendCoOpinionInput {
+    pub assignment_id: ID,
+    pub expected_version: Option<i32>,
+    pub body: String,
+    pub signed_by: String,
+    /// Default today.
+    pub sent_on: Option<Date>,
+}
+
+#[derive(InputObject)]
+pub struct RequestExtensionInput {
+    pub assignment_id: ID,
+    pub expected_version: Option<i32>,
+    pub reason: String,
+    pub requested_due_on: Option<Date>,
+}
+
+#[derive(InputObject)]
+pub struct DecideExtensionInput {
+    pub request_id: ID,
+    pub approve: bool,
+    /// The new due date (default: the requested one); never past the hard cap.
+    pub due_on: Option<Date>,
+    pub note: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct LogContactInput {
+    pub assignment_id: ID,
+    pub stage: enums::ContactStage,
+    pub method: enums::ContactMethod,
+    pub contacted_on: Date,
+    /// Who took part.
+    pub participants: String,
+    pub notes: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct ReviewReplyInput {
+    pub reply_id: ID,
+    pub expected_version: Option<i32>,
+    /// The category after review; must be in the session's scheme.
+    pub category: enums::ReplyCategory,
+    pub note: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct RateReplyInput {
+    pub reply_id: ID,
+    /// The rating deputy (default: the lead deputy); co-signers may rate too.
+    pub deputy_id: Option<ID>,
+    pub satisfaction: enums::Satisfaction,
+    /// Optional separate rating of the handling work.
+    pub work_satisfaction: Option<enums::Satisfaction>,
+    /// Optional separate rating of the result.
+    pub result_satisfaction: Option<enums::Satisfaction>,
+    pub comment: Option<String>,
+    /// Default today.
+    pub rated_on: Option<Date>,
+}
+
+#[derive(InputObject)]
+pub struct SendFollowUpInput {
+    pub assignment_id: ID,
+    pub body: String,
+    pub replied_on: Option<Date>,
+}
+
+#[derive(InputObject)]
+pub struct SuggestionTransitionInput {
+    pub suggestion_id: ID,
+    pub expected_version: Option<i32>,
+    /// Why (for a withdrawal).
+    pub reason: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct ImportCalendarInput {
+    /// CSV with header `date,kind,festival` (kind `holiday` or `workday`), as the State
+    /// Council's annual notice lists the days. Every year present is replaced.
+    pub csv: String,
+    /// Years to mark loaded even if the file lists no day in them.
+    #[graphql(default)]
+    pub years: Vec<i32>,
+    /// Where the data comes from, e.g. 国办发明电〔2026〕号.
+    pub source: String,
+}
+
+#[derive(InputObject)]
+pub struct SetCalendarDayInput {
+    pub date: Date,
+    /// HOLIDAY or WORKDAY; null makes it an ordinary day again.
+    pub kind: Option<enums::CalendarDayKind>,
+    #[graphql(default)]
+    pub festival: String,
+}
+
+fn id_of(id: &ID, kind: Kind, field: &[&str]) -> Result<i64, ServiceError> {
+    ids::expect(id, kind, field).map_err(|e| ServiceError::User(vec![e]))
+}
+
+fn opt_id(id: Option<&ID>, kind: Kind, field: &[&str]) -> Result<Option<i64>, ServiceError> {
+    id.map(|id| id_of(id, kind, field)).transpose()
+}
+
+#[derive(Default)]
+pub struct WorkflowMutation;
+
+#[Object]
+impl WorkflowMutation {
+    /// 签收: the unit signs for its assignment.
+    async fn sign_for_assignment(
+        &self,
+        ctx: &Context<'_>,
+        input: SignForAssignmentInput,
+    ) -> Result<SignForAssignmentPayload> {
+        let st = state(ctx)?;
+        let result = match id_of(
+            &input.assignment_id,
+            Kind::Assignment,
+            &["input", "assignmentId"],
+        ) {
+            Ok(id) => {
+                service::workflow::sign_for(&st.db, id, input.expected_version, st.clock.now())
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        let (assignment, user_errors) = for_payload(ctx, result)?;
+        Ok(SignForAssignmentPayload {
+            assignment: assignment.map(Assignment),
+            user_errors,
+        })
+    }
+
+    /// 退回申请: within the return window, ask to return a wrong assignment.
+    async fn request_return(
+        &self,
+        ctx: &Context<'_>,
+        input: RequestReturnInput,
+    ) -> Result<RequestReturnPayload> {
+        let st = state(ctx)?;
+        let result = async {
+            let request = service::workflow::ReturnInput {
+                assignment_id: id_of(
+                    &input.assignment_id,
+                    Kind::Assignment,
+                    &["input", "assignmentId"],
+                )?,
+                expected_version: input.expected_version,
+                reason: input.reason,
+                suggested_unit_id: opt_id(
+                    input.suggested_unit_id.as_ref(),
+                    Kind::HandlingUnit,
+                    &["input", "suggestedUnitId"],
+                )?,
+            };
+            service::workflow::request_return(&st.db, request, st.clock.now()).await
+        }
+        .await;
+        let (done, user_errors) = for_payload(ctx, result)?;
+        let (r, a) = done.map_or((None, None), |(r, a)| {
+            (Some(ReturnRequest(r)), Some(Assignment(a)))
+        });
+        Ok(RequestReturnPayload {
+            return_request: r,
+            assignment: a,
+            user_errors,
+        })
+    }
+
+    /// The office approves a return (reassigning with the same role) or rejects it.
+    async fn decide_return(
+        &self,
+        ctx: &Context<'_>,
+        input: DecideReturnInput,
+    ) -> Result<DecideReturnPayload> {
+        let st = state(ctx)?;
+        let result = async {
+            let decision = service::workflow::ReturnDecision {
+                request_id: id_of(
+                    &input.request_id,
+                    Kind::ReturnRequest,
+                    &["input", "requestId"],
+                )?,
+                approve: input.approve,
+                reassign_to_unit_id: opt_id(
+                    input.reassign_to_unit_id.as_ref(),
+                    Kind::HandlingUnit,
+                    &["input", "reassignToUnitId"],
+                )?,
+                note: input.note,
+            };
+            service::workflow::decide_return(&st.db, decision, st.clock.now()).await
+        }
+        .await;
+        let (done, user_errors) = for_payload(ctx, result)?;
+        Ok(match done {
+            Some((r, a, n)) => DecideReturnPayload {
+                return_request: Some(ReturnRequest(r)),
+                assignment: Some(Assignment(a)),
+                new_assignment: n.map(Assignment),
+                user_errors,
+            },
+            None => DecideReturnPayload {
+                return_request: None,
+                assignment: None,
+                new_assignment: None,
+                user_errors,
+            },
+        })
+    }
+
+    /// 会办意见: a co-handler sends its opinion to the lead unit.
+    async fn send_co_opinion(
+        &self,
+        ctx: &Context<'_>,
+        input: SendCoOpinionInput,
+    ) -> Result<SendCoOpinionPayload> {
+        let st = state(ctx)?;
+        let result = async {
+            let opinion = service::workflow::OpinionInput {
+                assignment_id: id_of(
+                    &input.assignment_id,
+                    Kind::Assignment,
+                    &["input", "assignmentId"],
+                )?,
+                expected_version: input.expected_version,
+                body: input.body,
+                signed_by: input.signed_by,
+                sent_on: input.sent_on.map(|d| d.0),
+            };
+            service::workflow::send_opinion(&st.db, opinion, st.clock.now()).await
+        }
+        .await;
+        let (done, user_errors) = for_payload(ctx, result)?;
+        let (o, a) = done.map_or((None, None), |(o, a)| {
+            (Some(CoOpinion(o)), Some(Assignment(a)))
+        });
+        Ok(SendCoOpinionPayload {
+            co_opinion: o,
+            assignment: a,
+            user_errors,
+        })
+    }
+
+    /// 延期申请: ask for more time (never beyond the session's hard cap).
+    async fn request_extension(
+        &self,
+        ctx: &Context<'_>,
+        input: RequestExtensionInput,
+    ) -> Result<RequestExtensionPayload> {
+        let st = state(ctx)?;
+        let result = async {
+            let request = service::workflow::ExtensionInput {
+                assignment_id: id_of(
+                    &input.assignment_id,
+                    Kind::Assignment,
+                    &["input", "assignmentId"],
+                )?,
+                expected_version: input.expected_version,
+                reason: input.reason,
+                requested_due_on: input.requested_due_on.map(|d| d.0),
+            };
+            service::workflow::request_extension(&st.db, request, st.clock.now()).await
+        }
+        .await;
+        let (done, user_errors) = for_payload(ctx, result)?;
+        let (r, a) = done.map_or((None, None), |(r, a)| {
+            (Some(ExtensionRequest(r)), Some(Assignment(a)))
+        });
+        Ok(RequestExtensionPayload {
+            extension_request: r,
+            assignment: a,
+            user_errors,
+        })
+    }
+
+    /// The office approves an extension with a new due date, or rejects it.
+    async fn decide_extension(
+        &self,
+        ctx: &Context<'_>,
+        input: DecideExtensionInput,
+    ) -> Result<DecideExtensionPayload> {
+        let st = state(ctx)?;
+        let result = async {
+            let decision = service::workflow::ExtensionDecision {
+                request_id: id_of(
+                    &input.request_id,
+                    Kind::ExtensionRequest,
+                    &["input", "requestId"],
+                )?,
+                approve: input.approve,
+                due_on: input.due_on.map(|d| d.0),
+                note: input.note,
+            };
+            service::workflow::decide_extension(&st.db, decision, st.clock.now()).await
+        }
+        .await;
+        let (done, user_errors) = for_payload(ctx, result)?;
+        let (r, a) = done.map_or((None, None), |(r, a)| {
+            (Some(ExtensionRequest(r)), Some(Assignment(a)))
+        });
+        Ok(DecideExtensionPayload {
+            extension_request: r,
+            assignment: a,
+            user_errors,
+        })
+    }
+
+    /// 沟通记录: log a contact with the deputy.
+    async fn log_contact(
+        &self,
+        ctx: &Context<'_>,
+        input: LogContactInput,
+    ) -> Result<LogContactPayload> {
+        let st = state(ctx)?;
+        let result = async {
+            let contact = service::workflow::ContactInput {
+                assignment_id: id_of(
+                    &input.assignment_id,
+                    Kind::Assignment,
+                    &["input", "assignmentId"],
+                )?,
+                stage: input.stage.into(),
+                method: input.method.into(),
+                contacted_on: input.contacted_on.0,
+                participants: input.participants,
+                notes: input.notes,
+            };
+            service::workflow::log_contact(&st.db, contact, st.clock.now()).await
+        }
+        .await;
+        let (record, user_errors) = for_payload(ctx, result)?;
+        let assignment = match &record {
+            Some(r) => Some(Assignment(
+                super::types::must(
+                    ctx,
+                    super::loaders::AssignmentKey(r.assignment_id),
+                    "assignment",
+                )
+                .await?,
+            )),
+            None => None,
+        };
+        Ok(LogContactPayload {
+            contact_record: record.map(Into::into),
+            assignment,
+            user_errors,
+        })
+    }
+
+    /// The office reviews a reply and may change its category.
+    async fn review_reply(
+        &self,
+        ctx: &Context<'_>,
+        input: ReviewReplyInput,
+    ) -> Result<ReviewReplyPayload> {
+        let st = state(ctx)?;
+        let result = async {
+            let review = service::workflow::ReviewInput {
+                reply_id: id_of(&input.reply_id, Kind::Reply, &["input", "replyId"])?,
+                expected_version: input.expected_version,
+                category: input.category.into(),
+                note: input.note,
+            };
+            service::workflow::review_reply(&st.db, review, st.clock.now()).await
+        }
+        .await;
+        let (reply, user_errors) = for_payload(ctx, result)?;
+        Ok(ReviewReplyPayload {
+            reply: reply.map(Reply),
+            user_errors,
+        })
+    }
+
+    /// 满意度测评: the lead deputy (or a co-signer) rates a reply. The lead deputy's
+    /// UNSATISFIED opens a re-handling round with its own due date.
+    async fn rate_reply(
+        &self,
+        ctx: &Context<'_>,
+        input: RateReplyInput,
+    ) -> Result<RateReplyPayload> {
+        let st = state(ctx)?;
+        let result = async {
+            let rating = service::workflow::RatingInput {
+                reply_id: id_of(&input.reply_id, Kind::Reply, &["input", "replyId"])?,
+                deputy_id: opt_id(
+                    input.deputy_id.as_ref(),
+                    Kind::Deputy,
+                    &["input", "deputyId"],
+                )?,
+                satisfaction: input.satisfaction.into(),
+                work_satisfaction: input.work_satisfaction.map(Into::into),
+                result_satisfaction: input.result_satisfaction.map(Into::into),
+                comment: input.comment,
+                rated_on: input.rated_on.map(|d| d.0),
+            };
+            service::workflow::rate_reply(&st.db, rating, st.clock.now()).await
+        }
+        .await;
+        let (done, user_errors) = for_payload(ctx, result)?;
+        let (r, a) = done.map_or((None, None), |(r, a)| {
+            (Some(Rating(r)), Some(Assignment(a)))
+        });
+        Ok(RateReplyPayload {
+            rating: r,
+            assignment: a,
+            user_errors,
+        })
+    }
+
+    /// 跟踪办理: a follow-up reply on a B or C matter.
+    async fn send_follow_up(
+        &self,
+        ctx: &Context<'_>,
+        input: SendFollowUpInput,
+    ) -> Result<SendFollowUpPayload> {
+        let st = state(ctx)?;
+        let result = async {
+            let follow_up = service::workflow::FollowUpInput {
+                assignment_id: id_of(
+                    &input.assignment_id,
+                    Kind::Assignment,
+                    &["input", "assignmentId"],
+                )?,
+                body: input.body,
+                replied_on: input.replied_on.map(|d| d.0),
+            };
+            service::workflow::follow_up(&st.db, follow_up, st.clock.now()).await
+        }
+        .await;
+        let (follow_up, user_errors) = for_payload(ctx, result)?;
+        Ok(SendFollowUpPayload {
+            follow_up: follow_up.map(FollowUp),
+            user_errors,
+        })
+    }
+
+    /// 办结: close a replied and rated suggestion.
+    async fn close_suggestion(
+        &self,
+        ctx: &Context<'_>,
+        input: SuggestionTransitionInput,
+    ) -> Result<CloseSuggestionPayload> {
+        let st = state(ctx)?;
+        let result = match id_of(
+            &input.suggestion_id,
+            Kind::Suggestion,
+            &["input", "suggestionId"],
+        ) {
+            Ok(id) => {
+                service::workflow::close(&st.db, id, input.expected_version, st.clock.now()).await
+            }
+            Err(e) => Err(e),
+        };
+        let (suggestion, user_errors) = for_payload(ctx, result)?;
+        Ok(CloseSuggestionPayload {
+            suggestion: suggestion.map(Suggestion),
+            user_errors,
+        })
+    }
+
+    /// 撤回: the deputy withdraws a suggestion.
+    async fn withdraw_suggestion(
+        &self,
+        ctx: &Context<'_>,
+        input: SuggestionTransitionInput,
+    ) -> Result<WithdrawSuggestionPayload> {
+        let st = state(ctx)?;
+        let result = match id_of(
+            &input.suggestion_id,
+            Kind::Suggestion,
+            &["input", "suggestionId"],
+        ) {
+            Ok(id) => {
+                service::workflow::withdraw(
+                    &st.db,
+                    id,
+                    input.expected_version,
+                    input.reason,
+                    st.clock.now(),
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        let (suggestion, user_errors) = for_payload(ctx, result)?;
+        Ok(WithdrawSuggestionPayload {
+            suggestion: suggestion.map(Suggestion),
+            user_errors,
+        })
+    }
+
+    /// Loads or replaces years of the official calendar (e.g. next year's announcement)
+    /// and re-dates the open deadlines that depend on it.
+    async fn import_calendar(
+        &self,
+        ctx: &Context<'_>,
+        input: ImportCalendarInput,
+    ) -> Result<CalendarChangePayload> {
+        let st = state(ctx)?;
+        let result = service::calendar::import(
+            &st.db,
+            &input.csv,
+            &input.years,
+            &input.source,
+            st.clock.now(),
+        )
+        .await;
+        Ok(calendar_payload(for_payload(ctx, result)?))
+    }
+
+    /// Corrects one day of the official calendar and re-dates the open deadlines it moves.
+    async fn set_calendar_day(
+        &self,
+        ctx: &Context<'_>,
+        input: SetCalendarDayInput,
+    ) -> Result<CalendarChangePayload> {
+        let st = state(ctx)?;
+        let festival = if input.festival.trim().is_empty() && input.kind.is_none() {
+            "-".to_owned()
+        } else {
+            input.festival
+        };
+        let result = service::calendar::set_day(
+            &st.db,
+            input.date.0,
+            input.kind.map(Into::into),
+            &festival,
+            st.clock.now(),
+        )
+        .await;
+        Ok(calendar_payload(for_payload(ctx, result)?))
+    }
+}
+
+fn calendar_payload(
+    (change, user_errors): (
+        Option<service::calendar::CalendarChange>,
+        Vec<UserErrorObject>,
+    ),
+) -> CalendarChangePayload {
+    let change = change.unwrap_or(service::calendar::CalendarChange {
+        years: Vec::new(),
+        days: 0,
+        redated: 0,
+    });
+    CalendarChangePayload {
+        years: change.years,
+        days: i32::try_from(change.days).unwrap_or(i32::MAX),
+        redated: i32::try_from(change.redated).unwrap_or(i32::MAX),
+        user_errors,
+    }
+}
