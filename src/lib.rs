@@ -4,6 +4,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod generate;
 pub mod graphql;
 pub mod http;
 pub mod service;

@@ -8,6 +8,9 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub suggestion_id: i64,
+    /// The suggestion's session, kept here (it never changes) so session-wide deadline
+    /// queries are index ranges.
+    pub session_id: i64,
     pub unit_id: i64,
     pub role: crate::enums::AssignmentRole,
     pub assigned_on: Date,

@@ -85,6 +85,7 @@ enum Assignment {
     Table,
     Id,
     SuggestionId,
+    SessionId,
     UnitId,
     Role,
     AssignedOn,
@@ -339,6 +340,7 @@ impl MigrationTrait for Migration {
                     .table(Assignment::Table)
                     .col(big_pk_auto(Assignment::Id))
                     .col(big_integer(Assignment::SuggestionId))
+                    .col(big_integer(Assignment::SessionId))
                     .col(big_integer(Assignment::UnitId))
                     .col(string_len(Assignment::Role, 16))
                     .col(date(Assignment::AssignedOn))
@@ -362,6 +364,11 @@ impl MigrationTrait for Migration {
                         (Suggestion::Table, Suggestion::Id),
                     ))
                     .foreign_key(&mut fk(
+                        "fk_assignment_session",
+                        (Assignment::Table, Assignment::SessionId),
+                        (Session::Table, Session::Id),
+                    ))
+                    .foreign_key(&mut fk(
                         "fk_assignment_unit",
                         (Assignment::Table, Assignment::UnitId),
                         (HandlingUnit::Table, HandlingUnit::Id),
@@ -382,6 +389,10 @@ impl MigrationTrait for Migration {
             .await?;
         for (name, cols) in [
             ("idx_assignment_unit_due", &["unit_id", "due_on"][..]),
+            (
+                "idx_assignment_session_unit",
+                &["session_id", "unit_id"][..],
+            ),
             ("idx_assignment_due", &["due_on"][..]),
             ("idx_assignment_status_due", &["status", "due_on"][..]),
             ("idx_assignment_assigned_on", &["assigned_on"][..]),
@@ -392,6 +403,15 @@ impl MigrationTrait for Migration {
                 .create_index(index(name, Assignment::Table, cols))
                 .await?;
         }
+
+        // Open deadlines (not answered) are few among a decade of answered ones; lists of
+        // what is overdue or due soon read this partial index instead of the whole table.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE INDEX idx_assignment_open_due ON assignment (due_on, id) WHERE answered_on IS NULL",
+            )
+            .await?;
 
         manager
             .create_table(

@@ -278,7 +278,10 @@ impl CoreQuery {
             deadline_status: f
                 .deadline_status
                 .map(|v| v.into_iter().map(Into::into).collect()),
-            as_of: Some(super::workflow::as_of_or_today(ctx, as_of)?),
+            as_of: Some(service::deadline::AsOf {
+                date: super::workflow::as_of_or_today(ctx, as_of)?,
+                today: state(ctx)?.clock.today(),
+            }),
         };
         let order = order_by.map_or(service::assignment::AssignmentOrder::DueOnAsc, Into::into);
         let page = service::assignment::list(&db, &filter, order, &page_args(first, after))

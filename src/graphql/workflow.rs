@@ -126,11 +126,31 @@ impl TimelineEvent {
             None => Ok(None),
         }
     }
-    /// Details of the transition (dates, categories, reasons), as JSON.
+    /// Details of the transition (dates, categories, reasons), as JSON. References to
+    /// other objects are global IDs, like everywhere else in the API.
     async fn details(&self) -> async_graphql::Json<serde_json::Value> {
-        async_graphql::Json(self.0.details.clone())
+        let mut details = self.0.details.clone();
+        if let Some(map) = details.as_object_mut() {
+            for (key, kind) in DETAIL_REFERENCES {
+                if let Some(raw) = map.get(*key).and_then(serde_json::Value::as_i64) {
+                    map.insert(
+                        (*key).to_owned(),
+                        serde_json::Value::String(encode(*kind, raw).0),
+                    );
+                }
+            }
+        }
+        async_graphql::Json(details)
     }
 }
+
+/// Keys of timeline details that hold row ids, and the type each refers to.
+const DETAIL_REFERENCES: &[(&str, Kind)] = &[
+    ("unitId", Kind::HandlingUnit),
+    ("suggestedUnitId", Kind::HandlingUnit),
+    ("reassignedTo", Kind::HandlingUnit),
+    ("replyId", Kind::Reply),
+];
 
 /// A unit's request to return a wrong assignment (退回申请).
 pub struct ReturnRequest(pub return_request::Model);
@@ -390,7 +410,17 @@ impl DeadlineExplanation {
             PeriodRule::Months(n) => (i32::try_from(n).ok(), None),
             PeriodRule::WorkingDays(n) => (None, i32::try_from(n).ok()),
         };
-        let mut sentence = due.sentence();
+        // A date set by a person is final: the rule's provisional note no longer applies.
+        let mut sentence = if extended || set_explicitly {
+            DueDate {
+                provisional: false,
+                provisional_years: Vec::new(),
+                ..due.clone()
+            }
+            .sentence()
+        } else {
+            due.sentence()
+        };
         if extended {
             sentence.push_str(&format!(
                 "；经批准延期至{in_force} (extended to {in_force})"

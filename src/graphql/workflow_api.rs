@@ -73,7 +73,10 @@ impl WorkflowQuery {
             .map(|id| ids::expect(&id, Kind::HandlingUnit, &["unitId"]))
             .transpose()
             .map_err(user_error)?;
-        let as_of = as_of_or_today(ctx, as_of)?;
+        let as_of = service::deadline::AsOf {
+            date: as_of_or_today(ctx, as_of)?,
+            today: state(ctx)?.clock.today(),
+        };
         let summary = service::deadline::summary(&state(ctx)?.db, session_id, unit_id, as_of)
             .await
             .map_err(|e| for_query(ctx, e))?;

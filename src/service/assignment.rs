@@ -236,6 +236,7 @@ pub(crate) async fn add_assignments<C: ConnectionTrait>(
         };
         let model = assignment::ActiveModel {
             suggestion_id: Set(suggestion.id),
+            session_id: Set(suggestion.session_id),
             unit_id: Set(u.unit_id),
             role: Set(u.role),
             assigned_on: Set(assigned_on),
@@ -380,8 +381,8 @@ pub struct AssignmentFilter {
     pub due_to: Option<NaiveDate>,
     /// Deadline statuses as of `as_of` (any of them).
     pub deadline_status: Option<Vec<crate::domain::deadline::DeadlineStatus>>,
-    /// The day statuses are computed for (default today in Shanghai).
-    pub as_of: Option<NaiveDate>,
+    /// The day statuses are computed for.
+    pub as_of: Option<super::deadline::AsOf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -421,15 +422,7 @@ impl AssignmentOrder {
 pub fn filtered(filter: &AssignmentFilter) -> Select<assignment::Entity> {
     let mut select = assignment::Entity::find();
     if let Some(session_id) = filter.session_id {
-        select = select.filter(
-            assignment::Column::SuggestionId.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(suggestion::Column::Id)
-                    .from(suggestion::Entity)
-                    .and_where(suggestion::Column::SessionId.eq(session_id))
-                    .to_owned(),
-            ),
-        );
+        select = select.filter(assignment::Column::SessionId.eq(session_id));
     }
     if let Some(unit_id) = filter.unit_id {
         select = select.filter(assignment::Column::UnitId.eq(unit_id));

@@ -6,14 +6,30 @@
 //! give the same answer for every case).
 
 use chrono::NaiveDate;
+use entity::assignment;
 use entity::enums::AssignmentStatus;
-use entity::{assignment, suggestion};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, Query};
 use sea_orm::{ColumnTrait, Condition, FromQueryResult};
 
 use super::{DbContext, ServiceResult};
 use crate::db::Db;
 use crate::domain::deadline::DeadlineStatus;
+
+/// The day statuses are computed for, and today (China time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AsOf {
+    pub date: NaiveDate,
+    pub today: NaiveDate,
+}
+
+impl AsOf {
+    /// True when every answer that will count is already stored: answers are never dated
+    /// in the future, so on or after today "not answered as of the date" is simply
+    /// "not answered", which the partial index of open deadlines serves.
+    fn answers_complete(self) -> bool {
+        self.date >= self.today
+    }
+}
 
 /// Assignments that run against a deadline as of `as_of`: assigned by then, and not
 /// returned or withdrawn.
@@ -26,10 +42,13 @@ pub fn in_force(as_of: NaiveDate) -> Condition {
         )
 }
 
-fn unanswered(as_of: NaiveDate) -> Condition {
+fn unanswered(as_of: AsOf) -> Condition {
+    if as_of.answers_complete() {
+        return Condition::all().add(assignment::Column::AnsweredOn.is_null());
+    }
     Condition::any()
         .add(assignment::Column::AnsweredOn.is_null())
-        .add(assignment::Column::AnsweredOn.gt(as_of))
+        .add(assignment::Column::AnsweredOn.gt(as_of.date))
 }
 
 fn answered(as_of: NaiveDate) -> Condition {
@@ -39,20 +58,21 @@ fn answered(as_of: NaiveDate) -> Condition {
 }
 
 /// The SQL condition for one deadline status as of `as_of` (DOMAIN.md §4).
-pub fn condition(status: DeadlineStatus, as_of: NaiveDate) -> Condition {
+pub fn condition(status: DeadlineStatus, as_of: AsOf) -> Condition {
+    let (when, as_of) = (as_of, as_of.date);
     let due = Expr::col((assignment::Entity, assignment::Column::DueOn));
     let answered_on = Expr::col((assignment::Entity, assignment::Column::AnsweredOn));
     match status {
         DeadlineStatus::Overdue => Condition::all()
-            .add(unanswered(as_of))
+            .add(unanswered(when))
             .add(assignment::Column::DueOn.lt(as_of)),
         // due_soon_from ≤ asOf ≤ due_on  ⟺  0 ≤ due − asOf ≤ window
         DeadlineStatus::DueSoon => Condition::all()
-            .add(unanswered(as_of))
+            .add(unanswered(when))
             .add(assignment::Column::DueOn.gte(as_of))
             .add(assignment::Column::DueSoonFrom.lte(as_of)),
         DeadlineStatus::NotDue => Condition::all()
-            .add(unanswered(as_of))
+            .add(unanswered(when))
             .add(assignment::Column::DueSoonFrom.gt(as_of)),
         DeadlineStatus::AnsweredOnTime => answered(as_of).add(answered_on.lte(due)),
         DeadlineStatus::AnsweredLate => answered(as_of).add(answered_on.gt(due)),
@@ -60,12 +80,12 @@ pub fn condition(status: DeadlineStatus, as_of: NaiveDate) -> Condition {
 }
 
 /// Any of `statuses` as of `as_of`, for assignments in force then.
-pub fn any_of(statuses: &[DeadlineStatus], as_of: NaiveDate) -> Condition {
+pub fn any_of(statuses: &[DeadlineStatus], as_of: AsOf) -> Condition {
     let mut any = Condition::any();
     for status in statuses {
         any = any.add(condition(*status, as_of));
     }
-    Condition::all().add(in_force(as_of)).add(any)
+    Condition::all().add(in_force(as_of.date)).add(any)
 }
 
 /// Counts per deadline status.
@@ -114,7 +134,7 @@ pub async fn summary(
     db: &Db,
     session_id: Option<i64>,
     unit_id: Option<i64>,
-    as_of: NaiveDate,
+    as_of: AsOf,
 ) -> ServiceResult<Summary> {
     let conn = db.conn();
     let mut select = Query::select();
@@ -138,17 +158,9 @@ pub async fn summary(
             Alias::new(alias),
         );
     }
-    select.cond_where(in_force(as_of));
+    select.cond_where(in_force(as_of.date));
     if let Some(session_id) = session_id {
-        select.and_where(
-            assignment::Column::SuggestionId.in_subquery(
-                Query::select()
-                    .column(suggestion::Column::Id)
-                    .from(suggestion::Entity)
-                    .and_where(suggestion::Column::SessionId.eq(session_id))
-                    .to_owned(),
-            ),
-        );
+        select.and_where(assignment::Column::SessionId.eq(session_id));
     }
     if let Some(unit_id) = unit_id {
         select.and_where(assignment::Column::UnitId.eq(unit_id));
@@ -162,7 +174,7 @@ pub async fn summary(
         .await
         .during("counting deadline statuses")?;
     let mut result = Summary {
-        as_of,
+        as_of: as_of.date,
         ..Summary::default()
     };
     for row in rows {

@@ -1205,6 +1205,16 @@ pub async fn follow_up(
         .await
         .during("loading the latest reply")?
         .ok_or_else(|| anyhow::anyhow!("replied assignment {} has no reply", case.assignment.id))?;
+    if replied_on < latest.replied_on {
+        return Err(UserError::invalid(
+            &["input", "repliedOn"],
+            format!(
+                "跟踪答复日期不能早于答复日期 {0} (a follow-up must not precede the reply of {0})",
+                latest.replied_on
+            ),
+        )
+        .into());
+    }
     if !flow::follow_up_allowed(latest.category) {
         return Err(UserError::invalid_state(
             &field,

@@ -6,6 +6,7 @@
 mod helpers;
 
 mod assign;
+mod deadlines;
 mod http;
 mod pagination;
 mod publish;
@@ -15,3 +16,4 @@ mod schema_file;
 mod seed_000;
 mod statements;
 mod suggestion;
+mod workflow_story;

@@ -1,0 +1,168 @@
+//! banli's benchmarks. `generate` fills an empty database with a realistic data set;
+//! `deadlines` times the deadline queries through the real GraphQL schema (no HTTP) and
+//! prints their query plans. See BENCHMARKS.md for the commands and results.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use banli::config::Settings;
+use banli::db::Db;
+use banli::domain::time::SystemClock;
+use banli::generate::{generate, Scale};
+use clap::{Parser, Subcommand};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+#[derive(Parser)]
+#[command(name = "banli-bench", about = "Benchmarks of banli")]
+struct Cli {
+    /// The database (`sqlite://FILE` or `postgres://…`).
+    #[arg(long, env = "BANLI_DATABASE_URL")]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate and fill an empty database: `small` (~1k assignments), `100k` or `1m`.
+    Generate {
+        #[arg(long, default_value = "1m")]
+        scale: String,
+    },
+    /// Time `deadlineSummary` and `assignments(filter: {deadlineStatus: [OVERDUE]}, first: 50)`.
+    Deadlines {
+        #[arg(long, default_value_t = 30)]
+        iterations: usize,
+    },
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)].as_secs_f64() * 1000.0
+}
+
+async fn time_query(
+    schema: &banli::graphql::BanliSchema,
+    db: &Db,
+    name: &str,
+    query: &str,
+    iterations: usize,
+) -> anyhow::Result<()> {
+    let mut times = Vec::with_capacity(iterations);
+    let mut statements = 0;
+    for i in 0..=iterations {
+        let before = db.statement_count();
+        let start = Instant::now();
+        let request =
+            banli::graphql::prepare(async_graphql::Request::new(query), db, format!("bench-{i}"));
+        let response = schema.execute(request).await;
+        let elapsed = start.elapsed();
+        anyhow::ensure!(response.errors.is_empty(), "{name}: {:?}", response.errors);
+        if i == 0 {
+            println!(
+                "  first answer: {}",
+                truncate(&response.data.to_string(), 300)
+            );
+            continue; // warm-up
+        }
+        statements = db.statement_count() - before;
+        times.push(elapsed);
+    }
+    times.sort();
+    println!(
+        "{name:<48} n={iterations:<4} p50={:>8.2} ms  p95={:>8.2} ms  max={:>8.2} ms  statements/request={statements}",
+        percentile(&times, 0.5),
+        percentile(&times, 0.95),
+        percentile(&times, 1.0),
+    );
+    Ok(())
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+async fn explain(db: &Db, sql: &str) -> anyhow::Result<()> {
+    let backend = db.backend();
+    let prefix = match backend {
+        DbBackend::Sqlite => "EXPLAIN QUERY PLAN ",
+        _ => "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ",
+    };
+    let rows = db
+        .conn()
+        .query_all_raw(Statement::from_string(backend, format!("{prefix}{sql}")))
+        .await?;
+    for row in rows {
+        let line: String = match backend {
+            DbBackend::Sqlite => row.try_get::<String>("", "detail")?,
+            _ => row.try_get_by_index::<String>(0)?,
+        };
+        println!("    {line}");
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    banli::telemetry::init(banli::config::LogFormat::Pretty);
+    let settings = Settings {
+        database_url: cli.database_url.clone(),
+        ..Settings::default()
+    };
+    let db = Db::connect(&settings).await?;
+    db.migrate().await?;
+    match cli.command {
+        Command::Generate { scale } => {
+            let scale = Scale::parse(&scale).context("scale must be small, 100k or 1m")?;
+            let start = Instant::now();
+            let made = generate(&db, scale, chrono::Utc::now()).await?;
+            // Fresh statistics, so both planners see the data as it is.
+            db.conn().execute_unprepared("ANALYZE").await?;
+            println!(
+                "generated {made:?} in {:.1} s",
+                start.elapsed().as_secs_f64()
+            );
+        }
+        Command::Deadlines { iterations } => {
+            let schema = banli::graphql::build_schema(db.clone(), Arc::new(SystemClock));
+            let count: i64 = db
+                .conn()
+                .query_one_raw(Statement::from_string(
+                    db.backend(),
+                    "SELECT COUNT(*) AS n FROM assignment",
+                ))
+                .await?
+                .context("no count")?
+                .try_get("", "n")?;
+            println!("backend {:?}, {count} assignments", db.backend());
+            let session: i64 = db
+                .conn()
+                .query_one_raw(Statement::from_string(
+                    db.backend(),
+                    "SELECT MAX(id) AS id FROM session",
+                ))
+                .await?
+                .context("no session")?
+                .try_get("", "id")?;
+            let session_id =
+                banli::graphql::ids::encode(banli::graphql::ids::Kind::Session, session).0;
+            time_query(&schema, &db, "deadlineSummary (all sessions)", "{ deadlineSummary { overall { overdue dueSoon notDue answeredOnTime answeredLate } byUnit { unit { name } counts { overdue } } } }", iterations).await?;
+            time_query(&schema, &db, "deadlineSummary (current session)", &format!("{{ deadlineSummary(sessionId: \"{session_id}\") {{ overall {{ overdue dueSoon notDue answeredOnTime answeredLate }} byUnit {{ unit {{ name }} counts {{ overdue }} }} }} }}"), iterations).await?;
+            time_query(&schema, &db, "assignments(OVERDUE, first: 50)", "{ assignments(filter: {deadlineStatus: [OVERDUE]}, first: 50) { edges { node { dueOn unit { name } suggestion { number title } } } } }", iterations).await?;
+            time_query(&schema, &db, "assignments(OVERDUE, first: 50) + totalCount", "{ assignments(filter: {deadlineStatus: [OVERDUE]}, first: 50) { totalCount edges { node { dueOn unit { name } suggestion { number title } } } } }", iterations).await?;
+            let today = banli::domain::time::local_date(chrono::Utc::now());
+            println!("query plans (as of {today}):");
+            println!("  OVERDUE page:");
+            explain(&db, &format!("SELECT * FROM assignment WHERE assigned_on <= '{today}' AND status NOT IN ('RETURNED','WITHDRAWN') AND answered_on IS NULL AND due_on < '{today}' ORDER BY due_on, id LIMIT 51")).await?;
+            println!("  deadlineSummary (all sessions):");
+            explain(&db, &format!("SELECT unit_id, SUM(CASE WHEN answered_on IS NULL AND due_on < '{today}' THEN 1 ELSE 0 END) FROM assignment WHERE assigned_on <= '{today}' AND status NOT IN ('RETURNED','WITHDRAWN') GROUP BY unit_id")).await?;
+        }
+    }
+    db.close().await;
+    Ok(())
+}
