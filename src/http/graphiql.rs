@@ -35,8 +35,25 @@ const PAGE: &str = r#"<!doctype html>
 
 const START: &str = r#"(function () {
   var fetcher = GraphiQL.createFetcher({ url: window.location.origin + '/graphql' });
+  var defaultQuery = [
+    '# banli 办理 — 代表建议办理 GraphQL API',
+    '# 按 Ctrl-Enter 运行。Press Ctrl-Enter to run.',
+    '{',
+    '  deadlineSummary { asOf overall { overdue dueSoon notDue answeredOnTime answeredLate } }',
+    '  suggestions(first: 5, orderBy: NUMBER_ASC) {',
+    '    totalCount',
+    '    edges { node { number title status deadlineStatus leadDeputy { name }',
+    '      assignments { role dueOn unit { name } } replies { category contactName contactPhone } } }',
+    '  }',
+    '}',
+    ''
+  ].join('\n');
   var root = ReactDOM.createRoot(document.getElementById('graphiql'));
-  root.render(React.createElement(GraphiQL, { fetcher: fetcher, defaultEditorToolsVisibility: true }));
+  root.render(React.createElement(GraphiQL, {
+    fetcher: fetcher,
+    defaultQuery: defaultQuery,
+    defaultEditorToolsVisibility: true
+  }));
 })();
 "#;
 
