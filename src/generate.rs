@@ -41,12 +41,12 @@ impl Scale {
         }
     }
 
-    /// Suggestions per session (ten sessions); ~2.5 assignments each.
+    /// Suggestions per session (ten sessions); 1.6 assignments each on average.
     fn suggestions_per_session(self) -> usize {
         match self {
             Self::Small => 40,
-            Self::Hundred => 4_000,
-            Self::Million => 40_000,
+            Self::Hundred => 6_250,
+            Self::Million => 62_500,
         }
     }
 }
@@ -414,6 +414,9 @@ pub async fn generate(db: &Db, scale: Scale, now: DateTime<Utc>) -> anyhow::Resu
             "generated a session"
         );
     }
+    crate::service::deadline::rebuild_tallies(db.conn())
+        .await
+        .map_err(|e| anyhow::anyhow!("rebuilding tallies: {e}"))?;
     Ok(out)
 }
 

@@ -4,6 +4,7 @@
 //! the same schema runs on SQLite and PostgreSQL and a new variant needs no `ALTER TYPE`.
 
 pub mod assignment;
+pub mod assignment_tally;
 pub mod calendar_day;
 pub mod calendar_year;
 pub mod co_opinion;

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use entity::assignment;
 use entity::enums::AssignmentStatus;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, Query};
-use sea_orm::{ColumnTrait, Condition, FromQueryResult};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, FromQueryResult};
 
 use super::{DbContext, ServiceResult};
 use crate::db::Db;
@@ -130,11 +130,53 @@ pub struct Summary {
     pub by_unit: Vec<(i64, StatusCounts)>,
 }
 
+/// `deadlineSummary`. As of today or later (what offices look at all day), answered
+/// deadlines come from the tallies and open ones from the covering index of unanswered
+/// deadlines; a date in the past aggregates the assignments themselves.
 pub async fn summary(
     db: &Db,
     session_id: Option<i64>,
     unit_id: Option<i64>,
     as_of: AsOf,
+) -> ServiceResult<Summary> {
+    if !as_of.answers_complete() {
+        return aggregate(db, session_id, unit_id, as_of, false).await;
+    }
+    let mut open = aggregate(db, session_id, unit_id, as_of, true).await?;
+    use entity::assignment_tally as tally;
+    use sea_orm::{EntityTrait, QueryFilter};
+    let mut select = tally::Entity::find();
+    if let Some(session_id) = session_id {
+        select = select.filter(tally::Column::SessionId.eq(session_id));
+    }
+    if let Some(unit_id) = unit_id {
+        select = select.filter(tally::Column::UnitId.eq(unit_id));
+    }
+    let tallies = select
+        .all(db.conn())
+        .await
+        .during("reading deadline tallies")?;
+    let mut by_unit: std::collections::BTreeMap<i64, StatusCounts> =
+        open.by_unit.drain(..).collect();
+    for t in tallies {
+        let counts = by_unit.entry(t.unit_id).or_default();
+        counts.answered_on_time += t.answered_on_time;
+        counts.answered_late += t.answered_late;
+        open.overall.answered_on_time += t.answered_on_time;
+        open.overall.answered_late += t.answered_late;
+    }
+    open.by_unit = by_unit.into_iter().filter(|(_, c)| c.total() > 0).collect();
+    Ok(open)
+}
+
+/// Counts per status by aggregating assignments; `open_only` restricts it to unanswered
+/// ones (served by the partial index `idx_assignment_open_summary`).
+async fn aggregate(
+    db: &Db,
+    session_id: Option<i64>,
+    unit_id: Option<i64>,
+    as_of: AsOf,
+    open_only: bool,
 ) -> ServiceResult<Summary> {
     let conn = db.conn();
     let mut select = Query::select();
@@ -159,6 +201,9 @@ pub async fn summary(
         );
     }
     select.cond_where(in_force(as_of.date));
+    if open_only {
+        select.and_where(assignment::Column::AnsweredOn.is_null());
+    }
     if let Some(session_id) = session_id {
         select.and_where(assignment::Column::SessionId.eq(session_id));
     }
@@ -189,4 +234,93 @@ pub async fn summary(
         result.by_unit.push((row.unit_id, counts));
     }
     Ok(result)
+}
+
+/// Answered deadlines in force count into `assignment_tally` by (session, unit, late?).
+fn tally_class(a: &assignment::Model) -> Option<(i64, i64, bool)> {
+    if matches!(
+        a.status,
+        AssignmentStatus::Returned | AssignmentStatus::Withdrawn
+    ) {
+        return None;
+    }
+    a.answered_on
+        .map(|answered| (a.session_id, a.unit_id, answered > a.due_on))
+}
+
+/// Keeps the tallies in step with one assignment write (`old` → `new`), inside the
+/// writer's transaction. Every assignment update goes through
+/// `service::workflow::save_assignment`, which calls this.
+pub(crate) async fn retally<C: ConnectionTrait>(
+    conn: &C,
+    old: &assignment::Model,
+    new: &assignment::Model,
+) -> ServiceResult<()> {
+    let (before, after) = (tally_class(old), tally_class(new));
+    if before == after {
+        return Ok(());
+    }
+    if let Some(class) = before {
+        bump(conn, class, -1).await?;
+    }
+    if let Some(class) = after {
+        bump(conn, class, 1).await?;
+    }
+    Ok(())
+}
+
+async fn bump<C: ConnectionTrait>(
+    conn: &C,
+    (session_id, unit_id, late): (i64, i64, bool),
+    delta: i64,
+) -> ServiceResult<()> {
+    use entity::assignment_tally as tally;
+    use sea_orm::EntityTrait;
+    let column = if late {
+        tally::Column::AnsweredLate
+    } else {
+        tally::Column::AnsweredOnTime
+    };
+    let row = tally::ActiveModel {
+        session_id: sea_orm::ActiveValue::Set(session_id),
+        unit_id: sea_orm::ActiveValue::Set(unit_id),
+        answered_on_time: sea_orm::ActiveValue::Set(if late { 0 } else { delta }),
+        answered_late: sea_orm::ActiveValue::Set(if late { delta } else { 0 }),
+    };
+    tally::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([
+                tally::Column::SessionId,
+                tally::Column::UnitId,
+            ])
+            .value(column, Expr::col((tally::Entity, column)).add(delta))
+            .to_owned(),
+        )
+        .exec(conn)
+        .await
+        .during("updating deadline tallies")?;
+    Ok(())
+}
+
+/// Recomputes every tally from the assignments (after bulk loads, or to repair).
+pub async fn rebuild_tallies<C: ConnectionTrait>(conn: &C) -> ServiceResult<()> {
+    let backend = conn.get_database_backend();
+    conn.execute_raw(sea_orm::Statement::from_string(
+        backend,
+        "DELETE FROM assignment_tally",
+    ))
+    .await
+    .during("clearing deadline tallies")?;
+    conn.execute_raw(sea_orm::Statement::from_string(
+        backend,
+        "INSERT INTO assignment_tally (session_id, unit_id, answered_on_time, answered_late) \
+         SELECT session_id, unit_id, \
+                SUM(CASE WHEN answered_on <= due_on THEN 1 ELSE 0 END), \
+                SUM(CASE WHEN answered_on > due_on THEN 1 ELSE 0 END) \
+         FROM assignment WHERE answered_on IS NOT NULL AND status NOT IN ('RETURNED', 'WITHDRAWN') \
+         GROUP BY session_id, unit_id",
+    ))
+    .await
+    .during("rebuilding deadline tallies")?;
+    Ok(())
 }

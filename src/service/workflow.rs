@@ -110,11 +110,13 @@ pub(crate) async fn save_assignment<C: ConnectionTrait>(
     if result.rows_affected != 1 {
         return Err(conflict("交办记录", field));
     }
-    assignment::Entity::find_by_id(current.id)
+    let saved = assignment::Entity::find_by_id(current.id)
         .one(conn)
         .await
         .during("reloading the assignment")?
-        .ok_or_else(|| anyhow::anyhow!("assignment vanished inside its own transaction").into())
+        .ok_or_else(|| anyhow::anyhow!("assignment vanished inside its own transaction"))?;
+    super::deadline::retally(conn, current, &saved).await?;
+    Ok(saved)
 }
 
 /// Re-derives the suggestion's state from its assignments and stores it if it changed.

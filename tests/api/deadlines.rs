@@ -533,3 +533,127 @@ fn calendar_import_from_the_command_line() {
         "names the line"
     );
 }
+
+/// Today's summary reads running tallies; after every kind of transition they must agree
+/// with the status of each assignment.
+#[actix_web::test]
+async fn todays_summary_from_tallies_matches_every_assignment() {
+    let app = spawn_app().await;
+    let session = app.session("会议").await;
+    let deputy = app.deputy("夏维奇").await;
+    let a = app.unit("甲局", "A").await;
+    let b = app.unit("乙局", "B").await;
+    let c = app.unit("丙局", "C").await;
+    // On time, late, and re-handled after an UNSATISFIED rating.
+    case(
+        &app,
+        &session,
+        &deputy,
+        &a,
+        "1",
+        "2026-04-10",
+        Some("2026-04-08"),
+    )
+    .await;
+    case(
+        &app,
+        &session,
+        &deputy,
+        &b,
+        "2",
+        "2026-04-20",
+        Some("2026-04-25"),
+    )
+    .await;
+    let rehandled = case(
+        &app,
+        &session,
+        &deputy,
+        &a,
+        "3",
+        "2026-05-10",
+        Some("2026-05-01"),
+    )
+    .await;
+    let reply = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Assignment { replies { id } } } }",
+            json!({"id": rehandled}),
+        )
+        .await["node"]["replies"][0]["id"]
+        .clone();
+    let rated = app
+        .data(
+            "mutation($r: ID!) { rateReply(input: {replyId: $r, satisfaction: UNSATISFIED, ratedOn: \"2026-11-20\"}) { userErrors { code } } }",
+            json!({"r": reply}),
+        )
+        .await;
+    assert_eq!(rated["rateReply"]["userErrors"], json!([]));
+    // Withdrawn after replying: no longer counted.
+    let withdrawn_suggestion = app.suggestion(&session, &deputy, "4").await;
+    let p = app
+        .assign(
+            json!({"suggestionId": withdrawn_suggestion, "assignedOn": "2026-03-02",
+            "units": [{"unitId": c, "role": "SOLE", "dueOn": "2026-04-01"}]}),
+        )
+        .await;
+    let withdrawn = id_at(&p, "assignments.0.id");
+    app.sign_for(&withdrawn).await;
+    let mut input = TestApp::reply_input(&withdrawn);
+    input["repliedOn"] = json!("2026-03-20");
+    assert_eq!(codes(&app.submit_reply(input).await), Vec::<String>::new());
+    let w = app
+        .data(
+            "mutation($s: ID!) { withdrawSuggestion(input: {suggestionId: $s}) { userErrors { code } } }",
+            json!({"s": withdrawn_suggestion}),
+        )
+        .await;
+    assert_eq!(w["withdrawSuggestion"]["userErrors"], json!([]));
+
+    let listed = app
+        .data(
+            "{ assignments(first: 100) { edges { node { deadlineStatus unit { code } } } } }",
+            json!({}),
+        )
+        .await;
+    let mut expected: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for edge in listed["assignments"]["edges"].as_array().unwrap() {
+        if let Some(status) = edge["node"]["deadlineStatus"].as_str() {
+            let unit = edge["node"]["unit"]["code"].as_str().unwrap().to_owned();
+            *expected.entry((unit, status.to_owned())).or_default() += 1;
+        }
+    }
+    assert_eq!(
+        expected.values().sum::<i64>(),
+        3,
+        "the withdrawn assignment is not in force"
+    );
+    let summary = app
+        .data(
+            "{ deadlineSummary { byUnit { unit { code } counts { notDue dueSoon overdue answeredOnTime answeredLate } } } }",
+            json!({}),
+        )
+        .await;
+    let mut got: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for row in summary["deadlineSummary"]["byUnit"].as_array().unwrap() {
+        let unit = row["unit"]["code"].as_str().unwrap().to_owned();
+        for (field, status) in [
+            ("notDue", "NOT_DUE"),
+            ("dueSoon", "DUE_SOON"),
+            ("overdue", "OVERDUE"),
+            ("answeredOnTime", "ANSWERED_ON_TIME"),
+            ("answeredLate", "ANSWERED_LATE"),
+        ] {
+            let n = row["counts"][field].as_i64().unwrap();
+            if n > 0 {
+                got.insert((unit.clone(), status.to_owned()), n);
+            }
+        }
+    }
+    assert_eq!(got, expected);
+    assert_eq!(
+        got.get(&("A".to_owned(), "NOT_DUE".to_owned())),
+        Some(&1),
+        "the re-handled assignment is open again, due 2026-12-21"
+    );
+}
