@@ -397,7 +397,6 @@ impl MigrationTrait for Migration {
             ("idx_assignment_status_due", &["status", "due_on"][..]),
             ("idx_assignment_assigned_on", &["assigned_on"][..]),
             ("idx_assignment_due_soon_from", &["due_soon_from"][..]),
-            ("idx_assignment_answered_on", &["answered_on"][..]),
         ] {
             manager
                 .create_index(index(name, Assignment::Table, cols))
@@ -409,7 +408,8 @@ impl MigrationTrait for Migration {
         manager
             .get_connection()
             .execute_unprepared(
-                "CREATE INDEX idx_assignment_open_due ON assignment (due_on, id) WHERE answered_on IS NULL",
+                "CREATE INDEX idx_assignment_open_due ON assignment (due_on, id, status, assigned_on) \
+                 WHERE answered_on IS NULL",
             )
             .await?;
 

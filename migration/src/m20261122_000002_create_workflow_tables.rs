@@ -560,7 +560,7 @@ impl MigrationTrait for Migration {
             .get_connection()
             .execute_unprepared(
                 "CREATE INDEX idx_assignment_open_summary ON assignment \
-                 (unit_id, session_id, status, assigned_on, due_on, due_soon_from) WHERE answered_on IS NULL",
+                 (session_id, unit_id, status, assigned_on, due_on, due_soon_from) WHERE answered_on IS NULL",
             )
             .await?;
 

@@ -156,11 +156,19 @@ async fn main() -> anyhow::Result<()> {
             time_query(&schema, &db, "assignments(OVERDUE, first: 50)", "{ assignments(filter: {deadlineStatus: [OVERDUE]}, first: 50) { edges { node { dueOn unit { name } suggestion { number title } } } } }", iterations).await?;
             time_query(&schema, &db, "assignments(OVERDUE, first: 50) + totalCount", "{ assignments(filter: {deadlineStatus: [OVERDUE]}, first: 50) { totalCount edges { node { dueOn unit { name } suggestion { number title } } } } }", iterations).await?;
             let today = banli::domain::time::local_date(chrono::Utc::now());
-            println!("query plans (as of {today}):");
-            println!("  OVERDUE page:");
-            explain(&db, &format!("SELECT * FROM assignment WHERE assigned_on <= '{today}' AND status NOT IN ('RETURNED','WITHDRAWN') AND answered_on IS NULL AND due_on < '{today}' ORDER BY due_on, id LIMIT 51")).await?;
-            println!("  deadlineSummary (all sessions):");
-            explain(&db, &format!("SELECT unit_id, SUM(CASE WHEN answered_on IS NULL AND due_on < '{today}' THEN 1 ELSE 0 END) FROM assignment WHERE assigned_on <= '{today}' AND status NOT IN ('RETURNED','WITHDRAWN') GROUP BY unit_id")).await?;
+            println!("query plans (as of {today}, the forms the services send):");
+            let open = format!("assigned_on <= '{today}' AND status NOT IN ('RETURNED','WITHDRAWN') AND answered_on IS NULL");
+            let plans = [
+                ("OVERDUE page", format!("SELECT * FROM assignment WHERE {open} AND due_on < '{today}' ORDER BY due_on, id LIMIT 51")),
+                ("OVERDUE totalCount", format!("SELECT COUNT(*) FROM assignment WHERE {open} AND due_on < '{today}'")),
+                ("deadlineSummary, open deadlines, all sessions", format!("SELECT unit_id, SUM(CASE WHEN due_on < '{today}' THEN 1 ELSE 0 END) FROM assignment WHERE {open} GROUP BY unit_id")),
+                ("deadlineSummary, open deadlines, one session", format!("SELECT unit_id, SUM(CASE WHEN due_on < '{today}' THEN 1 ELSE 0 END) FROM assignment WHERE {open} AND session_id = {session} GROUP BY unit_id")),
+                ("deadlineSummary, answered deadlines (tallies)", format!("SELECT * FROM assignment_tally WHERE session_id = {session}")),
+            ];
+            for (name, sql) in plans {
+                println!("  {name}:");
+                explain(&db, &sql).await?;
+            }
         }
     }
     db.close().await;
