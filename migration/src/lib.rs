@@ -4,6 +4,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod helpers;
 mod m20261122_000001_create_core_tables;
 mod m20261122_000002_create_workflow_tables;
 
