@@ -70,7 +70,10 @@ impl Db {
                 })
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_millis(settings.sqlite_busy_timeout_ms));
+                .busy_timeout(Duration::from_millis(settings.sqlite_busy_timeout_ms))
+                // Keeps the planner's statistics fresh, so it keeps choosing the covering
+                // indexes of open deadlines as the data grows.
+                .optimize_on_close(true, None);
             // An in-memory database exists once per connection: keep exactly one.
             let max = if in_memory {
                 1

@@ -539,7 +539,8 @@ impl MigrationTrait for Migration {
             .get_connection()
             .execute_unprepared(
                 "CREATE INDEX idx_assignment_open_summary ON assignment \
-                 (session_id, unit_id, status, assigned_on, due_on, due_soon_from) WHERE answered_on IS NULL",
+                 (session_id, unit_id, status, assigned_on, due_on, due_soon_from, answered_on) \
+                 WHERE answered_on IS NULL",
             )
             .await?;
 
