@@ -206,7 +206,7 @@ async fn aggregate(
         // index answers alone; answered counts come from the tallies instead.
         let counted = match (open_only, open_condition(status, as_of.date)) {
             (true, Some(open)) => Expr::case(open, 1).finally(0).sum(),
-            (true, None) => Expr::val(0).into(),
+            (true, None) => Expr::val(0),
             (false, _) => Expr::case(condition(status, as_of), 1).finally(0).sum(),
         };
         // The CAST gives both databases the same integer type (PostgreSQL's SUM of
