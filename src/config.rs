@@ -46,6 +46,12 @@ pub struct Settings {
     pub shutdown_timeout_secs: u64,
     /// HTTP worker threads; 0 means one per CPU core (`BANLI_WORKERS`).
     pub workers: usize,
+    /// Deepest selection a GraphQL query may nest (`BANLI_MAX_QUERY_DEPTH`).
+    pub max_query_depth: usize,
+    /// Largest number of fields a GraphQL query may select in all (`BANLI_MAX_QUERY_COMPLEXITY`).
+    pub max_query_complexity: usize,
+    /// Seconds a GraphQL request may run before it is answered with TIMEOUT (`BANLI_REQUEST_TIMEOUT_SECS`).
+    pub request_timeout_secs: u64,
 }
 
 impl Default for Settings {
@@ -62,6 +68,9 @@ impl Default for Settings {
             auto_migrate: true,
             shutdown_timeout_secs: 30,
             workers: 0,
+            max_query_depth: 15,
+            max_query_complexity: 1000,
+            request_timeout_secs: 30,
         }
     }
 }

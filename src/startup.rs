@@ -38,7 +38,14 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
-        let schema = web::Data::new(graphql::build_schema(db.clone(), clock));
+        let schema = web::Data::new(graphql::build_schema(
+            db.clone(),
+            clock,
+            graphql::Limits::from_settings(settings),
+        ));
+        let timeout = web::Data::new(crate::http::RequestTimeout(Duration::from_secs(
+            settings.request_timeout_secs.max(1),
+        )));
         let db_data = web::Data::new(db.clone());
         let max_body = settings.max_body_bytes;
         let graphiql = settings.graphiql;
@@ -49,6 +56,7 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .app_data(schema.clone())
                 .app_data(db_data.clone())
+                .app_data(timeout.clone())
                 .configure(|cfg| crate::http::configure(cfg, max_body, graphiql))
         })
         .shutdown_timeout(settings.shutdown_timeout_secs)

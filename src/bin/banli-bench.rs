@@ -136,7 +136,11 @@ async fn main() -> anyhow::Result<()> {
             );
         }
         Command::Deadlines { iterations } => {
-            let schema = banli::graphql::build_schema(db.clone(), Arc::new(SystemClock));
+            let schema = banli::graphql::build_schema(
+                db.clone(),
+                Arc::new(SystemClock),
+                banli::graphql::Limits::from_settings(&settings),
+            );
             let count: i64 = db
                 .conn()
                 .query_one_raw(Statement::from_string(

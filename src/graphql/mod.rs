@@ -43,14 +43,35 @@ pub(crate) fn state<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a AppSt
     ctx.data::<AppState>()
 }
 
+/// Limits every query must stay within (OWASP's GraphQL cheat sheet): a client cannot make
+/// the server walk an arbitrarily deep or wide selection.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub depth: usize,
+    pub complexity: usize,
+}
+
+impl Limits {
+    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+        Self {
+            depth: settings.max_query_depth,
+            complexity: settings.max_query_complexity,
+        }
+    }
+}
+
 /// Builds the schema once; requests then share it.
-pub fn build_schema(db: Db, clock: Arc<dyn Clock>) -> BanliSchema {
+pub fn build_schema(db: Db, clock: Arc<dyn Clock>, limits: Limits) -> BanliSchema {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         EmptySubscription,
     )
     .data(AppState { db, clock })
+    .limit_depth(limits.depth)
+    .limit_complexity(limits.complexity)
+    // Bounds the recursion of nested input values and fragments while parsing.
+    .limit_recursive_depth(32)
     .finish()
 }
 

@@ -56,14 +56,35 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     InternalError::from_response(err, HttpResponse::build(status).json(body)).into()
 }
 
+/// How long one GraphQL request may run.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestTimeout(pub std::time::Duration);
+
 async fn graphql_post(
     schema: web::Data<BanliSchema>,
     db: web::Data<Db>,
+    timeout: web::Data<RequestTimeout>,
     request_id: RequestId,
     body: web::Json<async_graphql::Request>,
 ) -> GraphQLResponse {
-    let request = graphql::prepare(body.into_inner(), &db, request_id.to_string());
-    schema.execute(request).await.into()
+    let request_id = request_id.to_string();
+    let request = graphql::prepare(body.into_inner(), &db, request_id.clone());
+    match tokio::time::timeout(timeout.0, schema.execute(request)).await {
+        Ok(response) => response.into(),
+        Err(_) => {
+            tracing::warn!(request_id = %request_id, "GraphQL request timed out");
+            let error = async_graphql::ServerError::new(
+                format!("请求处理超时 (the request took too long); request id {request_id}"),
+                None,
+            );
+            let mut error = error;
+            let mut extensions = async_graphql::ErrorExtensionValues::default();
+            extensions.set("code", "TIMEOUT");
+            extensions.set("requestId", request_id);
+            error.extensions = Some(extensions);
+            async_graphql::Response::from_errors(vec![error]).into()
+        }
+    }
 }
 
 async fn healthz() -> HttpResponse {

@@ -141,3 +141,61 @@ async fn text_is_stored_verbatim_including_rare_characters() {
         .await;
     assert_eq!(crate::helpers::codes(&bidi), ["INVALID", "INVALID"]);
 }
+
+#[actix_web::test]
+async fn query_depth_and_complexity_are_limited() {
+    let app = spawn_app_with(|s| {
+        s.max_query_depth = 5;
+        s.max_query_complexity = 12;
+    })
+    .await;
+    // Depth 5: suggestions → edges → node → leadDeputy → name.
+    let at_limit = app
+        .graphql(
+            "{ suggestions { edges { node { leadDeputy { name } } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(at_limit.get("errors").is_none(), "{at_limit:#}");
+    let too_deep = app
+        .graphql(
+            "{ suggestions { edges { node { assignments { unit { name } } } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        too_deep["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("deep"),
+        "{too_deep:#}"
+    );
+    assert!(too_deep["data"].is_null());
+
+    // Complexity counts every selected field: 12 pass, 13 do not.
+    let twelve =
+        "{ sessions { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        edges { cursor node { id name } } } }";
+    let r = app.graphql(twelve, json!({})).await;
+    assert!(r.get("errors").is_none(), "{r:#}");
+    let thirteen = twelve.replace("name", "name level");
+    let r = app.graphql(&thirteen, json!({})).await;
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("complex"),
+        "{r:#}"
+    );
+
+    // Aliases count too: the same field a thousand times is refused, not executed.
+    let aliases: String = (0..1000)
+        .map(|i| format!("a{i}: sessions {{ totalCount }} "))
+        .collect();
+    let r = app.graphql(&format!("{{ {aliases} }}"), json!({})).await;
+    assert!(r["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("complex"));
+    assert_eq!(app.get("/healthz").await.0, 200);
+}
