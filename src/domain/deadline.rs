@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 
 use super::calendar::{DayKind, WorkCalendar};
 use super::error::{Errors, UserError};
-use entity::enums::AssignmentRole;
 
 /// The deadline rules in force for a session. Every number is a default an administrator
 /// can change per session; the defaults are those of DOMAIN.md §4.
@@ -96,16 +95,6 @@ impl DeadlineRules {
         }
         errors.finish()
     }
-
-    /// The period, in calendar months, within which a unit with `role` must answer.
-    pub fn answer_months(&self, role: AssignmentRole) -> u32 {
-        match role {
-            AssignmentRole::CoHandler => self.co_handler_opinion_months,
-            AssignmentRole::Lead | AssignmentRole::Separate | AssignmentRole::Sole => {
-                self.reply_months
-            }
-        }
-    }
 }
 
 /// Adds calendar months: the same day of the month, or the last day of the target month
@@ -113,12 +102,6 @@ impl DeadlineRules {
 /// counted. Returns `None` only past chrono's date range.
 pub fn add_months(start: NaiveDate, months: u32) -> Option<NaiveDate> {
     start.checked_add_months(Months::new(months))
-}
-
-/// The last day of the month `date` is in.
-pub fn month_end(date: NaiveDate) -> Option<NaiveDate> {
-    let first = date.with_day(1)?;
-    first.checked_add_months(Months::new(1))?.pred_opt()
 }
 
 /// Which deadline a due date is for (DOMAIN.md §4 table).
@@ -524,27 +507,6 @@ mod tests {
                 "{start} + {months} months"
             );
         }
-    }
-
-    #[test]
-    fn month_end_of_each_kind_of_month() {
-        for (date, expected) in [
-            ("2024-02-10", "2024-02-29"),
-            ("2023-02-01", "2023-02-28"),
-            ("2024-12-31", "2024-12-31"),
-            ("2024-04-01", "2024-04-30"),
-        ] {
-            assert_eq!(month_end(d(date)), Some(d(expected)), "{date}");
-        }
-    }
-
-    #[test]
-    fn answer_period_depends_on_role() {
-        let rules = DeadlineRules::default();
-        assert_eq!(rules.answer_months(AssignmentRole::Lead), 3);
-        assert_eq!(rules.answer_months(AssignmentRole::Sole), 3);
-        assert_eq!(rules.answer_months(AssignmentRole::Separate), 3);
-        assert_eq!(rules.answer_months(AssignmentRole::CoHandler), 1);
     }
 
     #[test]

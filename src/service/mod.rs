@@ -109,8 +109,3 @@ pub(crate) fn contains<C: sea_orm::ColumnTrait>(
 ) -> sea_orm::sea_query::SimpleExpr {
     column.like(sea_orm::sea_query::LikeExpr::new(like_contains(keyword)).escape('\\'))
 }
-
-/// The API name of a stored state (`REPLIED`), for messages that name the current state.
-pub(crate) fn state_name<T: sea_orm::ActiveEnum<Value = String>>(state: &T) -> String {
-    state.to_value()
-}

@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::SessionLevel;
 use entity::session;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryOrder};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 
 use super::{on_unique, page, DbContext, ServiceResult};
 use crate::db::Db;
@@ -117,14 +117,6 @@ pub async fn list(db: &Db, args: &page::PageArgs) -> ServiceResult<page::Page<se
         args,
         |_| None,
         |m| m.id,
-    )
-    .await
-}
-
-pub async fn count_all(db: &Db) -> ServiceResult<u64> {
-    page::count(
-        db.conn(),
-        session::Entity::find().order_by_asc(session::Column::Id),
     )
     .await
 }

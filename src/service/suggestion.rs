@@ -325,8 +325,8 @@ pub async fn update(
             &["input", "id"],
             format!(
                 "建议当前状态为 {}，不能修改 (cannot edit a suggestion in state {})",
-                super::state_name(&current.status),
-                super::state_name(&current.status)
+                crate::domain::workflow::suggestion_state_name(current.status),
+                crate::domain::workflow::suggestion_state_name(current.status)
             ),
         )
         .into());
