@@ -8,7 +8,7 @@ use sea_orm::{
     Select,
 };
 
-use super::{check_version, conflict, page, DbContext, ServiceResult};
+use super::{check_version, page, DbContext, ServiceResult};
 use crate::db::Db;
 use crate::domain::assignment::{check_roles, Placement};
 use crate::domain::deadline::due_soon_from;
@@ -101,26 +101,9 @@ pub async fn assign(
         replacing: None,
     };
     let created = add_assignments(&*txn, target, &input.units, errors, now).await?;
-    let result = suggestion::Entity::update_many()
-        .set(suggestion::ActiveModel {
-            status: Set(SuggestionStatus::Assigned),
-            version: Set(current.version + 1),
-            updated_at: Set(now),
-            ..Default::default()
-        })
-        .filter(suggestion::Column::Id.eq(current.id))
-        .filter(suggestion::Column::Version.eq(current.version))
-        .exec(&*txn)
-        .await
-        .during("marking the suggestion assigned")?;
-    if result.rows_affected != 1 {
-        return Err(conflict("建议", &["input", "suggestionId"]));
-    }
-    let saved = suggestion::Entity::find_by_id(current.id)
-        .one(&*txn)
-        .await
-        .during("reloading the suggestion")?
-        .ok_or_else(|| anyhow::anyhow!("suggestion vanished inside its own transaction"))?;
+    let saved =
+        super::workflow::set_suggestion_status(&*txn, &current, SuggestionStatus::Assigned, now)
+            .await?;
     txn.commit().await.during("committing assignments")?;
     Ok((saved, created))
 }
@@ -335,27 +318,14 @@ pub async fn set_contact(
             )
         })?;
     check_version("交办记录", input.expected_version, current.version)?;
-    let result = assignment::Entity::update_many()
-        .set(assignment::ActiveModel {
-            contact_name: Set(name),
-            contact_phone: Set(phone.map(PhoneNumber::into_string)),
-            version: Set(current.version + 1),
-            updated_at: Set(now),
-            ..Default::default()
-        })
-        .filter(assignment::Column::Id.eq(current.id))
-        .filter(assignment::Column::Version.eq(current.version))
-        .exec(&*txn)
-        .await
-        .during("setting the contact")?;
-    if result.rows_affected != 1 {
-        return Err(conflict("交办记录", &["input", "assignmentId"]));
-    }
-    let saved = assignment::Entity::find_by_id(current.id)
-        .one(&*txn)
-        .await
-        .during("reloading the assignment")?
-        .ok_or_else(|| anyhow::anyhow!("assignment vanished inside its own transaction"))?;
+    let changes = assignment::ActiveModel {
+        contact_name: Set(name),
+        contact_phone: Set(phone.map(PhoneNumber::into_string)),
+        ..Default::default()
+    };
+    let saved =
+        super::workflow::save_assignment(&*txn, &current, changes, now, &["input", "assignmentId"])
+            .await?;
     super::workflow::event(
         &*txn,
         saved.suggestion_id,

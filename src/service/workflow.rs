@@ -1269,7 +1269,8 @@ async fn load_suggestion<C: ConnectionTrait>(
     Ok(found)
 }
 
-async fn set_suggestion_status<C: ConnectionTrait>(
+/// Sets a suggestion's state if nobody changed it since it was read; returns the stored row.
+pub(crate) async fn set_suggestion_status<C: ConnectionTrait>(
     conn: &C,
     current: &suggestion::Model,
     status: SuggestionStatus,
