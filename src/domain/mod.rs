@@ -4,6 +4,7 @@
 //! validate"), and the rules the offices live by (deadlines, categories, who may be
 //! assigned with whom) are plain functions with table-driven tests.
 
+pub mod access;
 pub mod assignment;
 pub mod calendar;
 pub mod category;

@@ -1,6 +1,7 @@
 //! The GraphQL API: schema building, types, loaders. Free of actix types, so the schema
 //! runs in tests without a server.
 
+pub mod access;
 pub mod connection;
 pub mod enums;
 pub mod error;
