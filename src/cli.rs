@@ -1,4 +1,5 @@
-//! The command line: `banli [serve]`, `banli migrate`, `banli schema`, `banli demo`.
+//! The command line: `banli [serve]`, `banli migrate`, `banli schema`, `banli demo`,
+//! `banli calendar import`, `banli user add`.
 
 use std::path::PathBuf;
 
@@ -36,6 +37,33 @@ pub enum Command {
     /// Manage the official working calendar.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Manage user accounts (the first OFFICE_ADMIN is made here; the rest in the API).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password is read from `BANLI_USER_PASSWORD` if set, otherwise
+    /// from the first line of standard input (never from the command line, where `ps`
+    /// and shell history would show it).
+    Add {
+        /// office-admin, office-staff, unit-staff, deputy or auditor.
+        #[arg(long)]
+        role: String,
+        /// Sign-in name (3–64 of a-z 0-9 . _ -).
+        #[arg(long)]
+        name: String,
+        /// Full name shown in the interface; defaults to the sign-in name.
+        #[arg(long)]
+        display_name: Option<String>,
+        /// The unit's code, for unit-staff.
+        #[arg(long)]
+        unit: Option<String>,
+        /// The deputy's name (must be unique), for deputy.
+        #[arg(long)]
+        deputy: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -52,6 +52,14 @@ pub struct Settings {
     pub max_query_complexity: usize,
     /// Seconds a GraphQL request may run before it is answered with TIMEOUT (`BANLI_REQUEST_TIMEOUT_SECS`).
     pub request_timeout_secs: u64,
+    /// Wrong passwords in a row that lock an account (`BANLI_LOGIN_MAX_FAILURES`).
+    pub login_max_failures: u32,
+    /// Seconds a locked account stays locked (`BANLI_LOGIN_LOCKOUT_SECS`).
+    pub login_lockout_secs: u64,
+    /// Minutes a sign-in token lives at most, however busy (`BANLI_SESSION_ABSOLUTE_MINUTES`).
+    pub session_absolute_minutes: u64,
+    /// Minutes of inactivity after which a token expires (`BANLI_SESSION_IDLE_MINUTES`).
+    pub session_idle_minutes: u64,
 }
 
 impl Default for Settings {
@@ -71,6 +79,10 @@ impl Default for Settings {
             max_query_depth: 15,
             max_query_complexity: 1000,
             request_timeout_secs: 30,
+            login_max_failures: 5,
+            login_lockout_secs: 15 * 60,
+            session_absolute_minutes: 12 * 60,
+            session_idle_minutes: 30,
         }
     }
 }
@@ -83,7 +95,12 @@ impl Settings {
             figment = figment.merge(Toml::file(config_file));
         }
         let settings = figment
-            .merge(Env::prefixed("BANLI_").ignore(&["config", "log", "test_database_url"]))
+            .merge(Env::prefixed("BANLI_").ignore(&[
+                "config",
+                "log",
+                "test_database_url",
+                "user_password",
+            ]))
             .extract()?;
         Ok(settings)
     }

@@ -14,6 +14,7 @@ use entity::{public_feedback, suggestion};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::db::Db;
+use crate::domain::access::Role;
 use crate::domain::category::SchemePreset;
 use crate::domain::time::{local_date, ZONE};
 use crate::service::{self, ServiceError};
@@ -383,12 +384,107 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
     for story in &STORIES {
         load_story(db, session.id, &units, &deputies, story, now, today).await?;
     }
+    let accounts = load_accounts(db, &units, &deputies, now).await?;
     Ok(format!(
-        "demo data loaded: session {SESSION_NAME}, {} units, {} deputies, {} suggestions",
+        "demo data loaded: session {SESSION_NAME}, {} units, {} deputies, {} suggestions\n\
+         demo accounts (username / password / role), for trying banli out only:\n{accounts}",
         units.len(),
         deputies.len(),
         STORIES.len() + 1
     ))
+}
+
+/// Username, password, role, index into `UNITS`, index into `DEPUTIES`.
+pub type DemoAccount = (
+    &'static str,
+    &'static str,
+    Role,
+    Option<usize>,
+    Option<usize>,
+);
+
+/// One account per role, with fixed passwords documented in the README. Created only by
+/// `banli demo`, never by the server itself. The two unit accounts work for the lead
+/// (民政局) and the co-handler (财政局) of one suggestion, to try out what each may see.
+pub const DEMO_ACCOUNTS: [DemoAccount; 6] = [
+    (
+        "demo-admin",
+        "banli:admin:2026",
+        Role::OfficeAdmin,
+        None,
+        None,
+    ),
+    (
+        "demo-office",
+        "banli:office:2026",
+        Role::OfficeStaff,
+        None,
+        None,
+    ),
+    (
+        "demo-unit-a",
+        "banli:unit-a:2026",
+        Role::UnitStaff,
+        Some(10),
+        None,
+    ),
+    (
+        "demo-unit-b",
+        "banli:unit-b:2026",
+        Role::UnitStaff,
+        Some(3),
+        None,
+    ),
+    (
+        "demo-deputy",
+        "banli:deputy:2026",
+        Role::Deputy,
+        None,
+        Some(0),
+    ),
+    (
+        "demo-auditor",
+        "banli:auditor:2026",
+        Role::Auditor,
+        None,
+        None,
+    ),
+];
+
+async fn load_accounts(
+    db: &Db,
+    units: &[entity::handling_unit::Model],
+    deputies: &[entity::deputy::Model],
+    now: DateTime<Utc>,
+) -> anyhow::Result<String> {
+    let mut lines = String::new();
+    for (username, password, role, unit, deputy) in DEMO_ACCOUNTS {
+        let unit_id = unit.and_then(|i| units.get(i)).map(|u| u.id);
+        let deputy_id = deputy.and_then(|i| deputies.get(i)).map(|d| d.id);
+        let bound = unit
+            .and_then(|i| units.get(i))
+            .map(|u| format!(" ({})", u.name))
+            .or_else(|| {
+                deputy
+                    .and_then(|i| deputies.get(i))
+                    .map(|d| format!(" ({})", d.name))
+            })
+            .unwrap_or_default();
+        let input = service::account::NewUser {
+            username: username.into(),
+            display_name: format!("演示账户 {username}"),
+            role,
+            unit_id,
+            deputy_id,
+            password: password.into(),
+        };
+        ok(
+            service::account::create_user(db, input, now).await,
+            "account",
+        )?;
+        lines.push_str(&format!("  {username} / {password} / {role}{bound}\n"));
+    }
+    Ok(lines)
 }
 
 async fn load_story(

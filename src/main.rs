@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use banli::cli::{CalendarCommand, Cli, Command};
+use banli::cli::{CalendarCommand, Cli, Command, UserCommand};
 use banli::config::Settings;
 use banli::db::Db;
 use banli::startup::Application;
@@ -49,26 +49,68 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let change =
                 banli::service::calendar::import(&db, &csv, &years, &source, chrono::Utc::now())
                     .await
-                    .map_err(|e| match e {
-                        banli::service::ServiceError::User(errors) => anyhow::anyhow!(
-                            "{}",
-                            errors
-                                .iter()
-                                .map(|e| e.message.as_str())
-                                .collect::<Vec<_>>()
-                                .join("; ")
-                        ),
-                        banli::service::ServiceError::Unexpected(e) => e,
-                    })?;
+                    .map_err(plain)?;
             println!(
                 "calendar loaded: years {:?}, {} special days; {} open deadlines re-dated",
                 change.years, change.days, change.redated
             );
             db.close().await;
         }
+        Command::User(UserCommand::Add {
+            role,
+            name,
+            display_name,
+            unit,
+            deputy,
+        }) => {
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
+            let user = banli::service::account::add_from_cli(
+                &db,
+                banli::service::account::CliUser {
+                    role,
+                    name,
+                    display_name,
+                    unit_code: unit,
+                    deputy_name: deputy,
+                    password: read_password()?,
+                },
+            )
+            .await
+            .map_err(plain)?;
+            println!("user {} created ({})", user.username, user.role);
+            db.close().await;
+        }
         Command::Schema => {}
     }
     Ok(())
+}
+
+/// A new user's password: `BANLI_USER_PASSWORD`, or the first line of standard input.
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("BANLI_USER_PASSWORD") {
+        return Ok(password);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// A service error as a one-line message for the terminal.
+fn plain(e: banli::service::ServiceError) -> anyhow::Error {
+    match e {
+        banli::service::ServiceError::User(errors) => anyhow::anyhow!(
+            "{}",
+            errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        banli::service::ServiceError::Unexpected(e) => e,
+    }
 }
 
 #[tokio::main]

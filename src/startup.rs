@@ -16,6 +16,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::time::{Clock, SystemClock};
 use crate::graphql;
+use crate::service::account::AuthPolicy;
 
 pub struct Application {
     port: u16,
@@ -40,9 +41,14 @@ impl Application {
         let port = listener.local_addr()?.port();
         let schema = web::Data::new(graphql::build_schema(
             db.clone(),
-            clock,
+            Arc::clone(&clock),
             graphql::Limits::from_settings(settings),
+            AuthPolicy::from_settings(settings),
         ));
+        let authenticator = web::Data::new(crate::http::Authenticator {
+            policy: AuthPolicy::from_settings(settings),
+            clock: Arc::clone(&clock),
+        });
         let timeout = web::Data::new(crate::http::RequestTimeout(Duration::from_secs(
             settings.request_timeout_secs.max(1),
         )));
@@ -57,6 +63,7 @@ impl Application {
                 .app_data(schema.clone())
                 .app_data(db_data.clone())
                 .app_data(timeout.clone())
+                .app_data(authenticator.clone())
                 .configure(|cfg| crate::http::configure(cfg, max_body, graphiql))
         })
         .shutdown_timeout(settings.shutdown_timeout_secs)

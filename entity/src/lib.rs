@@ -3,8 +3,10 @@
 //! Enumerations are stored as short upper-case strings (not native database enums) so
 //! the same schema runs on SQLite and PostgreSQL and a new variant needs no `ALTER TYPE`.
 
+pub mod app_user;
 pub mod assignment;
 pub mod assignment_tally;
+pub mod auth_token;
 pub mod calendar_day;
 pub mod calendar_year;
 pub mod co_opinion;

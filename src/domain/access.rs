@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use super::UserError;
+
 /// The roles of signed-in users. Anonymous callers are the public and have no role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -102,9 +104,177 @@ impl Caller {
     }
 }
 
+/// Shortest password accepted (OWASP ASVS 2.1.1 asks for at least 12 characters).
+pub const PASSWORD_MIN_CHARS: usize = 12;
+/// Longest password accepted, checked before hashing so a client cannot make the server
+/// hash megabytes (OWASP allows at least 64; 128 leaves room for passphrases).
+pub const PASSWORD_MAX_CHARS: usize = 128;
+
+/// A sign-in name: 3–64 characters of `a-z 0-9 . _ -`, stored in lower case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str, field: &[&str]) -> Result<Self, UserError> {
+        let name = raw.trim().to_ascii_lowercase();
+        let len = name.chars().count();
+        let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c);
+        if !(3..=64).contains(&len) || !name.chars().all(allowed) {
+            return Err(UserError::invalid(
+                field,
+                "用户名须为 3–64 位小写字母、数字或 . _ - (username: 3–64 of a-z 0-9 . _ -)",
+            ));
+        }
+        Ok(Self(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password that meets the policy. It is only ever hashed, never stored or logged;
+/// `Debug` does not show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewPassword(String);
+
+impl fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+impl NewPassword {
+    /// Length 12–128 characters, not one character repeated, not containing the username.
+    /// No composition rules (OWASP: length beats complexity rules).
+    pub fn parse(raw: &str, username: &Username, field: &[&str]) -> Result<Self, UserError> {
+        let len = raw.chars().count();
+        if len > PASSWORD_MAX_CHARS {
+            return Err(UserError::invalid(
+                field,
+                format!("密码不能超过 {PASSWORD_MAX_CHARS} 个字符 (password at most {PASSWORD_MAX_CHARS} characters)"),
+            ));
+        }
+        if len < PASSWORD_MIN_CHARS {
+            return Err(UserError::invalid(
+                field,
+                format!("密码至少 {PASSWORD_MIN_CHARS} 个字符 (password at least {PASSWORD_MIN_CHARS} characters)"),
+            ));
+        }
+        let mut chars = raw.chars();
+        let first = chars.next();
+        if chars.all(|c| Some(c) == first) {
+            return Err(UserError::invalid(
+                field,
+                "密码不能由同一个字符重复组成 (password must not repeat one character)",
+            ));
+        }
+        if raw.to_lowercase().contains(username.as_str()) {
+            return Err(UserError::invalid(
+                field,
+                "密码不能包含用户名 (password must not contain the username)",
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Which binding a role needs: UNIT_STAFF exactly one unit, DEPUTY exactly one deputy,
+/// every other role neither.
+pub fn check_binding(
+    role: Role,
+    unit_id: Option<i64>,
+    deputy_id: Option<i64>,
+) -> Result<(), UserError> {
+    match (role, unit_id, deputy_id) {
+        (Role::UnitStaff, Some(_), None) | (Role::Deputy, None, Some(_)) => Ok(()),
+        (Role::UnitStaff, _, _) => Err(UserError::invalid(
+            &["unitId"],
+            "承办单位工作人员须绑定一个承办单位，且不绑定代表 (UNIT_STAFF needs a unit and no deputy)",
+        )),
+        (Role::Deputy, _, _) => Err(UserError::invalid(
+            &["deputyId"],
+            "代表账户须绑定一名代表，且不绑定单位 (DEPUTY needs a deputy and no unit)",
+        )),
+        (_, Some(_), _) => Err(UserError::invalid(
+            &["unitId"],
+            "此角色不绑定承办单位 (this role has no unit)",
+        )),
+        (_, _, Some(_)) => Err(UserError::invalid(
+            &["deputyId"],
+            "此角色不绑定代表 (this role has no deputy)",
+        )),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usernames() {
+        let cases = [
+            ("zhang.san", Some("zhang.san")),
+            ("  Unit_A-01 ", Some("unit_a-01")),
+            ("ab", None),
+            ("张三", None),
+            ("a b c", None),
+            (&"x".repeat(65), None),
+        ];
+        for (raw, expected) in cases {
+            let parsed = Username::parse(raw, &["username"]).ok();
+            assert_eq!(parsed.as_ref().map(Username::as_str), expected, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn password_policy() {
+        let user = Username::parse("zhangsan", &[]).unwrap();
+        let cases = [
+            ("correct horse battery", true),
+            ("办理建议答复密码很长啊啊啊", true),
+            ("short", false),
+            ("aaaaaaaaaaaaaaaa", false),
+            ("my-ZhangSan-password", false),
+            (&"x1".repeat(64), true),
+            (&"x1".repeat(65), false),
+        ];
+        for (raw, ok) in cases {
+            assert_eq!(
+                NewPassword::parse(raw, &user, &["password"]).is_ok(),
+                ok,
+                "{raw:?}"
+            );
+        }
+        let secret = NewPassword::parse("correct horse battery", &user, &[]).unwrap();
+        assert!(!format!("{secret:?}").contains("horse"));
+    }
+
+    #[test]
+    fn role_bindings() {
+        let cases = [
+            (Role::UnitStaff, Some(1), None, true),
+            (Role::UnitStaff, None, None, false),
+            (Role::UnitStaff, Some(1), Some(2), false),
+            (Role::Deputy, None, Some(2), true),
+            (Role::Deputy, Some(1), None, false),
+            (Role::OfficeAdmin, None, None, true),
+            (Role::OfficeStaff, Some(1), None, false),
+            (Role::Auditor, None, Some(1), false),
+        ];
+        for (role, unit, deputy, ok) in cases {
+            assert_eq!(
+                check_binding(role, unit, deputy).is_ok(),
+                ok,
+                "{role} {unit:?} {deputy:?}"
+            );
+        }
+    }
 
     #[test]
     fn role_names_round_trip_in_both_spellings() {

@@ -16,6 +16,9 @@ pub enum ErrorCode {
     InvalidState,
     /// Someone else changed the object first (version check failed).
     Conflict,
+    /// Sign-in failed: unknown user, wrong password, disabled or locked account — one
+    /// answer for all, so it does not tell which names exist.
+    InvalidCredentials,
 }
 
 /// One error a user can fix: where (`field`, a path like `["input", "units", "0", "role"]`),

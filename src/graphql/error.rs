@@ -26,6 +26,8 @@ pub enum UserErrorCode {
     InvalidState,
     /// Someone else changed the object first; reload and retry.
     Conflict,
+    /// Sign-in failed (unknown user, wrong password, disabled or temporarily locked).
+    InvalidCredentials,
 }
 
 /// An error the user can fix.
@@ -56,6 +58,7 @@ fn code_name(code: ErrorCode) -> &'static str {
         ErrorCode::Invalid => "INVALID",
         ErrorCode::InvalidState => "INVALID_STATE",
         ErrorCode::Conflict => "CONFLICT",
+        ErrorCode::InvalidCredentials => "INVALID_CREDENTIALS",
     }
 }
 

@@ -17,6 +17,7 @@ pub enum Kind {
     Reply,
     ReturnRequest,
     ExtensionRequest,
+    User,
 }
 
 impl Kind {
@@ -30,6 +31,7 @@ impl Kind {
             Kind::Reply => "Reply",
             Kind::ReturnRequest => "ReturnRequest",
             Kind::ExtensionRequest => "ExtensionRequest",
+            Kind::User => "User",
         }
     }
 
@@ -43,6 +45,7 @@ impl Kind {
             "Reply" => Kind::Reply,
             "ReturnRequest" => Kind::ReturnRequest,
             "ExtensionRequest" => Kind::ExtensionRequest,
+            "User" => Kind::User,
             _ => return None,
         })
     }
@@ -88,6 +91,7 @@ fn kind_label(kind: Kind) -> &'static str {
         Kind::Reply => "答复",
         Kind::ReturnRequest => "退回申请",
         Kind::ExtensionRequest => "延期申请",
+        Kind::User => "用户",
     }
 }
 

@@ -2,6 +2,7 @@
 //! runs in tests without a server.
 
 pub mod access;
+pub mod account;
 pub mod connection;
 pub mod enums;
 pub mod error;
@@ -23,21 +24,32 @@ pub use error::RequestId;
 pub use loaders::Loaders;
 /// The query root: the core records plus the workflow, deadlines and calendar.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(query::CoreQuery, workflow_api::WorkflowQuery);
+pub struct QueryRoot(
+    query::CoreQuery,
+    workflow_api::WorkflowQuery,
+    account::AccountQuery,
+);
 
 /// The mutation root.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(mutation::CoreMutation, workflow_api::WorkflowMutation);
+pub struct MutationRoot(
+    mutation::CoreMutation,
+    workflow_api::WorkflowMutation,
+    account::AccountMutation,
+);
 
 use crate::db::Db;
+use crate::domain::access::Caller;
 use crate::domain::time::Clock;
+use crate::service::account::AuthPolicy;
 
 pub type BanliSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
-/// What every resolver can reach: the database and the clock.
+/// What every resolver can reach: the database, the clock and the sign-in policy.
 pub struct AppState {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
+    pub auth: AuthPolicy,
 }
 
 pub(crate) fn state<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a AppState> {
@@ -62,13 +74,18 @@ impl Limits {
 }
 
 /// Builds the schema once; requests then share it.
-pub fn build_schema(db: Db, clock: Arc<dyn Clock>, limits: Limits) -> BanliSchema {
+pub fn build_schema(
+    db: Db,
+    clock: Arc<dyn Clock>,
+    limits: Limits,
+    auth: AuthPolicy,
+) -> BanliSchema {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         EmptySubscription,
     )
-    .data(AppState { db, clock })
+    .data(AppState { db, clock, auth })
     .limit_depth(limits.depth)
     .limit_complexity(limits.complexity)
     // Bounds the recursion of nested input values and fragments while parsing.
@@ -87,13 +104,17 @@ pub fn sdl() -> String {
     .sdl()
 }
 
-/// Attaches what belongs to one request: its id and a fresh DataLoader cache.
+/// Attaches what belongs to one request: its id, its caller and a fresh DataLoader cache.
 pub fn prepare(
     request: async_graphql::Request,
     db: &Db,
     request_id: String,
+    caller: Caller,
+    auth: account::RequestAuth,
 ) -> async_graphql::Request {
     request
         .data(RequestId(request_id))
+        .data(caller)
+        .data(auth)
         .data(DataLoader::new(Loaders::new(db.clone()), tokio::spawn))
 }

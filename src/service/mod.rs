@@ -5,6 +5,7 @@
 //! Services take plain data (ids, strings, dates) and parse it through `crate::domain`,
 //! so every entry point (GraphQL today, imports later) validates the same way.
 
+pub mod account;
 pub mod assignment;
 pub mod calendar;
 pub mod deadline;

@@ -10,12 +10,20 @@ use banli::startup::Application;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{json, Value};
 
-/// A clock pinned to 2026-11-22 10:00 in Shanghai, so "today" never moves under a test.
-pub struct FixedClock(pub DateTime<Utc>);
+/// A clock pinned to 2026-11-22 10:00 in Shanghai, so "today" never moves under a test;
+/// tests of expiry move it on explicitly.
+pub struct FixedClock(std::sync::Mutex<DateTime<Utc>>);
 
 impl Clock for FixedClock {
     fn now(&self) -> DateTime<Utc> {
-        self.0
+        *self.0.lock().unwrap()
+    }
+}
+
+impl FixedClock {
+    #[allow(dead_code)]
+    pub fn advance(&self, by: chrono::Duration) {
+        *self.0.lock().unwrap() += by;
     }
 }
 
@@ -23,15 +31,27 @@ pub fn fixed_now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 2, 0, 0).unwrap()
 }
 
+#[derive(Clone)]
 pub struct TestApp {
     pub address: String,
     pub db: Db,
     /// `sqlite` or `postgres`: which database this test runs on.
     #[allow(dead_code)]
     pub backend: &'static str,
+    /// The bearer token sent with every request; `None` calls as the public.
+    pub token: Option<String>,
+    /// The URL of this test's database.
+    #[allow(dead_code)]
+    pub database_url: String,
+    /// The server's clock.
+    #[allow(dead_code)]
+    pub clock: Arc<FixedClock>,
     client: awc::Client,
-    _dir: Option<tempfile::TempDir>,
+    _dir: Option<Arc<tempfile::TempDir>>,
 }
+
+/// The office administrator every test app starts signed in as.
+pub const ADMIN: (&str, &str) = ("test-admin", "test admin password 2026");
 
 static ANNOUNCE: Once = Once::new();
 
@@ -73,26 +93,45 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let (database_url, backend, dir) = fresh_database().await;
     let mut settings = Settings {
         listen: "127.0.0.1:0".parse().unwrap(),
-        database_url,
+        database_url: database_url.clone(),
         workers: 1,
         ..Settings::default()
     };
     adjust(&mut settings);
     let db = Db::connect(&settings).await.expect("connect");
     db.migrate().await.expect("migrate");
-    let app = Application::build_with(&settings, db.clone(), Arc::new(FixedClock(fixed_now())))
-        .expect("build");
+    let clock = Arc::new(FixedClock(std::sync::Mutex::new(fixed_now())));
+    let app = Application::build_with(&settings, db.clone(), clock.clone()).expect("build");
     let address = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
-    TestApp {
+    banli::service::account::create_user(
+        &db,
+        banli::service::account::NewUser {
+            username: ADMIN.0.into(),
+            display_name: "测试管理员".into(),
+            role: banli::domain::access::Role::OfficeAdmin,
+            unit_id: None,
+            deputy_id: None,
+            password: ADMIN.1.into(),
+        },
+        fixed_now(),
+    )
+    .await
+    .expect("create the test administrator");
+    let mut app = TestApp {
         address,
         db,
         backend,
+        token: None,
+        database_url,
+        clock,
         client: awc::Client::builder()
             .timeout(std::time::Duration::from_secs(60))
             .finish(),
-        _dir: dir,
-    }
+        _dir: dir.map(Arc::new),
+    };
+    app.token = Some(app.login(ADMIN.0, ADMIN.1).await);
+    app
 }
 
 /// The global ID of the object at `path` in `data`, e.g. `createSession.session.id`.
@@ -173,12 +212,87 @@ impl TestApp {
         )
     }
 
+    /// POSTs a GraphQL operation with this app's token; returns the status and the body.
+    pub async fn post_graphql(&self, query: &str, variables: Value) -> (u16, Value) {
+        let body = json!({"query": query, "variables": variables}).to_string();
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .insert_header(("content-type", "application/json"));
+        if let Some(token) = &self.token {
+            request = request.insert_header(("authorization", format!("Bearer {token}")));
+        }
+        let mut response = request.send_body(body).await.expect("request");
+        let bytes = response.body().limit(64 * 1024 * 1024).await.expect("body");
+        let status = response.status().as_u16();
+        let value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| panic!("JSON response: {}", String::from_utf8_lossy(&bytes)));
+        (status, value)
+    }
+
     /// Runs a GraphQL operation; returns the whole response (`data` and `errors`).
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        let body = json!({"query": query, "variables": variables}).to_string();
-        let (status, text) = self.post_raw("/graphql", "application/json", body).await;
-        assert_eq!(status, 200, "{text}");
-        serde_json::from_str(&text).expect("JSON response")
+        let (status, value) = self.post_graphql(query, variables).await;
+        assert_eq!(status, 200, "{value}");
+        value
+    }
+
+    /// Signs in; returns the token (panics on failure).
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let data = self
+            .as_public()
+            .data(
+                "mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { token userErrors { code message } } }",
+                json!({"u": username, "p": password}),
+            )
+            .await;
+        data["login"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login as {username} failed: {data}"))
+            .to_owned()
+    }
+
+    /// The same app, calling as the public (no token).
+    pub fn as_public(&self) -> TestApp {
+        TestApp {
+            token: None,
+            ..self.clone()
+        }
+    }
+
+    /// The same app, calling with `token`.
+    pub fn with_token(&self, token: &str) -> TestApp {
+        TestApp {
+            token: Some(token.to_owned()),
+            ..self.clone()
+        }
+    }
+
+    /// Creates a user with `role` (bound to `unit` / `deputy` global IDs where the role
+    /// needs it) as the administrator, signs them in, and returns the app calling as them.
+    pub async fn user(
+        &self,
+        username: &str,
+        role: &str,
+        unit: Option<&str>,
+        deputy: Option<&str>,
+    ) -> TestApp {
+        let password = "correct horse battery 2026";
+        let data = self
+            .data(
+                "mutation($i: CreateUserInput!) { createUser(input: $i) { user { id } userErrors { code message field } } }",
+                json!({"i": {"username": username, "displayName": username, "role": role, "unitId": unit, "deputyId": deputy, "password": password}}),
+            )
+            .await;
+        assert!(
+            data["createUser"]["userErrors"]
+                .as_array()
+                .unwrap()
+                .is_empty(),
+            "{data}"
+        );
+        let token = self.login(username, password).await;
+        self.with_token(&token)
     }
 
     /// Runs an operation that must succeed without GraphQL errors; returns `data`.

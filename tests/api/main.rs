@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod accounts;
 mod assign;
 mod deadlines;
 mod http;

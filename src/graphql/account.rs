@@ -1,0 +1,401 @@
+//! Accounts: `login`, `logout`, `me`, and user management for OFFICE_ADMIN.
+
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};
+use entity::app_user;
+
+use super::access::{self, Allow, ADMIN};
+use super::connection::{connection, Conn, TotalCount};
+use super::error::{for_payload, for_query, UserErrorObject};
+use super::ids::{self, Kind};
+use super::loaders::{DeputyKey, UnitKey};
+use super::scalars::DateTime;
+use super::state;
+use super::types::{Deputy, HandlingUnit};
+use crate::domain::access::Role;
+use crate::domain::UserError;
+use crate::service::account::{self as svc, NewUser, UserChanges, UserFilter};
+use crate::service::{page::PageArgs, ServiceError};
+
+/// The role of a user.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::access::Role")]
+pub enum UserRole {
+    /// 代表工作机构管理员: manages users, sessions and rules.
+    OfficeAdmin,
+    /// 代表工作机构工作人员: registers, assigns, reviews, supervises.
+    OfficeStaff,
+    /// 承办单位工作人员, bound to one unit.
+    UnitStaff,
+    /// 人大代表, bound to one deputy.
+    Deputy,
+    /// 审计员: reads the audit log.
+    Auditor,
+}
+
+/// The client's address and the hash of the bearer token of this request, if any.
+#[derive(Debug, Clone, Default)]
+pub struct RequestAuth {
+    pub client_ip: Option<String>,
+    pub token_hash: Option<String>,
+}
+
+/// A user account. Passwords and tokens are never readable.
+pub struct User(pub app_user::Model);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ids::encode(Kind::User, self.0.id)
+    }
+    /// Sign-in name.
+    async fn username(&self) -> &str {
+        &self.0.username
+    }
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+    async fn role(&self) -> Option<UserRole> {
+        Role::parse(&self.0.role).map(Into::into)
+    }
+    /// The unit of a UNIT_STAFF user.
+    async fn unit(&self, ctx: &Context<'_>) -> Result<Option<HandlingUnit>> {
+        match self.0.unit_id {
+            Some(id) => Ok(Some(HandlingUnit(
+                super::types::must(ctx, UnitKey(id), "unit").await?,
+            ))),
+            None => Ok(None),
+        }
+    }
+    /// The deputy a DEPUTY user is.
+    async fn deputy(&self, ctx: &Context<'_>) -> Result<Option<Deputy>> {
+        match self.0.deputy_id {
+            Some(id) => Ok(Some(Deputy(
+                super::types::must(ctx, DeputyKey(id), "deputy").await?,
+            ))),
+            None => Ok(None),
+        }
+    }
+    async fn disabled(&self) -> bool {
+        self.0.disabled
+    }
+    /// Until when repeated wrong passwords keep the account locked.
+    async fn locked_until(&self, ctx: &Context<'_>) -> Result<Option<DateTime>> {
+        let now = state(ctx)?.clock.now();
+        Ok(self.0.locked_until.filter(|t| *t > now).map(DateTime))
+    }
+    async fn last_login_at(&self) -> Option<DateTime> {
+        self.0.last_login_at.map(DateTime)
+    }
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}
+
+#[derive(InputObject)]
+pub struct LoginInput {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(SimpleObject)]
+pub struct LoginPayload {
+    /// Send as `Authorization: Bearer <token>`. Shown once; banli keeps only its hash.
+    pub token: Option<String>,
+    /// The absolute expiry; the token also expires after the configured idle time.
+    pub expires_at: Option<DateTime>,
+    pub user: Option<User>,
+    pub user_errors: Vec<UserErrorObject>,
+}
+
+#[derive(SimpleObject)]
+pub struct LogoutPayload {
+    /// True when this request's token was revoked.
+    pub revoked: bool,
+    pub user_errors: Vec<UserErrorObject>,
+}
+
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    /// 3–64 of a-z 0-9 . _ -
+    pub username: String,
+    pub display_name: String,
+    pub role: UserRole,
+    /// Required for UNIT_STAFF.
+    pub unit_id: Option<ID>,
+    /// Required for DEPUTY.
+    pub deputy_id: Option<ID>,
+    /// 12–128 characters.
+    pub password: String,
+}
+
+#[derive(InputObject)]
+pub struct UpdateUserInput {
+    pub id: ID,
+    pub expected_version: Option<i32>,
+    pub display_name: Option<String>,
+    pub role: Option<UserRole>,
+    /// null clears it.
+    pub unit_id: MaybeUndefined<ID>,
+    /// null clears it.
+    pub deputy_id: MaybeUndefined<ID>,
+    /// Disabling signs the user out everywhere.
+    pub disabled: Option<bool>,
+    /// Lifts a lockout after repeated wrong passwords.
+    #[graphql(default)]
+    pub unlock: bool,
+}
+
+#[derive(InputObject)]
+pub struct ResetPasswordInput {
+    pub id: ID,
+    pub new_password: String,
+}
+
+#[derive(InputObject)]
+pub struct ChangePasswordInput {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(SimpleObject)]
+pub struct UserPayload {
+    pub user: Option<User>,
+    pub user_errors: Vec<UserErrorObject>,
+}
+
+#[derive(InputObject, Default)]
+pub struct UserFilterInput {
+    pub role: Option<UserRole>,
+    pub unit_id: Option<ID>,
+    /// Words in the username or display name.
+    pub keyword: Option<String>,
+    pub disabled: Option<bool>,
+}
+
+fn decode(id: &ID, kind: Kind, field: &[&str], errors: &mut Vec<UserError>) -> Option<i64> {
+    match ids::expect(id, kind, field) {
+        Ok(id) => Some(id),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    }
+}
+
+fn user_payload(
+    ctx: &Context<'_>,
+    result: Result<app_user::Model, ServiceError>,
+) -> Result<UserPayload> {
+    let (user, user_errors) = for_payload(ctx, result)?;
+    Ok(UserPayload {
+        user: user.map(User),
+        user_errors,
+    })
+}
+
+#[derive(Default)]
+pub struct AccountQuery;
+
+#[Object]
+impl AccountQuery {
+    /// The signed-in user; null for the public.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(principal) = access::caller(ctx).principal() else {
+            return Ok(None);
+        };
+        let db = &state(ctx)?.db;
+        let found = <app_user::Entity as sea_orm::EntityTrait>::find_by_id(principal.user_id)
+            .one(db.conn())
+            .await
+            .map_err(|e| super::error::internal(ctx, &anyhow::Error::new(e)))?;
+        Ok(found.map(User))
+    }
+
+    /// Users, oldest first.
+    #[graphql(guard = "Allow(ADMIN)")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<UserFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<User>> {
+        let db = state(ctx)?.db.clone();
+        let f = filter.unwrap_or_default();
+        let unit_id = f
+            .unit_id
+            .as_ref()
+            .map(|id| ids::expect(id, Kind::HandlingUnit, &["filter", "unitId"]))
+            .transpose()
+            .map_err(super::error::user_error)?;
+        let filter = UserFilter {
+            role: f.role.map(Into::into),
+            unit_id,
+            keyword: f.keyword.filter(|k| k.chars().count() <= 100),
+            disabled: f.disabled,
+        };
+        let page = svc::list(&db, &filter, &PageArgs { first, after })
+            .await
+            .map_err(|e| for_query(ctx, e))?;
+        let total = TotalCount::new(move || {
+            let (db, select) = (db.clone(), svc::filtered(&filter));
+            async move { crate::service::page::count(db.conn(), select).await }
+        });
+        Ok(connection(page, total, User))
+    }
+}
+
+#[derive(Default)]
+pub struct AccountMutation;
+
+#[Object]
+impl AccountMutation {
+    /// Signs in. A wrong password, an unknown name, a disabled or a locked account all
+    /// get the same INVALID_CREDENTIALS answer.
+    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<LoginPayload> {
+        let st = state(ctx)?;
+        let ip = ctx
+            .data_opt::<RequestAuth>()
+            .and_then(|a| a.client_ip.clone());
+        let result = svc::login(
+            &st.db,
+            &st.auth,
+            &input.username,
+            &input.password,
+            ip,
+            st.clock.now(),
+        )
+        .await;
+        let (signed_in, user_errors) = for_payload(ctx, result)?;
+        Ok(match signed_in {
+            Some(s) => LoginPayload {
+                token: Some(s.token),
+                expires_at: Some(DateTime(s.expires_at)),
+                user: Some(User(s.user)),
+                user_errors,
+            },
+            None => LoginPayload {
+                token: None,
+                expires_at: None,
+                user: None,
+                user_errors,
+            },
+        })
+    }
+
+    /// Revokes the token this request was made with.
+    async fn logout(&self, ctx: &Context<'_>) -> Result<LogoutPayload> {
+        access::signed_in(ctx)?;
+        let st = state(ctx)?;
+        let Some(hash) = ctx
+            .data_opt::<RequestAuth>()
+            .and_then(|a| a.token_hash.clone())
+        else {
+            return Err(access::unauthenticated());
+        };
+        let (revoked, user_errors) =
+            for_payload(ctx, svc::logout(&st.db, &hash, st.clock.now()).await)?;
+        Ok(LogoutPayload {
+            revoked: revoked.unwrap_or(false),
+            user_errors,
+        })
+    }
+
+    /// Changes the caller's own password; signs them out everywhere.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangePasswordInput,
+    ) -> Result<UserPayload> {
+        let user_id = access::signed_in(ctx)?.user_id;
+        let st = state(ctx)?;
+        let result = svc::change_password(
+            &st.db,
+            user_id,
+            &input.current_password,
+            &input.new_password,
+            st.clock.now(),
+        )
+        .await;
+        user_payload(ctx, result)
+    }
+
+    #[graphql(guard = "Allow(ADMIN)")]
+    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<UserPayload> {
+        let st = state(ctx)?;
+        let mut errors = Vec::new();
+        let unit_id = input
+            .unit_id
+            .as_ref()
+            .and_then(|id| decode(id, Kind::HandlingUnit, &["input", "unitId"], &mut errors));
+        let deputy_id = input
+            .deputy_id
+            .as_ref()
+            .and_then(|id| decode(id, Kind::Deputy, &["input", "deputyId"], &mut errors));
+        if !errors.is_empty() {
+            return user_payload(ctx, Err(ServiceError::User(errors)));
+        }
+        let new = NewUser {
+            username: input.username,
+            display_name: input.display_name,
+            role: input.role.into(),
+            unit_id,
+            deputy_id,
+            password: input.password,
+        };
+        user_payload(ctx, svc::create_user(&st.db, new, st.clock.now()).await)
+    }
+
+    /// Changes a user's name, role, binding or status; takes effect on their next request.
+    #[graphql(guard = "Allow(ADMIN)")]
+    async fn update_user(&self, ctx: &Context<'_>, input: UpdateUserInput) -> Result<UserPayload> {
+        let st = state(ctx)?;
+        let mut errors = Vec::new();
+        let id = decode(&input.id, Kind::User, &["input", "id"], &mut errors);
+        let binding =
+            |value: &MaybeUndefined<ID>, kind, field, errors: &mut Vec<UserError>| match value {
+                MaybeUndefined::Undefined => Some(None),
+                MaybeUndefined::Null => Some(Some(None)),
+                MaybeUndefined::Value(id) => {
+                    decode(id, kind, &["input", field], errors).map(|id| Some(Some(id)))
+                }
+            };
+        let unit_id = binding(&input.unit_id, Kind::HandlingUnit, "unitId", &mut errors);
+        let deputy_id = binding(&input.deputy_id, Kind::Deputy, "deputyId", &mut errors);
+        let (Some(id), Some(unit_id), Some(deputy_id)) = (id, unit_id, deputy_id) else {
+            return user_payload(ctx, Err(ServiceError::User(errors)));
+        };
+        let changes = UserChanges {
+            id,
+            expected_version: input.expected_version,
+            display_name: input.display_name,
+            role: input.role.map(Into::into),
+            unit_id,
+            deputy_id,
+            disabled: input.disabled,
+            unlock: input.unlock,
+        };
+        user_payload(ctx, svc::update_user(&st.db, changes, st.clock.now()).await)
+    }
+
+    /// Sets a new password for a user (who must sign in again).
+    #[graphql(guard = "Allow(ADMIN)")]
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ResetPasswordInput,
+    ) -> Result<UserPayload> {
+        let st = state(ctx)?;
+        let mut errors = Vec::new();
+        let Some(id) = decode(&input.id, Kind::User, &["input", "id"], &mut errors) else {
+            return user_payload(ctx, Err(ServiceError::User(errors)));
+        };
+        user_payload(
+            ctx,
+            svc::set_password(&st.db, id, &input.new_password, st.clock.now()).await,
+        )
+    }
+}
