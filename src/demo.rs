@@ -14,7 +14,7 @@ use entity::{public_feedback, suggestion};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::db::Db;
-use crate::domain::access::Role;
+use crate::domain::access::{Role, Scope};
 use crate::domain::category::SchemePreset;
 use crate::domain::time::{local_date, ZONE};
 use crate::service::{self, ServiceError};
@@ -186,7 +186,10 @@ const STORIES: [Story; 7] = [
 pub async fn load(db: &Db) -> anyhow::Result<String> {
     let now = Utc::now();
     let today = local_date(now);
-    let existing = service::suggestion::filtered(&service::suggestion::SuggestionFilter::default());
+    let existing = service::suggestion::filtered(&service::suggestion::SuggestionFilter {
+        scope: Scope::All,
+        ..Default::default()
+    });
     let session = entity::session::Entity::find()
         .filter(entity::session::Column::Name.eq(SESSION_NAME))
         .one(db.conn())

@@ -67,6 +67,12 @@ impl Related<super::suggestion::Entity> for Entity {
     }
 }
 
+impl Related<super::handling_unit::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Unit.def()
+    }
+}
+
 impl Related<super::reply::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Reply.def()

@@ -17,6 +17,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::assignment::Entity",
+        from = "Column::AssignmentId",
+        to = "super::assignment::Column::Id"
+    )]
+    Assignment,
+}
+
+impl Related<super::assignment::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Assignment.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

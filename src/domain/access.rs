@@ -104,6 +104,42 @@ impl Caller {
     }
 }
 
+/// The rows a caller may see (DOMAIN.md §7). Services turn it into SQL conditions, so
+/// lists, counts, `node` and nested fields all apply the same rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// The congress office: every suggestion and assignment.
+    All,
+    /// Staff of this unit: its own assignments and the suggestions behind them.
+    Unit(i64),
+    /// This deputy: the suggestions they lead or co-signed, and their assignments.
+    Deputy(i64),
+    /// No private rows at all (the public, the auditor). The default, so a filter built
+    /// without thinking about access shows nothing rather than everything.
+    #[default]
+    Nothing,
+}
+
+impl Caller {
+    /// What this caller may see of suggestions and assignments.
+    pub fn scope(&self) -> Scope {
+        match self.principal() {
+            Some(p) if p.role.is_office() => Scope::All,
+            Some(Principal {
+                role: Role::UnitStaff,
+                unit_id: Some(unit),
+                ..
+            }) => Scope::Unit(*unit),
+            Some(Principal {
+                role: Role::Deputy,
+                deputy_id: Some(deputy),
+                ..
+            }) => Scope::Deputy(*deputy),
+            _ => Scope::Nothing,
+        }
+    }
+}
+
 /// Shortest password accepted (OWASP ASVS 2.1.1 asks for at least 12 characters).
 pub const PASSWORD_MIN_CHARS: usize = 12;
 /// Longest password accepted, checked before hashing so a client cannot make the server
@@ -293,6 +329,33 @@ mod tests {
         }
         for role in Role::ALL {
             assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+    }
+
+    #[test]
+    fn scopes_follow_role_and_binding() {
+        let user = |role, unit_id, deputy_id| {
+            Caller::User(Principal {
+                user_id: 1,
+                username: "u".into(),
+                role,
+                unit_id,
+                deputy_id,
+            })
+        };
+        let cases = [
+            (Caller::Anonymous, Scope::Nothing),
+            (user(Role::OfficeAdmin, None, None), Scope::All),
+            (user(Role::OfficeStaff, None, None), Scope::All),
+            (user(Role::UnitStaff, Some(7), None), Scope::Unit(7)),
+            // A unit account without its unit sees nothing rather than everything.
+            (user(Role::UnitStaff, None, None), Scope::Nothing),
+            (user(Role::Deputy, None, Some(3)), Scope::Deputy(3)),
+            (user(Role::Deputy, None, None), Scope::Nothing),
+            (user(Role::Auditor, None, None), Scope::Nothing),
+        ];
+        for (caller, scope) in cases {
+            assert_eq!(caller.scope(), scope, "{caller:?}");
         }
     }
 

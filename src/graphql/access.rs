@@ -5,12 +5,28 @@
 
 use async_graphql::{Context, ErrorExtensions, Guard, Result};
 
-use crate::domain::access::{Caller, Principal, Role};
+use crate::domain::access::{Caller, Principal, Role, Scope};
 
 /// The congress office.
 pub const OFFICE: &[Role] = &[Role::OfficeAdmin, Role::OfficeStaff];
 /// Office administrators only.
 pub const ADMIN: &[Role] = &[Role::OfficeAdmin];
+/// Who works with suggestions: the office, the units and the deputies, each in scope.
+pub const CASEWORK: &[Role] = &[
+    Role::OfficeAdmin,
+    Role::OfficeStaff,
+    Role::UnitStaff,
+    Role::Deputy,
+];
+/// Who acts for a handling unit: its staff, or the office on its behalf (recording what
+/// a unit sent on paper).
+pub const UNIT_WORK: &[Role] = &[Role::OfficeAdmin, Role::OfficeStaff, Role::UnitStaff];
+/// Who reads deadline figures: the office, and units for their own.
+pub const UNIT_DESK: &[Role] = UNIT_WORK;
+/// Who acts for a deputy: the deputy, or the office entering a paper rating form.
+pub const DEPUTY_WORK: &[Role] = &[Role::OfficeAdmin, Role::OfficeStaff, Role::Deputy];
+/// Every signed-in role.
+pub const SIGNED_IN: &[Role] = &Role::ALL;
 /// Who reads the audit log.
 pub const AUDIT_READERS: &[Role] = &[Role::OfficeAdmin, Role::Auditor];
 
@@ -40,6 +56,11 @@ pub fn require<'a>(ctx: &'a Context<'_>, roles: &[Role]) -> Result<&'a Principal
         Caller::User(p) if roles.contains(&p.role) => Ok(p),
         Caller::User(_) => Err(forbidden()),
     }
+}
+
+/// What the caller may see of suggestions and assignments.
+pub fn scope(ctx: &Context<'_>) -> Scope {
+    caller(ctx).scope()
 }
 
 /// The signed-in caller, any role.

@@ -11,19 +11,25 @@ use entity::{
     handling_unit, rating, reply, return_request, session, suggestion,
     suggestion_co_signer as co_signer, workflow_event,
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::db::Db;
+use crate::domain::access::Scope;
+use crate::service::scope;
 
 pub type LoadError = Arc<anyhow::Error>;
 
+/// The loaders of one request. Suggestions, assignments, replies and timelines are
+/// loaded within the caller's scope, so a nested field can never reach a row that a
+/// list or `node` would not show; sessions, units and deputies' names are not private.
 pub struct Loaders {
     db: Db,
+    scope: Scope,
 }
 
 impl Loaders {
-    pub fn new(db: Db) -> Self {
-        Self { db }
+    pub fn new(db: Db, scope: Scope) -> Self {
+        Self { db, scope }
     }
 }
 
@@ -38,7 +44,15 @@ macro_rules! key {
     )*};
 }
 
-key!(SessionKey, DeputyKey, UnitKey, SuggestionKey, AssignmentKey);
+key!(
+    SessionKey,
+    DeputyKey,
+    UnitKey,
+    SuggestionKey,
+    AssignmentKey,
+    ReplyKey
+);
+key!(UnitOfAssignment, CoHandlerOpinionsOf, DeputyInScope);
 key!(
     RoundsOf,
     EventsOfSuggestion,
@@ -81,8 +95,126 @@ macro_rules! by_id {
 by_id!(SessionKey, session, "loading sessions");
 by_id!(DeputyKey, deputy, "loading deputies");
 by_id!(UnitKey, handling_unit, "loading handling units");
-by_id!(SuggestionKey, suggestion, "loading suggestions");
-by_id!(AssignmentKey, assignment, "loading assignments");
+/// A loader of rows by primary key, within the request's scope.
+macro_rules! scoped_by_id {
+    ($key:ident, $module:ident, $condition:path, $what:literal) => {
+        impl Loader<$key> for Loaders {
+            type Value = $module::Model;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let rows = $module::Entity::find()
+                    .filter($module::Column::Id.is_in(keys.iter().map(|k| k.0)))
+                    .filter($condition(self.scope))
+                    .all(self.db.conn())
+                    .await
+                    .map_err(failed($what))?;
+                Ok(rows.into_iter().map(|row| ($key(row.id), row)).collect())
+            }
+        }
+    };
+}
+
+scoped_by_id!(
+    SuggestionKey,
+    suggestion,
+    scope::suggestions,
+    "loading suggestions"
+);
+scoped_by_id!(
+    AssignmentKey,
+    assignment,
+    scope::assignments,
+    "loading assignments"
+);
+scoped_by_id!(ReplyKey, reply, scope::replies, "loading replies");
+
+/// The unit of an assignment, whatever the scope: how a lead unit learns which
+/// co-handler sent an opinion (unit names are public), without seeing the assignment.
+impl Loader<UnitOfAssignment> for Loaders {
+    type Value = handling_unit::Model;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[UnitOfAssignment],
+    ) -> Result<HashMap<UnitOfAssignment, Self::Value>, Self::Error> {
+        let rows: Vec<(assignment::Model, Option<handling_unit::Model>)> =
+            assignment::Entity::find()
+                .filter(assignment::Column::Id.is_in(keys.iter().map(|k| k.0)))
+                .find_also_related(handling_unit::Entity)
+                .all(self.db.conn())
+                .await
+                .map_err(failed("loading units of assignments"))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(a, u)| u.map(|u| (UnitOfAssignment(a.id), u)))
+            .collect())
+    }
+}
+
+/// Deputies (lead or co-signer) of suggestions the caller's scope sees: whose phone and
+/// address a unit's staff may read.
+impl Loader<DeputyInScope> for Loaders {
+    type Value = ();
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[DeputyInScope],
+    ) -> Result<HashMap<DeputyInScope, Self::Value>, Self::Error> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let leads = suggestion::Entity::find()
+            .filter(suggestion::Column::LeadDeputyId.is_in(ids.clone()))
+            .filter(scope::suggestions(self.scope))
+            .all(self.db.conn())
+            .await
+            .map_err(failed("checking deputies in scope"))?;
+        let co_signed = co_signer::Entity::find()
+            .filter(co_signer::Column::DeputyId.is_in(ids))
+            .filter(
+                co_signer::Column::SuggestionId.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(suggestion::Column::Id)
+                        .from(suggestion::Entity)
+                        .cond_where(scope::suggestions(self.scope))
+                        .to_owned(),
+                ),
+            )
+            .all(self.db.conn())
+            .await
+            .map_err(failed("checking deputies in scope"))?;
+        Ok(leads
+            .into_iter()
+            .map(|s| DeputyInScope(s.lead_deputy_id))
+            .chain(co_signed.into_iter().map(|c| DeputyInScope(c.deputy_id)))
+            .map(|k| (k, ()))
+            .collect())
+    }
+}
+
+/// The co-handlers' opinions on a suggestion, for its lead unit (they are sent to it).
+impl Loader<CoHandlerOpinionsOf> for Loaders {
+    type Value = Vec<co_opinion::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[CoHandlerOpinionsOf],
+    ) -> Result<HashMap<CoHandlerOpinionsOf, Self::Value>, Self::Error> {
+        let rows: Vec<(co_opinion::Model, Option<assignment::Model>)> = co_opinion::Entity::find()
+            .find_also_related(assignment::Entity)
+            .filter(assignment::Column::SuggestionId.is_in(keys.iter().map(|k| k.0)))
+            .filter(assignment::Column::Role.eq(entity::enums::AssignmentRole::CoHandler))
+            .order_by_asc(co_opinion::Column::Id)
+            .all(self.db.conn())
+            .await
+            .map_err(failed("loading co-handler opinions of suggestions"))?;
+        Ok(group(rows.into_iter().filter_map(|(o, a)| {
+            a.map(|a| (CoHandlerOpinionsOf(a.suggestion_id), o))
+        })))
+    }
+}
 
 fn group<K: std::hash::Hash + Eq, V>(pairs: impl Iterator<Item = (K, V)>) -> HashMap<K, Vec<V>> {
     let mut map: HashMap<K, Vec<V>> = HashMap::new();
@@ -124,6 +256,7 @@ impl Loader<AssignmentsOf> for Loaders {
     ) -> Result<HashMap<AssignmentsOf, Self::Value>, Self::Error> {
         let rows = assignment::Entity::find()
             .filter(assignment::Column::SuggestionId.is_in(keys.iter().map(|k| k.0)))
+            .filter(scope::assignments(self.scope))
             .order_by_asc(assignment::Column::Id)
             .all(self.db.conn())
             .await
@@ -168,6 +301,7 @@ impl Loader<RepliesOfSuggestion> for Loaders {
         let rows: Vec<(reply::Model, Option<assignment::Model>)> = reply::Entity::find()
             .find_also_related(assignment::Entity)
             .filter(assignment::Column::SuggestionId.is_in(keys.iter().map(|k| k.0)))
+            .filter(scope::assignments(self.scope))
             .order_by_asc(reply::Column::Id)
             .all(self.db.conn())
             .await
@@ -209,14 +343,38 @@ children!(
     Round,
     "loading handling rounds"
 );
-children!(
-    EventsOfSuggestion,
-    workflow_event,
-    SuggestionId,
-    suggestion_id,
-    Id,
-    "loading timelines"
-);
+impl Loader<EventsOfSuggestion> for Loaders {
+    type Value = Vec<workflow_event::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[EventsOfSuggestion],
+    ) -> Result<HashMap<EventsOfSuggestion, Self::Value>, Self::Error> {
+        let mut select = workflow_event::Entity::find()
+            .filter(workflow_event::Column::SuggestionId.is_in(keys.iter().map(|k| k.0)));
+        if self.scope != Scope::All {
+            // The suggestion's own events, and those of assignments the caller sees.
+            select = select.filter(
+                Condition::any()
+                    .add(workflow_event::Column::AssignmentId.is_null())
+                    .add(scope::by_assignment(
+                        self.scope,
+                        workflow_event::Column::AssignmentId,
+                    )),
+            );
+        }
+        let rows = select
+            .order_by_asc(workflow_event::Column::Id)
+            .all(self.db.conn())
+            .await
+            .map_err(failed("loading timelines"))?;
+        Ok(group(
+            rows.into_iter()
+                .map(|e| (EventsOfSuggestion(e.suggestion_id), e)),
+        ))
+    }
+}
 children!(
     EventsOfAssignment,
     workflow_event,

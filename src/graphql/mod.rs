@@ -112,9 +112,13 @@ pub fn prepare(
     caller: Caller,
     auth: account::RequestAuth,
 ) -> async_graphql::Request {
+    let scope = caller.scope();
     request
         .data(RequestId(request_id))
         .data(caller)
         .data(auth)
-        .data(DataLoader::new(Loaders::new(db.clone()), tokio::spawn))
+        .data(DataLoader::new(
+            Loaders::new(db.clone(), scope),
+            tokio::spawn,
+        ))
 }

@@ -3,6 +3,7 @@
 
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};
 
+use super::access::{self, Allow, ADMIN, OFFICE, UNIT_WORK};
 use super::enums;
 use super::error::{for_payload, UserErrorObject};
 use super::ids::{self, Kind};
@@ -10,7 +11,7 @@ use super::scalars::Date;
 use super::state;
 use super::types::*;
 use crate::domain::UserError;
-use crate::service::{self, ServiceError};
+use crate::service::{self, scope, ServiceError};
 
 #[derive(Default)]
 pub struct CoreMutation;
@@ -252,6 +253,7 @@ fn user_errors(errors: Vec<UserError>) -> Vec<UserErrorObject> {
 #[Object]
 impl CoreMutation {
     /// Creates a congress session with its category scheme and deadline rules.
+    #[graphql(guard = "Allow(ADMIN)")]
     async fn create_session(
         &self,
         ctx: &Context<'_>,
@@ -282,6 +284,7 @@ impl CoreMutation {
     }
 
     /// Registers a deputy.
+    #[graphql(guard = "Allow(OFFICE)")]
     async fn create_deputy(
         &self,
         ctx: &Context<'_>,
@@ -305,6 +308,7 @@ impl CoreMutation {
     }
 
     /// Registers a handling unit.
+    #[graphql(guard = "Allow(OFFICE)")]
     async fn create_handling_unit(
         &self,
         ctx: &Context<'_>,
@@ -339,6 +343,7 @@ impl CoreMutation {
     }
 
     /// Registers and numbers a suggestion (登记).
+    #[graphql(guard = "Allow(OFFICE)")]
     async fn register_suggestion(
         &self,
         ctx: &Context<'_>,
@@ -404,6 +409,7 @@ impl CoreMutation {
     }
 
     /// Edits a registered suggestion; only the fields given change.
+    #[graphql(guard = "Allow(OFFICE)")]
     async fn update_suggestion(
         &self,
         ctx: &Context<'_>,
@@ -457,6 +463,7 @@ impl CoreMutation {
     }
 
     /// Assigns a suggestion to one or more units with roles (交办), in one transaction.
+    #[graphql(guard = "Allow(OFFICE)")]
     async fn assign_suggestion(
         &self,
         ctx: &Context<'_>,
@@ -513,6 +520,7 @@ impl CoreMutation {
     }
 
     /// Sets the unit's contact person and phone for one assignment.
+    #[graphql(guard = "Allow(UNIT_WORK)")]
     async fn set_assignment_contact(
         &self,
         ctx: &Context<'_>,
@@ -535,7 +543,15 @@ impl CoreMutation {
                     contact_name: input.contact_name,
                     contact_phone: input.contact_phone,
                 };
-                service::assignment::set_contact(&st.db, contact, st.clock.now()).await
+                let field = &["input", "assignmentId"];
+                match scope::check_assignment(&st.db, access::scope(ctx), assignment_id, field)
+                    .await
+                {
+                    Ok(()) => {
+                        service::assignment::set_contact(&st.db, contact, st.clock.now()).await
+                    }
+                    Err(e) => Err(e),
+                }
             }
         };
         let (assignment, user_errors) = for_payload(ctx, result)?;
@@ -546,6 +562,7 @@ impl CoreMutation {
     }
 
     /// Records the unit's reply letter (答复) to the deputy.
+    #[graphql(guard = "Allow(UNIT_WORK)")]
     async fn submit_reply(
         &self,
         ctx: &Context<'_>,
@@ -576,7 +593,15 @@ impl CoreMutation {
                     contact_phone: input.contact_phone,
                     copy_to: input.copy_to,
                 };
-                service::reply::submit(&st.db, new, st.clock.now(), st.clock.today()).await
+                let field = &["input", "assignmentId"];
+                match scope::check_assignment(&st.db, access::scope(ctx), assignment_id, field)
+                    .await
+                {
+                    Ok(()) => {
+                        service::reply::submit(&st.db, new, st.clock.now(), st.clock.today()).await
+                    }
+                    Err(e) => Err(e),
+                }
             }
         };
         let (done, user_errors) = for_payload(ctx, result)?;
@@ -592,6 +617,7 @@ impl CoreMutation {
     }
 
     /// Publishes a reply (公开), in full or as its summary.
+    #[graphql(guard = "Allow(OFFICE)")]
     async fn publish_reply(
         &self,
         ctx: &Context<'_>,

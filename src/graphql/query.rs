@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, InputObject, Object, Result, ID};
 
+use super::access::{self, Allow, CASEWORK, SIGNED_IN};
 use super::connection::{connection, Conn, TotalCount};
 use super::enums;
 use super::error::{for_query, user_error};
@@ -11,8 +12,8 @@ use super::types::*;
 use super::{state, Loaders};
 use crate::service::{self, page::PageArgs};
 use async_graphql::dataloader::DataLoader;
-use entity::{reply, session};
-use sea_orm::EntityTrait;
+use entity::session;
+use sea_orm::{EntityTrait, QueryFilter};
 
 #[derive(Default)]
 pub struct CoreQuery;
@@ -74,7 +75,9 @@ fn page_args(first: Option<i32>, after: Option<String>) -> PageArgs {
 
 #[Object]
 impl CoreQuery {
-    /// Fetches any object by its global ID; null when there is none.
+    /// Fetches any object by its global ID; null when there is none or the caller may
+    /// not see it (the two look the same).
+    #[graphql(guard = "Allow(SIGNED_IN)")]
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
         let Some((kind, key)) = ids::decode(id.as_str()) else {
             return Ok(None);
@@ -103,18 +106,27 @@ impl CoreQuery {
                 .load_one(super::loaders::AssignmentKey(key))
                 .await
                 .map(|m| m.map(|m| Node::Assignment(Assignment(m)))),
-            Kind::Reply | Kind::ReturnRequest | Kind::ExtensionRequest => {
+            Kind::Reply => loader
+                .load_one(super::loaders::ReplyKey(key))
+                .await
+                .map(|m| m.map(|m| Node::Reply(Reply(m)))),
+            Kind::ReturnRequest | Kind::ExtensionRequest => {
                 let conn = state(ctx)?.db.conn();
+                let scope = access::scope(ctx);
                 let found = match kind {
-                    Kind::Reply => reply::Entity::find_by_id(key)
-                        .one(conn)
-                        .await
-                        .map(|m| m.map(|m| Node::Reply(Reply(m)))),
                     Kind::ReturnRequest => entity::return_request::Entity::find_by_id(key)
+                        .filter(service::scope::by_assignment(
+                            scope,
+                            entity::return_request::Column::AssignmentId,
+                        ))
                         .one(conn)
                         .await
                         .map(|m| m.map(|m| Node::ReturnRequest(super::workflow::ReturnRequest(m)))),
                     _ => entity::extension_request::Entity::find_by_id(key)
+                        .filter(service::scope::by_assignment(
+                            scope,
+                            entity::extension_request::Column::AssignmentId,
+                        ))
                         .one(conn)
                         .await
                         .map(|m| {
@@ -128,6 +140,7 @@ impl CoreQuery {
     }
 
     /// Sessions, newest first.
+    #[graphql(guard = "Allow(SIGNED_IN)")]
     async fn sessions(
         &self,
         ctx: &Context<'_>,
@@ -145,7 +158,9 @@ impl CoreQuery {
         Ok(connection(page, total, Session))
     }
 
-    /// Deputies by name; `keyword` matches name or delegation.
+    /// Deputies by name; `keyword` matches name or delegation. Phone and address only
+    /// show where the caller may see them.
+    #[graphql(guard = "Allow(SIGNED_IN)")]
     async fn deputies(
         &self,
         ctx: &Context<'_>,
@@ -168,6 +183,7 @@ impl CoreQuery {
     }
 
     /// Handling units by code; `keyword` matches name or code.
+    #[graphql(guard = "Allow(SIGNED_IN)")]
     async fn handling_units(
         &self,
         ctx: &Context<'_>,
@@ -189,7 +205,9 @@ impl CoreQuery {
         Ok(connection(page, total, HandlingUnit))
     }
 
-    /// Suggestions matching `filter`, in `orderBy` order (default: newest registered first).
+    /// Suggestions matching `filter`, in `orderBy` order (default: newest registered first):
+    /// all for the office, a unit's assigned ones, a deputy's own.
+    #[graphql(guard = "Allow(CASEWORK)")]
     async fn suggestions(
         &self,
         ctx: &Context<'_>,
@@ -200,7 +218,9 @@ impl CoreQuery {
     ) -> Result<Conn<Suggestion>> {
         let db = state(ctx)?.db.clone();
         let f = filter.unwrap_or_default();
+        let scope = access::scope(ctx);
         let filter = service::suggestion::SuggestionFilter {
+            scope,
             session_id: filter_id(f.session_id.as_ref(), Kind::Session, "sessionId")?,
             unit_id: filter_id(f.unit_id.as_ref(), Kind::HandlingUnit, "unitId")?,
             deputy_id: filter_id(f.deputy_id.as_ref(), Kind::Deputy, "deputyId")?,
@@ -211,6 +231,8 @@ impl CoreQuery {
             submitted_from: f.submitted_from.map(|d| d.0),
             submitted_to: f.submitted_to.map(|d| d.0),
         };
+        service::scope::check_unit_filter(scope, filter.unit_id, &["filter", "unitId"])
+            .map_err(|e| for_query(ctx, e))?;
         let order = order_by.map_or(
             service::suggestion::SuggestionOrder::RegisteredDesc,
             Into::into,
@@ -225,7 +247,8 @@ impl CoreQuery {
         Ok(connection(page, total, Suggestion))
     }
 
-    /// One suggestion by ID; null when there is none.
+    /// One suggestion by ID; null when there is none or the caller may not see it.
+    #[graphql(guard = "Allow(CASEWORK)")]
     async fn suggestion(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Suggestion>> {
         let Ok(key) = ids::expect(&id, Kind::Suggestion, &["id"]) else {
             return Ok(None);
@@ -238,7 +261,9 @@ impl CoreQuery {
         Ok(found.map(Suggestion))
     }
 
-    /// One suggestion by its number within a session (e.g. "0255"); null when there is none.
+    /// One suggestion by its number within a session (e.g. "0255"); null when there is none
+    /// or the caller may not see it.
+    #[graphql(guard = "Allow(CASEWORK)")]
     async fn suggestion_by_number(
         &self,
         ctx: &Context<'_>,
@@ -249,7 +274,7 @@ impl CoreQuery {
             return Ok(None);
         };
         let db = &state(ctx)?.db;
-        let found = service::suggestion::by_number(db, session_id, &number)
+        let found = service::suggestion::by_number(db, access::scope(ctx), session_id, &number)
             .await
             .map_err(|e| for_query(ctx, e))?;
         Ok(found.map(Suggestion))
@@ -257,7 +282,9 @@ impl CoreQuery {
 
     /// Assignments matching `filter`, in `orderBy` order (default: due soonest first).
     /// Deadline statuses are as of `asOf` (default today, China time): "what was overdue on
-    /// 30 June" is `filter: {deadlineStatus: [OVERDUE]}, asOf: "…-06-30"`.
+    /// 30 June" is `filter: {deadlineStatus: [OVERDUE]}, asOf: "…-06-30"`. A unit sees its
+    /// own assignments, a deputy those of their suggestions.
+    #[graphql(guard = "Allow(CASEWORK)")]
     async fn assignments(
         &self,
         ctx: &Context<'_>,
@@ -269,7 +296,9 @@ impl CoreQuery {
     ) -> Result<Conn<Assignment>> {
         let db = state(ctx)?.db.clone();
         let f = filter.unwrap_or_default();
+        let scope = access::scope(ctx);
         let filter = service::assignment::AssignmentFilter {
+            scope,
             session_id: filter_id(f.session_id.as_ref(), Kind::Session, "sessionId")?,
             unit_id: filter_id(f.unit_id.as_ref(), Kind::HandlingUnit, "unitId")?,
             suggestion_id: filter_id(f.suggestion_id.as_ref(), Kind::Suggestion, "suggestionId")?,
@@ -285,6 +314,8 @@ impl CoreQuery {
                 today: state(ctx)?.clock.today(),
             }),
         };
+        service::scope::check_unit_filter(scope, filter.unit_id, &["filter", "unitId"])
+            .map_err(|e| for_query(ctx, e))?;
         let order = order_by.map_or(service::assignment::AssignmentOrder::DueOnAsc, Into::into);
         let page = service::assignment::list(&db, &filter, order, &page_args(first, after))
             .await

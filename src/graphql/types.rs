@@ -13,7 +13,7 @@ use super::scalars::{Date, DateTime};
 use super::workflow::*;
 use crate::service;
 
-fn loader<'a>(ctx: &'a Context<'_>) -> Result<&'a DataLoader<Loaders>> {
+pub(crate) fn loader<'a>(ctx: &'a Context<'_>) -> Result<&'a DataLoader<Loaders>> {
     ctx.data::<DataLoader<Loaders>>()
 }
 
@@ -32,6 +32,22 @@ where
         Ok(None) => Err(internal(ctx, &anyhow::anyhow!("{what} {key:?} is missing"))),
         Err(e) => Err(internal(ctx, &e)),
     }
+}
+
+/// Loads one related row that the caller may not be allowed to see: `None` then, the same
+/// as a missing row.
+pub(crate) async fn visible<K>(
+    ctx: &Context<'_>,
+    key: K,
+) -> Result<Option<<Loaders as async_graphql::dataloader::Loader<K>>::Value>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + Copy + std::fmt::Debug + 'static,
+    Loaders: async_graphql::dataloader::Loader<K, Error = LoadError>,
+{
+    loader(ctx)?
+        .load_one(key)
+        .await
+        .map_err(|e| internal(ctx, &e))
 }
 
 /// Loads a list of children (empty when there are none).
@@ -178,16 +194,40 @@ impl Deputy {
     async fn delegation(&self) -> Option<&str> {
         self.0.delegation.as_deref()
     }
-    /// Private contact phone; never shown to the public.
-    async fn phone(&self) -> Option<&str> {
-        self.0.phone.as_deref()
+    /// Private contact phone: for the office, the deputy, and units that handle one of
+    /// the deputy's suggestions; null for anyone else.
+    async fn phone(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(if contact_visible(ctx, self.0.id).await? {
+            self.0.phone.as_deref()
+        } else {
+            None
+        })
     }
-    /// Private address; never shown to the public.
-    async fn address(&self) -> Option<&str> {
-        self.0.address.as_deref()
+    /// Private address, shown like `phone`.
+    async fn address(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(if contact_visible(ctx, self.0.id).await? {
+            self.0.address.as_deref()
+        } else {
+            None
+        })
     }
     async fn version(&self) -> i32 {
         self.0.version
+    }
+}
+
+/// Whether the caller may see a deputy's phone and address (DOMAIN.md §7).
+async fn contact_visible(ctx: &Context<'_>, deputy_id: i64) -> Result<bool> {
+    use crate::domain::access::Scope;
+    match super::access::scope(ctx) {
+        Scope::All => Ok(true),
+        Scope::Deputy(own) => Ok(own == deputy_id),
+        Scope::Nothing => Ok(false),
+        Scope::Unit(_) => loader(ctx)?
+            .load_one(DeputyInScope(deputy_id))
+            .await
+            .map(|found| found.is_some())
+            .map_err(|e| internal(ctx, &e)),
     }
 }
 
@@ -509,26 +549,13 @@ impl Assignment {
     }
     /// Co-handler opinions (会办意见): a co-handler's own, or for the lead unit those it received.
     async fn co_opinions(&self, ctx: &Context<'_>) -> Result<Vec<CoOpinion>> {
-        let sources: Vec<i64> = if self.0.role == entity::enums::AssignmentRole::Lead {
-            children::<_, assignment::Model>(ctx, AssignmentsOf(self.0.suggestion_id))
-                .await?
-                .into_iter()
-                .filter(|a| a.role == entity::enums::AssignmentRole::CoHandler)
-                .map(|a| a.id)
-                .collect()
-        } else {
-            vec![self.0.id]
-        };
-        let mut opinions = Vec::new();
-        for id in sources {
-            opinions.extend(
-                children(ctx, OpinionsOf(id))
-                    .await?
-                    .into_iter()
-                    .map(CoOpinion),
-            );
-        }
-        Ok(opinions)
+        let opinions: Vec<entity::co_opinion::Model> =
+            if self.0.role == entity::enums::AssignmentRole::Lead {
+                children(ctx, CoHandlerOpinionsOf(self.0.suggestion_id)).await?
+            } else {
+                children(ctx, OpinionsOf(self.0.id)).await?
+            };
+        Ok(opinions.into_iter().map(CoOpinion).collect())
     }
     /// Ratings of this unit's replies, oldest first.
     async fn ratings(&self, ctx: &Context<'_>) -> Result<Vec<Rating>> {

@@ -9,10 +9,11 @@ use entity::{
 };
 
 use super::enums;
+use super::error::internal;
 use super::ids::{encode, Kind};
-use super::loaders::{AssignmentKey, DeputyKey, UnitKey};
+use super::loaders::{AssignmentKey, DeputyKey, ReplyKey, UnitKey, UnitOfAssignment};
 use super::scalars::{Date, DateTime};
-use super::types::{must, Assignment, Deputy, HandlingUnit, Reply};
+use super::types::{loader, must, visible, Assignment, Deputy, HandlingUnit, Reply};
 use crate::domain::deadline::{self, DeadlineStatus, DueDate, PeriodRule};
 
 /// The deadline status of a stored deadline as of a date. The warning window is the one
@@ -120,9 +121,7 @@ impl TimelineEvent {
     }
     async fn assignment(&self, ctx: &Context<'_>) -> Result<Option<Assignment>> {
         match self.0.assignment_id {
-            Some(id) => Ok(Some(Assignment(
-                must(ctx, AssignmentKey(id), "assignment").await?,
-            ))),
+            Some(id) => Ok(visible(ctx, AssignmentKey(id)).await?.map(Assignment)),
             None => Ok(None),
         }
     }
@@ -186,12 +185,11 @@ impl ReturnRequest {
     async fn decision_note(&self) -> Option<&str> {
         self.0.decision_note.as_deref()
     }
-    /// The assignment that replaced this one when the office approved.
+    /// The assignment that replaced this one when the office approved; null for the
+    /// returning unit's staff (it belongs to another unit).
     async fn new_assignment(&self, ctx: &Context<'_>) -> Result<Option<Assignment>> {
         match self.0.new_assignment_id {
-            Some(id) => Ok(Some(Assignment(
-                must(ctx, AssignmentKey(id), "assignment").await?,
-            ))),
+            Some(id) => Ok(visible(ctx, AssignmentKey(id)).await?.map(Assignment)),
             None => Ok(None),
         }
     }
@@ -265,10 +263,19 @@ pub struct CoOpinion(pub co_opinion::Model);
 
 #[Object]
 impl CoOpinion {
-    /// The co-handler's assignment.
-    async fn assignment(&self, ctx: &Context<'_>) -> Result<Assignment> {
-        Ok(Assignment(
-            must(ctx, AssignmentKey(self.0.assignment_id), "assignment").await?,
+    /// The co-handler's assignment; null for a lead unit's staff, who see the opinion
+    /// and its sender but not the other unit's assignment.
+    async fn assignment(&self, ctx: &Context<'_>) -> Result<Option<Assignment>> {
+        loader(ctx)?
+            .load_one(AssignmentKey(self.0.assignment_id))
+            .await
+            .map(|found| found.map(Assignment))
+            .map_err(|e| internal(ctx, &e))
+    }
+    /// The co-handler that sent it.
+    async fn unit(&self, ctx: &Context<'_>) -> Result<HandlingUnit> {
+        Ok(HandlingUnit(
+            must(ctx, UnitOfAssignment(self.0.assignment_id), "unit").await?,
         ))
     }
     async fn round(&self) -> i32 {
@@ -325,13 +332,7 @@ pub struct FollowUp(pub follow_up::Model);
 #[Object]
 impl FollowUp {
     async fn reply(&self, ctx: &Context<'_>) -> Result<Option<Reply>> {
-        let db = &super::state(ctx)?.db;
-        use sea_orm::EntityTrait;
-        let found = entity::reply::Entity::find_by_id(self.0.reply_id)
-            .one(db.conn())
-            .await
-            .map_err(|e| super::error::internal(ctx, &anyhow::Error::new(e)))?;
-        Ok(found.map(Reply))
+        Ok(visible(ctx, ReplyKey(self.0.reply_id)).await?.map(Reply))
     }
     async fn body(&self) -> &str {
         &self.0.body

@@ -5,6 +5,7 @@ use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 use entity::calendar_day;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use super::access::{self, Allow, ADMIN, DEPUTY_WORK, OFFICE, SIGNED_IN, UNIT_DESK, UNIT_WORK};
 use super::enums;
 use super::error::{for_payload, for_query, internal, user_error, UserErrorObject};
 use super::ids::{self, Kind};
@@ -13,7 +14,7 @@ use super::state;
 use super::types::{Assignment, Reply, Suggestion};
 use super::workflow::*;
 use crate::domain::UserError;
-use crate::service::{self, ServiceError};
+use crate::service::{self, scope, ServiceError};
 
 #[derive(Default)]
 pub struct WorkflowQuery;
@@ -22,6 +23,7 @@ pub struct WorkflowQuery;
 impl WorkflowQuery {
     /// The due date the session's rules give for `period` starting on `start`, with how it
     /// was reached — for front-ends to show before assigning.
+    #[graphql(guard = "Allow(SIGNED_IN)")]
     async fn preview_due_date(
         &self,
         ctx: &Context<'_>,
@@ -58,6 +60,7 @@ impl WorkflowQuery {
 
     /// How many assignments are in each deadline status as of `asOf` (default today),
     /// overall and per unit.
+    #[graphql(guard = "Allow(UNIT_DESK)")]
     async fn deadline_summary(
         &self,
         ctx: &Context<'_>,
@@ -73,6 +76,15 @@ impl WorkflowQuery {
             .map(|id| ids::expect(&id, Kind::HandlingUnit, &["unitId"]))
             .transpose()
             .map_err(user_error)?;
+        // A unit's staff see their own unit's figures; another unit does not exist for them.
+        let unit_id = match access::scope(ctx) {
+            crate::domain::access::Scope::Unit(own) => {
+                scope::check_unit_filter(access::scope(ctx), unit_id, &["unitId"])
+                    .map_err(|e| for_query(ctx, e))?;
+                Some(own)
+            }
+            _ => unit_id,
+        };
         let as_of = service::deadline::AsOf {
             date: as_of_or_today(ctx, as_of)?,
             today: state(ctx)?.clock.today(),
@@ -84,6 +96,7 @@ impl WorkflowQuery {
     }
 
     /// The official calendar's holidays and make-up working days of `year`.
+    #[graphql(guard = "Allow(SIGNED_IN)")]
     async fn calendar(&self, ctx: &Context<'_>, year: i32) -> Result<CalendarYear> {
         let (Some(first), Some(last)) = (
             chrono::NaiveDate::from_ymd_opt(year, 1, 1),
@@ -295,6 +308,7 @@ pub struct WorkflowMutation;
 #[Object]
 impl WorkflowMutation {
     /// 签收: the unit signs for its assignment.
+    #[graphql(guard = "Allow(UNIT_WORK)")]
     async fn sign_for_assignment(
         &self,
         ctx: &Context<'_>,
@@ -307,8 +321,19 @@ impl WorkflowMutation {
             &["input", "assignmentId"],
         ) {
             Ok(id) => {
-                service::workflow::sign_for(&st.db, id, input.expected_version, st.clock.now())
-                    .await
+                let field = &["input", "assignmentId"];
+                match scope::check_assignment(&st.db, access::scope(ctx), id, field).await {
+                    Ok(()) => {
+                        service::workflow::sign_for(
+                            &st.db,
+                            id,
+                            input.expected_version,
+                            st.clock.now(),
+                        )
+                        .await
+                    }
+                    Err(e) => Err(e),
+                }
             }
             Err(e) => Err(e),
         };
@@ -320,6 +345,7 @@ impl WorkflowMutation {
     }
 
     /// 退回申请: within the return window, ask to return a wrong assignment.
+    #[graphql(guard = "Allow(UNIT_WORK)")]
     async fn request_return(
         &self,
         ctx: &Context<'_>,
@@ -341,6 +367,9 @@ impl WorkflowMutation {
                     &["input", "suggestedUnitId"],
                 )?,
             };
+            let field = &["input", "assignmentId"];
+            scope::check_assignment(&st.db, access::scope(ctx), request.assignment_id, field)
+                .await?;
             service::workflow::request_return(&st.db, request, st.clock.now()).await
         }
         .await;
@@ -356,6 +385,7 @@ impl WorkflowMutation {
     }
 
     /// The office approves a return (reassigning with the same role) or rejects it.
+    #[graphql(guard = "Allow(OFFICE)")]
     async fn decide_return(
         &self,
         ctx: &Context<'_>,
@@ -398,6 +428,7 @@ impl WorkflowMutation {
     }
 
     /// 会办意见: a co-handler sends its opinion to the lead unit.
+    #[graphql(guard = "Allow(UNIT_WORK)")]
     async fn send_co_opinion(
         &self,
         ctx: &Context<'_>,
@@ -416,6 +447,9 @@ impl WorkflowMutation {
                 signed_by: input.signed_by,
                 sent_on: input.sent_on.map(|d| d.0),
             };
+            let field = &["input", "assignmentId"];
+            scope::check_assignment(&st.db, access::scope(ctx), opinion.assignment_id, field)
+                .await?;
             service::workflow::send_opinion(&st.db, opinion, st.clock.now()).await
         }
         .await;
@@ -431,6 +465,7 @@ impl WorkflowMutation {
     }
 
     /// 延期申请: ask for more time (never beyond the session's hard cap).
+    #[graphql(guard = "Allow(UNIT_WORK)")]
     async fn request_extension(
         &self,
         ctx: &Context<'_>,
@@ -448,6 +483,9 @@ impl WorkflowMutation {
                 reason: input.reason,
                 requested_due_on: input.requested_due_on.map(|d| d.0),
             };
+            let field = &["input", "assignmentId"];
+            scope::check_assignment(&st.db, access::scope(ctx), request.assignment_id, field)
+                .await?;
             service::workflow::request_extension(&st.db, request, st.clock.now()).await
         }
         .await;
@@ -463,6 +501,7 @@ impl WorkflowMutation {
     }
 
     /// The office approves an extension with a new due date, or rejects it.
+    #[graphql(guard = "Allow(OFFICE)")]
     async fn decide_extension(
         &self,
         ctx: &Context<'_>,
@@ -495,6 +534,7 @@ impl WorkflowMutation {
     }
 
     /// 沟通记录: log a contact with the deputy.
+    #[graphql(guard = "Allow(UNIT_WORK)")]
     async fn log_contact(
         &self,
         ctx: &Context<'_>,
@@ -514,6 +554,9 @@ impl WorkflowMutation {
                 participants: input.participants,
                 notes: input.notes,
             };
+            let field = &["input", "assignmentId"];
+            scope::check_assignment(&st.db, access::scope(ctx), contact.assignment_id, field)
+                .await?;
             service::workflow::log_contact(&st.db, contact, st.clock.now()).await
         }
         .await;
@@ -537,6 +580,7 @@ impl WorkflowMutation {
     }
 
     /// The office reviews a reply and may change its category.
+    #[graphql(guard = "Allow(OFFICE)")]
     async fn review_reply(
         &self,
         ctx: &Context<'_>,
@@ -562,6 +606,7 @@ impl WorkflowMutation {
 
     /// 满意度测评: the lead deputy (or a co-signer) rates a reply. The lead deputy's
     /// UNSATISFIED opens a re-handling round with its own due date.
+    #[graphql(guard = "Allow(DEPUTY_WORK)")]
     async fn rate_reply(
         &self,
         ctx: &Context<'_>,
@@ -569,7 +614,7 @@ impl WorkflowMutation {
     ) -> Result<RateReplyPayload> {
         let st = state(ctx)?;
         let result = async {
-            let rating = service::workflow::RatingInput {
+            let mut rating = service::workflow::RatingInput {
                 reply_id: id_of(&input.reply_id, Kind::Reply, &["input", "replyId"])?,
                 deputy_id: opt_id(
                     input.deputy_id.as_ref(),
@@ -582,6 +627,19 @@ impl WorkflowMutation {
                 comment: input.comment,
                 rated_on: input.rated_on.map(|d| d.0),
             };
+            let scope = access::scope(ctx);
+            scope::check_reply(&st.db, scope, rating.reply_id, &["input", "replyId"]).await?;
+            // A deputy rates as themselves; the office may enter any deputy's form.
+            if let crate::domain::access::Scope::Deputy(own) = scope {
+                if rating.deputy_id.is_some_and(|d| d != own) {
+                    return Err(UserError::not_found(
+                        &["input", "deputyId"],
+                        "代表不存在 (deputy not found)",
+                    )
+                    .into());
+                }
+                rating.deputy_id = Some(own);
+            }
             service::workflow::rate_reply(&st.db, rating, st.clock.now()).await
         }
         .await;
@@ -597,6 +655,7 @@ impl WorkflowMutation {
     }
 
     /// 跟踪办理: a follow-up reply on a B or C matter.
+    #[graphql(guard = "Allow(UNIT_WORK)")]
     async fn send_follow_up(
         &self,
         ctx: &Context<'_>,
@@ -613,6 +672,9 @@ impl WorkflowMutation {
                 body: input.body,
                 replied_on: input.replied_on.map(|d| d.0),
             };
+            let field = &["input", "assignmentId"];
+            scope::check_assignment(&st.db, access::scope(ctx), follow_up.assignment_id, field)
+                .await?;
             service::workflow::follow_up(&st.db, follow_up, st.clock.now()).await
         }
         .await;
@@ -624,6 +686,7 @@ impl WorkflowMutation {
     }
 
     /// 办结: close a replied and rated suggestion.
+    #[graphql(guard = "Allow(OFFICE)")]
     async fn close_suggestion(
         &self,
         ctx: &Context<'_>,
@@ -648,6 +711,7 @@ impl WorkflowMutation {
     }
 
     /// 撤回: the deputy withdraws a suggestion.
+    #[graphql(guard = "Allow(DEPUTY_WORK)")]
     async fn withdraw_suggestion(
         &self,
         ctx: &Context<'_>,
@@ -659,16 +723,19 @@ impl WorkflowMutation {
             Kind::Suggestion,
             &["input", "suggestionId"],
         ) {
-            Ok(id) => {
-                service::workflow::withdraw(
-                    &st.db,
-                    id,
-                    input.expected_version,
-                    input.reason,
-                    st.clock.now(),
-                )
-                .await
-            }
+            Ok(id) => match scope::check_withdraw(&st.db, access::scope(ctx), id).await {
+                Ok(()) => {
+                    service::workflow::withdraw(
+                        &st.db,
+                        id,
+                        input.expected_version,
+                        input.reason,
+                        st.clock.now(),
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
         let (suggestion, user_errors) = for_payload(ctx, result)?;
@@ -680,6 +747,7 @@ impl WorkflowMutation {
 
     /// Loads or replaces years of the official calendar (e.g. next year's announcement)
     /// and re-dates the open deadlines that depend on it.
+    #[graphql(guard = "Allow(ADMIN)")]
     async fn import_calendar(
         &self,
         ctx: &Context<'_>,
@@ -698,6 +766,7 @@ impl WorkflowMutation {
     }
 
     /// Corrects one day of the official calendar and re-dates the open deadlines it moves.
+    #[graphql(guard = "Allow(ADMIN)")]
     async fn set_calendar_day(
         &self,
         ctx: &Context<'_>,

@@ -342,6 +342,8 @@ pub async fn set_contact(
 
 #[derive(Debug, Clone, Default)]
 pub struct AssignmentFilter {
+    /// Whose view: the rows outside it are never returned or counted.
+    pub scope: crate::domain::access::Scope,
     pub session_id: Option<i64>,
     pub unit_id: Option<i64>,
     pub suggestion_id: Option<i64>,
@@ -390,7 +392,7 @@ impl AssignmentOrder {
 }
 
 pub fn filtered(filter: &AssignmentFilter) -> Select<assignment::Entity> {
-    let mut select = assignment::Entity::find();
+    let mut select = assignment::Entity::find().filter(super::scope::assignments(filter.scope));
     if let Some(session_id) = filter.session_id {
         select = select.filter(assignment::Column::SessionId.eq(session_id));
     }

@@ -12,6 +12,7 @@ pub mod deadline;
 pub mod deputy;
 pub mod page;
 pub mod reply;
+pub mod scope;
 pub mod session;
 pub mod suggestion;
 pub mod unit;

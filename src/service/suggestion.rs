@@ -11,6 +11,7 @@ use sea_orm::{
 
 use super::{check_version, conflict, contains, on_unique, page, DbContext, ServiceResult};
 use crate::db::Db;
+use crate::domain::access::Scope;
 use crate::domain::error::Errors;
 use crate::domain::text::{self, Lines, SuggestionNumber};
 use crate::domain::workflow::{ActorRole, EventKind};
@@ -420,6 +421,8 @@ pub async fn update(
 /// Filters of the suggestion list.
 #[derive(Debug, Clone, Default)]
 pub struct SuggestionFilter {
+    /// Whose view: the rows outside it are never returned or counted.
+    pub scope: Scope,
     pub session_id: Option<i64>,
     pub unit_id: Option<i64>,
     pub deputy_id: Option<i64>,
@@ -474,7 +477,7 @@ impl SuggestionOrder {
 
 /// The SELECT behind the suggestion list and its `totalCount`.
 pub fn filtered(filter: &SuggestionFilter) -> Select<suggestion::Entity> {
-    let mut select = suggestion::Entity::find();
+    let mut select = suggestion::Entity::find().filter(super::scope::suggestions(filter.scope));
     if let Some(session_id) = filter.session_id {
         select = select.filter(suggestion::Column::SessionId.eq(session_id));
     }
@@ -517,23 +520,24 @@ pub fn filtered(filter: &SuggestionFilter) -> Select<suggestion::Entity> {
         );
     }
     if let Some(categories) = &filter.category {
-        select = select.filter(
-            suggestion::Column::Id.in_subquery(
-                Query::select()
-                    .column((assignment::Entity, assignment::Column::SuggestionId))
-                    .from(assignment::Entity)
-                    .inner_join(
-                        reply::Entity,
-                        Expr::col((reply::Entity, reply::Column::AssignmentId))
-                            .equals((assignment::Entity, assignment::Column::Id)),
-                    )
-                    .and_where(
-                        Expr::col((reply::Entity, reply::Column::Category))
-                            .is_in(categories.iter().copied()),
-                    )
-                    .to_owned(),
-            ),
-        );
+        let mut replied = Query::select()
+            .column((assignment::Entity, assignment::Column::SuggestionId))
+            .from(assignment::Entity)
+            .inner_join(
+                reply::Entity,
+                Expr::col((reply::Entity, reply::Column::AssignmentId))
+                    .equals((assignment::Entity, assignment::Column::Id)),
+            )
+            .and_where(
+                Expr::col((reply::Entity, reply::Column::Category))
+                    .is_in(categories.iter().copied()),
+            )
+            .to_owned();
+        // A unit filters by its own replies' categories, never by another unit's.
+        if let Scope::Unit(unit) = filter.scope {
+            replied.and_where(Expr::col((assignment::Entity, assignment::Column::UnitId)).eq(unit));
+        }
+        select = select.filter(suggestion::Column::Id.in_subquery(replied));
     }
     if let Some(keyword) = filter
         .keyword
@@ -571,6 +575,7 @@ pub async fn list(
 
 pub async fn by_number(
     db: &Db,
+    scope: Scope,
     session_id: i64,
     number: &str,
 ) -> ServiceResult<Option<suggestion::Model>> {
@@ -578,6 +583,7 @@ pub async fn by_number(
         return Ok(None);
     };
     suggestion::Entity::find()
+        .filter(super::scope::suggestions(scope))
         .filter(suggestion::Column::SessionId.eq(session_id))
         .filter(suggestion::Column::Number.eq(number.as_str()))
         .one(db.conn())
