@@ -5,6 +5,7 @@
 
 pub mod assignment;
 pub mod assignment_tally;
+pub mod audit_log;
 pub mod calendar_day;
 pub mod calendar_year;
 pub mod co_opinion;

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod helpers;
 mod m20261122_000001_create_core_tables;
 mod m20261122_000002_create_workflow_tables;
+mod m20261123_000002_create_audit_log;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_create_core_tables::Migration),
             Box::new(m20261122_000002_create_workflow_tables::Migration),
+            Box::new(m20261123_000002_create_audit_log::Migration),
         ]
     }
 }
