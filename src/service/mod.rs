@@ -6,6 +6,7 @@
 //! so every entry point (GraphQL today, imports later) validates the same way.
 
 pub mod assignment;
+pub mod audit;
 pub mod calendar;
 pub mod deadline;
 pub mod deputy;
