@@ -1,4 +1,5 @@
-//! The command line: `banli [serve]`, `banli migrate`, `banli schema`, `banli demo`.
+//! The command line: `banli [serve]`, `banli migrate`, `banli schema`, `banli demo`,
+//! `banli calendar import`, `banli audit verify`.
 
 use std::path::PathBuf;
 
@@ -36,6 +37,16 @@ pub enum Command {
     /// Manage the official working calendar.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute every row's hash and link; exit 1 and name the first broken row if the
+    /// log was altered outside banli.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
