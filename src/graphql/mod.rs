@@ -2,6 +2,7 @@
 //! runs in tests without a server.
 
 pub mod access;
+pub mod audit;
 pub mod connection;
 pub mod enums;
 pub mod error;
@@ -21,9 +22,14 @@ use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 
 pub use error::RequestId;
 pub use loaders::Loaders;
-/// The query root: the core records plus the workflow, deadlines and calendar.
+/// The query root: the core records plus the workflow, deadlines and calendar, and the
+/// audit log.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(query::CoreQuery, workflow_api::WorkflowQuery);
+pub struct QueryRoot(
+    query::CoreQuery,
+    workflow_api::WorkflowQuery,
+    audit::AuditQuery,
+);
 
 /// The mutation root.
 #[derive(MergedObject, Default)]
