@@ -26,6 +26,8 @@ pub fn fixed_now() -> DateTime<Utc> {
 pub struct TestApp {
     pub address: String,
     pub db: Db,
+    /// The database URL, for tests that run the `banli` binary against the same database.
+    pub database_url: String,
     /// `sqlite` or `postgres`: which database this test runs on.
     #[allow(dead_code)]
     pub backend: &'static str,
@@ -87,6 +89,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp {
         address,
         db,
+        database_url: settings.database_url.clone(),
         backend,
         client: awc::Client::builder()
             .timeout(std::time::Duration::from_secs(60))

@@ -6,6 +6,7 @@
 mod helpers;
 
 mod assign;
+mod audit;
 mod deadlines;
 mod http;
 mod pagination;
