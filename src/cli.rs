@@ -1,5 +1,5 @@
 //! The command line: `banli [serve]`, `banli migrate`, `banli schema`, `banli demo`,
-//! `banli calendar import`, `banli user add`.
+//! `banli calendar import`, `banli user add`, `banli audit verify`.
 
 use std::path::PathBuf;
 
@@ -40,6 +40,9 @@ pub enum Command {
     /// Manage user accounts (the first OFFICE_ADMIN is made here; the rest in the API).
     #[command(subcommand)]
     User(UserCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,6 +67,13 @@ pub enum UserCommand {
         #[arg(long)]
         deputy: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute every row's hash and link; exit 1 and name the first broken row if the
+    /// log was altered outside banli.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,17 +3,19 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use banli::cli::{CalendarCommand, Cli, Command, UserCommand};
+use banli::cli::{AuditCommand, CalendarCommand, Cli, Command, UserCommand};
 use banli::config::Settings;
 use banli::db::Db;
 use banli::startup::Application;
 use clap::Parser as _;
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+/// Runs the command; `Ok` carries the exit status of a command that finished its work
+/// but found a problem (a broken audit log).
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let command = cli.command.unwrap_or(Command::Serve);
     if let Command::Schema = command {
         print!("{}", banli::graphql::sdl());
-        return Ok(());
+        return Ok(ExitCode::SUCCESS);
     }
     let settings = Settings::load(&cli.config).context("reading the configuration")?;
     banli::telemetry::init(settings.log_format);
@@ -81,9 +83,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("user {} created ({})", user.username, user.role);
             db.close().await;
         }
+        Command::Audit(AuditCommand::Verify) => {
+            // Read-only: no migration, so a mistyped database URL fails here instead of
+            // reporting an empty, "intact" log.
+            let db = Db::connect(&settings).await?;
+            let report = banli::service::audit::verify(&db).await.context(
+                "verifying the audit log (a database from before the audit log needs `banli migrate` first)",
+            )?;
+            db.close().await;
+            match report.first_broken {
+                None => println!("audit log intact: {} rows checked", report.rows_checked),
+                Some((id, reason)) => {
+                    eprintln!(
+                        "audit log BROKEN at row {id}: {reason} ({} rows checked before it)",
+                        report.rows_checked
+                    );
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
         Command::Schema => {}
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A new user's password: `BANLI_USER_PASSWORD`, or the first line of standard input.
@@ -117,7 +138,7 @@ fn plain(e: banli::service::ServiceError) -> anyhow::Error {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("banli: {error:#}");
             ExitCode::FAILURE

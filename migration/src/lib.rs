@@ -8,6 +8,7 @@ mod helpers;
 mod m20261122_000001_create_core_tables;
 mod m20261122_000002_create_workflow_tables;
 mod m20261123_000001_create_accounts;
+mod m20261123_000002_create_audit_log;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_create_core_tables::Migration),
             Box::new(m20261122_000002_create_workflow_tables::Migration),
             Box::new(m20261123_000001_create_accounts::Migration),
+            Box::new(m20261123_000002_create_audit_log::Migration),
         ]
     }
 }

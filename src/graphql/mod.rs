@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod account;
+pub mod audit;
 pub mod connection;
 pub mod enums;
 pub mod error;
@@ -22,12 +23,14 @@ use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 
 pub use error::RequestId;
 pub use loaders::Loaders;
-/// The query root: the core records plus the workflow, deadlines and calendar.
+/// The query root: the core records plus the workflow, deadlines and calendar, and the
+/// audit log.
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
     query::CoreQuery,
     workflow_api::WorkflowQuery,
     account::AccountQuery,
+    audit::AuditQuery,
 );
 
 /// The mutation root.

@@ -35,14 +35,13 @@ pub fn fixed_now() -> DateTime<Utc> {
 pub struct TestApp {
     pub address: String,
     pub db: Db,
+    /// The database URL, for tests that run the `banli` binary against the same database.
+    pub database_url: String,
     /// `sqlite` or `postgres`: which database this test runs on.
     #[allow(dead_code)]
     pub backend: &'static str,
     /// The bearer token sent with every request; `None` calls as the public.
     pub token: Option<String>,
-    /// The URL of this test's database.
-    #[allow(dead_code)]
-    pub database_url: String,
     /// The server's clock.
     #[allow(dead_code)]
     pub clock: Arc<FixedClock>,

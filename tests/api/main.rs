@@ -7,6 +7,7 @@ mod helpers;
 
 mod accounts;
 mod assign;
+mod audit;
 mod deadlines;
 mod http;
 mod pagination;

@@ -1,0 +1,604 @@
+//! The audit log: appended rows form a hash chain that `verify` (and `banli audit verify`)
+//! checks; the database refuses edits; edits made by someone who gets around that are
+//! found at the row they touched; concurrent appenders never fork the chain; `auditLog`
+//! is for auditors and office administrators only.
+
+use banli::domain::access::Role;
+use banli::service::audit::{
+    self, AuditFilter, AuditOutcome, ChainedRow, NewAuditEntry, GENESIS_HASH,
+};
+use banli::service::page::PageArgs;
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use entity::audit_log;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder,
+};
+use serde_json::{json, Value};
+
+use crate::helpers::{fixed_now, spawn_app, TestApp};
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// A varied entry: the n-th of a little story at the office's desk.
+fn entry(n: usize) -> NewAuditEntry {
+    let outcomes = [
+        AuditOutcome::Success,
+        AuditOutcome::UserError,
+        AuditOutcome::Refused,
+        AuditOutcome::Error,
+    ];
+    let outcome = outcomes[n % outcomes.len()];
+    NewAuditEntry {
+        occurred_at: fixed_now() + TimeDelta::microseconds(1_234_567 * n as i64 + 89),
+        actor_user_id: (n % 3 != 0).then_some(n as i64 % 3),
+        actor_name: (n % 3 != 0).then(|| format!("办公室工作人员{n}")),
+        role: if n % 3 == 0 {
+            "ANONYMOUS".to_owned()
+        } else {
+            "OFFICE_STAFF".to_owned()
+        },
+        operation: ["registerSuggestion", "assignSuggestion", "submitReply"][n % 3].to_owned(),
+        target: Some(format!("U3VnZ2VzdGlvbjo{n}")),
+        outcome,
+        error_codes: match outcome {
+            AuditOutcome::UserError => vec!["NOT_FOUND".to_owned(), "INVALID".to_owned()],
+            _ => Vec::new(),
+        },
+        client_ip: Some(format!("10.0.0.{n}")),
+        request_id: Some(format!("req-{n}")),
+    }
+}
+
+/// Appends `count` entries, each in its own transaction; returns their ids.
+async fn append_entries(app: &TestApp, count: usize) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for n in 0..count {
+        ids.push(audit::append_now(&app.db, &entry(n)).await.unwrap());
+    }
+    ids
+}
+
+async fn rows(app: &TestApp) -> Vec<audit_log::Model> {
+    audit_log::Entity::find()
+        .order_by_asc(audit_log::Column::Id)
+        .all(app.db.conn())
+        .await
+        .unwrap()
+}
+
+async fn exec(app: &TestApp, sql: &str) {
+    app.db
+        .conn()
+        .execute_unprepared(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// What an attacker with access to the database does first: get the triggers out of the way.
+async fn disable_triggers(app: &TestApp) {
+    if app.backend == "postgres" {
+        exec(app, "ALTER TABLE audit_log DISABLE TRIGGER USER").await;
+    } else {
+        exec(app, "DROP TRIGGER audit_log_no_update").await;
+        exec(app, "DROP TRIGGER audit_log_no_delete").await;
+    }
+}
+
+/// The broken row `verify` reports, with its reason; panics when the log is intact.
+async fn broken(app: &TestApp) -> (i64, String, u64) {
+    let report = audit::verify(&app.db).await.unwrap();
+    let Some((id, reason)) = report.first_broken else {
+        panic!("expected a broken log, got {report:?}");
+    };
+    (id, reason, report.rows_checked)
+}
+
+async fn assert_intact(app: &TestApp, rows: u64) {
+    let report = audit::verify(&app.db).await.unwrap();
+    assert_eq!(report.first_broken, None, "{report:?}");
+    assert_eq!(report.rows_checked, rows);
+}
+
+#[actix_web::test]
+async fn appended_entries_form_a_chain_that_verifies() {
+    let app = spawn_app().await;
+    assert_intact(&app, 0).await;
+    let ids = append_entries(&app, 5).await;
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+
+    let stored = rows(&app).await;
+    assert_eq!(stored.iter().map(|r| r.id).collect::<Vec<_>>(), ids);
+    assert_eq!(stored[0].prev_hash, GENESIS_HASH);
+    for pair in stored.windows(2) {
+        assert_eq!(pair[1].prev_hash, pair[0].hash, "row {}", pair[1].id);
+    }
+    // What was appended is what is stored, the timestamp cut to the microsecond.
+    let first = &stored[1];
+    let expected = entry(1);
+    assert_eq!(first.occurred_at, expected.occurred_at.trunc_subsecs(6));
+    assert_eq!(first.actor_name.as_deref(), Some("办公室工作人员1"));
+    assert_eq!(first.outcome, "USER_ERROR");
+    assert_eq!(first.error_codes.as_deref(), Some("NOT_FOUND,INVALID"));
+    assert_eq!(stored[0].error_codes, None);
+    assert_eq!(stored[0].actor_user_id, None);
+
+    assert_intact(&app, 5).await;
+    // Pages that end exactly at the last row, and pages that split the log.
+    for rows_per_page in [1, 2, 5] {
+        let report = audit::verify_in_pages(&app.db, rows_per_page)
+            .await
+            .unwrap();
+        assert!(report.is_intact(), "{rows_per_page}: {report:?}");
+        assert_eq!(report.rows_checked, 5, "{rows_per_page}");
+    }
+}
+
+#[actix_web::test]
+async fn timestamps_round_trip_to_the_microsecond() {
+    let app = spawn_app().await;
+    // SQLite keeps instants as text with 0, 3, 6 or 9 fractional digits, PostgreSQL as
+    // microseconds: each must come back as exactly the instant that was hashed.
+    let cases = [
+        "2026-11-22T02:00:00Z",
+        "2026-11-22T02:00:00.5Z",
+        "2026-11-22T02:00:00.000001Z",
+        "2026-11-22T02:00:00.123456Z",
+        "2026-11-22T02:00:00.123456789Z",
+        "2026-11-22T02:00:00.999999999Z",
+        "1999-12-31T23:59:59.999999Z",
+    ];
+    for text in cases {
+        let mut e = entry(1);
+        e.occurred_at = at(text);
+        let id = audit::append_now(&app.db, &e).await.unwrap();
+        let row = audit_log::Entity::find_by_id(id)
+            .one(app.db.conn())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.occurred_at, at(text).trunc_subsecs(6), "{text}");
+        assert_eq!(ChainedRow::of(&row).hash(), row.hash, "{text}");
+    }
+    assert_intact(&app, cases.len() as u64).await;
+}
+
+#[actix_web::test]
+async fn the_database_refuses_updates_and_deletes() {
+    let app = spawn_app().await;
+    let ids = append_entries(&app, 3).await;
+    let mut statements = vec![
+        format!(
+            "UPDATE audit_log SET outcome = 'SUCCESS' WHERE id = {}",
+            ids[1]
+        ),
+        "UPDATE audit_log SET client_ip = NULL".to_owned(),
+        format!("DELETE FROM audit_log WHERE id = {}", ids[1]),
+        "DELETE FROM audit_log".to_owned(),
+    ];
+    if app.backend == "postgres" {
+        statements.push("TRUNCATE audit_log".to_owned());
+    }
+    for sql in &statements {
+        let error = app
+            .db
+            .conn()
+            .execute_unprepared(sql)
+            .await
+            .expect_err(sql)
+            .to_string();
+        assert!(error.contains("audit_log is append-only"), "{sql}: {error}");
+    }
+    // Inside a write transaction too, as the services run.
+    let txn = app.db.begin_write().await.unwrap();
+    assert!(txn
+        .execute_unprepared("UPDATE audit_log SET role = 'OFFICE_ADMIN'")
+        .await
+        .is_err());
+    drop(txn);
+    assert_eq!(rows(&app).await.len(), 3);
+    assert_intact(&app, 3).await;
+}
+
+#[actix_web::test]
+async fn an_edited_row_is_reported_at_that_row() {
+    let app = spawn_app().await;
+    let ids = append_entries(&app, 5).await;
+    let target = ids[2];
+    disable_triggers(&app).await;
+    let original = audit_log::Entity::find_by_id(target)
+        .one(app.db.conn())
+        .await
+        .unwrap()
+        .unwrap();
+
+    let cases = [
+        ("outcome", "outcome = 'SUCCESS'"),
+        ("actor name", "actor_name = '张三'"),
+        ("actor", "actor_user_id = 999"),
+        ("role", "role = 'OFFICE_ADMIN'"),
+        ("operation", "operation = 'publishReply'"),
+        ("target", "target = NULL"),
+        ("error codes", "error_codes = 'CONFLICT'"),
+        ("client IP", "client_ip = '192.168.1.1'"),
+        ("request id", "request_id = NULL"),
+        (
+            "hash",
+            "hash = 'ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff'",
+        ),
+    ];
+    for (what, set) in cases {
+        exec(
+            &app,
+            &format!("UPDATE audit_log SET {set} WHERE id = {target}"),
+        )
+        .await;
+        let (id, reason, checked) = broken(&app).await;
+        assert_eq!(id, target, "{what}: {reason}");
+        assert!(reason.contains("altered"), "{what}: {reason}");
+        assert_eq!(checked, 2, "{what}");
+        // Put the row back exactly as it was: the chain verifies again.
+        original
+            .clone()
+            .into_active_model()
+            .reset_all()
+            .update(app.db.conn())
+            .await
+            .unwrap();
+        assert_intact(&app, 5).await;
+    }
+
+    // A time moved by one microsecond, written as each backend writes instants.
+    audit_log::Entity::update_many()
+        .col_expr(
+            audit_log::Column::OccurredAt,
+            Expr::value(original.occurred_at + TimeDelta::microseconds(1)),
+        )
+        .filter(audit_log::Column::Id.eq(target))
+        .exec(app.db.conn())
+        .await
+        .unwrap();
+    assert_eq!(broken(&app).await.0, target);
+}
+
+#[actix_web::test]
+async fn an_edit_with_a_recomputed_hash_is_reported_at_the_next_row() {
+    let app = spawn_app().await;
+    let ids = append_entries(&app, 5).await;
+    disable_triggers(&app).await;
+    let mut row = audit_log::Entity::find_by_id(ids[2])
+        .one(app.db.conn())
+        .await
+        .unwrap()
+        .unwrap();
+    row.outcome = "SUCCESS".to_owned();
+    row.error_codes = None;
+    let forged = ChainedRow::of(&row).hash();
+    exec(
+        &app,
+        &format!(
+            "UPDATE audit_log SET outcome = 'SUCCESS', error_codes = NULL, hash = '{forged}' WHERE id = {}",
+            ids[2]
+        ),
+    )
+    .await;
+    let (id, reason, checked) = broken(&app).await;
+    assert_eq!(id, ids[3], "{reason}");
+    assert!(reason.contains(&format!("row {}", ids[2])), "{reason}");
+    assert_eq!(checked, 3);
+}
+
+#[actix_web::test]
+async fn a_deleted_row_is_reported_at_the_row_after_it() {
+    let app = spawn_app().await;
+    let ids = append_entries(&app, 5).await;
+    disable_triggers(&app).await;
+
+    exec(
+        &app,
+        &format!("DELETE FROM audit_log WHERE id = {}", ids[2]),
+    )
+    .await;
+    let (id, reason, checked) = broken(&app).await;
+    assert_eq!(id, ids[3], "{reason}");
+    assert!(reason.contains("deleted"), "{reason}");
+    assert_eq!(checked, 2);
+
+    // The first row deleted: the new first row does not start from the genesis value.
+    exec(
+        &app,
+        &format!("DELETE FROM audit_log WHERE id = {}", ids[0]),
+    )
+    .await;
+    let (id, reason, checked) = broken(&app).await;
+    assert_eq!(id, ids[1], "{reason}");
+    assert!(reason.contains("genesis"), "{reason}");
+    assert_eq!(checked, 0);
+}
+
+#[actix_web::test]
+async fn twenty_concurrent_appends_leave_a_valid_chain() {
+    let app = spawn_app().await;
+    let appends = (0..20).map(|n| {
+        let db = app.db.clone();
+        actix_web::rt::spawn(async move { audit::append_now(&db, &entry(n)).await })
+    });
+    let mut ids = Vec::new();
+    for handle in futures_util::future::join_all(appends).await {
+        ids.push(handle.unwrap().unwrap());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 20);
+    assert_intact(&app, 20).await;
+}
+
+/// Runs `banli audit verify` against the test's database; returns (exit code, stdout, stderr).
+async fn run_verify(app: &TestApp) -> (Option<i32>, String, String) {
+    let url = app.database_url.clone();
+    let output = actix_web::rt::task::spawn_blocking(move || {
+        let config = tempfile::tempdir().unwrap();
+        std::process::Command::new(env!("CARGO_BIN_EXE_banli"))
+            .args(["audit", "verify"])
+            .env("BANLI_CONFIG", config.path().join("absent.toml"))
+            .env("BANLI_DATABASE_URL", url)
+            .env("BANLI_LOG", "warn")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[actix_web::test]
+async fn banli_audit_verify_exits_0_when_intact_and_1_after_tampering() {
+    let app = spawn_app().await;
+    let ids = append_entries(&app, 4).await;
+
+    let (code, stdout, stderr) = run_verify(&app).await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("audit log intact: 4 rows checked"),
+        "{stdout}\n{stderr}"
+    );
+
+    disable_triggers(&app).await;
+    exec(
+        &app,
+        &format!(
+            "UPDATE audit_log SET actor_name = '李四' WHERE id = {}",
+            ids[1]
+        ),
+    )
+    .await;
+    let (code, stdout, stderr) = run_verify(&app).await;
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(&format!("audit log BROKEN at row {}: ", ids[1])),
+        "{stderr}"
+    );
+    assert!(stderr.contains("(1 rows checked before it)"), "{stderr}");
+}
+
+#[actix_web::test]
+async fn list_filters_by_china_dates_and_pages_newest_first() {
+    let app = spawn_app().await;
+    // Around midnight in Shanghai: 23:59:59.999999 on the 21st and 00:00 on the 22nd.
+    let times = [
+        "2026-11-21T15:59:59.999999Z",
+        "2026-11-21T16:00:00Z",
+        "2026-11-22T09:30:00Z",
+    ];
+    let mut ids = Vec::new();
+    for (n, text) in times.iter().enumerate() {
+        let mut e = entry(n);
+        e.occurred_at = at(text);
+        ids.push(audit::append_now(&app.db, &e).await.unwrap());
+    }
+    let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d);
+    let cases = [
+        (AuditFilter::default(), vec![ids[2], ids[1], ids[0]]),
+        (
+            AuditFilter {
+                to: day(21),
+                ..AuditFilter::default()
+            },
+            vec![ids[0]],
+        ),
+        (
+            AuditFilter {
+                from: day(22),
+                to: day(22),
+                ..AuditFilter::default()
+            },
+            vec![ids[2], ids[1]],
+        ),
+        (
+            AuditFilter {
+                from: day(23),
+                ..AuditFilter::default()
+            },
+            vec![],
+        ),
+    ];
+    for (filter, expected) in cases {
+        let page = audit::list(&app.db, &filter, &PageArgs::default())
+            .await
+            .unwrap();
+        let got: Vec<i64> = page.rows.iter().map(|(_, r)| r.id).collect();
+        assert_eq!(got, expected, "{filter:?}");
+        assert_eq!(
+            audit::count(&app.db, &filter).await.unwrap(),
+            expected.len() as u64
+        );
+    }
+}
+
+/// The app calling as a new user with `role` (bound to a fresh unit or deputy if needed).
+async fn signed_in_as(app: &TestApp, role: Role) -> TestApp {
+    let name = role.as_str().to_lowercase().replace('_', "-");
+    let (unit, deputy) = match role {
+        Role::UnitStaff => (Some(app.unit("淮南市审计局", "HN-SJJ").await), None),
+        Role::Deputy => (None, Some(app.deputy("审计测试代表").await)),
+        _ => (None, None),
+    };
+    app.user(&name, role.as_str(), unit.as_deref(), deputy.as_deref())
+        .await
+}
+
+async fn graphql_as(app: &TestApp, query: &str, variables: Value) -> Value {
+    app.graphql(query, variables).await
+}
+
+const AUDIT_LOG: &str = "query($filter: AuditLogFilter, $first: Int, $after: String) {
+    auditLog(filter: $filter, first: $first, after: $after) {
+      totalCount
+      edges { cursor node { id occurredAt actorUserId actorName role operation target outcome
+        errorCodes clientIp requestId prevHash hash } }
+      pageInfo { hasNextPage hasPreviousPage endCursor } } }";
+
+fn error_code(response: &Value) -> &str {
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {response:#}"))
+}
+
+#[actix_web::test]
+async fn audit_log_is_for_auditors_and_office_administrators() {
+    let app = spawn_app().await;
+    append_entries(&app, 5).await;
+
+    let anonymous = app.as_public().graphql(AUDIT_LOG, json!({})).await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED", "{anonymous:#}");
+    for role in [Role::OfficeStaff, Role::UnitStaff, Role::Deputy] {
+        let caller = signed_in_as(&app, role).await;
+        let refused = graphql_as(&caller, AUDIT_LOG, json!({})).await;
+        assert_eq!(error_code(&refused), "FORBIDDEN", "{role}: {refused:#}");
+        assert_eq!(refused["data"], Value::Null, "{role}");
+    }
+
+    for role in [Role::Auditor, Role::OfficeAdmin] {
+        let caller = signed_in_as(&app, role).await;
+        let response = graphql_as(&caller, AUDIT_LOG, json!({"first": 2})).await;
+        assert!(response.get("errors").is_none(), "{role}: {response:#}");
+        let log = &response["data"]["auditLog"];
+        assert_eq!(log["totalCount"], 5);
+        assert_eq!(log["pageInfo"]["hasNextPage"], true);
+        let newest = &log["edges"][0]["node"];
+        assert_eq!(newest["operation"], "assignSuggestion");
+        assert_eq!(newest["outcome"], "SUCCESS");
+        assert_eq!(newest["errorCodes"], json!([]));
+        assert_eq!(newest["actorName"], "办公室工作人员4");
+        assert_eq!(newest["role"], "OFFICE_STAFF");
+        assert_eq!(newest["clientIp"], "10.0.0.4");
+        assert_eq!(newest["requestId"], "req-4");
+        assert_eq!(newest["target"], "U3VnZ2VzdGlvbjo4");
+        assert_eq!(newest["hash"].as_str().map(str::len), Some(64));
+        // Written in China time.
+        assert!(
+            newest["occurredAt"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("+08:00")),
+            "{newest}"
+        );
+        assert_eq!(
+            log["edges"][1]["node"]["hash"], newest["prevHash"],
+            "each entry names the one before"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn audit_log_filters_and_pages() {
+    let app = spawn_app().await;
+    append_entries(&app, 7).await;
+    let auditor = signed_in_as(&app, Role::Auditor).await;
+    let ids_of = |response: &Value| -> Vec<i64> {
+        response["data"]["auditLog"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{response:#}"))
+            .iter()
+            .map(|e| e["node"]["id"].as_i64().unwrap())
+            .collect()
+    };
+    let all = graphql_as(&auditor, AUDIT_LOG, json!({})).await;
+    let all_ids = ids_of(&all);
+    assert_eq!(all_ids.len(), 7);
+    assert!(all_ids.windows(2).all(|w| w[0] > w[1]), "newest first");
+
+    // entry(n): outcome cycles SUCCESS, USER_ERROR, REFUSED, ERROR; operation cycles
+    // registerSuggestion, assignSuggestion, submitReply; actor n % 3.
+    let cases = [
+        (json!({"outcome": "USER_ERROR"}), vec![5, 1]),
+        (json!({"operation": "submitReply"}), vec![5, 2]),
+        (json!({"actorUserId": 1}), vec![4, 1]),
+        (
+            json!({"outcome": "REFUSED", "operation": "submitReply"}),
+            vec![2],
+        ),
+        (json!({"target": "U3VnZ2VzdGlvbjo3"}), vec![3]),
+        (
+            json!({"from": "2026-11-22", "to": "2026-11-22"}),
+            vec![6, 5, 4, 3, 2, 1, 0],
+        ),
+        (json!({"to": "2026-11-21"}), vec![]),
+        (json!({"operation": "无此操作"}), vec![]),
+    ];
+    for (filter, expected_n) in cases {
+        let response = graphql_as(&auditor, AUDIT_LOG, json!({"filter": filter})).await;
+        let expected: Vec<i64> = expected_n.iter().map(|n| all_ids[6 - n]).collect();
+        assert_eq!(ids_of(&response), expected, "{filter}: {response:#}");
+        assert_eq!(
+            response["data"]["auditLog"]["totalCount"],
+            expected.len(),
+            "{filter}"
+        );
+    }
+    let first = graphql_as(
+        &auditor,
+        AUDIT_LOG,
+        json!({"filter": {"outcome": "USER_ERROR"}}),
+    )
+    .await;
+    assert_eq!(
+        first["data"]["auditLog"]["edges"][0]["node"]["errorCodes"],
+        json!(["NOT_FOUND", "INVALID"])
+    );
+
+    // Page by page, the pages add up to the whole log in order.
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let page = graphql_as(&auditor, AUDIT_LOG, json!({"first": 3, "after": after})).await;
+        seen.extend(ids_of(&page));
+        let info = &page["data"]["auditLog"]["pageInfo"];
+        if info["hasNextPage"] != true {
+            break;
+        }
+        after = info["endCursor"].clone();
+    }
+    assert_eq!(seen, all_ids);
+
+    // A reversed date range and an oversized page are INVALID.
+    for variables in [
+        json!({"filter": {"from": "2026-11-22", "to": "2026-11-21"}}),
+        json!({"first": 101}),
+    ] {
+        let response = graphql_as(&auditor, AUDIT_LOG, variables.clone()).await;
+        assert_eq!(
+            error_code(&response),
+            "INVALID",
+            "{variables}: {response:#}"
+        );
+    }
+}
