@@ -48,8 +48,20 @@ pub struct Settings {
     pub workers: usize,
     /// Deepest selection a GraphQL query may nest (`BANLI_MAX_QUERY_DEPTH`).
     pub max_query_depth: usize,
-    /// Largest number of fields a GraphQL query may select in all (`BANLI_MAX_QUERY_COMPLEXITY`).
+    /// Largest cost a GraphQL query may have (`BANLI_MAX_QUERY_COMPLEXITY`): every field costs
+    /// 1 plus what it selects, and a list costs its page size (`first`, default 20, at most
+    /// 100; a fixed estimate for lists without `first`) times what one element selects. The
+    /// default admits a 50-row suggestion list with lead deputy, assignments with their unit
+    /// and replies (cost 8,650) and refuses 100 suggestions × 5 assignments × 20
+    /// timeline events (10,200).
     pub max_query_complexity: usize,
+    /// Most aliases a GraphQL document may use, a fragment's counted at every spread
+    /// (`BANLI_MAX_QUERY_ALIASES`). Checked right after parsing, so an alias flood never
+    /// reaches validation.
+    pub max_query_aliases: usize,
+    /// Most top-level fields the executed operation may select (`BANLI_MAX_ROOT_FIELDS`):
+    /// bounds how many mutations one request runs.
+    pub max_root_fields: usize,
     /// Seconds a GraphQL request may run before it is answered with TIMEOUT (`BANLI_REQUEST_TIMEOUT_SECS`).
     pub request_timeout_secs: u64,
 }
@@ -69,7 +81,9 @@ impl Default for Settings {
             shutdown_timeout_secs: 30,
             workers: 0,
             max_query_depth: 15,
-            max_query_complexity: 1000,
+            max_query_complexity: 10_000,
+            max_query_aliases: 30,
+            max_root_fields: 20,
             request_timeout_secs: 30,
         }
     }

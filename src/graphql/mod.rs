@@ -3,9 +3,11 @@
 
 pub mod access;
 pub mod connection;
+pub mod cost;
 pub mod enums;
 pub mod error;
 pub mod ids;
+pub mod limits;
 pub mod loaders;
 pub mod mutation;
 pub mod query;
@@ -20,6 +22,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 
 pub use error::RequestId;
+pub use limits::Limits;
 pub use loaders::Loaders;
 /// The query root: the core records plus the workflow, deadlines and calendar.
 #[derive(MergedObject, Default)]
@@ -44,23 +47,6 @@ pub(crate) fn state<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a AppSt
     ctx.data::<AppState>()
 }
 
-/// Limits every query must stay within (OWASP's GraphQL cheat sheet): a client cannot make
-/// the server walk an arbitrarily deep or wide selection.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    pub depth: usize,
-    pub complexity: usize,
-}
-
-impl Limits {
-    pub fn from_settings(settings: &crate::config::Settings) -> Self {
-        Self {
-            depth: settings.max_query_depth,
-            complexity: settings.max_query_complexity,
-        }
-    }
-}
-
 /// Builds the schema once; requests then share it.
 pub fn build_schema(db: Db, clock: Arc<dyn Clock>, limits: Limits) -> BanliSchema {
     Schema::build(
@@ -69,10 +55,11 @@ pub fn build_schema(db: Db, clock: Arc<dyn Clock>, limits: Limits) -> BanliSchem
         EmptySubscription,
     )
     .data(AppState { db, clock })
-    .limit_depth(limits.depth)
-    .limit_complexity(limits.complexity)
-    // Bounds the recursion of nested input values and fragments while parsing.
-    .limit_recursive_depth(32)
+    // Depth and complexity are checked by the extension, which answers with codes and
+    // numbers; it also caps aliases and root fields before validation runs.
+    .extension(limits::Enforce::new(limits, true))
+    // Bounds the recursion of nested selections, input values and fragments while parsing.
+    .limit_recursive_depth(limits::RECURSIVE_DEPTH)
     .finish()
 }
 

@@ -126,6 +126,7 @@ impl CoreQuery {
     }
 
     /// Sessions, newest first.
+    #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]
     async fn sessions(
         &self,
         ctx: &Context<'_>,
@@ -144,6 +145,7 @@ impl CoreQuery {
     }
 
     /// Deputies by name; `keyword` matches name or delegation.
+    #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]
     async fn deputies(
         &self,
         ctx: &Context<'_>,
@@ -166,6 +168,7 @@ impl CoreQuery {
     }
 
     /// Handling units by code; `keyword` matches name or code.
+    #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]
     async fn handling_units(
         &self,
         ctx: &Context<'_>,
@@ -188,6 +191,7 @@ impl CoreQuery {
     }
 
     /// Suggestions matching `filter`, in `orderBy` order (default: newest registered first).
+    #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]
     async fn suggestions(
         &self,
         ctx: &Context<'_>,
@@ -256,6 +260,7 @@ impl CoreQuery {
     /// Assignments matching `filter`, in `orderBy` order (default: due soonest first).
     /// Deadline statuses are as of `asOf` (default today, China time): "what was overdue on
     /// 30 June" is `filter: {deadlineStatus: [OVERDUE]}, asOf: "…-06-30"`.
+    #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]
     async fn assignments(
         &self,
         ctx: &Context<'_>,

@@ -7,6 +7,7 @@ mod helpers;
 
 mod assign;
 mod deadlines;
+mod hardening;
 mod http;
 mod pagination;
 mod publish;
