@@ -19,6 +19,27 @@ pub enum LogFormat {
     Json,
 }
 
+/// What the server reveals about its own schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// Introspection and "did you mean …" suggestions for every caller, so GraphiQL and
+    /// client generators work against a local server.
+    Development,
+    /// Anonymous callers get neither: the public cannot map the schema. The default, so a
+    /// server whose configuration was forgotten errs on the safe side.
+    Production,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Development => "development",
+            Environment::Production => "production",
+        }
+    }
+}
+
 /// Every setting of banli. Each field is also an environment variable: `BANLI_` plus
 /// the field name in upper case (e.g. `BANLI_DATABASE_URL`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -46,6 +67,9 @@ pub struct Settings {
     pub shutdown_timeout_secs: u64,
     /// HTTP worker threads; 0 means one per CPU core (`BANLI_WORKERS`).
     pub workers: usize,
+    /// `development` or `production` (`BANLI_ENVIRONMENT`): in production, anonymous callers
+    /// get no introspection and no field suggestions in error messages.
+    pub environment: Environment,
     /// Deepest selection a GraphQL query may nest (`BANLI_MAX_QUERY_DEPTH`).
     pub max_query_depth: usize,
     /// Largest cost a GraphQL query may have (`BANLI_MAX_QUERY_COMPLEXITY`): every field costs
@@ -80,6 +104,7 @@ impl Default for Settings {
             auto_migrate: true,
             shutdown_timeout_secs: 30,
             workers: 0,
+            environment: Environment::Production,
             max_query_depth: 15,
             max_query_complexity: 10_000,
             max_query_aliases: 30,
@@ -134,5 +159,10 @@ mod tests {
             assert_eq!(settings.db_max_connections, 3);
             Ok(())
         });
+    }
+
+    #[test]
+    fn production_is_the_default_environment() {
+        assert_eq!(Settings::default().environment, Environment::Production);
     }
 }

@@ -38,10 +38,11 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
-        let schema = web::Data::new(graphql::build_schema(
+        let schemas = web::Data::new(graphql::Schemas::build(
             db.clone(),
             clock,
             graphql::Limits::from_settings(settings),
+            settings.environment,
         ));
         let timeout = web::Data::new(crate::http::RequestTimeout(Duration::from_secs(
             settings.request_timeout_secs.max(1),
@@ -54,7 +55,7 @@ impl Application {
                 .wrap(Compress::default())
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .wrap(TracingLogger::default())
-                .app_data(schema.clone())
+                .app_data(schemas.clone())
                 .app_data(db_data.clone())
                 .app_data(timeout.clone())
                 .configure(|cfg| crate::http::configure(cfg, max_body, graphiql))
@@ -69,8 +70,14 @@ impl Application {
             port,
             graphiql = crate::http::graphiql::available() && graphiql,
             backend = ?db.backend(),
+            environment = settings.environment.as_str(),
             "banli is listening"
         );
+        if settings.environment == crate::config::Environment::Development {
+            tracing::warn!(
+                "development mode: every caller gets introspection and field suggestions; set BANLI_ENVIRONMENT=production on a real server"
+            );
+        }
         Ok(Self { port, server, db })
     }
 

@@ -32,7 +32,9 @@ pub struct QueryRoot(query::CoreQuery, workflow_api::WorkflowQuery);
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(mutation::CoreMutation, workflow_api::WorkflowMutation);
 
+use crate::config::Environment;
 use crate::db::Db;
+use crate::domain::access::Caller;
 use crate::domain::time::Clock;
 
 pub type BanliSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -47,9 +49,17 @@ pub(crate) fn state<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a AppSt
     ctx.data::<AppState>()
 }
 
-/// Builds the schema once; requests then share it.
+/// Builds the schema once; requests then share it. This is the schema with introspection
+/// and field suggestions, as signed-in callers (and everyone in development) see it.
 pub fn build_schema(db: Db, clock: Arc<dyn Clock>, limits: Limits) -> BanliSchema {
-    Schema::build(
+    build(db, clock, limits, true)
+}
+
+/// `reveal`: whether the schema answers introspection and suggests field names in
+/// validation errors. async-graphql switches suggestions off only for a whole schema, so
+/// banli builds two instances that share the database pool and the clock.
+fn build(db: Db, clock: Arc<dyn Clock>, limits: Limits, reveal: bool) -> BanliSchema {
+    let builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         EmptySubscription,
@@ -57,10 +67,54 @@ pub fn build_schema(db: Db, clock: Arc<dyn Clock>, limits: Limits) -> BanliSchem
     .data(AppState { db, clock })
     // Depth and complexity are checked by the extension, which answers with codes and
     // numbers; it also caps aliases and root fields before validation runs.
-    .extension(limits::Enforce::new(limits, true))
+    .extension(limits::Enforce::new(limits, reveal))
     // Bounds the recursion of nested selections, input values and fragments while parsing.
-    .limit_recursive_depth(limits::RECURSIVE_DEPTH)
-    .finish()
+    .limit_recursive_depth(limits::RECURSIVE_DEPTH);
+    if reveal {
+        builder.finish()
+    } else {
+        builder
+            .disable_introspection()
+            .disable_suggestions()
+            .finish()
+    }
+}
+
+/// The schema instances banli serves, and which caller gets which.
+pub struct Schemas {
+    revealing: BanliSchema,
+    concealing: BanliSchema,
+    environment: Environment,
+}
+
+impl Schemas {
+    pub fn build(db: Db, clock: Arc<dyn Clock>, limits: Limits, environment: Environment) -> Self {
+        Self {
+            revealing: build(db.clone(), clock.clone(), limits, true),
+            concealing: build(db, clock, limits, false),
+            environment,
+        }
+    }
+
+    pub fn environment(&self) -> Environment {
+        self.environment
+    }
+
+    /// The schema that answers `caller`: without introspection and field suggestions when
+    /// [`conceals_schema`] says so.
+    pub fn for_caller(&self, caller: &Caller) -> &BanliSchema {
+        if conceals_schema(self.environment, caller) {
+            &self.concealing
+        } else {
+            &self.revealing
+        }
+    }
+}
+
+/// Anonymous callers in production do not get to map the schema (no introspection, no
+/// "did you mean" suggestions); signed-in users and everyone in development do.
+pub fn conceals_schema(environment: Environment, caller: &Caller) -> bool {
+    environment == Environment::Production && caller.is_anonymous()
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.
@@ -74,13 +128,24 @@ pub fn sdl() -> String {
     .sdl()
 }
 
-/// Attaches what belongs to one request: its id and a fresh DataLoader cache.
+/// Attaches what belongs to one request: its id, a fresh DataLoader cache and its caller;
+/// switches introspection off when [`conceals_schema`] says so (the concealing schema
+/// refuses it too; this holds whichever schema runs the request).
 pub fn prepare(
     request: async_graphql::Request,
     db: &Db,
     request_id: String,
+    caller: Caller,
+    environment: Environment,
 ) -> async_graphql::Request {
-    request
+    let conceal = conceals_schema(environment, &caller);
+    let request = request
         .data(RequestId(request_id))
         .data(DataLoader::new(Loaders::new(db.clone()), tokio::spawn))
+        .data(caller);
+    if conceal {
+        request.disable_introspection()
+    } else {
+        request
+    }
 }

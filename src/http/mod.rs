@@ -9,7 +9,8 @@ use serde_json::json;
 use tracing_actix_web::RequestId;
 
 use crate::db::Db;
-use crate::graphql::{self, BanliSchema};
+use crate::domain::access::Caller;
+use crate::graphql::{self, Schemas};
 
 /// Registers every route. `max_body_bytes` bounds the JSON body of `POST /graphql`
 /// (async-graphql-actix-web's own extractor reads bodies without a limit).
@@ -61,14 +62,23 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
 pub struct RequestTimeout(pub std::time::Duration);
 
 async fn graphql_post(
-    schema: web::Data<BanliSchema>,
+    schemas: web::Data<Schemas>,
     db: web::Data<Db>,
     timeout: web::Data<RequestTimeout>,
     request_id: RequestId,
     body: web::Json<async_graphql::Request>,
 ) -> GraphQLResponse {
     let request_id = request_id.to_string();
-    let request = graphql::prepare(body.into_inner(), &db, request_id.clone());
+    // Every caller is anonymous until token authentication computes the caller here.
+    let caller = Caller::Anonymous;
+    let schema = schemas.for_caller(&caller);
+    let request = graphql::prepare(
+        body.into_inner(),
+        &db,
+        request_id.clone(),
+        caller,
+        schemas.environment(),
+    );
     match tokio::time::timeout(timeout.0, schema.execute(request)).await {
         Ok(response) => response.into(),
         Err(_) => {

@@ -1,7 +1,9 @@
-//! Request hardening (OWASP's GraphQL cheat sheet): every limit just under and just over.
+//! Request hardening (OWASP's GraphQL cheat sheet): every limit just under and just over,
+//! introspection and field suggestions by environment.
 
 use std::time::{Duration, Instant};
 
+use banli::config::Environment;
 use serde_json::{json, Value};
 
 use crate::helpers::{assigned, spawn_app, spawn_app_with, TestApp};
@@ -293,4 +295,59 @@ async fn body_size_just_under_and_over_the_limit() {
     assert_eq!(status, 413, "{text}");
     let r: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(code(&r), json!("BAD_REQUEST"));
+}
+
+const INTROSPECTION: &str = include_str!("graphiql_introspection.graphql");
+
+#[actix_web::test]
+async fn introspection_in_development_not_for_anonymous_callers_in_production() {
+    let development = spawn_app_with(|s| s.environment = Environment::Development).await;
+    // GraphiQL's own introspection query fits the default limits.
+    let r = development.data(INTROSPECTION, json!({})).await;
+    assert_eq!(r["__schema"]["queryType"]["name"], "QueryRoot");
+    let r = development
+        .data("{ __type(name: \"Suggestion\") { name } }", json!({}))
+        .await;
+    assert_eq!(r["__type"]["name"], "Suggestion");
+
+    let production = spawn_app().await;
+    for query in [
+        INTROSPECTION,
+        "{ __type(name: \"Suggestion\") { fields { name } } }",
+        "{ sessions { totalCount } s: __schema { types { name } } }",
+        "{ ... on QueryRoot { __schema { queryType { name } } } }",
+        "{ ...Peek } fragment Peek on QueryRoot { __type(name: \"Reply\") { name } }",
+    ] {
+        let r = production.graphql(query, json!({})).await;
+        assert_refused(&r, "INTROSPECTION_DISABLED");
+        assert!(!r.to_string().contains("Suggestion\""), "{r:#}");
+    }
+    // `__typename` is not introspection: clients add it to every selection.
+    let r = production
+        .data("{ __typename sessions { __typename } }", json!({}))
+        .await;
+    assert_eq!(r["sessions"]["__typename"], "SessionConnection");
+}
+
+#[actix_web::test]
+async fn no_field_suggestions_in_production() {
+    let typos = [
+        ("{ sesions { totalCount } }", "sessions"),
+        ("{ sessions(firs: 5) { totalCount } }", "first"),
+        ("{ suggestions { edges { node { titl } } } }", "title"),
+    ];
+    let development = spawn_app_with(|s| s.environment = Environment::Development).await;
+    for (query, leak) in typos {
+        let r = development.graphql(query, json!({})).await;
+        assert!(message(&r).contains("Did you mean"), "{r:#}");
+        assert!(message(&r).contains(leak), "{r:#}");
+    }
+    let production = spawn_app().await;
+    for (query, leak) in typos {
+        let r = production.graphql(query, json!({})).await;
+        let text = r["errors"].to_string();
+        assert!(r["errors"].is_array(), "{r:#}");
+        assert!(!text.contains("Did you mean"), "{r:#}");
+        assert!(!text.contains(&format!("\\\"{leak}\\\"")), "{r:#}");
+    }
 }
