@@ -88,6 +88,13 @@ pub struct Settings {
     pub max_root_fields: usize,
     /// Seconds a GraphQL request may run before it is answered with TIMEOUT (`BANLI_REQUEST_TIMEOUT_SECS`).
     pub request_timeout_secs: u64,
+    /// Web origins (`https://host[:port]`) whose pages may call the API from a browser
+    /// (`BANLI_CORS_ALLOWED_ORIGINS`, comma-separated). Empty: no cross-origin access; pages
+    /// served from banli's own origin need no entry.
+    #[serde(deserialize_with = "list_or_commas")]
+    pub cors_allowed_origins: Vec<String>,
+    /// Seconds a browser may reuse a CORS preflight answer (`BANLI_CORS_MAX_AGE_SECS`).
+    pub cors_max_age_secs: usize,
 }
 
 impl Default for Settings {
@@ -110,6 +117,8 @@ impl Default for Settings {
             max_query_aliases: 30,
             max_root_fields: 20,
             request_timeout_secs: 30,
+            cors_allowed_origins: Vec::new(),
+            cors_max_age_secs: 3600,
         }
     }
 }
@@ -127,10 +136,59 @@ impl Settings {
         Ok(settings)
     }
 
+    /// Refuses settings that would fail later or mean something else than they say.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        for origin in &self.cors_allowed_origins {
+            check_origin(origin)?;
+        }
+        Ok(())
+    }
+
     /// True when the database is SQLite.
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }
+}
+
+/// A browser sends `Origin` as exactly `scheme://host[:port]`; an entry written any other
+/// way (a trailing slash, a path, a wildcard) would never match, so it is refused at start-up.
+fn check_origin(origin: &str) -> anyhow::Result<()> {
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    let valid = rest.is_some_and(|host| {
+        !host.is_empty()
+            && !host.contains(['/', '?', '#', '@', '*', ' '])
+            && origin.parse::<actix_web::http::Uri>().is_ok()
+    });
+    anyhow::ensure!(
+        valid,
+        "cors_allowed_origins: {origin:?} 不是有效的来源 (is not an origin like https://host or http://host:port, without path or trailing slash)"
+    );
+    Ok(())
+}
+
+/// Accepts a TOML list, or one string of comma-separated entries (as an environment
+/// variable carries it).
+fn list_or_commas<'de, D>(deserializer: D) -> Result<Vec<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrString {
+        List(Vec<String>),
+        Text(String),
+    }
+    let items = match ListOrString::deserialize(deserializer)? {
+        ListOrString::List(items) => items,
+        ListOrString::Text(text) => text.split(',').map(str::to_owned).collect(),
+    };
+    Ok(items
+        .into_iter()
+        .map(|item| item.trim().to_owned())
+        .filter(|item| !item.is_empty())
+        .collect())
 }
 
 #[cfg(test)]
@@ -164,5 +222,62 @@ mod tests {
     #[test]
     fn production_is_the_default_environment() {
         assert_eq!(Settings::default().environment, Environment::Production);
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API returns its own error type
+    fn hardening_settings_from_file_and_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "banli.toml",
+                "cors_allowed_origins = [\"https://a.example\"]\nmax_root_fields = 5\n",
+            )?;
+            let settings = Settings::load(Path::new("banli.toml")).map_err(|e| e.to_string())?;
+            assert_eq!(settings.cors_allowed_origins, ["https://a.example"]);
+            assert_eq!(settings.max_root_fields, 5);
+            assert_eq!(settings.environment, Environment::Production);
+
+            jail.set_env("BANLI_ENVIRONMENT", "development");
+            jail.set_env(
+                "BANLI_CORS_ALLOWED_ORIGINS",
+                "https://a.example, http://10.1.2.3:8081",
+            );
+            jail.set_env("BANLI_MAX_QUERY_ALIASES", "7");
+            let settings = Settings::load(Path::new("banli.toml")).map_err(|e| e.to_string())?;
+            assert_eq!(settings.environment, Environment::Development);
+            assert_eq!(
+                settings.cors_allowed_origins,
+                ["https://a.example", "http://10.1.2.3:8081"]
+            );
+            assert_eq!(settings.max_query_aliases, 7);
+            settings.validate().map_err(|e| e.to_string())?;
+
+            jail.set_env("BANLI_ENVIRONMENT", "staging");
+            assert!(Settings::load(Path::new("banli.toml")).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn origins_must_be_written_as_browsers_send_them() {
+        for good in [
+            "https://banli.example.gov.cn",
+            "http://127.0.0.1:8080",
+            "http://[::1]:3000",
+        ] {
+            assert!(check_origin(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "https://banli.example.gov.cn/",
+            "https://banli.example.gov.cn/app",
+            "banli.example.gov.cn",
+            "ftp://banli.example.gov.cn",
+            "*",
+            "https://*.example.gov.cn",
+            "https://",
+            "https://user@host",
+        ] {
+            assert!(check_origin(bad).is_err(), "{bad}");
+        }
     }
 }

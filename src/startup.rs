@@ -35,6 +35,7 @@ impl Application {
 
     /// Builds the server over an open database with a given clock (tests pin the clock).
     pub fn build_with(settings: &Settings, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        settings.validate()?;
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
@@ -50,8 +51,11 @@ impl Application {
         let db_data = web::Data::new(db.clone());
         let max_body = settings.max_body_bytes;
         let graphiql = settings.graphiql;
+        let cors_origins = settings.cors_allowed_origins.clone();
+        let cors_max_age = settings.cors_max_age_secs;
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(crate::http::cors(&cors_origins, cors_max_age))
                 .wrap(Compress::default())
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .wrap(TracingLogger::default())
@@ -71,6 +75,7 @@ impl Application {
             graphiql = crate::http::graphiql::available() && graphiql,
             backend = ?db.backend(),
             environment = settings.environment.as_str(),
+            cors_allowed_origins = ?settings.cors_allowed_origins,
             "banli is listening"
         );
         if settings.environment == crate::config::Environment::Development {

@@ -1,5 +1,6 @@
 //! Request hardening (OWASP's GraphQL cheat sheet): every limit just under and just over,
-//! introspection and field suggestions by environment.
+//! batches, introspection and field suggestions by environment, CSRF (only JSON POSTs run
+//! operations) and CORS.
 
 use std::time::{Duration, Instant};
 
@@ -297,6 +298,24 @@ async fn body_size_just_under_and_over_the_limit() {
     assert_eq!(code(&r), json!("BAD_REQUEST"));
 }
 
+#[actix_web::test]
+async fn batches_are_refused_explicitly() {
+    let app = spawn_app().await;
+    let batch = json!([
+        {"query": "mutation { createSession(input: {name: \"批量\", level: PROVINCIAL, term: 13, meeting: 5}) { session { id } } }"},
+        {"query": "{ sessions { totalCount } }"}
+    ]);
+    for body in [batch.to_string(), "[]".to_owned()] {
+        let (status, text) = app.post_raw("/graphql", "application/json", body).await;
+        assert_eq!(status, 400, "{text}");
+        let r: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(code(&r), json!("BATCH_NOT_SUPPORTED"), "{r:#}");
+        assert!(message(&r).contains("批量"), "{r:#}");
+    }
+    let count = app.data("{ sessions { totalCount } }", json!({})).await;
+    assert_eq!(count["sessions"]["totalCount"], 0, "the batch did not run");
+}
+
 const INTROSPECTION: &str = include_str!("graphiql_introspection.graphql");
 
 #[actix_web::test]
@@ -350,4 +369,144 @@ async fn no_field_suggestions_in_production() {
         assert!(!text.contains("Did you mean"), "{r:#}");
         assert!(!text.contains(&format!("\\\"{leak}\\\"")), "{r:#}");
     }
+}
+
+#[actix_web::test]
+async fn only_json_posts_run_operations() {
+    let mutation = "mutation { createSession(input: {name: \"跨站\", level: PROVINCIAL, term: 13, meeting: 5}) { session { id } } }";
+    for graphiql in [true, false] {
+        let app = spawn_app_with(|s| s.graphiql = graphiql).await;
+        // GET never runs an operation: a link or an image tag could send it cross-site.
+        let encoded: String = mutation
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        for path in [
+            format!("/graphql?query={encoded}"),
+            format!(
+                "/graphql?query={}",
+                "%7B%20sessions%20%7B%20totalCount%20%7D%20%7D"
+            ),
+        ] {
+            let (status, headers, text) = app.request("GET", &path, &[], Vec::new()).await;
+            assert_eq!(status, 405, "{text}");
+            assert_eq!(headers.get("allow").unwrap(), "POST");
+            let r: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(code(&r), json!("METHOD_NOT_ALLOWED"));
+        }
+        // Bodies a cross-site form can send without a preflight: refused with 415.
+        let boundary = "XyZ";
+        let multipart = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"query\"\r\n\r\n{mutation}\r\n--{boundary}--\r\n"
+        );
+        let multipart_type = format!("multipart/form-data; boundary={boundary}");
+        let cases = [
+            ("text/plain", json!({"query": mutation}).to_string()),
+            (
+                "application/x-www-form-urlencoded",
+                format!("query={encoded}"),
+            ),
+            (multipart_type.as_str(), multipart),
+        ];
+        for (content_type, body) in cases {
+            let (status, text) = app.post_raw("/graphql", content_type, body).await;
+            assert_eq!(status, 415, "{content_type}: {text}");
+            let r: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(code(&r), json!("BAD_REQUEST"), "{content_type}");
+            assert!(message(&r).contains("application/json"), "{content_type}");
+        }
+        let count = app.data("{ sessions { totalCount } }", json!({})).await;
+        assert_eq!(count["sessions"]["totalCount"], 0, "nothing ran");
+        // The page itself is still served (or not) as configured.
+        let (status, _) = app.get("/graphql").await;
+        let expected = match (graphiql, banli::http::graphiql::available()) {
+            (false, _) => 404,
+            (true, true) => 200,
+            (true, false) => 503,
+        };
+        assert_eq!(status, expected);
+    }
+}
+
+const OFFICE_APP: &str = "https://banli.example.gov.cn";
+const FOREIGN: &str = "https://evil.example.com";
+
+async fn preflight(app: &TestApp, origin: &str) -> (u16, awc::http::header::HeaderMap) {
+    let (status, headers, _) = app
+        .request(
+            "OPTIONS",
+            "/graphql",
+            &[
+                ("origin", origin),
+                ("access-control-request-method", "POST"),
+                (
+                    "access-control-request-headers",
+                    "content-type,authorization,idempotency-key",
+                ),
+            ],
+            Vec::new(),
+        )
+        .await;
+    (status, headers)
+}
+
+#[actix_web::test]
+async fn cors_admits_the_configured_origins_only() {
+    let app = spawn_app_with(|s| {
+        s.cors_allowed_origins = vec![OFFICE_APP.to_owned()];
+        s.cors_max_age_secs = 600;
+    })
+    .await;
+    let (status, headers) = preflight(&app, OFFICE_APP).await;
+    assert_eq!(status, 200);
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_ascii_lowercase())
+            .unwrap_or_default()
+    };
+    assert_eq!(header("access-control-allow-origin"), OFFICE_APP);
+    for method in ["get", "post"] {
+        assert!(header("access-control-allow-methods").contains(method));
+    }
+    for name in ["content-type", "authorization", "idempotency-key"] {
+        assert!(
+            header("access-control-allow-headers").contains(name),
+            "{name}"
+        );
+    }
+    assert_eq!(header("access-control-max-age"), "600");
+    assert!(headers.get("access-control-allow-credentials").is_none());
+
+    let (status, headers) = preflight(&app, FOREIGN).await;
+    assert_ne!(status, 200);
+    assert!(headers.get("access-control-allow-origin").is_none());
+
+    // The actual request: only the allowed origin may read the answer.
+    let body = json!({"query": "{ sessions { totalCount } }"}).to_string();
+    for (origin, readable) in [(OFFICE_APP, true), (FOREIGN, false)] {
+        let (status, headers, text) = app
+            .request(
+                "POST",
+                "/graphql",
+                &[("origin", origin), ("content-type", "application/json")],
+                body.clone(),
+            )
+            .await;
+        assert_eq!(status, 200, "{text}");
+        assert_eq!(
+            headers.get("access-control-allow-origin").is_some(),
+            readable,
+            "{origin}"
+        );
+    }
+
+    // By default no origin is allowed.
+    let closed = spawn_app().await;
+    let (status, headers) = preflight(&closed, OFFICE_APP).await;
+    assert_ne!(status, 200);
+    assert!(headers.get("access-control-allow-origin").is_none());
 }
