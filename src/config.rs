@@ -19,6 +19,27 @@ pub enum LogFormat {
     Json,
 }
 
+/// What the server reveals about its own schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// Introspection and "did you mean …" suggestions for every caller, so GraphiQL and
+    /// client generators work against a local server.
+    Development,
+    /// Anonymous callers get neither: the public cannot map the schema. The default, so a
+    /// server whose configuration was forgotten errs on the safe side.
+    Production,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Development => "development",
+            Environment::Production => "production",
+        }
+    }
+}
+
 /// Every setting of banli. Each field is also an environment variable: `BANLI_` plus
 /// the field name in upper case (e.g. `BANLI_DATABASE_URL`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -46,10 +67,25 @@ pub struct Settings {
     pub shutdown_timeout_secs: u64,
     /// HTTP worker threads; 0 means one per CPU core (`BANLI_WORKERS`).
     pub workers: usize,
+    /// `development` or `production` (`BANLI_ENVIRONMENT`): in production, anonymous callers
+    /// get no introspection and no field suggestions in error messages.
+    pub environment: Environment,
     /// Deepest selection a GraphQL query may nest (`BANLI_MAX_QUERY_DEPTH`).
     pub max_query_depth: usize,
-    /// Largest number of fields a GraphQL query may select in all (`BANLI_MAX_QUERY_COMPLEXITY`).
+    /// Largest cost a GraphQL query may have (`BANLI_MAX_QUERY_COMPLEXITY`): every field costs
+    /// 1 plus what it selects, and a list costs its page size (`first`, default 20, at most
+    /// 100; a fixed estimate for lists without `first`) times what one element selects. The
+    /// default admits a 50-row suggestion list with lead deputy, assignments with their unit
+    /// and replies (cost 8,650) and refuses 100 suggestions × 5 assignments × 20
+    /// timeline events (10,200).
     pub max_query_complexity: usize,
+    /// Most aliases a GraphQL document may use, a fragment's counted at every spread
+    /// (`BANLI_MAX_QUERY_ALIASES`). Checked right after parsing, so an alias flood never
+    /// reaches validation.
+    pub max_query_aliases: usize,
+    /// Most top-level fields the executed operation may select (`BANLI_MAX_ROOT_FIELDS`):
+    /// bounds how many mutations one request runs.
+    pub max_root_fields: usize,
     /// Seconds a GraphQL request may run before it is answered with TIMEOUT (`BANLI_REQUEST_TIMEOUT_SECS`).
     pub request_timeout_secs: u64,
     /// Wrong passwords in a row that lock an account (`BANLI_LOGIN_MAX_FAILURES`).
@@ -60,6 +96,13 @@ pub struct Settings {
     pub session_absolute_minutes: u64,
     /// Minutes of inactivity after which a token expires (`BANLI_SESSION_IDLE_MINUTES`).
     pub session_idle_minutes: u64,
+    /// Web origins (`https://host[:port]`) whose pages may call the API from a browser
+    /// (`BANLI_CORS_ALLOWED_ORIGINS`, comma-separated). Empty: no cross-origin access; pages
+    /// served from banli's own origin need no entry.
+    #[serde(deserialize_with = "list_or_commas")]
+    pub cors_allowed_origins: Vec<String>,
+    /// Seconds a browser may reuse a CORS preflight answer (`BANLI_CORS_MAX_AGE_SECS`).
+    pub cors_max_age_secs: usize,
 }
 
 impl Default for Settings {
@@ -76,13 +119,18 @@ impl Default for Settings {
             auto_migrate: true,
             shutdown_timeout_secs: 30,
             workers: 0,
+            environment: Environment::Production,
             max_query_depth: 15,
-            max_query_complexity: 1000,
+            max_query_complexity: 10_000,
+            max_query_aliases: 30,
+            max_root_fields: 20,
             request_timeout_secs: 30,
             login_max_failures: 5,
             login_lockout_secs: 15 * 60,
             session_absolute_minutes: 12 * 60,
             session_idle_minutes: 30,
+            cors_allowed_origins: Vec::new(),
+            cors_max_age_secs: 3600,
         }
     }
 }
@@ -105,10 +153,59 @@ impl Settings {
         Ok(settings)
     }
 
+    /// Refuses settings that would fail later or mean something else than they say.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        for origin in &self.cors_allowed_origins {
+            check_origin(origin)?;
+        }
+        Ok(())
+    }
+
     /// True when the database is SQLite.
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }
+}
+
+/// A browser sends `Origin` as exactly `scheme://host[:port]`; an entry written any other
+/// way (a trailing slash, a path, a wildcard) would never match, so it is refused at start-up.
+fn check_origin(origin: &str) -> anyhow::Result<()> {
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    let valid = rest.is_some_and(|host| {
+        !host.is_empty()
+            && !host.contains(['/', '?', '#', '@', '*', ' '])
+            && origin.parse::<actix_web::http::Uri>().is_ok()
+    });
+    anyhow::ensure!(
+        valid,
+        "cors_allowed_origins: {origin:?} 不是有效的来源 (is not an origin like https://host or http://host:port, without path or trailing slash)"
+    );
+    Ok(())
+}
+
+/// Accepts a TOML list, or one string of comma-separated entries (as an environment
+/// variable carries it).
+fn list_or_commas<'de, D>(deserializer: D) -> Result<Vec<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrString {
+        List(Vec<String>),
+        Text(String),
+    }
+    let items = match ListOrString::deserialize(deserializer)? {
+        ListOrString::List(items) => items,
+        ListOrString::Text(text) => text.split(',').map(str::to_owned).collect(),
+    };
+    Ok(items
+        .into_iter()
+        .map(|item| item.trim().to_owned())
+        .filter(|item| !item.is_empty())
+        .collect())
 }
 
 #[cfg(test)]
@@ -137,5 +234,67 @@ mod tests {
             assert_eq!(settings.db_max_connections, 3);
             Ok(())
         });
+    }
+
+    #[test]
+    fn production_is_the_default_environment() {
+        assert_eq!(Settings::default().environment, Environment::Production);
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API returns its own error type
+    fn hardening_settings_from_file_and_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "banli.toml",
+                "cors_allowed_origins = [\"https://a.example\"]\nmax_root_fields = 5\n",
+            )?;
+            let settings = Settings::load(Path::new("banli.toml")).map_err(|e| e.to_string())?;
+            assert_eq!(settings.cors_allowed_origins, ["https://a.example"]);
+            assert_eq!(settings.max_root_fields, 5);
+            assert_eq!(settings.environment, Environment::Production);
+
+            jail.set_env("BANLI_ENVIRONMENT", "development");
+            jail.set_env(
+                "BANLI_CORS_ALLOWED_ORIGINS",
+                "https://a.example, http://10.1.2.3:8081",
+            );
+            jail.set_env("BANLI_MAX_QUERY_ALIASES", "7");
+            let settings = Settings::load(Path::new("banli.toml")).map_err(|e| e.to_string())?;
+            assert_eq!(settings.environment, Environment::Development);
+            assert_eq!(
+                settings.cors_allowed_origins,
+                ["https://a.example", "http://10.1.2.3:8081"]
+            );
+            assert_eq!(settings.max_query_aliases, 7);
+            settings.validate().map_err(|e| e.to_string())?;
+
+            jail.set_env("BANLI_ENVIRONMENT", "staging");
+            assert!(Settings::load(Path::new("banli.toml")).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn origins_must_be_written_as_browsers_send_them() {
+        for good in [
+            "https://banli.example.gov.cn",
+            "http://127.0.0.1:8080",
+            "http://[::1]:3000",
+        ] {
+            assert!(check_origin(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "https://banli.example.gov.cn/",
+            "https://banli.example.gov.cn/app",
+            "banli.example.gov.cn",
+            "ftp://banli.example.gov.cn",
+            "*",
+            "https://*.example.gov.cn",
+            "https://",
+            "https://user@host",
+        ] {
+            assert!(check_origin(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -36,14 +36,16 @@ impl Application {
 
     /// Builds the server over an open database with a given clock (tests pin the clock).
     pub fn build_with(settings: &Settings, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        settings.validate()?;
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
-        let schema = web::Data::new(graphql::build_schema(
+        let schemas = web::Data::new(graphql::Schemas::build(
             db.clone(),
             Arc::clone(&clock),
             graphql::Limits::from_settings(settings),
             AuthPolicy::from_settings(settings),
+            settings.environment,
         ));
         let authenticator = web::Data::new(crate::http::Authenticator {
             policy: AuthPolicy::from_settings(settings),
@@ -55,12 +57,15 @@ impl Application {
         let db_data = web::Data::new(db.clone());
         let max_body = settings.max_body_bytes;
         let graphiql = settings.graphiql;
+        let cors_origins = settings.cors_allowed_origins.clone();
+        let cors_max_age = settings.cors_max_age_secs;
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(crate::http::cors(&cors_origins, cors_max_age))
                 .wrap(Compress::default())
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .wrap(TracingLogger::default())
-                .app_data(schema.clone())
+                .app_data(schemas.clone())
                 .app_data(db_data.clone())
                 .app_data(timeout.clone())
                 .app_data(authenticator.clone())
@@ -76,8 +81,15 @@ impl Application {
             port,
             graphiql = crate::http::graphiql::available() && graphiql,
             backend = ?db.backend(),
+            environment = settings.environment.as_str(),
+            cors_allowed_origins = ?settings.cors_allowed_origins,
             "banli is listening"
         );
+        if settings.environment == crate::config::Environment::Development {
+            tracing::warn!(
+                "development mode: every caller gets introspection and field suggestions; set BANLI_ENVIRONMENT=production on a real server"
+            );
+        }
         Ok(Self { port, server, db })
     }
 

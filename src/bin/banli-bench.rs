@@ -63,6 +63,7 @@ async fn time_query(
             format!("bench-{i}"),
             office_caller(),
             Default::default(),
+            banli::config::Environment::Development,
         );
         let response = schema.execute(request).await;
         let elapsed = start.elapsed();

@@ -5,9 +5,11 @@ pub mod access;
 pub mod account;
 pub mod audit;
 pub mod connection;
+pub mod cost;
 pub mod enums;
 pub mod error;
 pub mod ids;
+pub mod limits;
 pub mod loaders;
 pub mod mutation;
 pub mod query;
@@ -22,6 +24,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 
 pub use error::RequestId;
+pub use limits::Limits;
 pub use loaders::Loaders;
 /// The query root: the core records plus the workflow, deadlines and calendar, and the
 /// audit log.
@@ -41,6 +44,7 @@ pub struct MutationRoot(
     account::AccountMutation,
 );
 
+use crate::config::Environment;
 use crate::db::Db;
 use crate::domain::access::Caller;
 use crate::domain::time::Clock;
@@ -59,41 +63,89 @@ pub(crate) fn state<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a AppSt
     ctx.data::<AppState>()
 }
 
-/// Limits every query must stay within (OWASP's GraphQL cheat sheet): a client cannot make
-/// the server walk an arbitrarily deep or wide selection.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    pub depth: usize,
-    pub complexity: usize,
-}
-
-impl Limits {
-    pub fn from_settings(settings: &crate::config::Settings) -> Self {
-        Self {
-            depth: settings.max_query_depth,
-            complexity: settings.max_query_complexity,
-        }
-    }
-}
-
-/// Builds the schema once; requests then share it.
+/// Builds the schema once; requests then share it. This is the schema with introspection
+/// and field suggestions, as signed-in callers (and everyone in development) see it.
 pub fn build_schema(
     db: Db,
     clock: Arc<dyn Clock>,
     limits: Limits,
     auth: AuthPolicy,
 ) -> BanliSchema {
-    Schema::build(
+    build(db, clock, limits, auth, true)
+}
+
+/// `reveal`: whether the schema answers introspection and suggests field names in
+/// validation errors. async-graphql switches suggestions off only for a whole schema, so
+/// banli builds two instances that share the database pool and the clock.
+fn build(
+    db: Db,
+    clock: Arc<dyn Clock>,
+    limits: Limits,
+    auth: AuthPolicy,
+    reveal: bool,
+) -> BanliSchema {
+    let builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         EmptySubscription,
     )
     .data(AppState { db, clock, auth })
-    .limit_depth(limits.depth)
-    .limit_complexity(limits.complexity)
-    // Bounds the recursion of nested input values and fragments while parsing.
-    .limit_recursive_depth(32)
-    .finish()
+    // Depth and complexity are checked by the extension, which answers with codes and
+    // numbers; it also caps aliases and root fields before validation runs.
+    .extension(limits::Enforce::new(limits, reveal))
+    // Bounds the recursion of nested selections, input values and fragments while parsing.
+    .limit_recursive_depth(limits::RECURSIVE_DEPTH);
+    if reveal {
+        builder.finish()
+    } else {
+        builder
+            .disable_introspection()
+            .disable_suggestions()
+            .finish()
+    }
+}
+
+/// The schema instances banli serves, and which caller gets which.
+pub struct Schemas {
+    revealing: BanliSchema,
+    concealing: BanliSchema,
+    environment: Environment,
+}
+
+impl Schemas {
+    pub fn build(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        limits: Limits,
+        auth: AuthPolicy,
+        environment: Environment,
+    ) -> Self {
+        Self {
+            revealing: build(db.clone(), clock.clone(), limits, auth, true),
+            concealing: build(db, clock, limits, auth, false),
+            environment,
+        }
+    }
+
+    pub fn environment(&self) -> Environment {
+        self.environment
+    }
+
+    /// The schema that answers `caller`: without introspection and field suggestions when
+    /// [`conceals_schema`] says so.
+    pub fn for_caller(&self, caller: &Caller) -> &BanliSchema {
+        if conceals_schema(self.environment, caller) {
+            &self.concealing
+        } else {
+            &self.revealing
+        }
+    }
+}
+
+/// Anonymous callers in production do not get to map the schema (no introspection, no
+/// "did you mean" suggestions); signed-in users and everyone in development do.
+pub fn conceals_schema(environment: Environment, caller: &Caller) -> bool {
+    environment == Environment::Production && caller.is_anonymous()
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.
@@ -107,21 +159,30 @@ pub fn sdl() -> String {
     .sdl()
 }
 
-/// Attaches what belongs to one request: its id, its caller and a fresh DataLoader cache.
+/// Attaches what belongs to one request: its id, a fresh DataLoader cache and its caller;
+/// switches introspection off when [`conceals_schema`] says so (the concealing schema
+/// refuses it too; this holds whichever schema runs the request).
 pub fn prepare(
     request: async_graphql::Request,
     db: &Db,
     request_id: String,
     caller: Caller,
     auth: account::RequestAuth,
+    environment: Environment,
 ) -> async_graphql::Request {
+    let conceal = conceals_schema(environment, &caller);
     let scope = caller.scope();
-    request
+    let request = request
         .data(RequestId(request_id))
-        .data(caller)
-        .data(auth)
         .data(DataLoader::new(
             Loaders::new(db.clone(), scope),
             tokio::spawn,
         ))
+        .data(caller)
+        .data(auth);
+    if conceal {
+        request.disable_introspection()
+    } else {
+        request
+    }
 }

@@ -140,7 +140,10 @@ impl CoreQuery {
     }
 
     /// Sessions, newest first.
-    #[graphql(guard = "Allow(SIGNED_IN)")]
+    #[graphql(
+        guard = "Allow(SIGNED_IN)",
+        complexity = "crate::graphql::cost::page(first, child_complexity)"
+    )]
     async fn sessions(
         &self,
         ctx: &Context<'_>,
@@ -160,7 +163,10 @@ impl CoreQuery {
 
     /// Deputies by name; `keyword` matches name or delegation. Phone and address only
     /// show where the caller may see them.
-    #[graphql(guard = "Allow(SIGNED_IN)")]
+    #[graphql(
+        guard = "Allow(SIGNED_IN)",
+        complexity = "crate::graphql::cost::page(first, child_complexity)"
+    )]
     async fn deputies(
         &self,
         ctx: &Context<'_>,
@@ -183,7 +189,10 @@ impl CoreQuery {
     }
 
     /// Handling units by code; `keyword` matches name or code.
-    #[graphql(guard = "Allow(SIGNED_IN)")]
+    #[graphql(
+        guard = "Allow(SIGNED_IN)",
+        complexity = "crate::graphql::cost::page(first, child_complexity)"
+    )]
     async fn handling_units(
         &self,
         ctx: &Context<'_>,
@@ -207,7 +216,10 @@ impl CoreQuery {
 
     /// Suggestions matching `filter`, in `orderBy` order (default: newest registered first):
     /// all for the office, a unit's assigned ones, a deputy's own.
-    #[graphql(guard = "Allow(CASEWORK)")]
+    #[graphql(
+        guard = "Allow(CASEWORK)",
+        complexity = "crate::graphql::cost::page(first, child_complexity)"
+    )]
     async fn suggestions(
         &self,
         ctx: &Context<'_>,
@@ -284,7 +296,10 @@ impl CoreQuery {
     /// Deadline statuses are as of `asOf` (default today, China time): "what was overdue on
     /// 30 June" is `filter: {deadlineStatus: [OVERDUE]}, asOf: "…-06-30"`. A unit sees its
     /// own assignments, a deputy those of their suggestions.
-    #[graphql(guard = "Allow(CASEWORK)")]
+    #[graphql(
+        guard = "Allow(CASEWORK)",
+        complexity = "crate::graphql::cost::page(first, child_complexity)"
+    )]
     async fn assignments(
         &self,
         ctx: &Context<'_>,

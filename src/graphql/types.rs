@@ -157,6 +157,7 @@ impl Session {
         self.0.closes_on.map(Date)
     }
     /// The reply categories this session allows.
+    #[graphql(complexity = "crate::graphql::cost::categories(child_complexity)")]
     async fn category_scheme(&self) -> Vec<CategoryDefinition> {
         service::session::scheme_of(&self.0)
             .0
@@ -299,6 +300,7 @@ impl Suggestion {
         ))
     }
     /// 联名代表, in signing order.
+    #[graphql(complexity = "crate::graphql::cost::co_signers(child_complexity)")]
     async fn co_signers(&self, ctx: &Context<'_>) -> Result<Vec<Deputy>> {
         Ok(children(ctx, CoSignersOf(self.0.id))
             .await?
@@ -338,6 +340,7 @@ impl Suggestion {
     async fn version(&self) -> i32 {
         self.0.version
     }
+    #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
     async fn assignments(&self, ctx: &Context<'_>) -> Result<Vec<Assignment>> {
         Ok(children(ctx, AssignmentsOf(self.0.id))
             .await?
@@ -346,6 +349,7 @@ impl Suggestion {
             .collect())
     }
     /// Every reply of every assignment, oldest first.
+    #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
     async fn replies(&self, ctx: &Context<'_>) -> Result<Vec<Reply>> {
         Ok(children(ctx, RepliesOfSuggestion(self.0.id))
             .await?
@@ -369,6 +373,7 @@ impl Suggestion {
         Ok(worst.map(Into::into))
     }
     /// Everything that happened to the suggestion, oldest first.
+    #[graphql(complexity = "crate::graphql::cost::timeline(child_complexity)")]
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEvent>> {
         Ok(children(ctx, EventsOfSuggestion(self.0.id))
             .await?
@@ -438,6 +443,7 @@ impl Assignment {
     async fn contact_phone(&self) -> Option<&str> {
         self.0.contact_phone.as_deref()
     }
+    #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
     async fn replies(&self, ctx: &Context<'_>) -> Result<Vec<Reply>> {
         Ok(children(ctx, RepliesOfAssignment(self.0.id))
             .await?
@@ -520,6 +526,7 @@ impl Assignment {
         ))
     }
     /// Every handling round, with its own deadline.
+    #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
     async fn rounds(&self, ctx: &Context<'_>) -> Result<Vec<HandlingRound>> {
         let window = u32::try_from((self.0.due_on - self.0.due_soon_from).num_days()).unwrap_or(0);
         Ok(children(ctx, RoundsOf(self.0.id))
@@ -532,6 +539,7 @@ impl Assignment {
             .collect())
     }
     /// What happened to this assignment, oldest first.
+    #[graphql(complexity = "crate::graphql::cost::timeline(child_complexity)")]
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEvent>> {
         Ok(children(ctx, EventsOfAssignment(self.0.id))
             .await?
@@ -540,6 +548,7 @@ impl Assignment {
             .collect())
     }
     /// Contacts with the deputy (沟通记录), by date.
+    #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
     async fn contact_records(&self, ctx: &Context<'_>) -> Result<Vec<ContactRecord>> {
         Ok(children(ctx, ContactsOf(self.0.id))
             .await?
@@ -548,6 +557,7 @@ impl Assignment {
             .collect())
     }
     /// Co-handler opinions (会办意见): a co-handler's own, or for the lead unit those it received.
+    #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
     async fn co_opinions(&self, ctx: &Context<'_>) -> Result<Vec<CoOpinion>> {
         let opinions: Vec<entity::co_opinion::Model> =
             if self.0.role == entity::enums::AssignmentRole::Lead {
@@ -558,6 +568,7 @@ impl Assignment {
         Ok(opinions.into_iter().map(CoOpinion).collect())
     }
     /// Ratings of this unit's replies, oldest first.
+    #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
     async fn ratings(&self, ctx: &Context<'_>) -> Result<Vec<Rating>> {
         Ok(children(ctx, RatingsOf(self.0.id))
             .await?
@@ -565,6 +576,7 @@ impl Assignment {
             .map(Rating)
             .collect())
     }
+    #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
     async fn return_requests(&self, ctx: &Context<'_>) -> Result<Vec<ReturnRequest>> {
         Ok(children(ctx, ReturnRequestsOf(self.0.id))
             .await?
@@ -572,6 +584,7 @@ impl Assignment {
             .map(ReturnRequest)
             .collect())
     }
+    #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
     async fn extension_requests(&self, ctx: &Context<'_>) -> Result<Vec<ExtensionRequest>> {
         Ok(children(ctx, ExtensionRequestsOf(self.0.id))
             .await?
@@ -580,6 +593,7 @@ impl Assignment {
             .collect())
     }
     /// Follow-up replies (跟踪办理).
+    #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
     async fn follow_ups(&self, ctx: &Context<'_>) -> Result<Vec<FollowUp>> {
         Ok(children(ctx, FollowUpsOf(self.0.id))
             .await?

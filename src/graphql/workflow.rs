@@ -377,7 +377,9 @@ pub struct DeadlineExplanation {
     pub rule_due_on: Date,
     /// Moved to the next working day.
     pub rolled: bool,
+    #[graphql(complexity = "crate::graphql::cost::calendar_days(child_complexity)")]
     pub holidays_crossed: Vec<CalendarDay>,
+    #[graphql(complexity = "crate::graphql::cost::calendar_days(child_complexity)")]
     pub make_up_days_crossed: Vec<CalendarDay>,
     /// Part of the period lies in a year whose official calendar is not loaded yet; the date
     /// is re-dated automatically when that year is loaded.
@@ -507,6 +509,7 @@ impl DeadlineSummary {
     async fn overall(&self) -> DeadlineCounts {
         self.0.overall.into()
     }
+    #[graphql(complexity = "crate::graphql::cost::units(child_complexity)")]
     async fn by_unit(&self) -> Vec<UnitDeadlineCounts> {
         self.0
             .by_unit

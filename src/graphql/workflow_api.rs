@@ -134,6 +134,7 @@ pub struct CalendarYear {
     /// False until the year's announcement is loaded; deadlines reaching it are provisional.
     pub loaded: bool,
     pub source: Option<String>,
+    #[graphql(complexity = "crate::graphql::cost::calendar_days(child_complexity)")]
     pub days: Vec<CalendarDay>,
 }
 

@@ -1,13 +1,21 @@
 //! HTTP routes: `POST /graphql` (the API), `GET /graphql` (GraphiQL), `/healthz`, `/readyz`.
+//!
+//! Operations run only from `POST /graphql` with a JSON body: a browser cannot send that
+//! cross-origin without a CORS preflight, which only the configured origins pass, so a
+//! foreign page cannot make a signed-in user's browser run a mutation (CSRF). Form,
+//! multipart and text bodies are refused with 415, and `GET` never runs an operation.
 
 pub mod graphiql;
 
-use actix_web::error::{InternalError, JsonPayloadError};
+use std::fmt;
 use std::sync::Arc;
 
+use actix_cors::Cors;
+use actix_web::error::{InternalError, JsonPayloadError};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, Either, HttpRequest, HttpResponse};
 use async_graphql_actix_web::GraphQLResponse;
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::json;
 use tracing_actix_web::RequestId;
 
@@ -15,7 +23,7 @@ use crate::db::Db;
 use crate::domain::access::Caller;
 use crate::domain::time::Clock;
 use crate::graphql::account::RequestAuth;
-use crate::graphql::{self, BanliSchema};
+use crate::graphql::{self, Schemas};
 use crate::service::account::{self, AuthPolicy};
 
 /// Registers every route. `max_body_bytes` bounds the JSON body of `POST /graphql`
@@ -28,19 +36,60 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize, graphiql_e
     let graphql = web::resource("/graphql")
         .app_data(json)
         .route(web::post().to(graphql_post));
-    let graphql = if graphiql_enabled {
-        graphql.route(web::get().to(graphiql::page))
-    } else {
-        graphql.route(web::get().to(not_enabled))
-    };
+    let graphql = graphql.route(web::get().to(move |req: HttpRequest| async move {
+        if asks_to_run(&req) {
+            get_refused()
+        } else if graphiql_enabled {
+            graphiql::page().await
+        } else {
+            HttpResponse::NotFound().finish()
+        }
+    }));
     cfg.service(graphql)
         .route("/graphiql/{file}", web::get().to(graphiql::asset))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz));
 }
 
-async fn not_enabled() -> HttpResponse {
-    HttpResponse::NotFound().finish()
+/// The CORS policy: browsers may call the API from `origins` only (none by default), with
+/// the methods and headers the API uses. Pages served by banli itself are same-origin and
+/// need no entry. Origins are checked at start-up (`Settings::validate`). A request that
+/// names an origin outside the list is not blocked outright (browsers send `Origin` on
+/// same-origin POSTs too, so that would lock out banli's own GraphiQL page): its answer
+/// lacks `Access-Control-Allow-Origin`, so a foreign page cannot read it, and a browser
+/// sends a JSON POST cross-origin only after a preflight, which such an origin fails.
+pub fn cors(origins: &[String], max_age_secs: usize) -> Cors {
+    let cors = Cors::default()
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers(["content-type", "authorization", "idempotency-key"])
+        .max_age(max_age_secs);
+    origins
+        .iter()
+        .fold(cors, |cors, origin| cors.allowed_origin(origin))
+}
+
+fn graphql_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
+    HttpResponse::build(status)
+        .json(json!({"errors": [{"message": message, "extensions": {"code": code}}]}))
+}
+
+/// A `GET` carrying `query` is a client trying to run an operation over GET (a link or an
+/// image tag could do that cross-site): it is refused, never executed.
+fn asks_to_run(req: &HttpRequest) -> bool {
+    web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+        .is_ok_and(|params| params.contains_key("query"))
+}
+
+fn get_refused() -> HttpResponse {
+    let mut response = graphql_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "请用 POST 发送 JSON 格式的 GraphQL 请求 (send GraphQL operations with POST and a JSON body)",
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+    response
 }
 
 /// A body that is not a GraphQL request gets a GraphQL-shaped error, never a stack trace.
@@ -59,8 +108,42 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
             "请求体不是有效的 GraphQL JSON 请求 (body is not a valid GraphQL JSON request)",
         ),
     };
-    let body = json!({"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]});
-    InternalError::from_response(err, HttpResponse::build(status).json(body)).into()
+    InternalError::from_response(err, graphql_error(status, "BAD_REQUEST", message)).into()
+}
+
+/// The body of `POST /graphql`: one request, or a batch (a JSON array), which banli does not
+/// run (one request could otherwise carry any number of operations past every per-request
+/// limit) and refuses with its own code rather than a parse error.
+pub enum Body {
+    Single(Box<async_graphql::Request>),
+    Batch,
+}
+
+impl<'de> Deserialize<'de> for Body {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct BodyVisitor;
+
+        impl<'de> Visitor<'de> for BodyVisitor {
+            type Value = Body;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a GraphQL request object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Body, A::Error> {
+                async_graphql::Request::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|request| Body::Single(Box::new(request)))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Body, A::Error> {
+                // Skipped unread: the body limit already bounds it.
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Body::Batch)
+            }
+        }
+
+        deserializer.deserialize_any(BodyVisitor)
+    }
 }
 
 /// How long one GraphQL request may run.
@@ -131,13 +214,20 @@ fn refusal(status: StatusCode, code: &str, message: &str) -> HttpResponse {
 
 async fn graphql_post(
     req: HttpRequest,
-    schema: web::Data<BanliSchema>,
+    schemas: web::Data<Schemas>,
     db: web::Data<Db>,
     timeout: web::Data<RequestTimeout>,
     authenticator: web::Data<Authenticator>,
     request_id: RequestId,
-    body: web::Json<async_graphql::Request>,
+    body: web::Json<Body>,
 ) -> Either<GraphQLResponse, HttpResponse> {
+    let Body::Single(request) = body.into_inner() else {
+        return Either::Right(graphql_error(
+            StatusCode::BAD_REQUEST,
+            "BATCH_NOT_SUPPORTED",
+            "不支持批量请求，请每次发送一个操作 (batched requests are not supported; send one operation per request)",
+        ));
+    };
     let request_id = request_id.to_string();
     let (caller, auth) =
         match authenticate(&req, &db, &authenticator).await {
@@ -156,7 +246,15 @@ async fn graphql_post(
                 ));
             }
         };
-    let request = graphql::prepare(body.into_inner(), &db, request_id.clone(), caller, auth);
+    let schema = schemas.for_caller(&caller);
+    let request = graphql::prepare(
+        *request,
+        &db,
+        request_id.clone(),
+        caller,
+        auth,
+        schemas.environment(),
+    );
     Either::Left(
         match tokio::time::timeout(timeout.0, schema.execute(request)).await {
             Ok(response) => response.into(),

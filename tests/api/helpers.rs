@@ -176,23 +176,49 @@ pub fn fields(payload: &Value) -> Vec<String> {
 }
 
 impl TestApp {
-    /// POSTs a raw body; returns the status and the body text.
+    /// POSTs a raw body (with this app's token); returns the status and the body text.
     pub async fn post_raw(
         &self,
         path: &str,
         content_type: &str,
         body: impl Into<Vec<u8>>,
     ) -> (u16, String) {
-        let mut response = self
+        let mut request = self
             .client
             .post(format!("{}{path}", self.address))
-            .insert_header(("content-type", content_type))
-            .send_body(body.into())
-            .await
-            .expect("request");
+            .insert_header(("content-type", content_type));
+        if let Some(token) = &self.token {
+            request = request.insert_header(("authorization", format!("Bearer {token}")));
+        }
+        let mut response = request.send_body(body.into()).await.expect("request");
         let bytes = response.body().limit(64 * 1024 * 1024).await.expect("body");
         (
             response.status().as_u16(),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+
+    /// Sends any request with the given headers; returns the status, the response headers
+    /// and the body text.
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Vec<u8>>,
+    ) -> (u16, awc::http::header::HeaderMap, String) {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
+        let mut response = request.send_body(body.into()).await.expect("request");
+        let bytes = response.body().limit(64 * 1024 * 1024).await.expect("body");
+        (
+            response.status().as_u16(),
+            response.headers().clone(),
             String::from_utf8_lossy(&bytes).into_owned(),
         )
     }

@@ -9,6 +9,7 @@ mod accounts;
 mod assign;
 mod audit;
 mod deadlines;
+mod hardening;
 mod http;
 mod pagination;
 mod publish;
