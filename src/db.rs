@@ -24,6 +24,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::config::Settings;
+use crate::service::audit::{AuditOutcome, PendingAudit};
 
 /// The shared database handle. Cheap to clone.
 #[derive(Clone)]
@@ -48,8 +49,29 @@ impl std::ops::Deref for WriteTxn {
 }
 
 impl WriteTxn {
+    /// Commits; inside a mutation, the mutation's audit entry (outcome SUCCESS) is appended
+    /// in this same transaction first, so no change commits without its audit row.
     pub async fn commit(self) -> Result<(), DbErr> {
-        self.txn.commit().await
+        self.commit_audited(AuditOutcome::Success, &[]).await
+    }
+
+    /// Commits a transaction that records a failure (e.g. counting a wrong password):
+    /// the audit entry says so instead of SUCCESS.
+    pub async fn commit_audited(
+        self,
+        outcome: AuditOutcome,
+        error_codes: &[&str],
+    ) -> Result<(), DbErr> {
+        let pending = PendingAudit::current();
+        let appended = match &pending {
+            Some(p) => p.record_in(&self.txn, outcome, error_codes).await?,
+            None => false,
+        };
+        let result = self.txn.commit().await;
+        if let (Err(_), Some(p), true) = (&result, &pending, appended) {
+            p.unrecord();
+        }
+        result
     }
 }
 

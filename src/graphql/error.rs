@@ -109,7 +109,12 @@ pub fn for_payload<T>(
 ) -> async_graphql::Result<(Option<T>, Vec<UserErrorObject>)> {
     match result {
         Ok(value) => Ok((Some(value), Vec::new())),
-        Err(ServiceError::User(errors)) => Ok((None, errors.into_iter().map(Into::into).collect())),
+        Err(ServiceError::User(errors)) => {
+            if let Some(pending) = crate::service::audit::PendingAudit::current() {
+                pending.note_user_errors(errors.iter().map(|e| code_name(e.code).to_owned()));
+            }
+            Ok((None, errors.into_iter().map(Into::into).collect()))
+        }
         Err(ServiceError::Unexpected(e)) => Err(internal(ctx, &e)),
     }
 }

@@ -55,6 +55,11 @@ pub fn encode(kind: Kind, id: i64) -> ID {
     ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.name())))
 }
 
+/// `Type:id` of a global ID (what the audit log records), if it is one of banli's.
+pub fn readable(id: &str) -> Option<String> {
+    decode(id).map(|(kind, key)| format!("{}:{key}", kind.name()))
+}
+
 pub fn decode(id: &str) -> Option<(Kind, i64)> {
     if id.len() > 64 {
         return None;

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod account;
 pub mod audit;
+pub mod audit_trail;
 pub mod connection;
 pub mod cost;
 pub mod enums;
@@ -93,6 +94,8 @@ fn build(
     // Depth and complexity are checked by the extension, which answers with codes and
     // numbers; it also caps aliases and root fields before validation runs.
     .extension(limits::Enforce::new(limits, reveal))
+    // One audit row per mutation, whatever its outcome.
+    .extension(audit_trail::AuditTrail)
     // Bounds the recursion of nested selections, input values and fragments while parsing.
     .limit_recursive_depth(limits::RECURSIVE_DEPTH);
     if reveal {

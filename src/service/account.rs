@@ -247,6 +247,7 @@ pub async fn create_user(
             "inserting a user",
         )
     })?;
+    super::audit::created("User", saved.id);
     txn.commit().await.during("committing a user")?;
     Ok(saved)
 }
@@ -363,7 +364,12 @@ async fn record_failure(
         .exec(&*txn)
         .await
         .during("locking an account")?;
-    txn.commit().await.during("committing a failed sign-in")?;
+    txn.commit_audited(
+        super::audit::AuditOutcome::UserError,
+        &["INVALID_CREDENTIALS"],
+    )
+    .await
+    .during("committing a failed sign-in")?;
     if locked.rows_affected > 0 {
         tracing::warn!(user_id, "account locked after repeated failed sign-ins");
     }

@@ -766,3 +766,110 @@ mod tests {
         assert_eq!(check_filter(&one_day), Ok(()));
     }
 }
+
+/// The audit entry of the mutation being executed, shared with the write transaction it
+/// runs: the first transaction that commits appends the entry (outcome SUCCESS, or what
+/// the service says) *inside itself*, so a change is never committed without its audit
+/// row. If none commits, the GraphQL layer appends the entry afterwards (a user error or
+/// a refusal changed nothing, so there is nothing to be atomic with).
+#[derive(Debug)]
+pub struct PendingAudit {
+    entry: std::sync::Mutex<NewAuditEntry>,
+    recorded: std::sync::atomic::AtomicBool,
+}
+
+tokio::task_local! {
+    static PENDING: std::sync::Arc<PendingAudit>;
+}
+
+impl PendingAudit {
+    pub fn new(entry: NewAuditEntry) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Self {
+            entry: std::sync::Mutex::new(entry),
+            recorded: std::sync::atomic::AtomicBool::new(false),
+        })
+    }
+
+    /// Runs `future` (the mutation's resolver) with this entry pending.
+    pub async fn scope<F: std::future::Future>(self: std::sync::Arc<Self>, future: F) -> F::Output {
+        PENDING.scope(self, future).await
+    }
+
+    /// The entry pending in the current task, if a mutation is being executed.
+    pub fn current() -> Option<std::sync::Arc<Self>> {
+        PENDING.try_with(std::sync::Arc::clone).ok()
+    }
+
+    fn with_entry<T>(&self, f: impl FnOnce(&mut NewAuditEntry) -> T) -> T {
+        // A poisoned lock only means another thread panicked mid-update of plain data.
+        let mut guard = match self.entry.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut guard)
+    }
+
+    /// A copy of the entry as it stands.
+    pub fn entry(&self) -> NewAuditEntry {
+        self.with_entry(|e| e.clone())
+    }
+
+    /// Notes the user errors a mutation answers with (their codes only: never values).
+    pub fn note_user_errors(&self, codes: impl IntoIterator<Item = String>) {
+        self.with_entry(|e| {
+            e.outcome = AuditOutcome::UserError;
+            e.error_codes = codes.into_iter().filter(|c| !c.contains(',')).collect();
+        });
+    }
+
+    fn set_target(&self, target: String) {
+        self.with_entry(|e| e.target = Some(target));
+    }
+
+    pub fn is_recorded(&self) -> bool {
+        self.recorded.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Appends the entry inside `txn` unless it was appended already; `outcome` is how
+    /// the committing transaction ends the mutation. Returns whether it appended.
+    pub async fn record_in<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        outcome: AuditOutcome,
+        error_codes: &[&str],
+    ) -> Result<bool, DbErr> {
+        if self
+            .recorded
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            return Ok(false);
+        }
+        let entry = self.with_entry(|e| {
+            e.outcome = outcome;
+            e.error_codes = error_codes.iter().map(|c| (*c).to_owned()).collect();
+            e.clone()
+        });
+        match append(txn, &entry).await {
+            Ok(_) => Ok(true),
+            Err(e) => {
+                self.recorded
+                    .store(false, std::sync::atomic::Ordering::SeqCst);
+                Err(e)
+            }
+        }
+    }
+
+    /// The commit that carried the entry failed: it is not recorded after all.
+    pub fn unrecord(&self) {
+        self.recorded
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Called by a create before it commits: the audit row of the running mutation names the
+/// new object (`Session:12`) rather than what its input referred to.
+pub fn created(kind: &str, id: i64) {
+    if let Some(pending) = PendingAudit::current() {
+        pending.set_target(format!("{kind}:{id}"));
+    }
+}

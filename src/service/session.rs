@@ -99,6 +99,7 @@ pub async fn create(
             "inserting a session",
         )
     })?;
+    super::audit::created("Session", saved.id);
     txn.commit().await.during("committing a session")?;
     Ok(saved)
 }

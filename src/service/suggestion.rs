@@ -261,6 +261,7 @@ pub async fn register(
         serde_json::json!({"number": saved.number, "submittedOn": saved.submitted_on}),
     )
     .await?;
+    super::audit::created("Suggestion", saved.id);
     txn.commit().await.during("committing a suggestion")?;
     Ok(saved)
 }

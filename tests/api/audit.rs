@@ -3,7 +3,9 @@
 //! found at the row they touched; concurrent appenders never fork the chain; `auditLog`
 //! is for auditors and office administrators only.
 
-use banli::domain::access::Role;
+use std::sync::Arc;
+
+use banli::domain::access::{Caller, Principal, Role};
 use banli::service::audit::{
     self, AuditFilter, AuditOutcome, ChainedRow, NewAuditEntry, GENESIS_HASH,
 };
@@ -17,7 +19,7 @@ use sea_orm::{
 };
 use serde_json::{json, Value};
 
-use crate::helpers::{fixed_now, spawn_app, TestApp};
+use crate::helpers::{fixed_now, spawn_bare_app, FixedClock, TestApp};
 
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
@@ -107,7 +109,7 @@ async fn assert_intact(app: &TestApp, rows: u64) {
 
 #[actix_web::test]
 async fn appended_entries_form_a_chain_that_verifies() {
-    let app = spawn_app().await;
+    let app = spawn_bare_app().await;
     assert_intact(&app, 0).await;
     let ids = append_entries(&app, 5).await;
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
@@ -141,7 +143,7 @@ async fn appended_entries_form_a_chain_that_verifies() {
 
 #[actix_web::test]
 async fn timestamps_round_trip_to_the_microsecond() {
-    let app = spawn_app().await;
+    let app = spawn_bare_app().await;
     // SQLite keeps instants as text with 0, 3, 6 or 9 fractional digits, PostgreSQL as
     // microseconds: each must come back as exactly the instant that was hashed.
     let cases = [
@@ -170,7 +172,7 @@ async fn timestamps_round_trip_to_the_microsecond() {
 
 #[actix_web::test]
 async fn the_database_refuses_updates_and_deletes() {
-    let app = spawn_app().await;
+    let app = spawn_bare_app().await;
     let ids = append_entries(&app, 3).await;
     let mut statements = vec![
         format!(
@@ -207,7 +209,7 @@ async fn the_database_refuses_updates_and_deletes() {
 
 #[actix_web::test]
 async fn an_edited_row_is_reported_at_that_row() {
-    let app = spawn_app().await;
+    let app = spawn_bare_app().await;
     let ids = append_entries(&app, 5).await;
     let target = ids[2];
     disable_triggers(&app).await;
@@ -268,7 +270,7 @@ async fn an_edited_row_is_reported_at_that_row() {
 
 #[actix_web::test]
 async fn an_edit_with_a_recomputed_hash_is_reported_at_the_next_row() {
-    let app = spawn_app().await;
+    let app = spawn_bare_app().await;
     let ids = append_entries(&app, 5).await;
     disable_triggers(&app).await;
     let mut row = audit_log::Entity::find_by_id(ids[2])
@@ -295,7 +297,7 @@ async fn an_edit_with_a_recomputed_hash_is_reported_at_the_next_row() {
 
 #[actix_web::test]
 async fn a_deleted_row_is_reported_at_the_row_after_it() {
-    let app = spawn_app().await;
+    let app = spawn_bare_app().await;
     let ids = append_entries(&app, 5).await;
     disable_triggers(&app).await;
 
@@ -323,7 +325,7 @@ async fn a_deleted_row_is_reported_at_the_row_after_it() {
 
 #[actix_web::test]
 async fn twenty_concurrent_appends_leave_a_valid_chain() {
-    let app = spawn_app().await;
+    let app = spawn_bare_app().await;
     let appends = (0..20).map(|n| {
         let db = app.db.clone();
         actix_web::rt::spawn(async move { audit::append_now(&db, &entry(n)).await })
@@ -362,7 +364,7 @@ async fn run_verify(app: &TestApp) -> (Option<i32>, String, String) {
 
 #[actix_web::test]
 async fn banli_audit_verify_exits_0_when_intact_and_1_after_tampering() {
-    let app = spawn_app().await;
+    let app = spawn_bare_app().await;
     let ids = append_entries(&app, 4).await;
 
     let (code, stdout, stderr) = run_verify(&app).await;
@@ -392,7 +394,7 @@ async fn banli_audit_verify_exits_0_when_intact_and_1_after_tampering() {
 
 #[actix_web::test]
 async fn list_filters_by_china_dates_and_pages_newest_first() {
-    let app = spawn_app().await;
+    let app = spawn_bare_app().await;
     // Around midnight in Shanghai: 23:59:59.999999 on the 21st and 00:00 on the 22nd.
     let times = [
         "2026-11-21T15:59:59.999999Z",
@@ -444,20 +446,37 @@ async fn list_filters_by_china_dates_and_pages_newest_first() {
     }
 }
 
-/// The app calling as a new user with `role` (bound to a fresh unit or deputy if needed).
-async fn signed_in_as(app: &TestApp, role: Role) -> TestApp {
-    let name = role.as_str().to_lowercase().replace('_', "-");
-    let (unit, deputy) = match role {
-        Role::UnitStaff => (Some(app.unit("淮南市审计局", "HN-SJJ").await), None),
-        Role::Deputy => (None, Some(app.deputy("审计测试代表").await)),
-        _ => (None, None),
-    };
-    app.user(&name, role.as_str(), unit.as_deref(), deputy.as_deref())
-        .await
+fn principal(role: Role) -> Caller {
+    Caller::User(Principal {
+        user_id: 41,
+        username: "shenji".to_owned(),
+        role,
+        unit_id: (role == Role::UnitStaff).then_some(1),
+        deputy_id: (role == Role::Deputy).then_some(1),
+    })
 }
 
-async fn graphql_as(app: &TestApp, query: &str, variables: Value) -> Value {
-    app.graphql(query, variables).await
+/// Runs `query` in process as `caller`: a query signs nobody in, so the log stays exactly
+/// as the test wrote it.
+async fn graphql_as(app: &TestApp, caller: Caller, query: &str, variables: Value) -> Value {
+    let settings = banli::config::Settings::default();
+    let schema = banli::graphql::build_schema(
+        app.db.clone(),
+        Arc::new(FixedClock::new(fixed_now())),
+        banli::graphql::Limits::from_settings(&settings),
+        banli::service::account::AuthPolicy::from_settings(&settings),
+    );
+    let request = async_graphql::Request::new(query)
+        .variables(async_graphql::Variables::from_json(variables));
+    let request = banli::graphql::prepare(
+        request,
+        &app.db,
+        "test".to_owned(),
+        caller,
+        Default::default(),
+        banli::config::Environment::Development,
+    );
+    serde_json::to_value(schema.execute(request).await).unwrap()
 }
 
 const AUDIT_LOG: &str = "query($filter: AuditLogFilter, $first: Int, $after: String) {
@@ -475,21 +494,19 @@ fn error_code(response: &Value) -> &str {
 
 #[actix_web::test]
 async fn audit_log_is_for_auditors_and_office_administrators() {
-    let app = spawn_app().await;
+    let app = spawn_bare_app().await;
     append_entries(&app, 5).await;
 
-    let anonymous = app.as_public().graphql(AUDIT_LOG, json!({})).await;
+    let anonymous = graphql_as(&app, Caller::Anonymous, AUDIT_LOG, json!({})).await;
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED", "{anonymous:#}");
     for role in [Role::OfficeStaff, Role::UnitStaff, Role::Deputy] {
-        let caller = signed_in_as(&app, role).await;
-        let refused = graphql_as(&caller, AUDIT_LOG, json!({})).await;
+        let refused = graphql_as(&app, principal(role), AUDIT_LOG, json!({})).await;
         assert_eq!(error_code(&refused), "FORBIDDEN", "{role}: {refused:#}");
         assert_eq!(refused["data"], Value::Null, "{role}");
     }
 
     for role in [Role::Auditor, Role::OfficeAdmin] {
-        let caller = signed_in_as(&app, role).await;
-        let response = graphql_as(&caller, AUDIT_LOG, json!({"first": 2})).await;
+        let response = graphql_as(&app, principal(role), AUDIT_LOG, json!({"first": 2})).await;
         assert!(response.get("errors").is_none(), "{role}: {response:#}");
         let log = &response["data"]["auditLog"];
         assert_eq!(log["totalCount"], 5);
@@ -520,9 +537,9 @@ async fn audit_log_is_for_auditors_and_office_administrators() {
 
 #[actix_web::test]
 async fn audit_log_filters_and_pages() {
-    let app = spawn_app().await;
+    let app = spawn_bare_app().await;
     append_entries(&app, 7).await;
-    let auditor = signed_in_as(&app, Role::Auditor).await;
+    let auditor = || principal(Role::Auditor);
     let ids_of = |response: &Value| -> Vec<i64> {
         response["data"]["auditLog"]["edges"]
             .as_array()
@@ -531,7 +548,7 @@ async fn audit_log_filters_and_pages() {
             .map(|e| e["node"]["id"].as_i64().unwrap())
             .collect()
     };
-    let all = graphql_as(&auditor, AUDIT_LOG, json!({})).await;
+    let all = graphql_as(&app, auditor(), AUDIT_LOG, json!({})).await;
     let all_ids = ids_of(&all);
     assert_eq!(all_ids.len(), 7);
     assert!(all_ids.windows(2).all(|w| w[0] > w[1]), "newest first");
@@ -555,7 +572,7 @@ async fn audit_log_filters_and_pages() {
         (json!({"operation": "无此操作"}), vec![]),
     ];
     for (filter, expected_n) in cases {
-        let response = graphql_as(&auditor, AUDIT_LOG, json!({"filter": filter})).await;
+        let response = graphql_as(&app, auditor(), AUDIT_LOG, json!({"filter": filter})).await;
         let expected: Vec<i64> = expected_n.iter().map(|n| all_ids[6 - n]).collect();
         assert_eq!(ids_of(&response), expected, "{filter}: {response:#}");
         assert_eq!(
@@ -565,7 +582,8 @@ async fn audit_log_filters_and_pages() {
         );
     }
     let first = graphql_as(
-        &auditor,
+        &app,
+        auditor(),
         AUDIT_LOG,
         json!({"filter": {"outcome": "USER_ERROR"}}),
     )
@@ -579,7 +597,13 @@ async fn audit_log_filters_and_pages() {
     let mut seen = Vec::new();
     let mut after = Value::Null;
     loop {
-        let page = graphql_as(&auditor, AUDIT_LOG, json!({"first": 3, "after": after})).await;
+        let page = graphql_as(
+            &app,
+            auditor(),
+            AUDIT_LOG,
+            json!({"first": 3, "after": after}),
+        )
+        .await;
         seen.extend(ids_of(&page));
         let info = &page["data"]["auditLog"]["pageInfo"];
         if info["hasNextPage"] != true {
@@ -594,7 +618,7 @@ async fn audit_log_filters_and_pages() {
         json!({"filter": {"from": "2026-11-22", "to": "2026-11-21"}}),
         json!({"first": 101}),
     ] {
-        let response = graphql_as(&auditor, AUDIT_LOG, variables.clone()).await;
+        let response = graphql_as(&app, auditor(), AUDIT_LOG, variables.clone()).await;
         assert_eq!(
             error_code(&response),
             "INVALID",

@@ -8,6 +8,7 @@ mod helpers;
 mod accounts;
 mod assign;
 mod audit;
+mod audit_trail;
 mod deadlines;
 mod hardening;
 mod http;

@@ -1,0 +1,145 @@
+//! One audit row per mutation: success, user error or refusal (issue: audit log).
+//!
+//! Each root mutation field runs with a [`PendingAudit`] entry (actor, role, operation,
+//! target, client IP, request id). A write transaction that commits inside it appends the
+//! entry atomically with the change (see `Db::begin_write`); when nothing commits — a
+//! refusal, user errors, an unexpected error — the entry is appended here, after the
+//! resolver, before the response leaves. Nothing the client sent is stored except the
+//! id of the object acted on: no passwords, tokens, CAPTCHA answers or phone numbers.
+
+use std::sync::{Arc, Mutex};
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextResolve, ResolveInfo,
+};
+use async_graphql::{Request, ServerError, ServerResult, Value, Variables};
+
+use super::account::RequestAuth;
+use super::{AppState, RequestId};
+use crate::domain::access::Caller;
+use crate::service::audit::{self, AuditOutcome, NewAuditEntry, PendingAudit};
+
+/// The input fields that name the object a mutation acts on (recorded as `Type:id`;
+/// creates record the new object instead, see `audit::created`), in order of preference.
+const TARGET_FIELDS: [&str; 6] = [
+    "id",
+    "assignmentId",
+    "replyId",
+    "requestId",
+    "suggestionId",
+    "sessionId",
+];
+
+pub struct AuditTrail;
+
+impl ExtensionFactory for AuditTrail {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(AuditTrailExtension {
+            variables: Mutex::new(Variables::default()),
+        })
+    }
+}
+
+struct AuditTrailExtension {
+    /// The request's variables, to read the target id of `input: $input`.
+    variables: Mutex<Variables>,
+}
+
+impl AuditTrailExtension {
+    /// The global id the mutation's `input` names, if any.
+    fn target(&self, info: &ResolveInfo<'_>) -> Option<String> {
+        let variables = match self.variables.lock() {
+            Ok(v) => v.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        let (_, input) = info
+            .field
+            .arguments
+            .iter()
+            .find(|(name, _)| name.node.as_str() == "input")?;
+        let input = input
+            .node
+            .clone()
+            .into_const_with(|name| variables.get(&name).cloned().ok_or(()))
+            .ok()?;
+        let Value::Object(fields) = input else {
+            return None;
+        };
+        TARGET_FIELDS.iter().find_map(|key| match fields.get(*key) {
+            Some(Value::String(id)) => super::ids::readable(id),
+            _ => None,
+        })
+    }
+}
+
+fn error_code(error: &ServerError) -> Option<String> {
+    let code = error.extensions.as_ref()?.get("code")?;
+    match code {
+        Value::String(code) => Some(code.clone()),
+        _ => None,
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for AuditTrailExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        if let Ok(mut variables) = self.variables.lock() {
+            *variables = request.variables.clone();
+        }
+        next.run(ctx, request).await
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        let is_mutation = info.path_node.parent.is_none() && info.parent_type == "MutationRoot";
+        let Some(state) = ctx.data_opt::<AppState>().filter(|_| is_mutation) else {
+            return next.run(ctx, info).await;
+        };
+        let caller = ctx.data_opt::<Caller>();
+        let principal = caller.and_then(Caller::principal);
+        let entry = NewAuditEntry {
+            occurred_at: state.clock.now(),
+            actor_user_id: principal.map(|p| p.user_id),
+            actor_name: principal.map(|p| p.username.clone()),
+            role: caller.map_or("ANONYMOUS", Caller::role_name).to_owned(),
+            operation: info.name.to_owned(),
+            target: self.target(&info),
+            outcome: AuditOutcome::Success,
+            error_codes: Vec::new(),
+            client_ip: ctx
+                .data_opt::<RequestAuth>()
+                .and_then(|a| a.client_ip.clone()),
+            request_id: ctx.data_opt::<RequestId>().map(|r| r.0.clone()),
+        };
+        let pending = PendingAudit::new(entry);
+        let result = Arc::clone(&pending).scope(next.run(ctx, info)).await;
+        if !pending.is_recorded() {
+            let mut entry = pending.entry();
+            // User errors were noted by the resolver; a success without a commit changed
+            // nothing and keeps its outcome.
+            if let Err(error) = &result {
+                let code = error_code(error);
+                entry.outcome = match code.as_deref() {
+                    Some("UNAUTHENTICATED" | "FORBIDDEN") => AuditOutcome::Refused,
+                    _ => AuditOutcome::Error,
+                };
+                entry.error_codes = code.into_iter().collect();
+            }
+            if let Err(error) = audit::append_now(&state.db, &entry).await {
+                // The mutation itself changed nothing; its answer stands, the log says why
+                // its audit row is missing.
+                tracing::error!(?error, operation = %entry.operation, "appending an audit row");
+            }
+        }
+        result
+    }
+}
