@@ -57,6 +57,9 @@ pub struct TestApp {
 /// The office administrator every test app starts signed in as.
 pub const ADMIN: (&str, &str) = ("test-admin", "test admin password 2026");
 
+/// The password of every user [`TestApp::user`] creates.
+pub const USER_PASSWORD: &str = "correct horse battery 2026";
+
 static ANNOUNCE: Once = Once::new();
 
 /// A fresh, migrated database for one test.
@@ -320,7 +323,7 @@ impl TestApp {
         unit: Option<&str>,
         deputy: Option<&str>,
     ) -> TestApp {
-        let password = "correct horse battery 2026";
+        let password = USER_PASSWORD;
         let data = self
             .data(
                 "mutation($i: CreateUserInput!) { createUser(input: $i) { user { id } userErrors { code message field } } }",
