@@ -560,7 +560,15 @@ impl Assignment {
     #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
     async fn co_opinions(&self, ctx: &Context<'_>) -> Result<Vec<CoOpinion>> {
         let opinions: Vec<entity::co_opinion::Model> =
-            if self.0.role == entity::enums::AssignmentRole::Lead {
+            // A lead that returned the case (or was withdrawn) no longer receives the
+            // co-handlers' opinions: they go to whoever leads now.
+            if self.0.role == entity::enums::AssignmentRole::Lead
+                && !matches!(
+                    self.0.status,
+                    entity::enums::AssignmentStatus::Returned
+                        | entity::enums::AssignmentStatus::Withdrawn
+                )
+            {
                 children(ctx, CoHandlerOpinionsOf(self.0.suggestion_id)).await?
             } else {
                 children(ctx, OpinionsOf(self.0.id)).await?

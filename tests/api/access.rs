@@ -1461,7 +1461,6 @@ async fn a_unit_that_returned_the_lead_does_not_see_the_new_lead() {
 /// A unit that returned its lead assignment is no longer the lead: the co-handler's
 /// opinion sent afterwards goes to the new lead unit, not to it.
 #[actix_web::test]
-#[ignore = "BUG: Assignment.coOpinions of a RETURNED lead assignment shows the opinions co-handlers sent to the new lead unit after the return (CoHandlerOpinionsOf keys on the suggestion and ignores the assignment's status)"]
 async fn a_unit_that_returned_the_lead_does_not_receive_later_opinions() {
     let app = spawn_app().await;
     let f = ReturnedLead::build(&app).await;
