@@ -473,17 +473,22 @@ fn user_not_found() -> ServiceError {
     UserError::not_found(&["input", "id"], "用户不存在 (user not found)").into()
 }
 
+/// A user by id, or NOT_FOUND on `input.id`.
+async fn load_user<C: ConnectionTrait>(conn: &C, id: i64) -> ServiceResult<app_user::Model> {
+    app_user::Entity::find_by_id(id)
+        .one(conn)
+        .await
+        .during("loading a user")?
+        .ok_or_else(user_not_found)
+}
+
 pub async fn update_user(
     db: &Db,
     changes: UserChanges,
     now: DateTime<Utc>,
 ) -> ServiceResult<app_user::Model> {
     let txn = db.begin_write().await.during("beginning a transaction")?;
-    let current = app_user::Entity::find_by_id(changes.id)
-        .one(&*txn)
-        .await
-        .during("loading a user")?
-        .ok_or_else(user_not_found)?;
+    let current = load_user(&*txn, changes.id).await?;
     check_version("用户", changes.expected_version, current.version)?;
     let mut errors = Errors::new();
     let display_name = match &changes.display_name {
@@ -532,11 +537,7 @@ pub async fn update_user(
     if disabled && !current.disabled {
         revoke_all(&*txn, current.id, now).await?;
     }
-    let saved = app_user::Entity::find_by_id(current.id)
-        .one(&*txn)
-        .await
-        .during("reloading a user")?
-        .ok_or_else(user_not_found)?;
+    let saved = load_user(&*txn, current.id).await?;
     txn.commit().await.during("committing a user change")?;
     Ok(saved)
 }
@@ -577,11 +578,7 @@ pub async fn set_password(
         return Err(conflict("用户", &["input", "id"]));
     }
     revoke_all(&*txn, current.id, now).await?;
-    let saved = app_user::Entity::find_by_id(current.id)
-        .one(&*txn)
-        .await
-        .during("reloading a user")?
-        .ok_or_else(user_not_found)?;
+    let saved = load_user(&*txn, current.id).await?;
     txn.commit().await.during("committing a password")?;
     Ok(saved)
 }
