@@ -43,6 +43,16 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Public feedback chores.
+    #[command(subcommand)]
+    Feedback(FeedbackCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FeedbackCommand {
+    /// Erase the name, contact and address hash of feedback older than the retention
+    /// period (`feedback_retention_days`) now; the server also does this every hour.
+    Purge,
 }
 
 #[derive(Debug, Subcommand)]

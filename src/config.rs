@@ -103,6 +103,53 @@ pub struct Settings {
     pub cors_allowed_origins: Vec<String>,
     /// Seconds a browser may reuse a CORS preflight answer (`BANLI_CORS_MAX_AGE_SECS`).
     pub cors_max_age_secs: usize,
+    /// Reverse proxies (IP addresses or CIDR networks, e.g. `10.0.0.0/8`) whose
+    /// `X-Forwarded-For` header banli believes (`BANLI_TRUSTED_PROXIES`, comma-separated).
+    /// From any other peer the header is ignored, so a client cannot pick its own address
+    /// to slip past the per-client rate limits.
+    #[serde(deserialize_with = "list_or_commas")]
+    pub trusted_proxies: Vec<String>,
+    /// Seconds a CAPTCHA stays valid (`BANLI_CAPTCHA_TTL_SECS`).
+    pub captcha_ttl_secs: u64,
+    /// Characters a CAPTCHA shows (`BANLI_CAPTCHA_LENGTH`, 4–8).
+    pub captcha_length: u32,
+    /// CAPTCHAs one client may request per minute (`BANLI_CAPTCHA_PER_MINUTE`); counted per
+    /// server process.
+    pub captcha_per_minute: u32,
+    /// Test mode (`BANLI_CAPTCHA_TEST_ANSWER`): when set, every CAPTCHA's answer is this
+    /// text instead of the drawn characters, so automated tests can pass the public form.
+    /// Logged loudly at start-up; refused in production unless
+    /// `captcha_test_mode_in_production` is also set.
+    pub captcha_test_answer: Option<String>,
+    /// Allows the CAPTCHA test mode in production (`BANLI_CAPTCHA_TEST_MODE_IN_PRODUCTION`),
+    /// e.g. for a load test against a production build. Never on a public server.
+    pub captcha_test_mode_in_production: bool,
+    /// Feedback one client (IP address) may submit per window (`BANLI_FEEDBACK_PER_CLIENT`).
+    pub feedback_per_client: u32,
+    /// Length of the per-client window in seconds (`BANLI_FEEDBACK_PER_CLIENT_WINDOW_SECS`).
+    pub feedback_per_client_window_secs: u32,
+    /// Feedback one reply may receive per window, from everyone (`BANLI_FEEDBACK_PER_REPLY`):
+    /// bounds a flood from many addresses.
+    pub feedback_per_reply: u32,
+    /// Length of the per-reply window in seconds (`BANLI_FEEDBACK_PER_REPLY_WINDOW_SECS`).
+    pub feedback_per_reply_window_secs: u32,
+    /// Seconds within which the same content from the same client on the same reply is a
+    /// duplicate (`BANLI_FEEDBACK_DUPLICATE_WINDOW_SECS`).
+    pub feedback_duplicate_window_secs: u32,
+    /// Days after submission when a submitter's name, contact and address hash are erased
+    /// (`BANLI_FEEDBACK_RETENTION_DAYS`); the server does this daily, `banli feedback purge`
+    /// on demand.
+    pub feedback_retention_days: u32,
+    /// Seconds between runs of the server's chores (`BANLI_HOUSEKEEPING_INTERVAL_SECS`):
+    /// deleting expired CAPTCHAs and erasing feedback contact details past retention.
+    /// The first run is a minute after start; 0 switches the chores off (run
+    /// `banli feedback purge` from cron instead).
+    pub housekeeping_interval_secs: u64,
+    /// Seconds browsers and proxies may cache answers to public read queries sent with
+    /// `GET` (`BANLI_PUBLIC_CACHE_SECS`); 0 sends `no-store`.
+    pub public_cache_secs: u32,
+    /// Serve the example public page at `/examples/public-form/` (`BANLI_SERVE_EXAMPLES`).
+    pub serve_examples: bool,
 }
 
 impl Default for Settings {
@@ -131,6 +178,21 @@ impl Default for Settings {
             session_idle_minutes: 30,
             cors_allowed_origins: Vec::new(),
             cors_max_age_secs: 3600,
+            trusted_proxies: Vec::new(),
+            captcha_ttl_secs: 300,
+            captcha_length: 4,
+            captcha_per_minute: 20,
+            captcha_test_answer: None,
+            captcha_test_mode_in_production: false,
+            feedback_per_client: 5,
+            feedback_per_client_window_secs: 3600,
+            feedback_per_reply: 200,
+            feedback_per_reply_window_secs: 3600,
+            feedback_duplicate_window_secs: 24 * 3600,
+            feedback_retention_days: 180,
+            housekeeping_interval_secs: 3600,
+            public_cache_secs: 60,
+            serve_examples: false,
         }
     }
 }
@@ -158,7 +220,45 @@ impl Settings {
         for origin in &self.cors_allowed_origins {
             check_origin(origin)?;
         }
+        self.trusted_proxy_networks()?;
+        anyhow::ensure!(
+            (4..=8).contains(&self.captcha_length),
+            "captcha_length must be 4–8, got {}",
+            self.captcha_length
+        );
+        anyhow::ensure!(
+            self.captcha_ttl_secs >= 30,
+            "captcha_ttl_secs must be at least 30"
+        );
+        if let Some(answer) = &self.captcha_test_answer {
+            anyhow::ensure!(
+                crate::domain::captcha::normalise_answer(answer).is_some(),
+                "captcha_test_answer must not be blank"
+            );
+            anyhow::ensure!(
+                self.environment != Environment::Production || self.captcha_test_mode_in_production,
+                "验证码测试模式不能在生产环境中开启 (captcha_test_answer is set while environment is \
+                 production; unset it, or set captcha_test_mode_in_production to force it)"
+            );
+        }
         Ok(())
+    }
+
+    /// `trusted_proxies` parsed: each entry an IP address or a CIDR network.
+    pub fn trusted_proxy_networks(&self) -> anyhow::Result<Vec<ipnet::IpNet>> {
+        self.trusted_proxies
+            .iter()
+            .map(|entry| {
+                entry
+                    .parse::<ipnet::IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        anyhow::anyhow!(
+                            "trusted_proxies: {entry:?} is not an IP address or CIDR network"
+                        )
+                    })
+            })
+            .collect()
     }
 
     /// True when the database is SQLite.
@@ -211,6 +311,38 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn captcha_test_mode_is_refused_in_production_unless_forced() {
+        let mut settings = Settings {
+            captcha_test_answer: Some("TEST".into()),
+            ..Settings::default()
+        };
+        assert_eq!(settings.environment, Environment::Production);
+        let refused = settings.validate().unwrap_err().to_string();
+        assert!(
+            refused.contains("captcha_test_mode_in_production"),
+            "{refused}"
+        );
+        settings.captcha_test_mode_in_production = true;
+        assert!(settings.validate().is_ok());
+        settings.captcha_test_mode_in_production = false;
+        settings.environment = Environment::Development;
+        assert!(settings.validate().is_ok());
+        settings.captcha_test_answer = Some("  ".into());
+        assert!(settings.validate().is_err(), "a blank answer");
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let mut settings = Settings {
+            trusted_proxies: vec!["10.0.0.0/8".into(), "127.0.0.1".into(), "::1".into()],
+            ..Settings::default()
+        };
+        assert_eq!(settings.trusted_proxy_networks().unwrap().len(), 3);
+        settings.trusted_proxies.push("proxy.example".into());
+        assert!(settings.validate().is_err());
+    }
 
     #[test]
     fn defaults_serve_locally_from_an_sqlite_file() {

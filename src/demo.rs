@@ -331,6 +331,8 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
                 expected_version: None,
                 publication: Publication::Full,
                 summary: None,
+                redact: Vec::new(),
+                with_suggestion_text: true,
             },
             china_time(2022, 9, 19, 14, 52)?,
         )
@@ -620,6 +622,8 @@ async fn load_story(
                     expected_version: None,
                     publication,
                     summary: None,
+                    redact: Vec::new(),
+                    with_suggestion_text: false,
                 },
                 now,
             )

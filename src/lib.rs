@@ -6,6 +6,7 @@ pub mod demo;
 pub mod domain;
 pub mod generate;
 pub mod graphql;
+pub mod housekeeping;
 pub mod http;
 pub mod service;
 pub mod startup;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use banli::cli::{AuditCommand, CalendarCommand, Cli, Command, UserCommand};
+use banli::cli::{AuditCommand, CalendarCommand, Cli, Command, FeedbackCommand, UserCommand};
 use banli::config::Settings;
 use banli::db::Db;
 use banli::startup::Application;
@@ -101,6 +101,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::FAILURE);
                 }
             }
+        }
+        Command::Feedback(FeedbackCommand::Purge) => {
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
+            let report = banli::housekeeping::run_once(
+                &db,
+                &banli::domain::time::SystemClock,
+                settings.feedback_retention_days,
+            )
+            .await
+            .map_err(plain)?;
+            println!(
+                "feedback older than {} days: contact details erased from {} rows; {} expired CAPTCHAs deleted",
+                settings.feedback_retention_days, report.contacts_erased, report.captchas_deleted
+            );
+            db.close().await;
         }
         Command::Schema => {}
     }

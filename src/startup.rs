@@ -22,6 +22,7 @@ pub struct Application {
     port: u16,
     server: Server,
     db: Db,
+    housekeeping: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -40,16 +41,25 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
+        let policies = graphql::Policies::from_settings(settings);
+        let housekeeping = crate::housekeeping::spawn(
+            db.clone(),
+            Arc::clone(&clock),
+            settings.feedback_retention_days,
+            policies.captcha_limiter.clone(),
+            Duration::from_secs(settings.housekeeping_interval_secs),
+        );
         let schemas = web::Data::new(graphql::Schemas::build(
             db.clone(),
             Arc::clone(&clock),
             graphql::Limits::from_settings(settings),
-            AuthPolicy::from_settings(settings),
+            policies,
             settings.environment,
         ));
         let authenticator = web::Data::new(crate::http::Authenticator {
             policy: AuthPolicy::from_settings(settings),
             clock: Arc::clone(&clock),
+            trusted_proxies: settings.trusted_proxy_networks()?,
         });
         let timeout = web::Data::new(crate::http::RequestTimeout(Duration::from_secs(
             settings.request_timeout_secs.max(1),
@@ -85,12 +95,23 @@ impl Application {
             cors_allowed_origins = ?settings.cors_allowed_origins,
             "banli is listening"
         );
+        if let Some(answer) = &settings.captcha_test_answer {
+            tracing::warn!(
+                test_answer = %answer,
+                "!!! CAPTCHA TEST MODE: every CAPTCHA accepts the fixed test answer; the public forms are NOT protected. Never run a public server like this. !!!"
+            );
+        }
         if settings.environment == crate::config::Environment::Development {
             tracing::warn!(
                 "development mode: every caller gets introspection and field suggestions; set BANLI_ENVIRONMENT=production on a real server"
             );
         }
-        Ok(Self { port, server, db })
+        Ok(Self {
+            port,
+            server,
+            db,
+            housekeeping,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -104,6 +125,9 @@ impl Application {
     /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        if let Some(task) = self.housekeeping {
+            task.abort();
+        }
         self.db.close().await;
         result
     }

@@ -10,6 +10,7 @@ pub mod audit_log;
 pub mod auth_token;
 pub mod calendar_day;
 pub mod calendar_year;
+pub mod captcha;
 pub mod co_opinion;
 pub mod contact_record;
 pub mod deputy;

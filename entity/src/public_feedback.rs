@@ -22,6 +22,18 @@ pub struct Model {
     pub lookup_code: String,
     pub version: i32,
     pub updated_at: DateTimeUtc,
+    /// SHA-256 of the submitter's IP address, for the per-client rate limit and duplicate
+    /// check; erased with the contact details.
+    pub client_key: Option<String>,
+    /// SHA-256 of the normalised content, to recognise a duplicate.
+    pub content_hash: Option<String>,
+    /// The submitter agreed that the content may be published.
+    pub consent_to_publish: bool,
+    pub answered_at: Option<DateTimeUtc>,
+    /// The user who last marked it.
+    pub handled_by: Option<i64>,
+    /// When the name, contact and client key were erased (retention period over).
+    pub contact_erased_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -31,6 +31,12 @@ pub struct Model {
     pub copy_to: Option<String>,
     pub publication: crate::enums::Publication,
     pub published_at: Option<DateTimeUtc>,
+    /// What the public sees as the reply's text, fixed at publication: the summary, or the
+    /// body with its redacted parts replaced. `None` while unpublished.
+    pub public_text: Option<String>,
+    /// The suggestion's text as published with the reply (redacted likewise), when the
+    /// office chose to publish it.
+    pub public_suggestion_text: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

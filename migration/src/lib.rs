@@ -9,6 +9,7 @@ mod m20261122_000001_create_core_tables;
 mod m20261122_000002_create_workflow_tables;
 mod m20261123_000001_create_accounts;
 mod m20261123_000002_create_audit_log;
+mod m20261124_000001_create_public_feedback;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_create_workflow_tables::Migration),
             Box::new(m20261123_000001_create_accounts::Migration),
             Box::new(m20261123_000002_create_audit_log::Migration),
+            Box::new(m20261124_000001_create_public_feedback::Migration),
         ]
     }
 }

@@ -146,7 +146,7 @@ async fn main() -> anyhow::Result<()> {
                 db.clone(),
                 Arc::new(SystemClock),
                 banli::graphql::Limits::from_settings(&settings),
-                banli::service::account::AuthPolicy::from_settings(&settings),
+                banli::graphql::Policies::from_settings(&settings),
             );
             let count: i64 = db
                 .conn()

@@ -19,6 +19,26 @@ pub enum ErrorCode {
     /// Sign-in failed: unknown user, wrong password, disabled or locked account — one
     /// answer for all, so it does not tell which names exist.
     InvalidCredentials,
+    /// The CAPTCHA answer is wrong, or the CAPTCHA expired, was used already or never existed.
+    CaptchaInvalid,
+    /// Too many requests from this client (or for this object) in a while; retry later.
+    RateLimited,
+}
+
+impl ErrorCode {
+    /// The code as clients see it (`NOT_FOUND`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotFound => "NOT_FOUND",
+            Self::Duplicate => "DUPLICATE",
+            Self::Invalid => "INVALID",
+            Self::InvalidState => "INVALID_STATE",
+            Self::Conflict => "CONFLICT",
+            Self::InvalidCredentials => "INVALID_CREDENTIALS",
+            Self::CaptchaInvalid => "CAPTCHA_INVALID",
+            Self::RateLimited => "RATE_LIMITED",
+        }
+    }
 }
 
 /// One error a user can fix: where (`field`, a path like `["input", "units", "0", "role"]`),
@@ -28,6 +48,8 @@ pub struct UserError {
     pub field: Vec<String>,
     pub code: ErrorCode,
     pub message: String,
+    /// For RATE_LIMITED: seconds until a retry can succeed.
+    pub retry_after_secs: Option<u32>,
 }
 
 impl UserError {
@@ -36,6 +58,7 @@ impl UserError {
             field: field.iter().map(|s| (*s).to_owned()).collect(),
             code,
             message: message.into(),
+            retry_after_secs: None,
         }
     }
 
@@ -57,6 +80,22 @@ impl UserError {
 
     pub fn conflict(field: &[&str], message: impl Into<String>) -> Self {
         Self::new(field, ErrorCode::Conflict, message)
+    }
+
+    /// A CAPTCHA that did not pass (wrong, expired, used, unknown: one answer for all).
+    pub fn captcha_invalid(field: &[&str]) -> Self {
+        Self::new(
+            field,
+            ErrorCode::CaptchaInvalid,
+            "验证码错误或已失效，请重新获取 (the CAPTCHA answer is wrong or the CAPTCHA expired; get a new one)",
+        )
+    }
+
+    /// RATE_LIMITED, with the seconds to wait.
+    pub fn rate_limited(field: &[&str], message: impl Into<String>, retry_after_secs: u32) -> Self {
+        let mut error = Self::new(field, ErrorCode::RateLimited, message);
+        error.retry_after_secs = Some(retry_after_secs);
+        error
     }
 
     /// Prefixes the field path, e.g. `["number"]` → `["input", "number"]`.

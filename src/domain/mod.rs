@@ -7,11 +7,13 @@
 pub mod access;
 pub mod assignment;
 pub mod calendar;
+pub mod captcha;
 pub mod category;
 pub mod deadline;
 pub mod error;
 pub mod feedback;
 pub mod phone;
+pub mod publication;
 pub mod text;
 pub mod time;
 pub mod workflow;

@@ -1,7 +1,7 @@
 //! China local time. Every date in banli is a date in Asia/Shanghai, whatever the
 //! server's own time zone (`TZ`), so a deadline never shifts with the machine.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, TimeZone as _, Utc};
 use chrono_tz::Asia::Shanghai;
 
 /// The time zone of every date in banli.
@@ -10,6 +10,17 @@ pub const ZONE: chrono_tz::Tz = Shanghai;
 /// The China local date of an instant.
 pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&ZONE).date_naive()
+}
+
+/// The instant a China local date begins.
+pub fn start_of_day(date: NaiveDate) -> DateTime<Utc> {
+    let midnight = date.and_time(NaiveTime::MIN);
+    // China's summer time (1986–1991) changed clocks at 2:00, so midnight always exists;
+    // the fallback (UTC+8) only keeps this total.
+    ZONE.from_local_datetime(&midnight).earliest().map_or_else(
+        || Utc.from_utc_datetime(&(midnight - TimeDelta::hours(8))),
+        |t| t.with_timezone(&Utc),
+    )
 }
 
 /// A source of "now", so tests can pin the clock.

@@ -107,7 +107,8 @@ impl AuditEntry {
         &self.0.operation
     }
 
-    /// The global ID of the object acted on, when there is one.
+    /// The global ID of the object acted on, when there is one; for a system chore, what
+    /// it acted on (`system:feedback purge`: `12 PublicFeedback`, the rows erased).
     async fn target(&self) -> Option<ID> {
         self.0.target.clone().map(ID)
     }

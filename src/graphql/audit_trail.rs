@@ -30,6 +30,11 @@ const TARGET_FIELDS: [&str; 6] = [
     "sessionId",
 ];
 
+/// Mutations that leave no audit row: `createCaptcha` changes no business data (it stores
+/// a hash that expires in minutes) and is anonymous traffic; logging every CAPTCHA would
+/// let anyone grow the audit log at will and queue each form view behind the log's lock.
+const UNAUDITED: [&str; 1] = ["createCaptcha"];
+
 pub struct AuditTrail;
 
 impl ExtensionFactory for AuditTrail {
@@ -100,7 +105,9 @@ impl Extension for AuditTrailExtension {
         info: ResolveInfo<'_>,
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
-        let is_mutation = info.path_node.parent.is_none() && info.parent_type == "MutationRoot";
+        let is_mutation = info.path_node.parent.is_none()
+            && info.parent_type == "MutationRoot"
+            && !UNAUDITED.contains(&info.name);
         let Some(state) = ctx.data_opt::<AppState>().filter(|_| is_mutation) else {
             return next.run(ctx, info).await;
         };

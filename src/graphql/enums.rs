@@ -221,3 +221,26 @@ pub enum CalendarDayKind {
     /// A weekend day made a working day (调休).
     Workday,
 }
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::FeedbackStatus")]
+/// Where a public feedback stands.
+pub enum FeedbackStatus {
+    /// 未读: received, not yet read.
+    New,
+    /// 已阅
+    Read,
+    /// 已办理
+    Handled,
+    /// 不予处理: spam or abuse.
+    Spam,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::service::public::PublishedOrder")]
+/// Orderings of the published replies.
+pub enum PublishedReplyOrder {
+    /// Newest publication first (the default).
+    PublishedAtDesc,
+    PublishedAtAsc,
+}

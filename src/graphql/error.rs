@@ -5,7 +5,7 @@
 
 use async_graphql::{Context, Enum, ErrorExtensions, SimpleObject};
 
-use crate::domain::{ErrorCode, UserError};
+use crate::domain::UserError;
 use crate::service::ServiceError;
 
 /// The request id attached to each GraphQL request (and to its log lines).
@@ -28,6 +28,11 @@ pub enum UserErrorCode {
     Conflict,
     /// Sign-in failed (unknown user, wrong password, disabled or temporarily locked).
     InvalidCredentials,
+    /// The CAPTCHA answer is wrong, or the CAPTCHA expired, was used already or never
+    /// existed: get a new CAPTCHA.
+    CaptchaInvalid,
+    /// Too many requests in a while; `retryAfterSeconds` says when to try again.
+    RateLimited,
 }
 
 /// An error the user can fix.
@@ -39,6 +44,8 @@ pub struct UserErrorObject {
     pub code: UserErrorCode,
     /// A clear message in Chinese, with the gist in English.
     pub message: String,
+    /// For RATE_LIMITED: seconds until a retry can succeed.
+    pub retry_after_seconds: Option<i32>,
 }
 
 impl From<UserError> for UserErrorObject {
@@ -47,18 +54,10 @@ impl From<UserError> for UserErrorObject {
             field: e.field,
             code: e.code.into(),
             message: e.message,
+            retry_after_seconds: e
+                .retry_after_secs
+                .map(|s| i32::try_from(s).unwrap_or(i32::MAX)),
         }
-    }
-}
-
-fn code_name(code: ErrorCode) -> &'static str {
-    match code {
-        ErrorCode::NotFound => "NOT_FOUND",
-        ErrorCode::Duplicate => "DUPLICATE",
-        ErrorCode::Invalid => "INVALID",
-        ErrorCode::InvalidState => "INVALID_STATE",
-        ErrorCode::Conflict => "CONFLICT",
-        ErrorCode::InvalidCredentials => "INVALID_CREDENTIALS",
     }
 }
 
@@ -81,7 +80,7 @@ pub fn internal(ctx: &Context<'_>, error: &anyhow::Error) -> async_graphql::Erro
 /// A user error raised by a query (queries have no payload): a GraphQL error whose
 /// `extensions` carry `code` and `field`.
 pub fn user_error(e: UserError) -> async_graphql::Error {
-    let code = code_name(e.code);
+    let code = e.code.as_str();
     let field = e.field.clone();
     async_graphql::Error::new(e.message).extend_with(move |_, ext| {
         ext.set("code", code);
@@ -111,7 +110,7 @@ pub fn for_payload<T>(
         Ok(value) => Ok((Some(value), Vec::new())),
         Err(ServiceError::User(errors)) => {
             if let Some(pending) = crate::service::audit::PendingAudit::current() {
-                pending.note_user_errors(errors.iter().map(|e| code_name(e.code).to_owned()));
+                pending.note_user_errors(errors.iter().map(|e| e.code.as_str().to_owned()));
             }
             Ok((None, errors.into_iter().map(Into::into).collect()))
         }

@@ -18,6 +18,7 @@ pub enum Kind {
     ReturnRequest,
     ExtensionRequest,
     User,
+    PublicFeedback,
 }
 
 impl Kind {
@@ -32,6 +33,7 @@ impl Kind {
             Kind::ReturnRequest => "ReturnRequest",
             Kind::ExtensionRequest => "ExtensionRequest",
             Kind::User => "User",
+            Kind::PublicFeedback => "PublicFeedback",
         }
     }
 
@@ -46,6 +48,7 @@ impl Kind {
             "ReturnRequest" => Kind::ReturnRequest,
             "ExtensionRequest" => Kind::ExtensionRequest,
             "User" => Kind::User,
+            "PublicFeedback" => Kind::PublicFeedback,
             _ => return None,
         })
     }
@@ -97,6 +100,7 @@ fn kind_label(kind: Kind) -> &'static str {
         Kind::ReturnRequest => "退回申请",
         Kind::ExtensionRequest => "延期申请",
         Kind::User => "用户",
+        Kind::PublicFeedback => "意见",
     }
 }
 

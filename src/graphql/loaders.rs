@@ -52,7 +52,12 @@ key!(
     AssignmentKey,
     ReplyKey
 );
-key!(UnitOfAssignment, CoHandlerOpinionsOf, DeputyInScope);
+key!(
+    UnitOfAssignment,
+    CoHandlerOpinionsOf,
+    DeputyInScope,
+    FeedbackCountsOf
+);
 key!(
     RoundsOf,
     EventsOfSuggestion,
@@ -189,6 +194,27 @@ impl Loader<DeputyInScope> for Loaders {
             .map(|s| DeputyInScope(s.lead_deputy_id))
             .chain(co_signed.into_iter().map(|c| DeputyInScope(c.deputy_id)))
             .map(|k| (k, ()))
+            .collect())
+    }
+}
+
+/// Public feedback on a reply, counted by status (one grouped query for all replies).
+/// Only staff fields ask for it, on replies their scope already shows.
+impl Loader<FeedbackCountsOf> for Loaders {
+    type Value = crate::service::feedback::FeedbackCounts;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[FeedbackCountsOf],
+    ) -> Result<HashMap<FeedbackCountsOf, Self::Value>, Self::Error> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let counts = crate::service::feedback::counts_by_reply(self.db.conn(), &ids)
+            .await
+            .map_err(|e| Arc::new(anyhow::anyhow!("counting feedback per reply: {e}")))?;
+        Ok(keys
+            .iter()
+            .map(|k| (*k, counts.get(&k.0).copied().unwrap_or_default()))
             .collect())
     }
 }

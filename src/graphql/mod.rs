@@ -9,10 +9,12 @@ pub mod connection;
 pub mod cost;
 pub mod enums;
 pub mod error;
+pub mod feedback;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;
+pub mod public;
 pub mod query;
 pub mod scalars;
 pub mod types;
@@ -35,6 +37,8 @@ pub struct QueryRoot(
     workflow_api::WorkflowQuery,
     account::AccountQuery,
     audit::AuditQuery,
+    public::PublicQuery,
+    feedback::FeedbackQuery,
 );
 
 /// The mutation root.
@@ -43,6 +47,8 @@ pub struct MutationRoot(
     mutation::CoreMutation,
     workflow_api::WorkflowMutation,
     account::AccountMutation,
+    public::PublicMutation,
+    feedback::FeedbackMutation,
 );
 
 use crate::config::Environment;
@@ -50,14 +56,56 @@ use crate::db::Db;
 use crate::domain::access::Caller;
 use crate::domain::time::Clock;
 use crate::service::account::AuthPolicy;
+use crate::service::captcha::CaptchaPolicy;
+use crate::service::feedback::FeedbackPolicy;
+use crate::service::limiter::ClientLimiter;
 
 pub type BanliSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
-/// What every resolver can reach: the database, the clock and the sign-in policy.
+/// What every resolver can reach: the database, the clock and the policies.
 pub struct AppState {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub auth: AuthPolicy,
+    pub captcha: CaptchaPolicy,
+    pub feedback: FeedbackPolicy,
+    /// CAPTCHAs drawn per client (in this process).
+    pub captcha_limiter: ClientLimiter,
+}
+
+/// The policies the API applies, from the settings.
+#[derive(Debug, Clone)]
+pub struct Policies {
+    pub auth: AuthPolicy,
+    pub captcha: CaptchaPolicy,
+    pub feedback: FeedbackPolicy,
+    pub captcha_limiter: ClientLimiter,
+}
+
+impl Policies {
+    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+        use crate::domain::feedback::Window;
+        Self {
+            auth: AuthPolicy::from_settings(settings),
+            captcha: CaptchaPolicy {
+                ttl: std::time::Duration::from_secs(settings.captcha_ttl_secs),
+                length: settings.captcha_length,
+                test_answer: settings.captcha_test_answer.clone(),
+            },
+            feedback: FeedbackPolicy {
+                per_client: Window {
+                    limit: settings.feedback_per_client,
+                    secs: settings.feedback_per_client_window_secs,
+                },
+                per_reply: Window {
+                    limit: settings.feedback_per_reply,
+                    secs: settings.feedback_per_reply_window_secs,
+                },
+                duplicate_window_secs: settings.feedback_duplicate_window_secs,
+            },
+            captcha_limiter: ClientLimiter::per_minute(settings.captcha_per_minute),
+        }
+    }
 }
 
 pub(crate) fn state<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a AppState> {
@@ -70,9 +118,9 @@ pub fn build_schema(
     db: Db,
     clock: Arc<dyn Clock>,
     limits: Limits,
-    auth: AuthPolicy,
+    policies: Policies,
 ) -> BanliSchema {
-    build(db, clock, limits, auth, true)
+    build(db, clock, limits, policies, true)
 }
 
 /// `reveal`: whether the schema answers introspection and suggests field names in
@@ -82,7 +130,7 @@ fn build(
     db: Db,
     clock: Arc<dyn Clock>,
     limits: Limits,
-    auth: AuthPolicy,
+    policies: Policies,
     reveal: bool,
 ) -> BanliSchema {
     let builder = Schema::build(
@@ -90,7 +138,14 @@ fn build(
         MutationRoot::default(),
         EmptySubscription,
     )
-    .data(AppState { db, clock, auth })
+    .data(AppState {
+        db,
+        clock,
+        auth: policies.auth,
+        captcha: policies.captcha,
+        feedback: policies.feedback,
+        captcha_limiter: policies.captcha_limiter,
+    })
     // Depth and complexity are checked by the extension, which answers with codes and
     // numbers; it also caps aliases and root fields before validation runs.
     .extension(limits::Enforce::new(limits, reveal))
@@ -120,12 +175,12 @@ impl Schemas {
         db: Db,
         clock: Arc<dyn Clock>,
         limits: Limits,
-        auth: AuthPolicy,
+        policies: Policies,
         environment: Environment,
     ) -> Self {
         Self {
-            revealing: build(db.clone(), clock.clone(), limits, auth, true),
-            concealing: build(db, clock, limits, auth, false),
+            revealing: build(db.clone(), clock.clone(), limits, policies.clone(), true),
+            concealing: build(db, clock, limits, policies, false),
             environment,
         }
     }

@@ -194,6 +194,12 @@ pub struct PublishReplyInput {
     pub publication: enums::Publication,
     /// Replaces the stored summary.
     pub summary: Option<String>,
+    /// Passages withheld from the public (区分处理), each replaced by ［不予公开］ in what is
+    /// published; each must occur in the published text. The deputies' phone numbers and
+    /// addresses are withheld without being listed.
+    pub redact: Option<Vec<String>>,
+    /// Also publish the suggestion's text (redacted likewise). Default false.
+    pub with_suggestion_text: Option<bool>,
 }
 
 macro_rules! payload {
@@ -639,6 +645,8 @@ impl CoreMutation {
                     expected_version: input.expected_version,
                     publication: input.publication.into(),
                     summary: input.summary,
+                    redact: input.redact.unwrap_or_default(),
+                    with_suggestion_text: input.with_suggestion_text.unwrap_or(false),
                 };
                 service::reply::publish(&st.db, publish, st.clock.now()).await
             }

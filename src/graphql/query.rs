@@ -85,7 +85,8 @@ impl CoreQuery {
         let loader = ctx.data::<DataLoader<Loaders>>()?;
         let loaded = match kind {
             // Accounts are not nodes: only `users` (OFFICE_ADMIN) and `me` show them.
-            Kind::User => return Ok(None),
+            // Feedback is read through `publicFeedback`, where its scope applies.
+            Kind::User | Kind::PublicFeedback => return Ok(None),
             Kind::Session => loader
                 .load_one(super::loaders::SessionKey(key))
                 .await

@@ -677,6 +677,21 @@ impl Reply {
     async fn published_at(&self) -> Option<DateTime> {
         self.0.published_at.map(DateTime)
     }
+    /// What the public sees as the reply's text (the summary or the redacted body),
+    /// fixed at publication; null while unpublished.
+    async fn public_text(&self) -> Option<&str> {
+        self.0.public_text.as_deref()
+    }
+    /// The suggestion's text as published with the reply, if it was.
+    async fn public_suggestion_text(&self) -> Option<&str> {
+        self.0.public_suggestion_text.as_deref()
+    }
+    /// Public feedback on this reply, counted by status (the unit and the office).
+    #[graphql(guard = "crate::graphql::access::Allow(crate::graphql::access::UNIT_WORK)")]
+    async fn feedback_counts(&self, ctx: &Context<'_>) -> Result<super::feedback::FeedbackCounts> {
+        let counts = visible(ctx, super::loaders::FeedbackCountsOf(self.0.id)).await?;
+        Ok(counts.unwrap_or_default().into())
+    }
     async fn version(&self) -> i32 {
         self.0.version
     }

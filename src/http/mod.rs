@@ -5,6 +5,7 @@
 //! foreign page cannot make a signed-in user's browser run a mutation (CSRF). Form,
 //! multipart and text bodies are refused with 415, and `GET` never runs an operation.
 
+pub mod client_ip;
 pub mod graphiql;
 
 use std::fmt;
@@ -154,6 +155,8 @@ pub struct RequestTimeout(pub std::time::Duration);
 pub struct Authenticator {
     pub policy: AuthPolicy,
     pub clock: Arc<dyn Clock>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Why a request's credentials were refused.
@@ -173,7 +176,16 @@ async fn authenticate(
     db: &Db,
     auth: &Authenticator,
 ) -> Result<(Caller, RequestAuth), AuthFailure> {
-    let client_ip = req.peer_addr().map(|a| a.ip().to_string());
+    let forwarded_for = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|h| h.to_str().ok());
+    let client_ip = client_ip::resolve(
+        req.peer_addr().map(|a| a.ip()),
+        forwarded_for,
+        &auth.trusted_proxies,
+    )
+    .map(|ip| ip.to_string());
     let Some(header) = req.headers().get(header::AUTHORIZATION) else {
         return Ok((
             Caller::Anonymous,

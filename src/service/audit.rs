@@ -19,7 +19,7 @@
 use std::fmt::Write as _;
 
 use anyhow::Context as _;
-use chrono::{DateTime, NaiveDate, NaiveTime, SubsecRound, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use entity::audit_log;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 use super::page::{self, Page, PageArgs};
 use super::{DbContext, ServiceResult};
 use crate::db::Db;
-use crate::domain::time::ZONE;
+use crate::domain::time::start_of_day;
 use crate::domain::UserError;
 
 /// `prev_hash` of the first row.
@@ -390,17 +390,6 @@ pub struct AuditFilter {
     pub from: Option<NaiveDate>,
     /// On or before this date (Asia/Shanghai).
     pub to: Option<NaiveDate>,
-}
-
-/// The instant a China local date begins.
-fn start_of_day(date: NaiveDate) -> DateTime<Utc> {
-    let midnight = date.and_time(NaiveTime::MIN);
-    // China's summer time (1986–1991) changed clocks at 2:00, so midnight always exists;
-    // the fallback (UTC+8) only keeps this total.
-    ZONE.from_local_datetime(&midnight).earliest().map_or_else(
-        || Utc.from_utc_datetime(&(midnight - TimeDelta::hours(8))),
-        |t| t.with_timezone(&Utc),
-    )
 }
 
 /// The rows matching `filter`.

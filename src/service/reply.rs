@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{AssignmentRole, AssignmentStatus, Publication, ReplyCategory};
-use entity::{assignment, reply, suggestion};
+use entity::{assignment, deputy, reply, suggestion, suggestion_co_signer};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
@@ -11,6 +11,7 @@ use super::{check_version, conflict, DbContext, ServiceResult};
 use crate::db::Db;
 use crate::domain::error::Errors;
 use crate::domain::phone::PhoneNumber;
+use crate::domain::publication::Redactions;
 use crate::domain::text::{self, Lines};
 use crate::domain::workflow::{self as flow, ActorRole, EventKind, Transition};
 use crate::domain::UserError;
@@ -219,9 +220,38 @@ pub struct PublishInput {
     pub publication: Publication,
     /// Replaces the stored summary when given.
     pub summary: Option<String>,
+    /// Passages withheld from the public (区分处理); each must occur in a published text.
+    pub redact: Vec<String>,
+    /// Publish the suggestion's text with the reply (redacted likewise).
+    pub with_suggestion_text: bool,
 }
 
-/// Publishes a reply (公开), in full or as its summary.
+/// The phone numbers and addresses of a suggestion's deputies (lead and co-signers):
+/// never published, wherever they occur in a text (DOMAIN §2.12).
+async fn deputies_private_details<C: ConnectionTrait>(
+    conn: &C,
+    parent: &suggestion::Model,
+) -> ServiceResult<Vec<String>> {
+    let co_signers = suggestion_co_signer::Entity::find()
+        .filter(suggestion_co_signer::Column::SuggestionId.eq(parent.id))
+        .all(conn)
+        .await
+        .during("loading the co-signers")?;
+    let ids = std::iter::once(parent.lead_deputy_id).chain(co_signers.iter().map(|c| c.deputy_id));
+    let deputies = deputy::Entity::find()
+        .filter(deputy::Column::Id.is_in(ids))
+        .all(conn)
+        .await
+        .during("loading the deputies")?;
+    Ok(deputies
+        .into_iter()
+        .flat_map(|d| [d.phone, d.address])
+        .flatten()
+        .collect())
+}
+
+/// Publishes a reply (公开), in full or as its summary, with the passages the office
+/// withholds (and any deputy's phone number or address) replaced.
 pub async fn publish(
     db: &Db,
     input: PublishInput,
@@ -278,10 +308,21 @@ pub async fn publish(
         )
         .into());
     }
+    let shown = match input.publication {
+        Publication::Summary => summary.clone().unwrap_or_default(),
+        _ => current.body.clone(),
+    };
+    let suggestion_text = input.with_suggestion_text.then(|| parent.content.clone());
+    let mut texts = vec![shown.as_str()];
+    texts.extend(suggestion_text.as_deref());
+    let redactions = Redactions::parse(&input.redact, &texts, &["input", "redact"])?
+        .with_private(deputies_private_details(&*txn, &parent).await?);
     let result = reply::Entity::update_many()
         .set(reply::ActiveModel {
             publication: Set(input.publication),
             published_at: Set(Some(now)),
+            public_text: Set(Some(redactions.apply(&shown))),
+            public_suggestion_text: Set(suggestion_text.map(|t| redactions.apply(&t))),
             summary: Set(summary),
             version: Set(current.version + 1),
             updated_at: Set(now),

@@ -5,7 +5,7 @@
 //! An object outside the caller's scope is reported exactly like a missing one
 //! (`NOT_FOUND`), so its existence does not leak either.
 
-use entity::{assignment, reply, suggestion, suggestion_co_signer as co_signer};
+use entity::{assignment, public_feedback, reply, suggestion, suggestion_co_signer as co_signer};
 use sea_orm::sea_query::{Expr, ExprTrait as _, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
@@ -86,6 +86,26 @@ pub fn replies(scope: Scope) -> Condition {
         Scope::All => Condition::all(),
         _ => Condition::all()
             .add(reply::Column::AssignmentId.in_subquery(visible_assignment_ids(scope))),
+    }
+}
+
+/// Which public feedback the scope sees: the office all, a unit the feedback on its own
+/// replies; deputies none (DOMAIN §7: submitters' details are never theirs to see).
+pub fn feedback(scope: Scope) -> Condition {
+    match scope {
+        Scope::All => Condition::all(),
+        Scope::Unit(_) => Condition::all().add(
+            public_feedback::Column::ReplyId.in_subquery(
+                Query::select()
+                    .column(reply::Column::Id)
+                    .from(reply::Entity)
+                    .and_where(
+                        reply::Column::AssignmentId.in_subquery(visible_assignment_ids(scope)),
+                    )
+                    .to_owned(),
+            ),
+        ),
+        Scope::Deputy(_) | Scope::Nothing => nothing(),
     }
 }
 

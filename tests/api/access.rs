@@ -147,6 +147,8 @@ struct MatrixFixture {
     extension_request: String,
     /// An office account the administrator renames in `updateUser`.
     dummy_user: String,
+    /// Public feedback on B's reply (published for it).
+    other_feedback: String,
 }
 
 impl MatrixFixture {
@@ -166,6 +168,7 @@ impl MatrixFixture {
             return_request: missing(Kind::ReturnRequest),
             extension_request: missing(Kind::ExtensionRequest),
             dummy_user: missing(Kind::User),
+            other_feedback: missing(Kind::PublicFeedback),
         }
     }
 
@@ -220,6 +223,19 @@ impl MatrixFixture {
         .await;
         let extension_request = id_at(&p, "extensionRequest.id");
 
+        let p = app
+            .publish(json!({"replyId": other_reply, "publication": "FULL"}))
+            .await;
+        assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+        let p = app
+            .submit_feedback(&other_reply, json!({"contact": "13900000002"}))
+            .await;
+        assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+        let listed = app
+            .data("{ publicFeedback { nodes { id } } }", json!({}))
+            .await;
+        let other_feedback = id_at(&listed, "publicFeedback.nodes.0.id");
+
         let dummy = app.user("m-dummy", "OFFICE_STAFF", None, None).await;
         let dummy_user = id_at(&dummy.data("{ me { id } }", json!({})).await, "me.id");
 
@@ -237,6 +253,7 @@ impl MatrixFixture {
             return_request,
             extension_request,
             dummy_user,
+            other_feedback,
         }
     }
 }
@@ -490,6 +507,44 @@ fn matrix(f: &MatrixFixture) -> Vec<Row> {
             "mutation($id: ID!, $v: Int) { withdrawSuggestion(input: {suggestionId: $id, expectedVersion: $v}) { userErrors { field code message } } }",
             json!({"id": f.other_suggestion, "v": STALE}),
             [UNAUTH, ALLOWED, ALLOWED, FORBIDDEN, NOT_FOUND, FORBIDDEN]),
+
+        // ---- the public side -----------------------------------------------------------
+        // Published replies are for everyone; an unpublished one is not there for anyone.
+        row("publishedReplies", "list published replies",
+            "{ publishedReplies { totalCount nodes { id title text } } }", json!({}),
+            [ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED]),
+        row("publishedReply", "B's published reply",
+            "query($id: ID!) { publishedReply(id: $id) { id text } }", json!({"id": f.other_reply}),
+            [ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED]),
+        row("publishedReply", "A's unpublished reply, as a published one",
+            "query($id: ID!) { publishedReply(id: $id) { id text } }", json!({"id": f.own_reply}),
+            [NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND]),
+        row("createCaptcha", "get a CAPTCHA",
+            "mutation { createCaptcha { id expiresAt } }", json!({}),
+            [ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED]),
+        row("submitPublicFeedback", "send feedback with an unknown CAPTCHA",
+            "mutation($id: ID!) { submitPublicFeedback(input: {replyId: $id, content: \"意见\", captchaId: \"00000000000000000000000000000000\", captchaAnswer: \"x\"}) { lookupCode userErrors { field code message } } }",
+            json!({"id": f.other_reply}),
+            [ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED]),
+        row("feedbackByLookupCode", "follow up with an unknown CAPTCHA",
+            "{ feedbackByLookupCode(code: \"ABCDEFGHJKMN\", captchaId: \"0\", captchaAnswer: \"x\") { feedback { status } userErrors { code } } }",
+            json!({}),
+            [ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED]),
+        // Feedback with the submitters' details: the office, and the unit of the reply.
+        row("publicFeedback", "list public feedback",
+            "{ publicFeedback { totalCount nodes { id name contact } } }", json!({}),
+            [UNAUTH, ALLOWED, ALLOWED, ALLOWED, FORBIDDEN, FORBIDDEN]),
+        row("publicFeedback", "public feedback filtered by unit B",
+            "query($u: ID!) { publicFeedback(filter: {unitId: $u}) { totalCount nodes { id } } }",
+            json!({"u": f.unit_b}),
+            [UNAUTH, ALLOWED, ALLOWED, NOT_FOUND, FORBIDDEN, FORBIDDEN]),
+        row("feedbackCountsByUnit", "feedback counted per unit",
+            "{ feedbackCountsByUnit { unit { id } counts { total open } } }", json!({}),
+            [UNAUTH, ALLOWED, ALLOWED, ALLOWED, FORBIDDEN, FORBIDDEN]),
+        row("markFeedback", "mark the feedback on B's reply (stale version)",
+            "mutation($id: ID!, $v: Int) { markFeedback(input: {id: $id, status: READ, expectedVersion: $v}) { userErrors { field code message } } }",
+            json!({"id": f.other_feedback, "v": STALE}),
+            [UNAUTH, ALLOWED, ALLOWED, NOT_FOUND, FORBIDDEN, FORBIDDEN]),
 
         // ---- accounts ------------------------------------------------------------------
         // Anyone may try to sign in (an unknown name: INVALID_CREDENTIALS, no lockout).

@@ -464,7 +464,7 @@ async fn graphql_as(app: &TestApp, caller: Caller, query: &str, variables: Value
         app.db.clone(),
         Arc::new(FixedClock::new(fixed_now())),
         banli::graphql::Limits::from_settings(&settings),
-        banli::service::account::AuthPolicy::from_settings(&settings),
+        banli::graphql::Policies::from_settings(&settings),
     );
     let request = async_graphql::Request::new(query)
         .variables(async_graphql::Variables::from_json(variables));

@@ -59,6 +59,11 @@ pub const ADMIN: (&str, &str) = ("test-admin", "test admin password 2026");
 
 /// The password of every user [`TestApp::user`] creates.
 pub const USER_PASSWORD: &str = "correct horse battery 2026";
+/// The public form's mutation.
+pub const SUBMIT_FEEDBACK: &str = "mutation($input: SubmitPublicFeedbackInput!) {
+    submitPublicFeedback(input: $input) { lookupCode userErrors { field code message retryAfterSeconds } } }";
+/// The answer every CAPTCHA accepts in the tests (CAPTCHA test mode).
+pub const CAPTCHA_TEST_ANSWER: &str = "TEST";
 
 static ANNOUNCE: Once = Once::new();
 
@@ -113,6 +118,15 @@ async fn spawn(adjust: impl FnOnce(&mut Settings), sign_in: bool) -> TestApp {
         listen: "127.0.0.1:0".parse().unwrap(),
         database_url: database_url.clone(),
         workers: 1,
+        // Tests run the chores themselves, so no background statements race the
+        // statement counts.
+        housekeeping_interval_secs: 0,
+        // The public form tests pass the CAPTCHA with this answer (the test mode, forced
+        // on although the environment is production, as in a production load test).
+        captcha_test_answer: Some(CAPTCHA_TEST_ANSWER.to_owned()),
+        captcha_test_mode_in_production: true,
+        // Every test client is 127.0.0.1; the limiter has its own test.
+        captcha_per_minute: 10_000,
         ..Settings::default()
     };
     adjust(&mut settings);
@@ -260,11 +274,24 @@ impl TestApp {
 
     /// POSTs a GraphQL operation with this app's token; returns the status and the body.
     pub async fn post_graphql(&self, query: &str, variables: Value) -> (u16, Value) {
+        self.post_graphql_with(query, variables, &[]).await
+    }
+
+    /// Like `post_graphql`, with extra request headers (e.g. `X-Forwarded-For`).
+    pub async fn post_graphql_with(
+        &self,
+        query: &str,
+        variables: Value,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
         let body = json!({"query": query, "variables": variables}).to_string();
         let mut request = self
             .client
             .post(format!("{}/graphql", self.address))
             .insert_header(("content-type", "application/json"));
+        for (name, value) in headers {
+            request = request.append_header((*name, *value));
+        }
         if let Some(token) = &self.token {
             request = request.insert_header(("authorization", format!("Bearer {token}")));
         }
@@ -456,6 +483,62 @@ impl TestApp {
         )
         .await["publishReply"]
             .clone()
+    }
+
+    /// A fresh CAPTCHA's id, fetched as the public.
+    pub async fn captcha(&self) -> String {
+        let data = self
+            .as_public()
+            .data(
+                "mutation { createCaptcha { id imagePng expiresAt } }",
+                json!({}),
+            )
+            .await;
+        data["createCaptcha"]["id"]
+            .as_str()
+            .expect("captcha id")
+            .to_owned()
+    }
+
+    /// Submits feedback as the public with a fresh CAPTCHA and the test answer; `input`
+    /// adds to or overrides the fields. Returns the payload.
+    pub async fn submit_feedback(&self, reply: &str, input: Value) -> Value {
+        let mut full = json!({"replyId": reply, "content": "希望扩大交流名额。",
+            "captchaId": self.captcha().await, "captchaAnswer": CAPTCHA_TEST_ANSWER});
+        if let (Some(full), Some(extra)) = (full.as_object_mut(), input.as_object()) {
+            full.extend(extra.clone());
+        }
+        self.as_public()
+            .data(SUBMIT_FEEDBACK, json!({"input": full}))
+            .await["submitPublicFeedback"]
+            .clone()
+    }
+
+    /// A reply of a new suggestion `number`, sent by a new unit and published in full;
+    /// returns (reply id, unit id).
+    pub async fn published_reply(&self, number: &str) -> (String, String) {
+        let session = self.session(&format!("公开测试会议{number}")).await;
+        let deputy = self.deputy(&format!("夏代表{number}")).await;
+        let unit = self
+            .unit(&format!("公开测试单位{number}"), &format!("P{number}"))
+            .await;
+        let suggestion = self.suggestion(&session, &deputy, number).await;
+        let p = self
+            .assign(
+                json!({"suggestionId": suggestion, "assignedOn": "2026-02-01",
+                "units": [{"unitId": unit, "role": "SOLE"}]}),
+            )
+            .await;
+        let assignment = id_at(&p, "assignments.0.id");
+        self.sign_for(&assignment).await;
+        let p = self.submit_reply(TestApp::reply_input(&assignment)).await;
+        assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+        let reply = id_at(&p, "reply.id");
+        let p = self
+            .publish(json!({"replyId": reply, "publication": "FULL"}))
+            .await;
+        assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+        (reply, unit)
     }
 
     /// 签收: signs for an assignment, which must succeed.

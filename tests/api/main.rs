@@ -14,6 +14,7 @@ mod deadlines;
 mod hardening;
 mod http;
 mod pagination;
+mod public;
 mod publish;
 mod records;
 mod reply;

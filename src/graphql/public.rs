@@ -1,0 +1,372 @@
+//! The public side of the API, open to anonymous callers: published replies, CAPTCHAs,
+//! submitting feedback and following it up with a lookup code.
+//!
+//! The types here are separate from the staff types on purpose: `PublishedReply` has only
+//! the fields DOMAIN §7 makes public, so no selection can reach a body, a deputy's phone
+//! or a submitter's contact through it.
+
+use async_graphql::{Context, ErrorExtensions, InputObject, Object, Result, SimpleObject, ID};
+
+use super::connection::{connection, Conn, TotalCount};
+use super::enums;
+use super::error::{for_payload, for_query, internal, user_error, UserErrorObject};
+use super::ids::{self, encode, Kind};
+use super::scalars::{Date, DateTime};
+use super::{account::RequestAuth, state};
+use crate::service::public::{PublishedFilter, PublishedReplyRow};
+use crate::service::{self, page::PageArgs};
+
+/// A session as a published reply names it.
+#[derive(SimpleObject)]
+pub struct PublishedSession {
+    pub id: ID,
+    /// e.g. 省人大十三届五次会议
+    pub name: String,
+}
+
+/// The handling unit that answered.
+#[derive(SimpleObject)]
+pub struct PublishedUnit {
+    pub id: ID,
+    pub name: String,
+}
+
+/// A published reply (公开的答复), as the public page shows it (seed 000): only public
+/// fields. With SUMMARY publication `text` is the summary; redacted passages read
+/// ［不予公开］.
+pub struct PublishedReply(PublishedReplyRow);
+
+#[Object]
+impl PublishedReply {
+    /// The reply's ID (the same ID staff use for the reply).
+    async fn id(&self) -> ID {
+        encode(Kind::Reply, self.0.id)
+    }
+    /// The heading: 关于省人大十三届五次会议第0255号建议办理情况的答复函.
+    async fn title(&self) -> String {
+        crate::domain::publication::reply_title(&self.0.session_name, &self.0.number, self.0.kind)
+    }
+    /// 编号, e.g. 0255.
+    async fn suggestion_number(&self) -> &str {
+        &self.0.number
+    }
+    async fn suggestion_title(&self) -> &str {
+        &self.0.title
+    }
+    async fn kind(&self) -> enums::SuggestionKind {
+        self.0.kind.into()
+    }
+    async fn session(&self) -> PublishedSession {
+        PublishedSession {
+            id: encode(Kind::Session, self.0.session_id),
+            name: self.0.session_name.clone(),
+        }
+    }
+    async fn unit(&self) -> PublishedUnit {
+        PublishedUnit {
+            id: encode(Kind::HandlingUnit, self.0.unit_id),
+            name: self.0.unit_name.clone(),
+        }
+    }
+    /// The lead deputy's name (领衔代表).
+    async fn deputy_name(&self) -> &str {
+        &self.0.deputy_name
+    }
+    /// 称呼, e.g. 夏维奇代表.
+    async fn addressee(&self) -> Option<&str> {
+        self.0.addressee.as_deref()
+    }
+    /// FULL or SUMMARY.
+    async fn publication(&self) -> enums::Publication {
+        self.0.publication.into()
+    }
+    /// The published text: the letter's body, or its summary.
+    async fn text(&self) -> &str {
+        self.0.public_text.as_deref().unwrap_or_default()
+    }
+    /// The suggestion's text, when it was published with the reply.
+    async fn suggestion_text(&self) -> Option<&str> {
+        self.0.public_suggestion_text.as_deref()
+    }
+    async fn category(&self) -> enums::ReplyCategory {
+        self.0.category.into()
+    }
+    /// The category as the session's scheme names it, e.g. A类.
+    async fn category_label(&self) -> String {
+        let scheme: crate::domain::category::CategoryScheme =
+            serde_json::from_value(self.0.category_scheme.clone()).unwrap_or_else(|_| {
+                crate::domain::category::CategoryScheme::preset(
+                    crate::domain::category::SchemePreset::ThreeClass,
+                )
+            });
+        scheme
+            .0
+            .into_iter()
+            .find(|d| d.code == self.0.category)
+            .map_or_else(|| format!("{:?}类", self.0.category), |d| d.label)
+    }
+    /// 联系人 of the handling unit.
+    async fn contact_name(&self) -> &str {
+        &self.0.contact_name
+    }
+    /// 联系电话: the handling unit's office phone.
+    async fn contact_phone(&self) -> &str {
+        &self.0.contact_phone
+    }
+    /// The date of the letter.
+    async fn replied_on(&self) -> Date {
+        Date(self.0.replied_on)
+    }
+    /// 发布时间
+    async fn published_at(&self) -> Option<DateTime> {
+        self.0.published_at.map(DateTime)
+    }
+    /// Handling round: above 1 for a reply after re-handling.
+    async fn round(&self) -> i32 {
+        self.0.round
+    }
+}
+
+/// Filters of `publishedReplies`; all given filters must hold.
+#[derive(InputObject, Default)]
+pub struct PublishedReplyFilter {
+    pub session_id: Option<ID>,
+    pub unit_id: Option<ID>,
+    pub category: Option<enums::ReplyCategory>,
+    /// Words in the suggestion's title or number, or the published texts.
+    pub keyword: Option<String>,
+    /// Published on or after this date.
+    pub published_from: Option<Date>,
+    /// Published on or before this date.
+    pub published_to: Option<Date>,
+}
+
+fn filter_id(id: Option<&ID>, kind: Kind, field: &str) -> Result<Option<i64>> {
+    id.map(|id| ids::expect(id, kind, &["filter", field]))
+        .transpose()
+        .map_err(user_error)
+}
+
+/// A CAPTCHA image to show with a form.
+#[derive(SimpleObject)]
+pub struct Captcha {
+    /// Send back as `captchaId` with the answer.
+    pub id: String,
+    /// The image as a `data:image/png;base64,…` URL.
+    pub image_png: String,
+    /// After this the CAPTCHA is refused; fetch a new one.
+    pub expires_at: DateTime,
+}
+
+/// A feedback form as submitted under a published reply.
+#[derive(InputObject)]
+pub struct SubmitPublicFeedbackInput {
+    /// The published reply (`PublishedReply.id`).
+    pub reply_id: ID,
+    /// 姓名, optional, at most 50 characters.
+    pub name: Option<String>,
+    /// 联系方式, optional: a phone number (landline with area code or mobile) or an e-mail
+    /// address. Seen only by the handling unit and the office; erased after the
+    /// retention period.
+    pub contact: Option<String>,
+    /// 内容, required, 1–2000 characters after trimming. Stored as typed, never as HTML.
+    pub content: String,
+    /// The submitter agrees that the content may be published.
+    pub consent_to_publish: Option<bool>,
+    /// `Captcha.id`.
+    pub captcha_id: String,
+    /// The characters in the image; case does not matter.
+    pub captcha_answer: String,
+    /// Leave empty: a hidden field of the form that people never see. A submission with
+    /// it filled is taken for a robot's and discarded (answered as if accepted).
+    pub website: Option<String>,
+}
+
+/// What `submitPublicFeedback` answers.
+#[derive(SimpleObject)]
+pub struct SubmitPublicFeedbackPayload {
+    /// 查询码: with it the submitter can later see what became of the feedback.
+    pub lookup_code: Option<String>,
+    pub user_errors: Vec<UserErrorObject>,
+}
+
+/// A feedback as its submitter sees it through the lookup code: its status and any
+/// answer, nothing else.
+#[derive(SimpleObject)]
+pub struct SubmittedFeedback {
+    pub status: enums::FeedbackStatus,
+    /// The unit's or office's answer, once given.
+    pub answer: Option<String>,
+    pub submitted_at: DateTime,
+    pub answered_at: Option<DateTime>,
+}
+
+/// What `feedbackByLookupCode` answers.
+#[derive(SimpleObject)]
+pub struct FeedbackLookupResult {
+    pub feedback: Option<SubmittedFeedback>,
+    pub user_errors: Vec<UserErrorObject>,
+}
+
+fn client_ip(ctx: &Context<'_>) -> Option<String> {
+    ctx.data_opt::<RequestAuth>()
+        .and_then(|auth| auth.client_ip.clone())
+}
+
+#[derive(Default)]
+pub struct PublicQuery;
+
+#[Object]
+impl PublicQuery {
+    /// Published replies, newest publication first; open to everyone.
+    #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]
+    async fn published_replies(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PublishedReplyFilter>,
+        order_by: Option<enums::PublishedReplyOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<PublishedReply>> {
+        let st = state(ctx)?;
+        let f = filter.unwrap_or_default();
+        let keyword = match f.keyword.as_deref().map(str::trim) {
+            Some(k) if k.chars().count() > 100 => {
+                return Err(user_error(crate::domain::UserError::invalid(
+                    &["filter", "keyword"],
+                    "关键词不能超过 100 个字符 (keyword at most 100 characters)",
+                )))
+            }
+            Some("") | None => None,
+            Some(k) => Some(k.to_owned()),
+        };
+        let filter = PublishedFilter {
+            session_id: filter_id(f.session_id.as_ref(), Kind::Session, "sessionId")?,
+            unit_id: filter_id(f.unit_id.as_ref(), Kind::HandlingUnit, "unitId")?,
+            category: f.category.map(Into::into),
+            keyword,
+            published_from: f.published_from.map(|d| d.0),
+            published_to: f.published_to.map(|d| d.0),
+        };
+        let order = order_by.map(Into::into).unwrap_or_default();
+        let page = service::public::list(&st.db, &filter, order, &PageArgs { first, after })
+            .await
+            .map_err(|e| for_query(ctx, e))?;
+        let db = st.db.clone();
+        let filter = std::sync::Arc::new(filter);
+        let total = TotalCount::new(move || {
+            let db = db.clone();
+            let filter = std::sync::Arc::clone(&filter);
+            async move { service::public::count(&db, &filter).await }
+        });
+        Ok(connection(page, total, PublishedReply))
+    }
+
+    /// One published reply; null when there is none with this ID that the public may see.
+    async fn published_reply(&self, ctx: &Context<'_>, id: ID) -> Result<Option<PublishedReply>> {
+        let Some((Kind::Reply, key)) = ids::decode(id.as_str()) else {
+            return Ok(None);
+        };
+        let st = state(ctx)?;
+        service::public::get(&st.db, key)
+            .await
+            .map(|row| row.map(PublishedReply))
+            .map_err(|e| for_query(ctx, e))
+    }
+
+    /// Follows up a feedback with its lookup code (查询码); needs a fresh CAPTCHA, which
+    /// this uses up.
+    async fn feedback_by_lookup_code(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+        captcha_id: String,
+        captcha_answer: String,
+    ) -> Result<FeedbackLookupResult> {
+        let st = state(ctx)?;
+        let result =
+            service::feedback::lookup(&st.db, &code, &captcha_id, &captcha_answer, st.clock.now())
+                .await;
+        let (found, user_errors) = for_payload(ctx, result)?;
+        Ok(FeedbackLookupResult {
+            feedback: found.map(|f| SubmittedFeedback {
+                status: f.status.into(),
+                answer: f.answer,
+                submitted_at: DateTime(f.submitted_at),
+                answered_at: f.answered_at.map(DateTime),
+            }),
+            user_errors,
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct PublicMutation;
+
+fn rate_limited(wait: u32) -> async_graphql::Error {
+    async_graphql::Error::new(format!(
+        "请求过于频繁，请 {wait} 秒后再试 (too many requests; retry in {wait} s)"
+    ))
+    .extend_with(move |_, e| {
+        e.set("code", "RATE_LIMITED");
+        e.set("retryAfterSeconds", wait);
+    })
+}
+
+#[Object]
+impl PublicMutation {
+    /// A new CAPTCHA for a public form. Each is good for one answer (right or wrong)
+    /// within its lifetime. Too many requests from one client answer with a GraphQL error
+    /// whose `extensions` carry `code: RATE_LIMITED` and `retryAfterSeconds`.
+    async fn create_captcha(&self, ctx: &Context<'_>) -> Result<Captcha> {
+        let st = state(ctx)?;
+        if let Some(client) = client_ip(ctx) {
+            st.captcha_limiter.check(&client).map_err(rate_limited)?;
+        }
+        let made = service::captcha::create(&st.db, &st.captcha, st.clock.now())
+            .await
+            .map_err(|e| match e {
+                service::ServiceError::Unexpected(e) => internal(ctx, &e),
+                other => for_query(ctx, other),
+            })?;
+        Ok(Captcha {
+            image_png: made.data_url(),
+            id: made.id,
+            expires_at: DateTime(made.expires_at),
+        })
+    }
+
+    /// Sends feedback on a published reply (公众意见反馈). Answers with a lookup code, or
+    /// with user errors: INVALID (a field), CAPTCHA_INVALID, NOT_FOUND (no such published
+    /// reply), DUPLICATE (same content sent again), RATE_LIMITED (with
+    /// `retryAfterSeconds`). The CAPTCHA is used up either way.
+    async fn submit_public_feedback(
+        &self,
+        ctx: &Context<'_>,
+        input: SubmitPublicFeedbackInput,
+    ) -> Result<SubmitPublicFeedbackPayload> {
+        let st = state(ctx)?;
+        let result = match ids::expect(&input.reply_id, Kind::Reply, &["input", "replyId"]) {
+            Err(e) => Err(e.into()),
+            Ok(reply_id) => {
+                let submit = service::feedback::SubmitInput {
+                    reply_id,
+                    name: input.name,
+                    contact: input.contact,
+                    content: input.content,
+                    consent_to_publish: input.consent_to_publish.unwrap_or(false),
+                    captcha_id: input.captcha_id,
+                    captcha_answer: input.captcha_answer,
+                    honeypot: input.website,
+                    client_ip: client_ip(ctx),
+                };
+                service::feedback::submit(&st.db, &st.feedback, submit, st.clock.now()).await
+            }
+        };
+        let (submitted, user_errors) = for_payload(ctx, result)?;
+        Ok(SubmitPublicFeedbackPayload {
+            lookup_code: submitted.map(|s| s.lookup_code().to_owned()),
+            user_errors,
+        })
+    }
+}

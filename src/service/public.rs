@@ -1,0 +1,198 @@
+//! Published replies as the public sees them (DOMAIN §7): one joined query per page that
+//! reads only public columns — the text fixed at publication, never the body, the
+//! deputies' contact details or anything of an unpublished or confidential case.
+//!
+//! This is banli's hottest path (anonymous readers of the public pages): a page is one
+//! statement over the `idx_reply_published` index, plus one count only when asked.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::{Publication, ReplyCategory, SuggestionKind};
+use entity::{assignment, deputy, handling_unit, reply, session, suggestion};
+use sea_orm::sea_query::{Expr, ExprTrait as _};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect,
+    RelationTrait, Select,
+};
+
+use super::page::{self, instant_key, KeyKind, Ordering, Page, PageArgs};
+use super::{contains, DbContext, ServiceResult};
+use crate::db::Db;
+use crate::domain::time::start_of_day;
+
+/// One published reply with what the public page shows of its case.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct PublishedReplyRow {
+    pub id: i64,
+    pub round: i32,
+    pub addressee: Option<String>,
+    pub category: ReplyCategory,
+    pub publication: Publication,
+    pub public_text: Option<String>,
+    pub public_suggestion_text: Option<String>,
+    pub replied_on: NaiveDate,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub number: String,
+    pub title: String,
+    pub kind: SuggestionKind,
+    pub session_id: i64,
+    pub session_name: String,
+    pub category_scheme: serde_json::Value,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub deputy_name: String,
+}
+
+/// What a public list may be narrowed by.
+#[derive(Debug, Clone, Default)]
+pub struct PublishedFilter {
+    pub session_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub category: Option<ReplyCategory>,
+    /// Words in the suggestion's title, the published reply text or the published
+    /// suggestion text.
+    pub keyword: Option<String>,
+    /// Published on or after this date (Asia/Shanghai).
+    pub published_from: Option<NaiveDate>,
+    /// Published on or before this date (Asia/Shanghai).
+    pub published_to: Option<NaiveDate>,
+}
+
+/// Orders of the public list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PublishedOrder {
+    #[default]
+    PublishedAtDesc,
+    PublishedAtAsc,
+}
+
+impl PublishedOrder {
+    fn ordering(self) -> Ordering<reply::Column> {
+        Ordering {
+            name: match self {
+                Self::PublishedAtDesc => "PUBLISHED_AT_DESC",
+                Self::PublishedAtAsc => "PUBLISHED_AT_ASC",
+            },
+            column: Some((reply::Column::PublishedAt, KeyKind::Instant)),
+            descending: self == Self::PublishedAtDesc,
+        }
+    }
+}
+
+/// Published replies of cases that may be public, with every column the public sees.
+fn published() -> Select<reply::Entity> {
+    reply::Entity::find()
+        .select_only()
+        .columns([
+            reply::Column::Id,
+            reply::Column::Round,
+            reply::Column::Addressee,
+            reply::Column::Category,
+            reply::Column::Publication,
+            reply::Column::PublicText,
+            reply::Column::PublicSuggestionText,
+            reply::Column::RepliedOn,
+            reply::Column::ContactName,
+            reply::Column::ContactPhone,
+            reply::Column::PublishedAt,
+        ])
+        .column(suggestion::Column::Number)
+        .column(suggestion::Column::Title)
+        .column(suggestion::Column::Kind)
+        .column(suggestion::Column::SessionId)
+        .column_as(session::Column::Name, "session_name")
+        .column(session::Column::CategoryScheme)
+        .column_as(assignment::Column::UnitId, "unit_id")
+        .column_as(handling_unit::Column::Name, "unit_name")
+        .column_as(deputy::Column::Name, "deputy_name")
+        .join(JoinType::InnerJoin, reply::Relation::Assignment.def())
+        .join(JoinType::InnerJoin, assignment::Relation::Suggestion.def())
+        .join(JoinType::InnerJoin, assignment::Relation::Unit.def())
+        .join(JoinType::InnerJoin, suggestion::Relation::Session.def())
+        .join(JoinType::InnerJoin, suggestion::Relation::LeadDeputy.def())
+        .filter(public_only())
+}
+
+/// The condition every public row meets: published, and not of a confidential case
+/// (publication refuses those; this holds even if a case is marked confidential later).
+fn public_only() -> Condition {
+    Condition::all()
+        .add(reply::Column::PublishedAt.is_not_null())
+        .add(reply::Column::Publication.ne(Publication::None))
+        .add(suggestion::Column::Confidential.eq(false))
+}
+
+fn filtered(filter: &PublishedFilter) -> Select<reply::Entity> {
+    let mut select = published();
+    if let Some(session_id) = filter.session_id {
+        select = select.filter(suggestion::Column::SessionId.eq(session_id));
+    }
+    if let Some(unit_id) = filter.unit_id {
+        select = select.filter(assignment::Column::UnitId.eq(unit_id));
+    }
+    if let Some(category) = filter.category {
+        select = select.filter(reply::Column::Category.eq(category));
+    }
+    if let Some(keyword) = &filter.keyword {
+        select = select.filter(
+            Condition::any()
+                .add(contains(suggestion::Column::Title, keyword))
+                .add(contains(suggestion::Column::Number, keyword))
+                .add(contains(reply::Column::PublicText, keyword))
+                .add(contains(reply::Column::PublicSuggestionText, keyword)),
+        );
+    }
+    if let Some(from) = filter.published_from {
+        select = select.filter(reply::Column::PublishedAt.gte(start_of_day(from)));
+    }
+    if let Some(next) = filter.published_to.and_then(|to| to.succ_opt()) {
+        select = select.filter(reply::Column::PublishedAt.lt(start_of_day(next)));
+    }
+    select
+}
+
+/// A page of published replies.
+pub async fn list(
+    db: &Db,
+    filter: &PublishedFilter,
+    order: PublishedOrder,
+    args: &PageArgs,
+) -> ServiceResult<Page<PublishedReplyRow>> {
+    page::fetch_as(
+        db.conn(),
+        filtered(filter),
+        reply::Column::Id,
+        order.ordering(),
+        args,
+        |row: &PublishedReplyRow| row.published_at.map(instant_key),
+        |row: &PublishedReplyRow| row.id,
+    )
+    .await
+}
+
+/// How many published replies match `filter`.
+pub async fn count(db: &Db, filter: &PublishedFilter) -> ServiceResult<u64> {
+    #[derive(FromQueryResult)]
+    struct Count {
+        n: i64,
+    }
+    let found = filtered(filter)
+        .select_only()
+        .column_as(Expr::col((reply::Entity, reply::Column::Id)).count(), "n")
+        .into_model::<Count>()
+        .one(db.conn())
+        .await
+        .during("counting published replies")?;
+    Ok(found.map_or(0, |c| u64::try_from(c.n).unwrap_or(0)))
+}
+
+/// One published reply, or `None` when there is none with this id that the public may see.
+pub async fn get(db: &Db, reply_id: i64) -> ServiceResult<Option<PublishedReplyRow>> {
+    published()
+        .filter(reply::Column::Id.eq(reply_id))
+        .into_model::<PublishedReplyRow>()
+        .one(db.conn())
+        .await
+        .during("loading a published reply")
+}
