@@ -65,6 +65,9 @@ impl Application {
             settings.request_timeout_secs.max(1),
         )));
         let db_data = web::Data::new(db.clone());
+        let public_cache = web::Data::new(crate::http::public_get::PublicCache {
+            max_age_secs: settings.public_cache_secs,
+        });
         let max_body = settings.max_body_bytes;
         let graphiql = settings.graphiql;
         let cors_origins = settings.cors_allowed_origins.clone();
@@ -79,6 +82,7 @@ impl Application {
                 .app_data(db_data.clone())
                 .app_data(timeout.clone())
                 .app_data(authenticator.clone())
+                .app_data(public_cache.clone())
                 .configure(|cfg| crate::http::configure(cfg, max_body, graphiql))
         })
         .shutdown_timeout(settings.shutdown_timeout_secs)

@@ -1,12 +1,15 @@
-//! HTTP routes: `POST /graphql` (the API), `GET /graphql` (GraphiQL), `/healthz`, `/readyz`.
+//! HTTP routes: `POST /graphql` (the API), `GET /graphql` (GraphiQL, and cacheable public
+//! reads), `/healthz`, `/readyz`.
 //!
 //! Operations run only from `POST /graphql` with a JSON body: a browser cannot send that
 //! cross-origin without a CORS preflight, which only the configured origins pass, so a
 //! foreign page cannot make a signed-in user's browser run a mutation (CSRF). Form,
-//! multipart and text bodies are refused with 415, and `GET` never runs an operation.
+//! multipart and text bodies are refused with 415, and `GET` runs nothing but anonymous
+//! public read queries (`public_get`), which change nothing and may be cached.
 
 pub mod client_ip;
 pub mod graphiql;
+pub mod public_get;
 
 use std::fmt;
 use std::sync::Arc;
@@ -35,17 +38,35 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize, graphiql_e
         .content_type_required(true)
         .error_handler(json_error);
     let graphql = web::resource("/graphql")
+        // Answers may hold what only this caller may see: never cached anywhere, unless a
+        // handler says otherwise (public reads over GET set their own Cache-Control).
+        .wrap(actix_web::middleware::DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
         .app_data(json)
         .route(web::post().to(graphql_post));
-    let graphql = graphql.route(web::get().to(move |req: HttpRequest| async move {
-        if asks_to_run(&req) {
-            get_refused()
-        } else if graphiql_enabled {
-            graphiql::page().await
-        } else {
-            HttpResponse::NotFound().finish()
-        }
-    }));
+    let graphql = graphql.route(web::get().to(
+        move |req: HttpRequest,
+              schemas: web::Data<Schemas>,
+              db: web::Data<Db>,
+              timeout: web::Data<RequestTimeout>,
+              cache: web::Data<public_get::PublicCache>,
+              request_id: RequestId| async move {
+            if !asks_to_run(&req) {
+                return if graphiql_enabled {
+                    graphiql::page().await
+                } else {
+                    HttpResponse::NotFound().finish()
+                };
+            }
+            match public_get::public_read(&req) {
+                Some(request) => {
+                    let response =
+                        run_anonymous(request, &schemas, &db, &timeout, request_id).await;
+                    public_get::respond(&req, &response, **cache)
+                }
+                None => get_refused(),
+            }
+        },
+    ));
     cfg.service(graphql)
         .route("/graphiql/{file}", web::get().to(graphiql::asset))
         .route("/healthz", web::get().to(healthz))
@@ -75,7 +96,8 @@ fn graphql_error(status: StatusCode, code: &str, message: &str) -> HttpResponse 
 }
 
 /// A `GET` carrying `query` is a client trying to run an operation over GET (a link or an
-/// image tag could do that cross-site): it is refused, never executed.
+/// image tag could do that cross-site): it is refused, unless it is a public read query
+/// (see [`public_get`]).
 fn asks_to_run(req: &HttpRequest) -> bool {
     web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
         .is_ok_and(|params| params.contains_key("query"))
@@ -267,24 +289,52 @@ async fn graphql_post(
         auth,
         schemas.environment(),
     );
-    Either::Left(
-        match tokio::time::timeout(timeout.0, schema.execute(request)).await {
-            Ok(response) => response.into(),
-            Err(_) => {
-                tracing::warn!(request_id = %request_id, "GraphQL request timed out");
-                let error = async_graphql::ServerError::new(
-                    format!("请求处理超时 (the request took too long); request id {request_id}"),
-                    None,
-                );
-                let mut error = error;
-                let mut extensions = async_graphql::ErrorExtensionValues::default();
-                extensions.set("code", "TIMEOUT");
-                extensions.set("requestId", request_id);
-                error.extensions = Some(extensions);
-                async_graphql::Response::from_errors(vec![error]).into()
-            }
+    let response = match tokio::time::timeout(timeout.0, schema.execute(request)).await {
+        Ok(response) => response,
+        Err(_) => timed_out(request_id),
+    };
+    Either::Left(response.into())
+}
+
+/// Runs a public read query for an anonymous caller, within the request timeout.
+async fn run_anonymous(
+    request: async_graphql::Request,
+    schemas: &Schemas,
+    db: &Db,
+    timeout: &RequestTimeout,
+    request_id: RequestId,
+) -> async_graphql::Response {
+    let caller = Caller::Anonymous;
+    let schema = schemas.for_caller(&caller);
+    let request_id = request_id.to_string();
+    let request = graphql::prepare(
+        request,
+        db,
+        request_id.clone(),
+        caller,
+        RequestAuth {
+            client_ip: None,
+            token_hash: None,
         },
-    )
+        schemas.environment(),
+    );
+    match tokio::time::timeout(timeout.0, schema.execute(request)).await {
+        Ok(response) => response,
+        Err(_) => timed_out(request_id),
+    }
+}
+
+fn timed_out(request_id: String) -> async_graphql::Response {
+    tracing::warn!(request_id = %request_id, "GraphQL request timed out");
+    let mut error = async_graphql::ServerError::new(
+        format!("请求处理超时 (the request took too long); request id {request_id}"),
+        None,
+    );
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", "TIMEOUT");
+    extensions.set("requestId", request_id);
+    error.extensions = Some(extensions);
+    async_graphql::Response::from_errors(vec![error])
 }
 
 async fn healthz() -> HttpResponse {

@@ -924,3 +924,86 @@ async fn contact_details_are_erased_after_the_retention_period() {
         .await;
     assert_eq!(found["feedbackByLookupCode"]["feedback"]["status"], "NEW");
 }
+
+fn url_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn public_reads_over_get_are_cacheable_and_nothing_else_is() {
+    let app = spawn_app().await;
+    let (reply, _) = app.published_reply("1001").await;
+    let query = "query($id: ID!) { publishedReply(id: $id) { title text } }";
+    let path = format!(
+        "/graphql?query={}&variables={}",
+        url_encoded(query),
+        url_encoded(&json!({"id": reply}).to_string())
+    );
+    let (status, headers, text) = app.request("GET", &path, &[], Vec::new()).await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(headers.get("cache-control").unwrap(), "public, max-age=60");
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["data"]["publishedReply"]["text"], "现答复如下：……");
+    let etag = headers.get("etag").unwrap().to_str().unwrap().to_owned();
+    // The client's copy is current: 304, no body.
+    let (status, _, text) = app
+        .request("GET", &path, &[("if-none-match", &etag)], Vec::new())
+        .await;
+    assert_eq!(status, 304);
+    assert!(text.is_empty());
+    // The same over POST: never cached.
+    let (status, headers, _) = app
+        .request(
+            "POST",
+            "/graphql",
+            &[("content-type", "application/json")],
+            json!({"query": query, "variables": {"id": reply}}).to_string(),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(headers.get("cache-control").unwrap(), "no-store");
+    // An answer with errors is not cached.
+    let bad = format!(
+        "/graphql?query={}",
+        url_encoded("{ publishedReplies(after: \"garbage\") { totalCount } }")
+    );
+    let (status, headers, _) = app.request("GET", &bad, &[], Vec::new()).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers.get("cache-control").unwrap(), "no-store");
+    // Credentials, other fields, mutations and the lookup never run over GET.
+    let token = format!("Bearer {}", app.token.clone().unwrap());
+    let (status, _, _) = app
+        .request("GET", &path, &[("authorization", &token)], Vec::new())
+        .await;
+    assert_eq!(status, 405);
+    for refused in [
+        "{ publishedReplies { totalCount } sessions { totalCount } }",
+        "mutation { createCaptcha { id } }",
+        "{ feedbackByLookupCode(code: \"ABCDEFGHJKMN\", captchaId: \"x\", captchaAnswer: \"y\") { feedback { status } } }",
+    ] {
+        let (status, _, text) = app
+            .request("GET", &format!("/graphql?query={}", url_encoded(refused)), &[], Vec::new())
+            .await;
+        assert_eq!(status, 405, "{refused}: {text}");
+    }
+    // No caching when configured off.
+    let uncached = spawn_app_with(|s| s.public_cache_secs = 0).await;
+    let (status, headers, _) = uncached
+        .request(
+            "GET",
+            &format!(
+                "/graphql?query={}",
+                url_encoded("{ publishedReplies { totalCount } }")
+            ),
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(headers.get("cache-control").unwrap(), "no-store");
+}
