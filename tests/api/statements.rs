@@ -78,3 +78,25 @@ async fn nested_suggestion_list_statement_count_is_constant_in_page_size() {
         "assignment list statements for 5 rows vs 50 rows"
     );
 }
+
+/// The public list is banli's hottest path: one statement per page (every field it shows
+/// comes from one joined query), one more for `totalCount`, and nothing to authenticate.
+#[actix_web::test]
+async fn published_reply_list_is_one_statement_per_page() {
+    let app = spawn_app().await;
+    for n in 0..12 {
+        app.published_reply(&format!("{n:04}")).await;
+    }
+    let public = app.as_public();
+    let query = "query($first: Int) { publishedReplies(first: $first) { edges { node {
+        id title suggestionNumber session { name } unit { name } deputyName text categoryLabel
+        contactName contactPhone repliedOn publishedAt } } } }";
+    for first in [1, 12] {
+        let (statements, rows) = statements_for(&public, query, first).await;
+        assert_eq!(rows, first as usize);
+        assert_eq!(statements, 1, "first: {first}");
+    }
+    let counted = "query($first: Int) { publishedReplies(first: $first) { totalCount edges { node { id } } } }";
+    let (statements, rows) = statements_for(&public, counted, 12).await;
+    assert_eq!((statements, rows), (2, 12));
+}
