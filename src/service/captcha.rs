@@ -59,11 +59,12 @@ fn draw(length: u32) -> anyhow::Result<(String, Vec<u8>)> {
     image
         .set_chars(&ANSWER_CHARS)
         .add_chars(length)
-        .apply_filter(Noise::new(0.2))
-        .apply_filter(Wave::new(2.0, 16.0).horizontal())
-        .apply_filter(Wave::new(2.0, 16.0).vertical())
-        .view(160, 60)
-        .apply_filter(Dots::new(8));
+        .apply_filter(Noise::new(0.1))
+        .apply_filter(Wave::new(2.0, 20.0).horizontal())
+        .apply_filter(Wave::new(2.0, 20.0).vertical())
+        // Wide enough that no character is cut off (about 50 px per character).
+        .view(50 * length + 40, 90)
+        .apply_filter(Dots::new(6));
     let answer = image.chars_as_string();
     let png = image
         .as_png()
