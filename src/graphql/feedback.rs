@@ -8,9 +8,10 @@ use entity::public_feedback;
 use super::access::{self, Allow, UNIT_WORK};
 use super::connection::{connection, Conn, TotalCount};
 use super::enums;
-use super::error::{for_payload, for_query, user_error, UserErrorObject};
+use super::error::{for_payload, for_query, UserErrorObject};
 use super::ids::{self, encode, Kind};
 use super::loaders::{ReplyKey, UnitKey};
+use super::query::filter_id;
 use super::scalars::{Date, DateTime};
 use super::types::{visible, HandlingUnit, Reply};
 use super::{state, Loaders};
@@ -138,12 +139,6 @@ pub struct FeedbackCountFilter {
     pub submitted_to: Option<Date>,
 }
 
-fn filter_id(id: Option<&ID>, kind: Kind, field: &str) -> Result<Option<i64>> {
-    id.map(|id| ids::expect(id, kind, &["filter", field]))
-        .transpose()
-        .map_err(user_error)
-}
-
 #[derive(Default)]
 pub struct FeedbackQuery;
 
@@ -176,11 +171,9 @@ impl FeedbackQuery {
             .await
             .map_err(|e| for_query(ctx, e))?;
         let db = st.db.clone();
-        let filter = std::sync::Arc::new(filter);
         let total = TotalCount::new(move || {
-            let db = db.clone();
-            let filter = std::sync::Arc::clone(&filter);
-            async move { service::feedback::count(&db, &filter).await }
+            let (db, select) = (db.clone(), service::feedback::filtered(&filter));
+            async move { service::page::count(db.conn(), select).await }
         });
         Ok(connection(page, total, PublicFeedback))
     }

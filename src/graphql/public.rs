@@ -9,8 +9,9 @@ use async_graphql::{Context, ErrorExtensions, InputObject, Object, Result, Simpl
 
 use super::connection::{connection, Conn, TotalCount};
 use super::enums;
-use super::error::{for_payload, for_query, internal, user_error, UserErrorObject};
+use super::error::{for_payload, for_query, internal, UserErrorObject};
 use super::ids::{self, encode, Kind};
+use super::query::{filter_id, keyword};
 use super::scalars::{Date, DateTime};
 use super::{account::RequestAuth, state};
 use crate::service::public::{PublishedFilter, PublishedReplyRow};
@@ -141,12 +142,6 @@ pub struct PublishedReplyFilter {
     pub published_to: Option<Date>,
 }
 
-fn filter_id(id: Option<&ID>, kind: Kind, field: &str) -> Result<Option<i64>> {
-    id.map(|id| ids::expect(id, kind, &["filter", field]))
-        .transpose()
-        .map_err(user_error)
-}
-
 /// A CAPTCHA image to show with a form.
 #[derive(SimpleObject)]
 pub struct Captcha {
@@ -230,16 +225,9 @@ impl PublicQuery {
     ) -> Result<Conn<PublishedReply>> {
         let st = state(ctx)?;
         let f = filter.unwrap_or_default();
-        let keyword = match f.keyword.as_deref().map(str::trim) {
-            Some(k) if k.chars().count() > 100 => {
-                return Err(user_error(crate::domain::UserError::invalid(
-                    &["filter", "keyword"],
-                    "关键词不能超过 100 个字符 (keyword at most 100 characters)",
-                )))
-            }
-            Some("") | None => None,
-            Some(k) => Some(k.to_owned()),
-        };
+        let keyword = keyword(f.keyword.as_ref())?
+            .map(|k| k.trim().to_owned())
+            .filter(|k| !k.is_empty());
         let filter = PublishedFilter {
             session_id: filter_id(f.session_id.as_ref(), Kind::Session, "sessionId")?,
             unit_id: filter_id(f.unit_id.as_ref(), Kind::HandlingUnit, "unitId")?,

@@ -53,13 +53,13 @@ pub struct AssignmentFilter {
 }
 
 /// Decodes an optional filter ID; a wrong or forged ID is a NOT_FOUND error.
-fn filter_id(id: Option<&ID>, kind: Kind, field: &str) -> Result<Option<i64>> {
+pub(crate) fn filter_id(id: Option<&ID>, kind: Kind, field: &str) -> Result<Option<i64>> {
     id.map(|id| ids::expect(id, kind, &["filter", field]))
         .transpose()
         .map_err(user_error)
 }
 
-fn keyword(k: Option<&String>) -> Result<Option<String>> {
+pub(crate) fn keyword(k: Option<&String>) -> Result<Option<String>> {
     match k {
         Some(k) if k.chars().count() > 100 => Err(user_error(crate::domain::UserError::invalid(
             &["filter", "keyword"],

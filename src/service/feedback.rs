@@ -426,10 +426,6 @@ pub async fn list(
     .await
 }
 
-pub async fn count(db: &Db, filter: &FeedbackFilter) -> ServiceResult<u64> {
-    page::count(db.conn(), filtered(filter)).await
-}
-
 /// What staff set on a feedback.
 #[derive(Debug, Clone)]
 pub struct MarkInput {
