@@ -6,6 +6,7 @@
 //! multipart and text bodies are refused with 415, and `GET` never runs an operation.
 
 pub mod client_ip;
+pub mod examples;
 pub mod graphiql;
 
 use std::fmt;

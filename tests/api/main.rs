@@ -11,6 +11,7 @@ mod assign;
 mod audit;
 mod audit_trail;
 mod deadlines;
+mod examples;
 mod hardening;
 mod http;
 mod pagination;
