@@ -70,6 +70,7 @@ impl Application {
         });
         let max_body = settings.max_body_bytes;
         let graphiql = settings.graphiql;
+        let serve_examples = settings.serve_examples;
         let cors_origins = settings.cors_allowed_origins.clone();
         let cors_max_age = settings.cors_max_age_secs;
         let mut server = HttpServer::new(move || {
@@ -84,6 +85,7 @@ impl Application {
                 .app_data(authenticator.clone())
                 .app_data(public_cache.clone())
                 .configure(|cfg| crate::http::configure(cfg, max_body, graphiql))
+                .configure(|cfg| crate::http::examples::configure(cfg, serve_examples))
         })
         .shutdown_timeout(settings.shutdown_timeout_secs)
         .client_request_timeout(Duration::from_secs(30));
@@ -94,6 +96,7 @@ impl Application {
         tracing::info!(
             port,
             graphiql = crate::http::graphiql::available() && graphiql,
+            serve_examples,
             backend = ?db.backend(),
             environment = settings.environment.as_str(),
             cors_allowed_origins = ?settings.cors_allowed_origins,

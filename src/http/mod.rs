@@ -8,6 +8,7 @@
 //! public read queries (`public_get`), which change nothing and may be cached.
 
 pub mod client_ip;
+pub mod examples;
 pub mod graphiql;
 pub mod public_get;
 
