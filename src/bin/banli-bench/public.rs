@@ -189,6 +189,10 @@ struct Line {
     latencies: Vec<Duration>,
     errors: BTreeMap<String, u64>,
     bytes: u64,
+    /// Requests still running when the window closed (not in the latencies), and their
+    /// longest latency.
+    late: u64,
+    late_max: Duration,
 }
 
 #[derive(Default)]
@@ -202,6 +206,8 @@ impl Recorder {
             let mine = self.lines.entry(name).or_default();
             mine.latencies.extend(line.latencies);
             mine.bytes += line.bytes;
+            mine.late += line.late;
+            mine.late_max = mine.late_max.max(line.late_max);
             for (code, n) in line.errors {
                 *mine.errors.entry(code).or_default() += n;
             }
@@ -225,10 +231,21 @@ impl Window {
         outcome: &Outcome,
     ) {
         let done = Instant::now();
-        if done < self.start || done >= self.end {
+        if done < self.start {
             return;
         }
         let line = recorder.lines.entry(name).or_default();
+        if done >= self.end {
+            line.late += 1;
+            line.late_max = line.late_max.max(done - began);
+            if let Some(code) = &outcome.error {
+                *line
+                    .errors
+                    .entry(format!("{code}, after the window"))
+                    .or_default() += 1;
+            }
+            return;
+        }
         line.latencies.push(done - began);
         line.bytes += outcome.bytes as u64;
         if let Some(code) = &outcome.error {
@@ -717,6 +734,13 @@ pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result
             let n = latencies.len();
             requests += n;
             let errors: u64 = line.errors.values().sum();
+            if line.late > 0 {
+                println!(
+                    "  {name}: {} requests still running when the window closed (the slowest took {:.1} s)",
+                    line.late,
+                    line.late_max.as_secs_f64()
+                );
+            }
             let row = Row {
                 scenario,
                 name,
@@ -733,6 +757,7 @@ pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result
                     .collect::<Vec<_>>()
                     .join(", "),
                 bytes: if n > 0 { line.bytes / n as u64 } else { 0 },
+                late: line.late,
             };
             println!(
                 "  {name:<66} n={:<7} {:>8.1} req/s  p50={:>7.2} ms  p99={:>7.2} ms  max={:>7.1} ms  errors={}{}  {} B/response",
@@ -755,11 +780,18 @@ pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result
         }
         print_cpu(&cpu_before, &cpu_after, seconds);
     }
-    println!("\n| Scenario | Request | Requests/s | p50 ms | p99 ms | max ms | Errors | JSON bytes/response |");
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("\n| Scenario | Request | Requests/s | p50 ms | p99 ms | max ms | Errors | Unfinished at the end | JSON bytes/response |");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for row in &table {
+        let ms = |v: f64, digits: usize| {
+            if row.requests == 0 {
+                "–".to_owned()
+            } else {
+                format!("{v:.digits$}")
+            }
+        };
         println!(
-            "| {} | `{}` | {:.0} | {:.1} | {:.1} | {:.0} | {}{} | {} |",
+            "| {} | `{}` | {:.0} | {} | {} | {} | {}{} | {} | {} |",
             match row.scenario {
                 Scenario::List => "A",
                 Scenario::Feedback => "B",
@@ -767,15 +799,16 @@ pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result
             },
             row.name,
             row.rps,
-            row.p50,
-            row.p99,
-            row.max,
+            ms(row.p50, 1),
+            ms(row.p99, 1),
+            ms(row.max, 0),
             row.errors,
             if row.errors > 0 {
                 format!(" ({})", row.error_codes)
             } else {
                 String::new()
             },
+            row.late,
             row.bytes
         );
     }
@@ -794,6 +827,7 @@ struct Row {
     errors: u64,
     error_codes: String,
     bytes: u64,
+    late: u64,
 }
 
 fn print_cpu(before: &Cpu, after: &Cpu, seconds: f64) {
