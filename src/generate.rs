@@ -1,10 +1,13 @@
 //! A realistic data set at a chosen scale, for benchmarks (and reusable by later ones):
 //! ten yearly sessions, ~200 handling units, deputies, suggestions with co-signers, and
 //! assignments in every role and state, with due dates from the official calendar, answer
-//! dates (some late), replies with categories and contacts, and publications.
+//! dates (some late), replies with categories and contacts, and publications (about half
+//! the replies, FULL or SUMMARY, with the public text fixed as the publish service fixes it).
 //!
 //! Rows go in with multi-row INSERTs in large transactions; the generator is deterministic
 //! (a fixed seed), so two runs at the same scale produce the same data.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use entity::enums::{
@@ -19,6 +22,7 @@ use sea_orm::{ActiveValue::Set, EntityTrait, PaginatorTrait};
 use crate::db::Db;
 use crate::domain::category::{CategoryScheme, SchemePreset};
 use crate::domain::deadline::{compute_due, due_soon_from, DeadlinePeriod, DeadlineRules};
+use crate::domain::time::start_of_day;
 
 /// How much data to make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,12 +152,10 @@ pub async fn generate(db: &Db, scale: Scale, now: DateTime<Utc>) -> anyhow::Resu
     handling_unit::Entity::insert_many(units)
         .exec(&*txn)
         .await?;
-    let unit_ids: Vec<i64> = handling_unit::Entity::find()
-        .all(&*txn)
-        .await?
-        .into_iter()
-        .map(|u| u.id)
-        .collect();
+    let stored_units = handling_unit::Entity::find().all(&*txn).await?;
+    let unit_ids: Vec<i64> = stored_units.iter().map(|u| u.id).collect();
+    let unit_names: HashMap<i64, String> =
+        stored_units.into_iter().map(|u| (u.id, u.name)).collect();
 
     let deputy_count = 5_000.min(scale.suggestions_per_session() * 2).max(50);
     for chunk in (0..deputy_count).collect::<Vec<_>>().chunks(500) {
@@ -239,13 +241,13 @@ pub async fn generate(db: &Db, scale: Scale, now: DateTime<Utc>) -> anyhow::Resu
                     updated_at: Set(now),
                     ..Default::default()
                 });
-                plans.push((assigned_on, lead, plan));
+                plans.push((assigned_on, lead, plan, topic));
             }
             let numbers: Vec<String> = chunk.iter().map(|i| format!("{:04}", i + 1)).collect();
             suggestion::Entity::insert_many(suggestions)
                 .exec(&*txn)
                 .await?;
-            let ids: std::collections::HashMap<String, i64> = {
+            let ids: HashMap<String, i64> = {
                 use sea_orm::{ColumnTrait, QueryFilter};
                 suggestion::Entity::find()
                     .filter(suggestion::Column::SessionId.eq(session_id))
@@ -257,12 +259,14 @@ pub async fn generate(db: &Db, scale: Scale, now: DateTime<Utc>) -> anyhow::Resu
                     .collect()
             };
             let mut chunk_ids = Vec::with_capacity(chunk.len());
+            let mut topics = HashMap::with_capacity(chunk.len());
             let mut assignments = Vec::new();
-            for (number, (assigned_on, lead, plan)) in numbers.iter().zip(plans) {
+            for (number, (assigned_on, lead, plan, topic)) in numbers.iter().zip(plans) {
                 let suggestion_id = *ids
                     .get(number)
                     .ok_or_else(|| anyhow::anyhow!("suggestion {number} not stored"))?;
                 chunk_ids.push(suggestion_id);
+                topics.insert(suggestion_id, topic);
                 for c in 0..rng.random_range(0..3) {
                     let d = deputy_ids[rng.random_range(0..deputy_ids.len())];
                     if d != lead
@@ -366,6 +370,32 @@ pub async fn generate(db: &Db, scale: Scale, now: DateTime<Utc>) -> anyhow::Resu
                     };
                     let published = rng.random_ratio(1, 2);
                     let replied_on = a.answered_on.unwrap_or(a.due_on);
+                    let topic = topics.get(&a.suggestion_id).copied().unwrap_or(TOPICS[0]);
+                    let unit = unit_names
+                        .get(&a.unit_id)
+                        .map_or("承办单位", String::as_str);
+                    let body = reply_letter(topic, unit, a.id);
+                    let summary = format!(
+                        "关于加强{topic}工作的建议已办理，所提问题已列入工作计划，将分步推进解决。"
+                    );
+                    // Published as the publish service does (`service::reply::publish`): a
+                    // fifth as SUMMARY, the rest FULL, the public text fixed at publication,
+                    // some days after the letter. Drawn from the id, not the RNG, so the
+                    // rest of the data set stays as it was.
+                    let publication = match (published, a.id % 5) {
+                        (false, _) => Publication::None,
+                        (true, 0) => Publication::Summary,
+                        (true, _) => Publication::Full,
+                    };
+                    let public_text = match publication {
+                        Publication::None => None,
+                        Publication::Summary => Some(summary.clone()),
+                        Publication::Full => Some(body.clone()),
+                    };
+                    let published_at = published.then(|| {
+                        let day = replied_on + Duration::days(5 + a.id % 25);
+                        (start_of_day(day) + Duration::hours(10)).min(now)
+                    });
                     reply::ActiveModel {
                         assignment_id: Set(a.id),
                         round: Set(1),
@@ -378,19 +408,17 @@ pub async fn generate(db: &Db, scale: Scale, now: DateTime<Utc>) -> anyhow::Resu
                         category: Set(category),
                         original_category: Set(None),
                         reviewed_at: Set(None),
-                        body: Set("经认真研究，现答复如下：……".to_owned()),
-                        summary: Set(Some("已办理。".to_owned())),
+                        body: Set(body),
+                        summary: Set(Some(summary)),
                         signed_by: Set("承办单位".to_owned()),
                         replied_on: Set(replied_on),
                         contact_name: Set("周敏".to_owned()),
                         contact_phone: Set("0551-62600000".to_owned()),
                         copy_to: Set(None),
-                        publication: Set(if published {
-                            Publication::Full
-                        } else {
-                            Publication::None
-                        }),
-                        published_at: Set(published.then_some(now)),
+                        publication: Set(publication),
+                        published_at: Set(published_at),
+                        public_text: Set(public_text),
+                        public_suggestion_text: Set(None),
                         version: Set(1),
                         created_at: Set(now),
                         updated_at: Set(now),
@@ -418,6 +446,29 @@ pub async fn generate(db: &Db, scale: Scale, now: DateTime<Utc>) -> anyhow::Resu
         .await
         .map_err(|e| anyhow::anyhow!("rebuilding tallies: {e}"))?;
     Ok(out)
+}
+
+/// A reply letter of about 300 characters (real ones run longer), varied by `id` so the
+/// published texts are not all alike.
+fn reply_letter(topic: &str, unit: &str, id: i64) -> String {
+    let situation = match id % 3 {
+        0 => format!(
+            "一、关于工作现状。近年来，{unit}围绕{topic}领域群众反映集中的问题，持续完善政策措施，加大投入力度，相关工作取得了阶段性成效，群众满意度逐年提升。"
+        ),
+        1 => format!(
+            "一、关于基本情况。{unit}始终把{topic}工作摆在突出位置，建立了定期会商、分级负责、跟踪督办的工作机制，并将其纳入年度目标考核，确保各项任务落地见效。"
+        ),
+        _ => format!(
+            "一、关于您反映的问题。经实地调研和部门会商，您反映的{topic}方面的问题确实存在，主要原因是配套制度不够健全、基层力量较为薄弱，我们已逐项研究提出解决办法。"
+        ),
+    };
+    let next = match id % 2 {
+        0 => "二、关于下一步工作。我们将认真吸纳您的意见建议：一是进一步健全制度，细化责任分工；二是加大资金保障力度，优先支持基层薄弱环节；三是加强监督检查，定期通报工作进展，及时回应群众关切。",
+        _ => "二、关于您提出的具体建议。相关事项已列入今年重点工作计划，其中部分事项已经办结，其余事项将结合财力状况分步推进，力争在明年年底前全部完成，届时将另行向您通报。",
+    };
+    format!(
+        "您提出的关于加强{topic}工作的建议收悉。我单位高度重视，由主要负责同志牵头，组织相关处室认真研究办理，现将办理情况答复如下：\n{situation}\n{next}\n衷心感谢您对{topic}工作的关心和支持，欢迎继续提出宝贵意见。\n{unit}"
+    )
 }
 
 /// Units and roles for one suggestion: half SOLE, 30% LEAD with one or two co-handlers,

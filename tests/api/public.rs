@@ -1007,3 +1007,46 @@ async fn public_reads_over_get_are_cacheable_and_nothing_else_is() {
     assert_eq!(status, 200);
     assert_eq!(headers.get("cache-control").unwrap(), "no-store");
 }
+
+/// The benchmark data set publishes replies as the publish service does: every published
+/// reply has its public text (the body, or the summary), so the public list shows them.
+#[actix_web::test]
+async fn generated_data_publishes_replies_with_their_public_text() {
+    let app = spawn_app().await;
+    let made = banli::generate::generate(
+        &app.db,
+        banli::generate::Scale::Small,
+        crate::helpers::fixed_now(),
+    )
+    .await
+    .expect("generate");
+    assert!(made.replies > 0, "{made:?}");
+    let list = public_list(&app, json!({})).await;
+    let total = list["totalCount"].as_u64().unwrap();
+    assert!(
+        total > 0 && total < made.replies as u64,
+        "about half are published: {total} of {}",
+        made.replies
+    );
+    let nodes = list["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 100.min(total as usize));
+    let mut publications = std::collections::BTreeSet::new();
+    for node in nodes {
+        let text = node["text"].as_str().unwrap();
+        assert!(!text.is_empty(), "{node:#}");
+        match node["publication"].as_str().unwrap() {
+            "FULL" => assert!(text.starts_with("您提出的关于加强"), "{text}"),
+            "SUMMARY" => assert!(text.ends_with("将分步推进解决。"), "{text}"),
+            other => panic!("{other}"),
+        }
+        publications.insert(node["publication"].as_str().unwrap().to_owned());
+        assert!(node["publishedAt"].is_string(), "{node:#}");
+    }
+    assert_eq!(publications.len(), 2, "FULL and SUMMARY: {publications:?}");
+    // Newest publication first, and not all published at the same instant.
+    let dates: Vec<&str> = nodes
+        .iter()
+        .map(|n| n["publishedAt"].as_str().unwrap())
+        .collect();
+    assert!(dates.first() != dates.last(), "{dates:?}");
+}

@@ -1,6 +1,9 @@
 //! banli's benchmarks. `generate` fills an empty database with a realistic data set;
 //! `deadlines` times the deadline queries through the real GraphQL schema (no HTTP) and
-//! prints their query plans. See BENCHMARKS.md for the commands and results.
+//! prints their query plans; `public` loads the public pages over HTTP with concurrent
+//! clients. See BENCHMARKS.md for the commands and results.
+
+mod public;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,6 +38,9 @@ enum Command {
         #[arg(long, default_value_t = 30)]
         iterations: usize,
     },
+    /// Load the public pages over HTTP: `publishedReplies` and `createCaptcha` +
+    /// `submitPublicFeedback` from concurrent clients (requests/s, p50/p99 latency).
+    Public(public::Options),
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -188,6 +194,7 @@ async fn main() -> anyhow::Result<()> {
                 explain(&db, &sql).await?;
             }
         }
+        Command::Public(options) => public::run(db.clone(), &cli.database_url, options).await?,
     }
     db.close().await;
     Ok(())
