@@ -111,7 +111,7 @@ pub struct Settings {
     pub trusted_proxies: Vec<String>,
     /// Seconds a CAPTCHA stays valid (`BANLI_CAPTCHA_TTL_SECS`).
     pub captcha_ttl_secs: u64,
-    /// Characters a CAPTCHA shows (`BANLI_CAPTCHA_LENGTH`, 4–6).
+    /// Characters a CAPTCHA shows (`BANLI_CAPTCHA_LENGTH`, 4–5).
     pub captcha_length: u32,
     /// CAPTCHAs one client may request per minute (`BANLI_CAPTCHA_PER_MINUTE`); counted per
     /// server process.
@@ -222,8 +222,8 @@ impl Settings {
         }
         self.trusted_proxy_networks()?;
         anyhow::ensure!(
-            (4..=6).contains(&self.captcha_length),
-            "captcha_length must be 4–6, got {}",
+            (4..=5).contains(&self.captcha_length),
+            "captcha_length must be 4–5, got {}",
             self.captcha_length
         );
         anyhow::ensure!(
