@@ -11,9 +11,10 @@
 //! - `keyword`: the same, with a common keyword (a topic or a department).
 //! - `number`: the same, with a suggestion number as keyword (few matches).
 //! - `feedback`: `createCaptcha`, then `submitPublicFeedback` on a random published reply
-//!   with the test answer and unique content. Every submission comes from its own
-//!   address (`X-Forwarded-For`, believed from 127.0.0.1 only), so the per-client limits
-//!   stay at their defaults and hold as for real visitors.
+//!   with the test answer and unique content. Every submission comes from a random
+//!   address of its own (`X-Forwarded-For`, believed from 127.0.0.1 only), as from many
+//!   members of the public, so the per-client limits stay at their defaults and are
+//!   checked as for real visitors.
 //!
 //! Besides latencies it reports the SQL statements each request sends (measured on one
 //! request alone, before the load) and where the CPU went during the measured window:
@@ -316,7 +317,9 @@ async fn visitor(
     let client = awc::Client::builder()
         .timeout(Duration::from_secs(60))
         .finish();
-    let mut rng = StdRng::seed_from_u64(index as u64);
+    // Seeded afresh each run, so a second run over the same database sends other
+    // addresses and contents (no DUPLICATE, no per-client limit carried over).
+    let mut rng = StdRng::from_os_rng();
     let mut recorder = Recorder::default();
     // The visitor's own address for reads; each submission gets a fresh one.
     let address = format!("10.1.{}.{}", index / 250, index % 250 + 1);
@@ -386,13 +389,15 @@ async fn visitor(
                 window.record(&mut recorder, name, began, &outcome);
             }
             Scenario::Feedback => {
-                // A fresh visitor: its own address, so each submission is its first.
+                // A fresh visitor: a random address of its own (12 million to draw
+                // from), so a submission is nearly always its address's first.
                 let address = format!(
                     "10.{}.{}.{}",
-                    64 + index % 128,
-                    (iteration / 250) % 250,
-                    iteration % 250 + 1
+                    rng.random_range(64..=255),
+                    rng.random::<u8>(),
+                    rng.random_range(1..=254)
                 );
+                let tag: u32 = rng.random();
                 let began = Instant::now();
                 let mut captcha = post(&client, &url, &address, &json!({"query": CAPTCHA})).await;
                 let id = captcha.data["createCaptcha"]["id"]
@@ -409,7 +414,7 @@ async fn visitor(
                     "name": if iteration % 2 == 0 { Value::from("张先生") } else { Value::Null },
                     "contact": if iteration % 3 == 0 { Value::from(format!("139{:08}", iteration)) } else { Value::Null },
                     "content": format!(
-                        "看了答复，希望进一步落实到位，并及时公布进展。（访客 {index} 第 {iteration} 条）"
+                        "看了答复，希望进一步落实到位，并及时公布进展。（访客 {index} 第 {iteration} 条，{tag:08x}）"
                     ),
                     "consentToPublish": iteration % 2 == 0,
                     "captchaId": id,
