@@ -507,16 +507,20 @@ struct Cpu {
 const SERVER: &str = "server workers (HTTP, GraphQL, gzip)";
 const CLIENTS: &str = "load clients";
 const SQLITE: &str = "SQLite connection threads";
-const POSTGRES: &str = "PostgreSQL processes";
+const POSTGRES: &str = "PostgreSQL processes (with parallel workers)";
 const OTHER_OWN: &str = "other threads of banli-bench (CAPTCHA drawing, pool)";
 
-fn ticks_of(stat: &str) -> u64 {
-    // Fields after the `(comm)`: state is the first, utime the 12th, stime the 13th.
+/// CPU ticks in a `/proc/…/stat` line: utime and stime, and with `children` also the
+/// children that exited (cutime, cstime), which is where PostgreSQL's short-lived
+/// parallel query workers end up (in the postmaster's).
+fn ticks_of(stat: &str, children: bool) -> u64 {
+    // Fields after the `(comm)`: state is the first, then utime is the 12th, stime the
+    // 13th, cutime the 14th and cstime the 15th.
     stat.rsplit_once(')')
         .map(|(_, rest)| {
             rest.split_whitespace()
                 .skip(11)
-                .take(2)
+                .take(if children { 4 } else { 2 })
                 .filter_map(|t| t.parse::<u64>().ok())
                 .sum()
         })
@@ -545,7 +549,7 @@ fn cpu_now() -> Cpu {
             let path = task.path();
             let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
             let ticks = std::fs::read_to_string(path.join("stat"))
-                .map(|s| ticks_of(&s))
+                .map(|s| ticks_of(&s, false))
                 .unwrap_or(0);
             let group = if comm.starts_with("actix-server w") {
                 SERVER
@@ -565,7 +569,7 @@ fn cpu_now() -> Cpu {
             let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
             if comm.trim() == "postgres" {
                 let ticks = std::fs::read_to_string(path.join("stat"))
-                    .map(|s| ticks_of(&s))
+                    .map(|s| ticks_of(&s, true))
                     .unwrap_or(0);
                 *cpu.groups.entry(POSTGRES).or_default() += ticks;
             }
