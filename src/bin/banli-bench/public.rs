@@ -16,6 +16,8 @@
 //!   members of the public, so the per-client limits stay at their defaults and are
 //!   checked as for real visitors.
 //!
+//! Requests/s and latencies (client side: from sending to the whole answer) count the
+//! successful requests that completed in the window; failures are counted by error code.
 //! Besides latencies it reports the SQL statements each request sends (measured on one
 //! request alone, before the load) and where the CPU went during the measured window:
 //! server workers, client threads, SQLite's connection threads, PostgreSQL's processes,
@@ -184,7 +186,8 @@ fn server_settings(database_url: &str, workers: usize) -> Settings {
     }
 }
 
-/// One line of the results: latencies of the requests that completed in the window.
+/// One line of the results: latencies (and sizes) of the successful requests that completed
+/// in the window; failed ones are only counted, by code.
 #[derive(Default)]
 struct Line {
     latencies: Vec<Duration>,
@@ -247,10 +250,12 @@ impl Window {
             }
             return;
         }
-        line.latencies.push(done - began);
-        line.bytes += outcome.bytes as u64;
-        if let Some(code) = &outcome.error {
-            *line.errors.entry(code.clone()).or_default() += 1;
+        match &outcome.error {
+            Some(code) => *line.errors.entry(code.clone()).or_default() += 1,
+            None => {
+                line.latencies.push(done - began);
+                line.bytes += outcome.bytes as u64;
+            }
         }
     }
 }
@@ -769,7 +774,7 @@ pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result
                 late: line.late,
             };
             println!(
-                "  {name:<66} n={:<7} {:>8.1} req/s  p50={:>7.2} ms  p99={:>7.2} ms  max={:>7.1} ms  errors={}{}  {} B/response",
+                "  {name:<66} ok={:<7} {:>8.1} req/s  p50={:>7.2} ms  p99={:>7.2} ms  max={:>7.1} ms  errors={}{}  {} B/response",
                 row.requests,
                 row.rps,
                 row.p50,
@@ -789,7 +794,7 @@ pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result
         }
         print_cpu(&cpu_before, &cpu_after, seconds);
     }
-    println!("\n| Scenario | Request | Requests/s | p50 ms | p99 ms | max ms | Errors | Unfinished at the end | JSON bytes/response |");
+    println!("\n| Scenario | Request | Successful requests/s | p50 ms | p99 ms | max ms | Errors | Unfinished at the end | JSON bytes/response |");
     println!("|---|---|---|---|---|---|---|---|---|");
     for row in &table {
         let ms = |v: f64, digits: usize| {
