@@ -11,10 +11,13 @@
 //! - `keyword`: the same, with a common keyword (a topic or a department).
 //! - `number`: the same, with a suggestion number as keyword (few matches).
 //! - `feedback`: `createCaptcha`, then `submitPublicFeedback` on a random published reply
-//!   with the test answer and unique content. Every submission comes from its own
-//!   address (`X-Forwarded-For`, believed from 127.0.0.1 only), so the per-client limits
-//!   stay at their defaults and hold as for real visitors.
+//!   with the test answer and unique content. Every submission comes from a random
+//!   address of its own (`X-Forwarded-For`, believed from 127.0.0.1 only), as from many
+//!   members of the public, so the per-client limits stay at their defaults and are
+//!   checked as for real visitors.
 //!
+//! Requests/s and latencies (client side: from sending to the whole answer) count the
+//! successful requests that completed in the window; failures are counted by error code.
 //! Besides latencies it reports the SQL statements each request sends (measured on one
 //! request alone, before the load) and where the CPU went during the measured window:
 //! server workers, client threads, SQLite's connection threads, PostgreSQL's processes,
@@ -183,7 +186,8 @@ fn server_settings(database_url: &str, workers: usize) -> Settings {
     }
 }
 
-/// One line of the results: latencies of the requests that completed in the window.
+/// One line of the results: latencies (and sizes) of the successful requests that completed
+/// in the window; failed ones are only counted, by code.
 #[derive(Default)]
 struct Line {
     latencies: Vec<Duration>,
@@ -246,10 +250,12 @@ impl Window {
             }
             return;
         }
-        line.latencies.push(done - began);
-        line.bytes += outcome.bytes as u64;
-        if let Some(code) = &outcome.error {
-            *line.errors.entry(code.clone()).or_default() += 1;
+        match &outcome.error {
+            Some(code) => *line.errors.entry(code.clone()).or_default() += 1,
+            None => {
+                line.latencies.push(done - began);
+                line.bytes += outcome.bytes as u64;
+            }
         }
     }
 }
@@ -316,7 +322,9 @@ async fn visitor(
     let client = awc::Client::builder()
         .timeout(Duration::from_secs(60))
         .finish();
-    let mut rng = StdRng::seed_from_u64(index as u64);
+    // Seeded afresh each run, so a second run over the same database sends other
+    // addresses and contents (no DUPLICATE, no per-client limit carried over).
+    let mut rng = StdRng::from_os_rng();
     let mut recorder = Recorder::default();
     // The visitor's own address for reads; each submission gets a fresh one.
     let address = format!("10.1.{}.{}", index / 250, index % 250 + 1);
@@ -386,13 +394,15 @@ async fn visitor(
                 window.record(&mut recorder, name, began, &outcome);
             }
             Scenario::Feedback => {
-                // A fresh visitor: its own address, so each submission is its first.
+                // A fresh visitor: a random address of its own (12 million to draw
+                // from), so a submission is nearly always its address's first.
                 let address = format!(
                     "10.{}.{}.{}",
-                    64 + index % 128,
-                    (iteration / 250) % 250,
-                    iteration % 250 + 1
+                    rng.random_range(64..=255),
+                    rng.random::<u8>(),
+                    rng.random_range(1..=254)
                 );
+                let tag: u32 = rng.random();
                 let began = Instant::now();
                 let mut captcha = post(&client, &url, &address, &json!({"query": CAPTCHA})).await;
                 let id = captcha.data["createCaptcha"]["id"]
@@ -409,7 +419,7 @@ async fn visitor(
                     "name": if iteration % 2 == 0 { Value::from("张先生") } else { Value::Null },
                     "contact": if iteration % 3 == 0 { Value::from(format!("139{:08}", iteration)) } else { Value::Null },
                     "content": format!(
-                        "看了答复，希望进一步落实到位，并及时公布进展。（访客 {index} 第 {iteration} 条）"
+                        "看了答复，希望进一步落实到位，并及时公布进展。（访客 {index} 第 {iteration} 条，{tag:08x}）"
                     ),
                     "consentToPublish": iteration % 2 == 0,
                     "captchaId": id,
@@ -502,16 +512,20 @@ struct Cpu {
 const SERVER: &str = "server workers (HTTP, GraphQL, gzip)";
 const CLIENTS: &str = "load clients";
 const SQLITE: &str = "SQLite connection threads";
-const POSTGRES: &str = "PostgreSQL processes";
+const POSTGRES: &str = "PostgreSQL processes (with parallel workers)";
 const OTHER_OWN: &str = "other threads of banli-bench (CAPTCHA drawing, pool)";
 
-fn ticks_of(stat: &str) -> u64 {
-    // Fields after the `(comm)`: state is the first, utime the 12th, stime the 13th.
+/// CPU ticks in a `/proc/…/stat` line: utime and stime, and with `children` also the
+/// children that exited (cutime, cstime), which is where PostgreSQL's short-lived
+/// parallel query workers end up (in the postmaster's).
+fn ticks_of(stat: &str, children: bool) -> u64 {
+    // Fields after the `(comm)`: state is the first, then utime is the 12th, stime the
+    // 13th, cutime the 14th and cstime the 15th.
     stat.rsplit_once(')')
         .map(|(_, rest)| {
             rest.split_whitespace()
                 .skip(11)
-                .take(2)
+                .take(if children { 4 } else { 2 })
                 .filter_map(|t| t.parse::<u64>().ok())
                 .sum()
         })
@@ -540,7 +554,7 @@ fn cpu_now() -> Cpu {
             let path = task.path();
             let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
             let ticks = std::fs::read_to_string(path.join("stat"))
-                .map(|s| ticks_of(&s))
+                .map(|s| ticks_of(&s, false))
                 .unwrap_or(0);
             let group = if comm.starts_with("actix-server w") {
                 SERVER
@@ -560,7 +574,7 @@ fn cpu_now() -> Cpu {
             let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
             if comm.trim() == "postgres" {
                 let ticks = std::fs::read_to_string(path.join("stat"))
-                    .map(|s| ticks_of(&s))
+                    .map(|s| ticks_of(&s, true))
                     .unwrap_or(0);
                 *cpu.groups.entry(POSTGRES).or_default() += ticks;
             }
@@ -760,7 +774,7 @@ pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result
                 late: line.late,
             };
             println!(
-                "  {name:<66} n={:<7} {:>8.1} req/s  p50={:>7.2} ms  p99={:>7.2} ms  max={:>7.1} ms  errors={}{}  {} B/response",
+                "  {name:<66} ok={:<7} {:>8.1} req/s  p50={:>7.2} ms  p99={:>7.2} ms  max={:>7.1} ms  errors={}{}  {} B/response",
                 row.requests,
                 row.rps,
                 row.p50,
@@ -780,7 +794,7 @@ pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result
         }
         print_cpu(&cpu_before, &cpu_after, seconds);
     }
-    println!("\n| Scenario | Request | Requests/s | p50 ms | p99 ms | max ms | Errors | Unfinished at the end | JSON bytes/response |");
+    println!("\n| Scenario | Request | Successful requests/s | p50 ms | p99 ms | max ms | Errors | Unfinished at the end | JSON bytes/response |");
     println!("|---|---|---|---|---|---|---|---|---|");
     for row in &table {
         let ms = |v: f64, digits: usize| {
