@@ -94,13 +94,7 @@ impl PublishedReply {
     }
     /// The category as the session's scheme names it, e.g. A类.
     async fn category_label(&self) -> String {
-        let scheme: crate::domain::category::CategoryScheme =
-            serde_json::from_value(self.0.category_scheme.clone()).unwrap_or_else(|_| {
-                crate::domain::category::CategoryScheme::preset(
-                    crate::domain::category::SchemePreset::ThreeClass,
-                )
-            });
-        scheme
+        service::session::scheme_from_json(&self.0.category_scheme)
             .0
             .into_iter()
             .find(|d| d.code == self.0.category)

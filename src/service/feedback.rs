@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use entity::enums::{FeedbackStatus, Publication};
+use entity::enums::FeedbackStatus;
 use entity::{assignment, public_feedback, reply, suggestion};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
@@ -109,8 +109,7 @@ async fn is_public<C: ConnectionTrait>(conn: &C, reply_id: i64) -> ServiceResult
     let found = reply::Entity::find_by_id(reply_id)
         .join(JoinType::InnerJoin, reply::Relation::Assignment.def())
         .join(JoinType::InnerJoin, assignment::Relation::Suggestion.def())
-        .filter(reply::Column::Publication.ne(Publication::None))
-        .filter(suggestion::Column::Confidential.eq(false))
+        .filter(super::public::public_only())
         .count(conn)
         .await
         .during("checking that the reply is published")?;

@@ -116,7 +116,7 @@ fn published() -> Select<reply::Entity> {
 
 /// The condition every public row meets: published, and not of a confidential case
 /// (publication refuses those; this holds even if a case is marked confidential later).
-fn public_only() -> Condition {
+pub(crate) fn public_only() -> Condition {
     Condition::all()
         .add(reply::Column::PublishedAt.is_not_null())
         .add(reply::Column::Publication.ne(Publication::None))

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::SessionLevel;
 use entity::session;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use serde::Deserialize as _;
 
 use super::{on_unique, page, DbContext, ServiceResult};
 use crate::db::Db;
@@ -32,7 +33,12 @@ pub fn rules_of(session: &session::Model) -> DeadlineRules {
 
 /// The category scheme stored with a session (three classes if unreadable).
 pub fn scheme_of(session: &session::Model) -> CategoryScheme {
-    serde_json::from_value(session.category_scheme.clone())
+    scheme_from_json(&session.category_scheme)
+}
+
+/// A category scheme as stored in `session.category_scheme` (three classes if unreadable).
+pub fn scheme_from_json(stored: &serde_json::Value) -> CategoryScheme {
+    CategoryScheme::deserialize(stored)
         .unwrap_or_else(|_| CategoryScheme::preset(SchemePreset::ThreeClass))
 }
 

@@ -381,13 +381,7 @@ async fn only_json_posts_run_operations() {
     for graphiql in [true, false] {
         let app = spawn_app_with(|s| s.graphiql = graphiql).await;
         // GET never runs an operation: a link or an image tag could send it cross-site.
-        let encoded: String = mutation
-            .bytes()
-            .map(|b| match b {
-                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect();
+        let encoded = crate::helpers::url_encoded(mutation);
         for path in [
             format!("/graphql?query={encoded}"),
             format!(

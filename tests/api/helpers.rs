@@ -605,6 +605,16 @@ pub async fn assigned(app: &TestApp, number: &str) -> (String, String, String) {
     (session, suggestion, assignment)
 }
 
+/// `text` percent-encoded for a URL query (everything but ASCII letters and digits).
+pub fn url_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// A well-formed global ID of `kind` that names no row.
 pub fn missing(kind: banli::graphql::ids::Kind) -> String {
     banli::graphql::ids::encode(kind, 987_654_321).0

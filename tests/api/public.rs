@@ -5,8 +5,8 @@ use banli::graphql::ids::Kind;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    codes, fields, id_at, missing, spawn_app, spawn_app_with, TestApp, ADMIN, CAPTCHA_TEST_ANSWER,
-    SUBMIT_FEEDBACK,
+    codes, fields, id_at, missing, spawn_app, spawn_app_with, url_encoded, TestApp, ADMIN,
+    CAPTCHA_TEST_ANSWER, SUBMIT_FEEDBACK,
 };
 
 /// Every field of `PublishedReply`, so a test sees everything the public could select.
@@ -923,15 +923,6 @@ async fn contact_details_are_erased_after_the_retention_period() {
         )
         .await;
     assert_eq!(found["feedbackByLookupCode"]["feedback"]["status"], "NEW");
-}
-
-fn url_encoded(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[actix_web::test]
