@@ -140,7 +140,13 @@ impl Db {
     pub async fn migrate(&self) -> anyhow::Result<()> {
         migration::Migrator::up(&self.conn, None)
             .await
-            .context("applying migrations")
+            .context("applying migrations")?;
+        // Derived data the schema alone cannot make: the search index (built by banli's
+        // tokenizer; rebuilt when a new build tokenizes differently).
+        crate::service::search::ensure_current(self)
+            .await
+            .map_err(|e| anyhow::anyhow!("building the search index: {e:?}"))?;
+        Ok(())
     }
 
     /// The connection for reads (and for code that opens its own transaction).

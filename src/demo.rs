@@ -186,10 +186,13 @@ const STORIES: [Story; 7] = [
 pub async fn load(db: &Db) -> anyhow::Result<String> {
     let now = Utc::now();
     let today = local_date(now);
-    let existing = service::suggestion::filtered(&service::suggestion::SuggestionFilter {
-        scope: Scope::All,
-        ..Default::default()
-    });
+    let existing = service::suggestion::filtered(
+        db.backend(),
+        &service::suggestion::SuggestionFilter {
+            scope: Scope::All,
+            ..Default::default()
+        },
+    );
     let session = entity::session::Entity::find()
         .filter(entity::session::Column::Name.eq(SESSION_NAME))
         .one(db.conn())

@@ -398,6 +398,7 @@ pub async fn generate(db: &Db, scale: Scale, now: DateTime<Utc>) -> anyhow::Resu
                     });
                     reply::ActiveModel {
                         assignment_id: Set(a.id),
+                        unit_id: Set(a.unit_id),
                         round: Set(1),
                         doc_number: Set(Some(format!(
                             "皖办函〔{}〕{}号",
@@ -445,6 +446,9 @@ pub async fn generate(db: &Db, scale: Scale, now: DateTime<Utc>) -> anyhow::Resu
     crate::service::deadline::rebuild_tallies(db.conn())
         .await
         .map_err(|e| anyhow::anyhow!("rebuilding tallies: {e}"))?;
+    crate::service::search::rebuild(db)
+        .await
+        .map_err(|e| anyhow::anyhow!("building the search index: {e:?}"))?;
     Ok(out)
 }
 

@@ -8,6 +8,9 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub assignment_id: i64,
+    /// The handling unit: a copy of the assignment's `unit_id` (which never changes), so
+    /// a unit's published replies are read along one index.
+    pub unit_id: i64,
     /// Handling round, 1 for the first reply; re-handling adds rounds.
     pub round: i32,
     /// 发文字号, e.g. 淮府办函〔2022〕12号.

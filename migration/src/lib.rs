@@ -10,6 +10,8 @@ mod m20261122_000002_create_workflow_tables;
 mod m20261123_000001_create_accounts;
 mod m20261123_000002_create_audit_log;
 mod m20261124_000001_create_public_feedback;
+mod m20261125_000001_create_search_index;
+mod m20261125_000002_add_reply_unit;
 
 pub struct Migrator;
 
@@ -22,6 +24,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_accounts::Migration),
             Box::new(m20261123_000002_create_audit_log::Migration),
             Box::new(m20261124_000001_create_public_feedback::Migration),
+            Box::new(m20261125_000001_create_search_index::Migration),
+            Box::new(m20261125_000002_add_reply_unit::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod feedback;
 pub mod phone;
 pub mod publication;
+pub mod search;
 pub mod text;
 pub mod time;
 pub mod workflow;

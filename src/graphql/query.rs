@@ -254,7 +254,10 @@ impl CoreQuery {
             .await
             .map_err(|e| for_query(ctx, e))?;
         let total = TotalCount::new(move || {
-            let (db, select) = (db.clone(), service::suggestion::filtered(&filter));
+            let (db, select) = (
+                db.clone(),
+                service::suggestion::filtered(db.backend(), &filter),
+            );
             async move { service::page::count(db.conn(), select).await }
         });
         Ok(connection(page, total, Suggestion))

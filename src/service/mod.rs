@@ -18,6 +18,7 @@ pub mod page;
 pub mod public;
 pub mod reply;
 pub mod scope;
+pub mod search;
 pub mod session;
 pub mod suggestion;
 pub mod unit;

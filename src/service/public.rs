@@ -10,13 +10,14 @@ use entity::enums::{Publication, ReplyCategory, SuggestionKind};
 use entity::{assignment, deputy, handling_unit, reply, session, suggestion};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect,
-    RelationTrait, Select,
+    ColumnTrait, Condition, DbBackend, EntityTrait, FromQueryResult, JoinType, QueryFilter,
+    QuerySelect, RelationTrait, Select,
 };
 
 use super::page::{self, instant_key, KeyKind, Ordering, Page, PageArgs};
-use super::{contains, DbContext, ServiceResult};
+use super::{search, DbContext, ServiceResult};
 use crate::db::Db;
+use crate::domain::search::SearchQuery;
 use crate::domain::time::start_of_day;
 
 /// One published reply with what the public page shows of its case.
@@ -123,25 +124,24 @@ pub(crate) fn public_only() -> Condition {
         .add(suggestion::Column::Confidential.eq(false))
 }
 
-fn filtered(filter: &PublishedFilter) -> Select<reply::Entity> {
+fn filtered(backend: DbBackend, filter: &PublishedFilter) -> Select<reply::Entity> {
     let mut select = published();
     if let Some(session_id) = filter.session_id {
         select = select.filter(suggestion::Column::SessionId.eq(session_id));
     }
     if let Some(unit_id) = filter.unit_id {
-        select = select.filter(assignment::Column::UnitId.eq(unit_id));
+        select = select.filter(reply::Column::UnitId.eq(unit_id));
     }
     if let Some(category) = filter.category {
         select = select.filter(reply::Column::Category.eq(category));
     }
-    if let Some(keyword) = &filter.keyword {
-        select = select.filter(
-            Condition::any()
-                .add(contains(suggestion::Column::Title, keyword))
-                .add(contains(suggestion::Column::Number, keyword))
-                .add(contains(reply::Column::PublicText, keyword))
-                .add(contains(reply::Column::PublicSuggestionText, keyword)),
-        );
+    if let Some(query) = filter.keyword.as_deref().and_then(SearchQuery::parse) {
+        select = select.filter(search::matching(
+            backend,
+            search::Index::Public,
+            r#""reply"."id""#,
+            &query,
+        ));
     }
     if let Some(from) = filter.published_from {
         select = select.filter(reply::Column::PublishedAt.gte(start_of_day(from)));
@@ -161,7 +161,7 @@ pub async fn list(
 ) -> ServiceResult<Page<PublishedReplyRow>> {
     page::fetch_as(
         db.conn(),
-        filtered(filter),
+        filtered(db.backend(), filter),
         reply::Column::Id,
         order.ordering(),
         args,
@@ -177,7 +177,7 @@ pub async fn count(db: &Db, filter: &PublishedFilter) -> ServiceResult<u64> {
     struct Count {
         n: i64,
     }
-    let found = filtered(filter)
+    let found = filtered(db.backend(), filter)
         .select_only()
         .column_as(Expr::col((reply::Entity, reply::Column::Id)).count(), "n")
         .into_model::<Count>()

@@ -148,6 +148,7 @@ pub async fn submit(
 
     let saved_reply = reply::ActiveModel {
         assignment_id: Set(current.id),
+        unit_id: Set(current.unit_id),
         round: Set(current.round),
         doc_number: Set(doc_number.flatten()),
         addressee: Set(addressee.flatten()),
@@ -183,6 +184,7 @@ pub async fn submit(
             "inserting a reply",
         )
     })?;
+    super::search::index_reply(&*txn, &saved_reply).await?;
     let saved_assignment = super::workflow::save_assignment(
         &*txn,
         &current,
@@ -341,6 +343,7 @@ pub async fn publish(
         .await
         .during("reloading the reply")?
         .ok_or_else(|| anyhow::anyhow!("reply vanished inside its own transaction"))?;
+    super::search::index_published(&*txn, &saved, &parent).await?;
     super::workflow::event(
         &*txn,
         parent.id,

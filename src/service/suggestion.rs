@@ -5,14 +5,15 @@ use entity::enums::{FilingPeriod, ReplyCategory, SuggestionKind, SuggestionStatu
 use entity::{assignment, deputy, reply, session, suggestion, suggestion_co_signer as co_signer};
 use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, Select,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend,
+    EntityTrait, QueryFilter, Select,
 };
 
-use super::{check_version, conflict, contains, on_unique, page, DbContext, ServiceResult};
+use super::{check_version, conflict, on_unique, page, search, DbContext, ServiceResult};
 use crate::db::Db;
 use crate::domain::access::Scope;
 use crate::domain::error::Errors;
+use crate::domain::search::SearchQuery;
 use crate::domain::text::{self, Lines, SuggestionNumber};
 use crate::domain::workflow::{ActorRole, EventKind};
 use crate::domain::UserError;
@@ -251,6 +252,7 @@ pub async fn register(
         )
     })?;
     replace_co_signers(&*txn, saved.id, &input.co_signer_ids).await?;
+    search::index_suggestion(&*txn, &saved).await?;
     super::workflow::event(
         &*txn,
         saved.id,
@@ -405,6 +407,11 @@ pub async fn update(
         .await
         .during("reloading the suggestion")?
         .ok_or_else(|| anyhow::anyhow!("suggestion vanished inside its own transaction"))?;
+    if (&saved.title, &saved.number, &saved.content)
+        != (&current.title, &current.number, &current.content)
+    {
+        search::index_suggestion(&*txn, &saved).await?;
+    }
     super::workflow::event(
         &*txn,
         saved.id,
@@ -477,7 +484,7 @@ impl SuggestionOrder {
 }
 
 /// The SELECT behind the suggestion list and its `totalCount`.
-pub fn filtered(filter: &SuggestionFilter) -> Select<suggestion::Entity> {
+pub fn filtered(backend: DbBackend, filter: &SuggestionFilter) -> Select<suggestion::Entity> {
     let mut select = suggestion::Entity::find().filter(super::scope::suggestions(filter.scope));
     if let Some(session_id) = filter.session_id {
         select = select.filter(suggestion::Column::SessionId.eq(session_id));
@@ -540,17 +547,34 @@ pub fn filtered(filter: &SuggestionFilter) -> Select<suggestion::Entity> {
         }
         select = select.filter(suggestion::Column::Id.in_subquery(replied));
     }
-    if let Some(keyword) = filter
-        .keyword
-        .as_deref()
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-    {
+    if let Some(query) = filter.keyword.as_deref().and_then(SearchQuery::parse) {
+        // Words in the suggestion (title, number, content) or in a reply the caller may
+        // read: a unit finds words of its own replies, never of another unit's.
+        let in_replies = Query::select()
+            .column((assignment::Entity, assignment::Column::SuggestionId))
+            .from(reply::Entity)
+            .inner_join(
+                assignment::Entity,
+                Expr::col((assignment::Entity, assignment::Column::Id))
+                    .equals((reply::Entity, reply::Column::AssignmentId)),
+            )
+            .and_where(search::matching(
+                backend,
+                search::Index::Reply,
+                r#""reply"."id""#,
+                &query,
+            ))
+            .cond_where(super::scope::replies(filter.scope))
+            .to_owned();
         select = select.filter(
             Condition::any()
-                .add(contains(suggestion::Column::Title, keyword))
-                .add(contains(suggestion::Column::Content, keyword))
-                .add(suggestion::Column::Number.eq(keyword)),
+                .add(search::matching(
+                    backend,
+                    search::Index::Suggestion,
+                    r#""suggestion"."id""#,
+                    &query,
+                ))
+                .add(suggestion::Column::Id.in_subquery(in_replies)),
         );
     }
     select
@@ -564,7 +588,7 @@ pub async fn list(
 ) -> ServiceResult<page::Page<suggestion::Model>> {
     page::fetch(
         db.conn(),
-        filtered(filter),
+        filtered(db.backend(), filter),
         suggestion::Column::Id,
         order.ordering(),
         args,

@@ -38,9 +38,9 @@ fn entry(n: usize) -> NewAuditEntry {
     let outcome = outcomes[n % outcomes.len()];
     NewAuditEntry {
         occurred_at: fixed_now() + TimeDelta::microseconds(1_234_567 * n as i64 + 89),
-        actor_user_id: (n % 3 != 0).then_some(n as i64 % 3),
-        actor_name: (n % 3 != 0).then(|| format!("办公室工作人员{n}")),
-        role: if n % 3 == 0 {
+        actor_user_id: (!n.is_multiple_of(3)).then_some(n as i64 % 3),
+        actor_name: (!n.is_multiple_of(3)).then(|| format!("办公室工作人员{n}")),
+        role: if n.is_multiple_of(3) {
             "ANONYMOUS".to_owned()
         } else {
             "OFFICE_STAFF".to_owned()

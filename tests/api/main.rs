@@ -21,6 +21,7 @@ mod publish;
 mod records;
 mod reply;
 mod schema_file;
+mod search;
 mod seed_000;
 mod statements;
 mod suggestion;

@@ -416,12 +416,12 @@ async fn visitor(
                 let reply = &fixtures.replies[rng.random_range(0..fixtures.replies.len())];
                 let input = json!({
                     "replyId": reply,
-                    "name": if iteration % 2 == 0 { Value::from("张先生") } else { Value::Null },
-                    "contact": if iteration % 3 == 0 { Value::from(format!("139{:08}", iteration)) } else { Value::Null },
+                    "name": if iteration.is_multiple_of(2) { Value::from("张先生") } else { Value::Null },
+                    "contact": if iteration.is_multiple_of(3) { Value::from(format!("139{:08}", iteration)) } else { Value::Null },
                     "content": format!(
                         "看了答复，希望进一步落实到位，并及时公布进展。（访客 {index} 第 {iteration} 条，{tag:08x}）"
                     ),
-                    "consentToPublish": iteration % 2 == 0,
+                    "consentToPublish": iteration.is_multiple_of(2),
                     "captchaId": id,
                     "captchaAnswer": TEST_ANSWER,
                     "website": "",

@@ -1,0 +1,403 @@
+//! The full-text search index in the database (tokens from `domain::search`): writing a
+//! row's document inside the caller's transaction, the conditions that filter lists by a
+//! keyword, and rebuilding everything when the tokenizer changes.
+//!
+//! Three indexes (see the migration `m20261125_000001_create_search_index`):
+//! [`Index::Suggestion`] (title and number; content), [`Index::Reply`] (a reply's body) and
+//! [`Index::Public`] (title and number; the text as published). Every service that writes
+//! one of those texts calls the matching `index_*` function in its own transaction, so
+//! the index never disagrees with the rows it describes.
+
+use chrono::Utc;
+use entity::{assignment, reply, suggestion};
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait, Statement, Value,
+};
+
+use super::{DbContext, ServiceResult};
+use crate::db::Db;
+use crate::domain::search::{Document, SearchQuery, Weight, TOKENIZER_VERSION};
+
+/// One of the search indexes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Index {
+    /// Suggestions: title and number; content.
+    Suggestion,
+    /// Replies (every reply, published or not): the body.
+    Reply,
+    /// Published replies: the suggestion's title and number; the published texts.
+    Public,
+}
+
+impl Index {
+    const ALL: [Index; 3] = [Index::Suggestion, Index::Reply, Index::Public];
+
+    fn table(self) -> &'static str {
+        match self {
+            Self::Suggestion => "suggestion_search",
+            Self::Reply => "reply_search",
+            Self::Public => "public_search",
+        }
+    }
+
+    /// The FTS5 columns of the SQLite table, one per document field.
+    fn columns(self) -> &'static str {
+        match self {
+            Self::Suggestion => "title, content",
+            Self::Reply => "body",
+            Self::Public => "title, body",
+        }
+    }
+
+    fn field_count(self) -> usize {
+        match self {
+            Self::Reply => 1,
+            Self::Suggestion | Self::Public => 2,
+        }
+    }
+}
+
+/// The document of a suggestion.
+fn suggestion_document(title: &str, number: &str, content: &str) -> Document {
+    Document::new()
+        .field(Weight::High, [title, number])
+        .field(Weight::Normal, [content])
+}
+
+/// The document of a reply's body.
+fn reply_document(body: &str) -> Document {
+    Document::new().field(Weight::Normal, [body])
+}
+
+/// The public document of a published reply.
+fn public_document(
+    title: &str,
+    number: &str,
+    public_text: Option<&str>,
+    public_suggestion_text: Option<&str>,
+) -> Document {
+    Document::new().field(Weight::High, [title, number]).field(
+        Weight::Normal,
+        public_text.into_iter().chain(public_suggestion_text),
+    )
+}
+
+/// Writes documents (replacing earlier ones of the same ids) in one statement per
+/// database round (SQLite: a DELETE and an INSERT).
+async fn put<C: ConnectionTrait>(
+    conn: &C,
+    index: Index,
+    docs: &[(i64, Document)],
+) -> ServiceResult<()> {
+    if docs.is_empty() {
+        return Ok(());
+    }
+    let table = index.table();
+    let backend = conn.get_database_backend();
+    let ids: Vec<Value> = docs.iter().map(|(id, _)| (*id).into()).collect();
+    let id_marks = vec!["?"; docs.len()].join(", ");
+    let (sql, values) = match backend {
+        DbBackend::Sqlite => {
+            let delete = format!("DELETE FROM {table} WHERE rowid IN ({id_marks})");
+            conn.execute_raw(Statement::from_sql_and_values(backend, delete, ids))
+                .await
+                .during("removing search documents")?;
+            let row = format!("(?{})", ", ?".repeat(index.field_count()));
+            let mut values = Vec::new();
+            for (id, doc) in docs {
+                values.push((*id).into());
+                values.extend(doc.fts5_columns().into_iter().map(Value::from));
+            }
+            let sql = format!(
+                "INSERT INTO {table} (rowid, {}) VALUES {}",
+                index.columns(),
+                vec![row; docs.len()].join(", ")
+            );
+            (sql, values)
+        }
+        _ => {
+            let mut values = Vec::new();
+            let mut rows = Vec::new();
+            for (i, (id, doc)) in docs.iter().enumerate() {
+                rows.push(format!(
+                    "(${}, CAST(${} AS tsvector))",
+                    2 * i + 1,
+                    2 * i + 2
+                ));
+                values.push((*id).into());
+                values.push(doc.tsvector().into());
+            }
+            let sql = format!(
+                "INSERT INTO {table} (id, tokens) VALUES {} \
+                 ON CONFLICT (id) DO UPDATE SET tokens = EXCLUDED.tokens",
+                rows.join(", ")
+            );
+            (sql, values)
+        }
+    };
+    conn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await
+        .during("writing search documents")?;
+    Ok(())
+}
+
+/// Indexes a suggestion's title, number and content (after it is registered or edited),
+/// and the public documents of its published replies, which carry its title and number.
+pub async fn index_suggestion<C: ConnectionTrait>(
+    conn: &C,
+    s: &suggestion::Model,
+) -> ServiceResult<()> {
+    put(
+        conn,
+        Index::Suggestion,
+        &[(s.id, suggestion_document(&s.title, &s.number, &s.content))],
+    )
+    .await?;
+    let published: Vec<reply::Model> = reply::Entity::find()
+        .join(JoinType::InnerJoin, reply::Relation::Assignment.def())
+        .filter(assignment::Column::SuggestionId.eq(s.id))
+        .filter(reply::Column::PublishedAt.is_not_null())
+        .all(conn)
+        .await
+        .during("loading the published replies of a suggestion")?;
+    let docs: Vec<(i64, Document)> = published
+        .iter()
+        .map(|r| {
+            let doc = public_document(
+                &s.title,
+                &s.number,
+                r.public_text.as_deref(),
+                r.public_suggestion_text.as_deref(),
+            );
+            (r.id, doc)
+        })
+        .collect();
+    put(conn, Index::Public, &docs).await
+}
+
+/// Indexes a reply's body (after it is submitted).
+pub async fn index_reply<C: ConnectionTrait>(conn: &C, r: &reply::Model) -> ServiceResult<()> {
+    put(conn, Index::Reply, &[(r.id, reply_document(&r.body))]).await
+}
+
+/// Indexes a published reply's public text with its suggestion's title and number.
+pub async fn index_published<C: ConnectionTrait>(
+    conn: &C,
+    r: &reply::Model,
+    s: &suggestion::Model,
+) -> ServiceResult<()> {
+    let doc = public_document(
+        &s.title,
+        &s.number,
+        r.public_text.as_deref(),
+        r.public_suggestion_text.as_deref(),
+    );
+    put(conn, Index::Public, &[(r.id, doc)]).await
+}
+
+/// `id_column IN (the ids whose document in `index` matches `query`)`; `id_column` is the
+/// quoted, qualified column, e.g. `"suggestion"."id"`.
+pub fn matching(
+    backend: DbBackend,
+    index: Index,
+    id_column: &str,
+    query: &SearchQuery,
+) -> SimpleExpr {
+    let table = index.table();
+    match backend {
+        DbBackend::Sqlite => Expr::cust_with_values(
+            format!("{id_column} IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"),
+            [query.fts5()],
+        ),
+        _ => Expr::cust_with_values(
+            format!("{id_column} IN (SELECT id FROM {table} WHERE tokens @@ CAST($1 AS tsquery))"),
+            [query.tsquery()],
+        ),
+    }
+}
+
+/// Rows read to rebuild the index, a batch at a time.
+const REBUILD_BATCH: u64 = 500;
+
+#[derive(FromQueryResult)]
+struct Version {
+    tokenizer_version: i32,
+}
+
+async fn stored_version<C: ConnectionTrait>(conn: &C) -> ServiceResult<Option<i32>> {
+    let read = Statement::from_string(
+        conn.get_database_backend(),
+        "SELECT tokenizer_version FROM search_index WHERE name = 'all'",
+    );
+    let found = Version::find_by_statement(read)
+        .one(conn)
+        .await
+        .during("reading the search index version")?;
+    Ok(found.map(|v| v.tokenizer_version))
+}
+
+/// Brings the index to this build's tokenizer: when the stored version differs (or the
+/// index was never built), every document is written again, in one transaction.
+/// Returns whether it rebuilt.
+pub async fn ensure_current(db: &Db) -> ServiceResult<bool> {
+    if stored_version(db.conn()).await? == Some(TOKENIZER_VERSION) {
+        return Ok(false);
+    }
+    rebuild_unless_current(db, true).await
+}
+
+/// Writes every document again (after rows were written around the services, as the
+/// data generator does).
+pub async fn rebuild(db: &Db) -> ServiceResult<()> {
+    rebuild_unless_current(db, false).await.map(|_| ())
+}
+
+async fn rebuild_unless_current(db: &Db, unless_current: bool) -> ServiceResult<bool> {
+    let backend = db.backend();
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    if backend == DbBackend::Postgres {
+        // Two instances starting at once: the second waits, then finds the index built.
+        txn.execute_unprepared("SELECT pg_advisory_xact_lock(1, 6)")
+            .await
+            .during("locking the search index")?;
+    }
+    if unless_current && stored_version(&*txn).await? == Some(TOKENIZER_VERSION) {
+        return Ok(false);
+    }
+    let started = std::time::Instant::now();
+    for index in Index::ALL {
+        let table = index.table();
+        let empty = match backend {
+            DbBackend::Sqlite => format!("INSERT INTO {table} ({table}) VALUES ('delete-all')"),
+            _ => format!("DELETE FROM {table}"),
+        };
+        txn.execute_unprepared(&empty)
+            .await
+            .during("emptying the search index")?;
+    }
+    let suggestions = rebuild_suggestions(&*txn).await?;
+    let replies = rebuild_replies(&*txn).await?;
+    let record = match backend {
+        DbBackend::Sqlite => {
+            "INSERT INTO search_index (name, tokenizer_version, built_at) \
+            VALUES ('all', ?, ?) ON CONFLICT (name) DO UPDATE SET \
+            tokenizer_version = excluded.tokenizer_version, built_at = excluded.built_at"
+        }
+        _ => {
+            "INSERT INTO search_index (name, tokenizer_version, built_at) \
+            VALUES ('all', $1, $2) ON CONFLICT (name) DO UPDATE SET \
+            tokenizer_version = excluded.tokenizer_version, built_at = excluded.built_at"
+        }
+    };
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        record,
+        [TOKENIZER_VERSION.into(), Utc::now().into()],
+    ))
+    .await
+    .during("recording the search index version")?;
+    txn.commit().await.during("committing the search index")?;
+    tracing::info!(
+        suggestions,
+        replies,
+        tokenizer_version = TOKENIZER_VERSION,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "search index built"
+    );
+    Ok(true)
+}
+
+async fn rebuild_suggestions<C: ConnectionTrait>(conn: &C) -> ServiceResult<u64> {
+    let mut after = 0_i64;
+    let mut count = 0;
+    loop {
+        let batch: Vec<(i64, String, String, String)> = suggestion::Entity::find()
+            .select_only()
+            .columns([
+                suggestion::Column::Id,
+                suggestion::Column::Title,
+                suggestion::Column::Number,
+                suggestion::Column::Content,
+            ])
+            .filter(suggestion::Column::Id.gt(after))
+            .order_by_asc(suggestion::Column::Id)
+            .limit(REBUILD_BATCH)
+            .into_tuple()
+            .all(conn)
+            .await
+            .during("reading suggestions to index")?;
+        let Some(last) = batch.last() else {
+            return Ok(count);
+        };
+        after = last.0;
+        count += batch.len() as u64;
+        let docs: Vec<(i64, Document)> = batch
+            .iter()
+            .map(|(id, title, number, content)| (*id, suggestion_document(title, number, content)))
+            .collect();
+        put(conn, Index::Suggestion, &docs).await?;
+    }
+}
+
+async fn rebuild_replies<C: ConnectionTrait>(conn: &C) -> ServiceResult<u64> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        id: i64,
+        body: String,
+        published: bool,
+        public_text: Option<String>,
+        public_suggestion_text: Option<String>,
+        title: String,
+        number: String,
+    }
+    let mut after = 0_i64;
+    let mut count = 0;
+    loop {
+        let batch: Vec<Row> = reply::Entity::find()
+            .select_only()
+            .columns([
+                reply::Column::Id,
+                reply::Column::Body,
+                reply::Column::PublicText,
+                reply::Column::PublicSuggestionText,
+            ])
+            .column_as(reply::Column::PublishedAt.is_not_null(), "published")
+            .column(suggestion::Column::Title)
+            .column(suggestion::Column::Number)
+            .join(JoinType::InnerJoin, reply::Relation::Assignment.def())
+            .join(JoinType::InnerJoin, assignment::Relation::Suggestion.def())
+            .filter(reply::Column::Id.gt(after))
+            .order_by_asc(reply::Column::Id)
+            .limit(REBUILD_BATCH)
+            .into_model()
+            .all(conn)
+            .await
+            .during("reading replies to index")?;
+        let Some(last) = batch.last() else {
+            return Ok(count);
+        };
+        after = last.id;
+        count += batch.len() as u64;
+        let bodies: Vec<(i64, Document)> = batch
+            .iter()
+            .map(|r| (r.id, reply_document(&r.body)))
+            .collect();
+        put(conn, Index::Reply, &bodies).await?;
+        let public: Vec<(i64, Document)> = batch
+            .iter()
+            .filter(|r| r.published)
+            .map(|r| {
+                let doc = public_document(
+                    &r.title,
+                    &r.number,
+                    r.public_text.as_deref(),
+                    r.public_suggestion_text.as_deref(),
+                );
+                (r.id, doc)
+            })
+            .collect();
+        put(conn, Index::Public, &public).await?;
+    }
+}

@@ -1,0 +1,303 @@
+//! Chinese full-text search through the API, on SQLite (FTS5) and PostgreSQL (tsvector):
+//! two-character words, simplified/traditional folding, numbers and mixed Latin, who may
+//! find what, and an index that follows every edit.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+/// Texts in the style of the seeds: one simplified, one traditional (seed 003's wording,
+/// with its scraping noise 發(fā)展), one about something else.
+const CASES: [(&str, &str, &str); 3] = [
+    (
+        "0255",
+        "关于加强基层干部培训的建议",
+        "建议加强乡镇干部的教育培训，完善干部交流机制。",
+    ),
+    (
+        "0256",
+        "關於建強領導班子的建議",
+        "培養更多“狼性”幹部，為高質量發(fā)展提供組織保證，推動滬蘇浙合作。",
+    ),
+    (
+        "0257",
+        "关于改善乡村道路的建议",
+        "将A类项目优先列入计划，PM2.5监测点同步建设。",
+    ),
+];
+
+struct Fixture {
+    /// Suggestion ids by number.
+    suggestions: Vec<(String, String)>,
+    unit_a: String,
+    unit_b: String,
+    /// The assignment of 0257 to unit A.
+    assignment_a: String,
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let session = app.session("省人大十三届五次会议").await;
+    let deputy = app.deputy("夏维奇").await;
+    let mut suggestions = Vec::new();
+    for (number, title, content) in CASES {
+        let p = app
+            .register(
+                json!({"sessionId": session, "leadDeputyId": deputy, "number": number,
+                "title": title, "content": content, "submittedOn": "2026-01-18"}),
+            )
+            .await;
+        assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+        suggestions.push((number.to_owned(), id_at(&p, "suggestion.id")));
+    }
+    let unit_a = app.unit("交通运输局", "JTJ").await;
+    let unit_b = app.unit("水利局", "SLJ").await;
+    let p = app
+        .assign(json!({"suggestionId": suggestions[2].1, "assignedOn": "2026-02-01",
+            "units": [{"unitId": unit_a, "role": "LEAD"}, {"unitId": unit_b, "role": "CO_HANDLER"}]}))
+        .await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    let assignment_a = id_at(&p, "assignments.0.id");
+    Fixture {
+        suggestions,
+        unit_a,
+        unit_b,
+        assignment_a,
+    }
+}
+
+/// The numbers of the suggestions `keyword` finds, in number order.
+async fn found(app: &TestApp, keyword: &str) -> Vec<String> {
+    let data = app
+        .data(
+            "query($f: SuggestionFilter) { suggestions(filter: $f, first: 100, orderBy: NUMBER_ASC) {
+                totalCount nodes { number } } }",
+            json!({"f": {"keyword": keyword}}),
+        )
+        .await;
+    let numbers: Vec<String> = data["suggestions"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["number"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        data["suggestions"]["totalCount"],
+        numbers.len(),
+        "totalCount agrees with the page for {keyword:?}"
+    );
+    numbers
+}
+
+#[actix_web::test]
+async fn words_are_found_in_either_script() {
+    let app = spawn_app().await;
+    fixture(&app).await;
+    let cases: &[(&str, &[&str])] = &[
+        // Two-character words, in both scripts, whichever script the text used.
+        ("干部", &["0255", "0256"]),
+        ("幹部", &["0255", "0256"]),
+        ("培训", &["0255"]),
+        ("領導", &["0256"]),
+        ("领导", &["0256"]),
+        ("领导班子", &["0256"]),
+        ("建议", &["0255", "0256", "0257"]),
+        // Numbers, Latin letters and mixed words.
+        ("0255", &["0255"]),
+        ("0256", &["0256"]),
+        ("沪苏浙", &["0256"]),
+        ("A类", &["0257"]),
+        ("ａ类项目", &["0257"]),
+        ("PM2", &["0257"]),
+        // A single character is found wherever it occurs.
+        ("培", &["0255", "0256"]),
+        // Several words: all must occur.
+        ("干部 领导", &["0256"]),
+        ("干部 交流", &["0255"]),
+        // Misses: absent words, reversed or split characters, other numbers.
+        ("教师", &[]),
+        ("部干", &[]),
+        ("干部培养", &[]),
+        ("0258", &[]),
+        ("025", &[]),
+        ("B类", &[]),
+    ];
+    for (keyword, expected) in cases {
+        assert_eq!(found(&app, keyword).await, *expected, "keyword {keyword:?}");
+    }
+    // Nothing searchable (punctuation only) filters nothing.
+    assert_eq!(found(&app, "，。").await.len(), 3);
+    // Text that looks like FTS or tsquery syntax is only text.
+    for keyword in [
+        "\"干部",
+        "干部*",
+        "干部 OR 道路",
+        "'干部' & '道路'",
+        "NEAR(干部)",
+        "干部:*",
+    ] {
+        let numbers = found(&app, keyword).await;
+        assert!(numbers.len() <= 3, "{keyword:?}: {numbers:?}");
+    }
+    assert_eq!(found(&app, "干部 OR 道路").await, Vec::<String>::new());
+}
+
+#[actix_web::test]
+async fn the_index_follows_every_edit() {
+    let app = spawn_app().await;
+    let f = fixture(&app).await;
+    let id = &f.suggestions[2].1;
+    assert_eq!(found(&app, "道路").await, ["0257"]);
+    let p = app
+        .data(
+            "mutation($i: UpdateSuggestionInput!) { updateSuggestion(input: $i) {
+                suggestion { number } userErrors { code } } }",
+            json!({"i": {"id": id, "title": "关于修缮乡村桥梁的建议", "number": "0300"}}),
+        )
+        .await;
+    assert_eq!(codes(&p["updateSuggestion"]), Vec::<String>::new(), "{p:#}");
+    assert_eq!(found(&app, "道路").await, Vec::<String>::new());
+    assert_eq!(found(&app, "桥梁").await, ["0300"]);
+    assert_eq!(found(&app, "0300").await, ["0300"]);
+    assert_eq!(found(&app, "0257").await, Vec::<String>::new());
+    // Editing something else leaves the words where they were.
+    let p = app
+        .data(
+            "mutation($i: UpdateSuggestionInput!) { updateSuggestion(input: $i) { userErrors { code } } }",
+            json!({"i": {"id": id, "topic": "交通"}}),
+        )
+        .await;
+    assert_eq!(codes(&p["updateSuggestion"]), Vec::<String>::new());
+    assert_eq!(found(&app, "桥梁").await, ["0300"]);
+}
+
+#[actix_web::test]
+async fn reply_bodies_are_found_by_those_who_may_read_them() {
+    let app = spawn_app().await;
+    let f = fixture(&app).await;
+    app.sign_for(&f.assignment_a).await;
+    // The lead answers once the co-handler's opinion is in; the co-handler sends it first.
+    let co = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Suggestion { assignments { id unit { id } } } } }",
+            json!({"id": f.suggestions[2].1}),
+        )
+        .await;
+    let assignment_b = co["node"]["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["unit"]["id"] == f.unit_b.as_str())
+        .map(|a| a["id"].as_str().unwrap().to_owned())
+        .unwrap();
+    app.opinion(&assignment_b, "2026-03-01").await;
+    let mut input = TestApp::reply_input(&f.assignment_a);
+    input["body"] = json!("经研究，拟在明年完成路面硬化，并增设錯車道。");
+    let p = app.submit_reply(input).await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+
+    assert_eq!(found(&app, "路面硬化").await, ["0257"], "the office");
+    assert_eq!(found(&app, "错车道").await, ["0257"], "folded");
+    let lead = app
+        .user("search-a", "UNIT_STAFF", Some(&f.unit_a), None)
+        .await;
+    assert_eq!(
+        found(&lead, "路面硬化").await,
+        ["0257"],
+        "the unit that wrote it"
+    );
+    // The co-handler sees the suggestion, but not words only the lead's reply holds.
+    let co_unit = app
+        .user("search-b", "UNIT_STAFF", Some(&f.unit_b), None)
+        .await;
+    assert_eq!(
+        found(&co_unit, "道路").await,
+        ["0257"],
+        "its own suggestion"
+    );
+    assert_eq!(found(&co_unit, "路面硬化").await, Vec::<String>::new());
+    // And no unit finds suggestions outside its own.
+    assert_eq!(found(&co_unit, "干部").await, Vec::<String>::new());
+}
+
+async fn public_numbers(app: &TestApp, keyword: &str) -> Vec<String> {
+    let data = app
+        .as_public()
+        .data(
+            "query($f: PublishedReplyFilter) { publishedReplies(filter: $f, first: 100) {
+                totalCount nodes { suggestionNumber } } }",
+            json!({"f": {"keyword": keyword}}),
+        )
+        .await;
+    let mut numbers: Vec<String> = data["publishedReplies"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["suggestionNumber"].as_str().unwrap().to_owned())
+        .collect();
+    numbers.sort();
+    assert_eq!(data["publishedReplies"]["totalCount"], numbers.len());
+    numbers
+}
+
+#[actix_web::test]
+async fn public_search_sees_only_published_text() {
+    let app = spawn_app().await;
+    let (reply, _) = app.published_reply("0255").await;
+    let published = app
+        .as_public()
+        .data(
+            "query($id: ID!) { publishedReply(id: $id) { text title } }",
+            json!({"id": reply}),
+        )
+        .await;
+    let text = published["publishedReply"]["text"].as_str().unwrap();
+    // Any two characters of the published text find it, in the other script too.
+    let word: String = text.chars().filter(|c| *c > '\u{4E00}').take(2).collect();
+    assert_eq!(public_numbers(&app, &word).await, ["0255"], "{word}");
+    assert_eq!(public_numbers(&app, "0255").await, ["0255"]);
+    // An unpublished reply's words are not public, even when the office can find them.
+    let (_, _, assignment) = assigned(&app, "0260").await;
+    let mut input = TestApp::reply_input(&assignment);
+    input["body"] = json!("尚未公开的答复：拟新建污水處理廠。");
+    let p = app.submit_reply(input).await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    assert_eq!(found(&app, "污水处理厂").await, ["0260"]);
+    assert_eq!(
+        public_numbers(&app, "污水处理厂").await,
+        Vec::<String>::new()
+    );
+    // Publishing makes them public, found in either script.
+    let p = app
+        .publish(json!({"replyId": id_at(&p, "reply.id"), "publication": "FULL"}))
+        .await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    assert_eq!(public_numbers(&app, "污水处理厂").await, ["0260"]);
+    assert_eq!(public_numbers(&app, "污水處理廠").await, ["0260"]);
+}
+
+#[actix_web::test]
+async fn a_lost_index_is_rebuilt_at_start_up() {
+    let app = spawn_app().await;
+    fixture(&app).await;
+    app.published_reply("0300").await;
+    assert_eq!(found(&app, "幹部").await, ["0255", "0256"]);
+    // As after an upgrade whose tokenizer changed: the version is gone, the index empty.
+    let sqlite = app.backend == "sqlite";
+    let mut wipe = vec!["DELETE FROM search_index".to_owned()];
+    for table in ["suggestion_search", "reply_search", "public_search"] {
+        wipe.push(if sqlite {
+            format!("INSERT INTO {table} ({table}) VALUES ('delete-all')")
+        } else {
+            format!("DELETE FROM {table}")
+        });
+    }
+    for sql in &wipe {
+        sea_orm::ConnectionTrait::execute_unprepared(app.db.conn(), sql)
+            .await
+            .unwrap();
+    }
+    assert_eq!(found(&app, "幹部").await, Vec::<String>::new());
+    app.db.migrate().await.unwrap();
+    assert_eq!(found(&app, "幹部").await, ["0255", "0256"]);
+    assert_eq!(public_numbers(&app, "0300").await, ["0300"]);
+}
