@@ -116,6 +116,11 @@ pub struct Settings {
     /// CAPTCHAs one client may request per minute (`BANLI_CAPTCHA_PER_MINUTE`); counted per
     /// server process.
     pub captcha_per_minute: u32,
+    /// Public keyword searches (`publishedReplies(filter: {keyword})`) one server process
+    /// runs at once (`BANLI_PUBLIC_SEARCH_CONCURRENCY`, at least 1); more wait up to 3 s and
+    /// are then answered RATE_LIMITED, so anonymous searches never hold more than this many
+    /// pooled connections.
+    pub public_search_concurrency: usize,
     /// Test mode (`BANLI_CAPTCHA_TEST_ANSWER`): when set, every CAPTCHA's answer is this
     /// text instead of the drawn characters, so automated tests can pass the public form.
     /// Logged loudly at start-up; refused in production unless
@@ -182,6 +187,7 @@ impl Default for Settings {
             captcha_ttl_secs: 300,
             captcha_length: 4,
             captcha_per_minute: 20,
+            public_search_concurrency: 2,
             captcha_test_answer: None,
             captcha_test_mode_in_production: false,
             feedback_per_client: 5,
@@ -225,6 +231,10 @@ impl Settings {
             (4..=5).contains(&self.captcha_length),
             "captcha_length must be 4–5, got {}",
             self.captcha_length
+        );
+        anyhow::ensure!(
+            self.public_search_concurrency >= 1,
+            "public_search_concurrency must be at least 1"
         );
         anyhow::ensure!(
             self.captcha_ttl_secs >= 30,

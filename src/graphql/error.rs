@@ -82,9 +82,13 @@ pub fn internal(ctx: &Context<'_>, error: &anyhow::Error) -> async_graphql::Erro
 pub fn user_error(e: UserError) -> async_graphql::Error {
     let code = e.code.as_str();
     let field = e.field.clone();
+    let retry_after = e.retry_after_secs;
     async_graphql::Error::new(e.message).extend_with(move |_, ext| {
         ext.set("code", code);
         ext.set("field", field.clone());
+        if let Some(secs) = retry_after {
+            ext.set("retryAfterSeconds", secs);
+        }
     })
 }
 

@@ -71,6 +71,53 @@ pub struct AppState {
     pub feedback: FeedbackPolicy,
     /// CAPTCHAs drawn per client (in this process).
     pub captcha_limiter: ClientLimiter,
+    pub public_search: SearchGate,
+}
+
+/// At most this many public keyword searches at once per process (see
+/// `Settings::public_search_concurrency`); the others wait a while for a turn.
+#[derive(Debug, Clone)]
+pub struct SearchGate {
+    permits: Arc<tokio::sync::Semaphore>,
+    wait: std::time::Duration,
+}
+
+impl SearchGate {
+    /// How long a search waits for a turn before it is answered RATE_LIMITED.
+    pub const WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+    pub fn new(concurrency: usize, wait: std::time::Duration) -> Self {
+        Self {
+            permits: Arc::new(tokio::sync::Semaphore::new(concurrency.max(1))),
+            wait,
+        }
+    }
+
+    /// A turn, held until the returned permit is dropped; `None` after waiting too long.
+    pub async fn enter(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let permits = Arc::clone(&self.permits);
+        tokio::time::timeout(self.wait, permits.acquire_owned())
+            .await
+            .ok()?
+            .ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SearchGate;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn a_search_waits_for_a_turn_then_gives_up() {
+        let gate = SearchGate::new(2, Duration::from_millis(50));
+        let first = gate.enter().await.expect("a turn");
+        let second = gate.enter().await.expect("a second turn");
+        assert!(gate.enter().await.is_none(), "a third waits, then gives up");
+        drop(first);
+        assert!(gate.enter().await.is_some(), "a turn comes free");
+        drop(second);
+    }
 }
 
 /// The policies the API applies, from the settings.
@@ -80,6 +127,7 @@ pub struct Policies {
     pub captcha: CaptchaPolicy,
     pub feedback: FeedbackPolicy,
     pub captcha_limiter: ClientLimiter,
+    pub public_search: SearchGate,
 }
 
 impl Policies {
@@ -104,6 +152,7 @@ impl Policies {
                 duplicate_window_secs: settings.feedback_duplicate_window_secs,
             },
             captcha_limiter: ClientLimiter::per_minute(settings.captcha_per_minute),
+            public_search: SearchGate::new(settings.public_search_concurrency, SearchGate::WAIT),
         }
     }
 }
@@ -145,6 +194,7 @@ fn build(
         captcha: policies.captcha,
         feedback: policies.feedback,
         captcha_limiter: policies.captcha_limiter,
+        public_search: policies.public_search,
     })
     // Depth and complexity are checked by the extension, which answers with codes and
     // numbers; it also caps aliases and root fields before validation runs.

@@ -9,11 +9,13 @@ use async_graphql::{Context, ErrorExtensions, InputObject, Object, Result, Simpl
 
 use super::connection::{connection, Conn, TotalCount};
 use super::enums;
-use super::error::{for_payload, for_query, internal, UserErrorObject};
+use super::error::{for_payload, for_query, internal, user_error, UserErrorObject};
 use super::ids::{self, encode, Kind};
 use super::query::{filter_id, keyword};
 use super::scalars::{Date, DateTime};
 use super::{account::RequestAuth, state};
+use crate::domain::search::SearchQuery;
+use crate::domain::UserError;
 use crate::service::public::{PublishedFilter, PublishedReplyRow};
 use crate::service::{self, page::PageArgs};
 
@@ -231,6 +233,20 @@ impl PublicQuery {
             published_to: f.published_to.map(|d| d.0),
         };
         let order = order_by.map(Into::into).unwrap_or_default();
+        // A keyword search costs what the word makes it cost: take a turn, so anonymous
+        // searches never hold more than a few pooled connections (BENCHMARKS.md, issue 5).
+        let turn =
+            match filter.keyword.as_deref().and_then(SearchQuery::parse) {
+                Some(_) => match st.public_search.enter().await {
+                    Some(permit) => Some(std::sync::Arc::new(permit)),
+                    None => return Err(user_error(UserError::rate_limited(
+                        &["filter", "keyword"],
+                        "检索的人较多，请稍后再试 (too many searches at once; try again shortly)",
+                        1,
+                    ))),
+                },
+                None => None,
+            };
         let page = service::public::list(&st.db, &filter, order, &PageArgs { first, after })
             .await
             .map_err(|e| for_query(ctx, e))?;
@@ -239,7 +255,12 @@ impl PublicQuery {
         let total = TotalCount::new(move || {
             let db = db.clone();
             let filter = std::sync::Arc::clone(&filter);
-            async move { service::public::count(&db, &filter).await }
+            let turn = turn.clone();
+            async move {
+                let counted = service::public::count(&db, &filter).await;
+                drop(turn);
+                counted
+            }
         });
         Ok(connection(page, total, PublishedReply))
     }

@@ -15,7 +15,8 @@ use sea_orm::{
 };
 
 use super::page::{self, instant_key, KeyKind, Ordering, Page, PageArgs};
-use super::{search, DbContext, ServiceResult};
+use super::search::{Index, KeywordPlan};
+use super::{DbContext, ServiceResult};
 use crate::db::Db;
 use crate::domain::search::SearchQuery;
 use crate::domain::time::start_of_day;
@@ -124,7 +125,21 @@ pub(crate) fn public_only() -> Condition {
         .add(suggestion::Column::Confidential.eq(false))
 }
 
-fn filtered(backend: DbBackend, filter: &PublishedFilter) -> Select<reply::Entity> {
+/// The keyword's plan (one statement), when the filter has a searchable keyword.
+async fn keyword_plan(db: &Db, filter: &PublishedFilter) -> ServiceResult<Option<KeywordPlan>> {
+    match filter.keyword.as_deref().and_then(SearchQuery::parse) {
+        Some(query) => Ok(Some(
+            KeywordPlan::for_query(db.conn(), Index::Public, query).await?,
+        )),
+        None => Ok(None),
+    }
+}
+
+fn filtered(
+    backend: DbBackend,
+    filter: &PublishedFilter,
+    keyword: Option<&KeywordPlan>,
+) -> Select<reply::Entity> {
     let mut select = published();
     if let Some(session_id) = filter.session_id {
         select = select.filter(suggestion::Column::SessionId.eq(session_id));
@@ -135,13 +150,8 @@ fn filtered(backend: DbBackend, filter: &PublishedFilter) -> Select<reply::Entit
     if let Some(category) = filter.category {
         select = select.filter(reply::Column::Category.eq(category));
     }
-    if let Some(query) = filter.keyword.as_deref().and_then(SearchQuery::parse) {
-        select = select.filter(search::matching(
-            backend,
-            search::Index::Public,
-            r#""reply"."id""#,
-            &query,
-        ));
+    if let Some(plan) = keyword {
+        select = select.filter(plan.condition(backend, Index::Public, r#""reply"."id""#));
     }
     if let Some(from) = filter.published_from {
         select = select.filter(reply::Column::PublishedAt.gte(start_of_day(from)));
@@ -161,7 +171,11 @@ pub async fn list(
 ) -> ServiceResult<Page<PublishedReplyRow>> {
     page::fetch_as(
         db.conn(),
-        filtered(db.backend(), filter),
+        filtered(
+            db.backend(),
+            filter,
+            keyword_plan(db, filter).await?.as_ref(),
+        ),
         reply::Column::Id,
         order.ordering(),
         args,
@@ -177,7 +191,8 @@ pub async fn count(db: &Db, filter: &PublishedFilter) -> ServiceResult<u64> {
     struct Count {
         n: i64,
     }
-    let found = filtered(db.backend(), filter)
+    let plan = keyword_plan(db, filter).await?;
+    let found = filtered(db.backend(), filter, plan.as_ref())
         .select_only()
         .column_as(Expr::col((reply::Entity, reply::Column::Id)).count(), "n")
         .into_model::<Count>()

@@ -301,3 +301,45 @@ async fn a_lost_index_is_rebuilt_at_start_up() {
     assert_eq!(found(&app, "幹部").await, ["0255", "0256"]);
     assert_eq!(public_numbers(&app, "0300").await, ["0300"]);
 }
+
+/// Both ways a keyword can filter (by the ids of a rare word, or by checking each row for a
+/// common one) select the same rows, on either database.
+#[actix_web::test]
+async fn rare_and_common_keyword_plans_agree() {
+    use banli::domain::search::SearchQuery;
+    use banli::service::search::{Index, KeywordPlan};
+    use sea_orm::{EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+    let app = spawn_app().await;
+    for number in ["0255", "0256", "0257"] {
+        app.published_reply(number).await;
+    }
+    let conn = app.db.conn();
+    let backend = app.db.backend();
+    let ids = |plan: KeywordPlan| async move {
+        entity::reply::Entity::find()
+            .select_only()
+            .column(entity::reply::Column::Id)
+            .filter(plan.condition(backend, Index::Public, r#""reply"."id""#))
+            .order_by_asc(entity::reply::Column::Id)
+            .into_tuple::<i64>()
+            .all(conn)
+            .await
+            .unwrap()
+    };
+    for keyword in ["0255", "0256 0257", "答复", "答", "不存在的词"] {
+        let query = SearchQuery::parse(keyword).unwrap();
+        let planned = KeywordPlan::for_query(conn, Index::Public, query.clone())
+            .await
+            .unwrap();
+        assert!(
+            matches!(planned, KeywordPlan::Ids(_)),
+            "a few rows are rare"
+        );
+        let by_ids = ids(planned).await;
+        let by_probe = ids(KeywordPlan::Probe(query)).await;
+        assert_eq!(by_ids, by_probe, "{keyword}");
+    }
+    let all = ids(KeywordPlan::Probe(SearchQuery::parse("0255").unwrap())).await;
+    assert_eq!(all.len(), 1);
+}

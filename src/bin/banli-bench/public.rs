@@ -67,12 +67,17 @@ const KEYWORDS: [&str; 10] = [
     "公安局",
 ];
 
+/// Keywords that (nearly) every published text holds, the most expensive to search: words
+/// of every letter's opening and a single character (a prefix of thousands of tokens).
+const EVERYWHERE: [&str; 4] = ["建议", "收悉", "答复如下", "建"];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
 pub enum Scenario {
     List,
     Unit,
     Keyword,
     Number,
+    Everywhere,
     Feedback,
 }
 
@@ -83,6 +88,9 @@ impl Scenario {
             Self::Unit => "A'. publishedReplies(first: 20, filter: {unitId})",
             Self::Keyword => "A'. publishedReplies(first: 20, filter: {keyword}), common word",
             Self::Number => "A'. publishedReplies(first: 20, filter: {keyword}), suggestion number",
+            Self::Everywhere => {
+                "A'. publishedReplies(first: 20, filter: {keyword}), a word in every text"
+            }
             Self::Feedback => "B. createCaptcha + submitPublicFeedback",
         }
     }
@@ -111,7 +119,7 @@ pub struct Options {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "list,unit,keyword,number,feedback"
+        default_value = "list,unit,keyword,number,everywhere,feedback"
     )]
     pub scenarios: Vec<Scenario>,
 }
@@ -368,7 +376,7 @@ async fn visitor(
                     }
                 }
             }
-            Scenario::Unit | Scenario::Keyword | Scenario::Number => {
+            Scenario::Unit | Scenario::Keyword | Scenario::Number | Scenario::Everywhere => {
                 let (name, filter) = match scenario {
                     Scenario::Unit => (
                         "publishedReplies(first: 20, filter: {unitId})",
@@ -377,6 +385,10 @@ async fn visitor(
                     Scenario::Keyword => (
                         "publishedReplies(first: 20, filter: {keyword: common word})",
                         json!({"keyword": KEYWORDS[rng.random_range(0..KEYWORDS.len())]}),
+                    ),
+                    Scenario::Everywhere => (
+                        "publishedReplies(first: 20, filter: {keyword: in every text})",
+                        json!({"keyword": EVERYWHERE[rng.random_range(0..EVERYWHERE.len())]}),
                     ),
                     _ => (
                         "publishedReplies(first: 20, filter: {keyword: suggestion number})",
