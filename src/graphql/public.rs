@@ -130,7 +130,10 @@ pub struct PublishedReplyFilter {
     pub session_id: Option<ID>,
     pub unit_id: Option<ID>,
     pub category: Option<enums::ReplyCategory>,
-    /// Words in the suggestion's title or number, or the published texts.
+    /// Words in the suggestion's title or number, or the published texts (full-text: Chinese
+    /// by character pairs, 幹部 = 干部; whitespace-separated words must all occur; a keyword
+    /// with nothing searchable filters nothing). Limited to a few searches at once per
+    /// server: RATE_LIMITED (`retryAfterSeconds`) when busy.
     pub keyword: Option<String>,
     /// Published on or after this date.
     pub published_from: Option<Date>,

@@ -30,7 +30,9 @@ pub struct SuggestionFilter {
     /// Suggestions with a reply in one of these categories.
     pub category: Option<Vec<enums::ReplyCategory>>,
     pub is_key: Option<bool>,
-    /// Words in the title or content, or the exact number.
+    /// Words in the title, number or content, or in a reply the caller may read (full-text:
+    /// Chinese by character pairs, 幹部 = 干部; whitespace-separated words must all occur; a
+    /// keyword with nothing searchable filters nothing).
     pub keyword: Option<String>,
     pub submitted_from: Option<Date>,
     pub submitted_to: Option<Date>,
