@@ -250,6 +250,9 @@ impl PublicQuery {
                 },
                 None => None,
             };
+        let filter = service::public::plan(&st.db, filter)
+            .await
+            .map_err(|e| for_query(ctx, e))?;
         let page = service::public::list(&st.db, &filter, order, &PageArgs { first, after })
             .await
             .map_err(|e| for_query(ctx, e))?;

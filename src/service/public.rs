@@ -125,21 +125,24 @@ pub(crate) fn public_only() -> Condition {
         .add(suggestion::Column::Confidential.eq(false))
 }
 
-/// The keyword's plan (one statement), when the filter has a searchable keyword.
-async fn keyword_plan(db: &Db, filter: &PublishedFilter) -> ServiceResult<Option<KeywordPlan>> {
-    match filter.keyword.as_deref().and_then(SearchQuery::parse) {
-        Some(query) => Ok(Some(
-            KeywordPlan::for_query(db.conn(), Index::Public, query).await?,
-        )),
-        None => Ok(None),
-    }
+/// A filter with its keyword looked up, once for a page and its count.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    filter: PublishedFilter,
+    keyword: Option<KeywordPlan>,
 }
 
-fn filtered(
-    backend: DbBackend,
-    filter: &PublishedFilter,
-    keyword: Option<&KeywordPlan>,
-) -> Select<reply::Entity> {
+/// Looks the filter's keyword up (one statement, only when it has a searchable keyword).
+pub async fn plan(db: &Db, filter: PublishedFilter) -> ServiceResult<Planned> {
+    let keyword = match filter.keyword.as_deref().and_then(SearchQuery::parse) {
+        Some(query) => Some(KeywordPlan::for_query(db.conn(), Index::Public, query).await?),
+        None => None,
+    };
+    Ok(Planned { filter, keyword })
+}
+
+fn filtered(backend: DbBackend, planned: &Planned) -> Select<reply::Entity> {
+    let filter = &planned.filter;
     let mut select = published();
     if let Some(session_id) = filter.session_id {
         select = select.filter(suggestion::Column::SessionId.eq(session_id));
@@ -150,7 +153,7 @@ fn filtered(
     if let Some(category) = filter.category {
         select = select.filter(reply::Column::Category.eq(category));
     }
-    if let Some(plan) = keyword {
+    if let Some(plan) = &planned.keyword {
         select = select.filter(plan.condition(backend, Index::Public, r#""reply"."id""#));
     }
     if let Some(from) = filter.published_from {
@@ -165,17 +168,13 @@ fn filtered(
 /// A page of published replies.
 pub async fn list(
     db: &Db,
-    filter: &PublishedFilter,
+    filter: &Planned,
     order: PublishedOrder,
     args: &PageArgs,
 ) -> ServiceResult<Page<PublishedReplyRow>> {
     page::fetch_as(
         db.conn(),
-        filtered(
-            db.backend(),
-            filter,
-            keyword_plan(db, filter).await?.as_ref(),
-        ),
+        filtered(db.backend(), filter),
         reply::Column::Id,
         order.ordering(),
         args,
@@ -186,13 +185,12 @@ pub async fn list(
 }
 
 /// How many published replies match `filter`.
-pub async fn count(db: &Db, filter: &PublishedFilter) -> ServiceResult<u64> {
+pub async fn count(db: &Db, filter: &Planned) -> ServiceResult<u64> {
     #[derive(FromQueryResult)]
     struct Count {
         n: i64,
     }
-    let plan = keyword_plan(db, filter).await?;
-    let found = filtered(db.backend(), filter, plan.as_ref())
+    let found = filtered(db.backend(), filter)
         .select_only()
         .column_as(Expr::col((reply::Entity, reply::Column::Id)).count(), "n")
         .into_model::<Count>()

@@ -143,8 +143,7 @@ async fn put<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Indexes a suggestion's title, number and content (after it is registered or edited),
-/// and the public documents of its published replies, which carry its title and number.
+/// Indexes a suggestion's title, number and content (after it is registered).
 pub async fn index_suggestion<C: ConnectionTrait>(
     conn: &C,
     s: &suggestion::Model,
@@ -154,7 +153,16 @@ pub async fn index_suggestion<C: ConnectionTrait>(
         Index::Suggestion,
         &[(s.id, suggestion_document(&s.title, &s.number, &s.content))],
     )
-    .await?;
+    .await
+}
+
+/// Indexes an edited suggestion again, with the public documents of its published
+/// replies, which carry its title and number.
+pub async fn reindex_suggestion<C: ConnectionTrait>(
+    conn: &C,
+    s: &suggestion::Model,
+) -> ServiceResult<()> {
+    index_suggestion(conn, s).await?;
     let published: Vec<reply::Model> = reply::Entity::find()
         .join(JoinType::InnerJoin, reply::Relation::Assignment.def())
         .filter(assignment::Column::SuggestionId.eq(s.id))

@@ -410,7 +410,7 @@ pub async fn update(
     if (&saved.title, &saved.number, &saved.content)
         != (&current.title, &current.number, &current.content)
     {
-        search::index_suggestion(&*txn, &saved).await?;
+        search::reindex_suggestion(&*txn, &saved).await?;
     }
     super::workflow::event(
         &*txn,
