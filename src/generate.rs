@@ -64,6 +64,8 @@ pub struct Generated {
     pub suggestions: usize,
     pub assignments: usize,
     pub replies: usize,
+    pub ratings: u64,
+    pub contact_records: u64,
 }
 
 const TOPICS: [&str; 8] = [
@@ -443,13 +445,69 @@ pub async fn generate(db: &Db, scale: Scale, now: DateTime<Utc>) -> anyhow::Resu
             "generated a session"
         );
     }
+    let (ratings, contacts) = ratings_and_contacts(db, now).await?;
+    out.ratings = ratings;
+    out.contact_records = contacts;
     crate::service::deadline::rebuild_tallies(db.conn())
         .await
         .map_err(|e| anyhow::anyhow!("rebuilding tallies: {e}"))?;
+    crate::service::statistics::rebuild_facts(db.conn())
+        .await
+        .map_err(|e| anyhow::anyhow!("computing the statistics facts: {e}"))?;
     crate::service::search::rebuild(db)
         .await
         .map_err(|e| anyhow::anyhow!("building the search index: {e:?}"))?;
     Ok(out)
+}
+
+/// The lead deputy's rating of four replies in five (a quarter of them 基本满意, the rest
+/// 满意, on the reply date), and one contact with the deputy before handling for every
+/// answered assignment (面商 for a third, else by phone), as `INSERT … SELECT` drawn from
+/// the row ids so the rest of the data set stays as it was. Returns (ratings, contacts).
+async fn ratings_and_contacts(db: &Db, now: DateTime<Utc>) -> anyhow::Result<(u64, u64)> {
+    use sea_orm::{ConnectionTrait, Statement, Value};
+    let backend = db.backend();
+    let txn = db.begin_write().await?;
+    let p = |n: usize| match backend {
+        sea_orm::DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    };
+    let ratings = txn
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "INSERT INTO rating (reply_id, assignment_id, round, deputy_id, by_lead_deputy, \
+                   satisfaction, rated_on, created_at) \
+                 SELECT r.id, r.assignment_id, r.round, s.lead_deputy_id, TRUE, \
+                   CASE WHEN r.id % 4 = 0 THEN 'BASICALLY_SATISFIED' ELSE 'SATISFIED' END, \
+                   r.replied_on, {} \
+                 FROM reply r JOIN assignment a ON a.id = r.assignment_id \
+                 JOIN suggestion s ON s.id = a.suggestion_id \
+                 WHERE r.id % 5 <> 0",
+                p(1)
+            ),
+            [Value::from(now)],
+        ))
+        .await?
+        .rows_affected();
+    let contacts = txn
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "INSERT INTO contact_record (assignment_id, stage, method, contacted_on, \
+                   participants, created_at) \
+                 SELECT a.id, 'BEFORE', \
+                   CASE WHEN a.id % 3 = 0 THEN 'FACE_TO_FACE' ELSE 'PHONE' END, \
+                   a.assigned_on, '领衔代表；承办单位经办人', {} \
+                 FROM assignment a WHERE a.answered_on IS NOT NULL",
+                p(1)
+            ),
+            [Value::from(now)],
+        ))
+        .await?
+        .rows_affected();
+    txn.commit().await?;
+    Ok((ratings, contacts))
 }
 
 /// A reply letter of about 300 characters (real ones run longer), varied by `id` so the

@@ -38,6 +38,18 @@ pub struct Model {
     /// The unit's contact person for this case (联系人) and phone.
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
+    /// Statistics facts, derived from other rows and recomputed in every write that
+    /// changes them (see the migration `add_assignment_facts`): the latest reply's
+    /// category,
+    pub reply_category: Option<crate::enums::ReplyCategory>,
+    /// the lead deputy's first and latest rating,
+    pub first_satisfaction: Option<crate::enums::Satisfaction>,
+    pub final_satisfaction: Option<crate::enums::Satisfaction>,
+    /// whether a face-to-face contact (面商) is logged,
+    pub met_face_to_face: bool,
+    /// and public feedback on its replies still open (NEW, READ) and handled.
+    pub feedback_open: i32,
+    pub feedback_handled: i32,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -12,6 +12,9 @@ mod m20261123_000002_create_audit_log;
 mod m20261124_000001_create_public_feedback;
 mod m20261125_000001_create_search_index;
 mod m20261125_000002_add_reply_unit;
+mod m20261126_000001_add_assignment_facts;
+
+pub use m20261126_000001_add_assignment_facts::assignment_facts_sql;
 
 pub struct Migrator;
 
@@ -26,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_create_public_feedback::Migration),
             Box::new(m20261125_000001_create_search_index::Migration),
             Box::new(m20261125_000002_add_reply_unit::Migration),
+            Box::new(m20261126_000001_add_assignment_facts::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ pub mod feedback;
 pub mod phone;
 pub mod publication;
 pub mod search;
+pub mod statistics;
 pub mod text;
 pub mod time;
 pub mod workflow;

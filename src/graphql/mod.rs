@@ -17,6 +17,7 @@ pub mod mutation;
 pub mod public;
 pub mod query;
 pub mod scalars;
+pub mod statistics;
 pub mod types;
 pub mod workflow;
 pub mod workflow_api;
@@ -39,6 +40,7 @@ pub struct QueryRoot(
     audit::AuditQuery,
     public::PublicQuery,
     feedback::FeedbackQuery,
+    statistics::StatisticsQuery,
 );
 
 /// The mutation root.

@@ -318,6 +318,7 @@ pub async fn submit(
     .insert(&*txn)
     .await
     .during("storing feedback")?;
+    super::statistics::refresh_facts_of_reply(&*txn, saved.reply_id).await?;
     audit::created("PublicFeedback", saved.id);
     txn.commit().await.during("committing feedback")?;
     Ok(Submitted::Stored(Box::new(saved)))
@@ -499,6 +500,9 @@ pub async fn mark(
         .await
         .during("reloading feedback")?
         .ok_or_else(|| anyhow::anyhow!("feedback vanished inside its own transaction"))?;
+    if saved.status != current.status {
+        super::statistics::refresh_facts_of_reply(&*txn, saved.reply_id).await?;
+    }
     txn.commit().await.during("committing a feedback mark")?;
     Ok(saved)
 }

@@ -198,6 +198,7 @@ pub async fn submit(
     )
     .await?;
     super::workflow::answer_round(&*txn, &saved_assignment, replied_on).await?;
+    super::statistics::refresh_facts(&*txn, saved_assignment.id).await?;
     super::workflow::event(
         &*txn,
         current.suggestion_id,

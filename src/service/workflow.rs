@@ -904,6 +904,9 @@ pub async fn log_contact(
     .insert(&*txn)
     .await
     .during("inserting a contact record")?;
+    if record.method == ContactMethod::FaceToFace {
+        super::statistics::refresh_facts(&*txn, case.assignment.id).await?;
+    }
     event(
         &*txn,
         case.suggestion.id,
@@ -971,6 +974,7 @@ pub async fn review_reply(
     if result.rows_affected != 1 {
         return Err(conflict("答复", &field));
     }
+    super::statistics::refresh_facts(&*txn, case.assignment.id).await?;
     event(
         &*txn,
         case.suggestion.id,
@@ -1158,7 +1162,9 @@ pub async fn rate_reply(
         .await?;
     }
     let saved = if by_lead {
-        save_assignment(&*txn, &case.assignment, changes, now, &field).await?
+        let saved = save_assignment(&*txn, &case.assignment, changes, now, &field).await?;
+        super::statistics::refresh_facts(&*txn, saved.id).await?;
+        saved
     } else {
         case.assignment
     };

@@ -355,6 +355,13 @@ fn matrix(f: &MatrixFixture) -> Vec<Row> {
             "query($u: ID!) { deadlineSummary(unitId: $u) { overall { total } } }",
             json!({"u": f.unit_b}),
             [UNAUTH, ALLOWED, ALLOWED, NOT_FOUND, FORBIDDEN, FORBIDDEN]),
+        row("statistics", "report tables (office and units only)",
+            "{ statistics(groupBy: [UNIT]) { total { assignments } } }", json!({}),
+            [UNAUTH, ALLOWED, ALLOWED, ALLOWED, FORBIDDEN, FORBIDDEN]),
+        row("statistics", "report table of unit B",
+            "query($u: ID!) { statistics(filter: {unitId: $u}) { total { assignments } } }",
+            json!({"u": f.unit_b}),
+            [UNAUTH, ALLOWED, ALLOWED, NOT_FOUND, FORBIDDEN, FORBIDDEN]),
         row("calendar", "the official calendar",
             "{ calendar(year: 2026) { year loaded } }", json!({}),
             [UNAUTH, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED]),
@@ -1054,6 +1061,8 @@ const SUGGESTIONS_OF_DEPUTY: &str =
     "query($x: ID!) { suggestions(filter: {deputyId: $x}) { totalCount nodes { id } } }";
 const DEADLINES_OF_UNIT: &str =
     "query($x: ID) { deadlineSummary(unitId: $x) { overall { total } } }";
+const STATISTICS_OF_UNIT: &str =
+    "query($x: ID) { statistics(filter: {unitId: $x}) { total { assignments } } }";
 
 #[actix_web::test]
 async fn a_unit_learns_nothing_about_another_units_assignments() {
@@ -1119,6 +1128,8 @@ async fn a_unit_learns_nothing_about_another_units_assignments() {
             &f.unit_b, &no_unit, NotFoundError("filter.unitId")),
         attempt("deadlineSummary(unitId: B)", "deadlineSummary", DEADLINES_OF_UNIT,
             &f.unit_b, &no_unit, NotFoundError("unitId")),
+        attempt("statistics(unitId: B)", "statistics", STATISTICS_OF_UNIT,
+            &f.unit_b, &no_unit, NotFoundError("filter.unitId")),
         // The assignments of B's own suggestion: none, as for a suggestion that does not exist.
         attempt("assignments(suggestionId: B's)", "assignments", ASSIGNMENTS_OF_SUGGESTION,
             &f.b_only, &no_suggestion, Empty),

@@ -24,5 +24,6 @@ mod schema_file;
 mod search;
 mod seed_000;
 mod statements;
+mod statistics;
 mod suggestion;
 mod workflow_story;
