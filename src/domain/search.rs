@@ -238,6 +238,59 @@ impl SearchQuery {
     }
 }
 
+/// Most tokens a [`SimilarQuery`] keeps: a title's worth (titles run 20–40 characters).
+pub const MAX_SIMILAR_TOKENS: usize = 32;
+
+/// "Texts like this one" (并案 candidates while a suggestion is registered): the distinct
+/// tokens of a text, any of which may match, ranked by how many and how rare. Only the
+/// first [`MAX_SIMILAR_TOKENS`] distinct tokens of two or more characters count, so a
+/// pasted full text costs what a title does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimilarQuery {
+    tokens: Vec<String>,
+}
+
+impl SimilarQuery {
+    /// The query for `text`, or `None` when it holds nothing searchable.
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut seen = std::collections::HashSet::new();
+        let all: Vec<String> = tokens(text)
+            .into_iter()
+            .filter(|t| seen.insert(t.clone()))
+            .collect();
+        // One character (a run's trailing 部 or 号, a lone letter) matches nearly every
+        // text: it counts only when the text has nothing longer.
+        let long: Vec<String> = all
+            .iter()
+            .filter(|t| t.chars().nth(1).is_some())
+            .take(MAX_SIMILAR_TOKENS)
+            .cloned()
+            .collect();
+        let tokens = if long.is_empty() {
+            all.into_iter().take(MAX_SIMILAR_TOKENS).collect()
+        } else {
+            long
+        };
+        (!tokens.is_empty()).then_some(Self { tokens })
+    }
+
+    pub fn tokens(&self) -> &[String] {
+        &self.tokens
+    }
+
+    /// FTS5: the tokens joined by OR (quoted: tokens hold only letters and digits).
+    pub fn fts5(&self) -> String {
+        let quoted: Vec<String> = self.tokens.iter().map(|t| format!("\"{t}\"")).collect();
+        quoted.join(" OR ")
+    }
+
+    /// The PostgreSQL `tsquery` literal: the tokens joined by `|`.
+    pub fn tsquery(&self) -> String {
+        let quoted: Vec<String> = self.tokens.iter().map(|t| format!("'{t}'")).collect();
+        quoted.join(" | ")
+    }
+}
+
 /// How much a field counts in ranking (PostgreSQL's weights A–D; FTS5 ranks per column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Weight {
@@ -494,5 +547,35 @@ mod tests {
         // One lexeme, with at most 255 positions.
         let vector = doc.tsvector();
         assert_eq!(vector.matches(',').count(), 254);
+    }
+
+    #[test]
+    fn similar_queries_keep_distinct_tokens_of_any_script_up_to_a_title() {
+        let cases: [(&str, Option<&[&str]>); 6] = [
+            (
+                "关于加强基层幹部培训",
+                Some(&[
+                    "关于", "于加", "加强", "强基", "基层", "层干", "干部", "部培", "培训",
+                ]),
+            ),
+            ("干部 干部", Some(&["干部"])),
+            ("第0255号 A类", Some(&["0255"])),
+            ("类", Some(&["类"])),
+            ("……", None),
+            ("", None),
+        ];
+        for (text, expected) in cases {
+            let query = SimilarQuery::parse(text);
+            let tokens: Option<Vec<&str>> = query
+                .as_ref()
+                .map(|q| q.tokens().iter().map(String::as_str).collect());
+            assert_eq!(tokens.as_deref(), expected, "{text}");
+        }
+        let long = "建议".repeat(10) + &"培训交流干部基层工作能力水平提升乡镇街道".repeat(5);
+        let query = SimilarQuery::parse(&long).expect("tokens");
+        assert!(query.tokens().len() <= MAX_SIMILAR_TOKENS);
+        let q = SimilarQuery::parse("干部培训").expect("tokens");
+        assert_eq!(q.fts5(), r#""干部" OR "部培" OR "培训""#);
+        assert_eq!(q.tsquery(), "'干部' | '部培' | '培训'");
     }
 }

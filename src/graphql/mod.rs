@@ -17,6 +17,7 @@ pub mod mutation;
 pub mod public;
 pub mod query;
 pub mod scalars;
+pub mod search;
 pub mod statistics;
 pub mod types;
 pub mod workflow;
@@ -41,6 +42,7 @@ pub struct QueryRoot(
     public::PublicQuery,
     feedback::FeedbackQuery,
     statistics::StatisticsQuery,
+    search::SearchQuery,
 );
 
 /// The mutation root.

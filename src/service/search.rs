@@ -495,3 +495,101 @@ async fn rebuild_replies<C: ConnectionTrait>(conn: &C) -> ServiceResult<u64> {
         put(conn, Index::Public, &public).await?;
     }
 }
+
+/// A suggestion like a given text, with its relevance (higher is closer).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Similar {
+    pub suggestion_id: i64,
+    pub score: f64,
+}
+
+/// The suggestions most like `query` (并案 candidates), best first: SQLite ranks by BM25
+/// with the title counting four times the content, PostgreSQL by `ts_rank` (title tokens
+/// carry weight A). Only suggestions `scope` sees, of `session_id` when given, never
+/// `exclude` (the suggestion being edited).
+pub async fn similar(
+    db: &Db,
+    scope: crate::domain::access::Scope,
+    session_id: Option<i64>,
+    exclude: Option<i64>,
+    query: &crate::domain::search::SimilarQuery,
+    limit: u64,
+) -> ServiceResult<Vec<Similar>> {
+    use sea_orm::sea_query::{Alias, ExprTrait as _, Order, Query};
+    let backend = db.backend();
+    let mut matches = Query::select();
+    match backend {
+        DbBackend::Sqlite => {
+            matches
+                .expr_as(Expr::cust("rowid"), Alias::new("id"))
+                .expr_as(
+                    Expr::cust("-bm25(suggestion_search, 4.0, 1.0)"),
+                    Alias::new("score"),
+                )
+                .from(Alias::new("suggestion_search"))
+                .and_where(Expr::cust_with_values(
+                    "suggestion_search MATCH ?",
+                    [query.fts5()],
+                ));
+        }
+        _ => {
+            matches
+                .column(Alias::new("id"))
+                .expr_as(
+                    Expr::cust_with_values(
+                        "CAST(ts_rank(tokens, CAST($1 AS tsquery)) AS DOUBLE PRECISION)",
+                        [query.tsquery()],
+                    ),
+                    Alias::new("score"),
+                )
+                .from(Alias::new("suggestion_search"))
+                .and_where(Expr::cust_with_values(
+                    "tokens @@ CAST($1 AS tsquery)",
+                    [query.tsquery()],
+                ));
+        }
+    }
+    let m = Alias::new("m");
+    let mut select = Query::select();
+    select
+        .column((suggestion::Entity, suggestion::Column::Id))
+        .expr_as(
+            Expr::col((m.clone(), Alias::new("score"))),
+            Alias::new("score"),
+        )
+        .from(suggestion::Entity)
+        .join_subquery(
+            sea_orm::sea_query::JoinType::InnerJoin,
+            matches,
+            m.clone(),
+            Expr::col((m.clone(), Alias::new("id")))
+                .equals((suggestion::Entity, suggestion::Column::Id)),
+        )
+        .cond_where(super::scope::suggestions(scope))
+        .order_by((m, Alias::new("score")), Order::Desc)
+        .order_by((suggestion::Entity, suggestion::Column::Id), Order::Desc)
+        .limit(limit);
+    if let Some(session_id) = session_id {
+        select.and_where(suggestion::Column::SessionId.eq(session_id));
+    }
+    if let Some(exclude) = exclude {
+        select.and_where(suggestion::Column::Id.ne(exclude));
+    }
+    let rows = db
+        .conn()
+        .query_all_raw(backend.build(&select))
+        .await
+        .during("finding similar suggestions")?;
+    rows.iter()
+        .map(|row| {
+            Ok(Similar {
+                suggestion_id: row
+                    .try_get("", "id")
+                    .during("reading a similar suggestion")?,
+                score: row
+                    .try_get("", "score")
+                    .during("reading a similar suggestion")?,
+            })
+        })
+        .collect()
+}

@@ -322,6 +322,9 @@ fn matrix(f: &MatrixFixture) -> Vec<Row> {
         row("suggestions", "list suggestions (business data: not for the auditor)",
             "{ suggestions { totalCount nodes { id } } }", json!({}),
             [UNAUTH, ALLOWED, ALLOWED, ALLOWED, ALLOWED, FORBIDDEN]),
+        row("similarSuggestions", "duplicates of a text (each sees its own scope)",
+            "{ similarSuggestions(text: \"关于加强基层干部培训的建议\") { score suggestion { id } } }", json!({}),
+            [UNAUTH, ALLOWED, ALLOWED, ALLOWED, ALLOWED, FORBIDDEN]),
         // For unit staff only their own unit exists as a filter value.
         row("suggestions", "suggestions filtered by unit B",
             "query($u: ID!) { suggestions(filter: {unitId: $u}) { totalCount nodes { id } } }",

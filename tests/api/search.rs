@@ -343,3 +343,91 @@ async fn rare_and_common_keyword_plans_agree() {
     let all = ids(KeywordPlan::Probe(SearchQuery::parse("0255").unwrap())).await;
     assert_eq!(all.len(), 1);
 }
+
+/// The numbers `similarSuggestions` returns for `text`, best first.
+async fn similar(app: &TestApp, text: &str, extra: serde_json::Value) -> Vec<String> {
+    let mut variables = json!({"text": text});
+    if let (Some(v), Some(extra)) = (variables.as_object_mut(), extra.as_object()) {
+        v.extend(extra.clone());
+    }
+    let data = app
+        .data(
+            "query($text: String!, $s: ID, $x: ID, $first: Int) {
+                similarSuggestions(text: $text, sessionId: $s, excludeId: $x, first: $first) {
+                  score suggestion { number } } }",
+            variables,
+        )
+        .await;
+    let rows = data["similarSuggestions"].as_array().unwrap();
+    let scores: Vec<f64> = rows.iter().map(|r| r["score"].as_f64().unwrap()).collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "best first: {scores:?}"
+    );
+    rows.iter()
+        .map(|r| r["suggestion"]["number"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[actix_web::test]
+async fn similar_suggestions_put_the_likely_duplicate_first() {
+    let app = spawn_app().await;
+    let f = fixture(&app).await;
+    // A new suggestion about cadre training, in either script, finds 0255 first (its
+    // title shares the most words), then 0256 (幹部 in its text); nothing about roads.
+    let found = similar(&app, "关于加强乡镇干部教育培训的建议", json!({})).await;
+    assert_eq!(found.first().map(String::as_str), Some("0255"), "{found:?}");
+    assert!(found.contains(&"0256".to_owned()), "{found:?}");
+    let found = similar(&app, "關於加強鄉鎮幹部教育培訓", json!({})).await;
+    assert_eq!(found.first().map(String::as_str), Some("0255"), "{found:?}");
+    let found = similar(&app, "改善乡村道路", json!({})).await;
+    assert_eq!(found, ["0257"]);
+    // The one being edited is left out; another session has none; so has punctuation.
+    let found = similar(
+        &app,
+        "关于加强基层干部培训的建议",
+        json!({"x": f.suggestions[0].1}),
+    )
+    .await;
+    assert!(!found.contains(&"0255".to_owned()), "{found:?}");
+    let other = app.session("市人大十六届三次会议").await;
+    assert!(similar(&app, "干部培训", json!({"s": other}))
+        .await
+        .is_empty());
+    assert!(similar(&app, "……！", json!({})).await.is_empty());
+    assert_eq!(similar(&app, "干部", json!({"first": 1})).await.len(), 1);
+    // A unit sees only what it handles: unit A has 0257 alone.
+    let staff = app.user("jtj", "UNIT_STAFF", Some(&f.unit_a), None).await;
+    assert_eq!(
+        similar(&staff, "干部培训", json!({})).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(similar(&staff, "乡村道路", json!({})).await, ["0257"]);
+    // Out-of-range sizes are refused; the public may not ask at all.
+    let refused = app
+        .graphql(
+            "{ similarSuggestions(text: \"干部\", first: 51) { score } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "INVALID");
+    let public = app
+        .as_public()
+        .graphql(
+            "{ similarSuggestions(text: \"干部\") { score } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(public["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    // Candidates are loaded in one batch, whatever their number.
+    let before = app.db.statement_count();
+    similar(&app, "建议", json!({"first": 3})).await;
+    let three = app.db.statement_count() - before;
+    let before = app.db.statement_count();
+    similar(&app, "建议", json!({"first": 1})).await;
+    let one = app.db.statement_count() - before;
+    assert_eq!(
+        three, one,
+        "statements do not grow with the number of candidates"
+    );
+}

@@ -38,6 +38,11 @@ enum Command {
         #[arg(long, default_value_t = 30)]
         iterations: usize,
     },
+    /// Time `statistics` grouped each way (all sessions and the latest one).
+    Statistics {
+        #[arg(long, default_value_t = 20)]
+        iterations: usize,
+    },
     /// Load the public pages over HTTP: `publishedReplies` and `createCaptcha` +
     /// `submitPublicFeedback` from concurrent clients (requests/s, p50/p99 latency).
     Public(public::Options),
@@ -194,10 +199,76 @@ async fn main() -> anyhow::Result<()> {
                 explain(&db, &sql).await?;
             }
         }
+        Command::Statistics { iterations } => {
+            let schema = banli::graphql::build_schema(
+                db.clone(),
+                Arc::new(SystemClock),
+                banli::graphql::Limits::from_settings(&settings),
+                banli::graphql::Policies::from_settings(&settings),
+            );
+            let (assignments, session) = sizes(&db).await?;
+            println!("backend {:?}, {assignments} assignments", db.backend());
+            let session_id =
+                banli::graphql::ids::encode(banli::graphql::ids::Kind::Session, session).0;
+            let figures = "suggestions assignments replied replyRate { percent } onTimeRate { percent } overdue averageDaysLate maxDaysLate categories { count share { percent } } solvedRate { percent } satisfactionFirst { percent } satisfactionFinal { percent } meetingRate { percent } feedbackReceived feedbackOpen";
+            let cases = [
+                (
+                    "statistics by UNIT (all sessions)",
+                    "groupBy: [UNIT]",
+                    "unit { name }",
+                ),
+                (
+                    "statistics by SESSION",
+                    "groupBy: [SESSION]",
+                    "session { name }",
+                ),
+                (
+                    "statistics by TOPIC (all sessions)",
+                    "groupBy: [TOPIC]",
+                    "topic",
+                ),
+                (
+                    "statistics by CATEGORY (all sessions)",
+                    "groupBy: [CATEGORY]",
+                    "category",
+                ),
+                (
+                    "statistics by MONTH (all sessions)",
+                    "groupBy: [MONTH]",
+                    "month",
+                ),
+            ];
+            for (name, args, group) in cases {
+                let query = format!("{{ statistics({args}) {{ rows {{ {group} {figures} }} }} }}");
+                time_query(&schema, &db, name, &query, iterations).await?;
+            }
+            let query = format!("{{ statistics(filter: {{sessionId: \"{session_id}\"}}, groupBy: [UNIT]) {{ rows {{ unit {{ name }} {figures} }} total {{ {figures} }} }} }}");
+            time_query(
+                &schema,
+                &db,
+                "statistics by UNIT (latest session) + total",
+                &query,
+                iterations,
+            )
+            .await?;
+        }
         Command::Public(options) => public::run(db.clone(), &cli.database_url, options).await?,
     }
     db.close().await;
     Ok(())
+}
+
+/// The number of assignments and the latest session's id.
+async fn sizes(db: &Db) -> anyhow::Result<(i64, i64)> {
+    let row = db
+        .conn()
+        .query_one_raw(Statement::from_string(
+            db.backend(),
+            "SELECT (SELECT COUNT(*) FROM assignment) AS n, (SELECT MAX(id) FROM session) AS s",
+        ))
+        .await?
+        .context("no counts")?;
+    Ok((row.try_get("", "n")?, row.try_get("", "s")?))
 }
 
 /// The bench runs its queries in process as the congress office, which sees everything.
