@@ -245,8 +245,12 @@ impl CoreQuery {
             keyword: keyword(f.keyword.as_ref())?,
             submitted_from: f.submitted_from.map(|d| d.0),
             submitted_to: f.submitted_to.map(|d| d.0),
+            keyword_plan: None,
         };
         service::scope::check_unit_filter(scope, filter.unit_id, &["filter", "unitId"])
+            .map_err(|e| for_query(ctx, e))?;
+        let filter = service::suggestion::plan(&db, filter)
+            .await
             .map_err(|e| for_query(ctx, e))?;
         let order = order_by.map_or(
             service::suggestion::SuggestionOrder::RegisteredDesc,

@@ -312,6 +312,30 @@ fn probing(backend: DbBackend, index: Index, id_column: &str, query: &SearchQuer
     }
 }
 
+/// Whether the one document `id_column` names matches: a probe by primary key (FTS5 seeks
+/// each token's list to that rowid; PostgreSQL checks one row's `tsvector`), for checking
+/// rows one at a time as a list reads them.
+pub fn row_matches(
+    backend: DbBackend,
+    index: Index,
+    id_column: &str,
+    query: &SearchQuery,
+) -> SimpleExpr {
+    let table = index.table();
+    match backend {
+        DbBackend::Sqlite => Expr::cust_with_values(
+            format!("EXISTS (SELECT 1 FROM {table} WHERE {table} MATCH ? AND rowid = {id_column})"),
+            [query.fts5()],
+        ),
+        _ => Expr::cust_with_values(
+            format!(
+                "EXISTS (SELECT 1 FROM {table} WHERE id = {id_column} AND tokens @@ CAST($1 AS tsquery))"
+            ),
+            [query.tsquery()],
+        ),
+    }
+}
+
 /// Rows read to rebuild the index, a batch at a time.
 const REBUILD_BATCH: u64 = 500;
 

@@ -440,6 +440,35 @@ pub struct SuggestionFilter {
     pub keyword: Option<String>,
     pub submitted_from: Option<NaiveDate>,
     pub submitted_to: Option<NaiveDate>,
+    /// `keyword` looked up in the indexes ([`plan`]); without it the keyword filters by
+    /// plain subqueries, which read every match of a common word.
+    pub keyword_plan: Option<std::sync::Arc<KeywordPlans>>,
+}
+
+/// A keyword looked up once per request in the suggestion and the reply index (one
+/// statement each, at most 1,001 ids): the page and its `totalCount` share the lookup.
+#[derive(Debug, Clone)]
+pub struct KeywordPlans {
+    pub suggestions: search::KeywordPlan,
+    pub replies: search::KeywordPlan,
+}
+
+/// Looks `filter.keyword` up (see [`search::KeywordPlan`]): a rare word filters by its ids,
+/// a common one by checking the rows of the list as it is read in its own order, so a
+/// page of a word in every text stops after the page.
+pub async fn plan(db: &Db, mut filter: SuggestionFilter) -> ServiceResult<SuggestionFilter> {
+    if let Some(query) = filter.keyword.as_deref().and_then(SearchQuery::parse) {
+        let suggestions =
+            search::KeywordPlan::for_query(db.conn(), search::Index::Suggestion, query.clone())
+                .await?;
+        let replies =
+            search::KeywordPlan::for_query(db.conn(), search::Index::Reply, query).await?;
+        filter.keyword_plan = Some(std::sync::Arc::new(KeywordPlans {
+            suggestions,
+            replies,
+        }));
+    }
+    Ok(filter)
 }
 
 /// The orderings the suggestion list offers.
@@ -547,7 +576,9 @@ pub fn filtered(backend: DbBackend, filter: &SuggestionFilter) -> Select<suggest
         }
         select = select.filter(suggestion::Column::Id.in_subquery(replied));
     }
-    if let Some(query) = filter.keyword.as_deref().and_then(SearchQuery::parse) {
+    if let Some(plans) = &filter.keyword_plan {
+        select = select.filter(planned_keyword(backend, plans, filter.scope));
+    } else if let Some(query) = filter.keyword.as_deref().and_then(SearchQuery::parse) {
         // Words in the suggestion (title, number, content) or in a reply the caller may
         // read: a unit finds words of its own replies, never of another unit's.
         let in_replies = Query::select()
@@ -578,6 +609,67 @@ pub fn filtered(backend: DbBackend, filter: &SuggestionFilter) -> Select<suggest
         );
     }
     select
+}
+
+/// The keyword condition of a planned filter: the suggestion's own words, or words of a
+/// reply the caller may read (a unit: its own replies only).
+fn planned_keyword(backend: DbBackend, plans: &KeywordPlans, scope: Scope) -> Condition {
+    let own =
+        plans
+            .suggestions
+            .condition(backend, search::Index::Suggestion, r#""suggestion"."id""#);
+    let in_replies = match &plans.replies {
+        search::KeywordPlan::Ids(ids) if ids.is_empty() => None,
+        // A few replies: the suggestions behind them.
+        search::KeywordPlan::Ids(_) => Some(
+            suggestion::Column::Id.in_subquery(
+                Query::select()
+                    .column((assignment::Entity, assignment::Column::SuggestionId))
+                    .from(reply::Entity)
+                    .inner_join(
+                        assignment::Entity,
+                        Expr::col((assignment::Entity, assignment::Column::Id))
+                            .equals((reply::Entity, reply::Column::AssignmentId)),
+                    )
+                    .and_where(plans.replies.condition(
+                        backend,
+                        search::Index::Reply,
+                        r#""reply"."id""#,
+                    ))
+                    .cond_where(super::scope::replies(scope))
+                    .to_owned(),
+            ),
+        ),
+        // Many: each listed suggestion checks its own replies (a primary-key probe of the
+        // index per reply), instead of reading every match.
+        search::KeywordPlan::Probe(query) => Some(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(reply::Entity)
+                .inner_join(
+                    assignment::Entity,
+                    Expr::col((assignment::Entity, assignment::Column::Id))
+                        .equals((reply::Entity, reply::Column::AssignmentId)),
+                )
+                .and_where(
+                    Expr::col((assignment::Entity, assignment::Column::SuggestionId))
+                        .equals((suggestion::Entity, suggestion::Column::Id)),
+                )
+                .and_where(search::row_matches(
+                    backend,
+                    search::Index::Reply,
+                    r#""reply"."id""#,
+                    query,
+                ))
+                .cond_where(super::scope::replies(scope))
+                .to_owned(),
+        )),
+    };
+    let mut any = Condition::any().add(own);
+    if let Some(in_replies) = in_replies {
+        any = any.add(in_replies);
+    }
+    any
 }
 
 pub async fn list(

@@ -217,6 +217,61 @@ async fn reply_bodies_are_found_by_those_who_may_read_them() {
     assert_eq!(found(&co_unit, "路面硬化").await, Vec::<String>::new());
     // And no unit finds suggestions outside its own.
     assert_eq!(found(&co_unit, "干部").await, Vec::<String>::new());
+
+    // Every way the staff list can apply a keyword — plain subqueries, the ids of a rare
+    // word, row-by-row probes of a common one — selects the same suggestions, whoever asks.
+    use banli::domain::access::Scope;
+    use banli::domain::search::SearchQuery;
+    use banli::graphql::ids::decode;
+    use banli::service::search::KeywordPlan;
+    use banli::service::suggestion::{filtered, plan, KeywordPlans, SuggestionFilter};
+    use sea_orm::{QueryOrder, QuerySelect};
+    let unit = |id: &str| decode(id).map(|(_, id)| id).unwrap();
+    let conn = app.db.conn();
+    let backend = app.db.backend();
+    let ids = |filter: SuggestionFilter| async move {
+        filtered(backend, &filter)
+            .select_only()
+            .column(entity::suggestion::Column::Id)
+            .order_by_asc(entity::suggestion::Column::Id)
+            .into_tuple::<i64>()
+            .all(conn)
+            .await
+            .unwrap()
+    };
+    for scope in [
+        Scope::All,
+        Scope::Unit(unit(&f.unit_a)),
+        Scope::Unit(unit(&f.unit_b)),
+    ] {
+        for keyword in [
+            "路面硬化",
+            "錯車道",
+            "干部",
+            "道路",
+            "建议",
+            "0257",
+            "不存在的词",
+        ] {
+            let plain = SuggestionFilter {
+                scope,
+                keyword: Some(keyword.to_owned()),
+                ..SuggestionFilter::default()
+            };
+            let planned = plan(&app.db, plain.clone()).await.unwrap();
+            let query = SearchQuery::parse(keyword).unwrap();
+            let probing = SuggestionFilter {
+                keyword_plan: Some(std::sync::Arc::new(KeywordPlans {
+                    suggestions: KeywordPlan::Probe(query.clone()),
+                    replies: KeywordPlan::Probe(query),
+                })),
+                ..plain.clone()
+            };
+            let expected = ids(plain).await;
+            assert_eq!(ids(planned).await, expected, "{scope:?} {keyword}");
+            assert_eq!(ids(probing).await, expected, "{scope:?} {keyword}");
+        }
+    }
 }
 
 async fn public_numbers(app: &TestApp, keyword: &str) -> Vec<String> {
