@@ -20,6 +20,7 @@ pub mod reply;
 pub mod scope;
 pub mod search;
 pub mod session;
+pub mod spreadsheet;
 pub mod suggestion;
 pub mod unit;
 pub mod workflow;
