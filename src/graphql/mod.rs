@@ -9,6 +9,7 @@ pub mod connection;
 pub mod cost;
 pub mod enums;
 pub mod error;
+pub mod export;
 pub mod feedback;
 pub mod ids;
 pub mod limits;
@@ -39,6 +40,7 @@ pub struct QueryRoot(
     audit::AuditQuery,
     public::PublicQuery,
     feedback::FeedbackQuery,
+    export::ExportQuery,
 );
 
 /// The mutation root.
