@@ -13,7 +13,9 @@
 //! **Bounded memory.** Rows are read in keyset pages of [`PAGE_ROWS`] suggestions in
 //! registration order (`id > last id`), only the columns the sheet shows (never the
 //! suggestion's content or a reply's body); each page's deputies, co-signers,
-//! assignments, replies and ratings come in one `IN (…)` query each (no N+1), and units
+//! assignments, replies and ratings come in one query each (no N+1), all keyed by the
+//! page's suggestion ids (`IN (…)` of the page, or subqueries over it), so every full page
+//! runs the same few statement shapes and the prepared-statement caches stay small; units
 //! and sessions are remembered across pages. A page is handed over before the next is
 //! read, so memory holds one page whatever the size of the export. Pages are separate
 //! statements, not one snapshot: a case edited during a long export shows as it was
@@ -30,7 +32,10 @@ use entity::{
     assignment, deputy, handling_unit, rating, reply, session, suggestion,
     suggestion_co_signer as co_signer,
 };
-use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use super::spreadsheet::{Cell, Column};
 use super::suggestion::{filtered, SuggestionFilter};
@@ -269,13 +274,6 @@ impl SuggestionRows {
             .all(conn)
             .await
             .during("reading co-signers for an export")?;
-        let mut deputy_ids: Vec<i64> = suggestions
-            .iter()
-            .map(|s| s.lead_deputy_id)
-            .chain(co_signers.iter().map(|c| c.deputy_id))
-            .collect();
-        deputy_ids.sort_unstable();
-        deputy_ids.dedup();
         // Names and delegations only: deputies' phones and addresses never leave.
         let deputies: HashMap<i64, (String, Option<String>)> = deputy::Entity::find()
             .select_only()
@@ -284,7 +282,29 @@ impl SuggestionRows {
                 deputy::Column::Name,
                 deputy::Column::Delegation,
             ])
-            .filter(deputy::Column::Id.is_in(deputy_ids))
+            .filter(
+                Condition::any()
+                    .add(
+                        deputy::Column::Id.in_subquery(
+                            Query::select()
+                                .column(suggestion::Column::LeadDeputyId)
+                                .from(suggestion::Entity)
+                                .and_where(suggestion::Column::Id.is_in(ids.iter().copied()))
+                                .to_owned(),
+                        ),
+                    )
+                    .add(
+                        deputy::Column::Id.in_subquery(
+                            Query::select()
+                                .column(co_signer::Column::DeputyId)
+                                .from(co_signer::Entity)
+                                .and_where(
+                                    co_signer::Column::SuggestionId.is_in(ids.iter().copied()),
+                                )
+                                .to_owned(),
+                        ),
+                    ),
+            )
             .into_tuple::<(i64, String, Option<String>)>()
             .all(conn)
             .await
@@ -314,27 +334,29 @@ impl SuggestionRows {
             .await
             .during("reading assignments for an export")?;
         self.load_units(&assignments).await?;
-        let assignment_ids: Vec<i64> = assignments.iter().map(|a| a.id).collect();
-        let replies: Vec<ReplyRow> = if assignment_ids.is_empty() {
-            Vec::new()
-        } else {
-            reply::Entity::find()
-                .select_only()
-                .columns([
-                    reply::Column::Id,
-                    reply::Column::AssignmentId,
-                    reply::Column::Round,
-                    reply::Column::Category,
-                    reply::Column::RepliedOn,
-                ])
-                .filter(reply::Column::AssignmentId.is_in(assignment_ids))
-                .order_by_asc(reply::Column::AssignmentId)
-                .order_by_asc(reply::Column::Round)
-                .into_model()
-                .all(conn)
-                .await
-                .during("reading replies for an export")?
-        };
+        // The replies of this page's (visible) assignments.
+        let visible_assignments = Query::select()
+            .column(assignment::Column::Id)
+            .from(assignment::Entity)
+            .and_where(assignment::Column::SuggestionId.is_in(ids.iter().copied()))
+            .cond_where(super::scope::assignments(self.filter.scope))
+            .to_owned();
+        let replies: Vec<ReplyRow> = reply::Entity::find()
+            .select_only()
+            .columns([
+                reply::Column::Id,
+                reply::Column::AssignmentId,
+                reply::Column::Round,
+                reply::Column::Category,
+                reply::Column::RepliedOn,
+            ])
+            .filter(reply::Column::AssignmentId.in_subquery(visible_assignments.clone()))
+            .order_by_asc(reply::Column::AssignmentId)
+            .order_by_asc(reply::Column::Round)
+            .into_model()
+            .all(conn)
+            .await
+            .during("reading replies for an export")?;
         // The latest reply of each assignment (its current round).
         let mut latest: HashMap<i64, &ReplyRow> = HashMap::new();
         for r in &replies {
@@ -347,24 +369,19 @@ impl SuggestionRows {
                 })
                 .or_insert(r);
         }
-        let latest_ids: Vec<i64> = latest.values().map(|r| r.id).collect();
-        // The lead deputy's rating of each latest reply.
-        let ratings: HashMap<i64, Satisfaction> = if latest_ids.is_empty() {
-            HashMap::new()
-        } else {
-            rating::Entity::find()
-                .select_only()
-                .columns([rating::Column::ReplyId, rating::Column::Satisfaction])
-                .filter(rating::Column::ReplyId.is_in(latest_ids))
-                .filter(rating::Column::ByLeadDeputy.eq(true))
-                .order_by_asc(rating::Column::Id)
-                .into_tuple::<(i64, Satisfaction)>()
-                .all(conn)
-                .await
-                .during("reading ratings for an export")?
-                .into_iter()
-                .collect()
-        };
+        // The lead deputy's ratings of this page's replies; each latest reply's is used.
+        let ratings: HashMap<i64, Satisfaction> = rating::Entity::find()
+            .select_only()
+            .columns([rating::Column::ReplyId, rating::Column::Satisfaction])
+            .filter(rating::Column::AssignmentId.in_subquery(visible_assignments))
+            .filter(rating::Column::ByLeadDeputy.eq(true))
+            .order_by_asc(rating::Column::Id)
+            .into_tuple::<(i64, Satisfaction)>()
+            .all(conn)
+            .await
+            .during("reading ratings for an export")?
+            .into_iter()
+            .collect();
 
         let mut signers_of: HashMap<i64, Vec<i64>> = HashMap::new();
         for c in &co_signers {
