@@ -155,6 +155,12 @@ pub struct Settings {
     pub public_cache_secs: u32,
     /// Serve the example public page at `/examples/public-form/` (`BANLI_SERVE_EXAMPLES`).
     pub serve_examples: bool,
+    /// Largest `.xlsx` file the bulk import accepts, in bytes (`BANLI_IMPORT_MAX_BYTES`; 413
+    /// beyond). The template filled with a year's suggestions of a province is well under 1 MiB.
+    pub import_max_bytes: usize,
+    /// Most suggestions (data rows) one bulk import registers (`BANLI_IMPORT_MAX_ROWS`);
+    /// all rows go through one transaction, which holds SQLite's writer while it runs.
+    pub import_max_rows: u32,
 }
 
 impl Default for Settings {
@@ -199,6 +205,8 @@ impl Default for Settings {
             housekeeping_interval_secs: 3600,
             public_cache_secs: 60,
             serve_examples: false,
+            import_max_bytes: 5 * 1024 * 1024,
+            import_max_rows: 2_000,
         }
     }
 }
@@ -235,6 +243,10 @@ impl Settings {
         anyhow::ensure!(
             self.public_search_concurrency >= 1,
             "public_search_concurrency must be at least 1"
+        );
+        anyhow::ensure!(
+            self.import_max_rows >= 1 && self.import_max_bytes >= 1024,
+            "import_max_rows must be at least 1 and import_max_bytes at least 1024"
         );
         anyhow::ensure!(
             self.captcha_ttl_secs >= 30,

@@ -73,6 +73,10 @@ impl Application {
         let serve_examples = settings.serve_examples;
         let cors_origins = settings.cors_allowed_origins.clone();
         let cors_max_age = settings.cors_max_age_secs;
+        let import_limits = crate::service::import::ImportLimits {
+            max_bytes: settings.import_max_bytes,
+            max_rows: settings.import_max_rows,
+        };
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(crate::http::cors(&cors_origins, cors_max_age))
@@ -86,6 +90,7 @@ impl Application {
                 .app_data(public_cache.clone())
                 .configure(|cfg| crate::http::configure(cfg, max_body, graphiql))
                 .configure(|cfg| crate::http::examples::configure(cfg, serve_examples))
+                .configure(|cfg| crate::http::export::configure(cfg, import_limits))
         })
         .shutdown_timeout(settings.shutdown_timeout_secs)
         .client_request_timeout(Duration::from_secs(30));

@@ -12,6 +12,7 @@ pub mod category;
 pub mod deadline;
 pub mod error;
 pub mod feedback;
+pub mod import;
 pub mod phone;
 pub mod publication;
 pub mod search;

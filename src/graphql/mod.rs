@@ -9,6 +9,7 @@ pub mod connection;
 pub mod cost;
 pub mod enums;
 pub mod error;
+pub mod export;
 pub mod feedback;
 pub mod ids;
 pub mod limits;
@@ -43,6 +44,7 @@ pub struct QueryRoot(
     feedback::FeedbackQuery,
     statistics::StatisticsQuery,
     search::SearchQuery,
+    export::ExportQuery,
 );
 
 /// The mutation root.

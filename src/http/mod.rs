@@ -9,6 +9,7 @@
 
 pub mod client_ip;
 pub mod examples;
+pub mod export;
 pub mod graphiql;
 pub mod public_get;
 

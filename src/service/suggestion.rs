@@ -140,8 +140,27 @@ async fn replace_co_signers<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Registers a suggestion (登记) in a transaction of its own.
 pub async fn register(
     db: &Db,
+    input: NewSuggestion,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> ServiceResult<suggestion::Model> {
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    let saved = register_in(&*txn, input, now, today).await?;
+    super::audit::created("Suggestion", saved.id);
+    txn.commit().await.during("committing a suggestion")?;
+    Ok(saved)
+}
+
+/// Validates and registers one suggestion inside the caller's write transaction: every
+/// check of `registerSuggestion` (each user error reported, nothing written when there is
+/// one), then the row, its co-signers, its search index entry and its timeline event. The
+/// bulk import calls this once per row in one transaction, so both paths validate alike;
+/// the caller commits (or rolls back) and records the audit target.
+pub(crate) async fn register_in<C: ConnectionTrait>(
+    conn: &C,
     input: NewSuggestion,
     now: DateTime<Utc>,
     today: NaiveDate,
@@ -179,9 +198,8 @@ pub async fn register(
             "提出日期不能晚于今天 (submittedOn must not be in the future)",
         ));
     }
-    let txn = db.begin_write().await.during("beginning a transaction")?;
     if session::Entity::find_by_id(input.session_id)
-        .one(&*txn)
+        .one(conn)
         .await
         .during("loading the session")?
         .is_none()
@@ -192,7 +210,7 @@ pub async fn register(
         ));
     }
     if deputy::Entity::find_by_id(input.lead_deputy_id)
-        .one(&*txn)
+        .one(conn)
         .await
         .during("loading the lead deputy")?
         .is_none()
@@ -203,7 +221,7 @@ pub async fn register(
         ));
     }
     check_co_signers(
-        &*txn,
+        conn,
         input.lead_deputy_id,
         &input.co_signer_ids,
         &mut errors,
@@ -213,7 +231,7 @@ pub async fn register(
         let taken = suggestion::Entity::find()
             .filter(suggestion::Column::SessionId.eq(input.session_id))
             .filter(suggestion::Column::Number.eq(number.as_str()))
-            .one(&*txn)
+            .one(conn)
             .await
             .during("checking the number")?
             .is_some();
@@ -243,7 +261,7 @@ pub async fn register(
         updated_at: Set(now),
         ..Default::default()
     };
-    let saved = model.insert(&*txn).await.map_err(|e| {
+    let saved = model.insert(conn).await.map_err(|e| {
         on_unique(
             e,
             NUMBER_CONSTRAINT,
@@ -251,10 +269,10 @@ pub async fn register(
             "inserting a suggestion",
         )
     })?;
-    replace_co_signers(&*txn, saved.id, &input.co_signer_ids).await?;
-    search::index_suggestion(&*txn, &saved).await?;
+    replace_co_signers(conn, saved.id, &input.co_signer_ids).await?;
+    search::index_suggestion(conn, &saved).await?;
     super::workflow::event(
-        &*txn,
+        conn,
         saved.id,
         None,
         EventKind::Registered,
@@ -263,8 +281,6 @@ pub async fn register(
         serde_json::json!({"number": saved.number, "submittedOn": saved.submitted_on}),
     )
     .await?;
-    super::audit::created("Suggestion", saved.id);
-    txn.commit().await.during("committing a suggestion")?;
     Ok(saved)
 }
 

@@ -13,6 +13,7 @@ mod audit_trail;
 mod browser;
 mod deadlines;
 mod examples;
+mod export;
 mod hardening;
 mod http;
 mod pagination;
