@@ -43,6 +43,12 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         iterations: usize,
     },
+    /// Time the staff's `suggestions(filter: {keyword})` for rare to ubiquitous words, and
+    /// `similarSuggestions`.
+    Search {
+        #[arg(long, default_value_t = 50)]
+        iterations: usize,
+    },
     /// Load the public pages over HTTP: `publishedReplies` and `createCaptcha` +
     /// `submitPublicFeedback` from concurrent clients (requests/s, p50/p99 latency).
     Public(public::Options),
@@ -248,6 +254,63 @@ async fn main() -> anyhow::Result<()> {
                 &db,
                 "statistics by UNIT (latest session) + total",
                 &query,
+                iterations,
+            )
+            .await?;
+        }
+        Command::Search { iterations } => {
+            let schema = banli::graphql::build_schema(
+                db.clone(),
+                Arc::new(SystemClock),
+                banli::graphql::Limits::from_settings(&settings),
+                banli::graphql::Policies::from_settings(&settings),
+            );
+            let (assignments, _) = sizes(&db).await?;
+            println!("backend {:?}, {assignments} assignments", db.backend());
+            // From a suggestion number (10 matches) to a word in every suggestion; 答复如下 and
+            // 分级负责 occur in replies only.
+            let keywords = [
+                ("number 0255", "0255"),
+                ("nowhere", "不存在的词"),
+                ("a topic (1/8 of suggestions)", "生态环境"),
+                ("a topic, traditional", "生態環境"),
+                ("two words", "生态环境 分步推进"),
+                ("in a third of the replies", "分级负责"),
+                ("in every reply", "答复如下"),
+                ("in every suggestion", "建议"),
+            ];
+            for (name, keyword) in keywords {
+                let query = format!("{{ suggestions(filter: {{keyword: \"{keyword}\"}}, first: 20) {{ nodes {{ number title }} }} }}");
+                time_query(
+                    &schema,
+                    &db,
+                    &format!("keyword: {name}"),
+                    &query,
+                    iterations,
+                )
+                .await?;
+            }
+            for (name, keyword) in [
+                ("number 0255", "0255"),
+                ("a topic", "生态环境"),
+                ("in every suggestion", "建议"),
+            ] {
+                let query = format!("{{ suggestions(filter: {{keyword: \"{keyword}\"}}, first: 20) {{ totalCount nodes {{ number title }} }} }}");
+                time_query(
+                    &schema,
+                    &db,
+                    &format!("keyword + totalCount: {name}"),
+                    &query,
+                    iterations,
+                )
+                .await?;
+            }
+            let query = "{ similarSuggestions(text: \"关于加强生态环境保护工作的建议\", first: 10) { score suggestion { number title } } }";
+            time_query(
+                &schema,
+                &db,
+                "similarSuggestions (a title)",
+                query,
                 iterations,
             )
             .await?;
