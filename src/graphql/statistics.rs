@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use super::access::{self, Allow, UNIT_DESK};
 use super::enums;
 use super::error::{for_query, user_error};
+use super::export::ExportFormat;
 use super::ids::{self, Kind};
 use super::loaders::{SessionKey, UnitKey};
 use super::scalars::Date;
@@ -16,6 +17,7 @@ use super::types::{must, HandlingUnit, Session};
 use super::workflow::as_of_or_today;
 use crate::domain::statistics::{Counts, Rate as RateValue, CATEGORIES};
 use crate::domain::UserError;
+use crate::http::export::{with_query, STATISTICS_CSV, STATISTICS_XLSX};
 use crate::service::statistics::{self as service, Group, GroupBy, StatisticsFilter};
 use crate::service::{scope, ServiceError};
 
@@ -163,6 +165,63 @@ impl StatisticsQuery {
             as_of,
             rows,
         })
+    }
+
+    /// The relative address of the same table as a spreadsheet (the groups, then a 合计
+    /// row; rates as percentages): `GET` it with the same `Authorization` header. The
+    /// filter is checked here exactly as `statistics` checks it.
+    #[graphql(guard = "Allow(UNIT_DESK)")]
+    async fn statistics_export(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<StatisticsFilterInput>,
+        #[graphql(default)] group_by: Vec<StatisticsGroupInput>,
+        as_of: Option<Date>,
+        #[graphql(default_with = "ExportFormat::Xlsx")] format: ExportFormat,
+    ) -> Result<String> {
+        let checked = service_filter(ctx, filter)?;
+        let mut params: Vec<(&str, String)> = Vec::new();
+        if let Some(id) = checked.session_id {
+            params.push(("sessionId", ids::encode(Kind::Session, id).0));
+        }
+        if let Some(id) = checked.unit_id {
+            params.push(("unitId", ids::encode(Kind::HandlingUnit, id).0));
+        }
+        if let Some(topic) = checked.topic {
+            params.push(("topic", topic));
+        }
+        if let Some(kind) = checked.kind {
+            if let Ok(serde_json::Value::String(name)) = serde_json::to_value(kind) {
+                params.push(("kind", name));
+            }
+        }
+        for (name, date) in [
+            ("from", checked.from),
+            ("to", checked.to),
+            ("asOf", as_of.map(|d| d.0)),
+        ] {
+            if let Some(date) = date {
+                params.push((name, date.format("%Y-%m-%d").to_string()));
+            }
+        }
+        let groups: Vec<&str> = dimensions(&group_by)
+            .iter()
+            .map(|g| match g {
+                GroupBy::Session => "SESSION",
+                GroupBy::Unit => "UNIT",
+                GroupBy::Topic => "TOPIC",
+                GroupBy::Category => "CATEGORY",
+                GroupBy::Month => "MONTH",
+            })
+            .collect();
+        if !groups.is_empty() {
+            params.push(("groupBy", groups.join(",")));
+        }
+        let path = match format {
+            ExportFormat::Xlsx => STATISTICS_XLSX,
+            ExportFormat::Csv => STATISTICS_CSV,
+        };
+        Ok(with_query(path, &params))
     }
 }
 

@@ -46,7 +46,8 @@ use crate::graphql::ids::{self, Kind};
 use crate::service::audit::{self, AuditOutcome, NewAuditEntry, PendingAudit};
 use crate::service::export::{suggestion_columns, SuggestionRows};
 use crate::service::import::{self, ImportLimits};
-use crate::service::spreadsheet::{CsvWriter, XlsxWriter};
+use crate::service::spreadsheet::{Cell, Column, CsvWriter, XlsxWriter};
+use crate::service::statistics::{self, GroupBy, StatisticsFilter};
 use crate::service::suggestion::SuggestionFilter;
 use crate::service::ServiceError;
 
@@ -56,6 +57,10 @@ pub const SUGGESTIONS_XLSX: &str = "/export/suggestions.xlsx";
 pub const SUGGESTIONS_CSV: &str = "/export/suggestions.csv";
 /// Where the import template is served.
 pub const IMPORT_TEMPLATE: &str = "/import/suggestions/template.xlsx";
+/// A statistics table as Excel.
+pub const STATISTICS_XLSX: &str = "/export/statistics.xlsx";
+/// A statistics table as CSV.
+pub const STATISTICS_CSV: &str = "/export/statistics.csv";
 /// Where the filled template is posted.
 pub const IMPORT: &str = "/import/suggestions";
 
@@ -78,6 +83,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: ImportLimits) {
             web::resource(SUGGESTIONS_CSV)
                 .wrap(no_store())
                 .route(web::get().to(export_csv)),
+        )
+        .service(
+            web::resource(STATISTICS_XLSX)
+                .wrap(no_store())
+                .route(web::get().to(statistics_xlsx)),
+        )
+        .service(
+            web::resource(STATISTICS_CSV)
+                .wrap(no_store())
+                .route(web::get().to(statistics_csv)),
         )
         .service(
             web::resource(IMPORT_TEMPLATE)
@@ -754,6 +769,227 @@ async fn import_suggestions(
         Ok(report) => HttpResponse::UnprocessableEntity().json(report),
         Err(e) => service_error(&request_id, e),
     }
+}
+
+/// The parameters of a statistics export: the `statistics` query's filter, `groupBy`
+/// (comma-separated: SESSION, UNIT, TOPIC, CATEGORY, MONTH) and `asOf`.
+fn statistics_filter(
+    params: &[(String, String)],
+    principal: &Principal,
+    today: NaiveDate,
+) -> Result<(StatisticsFilter, Vec<GroupBy>, NaiveDate), Vec<UserError>> {
+    const KNOWN: [&str; 8] = [
+        "sessionId",
+        "unitId",
+        "topic",
+        "kind",
+        "from",
+        "to",
+        "groupBy",
+        "asOf",
+    ];
+    let mut errors = crate::domain::error::Errors::new();
+    for (key, _) in params {
+        if !KNOWN.contains(&key.as_str()) {
+            errors.push(UserError::invalid(
+                &[key.as_str()],
+                format!("未知参数 {key} (unknown parameter {key})"),
+            ));
+        }
+    }
+    let values = |name: &str| -> Vec<&str> {
+        params
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    };
+    let scope = Caller::User(principal.clone()).scope();
+    let session_id = errors.check(id_param(&values("sessionId"), "sessionId", Kind::Session));
+    let unit_id = errors.check(id_param(&values("unitId"), "unitId", Kind::HandlingUnit));
+    let topic = errors.check(one(&values("topic"), "topic")).flatten();
+    let kind = errors
+        .check(enum_list::<entity::enums::SuggestionKind>(
+            &values("kind"),
+            "kind",
+        ))
+        .flatten();
+    let from = errors.check(date_param(&values("from"), "from")).flatten();
+    let to = errors.check(date_param(&values("to"), "to")).flatten();
+    let as_of = errors.check(date_param(&values("asOf"), "asOf")).flatten();
+    let mut group_by = Vec::new();
+    for name in values("groupBy").iter().flat_map(|v| v.split(',')) {
+        let group = match name.trim() {
+            "SESSION" => GroupBy::Session,
+            "UNIT" => GroupBy::Unit,
+            "TOPIC" => GroupBy::Topic,
+            "CATEGORY" => GroupBy::Category,
+            "MONTH" => GroupBy::Month,
+            other => {
+                errors.push(UserError::invalid(
+                    &["groupBy"],
+                    format!(
+                        "未知分组 {other} (groupBy takes SESSION, UNIT, TOPIC, CATEGORY, MONTH)"
+                    ),
+                ));
+                continue;
+            }
+        };
+        if !group_by.contains(&group) {
+            group_by.push(group);
+        }
+    }
+    if let (Some(from), Some(to)) = (from, to) {
+        if from > to {
+            errors.push(UserError::invalid(
+                &["to"],
+                "结束日期不能早于开始日期 (to must not precede from)",
+            ));
+        }
+    }
+    let kind = match kind.as_deref() {
+        None | Some([]) => None,
+        Some([one]) => Some(*one),
+        Some(_) => {
+            errors.push(UserError::invalid(&["kind"], "kind 只能有一个 (one kind)"));
+            None
+        }
+    };
+    if let Some(Some(unit)) = unit_id {
+        if let Err(ServiceError::User(found)) =
+            crate::service::scope::check_unit_filter(scope, Some(unit), &["unitId"])
+        {
+            for e in found {
+                errors.push(e);
+            }
+        }
+    }
+    errors.finish()?;
+    let filter = StatisticsFilter {
+        scope,
+        session_id: session_id.flatten(),
+        unit_id: unit_id.flatten(),
+        topic: topic
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned),
+        kind,
+        from,
+        to,
+    };
+    Ok((filter, group_by, as_of.unwrap_or(today)))
+}
+
+/// Authenticates a statistics export and builds its sheet.
+async fn statistics_sheet(
+    req: &HttpRequest,
+    db: &Db,
+    authenticator: &Authenticator,
+    request_id: &str,
+) -> Result<(Vec<Column>, Vec<Vec<Cell>>), HttpResponse> {
+    let (principal, _) = signed_in(
+        req,
+        db,
+        authenticator,
+        request_id,
+        crate::graphql::access::UNIT_DESK,
+    )
+    .await?;
+    let Some(params) = pairs(req) else {
+        return Err(error_response(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "查询参数格式错误 (malformed query string)",
+        ));
+    };
+    let (filter, group_by, as_of) =
+        statistics_filter(&params, &principal, authenticator.clock.today())
+            .map_err(|errors| user_errors(StatusCode::BAD_REQUEST, &errors))?;
+    let limit = u64::try_from(crate::graphql::statistics::MAX_ROWS + 1).unwrap_or(u64::MAX);
+    let (columns, rows) = statistics::sheet(db, &filter, &group_by, as_of, limit)
+        .await
+        .map_err(|e| service_error(request_id, e))?;
+    // The table rows and the total row.
+    if rows.len() > crate::graphql::statistics::MAX_ROWS + 1 {
+        return Err(user_errors(
+            StatusCode::BAD_REQUEST,
+            &[UserError::invalid(
+                &["groupBy"],
+                "分组过多，请缩小筛选范围 (too many groups: narrow the filter or group by less)",
+            )],
+        ));
+    }
+    Ok((columns, rows))
+}
+
+fn statistics_file_name(today: NaiveDate, extension: &str) -> (String, String) {
+    let date = today.format("%Y%m%d");
+    (
+        format!("statistics-{date}.{extension}"),
+        format!("建议办理情况统计表-{date}.{extension}"),
+    )
+}
+
+/// `GET /export/statistics.xlsx`: the `statistics` table as an Excel sheet.
+async fn statistics_xlsx(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    authenticator: web::Data<Authenticator>,
+    request_id: RequestId,
+) -> HttpResponse {
+    let request_id = request_id.to_string();
+    let (columns, rows) = match statistics_sheet(&req, &db, &authenticator, &request_id).await {
+        Ok(sheet) => sheet,
+        Err(response) => return response,
+    };
+    let built = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
+        let mut xlsx = XlsxWriter::new("办理情况统计", &columns)?;
+        for row in &rows {
+            xlsx.row(row)?;
+        }
+        xlsx.finish_to_vec()
+    })
+    .await;
+    let bytes = match built {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(e)) => return internal(&request_id, &e),
+        Err(e) => return internal(&request_id, &anyhow::Error::new(e)),
+    };
+    let (ascii, name) = statistics_file_name(authenticator.clock.today(), "xlsx");
+    HttpResponse::Ok()
+        .content_type(XLSX_TYPE)
+        .insert_header((header::CONTENT_DISPOSITION, attachment(&ascii, &name)))
+        .body(bytes)
+}
+
+/// `GET /export/statistics.csv`: the `statistics` table as CSV (UTF-8 with a BOM).
+async fn statistics_csv(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    authenticator: web::Data<Authenticator>,
+    request_id: RequestId,
+) -> HttpResponse {
+    let request_id = request_id.to_string();
+    let (columns, rows) = match statistics_sheet(&req, &db, &authenticator, &request_id).await {
+        Ok(sheet) => sheet,
+        Err(response) => return response,
+    };
+    let written = (|| -> std::io::Result<Vec<u8>> {
+        let mut csv = CsvWriter::new(Vec::new(), &columns)?;
+        for row in &rows {
+            csv.row(row)?;
+        }
+        Ok(csv.into_inner())
+    })();
+    let bytes = match written {
+        Ok(bytes) => bytes,
+        Err(e) => return internal(&request_id, &anyhow::Error::new(e)),
+    };
+    let (ascii, name) = statistics_file_name(authenticator.clock.today(), "csv");
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((header::CONTENT_DISPOSITION, attachment(&ascii, &name)))
+        .body(bytes)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::helpers::{codes, id_at, spawn_app, TestApp};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-fn limits() -> ReadLimits {
+pub(crate) fn limits() -> ReadLimits {
     ReadLimits {
         max_rows: 200_000,
         max_unpacked_bytes: 512 << 20,
@@ -46,7 +46,7 @@ async fn fetch(
     )
 }
 
-async fn get(app: &TestApp, path: &str) -> (u16, awc::http::header::HeaderMap, Vec<u8>) {
+pub(crate) async fn get(app: &TestApp, path: &str) -> (u16, awc::http::header::HeaderMap, Vec<u8>) {
     fetch(app, "GET", path, None, Vec::new()).await
 }
 

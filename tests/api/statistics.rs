@@ -584,6 +584,49 @@ async fn statistics_equal_the_hand_computed_values() {
         other["errors"][0]["extensions"]["code"], "NOT_FOUND",
         "{other:#}"
     );
+    // The same table as a spreadsheet: the link the API gives, read back with the import's
+    // reader — Chinese headers, one row per unit, then 合计; the unit's staff get theirs.
+    use banli::service::spreadsheet::{read_xlsx, Cell};
+    let link = app
+        .data(
+            "query($f: StatisticsFilter) { statisticsExport(filter: $f, groupBy: [UNIT], asOf: \"2026-06-30\") }",
+            json!({"f": {"sessionId": session}}),
+        )
+        .await["statisticsExport"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(link.starts_with("/export/statistics.xlsx?"), "{link}");
+    let (status, _, body) = crate::export::get(&app, &link).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let sheet = read_xlsx(&body, None, crate::export::limits()).expect("xlsx");
+    let header: Vec<String> = sheet.rows[0].iter().map(Cell::as_text).collect();
+    assert_eq!(&header[..4], ["承办单位", "建议件数", "交办件数", "已办复"]);
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let at = |row: usize, name: &str| sheet.rows[row][column(name)].as_text();
+    assert_eq!(sheet.rows.len(), 5, "header, three units, 合计");
+    assert_eq!(at(2, "承办单位"), "市人社局");
+    assert_eq!(at(2, "逾期未办"), "1");
+    assert_eq!(at(2, "最长超期天数"), "30");
+    assert_eq!(at(1, "办复率"), "1");
+    assert_eq!(at(4, "承办单位"), "合计");
+    assert_eq!(at(4, "交办件数"), "6");
+    assert_eq!(at(4, "平均超期天数"), "16.5");
+    assert_eq!(at(4, "A类"), "2");
+    assert_eq!(at(4, "按期办结率"), "0.75");
+    let csv_link = link.replacen("statistics.xlsx", "statistics.csv", 1);
+    let (status, _, body) = crate::export::get(&staff, &csv_link).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let text = String::from_utf8(body).unwrap();
+    assert!(text.starts_with("\u{FEFF}承办单位,"), "{text}");
+    assert_eq!(text.lines().count(), 3, "its own unit and 合计: {text}");
+    assert!(
+        text.contains("市人社局,2,2,1,50.0%,1,100.0%,1,1,30.0,30"),
+        "{text}"
+    );
+    let (status, _, _) = crate::export::get(&app, "/export/statistics.csv?groupBy=WEEK").await;
+    assert_eq!(status, 400);
+
     // The public has no statistics.
     let public = app
         .as_public()
