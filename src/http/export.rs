@@ -287,22 +287,8 @@ pub fn export_filter(
         "submittedTo",
         "asOf",
     ];
-    let mut errors = crate::domain::error::Errors::new();
-    for (key, _) in params {
-        if !KNOWN.contains(&key.as_str()) {
-            errors.push(UserError::invalid(
-                &[key.as_str()],
-                format!("未知参数 {key} (unknown parameter {key})"),
-            ));
-        }
-    }
-    let values = |name: &str| -> Vec<&str> {
-        params
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
-    };
+    let mut errors = known_only(params, &KNOWN);
+    let values = |name: &str| values_of(params, name);
     let scope = Caller::User(principal.clone()).scope();
     let session_id = errors.check(id_param(&values("sessionId"), "sessionId", Kind::Session));
     let unit_id = errors.check(id_param(&values("unitId"), "unitId", Kind::HandlingUnit));
@@ -329,13 +315,7 @@ pub fn export_filter(
     let submitted_to = errors.check(date_param(&values("submittedTo"), "submittedTo"));
     let as_of = errors.check(date_param(&values("asOf"), "asOf"));
     if let Some(Some(unit)) = unit_id {
-        if let Err(ServiceError::User(found)) =
-            crate::service::scope::check_unit_filter(scope, Some(unit), &["unitId"])
-        {
-            for e in found {
-                errors.push(e);
-            }
-        }
+        check_unit(scope, unit, &mut errors);
     }
     errors.finish()?;
     let filter = SuggestionFilter {
@@ -771,6 +751,45 @@ async fn import_suggestions(
     }
 }
 
+/// Errors for the parameters a route does not know (a typo must not silently widen an
+/// export), to which the route adds its own.
+fn known_only(params: &[(String, String)], known: &[&str]) -> crate::domain::error::Errors {
+    let mut errors = crate::domain::error::Errors::new();
+    for (key, _) in params {
+        if !known.contains(&key.as_str()) {
+            errors.push(UserError::invalid(
+                &[key.as_str()],
+                format!("未知参数 {key} (unknown parameter {key})"),
+            ));
+        }
+    }
+    errors
+}
+
+/// Every value given for the parameter `name`.
+fn values_of<'a>(params: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+    params
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+/// For unit staff only their own unit exists as a filter value.
+fn check_unit(
+    scope: crate::domain::access::Scope,
+    unit: i64,
+    errors: &mut crate::domain::error::Errors,
+) {
+    if let Err(ServiceError::User(found)) =
+        crate::service::scope::check_unit_filter(scope, Some(unit), &["unitId"])
+    {
+        for e in found {
+            errors.push(e);
+        }
+    }
+}
+
 /// The parameters of a statistics export: the `statistics` query's filter, `groupBy`
 /// (comma-separated: SESSION, UNIT, TOPIC, CATEGORY, MONTH) and `asOf`.
 fn statistics_filter(
@@ -788,22 +807,8 @@ fn statistics_filter(
         "groupBy",
         "asOf",
     ];
-    let mut errors = crate::domain::error::Errors::new();
-    for (key, _) in params {
-        if !KNOWN.contains(&key.as_str()) {
-            errors.push(UserError::invalid(
-                &[key.as_str()],
-                format!("未知参数 {key} (unknown parameter {key})"),
-            ));
-        }
-    }
-    let values = |name: &str| -> Vec<&str> {
-        params
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
-    };
+    let mut errors = known_only(params, &KNOWN);
+    let values = |name: &str| values_of(params, name);
     let scope = Caller::User(principal.clone()).scope();
     let session_id = errors.check(id_param(&values("sessionId"), "sessionId", Kind::Session));
     let unit_id = errors.check(id_param(&values("unitId"), "unitId", Kind::HandlingUnit));
@@ -856,13 +861,7 @@ fn statistics_filter(
         }
     };
     if let Some(Some(unit)) = unit_id {
-        if let Err(ServiceError::User(found)) =
-            crate::service::scope::check_unit_filter(scope, Some(unit), &["unitId"])
-        {
-            for e in found {
-                errors.push(e);
-            }
-        }
+        check_unit(scope, unit, &mut errors);
     }
     errors.finish()?;
     let filter = StatisticsFilter {

@@ -597,21 +597,14 @@ pub fn filtered(backend: DbBackend, filter: &SuggestionFilter) -> Select<suggest
     } else if let Some(query) = filter.keyword.as_deref().and_then(SearchQuery::parse) {
         // Words in the suggestion (title, number, content) or in a reply the caller may
         // read: a unit finds words of its own replies, never of another unit's.
-        let in_replies = Query::select()
+        let in_replies = visible_replies(filter.scope)
             .column((assignment::Entity, assignment::Column::SuggestionId))
-            .from(reply::Entity)
-            .inner_join(
-                assignment::Entity,
-                Expr::col((assignment::Entity, assignment::Column::Id))
-                    .equals((reply::Entity, reply::Column::AssignmentId)),
-            )
             .and_where(search::matching(
                 backend,
                 search::Index::Reply,
                 r#""reply"."id""#,
                 &query,
             ))
-            .cond_where(super::scope::replies(filter.scope))
             .to_owned();
         select = select.filter(
             Condition::any()
@@ -627,6 +620,19 @@ pub fn filtered(backend: DbBackend, filter: &SuggestionFilter) -> Select<suggest
     select
 }
 
+/// `FROM reply JOIN assignment`, the replies `scope` may read (a unit: its own).
+fn visible_replies(scope: Scope) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .from(reply::Entity)
+        .inner_join(
+            assignment::Entity,
+            Expr::col((assignment::Entity, assignment::Column::Id))
+                .equals((reply::Entity, reply::Column::AssignmentId)),
+        )
+        .cond_where(super::scope::replies(scope))
+        .to_owned()
+}
+
 /// The keyword condition of a planned filter: the suggestion's own words, or words of a
 /// reply the caller may read (a unit: its own replies only).
 fn planned_keyword(backend: DbBackend, plans: &KeywordPlans, scope: Scope) -> Condition {
@@ -639,34 +645,21 @@ fn planned_keyword(backend: DbBackend, plans: &KeywordPlans, scope: Scope) -> Co
         // A few replies: the suggestions behind them.
         search::KeywordPlan::Ids(_) => Some(
             suggestion::Column::Id.in_subquery(
-                Query::select()
+                visible_replies(scope)
                     .column((assignment::Entity, assignment::Column::SuggestionId))
-                    .from(reply::Entity)
-                    .inner_join(
-                        assignment::Entity,
-                        Expr::col((assignment::Entity, assignment::Column::Id))
-                            .equals((reply::Entity, reply::Column::AssignmentId)),
-                    )
                     .and_where(plans.replies.condition(
                         backend,
                         search::Index::Reply,
                         r#""reply"."id""#,
                     ))
-                    .cond_where(super::scope::replies(scope))
                     .to_owned(),
             ),
         ),
         // Many: each listed suggestion checks its own replies (a primary-key probe of the
         // index per reply), instead of reading every match.
         search::KeywordPlan::Probe(query) => Some(Expr::exists(
-            Query::select()
+            visible_replies(scope)
                 .expr(Expr::val(1))
-                .from(reply::Entity)
-                .inner_join(
-                    assignment::Entity,
-                    Expr::col((assignment::Entity, assignment::Column::Id))
-                        .equals((reply::Entity, reply::Column::AssignmentId)),
-                )
                 .and_where(
                     Expr::col((assignment::Entity, assignment::Column::SuggestionId))
                         .equals((suggestion::Entity, suggestion::Column::Id)),
@@ -677,7 +670,6 @@ fn planned_keyword(backend: DbBackend, plans: &KeywordPlans, scope: Scope) -> Co
                     r#""reply"."id""#,
                     query,
                 ))
-                .cond_where(super::scope::replies(scope))
                 .to_owned(),
         )),
     };
