@@ -121,6 +121,11 @@ pub enum SuggestionOrder {
     NumberDesc,
     SubmittedOnDesc,
     SubmittedOnAsc,
+    /// Best match of `filter.keyword` first (BM25 on SQLite, `ts_rank` on PostgreSQL; a
+    /// word in the title counts more than one in the text; suggestions found only through
+    /// a reply come after). A keyword in more than 1,000 suggestions or replies is too
+    /// common to rank: its matches, like a list without keyword, come newest first.
+    Relevance,
 }
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]

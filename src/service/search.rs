@@ -278,6 +278,11 @@ impl KeywordPlan {
         })
     }
 
+    /// True for a keyword with few enough documents to list by id.
+    pub fn is_rare(&self) -> bool {
+        matches!(self, Self::Ids(_))
+    }
+
     /// The condition on `id_column` (quoted and qualified, e.g. `"reply"."id"`).
     pub fn condition(&self, backend: DbBackend, index: Index, id_column: &str) -> SimpleExpr {
         match self {
@@ -614,6 +619,48 @@ pub async fn similar(
                     .try_get("", "score")
                     .during("reading a similar suggestion")?,
             })
+        })
+        .collect()
+}
+
+/// The relevance of every document matching a rare keyword (higher is better): BM25 on
+/// SQLite (title ×4), `ts_rank` on PostgreSQL (title tokens weigh A). Only for keywords a
+/// [`KeywordPlan`] found rare: it reads every match.
+pub async fn scores(
+    db: &Db,
+    index: Index,
+    query: &SearchQuery,
+) -> ServiceResult<std::collections::HashMap<i64, f64>> {
+    let backend = db.backend();
+    let table = index.table();
+    let statement = match backend {
+        DbBackend::Sqlite => Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT rowid AS id, -bm25({table}, 4.0, 1.0) AS score FROM {table} WHERE {table} MATCH ?"
+            ),
+            [query.fts5().into()],
+        ),
+        _ => Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT id, CAST(ts_rank(tokens, CAST($1 AS tsquery)) AS DOUBLE PRECISION) AS score \
+                 FROM {table} WHERE tokens @@ CAST($1 AS tsquery)"
+            ),
+            [query.tsquery().into()],
+        ),
+    };
+    let rows = db
+        .conn()
+        .query_all_raw(statement)
+        .await
+        .during("scoring keyword matches")?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get::<i64>("", "id").during("reading a score")?,
+                row.try_get::<f64>("", "score").during("reading a score")?,
+            ))
         })
         .collect()
 }

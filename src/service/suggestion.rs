@@ -496,6 +496,9 @@ pub enum SuggestionOrder {
     NumberDesc,
     SubmittedOnDesc,
     SubmittedOnAsc,
+    /// Best match of the keyword first ([`ranked`]); newest first when there is no
+    /// keyword to rank by or it is too common.
+    Relevance,
 }
 
 impl SuggestionOrder {
@@ -509,6 +512,7 @@ impl SuggestionOrder {
             Self::NumberDesc => ("NUMBER_DESC", Some((Number, Text)), true),
             Self::SubmittedOnDesc => ("SUBMITTED_ON_DESC", Some((SubmittedOn, Date)), true),
             Self::SubmittedOnAsc => ("SUBMITTED_ON_ASC", Some((SubmittedOn, Date)), false),
+            Self::Relevance => ("RELEVANCE", None, true),
         };
         page::Ordering {
             name,
@@ -519,7 +523,7 @@ impl SuggestionOrder {
 
     fn key(self, m: &suggestion::Model) -> Option<String> {
         match self {
-            Self::RegisteredDesc | Self::RegisteredAsc => None,
+            Self::RegisteredDesc | Self::RegisteredAsc | Self::Relevance => None,
             Self::NumberAsc | Self::NumberDesc => Some(m.number.clone()),
             Self::SubmittedOnDesc | Self::SubmittedOnAsc => {
                 Some(m.submitted_on.format("%Y-%m-%d").to_string())
@@ -686,6 +690,11 @@ pub async fn list(
     order: SuggestionOrder,
     args: &page::PageArgs,
 ) -> ServiceResult<page::Page<suggestion::Model>> {
+    if order == SuggestionOrder::Relevance {
+        if let Some(page) = ranked(db, filter, args).await? {
+            return Ok(page);
+        }
+    }
     page::fetch(
         db.conn(),
         filtered(db.backend(), filter),
@@ -696,6 +705,103 @@ pub async fn list(
         |m| m.id,
     )
     .await
+}
+
+/// A relevance cursor's key: the score, written so it reads back to the same `f64`.
+fn score_key(score: f64) -> String {
+    format!("{score:?}")
+}
+
+/// The page of a RELEVANCE list when the keyword is rare enough to rank (at most
+/// `RARE_MATCHES` suggestions and replies: the candidates are a bounded set): the
+/// filtered candidates' ids (one statement), their scores (one), the page's rows (one).
+/// `None` when there is nothing to rank by: the list then runs newest first.
+async fn ranked(
+    db: &Db,
+    filter: &SuggestionFilter,
+    args: &page::PageArgs,
+) -> ServiceResult<Option<page::Page<suggestion::Model>>> {
+    use sea_orm::QuerySelect;
+    let (Some(plans), Some(query)) = (
+        &filter.keyword_plan,
+        filter.keyword.as_deref().and_then(SearchQuery::parse),
+    ) else {
+        return Ok(None);
+    };
+    if !(plans.suggestions.is_rare() && plans.replies.is_rare()) {
+        return Ok(None);
+    }
+    let limit = usize::try_from(page::page_size(args.first)?).unwrap_or(usize::MAX);
+    let after = match &args.after {
+        None => None,
+        Some(text) => {
+            let bad = || {
+                UserError::invalid(
+                    &["after"],
+                    "分页游标无效或与排序方式不符 (cursor is invalid or was made for another ordering)",
+                )
+            };
+            let cursor = page::Cursor::decode(text).ok_or_else(bad)?;
+            let score = cursor
+                .key
+                .as_deref()
+                .and_then(|k| k.parse::<f64>().ok())
+                .filter(|_| cursor.ordering == "RELEVANCE")
+                .ok_or_else(bad)?;
+            Some((score, cursor.id))
+        }
+    };
+    let candidates: Vec<i64> = filtered(db.backend(), filter)
+        .select_only()
+        .column(suggestion::Column::Id)
+        .into_tuple()
+        .all(db.conn())
+        .await
+        .during("listing keyword candidates")?;
+    let scores = search::scores(db, search::Index::Suggestion, &query).await?;
+    // Best first; found only through a reply (no score of its own): after those.
+    let mut ranked: Vec<(f64, i64)> = candidates
+        .into_iter()
+        .map(|id| (scores.get(&id).copied().unwrap_or(0.0), id))
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+    let start = match after {
+        // Past the cursor's place in the order (score desc, id desc).
+        Some((score, id)) => ranked
+            .iter()
+            .position(|&(s, i)| s.total_cmp(&score).is_lt() || (s == score && i < id))
+            .unwrap_or(ranked.len()),
+        None => 0,
+    };
+    let window: Vec<(f64, i64)> = ranked.iter().skip(start).take(limit + 1).copied().collect();
+    let has_next_page = window.len() > limit;
+    let window = &window[..window.len().min(limit)];
+    let mut rows: std::collections::HashMap<i64, suggestion::Model> = suggestion::Entity::find()
+        .filter(suggestion::Column::Id.is_in(window.iter().map(|(_, id)| *id)))
+        .all(db.conn())
+        .await
+        .during("loading a page")?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+    let rows = window
+        .iter()
+        .filter_map(|(score, id)| {
+            rows.remove(id).map(|model| {
+                let cursor = page::Cursor {
+                    ordering: "RELEVANCE".to_owned(),
+                    key: Some(score_key(*score)),
+                    id: *id,
+                };
+                (cursor.encode(), model)
+            })
+        })
+        .collect();
+    Ok(Some(page::Page {
+        rows,
+        has_next_page,
+        has_previous_page: after.is_some(),
+    }))
 }
 
 pub async fn by_number(

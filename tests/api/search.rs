@@ -486,3 +486,84 @@ async fn similar_suggestions_put_the_likely_duplicate_first() {
         "statements do not grow with the number of candidates"
     );
 }
+
+/// The numbers of one RELEVANCE page for `keyword`, and the cursor after it.
+async fn by_relevance(
+    app: &TestApp,
+    keyword: &str,
+    first: i64,
+    after: Option<&str>,
+) -> (Vec<String>, Option<String>, bool) {
+    let data = app
+        .data(
+            "query($f: SuggestionFilter, $first: Int, $after: String) {
+                suggestions(filter: $f, orderBy: RELEVANCE, first: $first, after: $after) {
+                  totalCount edges { cursor node { number } } pageInfo { hasNextPage } } }",
+            json!({"f": {"keyword": keyword}, "first": first, "after": after}),
+        )
+        .await;
+    let edges = data["suggestions"]["edges"].as_array().unwrap();
+    let numbers = edges
+        .iter()
+        .map(|e| e["node"]["number"].as_str().unwrap().to_owned())
+        .collect();
+    let cursor = edges
+        .last()
+        .map(|e| e["cursor"].as_str().unwrap().to_owned());
+    let more = data["suggestions"]["pageInfo"]["hasNextPage"]
+        .as_bool()
+        .unwrap();
+    (numbers, cursor, more)
+}
+
+#[actix_web::test]
+async fn relevance_puts_title_matches_first_and_pages_through_the_rest() {
+    let app = spawn_app().await;
+    fixture(&app).await;
+    // 0258 says 干部 once in its text; 0255 in its title and twice in its text; 0256 once,
+    // in traditional script, in its text.
+    let session = app.session("市人大十六届三次会议").await;
+    let deputy = app.deputy("王芳").await;
+    let p = app
+        .register(
+            json!({"sessionId": session, "leadDeputyId": deputy, "number": "0258",
+            "title": "关于完善农村道路养护机制的建议", "content": "建议安排干部定期巡查农村道路。",
+            "submittedOn": "2026-01-18"}),
+        )
+        .await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    let (all, _, more) = by_relevance(&app, "干部", 10, None).await;
+    assert_eq!(all.first().map(String::as_str), Some("0255"), "{all:?}");
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert!(!more);
+    // Page by page, the same order, each once.
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let (page, cursor, more) = by_relevance(&app, "干部", 1, after.as_deref()).await;
+        paged.extend(page);
+        if !more {
+            break;
+        }
+        after = cursor;
+    }
+    assert_eq!(paged, all);
+    // A cursor of another ordering is refused.
+    let other = app
+        .data("{ suggestions(first: 1) { edges { cursor } } }", json!({}))
+        .await;
+    let foreign = other["suggestions"]["edges"][0]["cursor"].as_str().unwrap();
+    let refused = app
+        .graphql(
+            "query($a: String) { suggestions(filter: {keyword: \"干部\"}, orderBy: RELEVANCE, after: $a) { totalCount } }",
+            json!({"a": foreign}),
+        )
+        .await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "INVALID",
+        "{refused:#}"
+    );
+    // Without a keyword RELEVANCE is newest first.
+    let (newest, _, _) = by_relevance(&app, "", 10, None).await;
+    assert_eq!(newest, ["0258", "0257", "0256", "0255"]);
+}
