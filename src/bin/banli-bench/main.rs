@@ -305,6 +305,20 @@ async fn main() -> anyhow::Result<()> {
                 )
                 .await?;
             }
+            for (name, keyword) in [
+                ("number 0255", "0255"),
+                ("a topic (too common to rank)", "生态环境"),
+            ] {
+                let query = format!("{{ suggestions(filter: {{keyword: \"{keyword}\"}}, orderBy: RELEVANCE, first: 20) {{ nodes {{ number title }} }} }}");
+                time_query(
+                    &schema,
+                    &db,
+                    &format!("RELEVANCE: {name}"),
+                    &query,
+                    iterations,
+                )
+                .await?;
+            }
             let query = "{ similarSuggestions(text: \"关于加强生态环境保护工作的建议\", first: 10) { score suggestion { number title } } }";
             time_query(
                 &schema,
