@@ -13,6 +13,7 @@ mod m20261124_000001_create_public_feedback;
 mod m20261125_000001_create_search_index;
 mod m20261125_000002_add_reply_unit;
 mod m20261126_000001_add_assignment_facts;
+mod m20261126_000002_add_statistics_index;
 
 pub use m20261126_000001_add_assignment_facts::assignment_facts_sql;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_search_index::Migration),
             Box::new(m20261125_000002_add_reply_unit::Migration),
             Box::new(m20261126_000001_add_assignment_facts::Migration),
+            Box::new(m20261126_000002_add_statistics_index::Migration),
         ]
     }
 }

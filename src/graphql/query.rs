@@ -260,11 +260,8 @@ impl CoreQuery {
             .await
             .map_err(|e| for_query(ctx, e))?;
         let total = TotalCount::new(move || {
-            let (db, select) = (
-                db.clone(),
-                service::suggestion::filtered(db.backend(), &filter),
-            );
-            async move { service::page::count(db.conn(), select).await }
+            let (db, filter) = (db.clone(), filter.clone());
+            async move { service::suggestion::count(&db, &filter).await }
         });
         Ok(connection(page, total, Suggestion))
     }

@@ -260,16 +260,19 @@ async fn reply_bodies_are_found_by_those_who_may_read_them() {
             };
             let planned = plan(&app.db, plain.clone()).await.unwrap();
             let query = SearchQuery::parse(keyword).unwrap();
-            let probing = SuggestionFilter {
+            let probing = |replies_dense| SuggestionFilter {
                 keyword_plan: Some(std::sync::Arc::new(KeywordPlans {
                     suggestions: KeywordPlan::Probe(query.clone()),
-                    replies: KeywordPlan::Probe(query),
+                    replies: KeywordPlan::Probe(query.clone()),
+                    replies_dense,
                 })),
                 ..plain.clone()
             };
-            let expected = ids(plain).await;
+            let expected = ids(plain.clone()).await;
             assert_eq!(ids(planned).await, expected, "{scope:?} {keyword}");
-            assert_eq!(ids(probing).await, expected, "{scope:?} {keyword}");
+            for dense in [false, true] {
+                assert_eq!(ids(probing(dense)).await, expected, "{scope:?} {keyword}");
+            }
         }
     }
 }
