@@ -200,6 +200,11 @@ impl SearchQuery {
         (!terms.is_empty()).then_some(Self { terms })
     }
 
+    /// How many whitespace-separated terms the keyword has.
+    pub fn terms(&self) -> usize {
+        self.terms.len()
+    }
+
     /// The expression for SQLite FTS5's `MATCH`: quoted phrases joined by AND, a prefix
     /// phrase ending in `*`. Tokens hold only letters and digits, so quoting is safe.
     pub fn fts5(&self) -> String {

@@ -341,46 +341,6 @@ pub fn row_matches(
     }
 }
 
-/// How many documents make a common word *dense*: see `suggestion::KeywordPlans`.
-pub const DENSE_MATCHES: u64 = 50_000;
-
-/// True when more than [`DENSE_MATCHES`] documents of `index` match (reads at most that
-/// many ids).
-pub async fn is_dense<C: ConnectionTrait>(
-    conn: &C,
-    index: Index,
-    query: &SearchQuery,
-) -> ServiceResult<bool> {
-    let backend = conn.get_database_backend();
-    let table = index.table();
-    let limit = DENSE_MATCHES + 1;
-    let statement = match backend {
-        DbBackend::Sqlite => Statement::from_sql_and_values(
-            backend,
-            format!(
-                "SELECT COUNT(*) AS n FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT {limit}) m"
-            ),
-            [query.fts5().into()],
-        ),
-        _ => Statement::from_sql_and_values(
-            backend,
-            format!(
-                "SELECT COUNT(*) AS n FROM (SELECT id FROM {table} WHERE tokens @@ CAST($1 AS tsquery) LIMIT {limit}) m"
-            ),
-            [query.tsquery().into()],
-        ),
-    };
-    let n: i64 = conn
-        .query_one_raw(statement)
-        .await
-        .during("counting a keyword's matches")?
-        .map(|row| row.try_get("", "n"))
-        .transpose()
-        .during("counting a keyword's matches")?
-        .unwrap_or(0);
-    Ok(n as u64 > DENSE_MATCHES)
-}
-
 /// Rows read to rebuild the index, a batch at a time.
 const REBUILD_BATCH: u64 = 500;
 

@@ -467,12 +467,12 @@ pub struct SuggestionFilter {
 pub struct KeywordPlans {
     pub suggestions: search::KeywordPlan,
     pub replies: search::KeywordPlan,
-    /// For a common word in replies: true when it is in more than
-    /// [`search::DENSE_MATCHES`] of them, so each listed suggestion probes its own
-    /// replies by primary key; otherwise the matches are read once per statement and
-    /// looked up (measured: 60 ms instead of 250 for a phrase in 45,000 replies; 17 ms
-    /// instead of 110 for one in every reply).
-    pub replies_dense: bool,
+    /// For a common keyword in replies: true when each listed suggestion probes its own
+    /// replies by primary key, false when the matches are read once per statement and
+    /// looked up. Probing wins for one word (17 ms instead of 110 for a word in every
+    /// reply), reading once for several (60 ms instead of 250 for two words in 45,000
+    /// replies: each probe seeks every token of every word), measured at 1m (BENCHMARKS.md).
+    pub probe_replies: bool,
 }
 
 /// Looks `filter.keyword` up (see [`search::KeywordPlan`]): a rare word filters by its ids,
@@ -485,12 +485,11 @@ pub async fn plan(db: &Db, mut filter: SuggestionFilter) -> ServiceResult<Sugges
                 .await?;
         let replies =
             search::KeywordPlan::for_query(db.conn(), search::Index::Reply, query.clone()).await?;
-        let replies_dense =
-            !replies.is_rare() && search::is_dense(db.conn(), search::Index::Reply, &query).await?;
+        let probe_replies = query.terms() == 1;
         filter.keyword_plan = Some(std::sync::Arc::new(KeywordPlans {
             suggestions,
             replies,
-            replies_dense,
+            probe_replies,
         }));
     }
     Ok(filter)
@@ -677,7 +676,7 @@ fn planned_keyword(backend: DbBackend, plans: &KeywordPlans, scope: Scope) -> Co
                     Expr::col((assignment::Entity, assignment::Column::SuggestionId))
                         .equals((suggestion::Entity, suggestion::Column::Id)),
                 )
-                .and_where(if plans.replies_dense {
+                .and_where(if plans.probe_replies {
                     search::row_matches(backend, search::Index::Reply, r#""reply"."id""#, query)
                 } else {
                     plans

@@ -260,11 +260,11 @@ async fn reply_bodies_are_found_by_those_who_may_read_them() {
             };
             let planned = plan(&app.db, plain.clone()).await.unwrap();
             let query = SearchQuery::parse(keyword).unwrap();
-            let probing = |replies_dense| SuggestionFilter {
+            let probing = |probe_replies| SuggestionFilter {
                 keyword_plan: Some(std::sync::Arc::new(KeywordPlans {
                     suggestions: KeywordPlan::Probe(query.clone()),
                     replies: KeywordPlan::Probe(query.clone()),
-                    replies_dense,
+                    probe_replies,
                 })),
                 ..plain.clone()
             };
