@@ -67,7 +67,10 @@ pub struct Row {
 /// On PostgreSQL the assignment row is locked first: under READ COMMITTED the UPDATE's
 /// subqueries read the snapshot its statement starts with, so two writers recomputing at
 /// once could each miss the other's new row; once the lock is held (after the other
-/// writer committed), the next statement sees both. SQLite has one writer at a time.
+/// writer committed), the next statement sees both. `NO KEY UPDATE`, the lock an UPDATE
+/// of the row takes anyway: a `FOR UPDATE` would also wait for transactions that only
+/// hold the row's key (an insert referencing it, e.g. a return request) and deadlock with
+/// them. SQLite has one writer at a time.
 pub(crate) async fn refresh_facts<C: ConnectionTrait>(
     conn: &C,
     assignment_id: i64,
@@ -76,7 +79,7 @@ pub(crate) async fn refresh_facts<C: ConnectionTrait>(
     if backend == DbBackend::Postgres {
         conn.execute_raw(Statement::from_sql_and_values(
             backend,
-            "SELECT id FROM assignment WHERE id = $1 FOR UPDATE",
+            "SELECT id FROM assignment WHERE id = $1 FOR NO KEY UPDATE",
             [Value::from(assignment_id)],
         ))
         .await
