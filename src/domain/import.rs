@@ -31,18 +31,8 @@
 
 use chrono::NaiveDate;
 
+use super::search::is_han;
 use super::text::{fold_full_width, Lines};
-
-/// Han ideographs (the unified blocks, extension A, the supplementary planes and the
-/// compatibility block).
-fn is_han(c: char) -> bool {
-    matches!(c,
-        '\u{3007}'
-        | '\u{3400}'..='\u{4DBF}'
-        | '\u{4E00}'..='\u{9FFF}'
-        | '\u{F900}'..='\u{FAFF}'
-        | '\u{20000}'..='\u{3FFFF}')
-}
 
 /// Characters that show nothing and are dropped.
 fn is_invisible(c: char) -> bool {

@@ -78,7 +78,7 @@ fn fold(c: char) -> char {
 
 /// Han ideographs: the unified blocks, extension A and the supplementary planes' extensions,
 /// compatibility ideographs and 〇.
-fn is_han(c: char) -> bool {
+pub(crate) fn is_han(c: char) -> bool {
     matches!(c,
         '\u{3007}'
         | '\u{3400}'..='\u{4DBF}'

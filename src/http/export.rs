@@ -366,12 +366,17 @@ async fn export_request(
     Ok(SuggestionRows::new(db.clone(), filter, as_of))
 }
 
-fn file_name(today: NaiveDate, extension: &str) -> (String, String) {
+/// The download's ASCII and Chinese file names: `{ascii}-YYYYMMDD.ext`, `{name}-YYYYMMDD.ext`.
+fn dated_names(ascii: &str, name: &str, today: NaiveDate, extension: &str) -> (String, String) {
     let date = today.format("%Y%m%d");
     (
-        format!("suggestions-{date}.{extension}"),
-        format!("建议办理情况一览表-{date}.{extension}"),
+        format!("{ascii}-{date}.{extension}"),
+        format!("{name}-{date}.{extension}"),
     )
+}
+
+fn file_name(today: NaiveDate, extension: &str) -> (String, String) {
+    dated_names("suggestions", "建议办理情况一览表", today, extension)
 }
 
 /// `GET /export/suggestions.csv`: streamed as pages are read, in bounded memory. An error
@@ -922,11 +927,7 @@ async fn statistics_sheet(
 }
 
 fn statistics_file_name(today: NaiveDate, extension: &str) -> (String, String) {
-    let date = today.format("%Y%m%d");
-    (
-        format!("statistics-{date}.{extension}"),
-        format!("建议办理情况统计表-{date}.{extension}"),
-    )
+    dated_names("statistics", "建议办理情况统计表", today, extension)
 }
 
 /// `GET /export/statistics.xlsx`: the `statistics` table as an Excel sheet.
