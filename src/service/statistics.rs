@@ -468,7 +468,12 @@ pub async fn sheet(
 )> {
     use super::spreadsheet::{Cell, Column};
     use crate::domain::statistics::Rate;
-    let rows = table(db, filter, group_by, as_of, limit).await?;
+    // Without groups the one row is the total itself: one query, not two.
+    let rows = if group_by.is_empty() {
+        Vec::new()
+    } else {
+        table(db, filter, group_by, as_of, limit).await?
+    };
     let total = total(db, filter, as_of).await?;
     let (session_names, unit_names) = group_names(db, &rows).await?;
     let mut columns = Vec::new();
@@ -554,13 +559,7 @@ pub async fn sheet(
         cells
     };
     let mut out = Vec::with_capacity(rows.len() + 1);
-    // Without groups the one row is the total itself.
-    let grouped = if group_by.is_empty() {
-        &[][..]
-    } else {
-        &rows[..]
-    };
-    for row in grouped {
+    for row in &rows {
         let mut cells = Vec::with_capacity(columns.len());
         for g in group_by {
             let group = &row.group;

@@ -624,6 +624,16 @@ async fn statistics_equal_the_hand_computed_values() {
         text.contains("市人社局,2,2,1,50.0%,1,100.0%,1,1,30.0,30"),
         "{text}"
     );
+    // Without groups: the header and the 合计 row alone.
+    let (status, _, body) = crate::export::get(
+        &app,
+        &format!("/export/statistics.csv?sessionId={session}&asOf=2026-06-30"),
+    )
+    .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let text = String::from_utf8(body).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.contains("\r\n合计,5,6,4,66.7%"), "{text}");
     let (status, _, _) = crate::export::get(&app, "/export/statistics.csv?groupBy=WEEK").await;
     assert_eq!(status, 400);
 
