@@ -10,7 +10,7 @@
 
 use chrono::Utc;
 use entity::{assignment, reply, suggestion};
-use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, JoinType, QueryFilter,
     QueryOrder, QuerySelect, RelationTrait, Statement, Value,
@@ -222,6 +222,21 @@ pub fn matching(
     )
 }
 
+/// `SELECT` the ids whose document in `index` matches `query` (every match), e.g. as one
+/// arm of a `UNION` of the ids a filter admits.
+pub fn matching_ids(backend: DbBackend, index: Index, query: &SearchQuery) -> SelectStatement {
+    let table = index.table();
+    let (id, condition) = match backend {
+        DbBackend::Sqlite => ("rowid", format!("{table} MATCH ?")),
+        _ => ("id", "tokens @@ CAST($1 AS tsquery)".to_owned()),
+    };
+    Query::select()
+        .expr(Expr::cust(id))
+        .from(Alias::new(table))
+        .and_where(full_text(backend, query, condition.clone(), condition))
+        .to_owned()
+}
+
 /// A condition that hands `query` to the database's own full-text match: `sqlite` with its
 /// `?` bound to the FTS5 expression, `postgres` with its `$1` bound to the `tsquery` literal.
 fn full_text(
@@ -324,6 +339,21 @@ fn probing(backend: DbBackend, index: Index, id_column: &str, query: &SearchQuer
     )
 }
 
+/// A correlated subquery meant to be checked once per row of the list (an EXISTS under
+/// OR, e.g. "the suggestion's own words or a reply's"), kept that way on PostgreSQL.
+///
+/// PostgreSQL rewrites such an EXISTS into `hashed SubPlan`: it reads every match first
+/// (all 71,899 replies for a word in every reply at 100k, 357 ms), while the list stops
+/// after a page when each row is checked (0.5 ms, `EXPLAIN ANALYZE` in BENCHMARKS.md).
+/// An `OFFSET 0` makes the subquery one it does not rewrite. SQLite plans it per row
+/// anyway, and is left alone.
+pub fn per_row(backend: DbBackend, mut subquery: SelectStatement) -> SelectStatement {
+    if backend == DbBackend::Postgres {
+        subquery.offset(0);
+    }
+    subquery
+}
+
 /// Whether the one document `id_column` names matches: a probe by primary key (FTS5 seeks
 /// each token's list to that rowid; PostgreSQL checks one row's `tsvector`), for checking
 /// rows one at a time as a list reads them.
@@ -338,8 +368,10 @@ pub fn row_matches(
         backend,
         query,
         format!("EXISTS (SELECT 1 FROM {table} WHERE {table} MATCH ? AND rowid = {id_column})"),
+        // `OFFSET 0` keeps PostgreSQL from turning the EXISTS into a hashed list of every
+        // match (it does so for an EXISTS under OR): as [`per_row`] does.
         format!(
-            "EXISTS (SELECT 1 FROM {table} WHERE id = {id_column} AND tokens @@ CAST($1 AS tsquery))"
+            "EXISTS (SELECT 1 FROM {table} WHERE id = {id_column} AND tokens @@ CAST($1 AS tsquery) OFFSET 0)"
         ),
     )
 }

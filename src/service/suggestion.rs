@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{FilingPeriod, ReplyCategory, SuggestionKind, SuggestionStatus};
 use entity::{assignment, deputy, reply, session, suggestion, suggestion_co_signer as co_signer};
-use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Query, UnionType};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend,
     EntityTrait, QueryFilter, Select,
@@ -608,7 +608,10 @@ pub fn filtered(backend: DbBackend, filter: &SuggestionFilter) -> Select<suggest
         select = select.filter(planned_keyword(backend, plans, filter.scope));
     } else if let Some(query) = filter.keyword.as_deref().and_then(SearchQuery::parse) {
         // Words in the suggestion (title, number, content) or in a reply the caller may
-        // read: a unit finds words of its own replies, never of another unit's.
+        // read: a unit finds words of its own replies, never of another unit's. One `IN`
+        // over a UNION of both id lists: PostgreSQL joins it by hash, spilling to disk when
+        // large, where an OR of two `IN`s becomes two subplans, and one larger than its
+        // work_mem is rescanned per row (a count of a common word at 1m ran for minutes).
         let in_replies = visible_replies(filter.scope)
             .column((assignment::Entity, assignment::Column::SuggestionId))
             .and_where(search::matching(
@@ -618,16 +621,9 @@ pub fn filtered(backend: DbBackend, filter: &SuggestionFilter) -> Select<suggest
                 &query,
             ))
             .to_owned();
-        select = select.filter(
-            Condition::any()
-                .add(search::matching(
-                    backend,
-                    search::Index::Suggestion,
-                    r#""suggestion"."id""#,
-                    &query,
-                ))
-                .add(suggestion::Column::Id.in_subquery(in_replies)),
-        );
+        let mut ids = search::matching_ids(backend, search::Index::Suggestion, &query);
+        ids.union(UnionType::Distinct, in_replies);
+        select = select.filter(suggestion::Column::Id.in_subquery(ids));
     }
     select
 }
@@ -648,10 +644,17 @@ fn visible_replies(scope: Scope) -> sea_orm::sea_query::SelectStatement {
 /// The keyword condition of a planned filter: the suggestion's own words, or words of a
 /// reply the caller may read (a unit: its own replies only).
 fn planned_keyword(backend: DbBackend, plans: &KeywordPlans, scope: Scope) -> Condition {
-    let own =
-        plans
-            .suggestions
-            .condition(backend, search::Index::Suggestion, r#""suggestion"."id""#);
+    let own = match &plans.suggestions {
+        // PostgreSQL: checked per listed row (a primary-key probe), as the replies are;
+        // an `IN` of every match would be read in full before the page (see `per_row`).
+        search::KeywordPlan::Probe(query) if backend == DbBackend::Postgres => search::row_matches(
+            backend,
+            search::Index::Suggestion,
+            r#""suggestion"."id""#,
+            query,
+        ),
+        plan => plan.condition(backend, search::Index::Suggestion, r#""suggestion"."id""#),
+    };
     let in_replies = match &plans.replies {
         search::KeywordPlan::Ids(ids) if ids.is_empty() => None,
         // A few replies: the suggestions behind them.
@@ -669,7 +672,8 @@ fn planned_keyword(backend: DbBackend, plans: &KeywordPlans, scope: Scope) -> Co
         ),
         // Many: each listed suggestion checks its own replies (a primary-key probe of the
         // index per reply), instead of reading every match.
-        search::KeywordPlan::Probe(query) => Some(Expr::exists(
+        search::KeywordPlan::Probe(query) => Some(Expr::exists(search::per_row(
+            backend,
             visible_replies(scope)
                 .expr(Expr::val(1))
                 .and_where(
@@ -684,7 +688,7 @@ fn planned_keyword(backend: DbBackend, plans: &KeywordPlans, scope: Scope) -> Co
                         .condition(backend, search::Index::Reply, r#""reply"."id""#)
                 })
                 .to_owned(),
-        )),
+        ))),
     };
     let mut any = Condition::any().add(own);
     if let Some(in_replies) = in_replies {
