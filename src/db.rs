@@ -25,6 +25,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::config::Settings;
 use crate::service::audit::{AuditOutcome, PendingAudit};
+use crate::service::idempotency;
 
 /// The shared database handle. Cheap to clone.
 #[derive(Clone)]
@@ -49,8 +50,9 @@ impl std::ops::Deref for WriteTxn {
 }
 
 impl WriteTxn {
-    /// Commits; inside a mutation, the mutation's audit entry (outcome SUCCESS) is appended
-    /// in this same transaction first, so no change commits without its audit row.
+    /// Commits; inside a mutation, the mutation's audit entry (outcome SUCCESS) and its
+    /// idempotency key are written in this same transaction first, so no change commits
+    /// without its audit row and its key.
     pub async fn commit(self) -> Result<(), DbErr> {
         self.commit_audited(AuditOutcome::Success, &[]).await
     }
@@ -63,13 +65,23 @@ impl WriteTxn {
         error_codes: &[&str],
     ) -> Result<(), DbErr> {
         let pending = PendingAudit::current();
+        // The mutation's idempotency key, if it sent one, is stored with the change it
+        // guards (before the audit row, which is appended last: see `audit`).
+        let keyed = outcome == AuditOutcome::Success
+            && idempotency::record_in(&self.txn, pending.as_ref().and_then(|p| p.entry().target))
+                .await?;
         let appended = match &pending {
             Some(p) => p.record_in(&self.txn, outcome, error_codes).await?,
             None => false,
         };
         let result = self.txn.commit().await;
-        if let (Err(_), Some(p), true) = (&result, &pending, appended) {
-            p.unrecord();
+        if result.is_err() {
+            if let (Some(p), true) = (&pending, appended) {
+                p.unrecord();
+            }
+            if keyed {
+                idempotency::unrecord();
+            }
         }
         result
     }

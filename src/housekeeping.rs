@@ -1,5 +1,5 @@
-//! Periodic chores of a running server: deleting expired CAPTCHAs, erasing feedback
-//! contact details past their retention period, and forgetting idle clients of the
+//! Periodic chores of a running server: deleting expired CAPTCHAs and idempotency keys,
+//! erasing feedback contact details past their retention period, and forgetting idle clients of the
 //! in-memory rate limiter. Each run is idempotent, so any number of instances may run it
 //! over one database.
 
@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::db::Db;
 use crate::domain::time::Clock;
 use crate::service::limiter::ClientLimiter;
-use crate::service::{captcha, feedback};
+use crate::service::{captcha, feedback, idempotency};
 
 /// How long after start the first run waits, so start-up is not slowed by it.
 const FIRST_RUN_AFTER: Duration = Duration::from_secs(60);
@@ -19,6 +19,7 @@ const FIRST_RUN_AFTER: Duration = Duration::from_secs(60);
 pub struct Report {
     pub captchas_deleted: u64,
     pub contacts_erased: u64,
+    pub idempotency_keys_deleted: u64,
 }
 
 /// Runs every chore once.
@@ -31,6 +32,7 @@ pub async fn run_once(
     Ok(Report {
         captchas_deleted: captcha::purge_expired(db, now).await?,
         contacts_erased: feedback::purge_contacts(db, retention_days, now).await?,
+        idempotency_keys_deleted: idempotency::purge_expired(db.conn(), now).await?,
     })
 }
 
@@ -58,6 +60,7 @@ pub fn spawn(
                 Ok(report) => tracing::info!(
                     captchas_deleted = report.captchas_deleted,
                     contacts_erased = report.contacts_erased,
+                    idempotency_keys_deleted = report.idempotency_keys_deleted,
                     "housekeeping done"
                 ),
                 Err(error) => tracing::error!(?error, "housekeeping failed; retrying next period"),

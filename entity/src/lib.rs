@@ -19,6 +19,7 @@ pub mod extension_request;
 pub mod follow_up;
 pub mod handling_round;
 pub mod handling_unit;
+pub mod idempotency_key;
 pub mod public_feedback;
 pub mod rating;
 pub mod reply;

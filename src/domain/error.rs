@@ -23,6 +23,8 @@ pub enum ErrorCode {
     CaptchaInvalid,
     /// Too many requests from this client (or for this object) in a while; retry later.
     RateLimited,
+    /// The idempotency key was used before for another operation or another input.
+    IdempotencyKeyReused,
 }
 
 impl ErrorCode {
@@ -37,6 +39,7 @@ impl ErrorCode {
             Self::InvalidCredentials => "INVALID_CREDENTIALS",
             Self::CaptchaInvalid => "CAPTCHA_INVALID",
             Self::RateLimited => "RATE_LIMITED",
+            Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
         }
     }
 }

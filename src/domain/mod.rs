@@ -12,6 +12,7 @@ pub mod category;
 pub mod deadline;
 pub mod error;
 pub mod feedback;
+pub mod idempotency;
 pub mod import;
 pub mod phone;
 pub mod publication;

@@ -33,6 +33,9 @@ pub enum UserErrorCode {
     CaptchaInvalid,
     /// Too many requests in a while; `retryAfterSeconds` says when to try again.
     RateLimited,
+    /// The idempotency key was used before with another operation or input: use a new key
+    /// for a new request.
+    IdempotencyKeyReused,
 }
 
 /// An error the user can fix.

@@ -11,6 +11,7 @@ pub mod enums;
 pub mod error;
 pub mod export;
 pub mod feedback;
+pub mod idempotency;
 pub mod ids;
 pub mod limits;
 pub mod loaders;

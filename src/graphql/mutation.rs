@@ -6,6 +6,7 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, Simple
 use super::access::{self, Allow, ADMIN, OFFICE, UNIT_WORK};
 use super::enums;
 use super::error::{for_payload, UserErrorObject};
+use super::idempotency::{stored, Idempotent};
 use super::ids::{self, Kind};
 use super::scalars::Date;
 use super::state;
@@ -70,6 +71,10 @@ pub struct CreateSessionInput {
     pub category_scheme: Option<enums::CategorySchemePreset>,
     /// Defaults of DOMAIN.md §4 for anything not given.
     pub deadline_rules: Option<DeadlineRulesInput>,
+    /// Makes a retry safe: the same key with the same input answers with what the first
+    /// request did, without doing it again (kept 7 days; 1–100 printable ASCII characters,
+    /// e.g. a UUID). The same key with another input: IDEMPOTENCY_KEY_REUSED.
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -80,6 +85,10 @@ pub struct CreateDeputyInput {
     /// Private phone: landline with area code or mobile.
     pub phone: Option<String>,
     pub address: Option<String>,
+    /// Makes a retry safe: the same key with the same input answers with what the first
+    /// request did, without doing it again (kept 7 days; 1–100 printable ASCII characters,
+    /// e.g. a UUID). The same key with another input: IDEMPOTENCY_KEY_REUSED.
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -89,6 +98,10 @@ pub struct CreateHandlingUnitInput {
     pub code: String,
     pub parent_id: Option<ID>,
     pub office_phone: Option<String>,
+    /// Makes a retry safe: the same key with the same input answers with what the first
+    /// request did, without doing it again (kept 7 days; 1–100 printable ASCII characters,
+    /// e.g. a UUID). The same key with another input: IDEMPOTENCY_KEY_REUSED.
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -113,6 +126,10 @@ pub struct RegisterSuggestionInput {
     pub confidential: bool,
     /// Default today (China time).
     pub submitted_on: Option<Date>,
+    /// Makes a retry safe: the same key with the same input answers with what the first
+    /// request did, without doing it again (kept 7 days; 1–100 printable ASCII characters,
+    /// e.g. a UUID). The same key with another input: IDEMPOTENCY_KEY_REUSED.
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -149,6 +166,10 @@ pub struct AssignSuggestionInput {
     /// Default today (China time).
     pub assigned_on: Option<Date>,
     pub units: Vec<UnitAssignmentInput>,
+    /// Makes a retry safe: the same key with the same input answers with what the first
+    /// request did, without doing it again (kept 7 days; 1–100 printable ASCII characters,
+    /// e.g. a UUID). The same key with another input: IDEMPOTENCY_KEY_REUSED.
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -184,6 +205,10 @@ pub struct SubmitReplyInput {
     pub contact_phone: String,
     /// 抄送
     pub copy_to: Option<String>,
+    /// Makes a retry safe: the same key with the same input answers with what the first
+    /// request did, without doing it again (kept 7 days; 1–100 printable ASCII characters,
+    /// e.g. a UUID). The same key with another input: IDEMPOTENCY_KEY_REUSED.
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -266,6 +291,7 @@ impl CoreMutation {
         input: CreateSessionInput,
     ) -> Result<CreateSessionPayload> {
         let st = state(ctx)?;
+        let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
         let new = service::session::NewSession {
             name: input.name,
             level: input.level.into(),
@@ -281,7 +307,13 @@ impl CoreMutation {
         };
         let (session, user_errors) = for_payload(
             ctx,
-            service::session::create(&st.db, new, st.clock.now()).await,
+            idempotent
+                .run(
+                    &st.db,
+                    |id| stored::<entity::session::Entity>(&st.db, id),
+                    service::session::create(&st.db, new, st.clock.now()),
+                )
+                .await,
         )?;
         Ok(CreateSessionPayload {
             session: session.map(Session),
@@ -297,6 +329,7 @@ impl CoreMutation {
         input: CreateDeputyInput,
     ) -> Result<CreateDeputyPayload> {
         let st = state(ctx)?;
+        let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
         let new = service::deputy::NewDeputy {
             name: input.name,
             delegation: input.delegation,
@@ -305,7 +338,13 @@ impl CoreMutation {
         };
         let (deputy, user_errors) = for_payload(
             ctx,
-            service::deputy::create(&st.db, new, st.clock.now()).await,
+            idempotent
+                .run(
+                    &st.db,
+                    |id| stored::<entity::deputy::Entity>(&st.db, id),
+                    service::deputy::create(&st.db, new, st.clock.now()),
+                )
+                .await,
         )?;
         Ok(CreateDeputyPayload {
             deputy: deputy.map(Deputy),
@@ -321,6 +360,7 @@ impl CoreMutation {
         input: CreateHandlingUnitInput,
     ) -> Result<CreateHandlingUnitPayload> {
         let st = state(ctx)?;
+        let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
         let mut errors = Vec::new();
         let parent_id = input
             .parent_id
@@ -340,7 +380,13 @@ impl CoreMutation {
         };
         let (unit, user_errors) = for_payload(
             ctx,
-            service::unit::create(&st.db, new, st.clock.now()).await,
+            idempotent
+                .run(
+                    &st.db,
+                    |id| stored::<entity::handling_unit::Entity>(&st.db, id),
+                    service::unit::create(&st.db, new, st.clock.now()),
+                )
+                .await,
         )?;
         Ok(CreateHandlingUnitPayload {
             handling_unit: unit.map(HandlingUnit),
@@ -356,6 +402,7 @@ impl CoreMutation {
         input: RegisterSuggestionInput,
     ) -> Result<RegisterSuggestionPayload> {
         let st = state(ctx)?;
+        let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
         let mut errors = Vec::new();
         let session_id = id_of(
             &input.session_id,
@@ -404,7 +451,18 @@ impl CoreMutation {
                     confidential: input.confidential,
                     submitted_on: input.submitted_on.map(|d| d.0),
                 };
-                service::suggestion::register(&st.db, new, st.clock.now(), st.clock.today()).await
+                idempotent
+                    .run(
+                        &st.db,
+                        |id| stored::<entity::suggestion::Entity>(&st.db, id),
+                        service::suggestion::register(
+                            &st.db,
+                            new,
+                            st.clock.now(),
+                            st.clock.today(),
+                        ),
+                    )
+                    .await
             }
         };
         let (suggestion, user_errors) = for_payload(ctx, result)?;
@@ -476,6 +534,7 @@ impl CoreMutation {
         input: AssignSuggestionInput,
     ) -> Result<AssignSuggestionPayload> {
         let st = state(ctx)?;
+        let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
         let mut errors = Vec::new();
         let suggestion_id = id_of(
             &input.suggestion_id,
@@ -501,13 +560,27 @@ impl CoreMutation {
         let result = match decoded(errors) {
             Err(e) => Err(e),
             Ok(()) => {
+                let unit_ids: Vec<i64> = units.iter().map(|u| u.unit_id).collect();
                 let assign = service::assignment::AssignInput {
                     suggestion_id,
                     expected_version: input.expected_version,
                     assigned_on: input.assigned_on.map(|d| d.0),
                     units,
                 };
-                service::assignment::assign(&st.db, assign, st.clock.now(), st.clock.today()).await
+                idempotent
+                    .run(
+                        &st.db,
+                        // The suggestion as it is now, with the assignments of the units
+                        // the first request assigned.
+                        |id| service::assignment::assigned(&st.db, id, unit_ids),
+                        service::assignment::assign(
+                            &st.db,
+                            assign,
+                            st.clock.now(),
+                            st.clock.today(),
+                        ),
+                    )
+                    .await
             }
         };
         let (done, user_errors) = for_payload(ctx, result)?;
@@ -575,6 +648,7 @@ impl CoreMutation {
         input: SubmitReplyInput,
     ) -> Result<SubmitReplyPayload> {
         let st = state(ctx)?;
+        let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
         let mut errors = Vec::new();
         let assignment_id = id_of(
             &input.assignment_id,
@@ -604,7 +678,18 @@ impl CoreMutation {
                     .await
                 {
                     Ok(()) => {
-                        service::reply::submit(&st.db, new, st.clock.now(), st.clock.today()).await
+                        idempotent
+                            .run(
+                                &st.db,
+                                |id| service::reply::with_assignment(&st.db, id),
+                                service::reply::submit(
+                                    &st.db,
+                                    new,
+                                    st.clock.now(),
+                                    st.clock.today(),
+                                ),
+                            )
+                            .await
                     }
                     Err(e) => Err(e),
                 }

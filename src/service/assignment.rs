@@ -289,6 +289,29 @@ pub struct ContactInput {
 }
 
 /// Sets the unit's contact person (联系人) and phone for one assignment.
+/// A suggestion as it is now, with its assignments to `unit_ids` (what a retried
+/// `assignSuggestion` answers).
+pub async fn assigned(
+    db: &Db,
+    suggestion_id: i64,
+    unit_ids: Vec<i64>,
+) -> ServiceResult<(suggestion::Model, Vec<assignment::Model>)> {
+    use sea_orm::QueryOrder as _;
+    let suggestion = suggestion::Entity::find_by_id(suggestion_id)
+        .one(db.conn())
+        .await
+        .during("loading the suggestion")?
+        .ok_or_else(|| anyhow::anyhow!("suggestion {suggestion_id} is gone"))?;
+    let assignments = assignment::Entity::find()
+        .filter(assignment::Column::SuggestionId.eq(suggestion_id))
+        .filter(assignment::Column::UnitId.is_in(unit_ids))
+        .order_by_asc(assignment::Column::Id)
+        .all(db.conn())
+        .await
+        .during("loading the assignments")?;
+    Ok((suggestion, assignments))
+}
+
 pub async fn set_contact(
     db: &Db,
     input: ContactInput,

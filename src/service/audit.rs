@@ -855,10 +855,13 @@ impl PendingAudit {
     }
 }
 
-/// Called by a create before it commits: the audit row of the running mutation names the
-/// new object (`Session:12`) rather than what its input referred to.
+/// Called by a create before it commits: the audit row of the running mutation (and its
+/// idempotency key, if it has one) names the new object (`Session:12`) rather than what
+/// its input referred to.
 pub fn created(kind: &str, id: i64) {
+    let target = format!("{kind}:{id}");
+    super::idempotency::created(&target);
     if let Some(pending) = PendingAudit::current() {
-        pending.set_target(format!("{kind}:{id}"));
+        pending.set_target(target);
     }
 }

@@ -14,6 +14,7 @@ pub mod deadline;
 pub mod deputy;
 pub mod export;
 pub mod feedback;
+pub mod idempotency;
 pub mod import;
 pub mod limiter;
 pub mod page;

@@ -211,8 +211,25 @@ pub async fn submit(
     )
     .await?;
     super::workflow::refresh_suggestion(&*txn, current.suggestion_id, now).await?;
+    super::audit::created("Reply", saved_reply.id);
     txn.commit().await.during("committing a reply")?;
     Ok((saved_reply, saved_assignment))
+}
+
+/// A reply with its assignment as they are now (what a retried `submitReply` answers).
+pub async fn with_assignment(
+    db: &Db,
+    reply_id: i64,
+) -> ServiceResult<(reply::Model, assignment::Model)> {
+    let found = reply::Entity::find_by_id(reply_id)
+        .find_also_related(assignment::Entity)
+        .one(db.conn())
+        .await
+        .during("loading a reply and its assignment")?;
+    match found {
+        Some((reply, Some(assignment))) => Ok((reply, assignment)),
+        _ => Err(anyhow::anyhow!("reply {reply_id} or its assignment is gone").into()),
+    }
 }
 
 #[derive(Debug, Clone)]

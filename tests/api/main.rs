@@ -16,6 +16,7 @@ mod examples;
 mod export;
 mod hardening;
 mod http;
+mod idempotency;
 mod pagination;
 mod public;
 mod publish;

@@ -1,0 +1,106 @@
+//! `idempotencyKey` on create and workflow inputs: the GraphQL side of
+//! `service::idempotency`. A resolver wraps its service call in [`Idempotent::run`] with a
+//! way to answer from the earlier request's object; everything else (the lookup, storing
+//! the key in the change's transaction, the user error for a reused key) happens there.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use async_graphql::{Context, InputType};
+
+use super::state;
+use crate::db::Db;
+use crate::domain::access::Caller;
+use crate::domain::UserError;
+use crate::service::idempotency::Keyed;
+use crate::service::{ServiceError, ServiceResult};
+
+/// Where the key sits in every input that has one.
+const FIELD: [&str; 2] = ["input", "idempotencyKey"];
+
+/// A mutation's idempotency key, read before the input is taken apart.
+pub(crate) struct Idempotent(Result<Option<Keyed>, UserError>);
+
+impl Idempotent {
+    /// The key of `input` (its `idempotencyKey`, passed as `key`), fingerprinted with the
+    /// mutation's name and the whole input.
+    pub(crate) fn of<T: InputType>(ctx: &Context<'_>, key: Option<&str>, input: &T) -> Self {
+        let Some(key) = key else {
+            return Self(Ok(None));
+        };
+        let principal = ctx.data_opt::<Caller>().and_then(Caller::principal);
+        let (Some(principal), Ok(st)) = (principal, state(ctx)) else {
+            return Self(Err(UserError::invalid(
+                &FIELD,
+                "幂等键仅供已登录用户使用 (idempotency keys need a signed-in user)",
+            )));
+        };
+        // The input as the schema sees it (field order fixed by the input type), so a
+        // retry fingerprints alike whatever order the client wrote the fields in.
+        let canonical = input
+            .to_value()
+            .into_json()
+            .map(|json| json.to_string())
+            .unwrap_or_default();
+        Self(
+            Keyed::new(
+                principal.user_id,
+                key,
+                ctx.field().name(),
+                &canonical,
+                &FIELD,
+                st.clock.now(),
+            )
+            .map(Some),
+        )
+    }
+
+    /// Runs the mutation (`run`) unless the key was used before: then answers with
+    /// `replay(target)` for the same request (`target` names the object the first one
+    /// created or acted on, e.g. `Suggestion:12`), or `IDEMPOTENCY_KEY_REUSED`.
+    pub(crate) async fn run<T, R, RF, F>(self, db: &Db, replay: R, run: F) -> ServiceResult<T>
+    where
+        R: FnOnce(i64) -> RF,
+        RF: Future<Output = ServiceResult<T>>,
+        F: Future<Output = ServiceResult<T>>,
+    {
+        let keyed = match self.0 {
+            Err(error) => return Err(error.into()),
+            Ok(None) => return run.await,
+            Ok(Some(keyed)) => keyed,
+        };
+        match keyed.prior(db.conn()).await? {
+            None => Arc::new(keyed).scope(run).await,
+            Some(target) => {
+                let id = target
+                    .as_deref()
+                    .and_then(|t| t.rsplit_once(':'))
+                    .and_then(|(_, id)| id.parse().ok())
+                    .ok_or_else(|| {
+                        ServiceError::Unexpected(anyhow::anyhow!(
+                            "idempotency key stored without a target: {target:?}"
+                        ))
+                    })?;
+                replay(id).await
+            }
+        }
+    }
+}
+
+/// The row `id` of `E`, for a replay: the object the first request created or acted on.
+pub(crate) async fn stored<E>(db: &Db, id: i64) -> ServiceResult<E::Model>
+where
+    E: sea_orm::EntityTrait,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i64>,
+{
+    use crate::service::DbContext as _;
+    E::find_by_id(id)
+        .one(db.conn())
+        .await
+        .during("loading the object of an idempotency key")?
+        .ok_or_else(|| {
+            ServiceError::Unexpected(anyhow::anyhow!(
+                "the object of an idempotency key is gone: {id}"
+            ))
+        })
+}
