@@ -11,6 +11,7 @@ mod assign;
 mod audit;
 mod audit_trail;
 mod browser;
+mod crash;
 mod deadlines;
 mod examples;
 mod export;
