@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use super::access::{self, Allow, ADMIN, DEPUTY_WORK, OFFICE, SIGNED_IN, UNIT_DESK, UNIT_WORK};
 use super::enums;
 use super::error::{for_payload, for_query, internal, user_error, UserErrorObject};
+use super::idempotency::Idempotent;
 use super::ids::{self, Kind};
 use super::scalars::Date;
 use super::state;
@@ -257,6 +258,9 @@ pub struct RateReplyInput {
     pub comment: Option<String>,
     /// Default today.
     pub rated_on: Option<Date>,
+    /// Makes a retry safe: the same key with the same input answers with the first
+    /// request's rating, without rating again (see `SubmitReplyInput.idempotencyKey`).
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -614,6 +618,7 @@ impl WorkflowMutation {
         input: RateReplyInput,
     ) -> Result<RateReplyPayload> {
         let st = state(ctx)?;
+        let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
         let result = async {
             let mut rating = service::workflow::RatingInput {
                 reply_id: id_of(&input.reply_id, Kind::Reply, &["input", "replyId"])?,
@@ -641,7 +646,13 @@ impl WorkflowMutation {
                 }
                 rating.deputy_id = Some(own);
             }
-            service::workflow::rate_reply(&st.db, rating, st.clock.now()).await
+            idempotent
+                .run(
+                    &st.db,
+                    |id| service::workflow::rating_with_assignment(&st.db, id),
+                    service::workflow::rate_reply(&st.db, rating, st.clock.now()),
+                )
+                .await
         }
         .await;
         let (done, user_errors) = for_payload(ctx, result)?;

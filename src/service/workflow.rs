@@ -1008,6 +1008,21 @@ pub struct RatingInput {
 
 /// 满意度测评. The lead deputy's UNSATISFIED opens a re-handling round for the same unit
 /// with its own due date; co-signers' ratings are recorded alongside.
+/// A rating with its reply's assignment as they are now (what a retried `rateReply`
+/// answers).
+pub async fn rating_with_assignment(
+    db: &Db,
+    rating_id: i64,
+) -> ServiceResult<(rating::Model, assignment::Model)> {
+    let rating = rating::Entity::find_by_id(rating_id)
+        .one(db.conn())
+        .await
+        .during("loading a rating")?
+        .ok_or_else(|| anyhow::anyhow!("rating {rating_id} is gone"))?;
+    let (_, assignment) = super::reply::with_assignment(db, rating.reply_id).await?;
+    Ok((rating, assignment))
+}
+
 pub async fn rate_reply(
     db: &Db,
     input: RatingInput,
@@ -1169,6 +1184,7 @@ pub async fn rate_reply(
         case.assignment
     };
     refresh_suggestion(&*txn, saved.suggestion_id, now).await?;
+    super::audit::created("Rating", saved_rating.id);
     txn.commit().await.during("committing the rating")?;
     Ok((saved_rating, saved))
 }

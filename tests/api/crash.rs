@@ -1,5 +1,5 @@
 //! Crash test: the `banli` binary is killed with SIGKILL at random moments while clients
-//! register, assign, sign for and answer suggestions; every write the server acknowledged
+//! register, assign, sign for, answer and rate suggestions; every write the server acknowledged
 //! must be there afterwards, whole, and nothing twice.
 //!
 //! Clients retry every request until it is answered, with the same `idempotencyKey`, so a
@@ -180,6 +180,7 @@ struct Acked {
     suggestions: Vec<(i64, String)>,
     assignments: Vec<i64>,
     replies: Vec<i64>,
+    ratings: Vec<i64>,
 }
 
 fn db_id(global: &Value) -> i64 {
@@ -293,10 +294,17 @@ async fn acknowledged_writes_survive_kill_9() {
                     Vec::<String>::new(),
                     "{replied}"
                 );
-                acked
-                    .borrow_mut()
-                    .replies
-                    .push(db_id(&replied["reply"]["id"]));
+                let reply = replied["reply"]["id"].clone();
+                acked.borrow_mut().replies.push(db_id(&reply));
+
+                let rated = until_answered(&client, &url, &token,
+                    "mutation($i: RateReplyInput!) { rateReply(input: $i) { rating { round } userErrors { code } } }",
+                    json!({"i": {"replyId": reply, "satisfaction": "SATISFIED",
+                        "idempotencyKey": format!("rate-{c}-{n}")}}),
+                ).await["rateReply"].clone();
+                assert_eq!(user_error_codes(&rated), Vec::<String>::new(), "{rated}");
+                // Ratings have no global id: the reply rated stands for its rating.
+                acked.borrow_mut().ratings.push(db_id(&reply));
             }
         }
     };
@@ -346,19 +354,32 @@ async fn acknowledged_writes_survive_kill_9() {
         ),
     )
     .await;
+    let present_ratings = scalar(
+        db,
+        &format!(
+            "SELECT COUNT(*) FROM rating WHERE reply_id IN ({}) AND satisfaction = 'SATISFIED'",
+            ids(&acked.ratings)
+        ),
+    )
+    .await;
+    let all_ratings = scalar(db, "SELECT COUNT(*) FROM rating").await;
     let all_suggestions = scalar(db, "SELECT COUNT(*) FROM suggestion").await;
     let all_assignments = scalar(db, "SELECT COUNT(*) FROM assignment").await;
     let all_replies = scalar(db, "SELECT COUNT(*) FROM reply").await;
-    let acknowledged = acked.suggestions.len() + acked.assignments.len() + acked.replies.len();
-    let present = present_suggestions + present_assignments + present_replies;
+    let acknowledged = acked.suggestions.len()
+        + acked.assignments.len()
+        + acked.replies.len()
+        + acked.ratings.len();
+    let present = present_suggestions + present_assignments + present_replies + present_ratings;
     let line = format!(
         "crash test ({}, {KILLS} kills, {CLIENTS} clients): acknowledged {acknowledged}, present {present} \
-         ({} suggestions, {} assignments, {} replies); rows in all {}; {} requests retried",
+         ({} suggestions, {} assignments, {} replies, {} ratings); rows in all {}; {} requests retried",
         app.backend,
         acked.suggestions.len(),
         acked.assignments.len(),
         acked.replies.len(),
-        all_suggestions + all_assignments + all_replies,
+        acked.ratings.len(),
+        all_suggestions + all_assignments + all_replies + all_ratings,
         RETRIES.load(std::sync::atomic::Ordering::Relaxed),
     );
     eprintln!("{line}");
@@ -380,6 +401,7 @@ async fn acknowledged_writes_survive_kill_9() {
     assert_eq!(all_suggestions, acked.suggestions.len() as i64, "{line}");
     assert_eq!(all_assignments, acked.assignments.len() as i64, "{line}");
     assert_eq!(all_replies, acked.replies.len() as i64, "{line}");
+    assert_eq!(all_ratings, acked.ratings.len() as i64, "{line}");
     for (id, number) in &acked.suggestions {
         let stored = scalar(
             db,

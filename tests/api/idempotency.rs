@@ -156,6 +156,19 @@ async fn retried_assignment_and_reply_change_nothing_the_second_time() {
         "{replies:#}"
     );
     assert_eq!(id_at(&again, "reply.id"), id_at(&first, "reply.id"));
+
+    let rate = "mutation($i: RateReplyInput!) { rateReply(input: $i) {
+        rating { round satisfaction comment } assignment { id status } userErrors { code field } } }";
+    let input = json!({"i": {"replyId": id_at(&first, "reply.id"), "satisfaction": "UNSATISFIED",
+        "comment": "答复不具体", "idempotencyKey": "rate-0002"}});
+    let first = app.data(rate, input.clone()).await["rateReply"].clone();
+    assert_eq!(codes(&first), Vec::<String>::new(), "{first:#}");
+    assert_eq!(first["assignment"]["status"], "REHANDLING");
+    // Rating twice would be INVALID_STATE (the case is being handled again); the retry
+    // answers with the first rating.
+    let again = app.data(rate, input).await["rateReply"].clone();
+    assert_eq!(codes(&again), Vec::<String>::new(), "{again:#}");
+    assert_eq!(again, first);
 }
 
 #[actix_web::test]
