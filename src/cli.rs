@@ -1,5 +1,5 @@
 //! The command line: `banli [serve]`, `banli migrate`, `banli schema`, `banli demo`,
-//! `banli calendar import`, `banli user add`, `banli audit verify`.
+//! `banli calendar import`, `banli user add`, `banli audit verify`, `banli backup`.
 
 use std::path::PathBuf;
 
@@ -46,6 +46,12 @@ pub enum Command {
     /// Public feedback chores.
     #[command(subcommand)]
     Feedback(FeedbackCommand),
+    /// Write a consistent copy of the SQLite database to PATH while the server runs (a new
+    /// file; checked before the command reports success). PostgreSQL: use pg_dump.
+    Backup {
+        /// The file to write (must not exist).
+        path: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

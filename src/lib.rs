@@ -1,4 +1,5 @@
 //! banli (办理): the GraphQL backend for handling deputies' suggestions.
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod db;

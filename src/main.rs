@@ -118,6 +118,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             db.close().await;
         }
+        Command::Backup { path } => {
+            // No migration: a backup copies the database as it is.
+            let db = Db::connect(&settings).await?;
+            let report = banli::backup::sqlite(&db, &path).await;
+            db.close().await;
+            let report = report?;
+            println!(
+                "backup written to {}: {} bytes, {} suggestions, integrity ok",
+                path.display(),
+                report.bytes,
+                report.suggestions
+            );
+        }
         Command::Schema => {}
     }
     Ok(ExitCode::SUCCESS)

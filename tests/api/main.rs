@@ -10,6 +10,7 @@ mod accounts;
 mod assign;
 mod audit;
 mod audit_trail;
+mod backup;
 mod browser;
 mod crash;
 mod deadlines;
