@@ -11,7 +11,6 @@
 //! which `.ci/run` prints.
 
 use std::cell::RefCell;
-use std::process::{Child, Command, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -20,83 +19,13 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, ADMIN};
+use crate::process::{free_port, Server};
 
 /// Kills per run, and concurrent clients.
 const KILLS: usize = 4;
 const CLIENTS: usize = 4;
 /// The longest a client waits for one request to be answered (through restarts).
 const PATIENCE: Duration = Duration::from_secs(60);
-
-struct Server {
-    child: Child,
-    url: String,
-    port: u16,
-    database_url: String,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-impl Server {
-    fn start(database_url: &str, port: u16) -> Self {
-        let child = Command::new(env!("CARGO_BIN_EXE_banli"))
-            .arg("serve")
-            .env("BANLI_DATABASE_URL", database_url)
-            .env("BANLI_LISTEN", format!("127.0.0.1:{port}"))
-            .env("BANLI_LOG", "error")
-            .env("BANLI_HOUSEKEEPING_INTERVAL_SECS", "0")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start banli");
-        Self {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            port,
-            database_url: database_url.to_owned(),
-        }
-    }
-
-    fn ready_check(&self) -> ReadyCheck {
-        ReadyCheck(self.url.clone())
-    }
-
-    /// SIGKILL (no shutdown of any kind), then the same binary again on the same port.
-    fn kill_and_restart(&mut self) {
-        self.child.kill().expect("kill -9");
-        self.child.wait().expect("reap");
-        *self = Self::start(&self.database_url.clone(), self.port);
-    }
-}
-
-/// Waits for `/readyz` of a server at this URL.
-struct ReadyCheck(String);
-
-impl ReadyCheck {
-    async fn wait(&self, client: &awc::Client) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Ok(response) = client.get(format!("{}/readyz", self.0)).send().await {
-                if response.status().is_success() {
-                    return;
-                }
-            }
-            sleep(Duration::from_millis(50)).await;
-        }
-        panic!("banli did not become ready");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// One GraphQL call; `None` when no answer came (connection refused or cut, a 5xx, or an
 /// error the server gives while going away or coming up).
