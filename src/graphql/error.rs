@@ -124,3 +124,83 @@ pub fn for_payload<T>(
         Err(ServiceError::Unexpected(e)) => Err(internal(ctx, &e)),
     }
 }
+
+/// Gives every error async-graphql itself raises a stable `extensions.code`, as banli's
+/// own errors have, so a client can switch on the code of any error:
+/// `GRAPHQL_PARSE_FAILED` (the document is not GraphQL), `GRAPHQL_VALIDATION_FAILED` (it
+/// does not fit the schema: an unknown field, a wrong enum value, an Int out of range) and
+/// `BAD_USER_INPUT` (an argument or variable that does not coerce, e.g. 2023-02-29 as a
+/// `Date`). Errors that carry a code already keep it.
+pub struct ErrorCodes;
+
+impl async_graphql::extensions::ExtensionFactory for ErrorCodes {
+    fn create(&self) -> std::sync::Arc<dyn async_graphql::extensions::Extension> {
+        std::sync::Arc::new(ErrorCodes)
+    }
+}
+
+/// The last word on codes, for the whole response: what async-graphql refuses after the
+/// extensions ran (an operation name that names no operation, several operations and no
+/// name, a document nested past the recursion limit) is a request that does not validate.
+pub fn coded(mut response: async_graphql::Response) -> async_graphql::Response {
+    response.errors = std::mem::take(&mut response.errors)
+        .into_iter()
+        .map(|e| with_code(e, "GRAPHQL_VALIDATION_FAILED"))
+        .collect();
+    response
+}
+
+fn with_code(mut error: async_graphql::ServerError, code: &str) -> async_graphql::ServerError {
+    let has_code = error
+        .extensions
+        .as_ref()
+        .is_some_and(|e| e.get("code").is_some());
+    if !has_code {
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code);
+    }
+    error
+}
+
+#[async_graphql::async_trait::async_trait]
+impl async_graphql::extensions::Extension for ErrorCodes {
+    async fn prepare_request(
+        &self,
+        ctx: &async_graphql::extensions::ExtensionContext<'_>,
+        request: async_graphql::Request,
+        next: async_graphql::extensions::NextPrepareRequest<'_>,
+    ) -> async_graphql::ServerResult<async_graphql::Request> {
+        next.run(ctx, request)
+            .await
+            .map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))
+    }
+
+    async fn validation(
+        &self,
+        ctx: &async_graphql::extensions::ExtensionContext<'_>,
+        next: async_graphql::extensions::NextValidation<'_>,
+    ) -> Result<async_graphql::ValidationResult, Vec<async_graphql::ServerError>> {
+        next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| with_code(e, "GRAPHQL_VALIDATION_FAILED"))
+                .collect()
+        })
+    }
+
+    async fn execute(
+        &self,
+        ctx: &async_graphql::extensions::ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: async_graphql::extensions::NextExecute<'_>,
+    ) -> async_graphql::Response {
+        let mut response = next.run(ctx, operation_name).await;
+        response.errors = std::mem::take(&mut response.errors)
+            .into_iter()
+            .map(|e| with_code(e, "BAD_USER_INPUT"))
+            .collect();
+        response
+    }
+}

@@ -18,6 +18,10 @@ use crate::service::{ServiceError, ServiceResult};
 /// Where the key sits in every input that has one.
 const FIELD: [&str; 2] = ["input", "idempotencyKey"];
 
+/// The request's `Idempotency-Key` header: the key of a mutation whose input has none
+/// (send one mutation per request with it; the input's `idempotencyKey` wins).
+pub struct HeaderKey(pub String);
+
 /// A mutation's idempotency key, read before the input is taken apart.
 pub(crate) struct Idempotent(Result<Option<Keyed>, UserError>);
 
@@ -25,7 +29,8 @@ impl Idempotent {
     /// The key of `input` (its `idempotencyKey`, passed as `key`), fingerprinted with the
     /// mutation's name and the whole input.
     pub(crate) fn of<T: InputType>(ctx: &Context<'_>, key: Option<&str>, input: &T) -> Self {
-        let Some(key) = key else {
+        let header = ctx.data_opt::<HeaderKey>().map(|h| h.0.as_str());
+        let Some(key) = key.or(header) else {
             return Self(Ok(None));
         };
         let principal = ctx.data_opt::<Caller>().and_then(Caller::principal);

@@ -203,6 +203,9 @@ fn build(
         captcha_limiter: policies.captcha_limiter,
         public_search: policies.public_search,
     })
+    // First, so it sees every error the others and async-graphql raise: a stable code
+    // on each.
+    .extension(error::ErrorCodes)
     // Depth and complexity are checked by the extension, which answers with codes and
     // numbers; it also caps aliases and root fields before validation runs.
     .extension(limits::Enforce::new(limits, reveal))

@@ -69,6 +69,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize, graphiql_e
             }
         },
     ));
+    // PUT, DELETE, PATCH…: the same JSON refusal as a GET that asks to run an operation.
+    let graphql = graphql.default_service(web::to(|| async { get_refused() }));
     cfg.service(graphql)
         .route("/graphiql/{file}", web::get().to(graphiql::asset))
         .route("/healthz", web::get().to(healthz))
@@ -291,8 +293,15 @@ async fn graphql_post(
         auth,
         schemas.environment(),
     );
+    // An `Idempotency-Key` header stands for `idempotencyKey` in the mutation's input.
+    let request = match req.headers().get("idempotency-key") {
+        Some(key) => request.data(graphql::idempotency::HeaderKey(
+            String::from_utf8_lossy(key.as_bytes()).into_owned(),
+        )),
+        None => request,
+    };
     let response = match tokio::time::timeout(timeout.0, schema.execute(request)).await {
-        Ok(response) => response,
+        Ok(response) => crate::graphql::error::coded(response),
         Err(_) => timed_out(request_id),
     };
     Either::Left(response.into())
@@ -321,7 +330,7 @@ async fn run_anonymous(
         schemas.environment(),
     );
     match tokio::time::timeout(timeout.0, schema.execute(request)).await {
-        Ok(response) => response,
+        Ok(response) => crate::graphql::error::coded(response),
         Err(_) => timed_out(request_id),
     }
 }

@@ -189,3 +189,30 @@ async fn creates_of_sessions_deputies_and_units_replay() {
     assert_eq!(codes(&b), Vec::<String>::new(), "not DUPLICATE code: {b:#}");
     assert_eq!(a["handlingUnit"], b["handlingUnit"]);
 }
+
+#[actix_web::test]
+async fn the_idempotency_key_header_stands_for_the_input_field() {
+    let app = spawn_app().await;
+    let session = app.session("会议").await;
+    let deputy = app.deputy("夏维奇").await;
+    let query = "mutation($i: RegisterSuggestionInput!) { registerSuggestion(input: $i) {
+        suggestion { id number } userErrors { code field } } }";
+    let input = json!({"i": {"sessionId": session, "leadDeputyId": deputy, "number": "0255",
+        "title": "关于加强基层干部交流培养的建议", "content": "建议内容。"}});
+    let header = [("idempotency-key", "7f1c0a5e-header")];
+    let (_, first) = app.post_graphql_with(query, input.clone(), &header).await;
+    let (_, again) = app.post_graphql_with(query, input.clone(), &header).await;
+    assert_eq!(
+        first["data"]["registerSuggestion"]["userErrors"],
+        json!([]),
+        "{first}"
+    );
+    assert_eq!(again, first, "answered from the key");
+    assert_eq!(suggestion_count(&app).await, 1);
+    let (_, bad) = app
+        .post_graphql_with(query, input, &[("idempotency-key", "has spaces")])
+        .await;
+    let payload = &bad["data"]["registerSuggestion"];
+    assert_eq!(codes(payload), ["INVALID"], "{bad}");
+    assert_eq!(fields(payload), ["input.idempotencyKey"]);
+}

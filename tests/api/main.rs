@@ -11,6 +11,7 @@ mod assign;
 mod audit;
 mod audit_trail;
 mod backup;
+mod bad_input;
 mod browser;
 mod crash;
 mod deadlines;
