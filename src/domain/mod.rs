@@ -15,6 +15,8 @@ pub mod feedback;
 pub mod idempotency;
 pub mod import;
 pub mod phone;
+#[cfg(test)]
+mod properties;
 pub mod publication;
 pub mod search;
 pub mod statistics;
