@@ -1,9 +1,11 @@
 //! banli's benchmarks. `generate` fills an empty database with a realistic data set;
 //! `deadlines` times the deadline queries through the real GraphQL schema (no HTTP) and
 //! prints their query plans; `public` loads the public pages over HTTP with concurrent
-//! clients. See BENCHMARKS.md for the commands and results.
+//! clients; `writers` has many clerks write at once. See BENCHMARKS.md for the commands
+//! and results.
 
 mod public;
+mod writers;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -52,6 +54,9 @@ enum Command {
     /// Load the public pages over HTTP: `publishedReplies` and `createCaptcha` +
     /// `submitPublicFeedback` from concurrent clients (requests/s, p50/p99 latency).
     Public(public::Options),
+    /// Many clerks writing at once over HTTP (register, assign, sign for, reply, and one
+    /// contested versioned edit): throughput, p99, lock errors, lost updates.
+    Writers(writers::Options),
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -330,6 +335,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         }
         Command::Public(options) => public::run(db.clone(), &cli.database_url, options).await?,
+        Command::Writers(options) => writers::run(db.clone(), &cli.database_url, options).await?,
     }
     db.close().await;
     Ok(())
