@@ -17,6 +17,7 @@ mod crash;
 mod deadlines;
 mod examples;
 mod export;
+mod fuzz;
 mod hardening;
 mod http;
 mod idempotency;
