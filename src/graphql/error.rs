@@ -64,12 +64,52 @@ impl From<UserError> for UserErrorObject {
     }
 }
 
-/// The GraphQL error for something unexpected: logged in full, answered generically.
+/// True when `error` comes from not reaching the database (no connection to be had, a
+/// connection lost mid-way), rather than from what the request asked.
+pub fn is_unavailable(error: &anyhow::Error) -> bool {
+    fn sqlx_unreachable(e: &sqlx::Error) -> bool {
+        matches!(
+            e,
+            sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+        )
+    }
+    error
+        .chain()
+        .any(|cause| match cause.downcast_ref::<sea_orm::DbErr>() {
+            Some(sea_orm::DbErr::ConnectionAcquire(_)) => true,
+            Some(
+                sea_orm::DbErr::Conn(runtime)
+                | sea_orm::DbErr::Exec(runtime)
+                | sea_orm::DbErr::Query(runtime),
+            ) => matches!(runtime, sea_orm::RuntimeErr::SqlxError(e) if sqlx_unreachable(e)),
+            _ => cause
+                .downcast_ref::<sqlx::Error>()
+                .is_some_and(sqlx_unreachable),
+        })
+}
+
+/// The GraphQL error for something unexpected: logged in full, answered generically. When
+/// the database cannot be reached the answer is `UNAVAILABLE` (retry later) instead of
+/// `INTERNAL`.
 pub fn internal(ctx: &Context<'_>, error: &anyhow::Error) -> async_graphql::Error {
     let request_id = ctx
         .data_opt::<RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_default();
+    if is_unavailable(error) {
+        tracing::warn!(request_id = %request_id, error = ?error, "database unavailable");
+        return async_graphql::Error::new(format!(
+            "服务暂不可用，请稍后重试 (service unavailable: the database cannot be reached; retry later); request id {request_id}"
+        ))
+        .extend_with(|_, e| {
+            e.set("code", "UNAVAILABLE");
+            e.set("requestId", request_id.clone());
+        });
+    }
     tracing::error!(request_id = %request_id, error = ?error, "unexpected error");
     async_graphql::Error::new(format!(
         "服务器内部错误，请稍后重试 (internal error); request id {request_id}"

@@ -21,6 +21,7 @@ mod fuzz;
 mod hardening;
 mod http;
 mod idempotency;
+mod outage;
 mod pagination;
 mod process;
 mod public;
