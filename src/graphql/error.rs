@@ -65,17 +65,29 @@ impl From<UserError> for UserErrorObject {
 }
 
 /// True when `error` comes from not reaching the database (no connection to be had, a
-/// connection lost mid-way), rather than from what the request asked.
+/// connection lost mid-way) or from storage that cannot be written (a full disk, a
+/// read-only file), rather than from what the request asked.
 pub fn is_unavailable(error: &anyhow::Error) -> bool {
     fn sqlx_unreachable(e: &sqlx::Error) -> bool {
-        matches!(
-            e,
+        match e {
             sqlx::Error::Io(_)
-                | sqlx::Error::Tls(_)
-                | sqlx::Error::PoolTimedOut
-                | sqlx::Error::PoolClosed
-                | sqlx::Error::WorkerCrashed
-        )
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            // SQLite's answers when its files cannot be written: SQLITE_READONLY (8),
+            // SQLITE_IOERR (10, and its extended codes), SQLITE_FULL (13), SQLITE_CANTOPEN (14).
+            sqlx::Error::Database(db) => {
+                db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+                    && matches!(
+                        db.code()
+                            .and_then(|c| c.parse::<i64>().ok())
+                            .map(|c| c & 0xff),
+                        Some(8 | 10 | 13 | 14)
+                    )
+            }
+            _ => false,
+        }
     }
     error
         .chain()

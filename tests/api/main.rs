@@ -15,6 +15,7 @@ mod bad_input;
 mod browser;
 mod crash;
 mod deadlines;
+mod disk;
 mod examples;
 mod export;
 mod fuzz;
