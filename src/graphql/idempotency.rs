@@ -74,21 +74,33 @@ impl Idempotent {
             Ok(None) => return run.await,
             Ok(Some(keyed)) => keyed,
         };
-        match keyed.prior(db.conn()).await? {
-            None => Arc::new(keyed).scope(run).await,
-            Some(target) => {
-                let id = target
-                    .as_deref()
-                    .and_then(|t| t.rsplit_once(':'))
-                    .and_then(|(_, id)| id.parse().ok())
-                    .ok_or_else(|| {
-                        ServiceError::Unexpected(anyhow::anyhow!(
-                            "idempotency key stored without a target: {target:?}"
-                        ))
-                    })?;
-                replay(id).await
+        let target = match keyed.prior(db.conn()).await? {
+            Some(target) => target,
+            None => {
+                let keyed = Arc::new(keyed);
+                let result = Arc::clone(&keyed).scope(run).await;
+                if result.is_ok() {
+                    return result;
+                }
+                // The same request may have been in flight twice: the other copy committed
+                // first, so this one met its change (a DUPLICATE number, a state already
+                // moved on) or its key (the unique index). Answer as the retry it is.
+                match keyed.prior(db.conn()).await? {
+                    Some(target) => target,
+                    None => return result,
+                }
             }
-        }
+        };
+        let id = target
+            .as_deref()
+            .and_then(|t| t.rsplit_once(':'))
+            .and_then(|(_, id)| id.parse().ok())
+            .ok_or_else(|| {
+                ServiceError::Unexpected(anyhow::anyhow!(
+                    "idempotency key stored without a target: {target:?}"
+                ))
+            })?;
+        replay(id).await
     }
 }
 

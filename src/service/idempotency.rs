@@ -10,8 +10,10 @@
 //! A request that changed nothing (user errors) stores no key, so the corrected request
 //! may reuse it.
 //!
-//! Two copies of one request in flight at once: the second one's insert of the key fails
-//! on the unique index and its transaction rolls back, so there is still one change.
+//! Two copies of one request in flight at once: the second one meets the first one's change
+//! (a DUPLICATE number, a state moved on) or its key (the unique index), its transaction
+//! rolls back, and it looks the key up again and answers as a replay: one change, the same
+//! answer twice (`graphql::idempotency`).
 
 use std::sync::{Arc, Mutex};
 

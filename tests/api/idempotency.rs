@@ -216,3 +216,17 @@ async fn the_idempotency_key_header_stands_for_the_input_field() {
     assert_eq!(codes(payload), ["INVALID"], "{bad}");
     assert_eq!(fields(payload), ["input.idempotencyKey"]);
 }
+
+#[actix_web::test]
+async fn the_same_request_sent_several_times_at_once_makes_one_suggestion() {
+    let app = spawn_app().await;
+    let session = app.session("会议").await;
+    let deputy = app.deputy("夏维奇").await;
+    let input = registration(&session, &deputy, "double-click-0255");
+    let answers = futures_util::future::join_all((0..6).map(|_| app.register(input.clone()))).await;
+    for answer in &answers {
+        assert_eq!(codes(answer), Vec::<String>::new(), "{answer:#}");
+        assert_eq!(answer["suggestion"]["id"], answers[0]["suggestion"]["id"]);
+    }
+    assert_eq!(suggestion_count(&app).await, 1);
+}
