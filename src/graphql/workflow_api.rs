@@ -187,6 +187,9 @@ pub struct RequestReturnInput {
     pub reason: String,
     /// The unit that should handle it instead.
     pub suggested_unit_id: Option<ID>,
+    /// Makes a retry safe: the same key with the same input answers with what the first
+    /// request made, without doing it again (see `SubmitReplyInput.idempotencyKey`).
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -206,6 +209,9 @@ pub struct SendCoOpinionInput {
     pub signed_by: String,
     /// Default today.
     pub sent_on: Option<Date>,
+    /// Makes a retry safe: the same key with the same input answers with what the first
+    /// request made, without doing it again (see `SubmitReplyInput.idempotencyKey`).
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -214,6 +220,9 @@ pub struct RequestExtensionInput {
     pub expected_version: Option<i32>,
     pub reason: String,
     pub requested_due_on: Option<Date>,
+    /// Makes a retry safe: the same key with the same input answers with what the first
+    /// request made, without doing it again (see `SubmitReplyInput.idempotencyKey`).
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -234,6 +243,9 @@ pub struct LogContactInput {
     /// Who took part.
     pub participants: String,
     pub notes: Option<String>,
+    /// Makes a retry safe: the same key with the same input answers with what the first
+    /// request made, without doing it again (see `SubmitReplyInput.idempotencyKey`).
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -268,6 +280,9 @@ pub struct SendFollowUpInput {
     pub assignment_id: ID,
     pub body: String,
     pub replied_on: Option<Date>,
+    /// Makes a retry safe: the same key with the same input answers with what the first
+    /// request made, without doing it again (see `SubmitReplyInput.idempotencyKey`).
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -357,6 +372,7 @@ impl WorkflowMutation {
         input: RequestReturnInput,
     ) -> Result<RequestReturnPayload> {
         let st = state(ctx)?;
+        let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
         let result = async {
             let request = service::workflow::ReturnInput {
                 assignment_id: id_of(
@@ -375,7 +391,19 @@ impl WorkflowMutation {
             let field = &["input", "assignmentId"];
             scope::check_assignment(&st.db, access::scope(ctx), request.assignment_id, field)
                 .await?;
-            service::workflow::request_return(&st.db, request, st.clock.now()).await
+            idempotent
+                .run(
+                    &st.db,
+                    |id| {
+                        service::workflow::with_its_assignment::<entity::return_request::Entity>(
+                            &st.db,
+                            id,
+                            |r| r.assignment_id,
+                        )
+                    },
+                    service::workflow::request_return(&st.db, request, st.clock.now()),
+                )
+                .await
         }
         .await;
         let (done, user_errors) = for_payload(ctx, result)?;
@@ -440,6 +468,7 @@ impl WorkflowMutation {
         input: SendCoOpinionInput,
     ) -> Result<SendCoOpinionPayload> {
         let st = state(ctx)?;
+        let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
         let result = async {
             let opinion = service::workflow::OpinionInput {
                 assignment_id: id_of(
@@ -455,7 +484,19 @@ impl WorkflowMutation {
             let field = &["input", "assignmentId"];
             scope::check_assignment(&st.db, access::scope(ctx), opinion.assignment_id, field)
                 .await?;
-            service::workflow::send_opinion(&st.db, opinion, st.clock.now()).await
+            idempotent
+                .run(
+                    &st.db,
+                    |id| {
+                        service::workflow::with_its_assignment::<entity::co_opinion::Entity>(
+                            &st.db,
+                            id,
+                            |r| r.assignment_id,
+                        )
+                    },
+                    service::workflow::send_opinion(&st.db, opinion, st.clock.now()),
+                )
+                .await
         }
         .await;
         let (done, user_errors) = for_payload(ctx, result)?;
@@ -477,23 +518,35 @@ impl WorkflowMutation {
         input: RequestExtensionInput,
     ) -> Result<RequestExtensionPayload> {
         let st = state(ctx)?;
-        let result = async {
-            let request = service::workflow::ExtensionInput {
-                assignment_id: id_of(
-                    &input.assignment_id,
-                    Kind::Assignment,
-                    &["input", "assignmentId"],
-                )?,
-                expected_version: input.expected_version,
-                reason: input.reason,
-                requested_due_on: input.requested_due_on.map(|d| d.0),
-            };
-            let field = &["input", "assignmentId"];
-            scope::check_assignment(&st.db, access::scope(ctx), request.assignment_id, field)
-                .await?;
-            service::workflow::request_extension(&st.db, request, st.clock.now()).await
-        }
-        .await;
+        let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
+        let result =
+            async {
+                let request = service::workflow::ExtensionInput {
+                    assignment_id: id_of(
+                        &input.assignment_id,
+                        Kind::Assignment,
+                        &["input", "assignmentId"],
+                    )?,
+                    expected_version: input.expected_version,
+                    reason: input.reason,
+                    requested_due_on: input.requested_due_on.map(|d| d.0),
+                };
+                let field = &["input", "assignmentId"];
+                scope::check_assignment(&st.db, access::scope(ctx), request.assignment_id, field)
+                    .await?;
+                idempotent
+                    .run(
+                        &st.db,
+                        |id| {
+                            service::workflow::with_its_assignment::<
+                                entity::extension_request::Entity,
+                            >(&st.db, id, |r| r.assignment_id)
+                        },
+                        service::workflow::request_extension(&st.db, request, st.clock.now()),
+                    )
+                    .await
+            }
+            .await;
         let (done, user_errors) = for_payload(ctx, result)?;
         let (r, a) = done.map_or((None, None), |(r, a)| {
             (Some(ExtensionRequest(r)), Some(Assignment(a)))
@@ -546,6 +599,7 @@ impl WorkflowMutation {
         input: LogContactInput,
     ) -> Result<LogContactPayload> {
         let st = state(ctx)?;
+        let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
         let result = async {
             let contact = service::workflow::ContactInput {
                 assignment_id: id_of(
@@ -562,7 +616,13 @@ impl WorkflowMutation {
             let field = &["input", "assignmentId"];
             scope::check_assignment(&st.db, access::scope(ctx), contact.assignment_id, field)
                 .await?;
-            service::workflow::log_contact(&st.db, contact, st.clock.now()).await
+            idempotent
+                .run(
+                    &st.db,
+                    |id| super::idempotency::stored::<entity::contact_record::Entity>(&st.db, id),
+                    service::workflow::log_contact(&st.db, contact, st.clock.now()),
+                )
+                .await
         }
         .await;
         let (record, user_errors) = for_payload(ctx, result)?;
@@ -674,6 +734,7 @@ impl WorkflowMutation {
         input: SendFollowUpInput,
     ) -> Result<SendFollowUpPayload> {
         let st = state(ctx)?;
+        let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
         let result = async {
             let follow_up = service::workflow::FollowUpInput {
                 assignment_id: id_of(
@@ -687,7 +748,13 @@ impl WorkflowMutation {
             let field = &["input", "assignmentId"];
             scope::check_assignment(&st.db, access::scope(ctx), follow_up.assignment_id, field)
                 .await?;
-            service::workflow::follow_up(&st.db, follow_up, st.clock.now()).await
+            idempotent
+                .run(
+                    &st.db,
+                    |id| super::idempotency::stored::<entity::follow_up::Entity>(&st.db, id),
+                    service::workflow::follow_up(&st.db, follow_up, st.clock.now()),
+                )
+                .await
         }
         .await;
         let (follow_up, user_errors) = for_payload(ctx, result)?;

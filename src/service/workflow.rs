@@ -378,6 +378,7 @@ pub async fn request_return(
         json!({"reason": reason, "suggestedUnitId": input.suggested_unit_id, "windowEnds": window.due_on}),
     )
     .await?;
+    super::audit::created("ReturnRequest", request.id);
     txn.commit().await.during("committing the return request")?;
     Ok((request, saved))
 }
@@ -613,6 +614,7 @@ pub async fn send_opinion(
         json!({"sentOn": sent_on}),
     )
     .await?;
+    super::audit::created("CoOpinion", opinion.id);
     txn.commit().await.during("committing the opinion")?;
     Ok((opinion, saved))
 }
@@ -691,6 +693,7 @@ pub async fn request_extension(
         json!({"reason": reason, "requestedDueOn": input.requested_due_on}),
     )
     .await?;
+    super::audit::created("ExtensionRequest", request.id);
     txn.commit()
         .await
         .during("committing the extension request")?;
@@ -917,6 +920,7 @@ pub async fn log_contact(
         json!({"stage": record.stage, "method": record.method, "contactedOn": record.contacted_on}),
     )
     .await?;
+    super::audit::created("ContactRecord", record.id);
     txn.commit().await.during("committing the contact record")?;
     Ok(record)
 }
@@ -1008,6 +1012,31 @@ pub struct RatingInput {
 
 /// 满意度测评. The lead deputy's UNSATISFIED opens a re-handling round for the same unit
 /// with its own due date; co-signers' ratings are recorded alongside.
+/// A row made by a workflow step, with its assignment as they are now (what a retried
+/// step answers).
+pub async fn with_its_assignment<E>(
+    db: &Db,
+    id: i64,
+    assignment_of: impl FnOnce(&E::Model) -> i64,
+) -> ServiceResult<(E::Model, assignment::Model)>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i64>,
+{
+    let row = E::find_by_id(id)
+        .one(db.conn())
+        .await
+        .during("loading the row of a workflow step")?
+        .ok_or_else(|| anyhow::anyhow!("row {id} of a workflow step is gone"))?;
+    let assignment_id = assignment_of(&row);
+    let assignment = assignment::Entity::find_by_id(assignment_id)
+        .one(db.conn())
+        .await
+        .during("loading the assignment")?
+        .ok_or_else(|| anyhow::anyhow!("assignment {assignment_id} is gone"))?;
+    Ok((row, assignment))
+}
+
 /// A rating with its reply's assignment as they are now (what a retried `rateReply`
 /// answers).
 pub async fn rating_with_assignment(
@@ -1267,6 +1296,7 @@ pub async fn follow_up(
         json!({"repliedOn": replied_on}),
     )
     .await?;
+    super::audit::created("FollowUp", saved.id);
     txn.commit().await.during("committing the follow-up")?;
     Ok(saved)
 }

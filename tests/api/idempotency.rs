@@ -230,3 +230,28 @@ async fn the_same_request_sent_several_times_at_once_makes_one_suggestion() {
     }
     assert_eq!(suggestion_count(&app).await, 1);
 }
+
+#[actix_web::test]
+async fn a_retried_contact_record_is_logged_once() {
+    let app = spawn_app().await;
+    let (_, _, assignment) = assigned(&app, "0003").await;
+    let log = "mutation($i: LogContactInput!) { logContact(input: $i) {
+        contactRecord { method participants createdAt } assignment { id } userErrors { code } } }";
+    let input = json!({"i": {"assignmentId": assignment, "stage": "DURING", "method": "FACE_TO_FACE",
+        "contactedOn": "2026-02-20", "participants": "夏维奇代表、马友竹", "idempotencyKey": "contact-0003"}});
+    let first = app.data(log, input.clone()).await["logContact"].clone();
+    let again = app.data(log, input).await["logContact"].clone();
+    assert_eq!(codes(&first), Vec::<String>::new(), "{first:#}");
+    assert_eq!(again, first, "the same record, not a second one");
+    let records = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Assignment { contactRecords { createdAt } } } }",
+            json!({"id": assignment}),
+        )
+        .await;
+    assert_eq!(
+        records["node"]["contactRecords"].as_array().map(Vec::len),
+        Some(1),
+        "{records:#}"
+    );
+}
