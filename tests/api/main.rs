@@ -37,3 +37,4 @@ mod statements;
 mod statistics;
 mod suggestion;
 mod workflow_story;
+mod workflow_walk;
