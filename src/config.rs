@@ -161,6 +161,12 @@ pub struct Settings {
     /// Most suggestions (data rows) one bulk import registers (`BANLI_IMPORT_MAX_ROWS`);
     /// all rows go through one transaction, which holds SQLite's writer while it runs.
     pub import_max_rows: u32,
+    /// Serve `GET /metrics` in the Prometheus text format (`BANLI_METRICS_ENABLED`; off by
+    /// default: a 404).
+    pub metrics_enabled: bool,
+    /// When set, `/metrics` answers only `Authorization: Bearer <this>`
+    /// (`BANLI_METRICS_TOKEN`).
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Settings {
@@ -207,6 +213,8 @@ impl Default for Settings {
             serve_examples: false,
             import_max_bytes: 5 * 1024 * 1024,
             import_max_rows: 2_000,
+            metrics_enabled: false,
+            metrics_token: None,
         }
     }
 }

@@ -68,6 +68,12 @@ impl Application {
         let public_cache = web::Data::new(crate::http::public_get::PublicCache {
             max_age_secs: settings.public_cache_secs,
         });
+        // One set of metrics for the process, shared by every worker.
+        let metrics = web::Data::new(crate::http::metrics::Metrics::new()?);
+        let metrics_access = crate::http::metrics::MetricsAccess {
+            enabled: settings.metrics_enabled,
+            token: settings.metrics_token.clone().filter(|t| !t.is_empty()),
+        };
         let max_body = settings.max_body_bytes;
         let graphiql = settings.graphiql;
         let serve_examples = settings.serve_examples;
@@ -88,6 +94,8 @@ impl Application {
                 .app_data(timeout.clone())
                 .app_data(authenticator.clone())
                 .app_data(public_cache.clone())
+                .app_data(metrics.clone())
+                .configure(|cfg| crate::http::metrics::configure(cfg, metrics_access.clone()))
                 .configure(|cfg| crate::http::configure(cfg, max_body, graphiql))
                 .configure(|cfg| crate::http::examples::configure(cfg, serve_examples))
                 .configure(|cfg| crate::http::export::configure(cfg, import_limits))

@@ -11,6 +11,7 @@ pub mod client_ip;
 pub mod examples;
 pub mod export;
 pub mod graphiql;
+pub mod metrics;
 pub mod public_get;
 
 use std::fmt;
@@ -51,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize, graphiql_e
               db: web::Data<Db>,
               timeout: web::Data<RequestTimeout>,
               cache: web::Data<public_get::PublicCache>,
+              metrics: web::Data<metrics::Metrics>,
               request_id: RequestId| async move {
             if !asks_to_run(&req) {
                 return if graphiql_enabled {
@@ -60,9 +62,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize, graphiql_e
                 };
             }
             match public_get::public_read(&req) {
-                Some(request) => {
+                Some(mut request) => {
+                    let operation = operation_name(&mut request);
+                    let started = std::time::Instant::now();
                     let response =
                         run_anonymous(request, &schemas, &db, &timeout, request_id).await;
+                    metrics.observe(
+                        operation.as_deref(),
+                        started.elapsed().as_secs_f64(),
+                        response.errors.is_empty(),
+                    );
                     public_get::respond(&req, &response, **cache)
                 }
                 None => get_refused(),
@@ -300,11 +309,38 @@ async fn graphql_post(
         )),
         None => request,
     };
+    let mut request = request;
+    let operation = operation_name(&mut request);
+    let started = std::time::Instant::now();
     let response = match tokio::time::timeout(timeout.0, schema.execute(request)).await {
         Ok(response) => crate::graphql::error::coded(response),
         Err(_) => timed_out(request_id),
     };
+    if let Some(metrics) = req.app_data::<web::Data<metrics::Metrics>>() {
+        metrics.observe(
+            operation.as_deref(),
+            started.elapsed().as_secs_f64(),
+            response.errors.is_empty(),
+        );
+    }
     Either::Left(response.into())
+}
+
+/// The name of the operation a request runs, for the metrics: `operationName`, or the name
+/// of the document's only operation. Parsing here costs nothing extra: the request keeps
+/// the parsed document for execution.
+fn operation_name(request: &mut async_graphql::Request) -> Option<String> {
+    if let Some(name) = &request.operation_name {
+        return Some(name.clone());
+    }
+    match &request.parsed_query().ok()?.operations {
+        async_graphql::parser::types::DocumentOperations::Multiple(operations)
+            if operations.len() == 1 =>
+        {
+            operations.keys().next().map(ToString::to_string)
+        }
+        _ => None,
+    }
 }
 
 /// Runs a public read query for an anonymous caller, within the request timeout.

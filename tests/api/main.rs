@@ -22,6 +22,7 @@ mod fuzz;
 mod hardening;
 mod http;
 mod idempotency;
+mod metrics;
 mod outage;
 mod pagination;
 mod process;

@@ -1,0 +1,194 @@
+//! `GET /metrics` in the Prometheus text format: GraphQL requests counted and timed per
+//! operation name, the database pool's connections, and the SQL statements executed.
+//!
+//! Off unless `metrics_enabled`; with `metrics_token` set, a scraper must send it as
+//! `Authorization: Bearer …`. Operation names come from clients, so only well-formed names
+//! become labels, and only the first [`MAX_OPERATIONS`] distinct ones: the rest count as
+//! `other`, so no client can grow the label set (and the server's memory) at will.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
+};
+use sea_orm::DbBackend;
+
+use crate::db::Db;
+
+/// Distinct operation names kept as labels.
+pub const MAX_OPERATIONS: usize = 100;
+
+/// The metrics of one server process (shared by its workers).
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    seconds: HistogramVec,
+    statements: IntCounter,
+    statements_seen: AtomicU64,
+    pool_connections: IntGauge,
+    pool_idle: IntGauge,
+    operations: Mutex<HashSet<String>>,
+}
+
+impl Metrics {
+    /// The metrics, registered (fails only on an invalid metric definition, i.e. a bug).
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "banli_graphql_requests_total",
+                "GraphQL requests answered, by operation name and outcome (ok, or error when the answer has errors).",
+            ),
+            &["operation", "outcome"],
+        )
+        ?;
+        let seconds = HistogramVec::new(
+            HistogramOpts::new(
+                "banli_graphql_request_duration_seconds",
+                "Time to answer a GraphQL request (parse, validate, execute), by operation name.",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ]),
+            &["operation"],
+        )?;
+        let statements = IntCounter::new(
+            "banli_sql_statements_total",
+            "SQL statements executed through the database pool.",
+        )?;
+        let pool_connections = IntGauge::new(
+            "banli_db_pool_connections",
+            "Connections the database pool holds (busy and idle).",
+        )?;
+        let pool_idle = IntGauge::new(
+            "banli_db_pool_idle_connections",
+            "Idle connections in the database pool.",
+        )?;
+        for collector in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(seconds.clone()),
+            Box::new(statements.clone()),
+            Box::new(pool_connections.clone()),
+            Box::new(pool_idle.clone()),
+        ] {
+            registry.register(collector)?;
+        }
+        Ok(Self {
+            registry,
+            requests,
+            seconds,
+            statements,
+            statements_seen: AtomicU64::new(0),
+            pool_connections,
+            pool_idle,
+            operations: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// The label for a request's operation name: `anonymous` without one, the name when it
+    /// is a GraphQL name already seen or while fewer than [`MAX_OPERATIONS`] were, else
+    /// `other`.
+    fn operation(&self, name: Option<&str>) -> String {
+        let Some(name) = name.filter(|n| !n.is_empty()) else {
+            return "anonymous".to_owned();
+        };
+        let well_formed = name.len() <= 64
+            && name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !well_formed {
+            return "other".to_owned();
+        }
+        let mut known = match self.operations.lock() {
+            Ok(known) => known,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if known.contains(name) || known.len() < MAX_OPERATIONS {
+            known.insert(name.to_owned());
+            name.to_owned()
+        } else {
+            "other".to_owned()
+        }
+    }
+
+    /// Records one answered GraphQL request.
+    pub fn observe(&self, operation: Option<&str>, seconds: f64, ok: bool) {
+        let operation = self.operation(operation);
+        let outcome = if ok { "ok" } else { "error" };
+        self.requests
+            .with_label_values(&[operation.as_str(), outcome])
+            .inc();
+        self.seconds
+            .with_label_values(&[operation.as_str()])
+            .observe(seconds);
+    }
+
+    /// The metrics as Prometheus text, with the pool and statement figures read now.
+    pub fn render(&self, db: &Db) -> String {
+        let total = db.statement_count();
+        let before = self.statements_seen.swap(total, Ordering::Relaxed);
+        self.statements.inc_by(total.saturating_sub(before));
+        let (size, idle) = match db.backend() {
+            DbBackend::Sqlite => {
+                let pool = db.conn().get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => {
+                let pool = db.conn().get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+        };
+        self.pool_connections.set(i64::from(size));
+        self.pool_idle.set(i64::try_from(idle).unwrap_or(i64::MAX));
+        let mut text = Vec::new();
+        if let Err(error) = TextEncoder::new().encode(&self.registry.gather(), &mut text) {
+            tracing::error!(%error, "encoding the metrics");
+        }
+        String::from_utf8(text).unwrap_or_default()
+    }
+}
+
+/// Who may read `/metrics`.
+#[derive(Clone)]
+pub struct MetricsAccess {
+    pub enabled: bool,
+    pub token: Option<String>,
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig, access: MetricsAccess) {
+    cfg.app_data(web::Data::new(access))
+        .route("/metrics", web::get().to(metrics));
+}
+
+async fn metrics(
+    req: HttpRequest,
+    access: web::Data<MetricsAccess>,
+    metrics: web::Data<Metrics>,
+    db: web::Data<Db>,
+) -> HttpResponse {
+    if !access.enabled {
+        return HttpResponse::NotFound().finish();
+    }
+    if let Some(token) = &access.token {
+        let sent = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if sent != Some(token.as_str()) {
+            return HttpResponse::Unauthorized()
+                .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
+                .finish();
+        }
+    }
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(metrics.render(&db))
+}
