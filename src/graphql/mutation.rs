@@ -681,7 +681,13 @@ impl CoreMutation {
                         idempotent
                             .run(
                                 &st.db,
-                                |id| service::reply::with_assignment(&st.db, id),
+                                |id| {
+                                    service::workflow::with_its_assignment::<entity::reply::Entity>(
+                                        &st.db,
+                                        id,
+                                        |r| r.assignment_id,
+                                    )
+                                },
                                 service::reply::submit(
                                     &st.db,
                                     new,

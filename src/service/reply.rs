@@ -216,22 +216,6 @@ pub async fn submit(
     Ok((saved_reply, saved_assignment))
 }
 
-/// A reply with its assignment as they are now (what a retried `submitReply` answers).
-pub async fn with_assignment(
-    db: &Db,
-    reply_id: i64,
-) -> ServiceResult<(reply::Model, assignment::Model)> {
-    let found = reply::Entity::find_by_id(reply_id)
-        .find_also_related(assignment::Entity)
-        .one(db.conn())
-        .await
-        .during("loading a reply and its assignment")?;
-    match found {
-        Some((reply, Some(assignment))) => Ok((reply, assignment)),
-        _ => Err(anyhow::anyhow!("reply {reply_id} or its assignment is gone").into()),
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct PublishInput {
     pub reply_id: i64,

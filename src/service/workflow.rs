@@ -1048,7 +1048,8 @@ pub async fn rating_with_assignment(
         .await
         .during("loading a rating")?
         .ok_or_else(|| anyhow::anyhow!("rating {rating_id} is gone"))?;
-    let (_, assignment) = super::reply::with_assignment(db, rating.reply_id).await?;
+    let (_, assignment) =
+        with_its_assignment::<reply::Entity>(db, rating.reply_id, |r| r.assignment_id).await?;
     Ok((rating, assignment))
 }
 

@@ -60,6 +60,17 @@ struct Line {
 
 type Recorder = BTreeMap<&'static str, Line>;
 
+/// Adds `other`'s latencies and errors to `into`.
+fn merge(into: &mut Recorder, other: Recorder) {
+    for (step, line) in other {
+        let mine = into.entry(step).or_default();
+        mine.latencies.extend(line.latencies);
+        for (code, n) in line.errors {
+            *mine.errors.entry(code).or_default() += n;
+        }
+    }
+}
+
 struct Shared {
     url: String,
     token: String,
@@ -326,13 +337,7 @@ pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result
                         let mut all = Recorder::new();
                         for task in tasks {
                             if let Ok(recorder) = task.await {
-                                for (step, line) in recorder {
-                                    let mine = all.entry(step).or_default();
-                                    mine.latencies.extend(line.latencies);
-                                    for (code, n) in line.errors {
-                                        *mine.errors.entry(code).or_default() += n;
-                                    }
-                                }
+                                merge(&mut all, recorder);
                             }
                         }
                         all
@@ -344,13 +349,7 @@ pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result
         let mut all = Recorder::new();
         for handle in handles {
             if let Ok(recorder) = handle.join() {
-                for (step, line) in recorder {
-                    let mine = all.entry(step).or_default();
-                    mine.latencies.extend(line.latencies);
-                    for (code, n) in line.errors {
-                        *mine.errors.entry(code).or_default() += n;
-                    }
-                }
+                merge(&mut all, recorder);
             }
         }
         all
