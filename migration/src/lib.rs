@@ -15,6 +15,7 @@ mod m20261125_000002_add_reply_unit;
 mod m20261126_000001_add_assignment_facts;
 mod m20261126_000002_add_statistics_index;
 mod m20261204_000001_create_idempotency_key;
+mod m20261204_000002_add_suggestion_session_index;
 
 pub use m20261126_000001_add_assignment_facts::assignment_facts_sql;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_add_assignment_facts::Migration),
             Box::new(m20261126_000002_add_statistics_index::Migration),
             Box::new(m20261204_000001_create_idempotency_key::Migration),
+            Box::new(m20261204_000002_add_suggestion_session_index::Migration),
         ]
     }
 }

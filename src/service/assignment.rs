@@ -449,7 +449,7 @@ pub async fn list(
     order: AssignmentOrder,
     args: &page::PageArgs,
 ) -> ServiceResult<page::Page<assignment::Model>> {
-    page::fetch(
+    page::fetch_by_ids(
         db.conn(),
         filtered(filter),
         assignment::Column::Id,

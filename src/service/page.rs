@@ -130,54 +130,138 @@ where
     M: FromQueryResult + Send,
     C: ConnectionTrait,
 {
-    let limit = page_size(args.first)?;
-    let after = match &args.after {
-        None => None,
-        Some(text) => {
-            let cursor = Cursor::decode(text).ok_or_else(bad_cursor)?;
-            if cursor.ordering != ordering.name {
-                return Err(bad_cursor().into());
-            }
-            Some(cursor)
-        }
-    };
-    let order = if ordering.descending {
-        Order::Desc
-    } else {
-        Order::Asc
-    };
-    let mut select = select;
-    if let Some(cursor) = &after {
-        select = select.filter(after_condition(id_column, ordering, cursor)?);
-    }
-    if let Some((column, _)) = ordering.column {
-        select = select.order_by(column, order.clone());
-    }
-    let rows = select
-        .order_by(id_column, order)
-        .limit(limit + 1)
+    let window = Window::of(ordering, args)?;
+    let rows = window
+        .apply(select, id_column, ordering)?
         .into_model::<M>()
         .all(conn)
         .await
         .during("loading a page")?;
-    let has_next_page = rows.len() as u64 > limit;
-    let rows = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(|row| {
-            let cursor = Cursor {
-                ordering: ordering.name.to_owned(),
-                key: key_of(&row),
-                id: id_of(&row),
-            };
-            (cursor.encode(), row)
+    window.finish(rows, ordering, key_of, id_of)
+}
+
+/// Like [`fetch`], but the page's ids are chosen by a subquery that reads only the id, the
+/// sort key and the filtered columns, and the rows are then read by id, in one statement:
+/// `… WHERE id IN (SELECT id … ORDER BY … LIMIT n) ORDER BY …`. The planner then picks a
+/// covering index for the choice; asked for whole rows, SQLite's STAT4 estimates can make
+/// it walk a narrower index that holds the sort order but not the filter (the OVERDUE page
+/// went through every answered deadline first: 1.4 s instead of 1 ms at a million rows).
+pub async fn fetch_by_ids<E, C>(
+    conn: &C,
+    select: Select<E>,
+    id_column: E::Column,
+    ordering: Ordering<E::Column>,
+    args: &PageArgs,
+    key_of: impl Fn(&E::Model) -> Option<String>,
+    id_of: impl Fn(&E::Model) -> i64,
+) -> ServiceResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    use sea_orm::QueryTrait as _;
+    let window = Window::of(ordering, args)?;
+    let ids = window
+        .apply(select, id_column, ordering)?
+        .select_only()
+        .column(id_column)
+        .into_query();
+    let outer = window.order(
+        E::find().filter(id_column.in_subquery(ids)),
+        id_column,
+        ordering,
+    );
+    let rows = outer.all(conn).await.during("loading a page")?;
+    window.finish(rows, ordering, key_of, id_of)
+}
+
+/// A page request, checked: its size and where it starts.
+struct Window {
+    limit: u64,
+    after: Option<Cursor>,
+}
+
+impl Window {
+    fn of<C>(ordering: Ordering<C>, args: &PageArgs) -> ServiceResult<Self> {
+        let limit = page_size(args.first)?;
+        let after = match &args.after {
+            None => None,
+            Some(text) => {
+                let cursor = Cursor::decode(text).ok_or_else(bad_cursor)?;
+                if cursor.ordering != ordering.name {
+                    return Err(bad_cursor().into());
+                }
+                Some(cursor)
+            }
+        };
+        Ok(Self { limit, after })
+    }
+
+    /// `select` in the page's order.
+    fn order<E: EntityTrait>(
+        &self,
+        select: Select<E>,
+        id_column: E::Column,
+        ordering: Ordering<E::Column>,
+    ) -> Select<E> {
+        let order = if ordering.descending {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
+        let mut select = select;
+        if let Some((column, _)) = ordering.column {
+            select = select.order_by(column, order.clone());
+        }
+        select.order_by(id_column, order)
+    }
+
+    /// `select` restricted to the page: after the cursor, in order, one row more than the
+    /// page (to tell whether there is a next page).
+    fn apply<E: EntityTrait>(
+        &self,
+        select: Select<E>,
+        id_column: E::Column,
+        ordering: Ordering<E::Column>,
+    ) -> ServiceResult<Select<E>> {
+        let mut select = select;
+        if let Some(cursor) = &self.after {
+            select = select.filter(after_condition(id_column, ordering, cursor)?);
+        }
+        Ok(self
+            .order(select, id_column, ordering)
+            .limit(self.limit + 1))
+    }
+
+    /// The page of the rows `apply` selected.
+    fn finish<M, C>(
+        &self,
+        rows: Vec<M>,
+        ordering: Ordering<C>,
+        key_of: impl Fn(&M) -> Option<String>,
+        id_of: impl Fn(&M) -> i64,
+    ) -> ServiceResult<Page<M>> {
+        let limit = self.limit;
+        let after = &self.after;
+        let has_next_page = rows.len() as u64 > limit;
+        let rows = rows
+            .into_iter()
+            .take(limit as usize)
+            .map(|row| {
+                let cursor = Cursor {
+                    ordering: ordering.name.to_owned(),
+                    key: key_of(&row),
+                    id: id_of(&row),
+                };
+                (cursor.encode(), row)
+            })
+            .collect();
+        Ok(Page {
+            rows,
+            has_next_page,
+            has_previous_page: after.is_some(),
         })
-        .collect();
-    Ok(Page {
-        rows,
-        has_next_page,
-        has_previous_page: after.is_some(),
-    })
+    }
 }
 
 /// An instant as written into a cursor (exact to the nanosecond, so it reads back equal).
