@@ -1,9 +1,12 @@
 //! banli's benchmarks. `generate` fills an empty database with a realistic data set;
 //! `deadlines` times the deadline queries through the real GraphQL schema (no HTTP) and
 //! prints their query plans; `public` loads the public pages over HTTP with concurrent
-//! clients; `writers` has many clerks write at once. See BENCHMARKS.md for the commands
-//! and results.
+//! clients; `writers` has many clerks write at once; `compare` measures banli over HTTP
+//! against a floor (a minimal handler with hand-written SQL) on the same data, in the same
+//! run. See BENCHMARKS.md for the commands and results.
 
+mod compare;
+mod floor;
 mod public;
 mod writers;
 
@@ -17,6 +20,10 @@ use banli::domain::time::SystemClock;
 use banli::generate::{generate, Scale};
 use clap::{Parser, Subcommand};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+/// The same allocator as the server, so the floor is measured on equal terms.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(name = "banli-bench", about = "Benchmarks of banli")]
@@ -57,6 +64,10 @@ enum Command {
     /// Many clerks writing at once over HTTP (register, assign, sign for, reply, and one
     /// contested versioned edit): throughput, p99, lock errors, lost updates.
     Writers(writers::Options),
+    /// banli against a floor (a minimal actix-web handler with hand-written SQL) over
+    /// HTTP with wrk, scenario by scenario: requests/s, latency, SQL statements per
+    /// request, RSS, start-up, and the ratios to the floor.
+    Compare(compare::Options),
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -336,6 +347,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Public(options) => public::run(db.clone(), &cli.database_url, options).await?,
         Command::Writers(options) => writers::run(db.clone(), &cli.database_url, options).await?,
+        Command::Compare(options) => compare::run(db.clone(), &cli.database_url, options).await?,
     }
     db.close().await;
     Ok(())
@@ -363,4 +375,26 @@ fn office_caller() -> banli::domain::access::Caller {
         unit_id: None,
         deputy_id: None,
     })
+}
+
+/// Creates an office administrator for a benchmark's requests (a fresh name each run);
+/// the username and password to sign in with.
+async fn office_admin(db: &Db, name: &str, display_name: &str) -> anyhow::Result<(String, String)> {
+    let username = format!("bench-{name}-{}", chrono::Utc::now().timestamp_millis());
+    let password = format!("bench {name} password 2026");
+    banli::service::account::create_user(
+        db,
+        banli::service::account::NewUser {
+            username: username.clone(),
+            display_name: display_name.into(),
+            role: banli::domain::access::Role::OfficeAdmin,
+            unit_id: None,
+            deputy_id: None,
+            password: password.clone(),
+        },
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("creating the bench user: {e:?}"))?;
+    Ok((username, password))
 }

@@ -206,14 +206,9 @@ type Fixtures = (String, String, String, Vec<String>, String);
 
 /// Creates what the clerks need through the API, signed in as `username` (an office
 /// administrator). Runs on an actix system of its own (the HTTP client needs one).
-fn setup(
-    url: String,
-    username: String,
-    password: &'static str,
-    stamp: i64,
-) -> anyhow::Result<Fixtures> {
+fn setup(url: String, username: String, password: String, stamp: i64) -> anyhow::Result<Fixtures> {
     std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(setup_over_http(&url, &username, password, stamp))
+        actix_web::rt::System::new().block_on(setup_over_http(&url, &username, &password, stamp))
     })
     .join()
     .map_err(|_| anyhow::anyhow!("the setup thread panicked"))?
@@ -285,22 +280,7 @@ pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result
     let url = format!("http://127.0.0.1:{}/graphql", app.port());
     let server = tokio::spawn(app.run_until_stopped());
     let stamp = chrono::Utc::now().timestamp_millis();
-    let username = format!("bench-writer-{stamp}");
-    let password = "bench writers password 2026";
-    banli::service::account::create_user(
-        &db,
-        banli::service::account::NewUser {
-            username: username.clone(),
-            display_name: "并发测试".into(),
-            role: banli::domain::access::Role::OfficeAdmin,
-            unit_id: None,
-            deputy_id: None,
-            password: password.into(),
-        },
-        chrono::Utc::now(),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("creating the bench user: {e:?}"))?;
+    let (username, password) = crate::office_admin(&db, "writer", "并发测试").await?;
     let (token, session, deputy, units, contested) = setup(url.clone(), username, password, stamp)?;
     println!(
         "backend {:?}: {} clerks on {} client threads, {} server workers, {} s warm-up + {} s measured",

@@ -1,0 +1,659 @@
+//! `banli-bench compare`: banli against a floor, over HTTP, in one run.
+//!
+//! It starts the release `banli` binary as a server of its own (a child process, so its
+//! start-up time and peak RSS are its own) on the database given, and the floor
+//! (`floor.rs`: actix-web + hand-written SQL + serde) in this process on the same
+//! database. Before measuring, it sends sample requests of every read scenario to both
+//! and stops unless both answer the same `data`. Then, for each scenario, it runs `wrk`
+//! (a warm-up, then the measured run; a fixed number of connections for a fixed time)
+//! against banli and against the floor, one after the other, and prints requests/s,
+//! p50/p95/p99 latency and errors (wrk's histogram), SQL statements per request (banli's
+//! `/metrics` counter over the measured run) and banli's RSS, and the ratios. The write
+//! mix (`submitReply`, `createCaptcha` + `submitPublicFeedback`) runs on banli only: the
+//! floor answers reads. It writes to the database (replies to open assignments).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use banli::db::Db;
+use banli::graphql::ids::{encode, Kind};
+use sea_orm::{ConnectionTrait, Statement};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::floor;
+
+const READS_LUA: &str = include_str!("../../../bench/wrk-reads.lua");
+const WRITES_LUA: &str = include_str!("../../../bench/wrk-writes.lua");
+
+/// The selection every suggestion scenario asks for: what a suggestion's page shows.
+const SUGGESTION_FIELDS: &str = "id number title status submittedOn leadDeputy { id name } \
+    assignments { id role status dueOn answeredOn unit { id name } \
+    replies { id category repliedOn contactName } }";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    Suggestion,
+    Suggestions,
+    Overdue,
+    Summary,
+    Published,
+    Writes,
+}
+
+impl Scenario {
+    fn title(self) -> &'static str {
+        match self {
+            Self::Suggestion => "`suggestion(id)` nested",
+            Self::Suggestions => "`suggestions(first: 50)` nested",
+            Self::Overdue => "`assignments(OVERDUE, first: 50)`",
+            Self::Summary => "`deadlineSummary`",
+            Self::Published => "`publishedReplies(first: 20)`",
+            Self::Writes => "write mix",
+        }
+    }
+
+    /// The floor's path for a read scenario.
+    fn floor_path(self) -> Option<&'static str> {
+        Some(match self {
+            Self::Suggestion => "/suggestion",
+            Self::Suggestions => "/suggestions",
+            Self::Overdue => "/overdue",
+            Self::Summary => "/summary",
+            Self::Published => "/published",
+            Self::Writes => return None,
+        })
+    }
+
+    /// Whether the request is anonymous (the public pages) or staff's.
+    fn public(self) -> bool {
+        self == Self::Published
+    }
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Options {
+    /// Concurrent connections (wrk `-c`).
+    #[arg(long, default_value_t = 50)]
+    pub connections: usize,
+    /// wrk threads (`-t`).
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// Measured seconds per scenario and server.
+    #[arg(long, default_value_t = 15)]
+    pub seconds: u64,
+    /// Seconds of load before each measured run.
+    #[arg(long, default_value_t = 3)]
+    pub warmup: u64,
+    /// HTTP worker threads of banli and of the floor.
+    #[arg(long, default_value_t = 2)]
+    pub workers: usize,
+    /// The banli server binary (default: `banli` beside this one, i.e. the same build).
+    #[arg(long)]
+    pub banli: Option<PathBuf>,
+    /// Scenarios to run, in this order.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "suggestion,suggestions,overdue,summary,published,writes"
+    )]
+    pub scenarios: Vec<Scenario>,
+}
+
+/// What wrk's script printed.
+#[derive(Debug, Deserialize)]
+struct Wrk {
+    requests: u64,
+    duration_us: u64,
+    errors: u64,
+    socket_errors: u64,
+    p50_us: u64,
+    p95_us: u64,
+    p99_us: u64,
+    counts: serde_json::Map<String, Value>,
+}
+
+impl Wrk {
+    fn per_second(&self) -> f64 {
+        self.requests as f64 / (self.duration_us.max(1) as f64 / 1e6)
+    }
+}
+
+fn ms(us: u64) -> f64 {
+    us as f64 / 1000.0
+}
+
+/// Runs wrk with `script` against `url`; its summary.
+fn wrk(
+    options: &Options,
+    seconds: u64,
+    script: &Path,
+    url: &str,
+    args: &[&str],
+) -> anyhow::Result<Wrk> {
+    let output = Command::new("wrk")
+        .arg(format!("-t{}", options.threads))
+        .arg(format!("-c{}", options.connections))
+        .arg(format!("-d{seconds}s"))
+        .arg("--timeout")
+        .arg("30s")
+        .arg("-s")
+        .arg(script)
+        .arg(url)
+        .arg("--")
+        .args(args)
+        .output()
+        .context("running wrk (install it: apt-get install wrk; bench/compare.sh does)")?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("WRKJSON "))
+        .with_context(|| {
+            format!(
+                "wrk printed no summary: {stdout}{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })?;
+    Ok(serde_json::from_str(line)?)
+}
+
+/// One HTTP request from a thread of its own (awc needs an actix system); status and body.
+fn http(
+    method: &'static str,
+    url: &str,
+    body: Option<Value>,
+    token: Option<&str>,
+) -> anyhow::Result<(u16, String)> {
+    let url = url.to_owned();
+    let token = token.map(str::to_owned);
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let client = awc::Client::builder()
+                .timeout(Duration::from_secs(120))
+                .finish();
+            let mut request = if method == "GET" {
+                client.get(&url)
+            } else {
+                client.post(&url)
+            };
+            if let Some(token) = token {
+                request = request.insert_header(("authorization", format!("Bearer {token}")));
+            }
+            let mut response = match body {
+                Some(body) => request.send_json(&body).await,
+                None => request.send().await,
+            }
+            .map_err(|e| anyhow::anyhow!("{method} {url}: {e}"))?;
+            let bytes = response
+                .body()
+                .limit(64 * 1024 * 1024)
+                .await
+                .map_err(|e| anyhow::anyhow!("{method} {url}: {e}"))?;
+            Ok((
+                response.status().as_u16(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ))
+        })
+    })
+    .join()
+    .map_err(|_| anyhow::anyhow!("the HTTP thread panicked"))?
+}
+
+/// A metric's value from Prometheus text (the sum over its label sets).
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter(|l| {
+            l.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with(' ') || rest.starts_with('{'))
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// banli's counters of SQL statements and of GraphQL requests, once the requests wrk left
+/// in flight have finished.
+fn counters(base: &str) -> anyhow::Result<(f64, f64)> {
+    std::thread::sleep(Duration::from_millis(300));
+    let (status, text) = http("GET", &format!("{base}/metrics"), None, None)?;
+    anyhow::ensure!(status == 200, "GET /metrics answered {status}");
+    Ok((
+        metric(&text, "banli_sql_statements_total"),
+        metric(&text, "banli_graphql_requests_total"),
+    ))
+}
+
+/// SQL statements per GraphQL request between two readings of `counters`.
+fn per_request(before: (f64, f64), after: (f64, f64)) -> f64 {
+    (after.0 - before.0) / (after.1 - before.1).max(1.0)
+}
+
+/// (current, peak) resident set of a process, in MiB.
+fn rss(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// The banli server, stopped (SIGKILL) when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// Starts banli on `database_url` and waits until `/readyz` answers 200; the server and
+/// the time that took.
+fn start_banli(
+    binary: &Path,
+    database_url: &str,
+    workers: usize,
+    log: &Path,
+) -> anyhow::Result<(Server, Duration)> {
+    let port = free_port()?;
+    let log = std::fs::File::create(log)?;
+    let started = Instant::now();
+    let child = Command::new(binary)
+        .arg("serve")
+        .env("BANLI_DATABASE_URL", database_url)
+        .env("BANLI_LISTEN", format!("127.0.0.1:{port}"))
+        .env("BANLI_WORKERS", workers.to_string())
+        .env("BANLI_ENVIRONMENT", "production")
+        .env("BANLI_LOG_FORMAT", "json")
+        .env("BANLI_METRICS_ENABLED", "true")
+        .env("BANLI_HOUSEKEEPING_INTERVAL_SECS", "0")
+        .env("BANLI_CAPTCHA_TEST_ANSWER", "TEST")
+        .env("BANLI_CAPTCHA_TEST_MODE_IN_PRODUCTION", "true")
+        .env("BANLI_TRUSTED_PROXIES", "127.0.0.1")
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .with_context(|| format!("starting {}", binary.display()))?;
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let ready = format!("{}/readyz", server.base);
+    loop {
+        if let Ok((200, _)) = http("GET", &ready, None, None) {
+            return Ok((server, started.elapsed()));
+        }
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(120),
+            "banli did not become ready in 120 s"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// IDs from the database, as the API writes them.
+async fn ids(db: &Db, kind: Kind, sql: &str) -> anyhow::Result<Vec<String>> {
+    let rows = db
+        .conn()
+        .query_all_raw(Statement::from_string(db.backend(), sql.to_owned()))
+        .await?;
+    rows.iter()
+        .map(|row| Ok(encode(kind, row.try_get_by_index::<i64>(0)?).0))
+        .collect()
+}
+
+/// The request bodies of a read scenario (wrk picks one at random per request).
+async fn bodies(db: &Db, scenario: Scenario) -> anyhow::Result<Vec<Value>> {
+    Ok(match scenario {
+        Scenario::Suggestion => {
+            let query = format!("query SuggestionPage($id: ID!) {{ suggestion(id: $id) {{ {SUGGESTION_FIELDS} }} }}");
+            // A spread of suggestions over all sessions (every 97th id).
+            ids(db, Kind::Suggestion, "SELECT id FROM suggestion WHERE id % 97 = 0")
+                .await?
+                .into_iter()
+                .map(|id| json!({"query": query, "variables": {"id": id}, "operationName": "SuggestionPage"}))
+                .collect()
+        }
+        Scenario::Suggestions => {
+            let query = format!("query SuggestionList($session: ID) {{ suggestions(filter: {{sessionId: $session}}, first: 50) {{ pageInfo {{ hasNextPage }} nodes {{ {SUGGESTION_FIELDS} }} }} }}");
+            ids(db, Kind::Session, "SELECT id FROM session")
+                .await?
+                .into_iter()
+                .map(|id| json!({"query": query, "variables": {"session": id}, "operationName": "SuggestionList"}))
+                .collect()
+        }
+        Scenario::Overdue => vec![json!({"operationName": "Overdue", "query":
+            "query Overdue { assignments(filter: {deadlineStatus: [OVERDUE]}, first: 50) { pageInfo { hasNextPage } nodes { id dueOn status unit { id name } suggestion { number title } } } }"})],
+        Scenario::Summary => vec![json!({"operationName": "DeadlineSummary", "query":
+            "query DeadlineSummary { deadlineSummary { overall { notDue dueSoon overdue answeredOnTime answeredLate } byUnit { unit { id name } counts { notDue dueSoon overdue answeredOnTime answeredLate } } } }"})],
+        Scenario::Published => vec![json!({"operationName": "PublicList", "query":
+            "query PublicList { publishedReplies(first: 20) { pageInfo { hasNextPage } nodes { id suggestionNumber suggestionTitle unit { name } category publishedAt text } } }"})],
+        Scenario::Writes => Vec::new(),
+    })
+}
+
+fn write_lines(path: &Path, lines: impl IntoIterator<Item = String>) -> anyhow::Result<()> {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    for line in lines {
+        writeln!(file, "{line}")?;
+    }
+    file.flush()?;
+    Ok(())
+}
+
+/// Sends up to `n` sample bodies to both servers and fails unless their `data` agree.
+fn same_answers(
+    scenario: Scenario,
+    bodies: &[Value],
+    banli: &str,
+    floor: &str,
+    token: Option<&str>,
+) -> anyhow::Result<usize> {
+    let step = (bodies.len() / 5).max(1);
+    let mut checked = 0;
+    for body in bodies.iter().step_by(step).take(5) {
+        let (status, text) = http("POST", banli, Some(body.clone()), token)?;
+        let ours: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        anyhow::ensure!(
+            status == 200 && ours.get("errors").is_none(),
+            "{}: banli answered {status}: {}",
+            scenario.title(),
+            crate::truncate(&text, 400)
+        );
+        let (status, text) = http("POST", floor, Some(body.clone()), None)?;
+        let theirs: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        anyhow::ensure!(
+            status == 200,
+            "{}: the floor answered {status}: {}",
+            scenario.title(),
+            crate::truncate(&text, 400)
+        );
+        if ours["data"] != theirs["data"] {
+            anyhow::bail!(
+                "{}: banli and the floor disagree on {body}\n banli: {}\n floor: {}",
+                scenario.title(),
+                crate::truncate(&ours["data"].to_string(), 1500),
+                crate::truncate(&theirs["data"].to_string(), 1500)
+            );
+        }
+        checked += 1;
+    }
+    Ok(checked)
+}
+
+/// Signs in as a fresh office administrator; the bearer token.
+async fn token(db: &Db, base: &str) -> anyhow::Result<String> {
+    let (username, password) = crate::office_admin(db, "compare", "性能对比").await?;
+    let (_, text) = http(
+        "POST",
+        &format!("{base}/graphql"),
+        Some(
+            json!({"query": "mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { token } }",
+            "variables": {"u": username, "p": password}}),
+        ),
+        None,
+    )?;
+    let answer: Value = serde_json::from_str(&text)?;
+    answer["data"]["login"]["token"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("no token: {text}"))
+}
+
+struct Measured {
+    scenario: Scenario,
+    banli: Wrk,
+    floor: Option<Wrk>,
+    statements: f64,
+    rss_mib: f64,
+}
+
+pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result<()> {
+    let binary = match &options.banli {
+        Some(path) => path.clone(),
+        None => std::env::current_exe()?
+            .parent()
+            .context("the bench binary's folder")?
+            .join("banli"),
+    };
+    let dir = tempfile::tempdir()?;
+    let reads_lua = dir.path().join("reads.lua");
+    let writes_lua = dir.path().join("writes.lua");
+    std::fs::write(&reads_lua, READS_LUA)?;
+    std::fs::write(&writes_lua, WRITES_LUA)?;
+    let (assignments, _) = crate::sizes(&db).await?;
+
+    // Start-up: three cold starts of the server on this database (the first also applies
+    // pending migrations, if any, and is not counted), then the server for the run.
+    let log = std::env::temp_dir().join(format!("banli-compare-{}.log", std::process::id()));
+    println!("banli's log: {}", log.display());
+    let mut startups = Vec::new();
+    for _ in 0..3 {
+        let (server, took) = start_banli(&binary, database_url, options.workers, &log)?;
+        startups.push(took);
+        drop(server);
+    }
+    let (server, took) = start_banli(&binary, database_url, options.workers, &log)?;
+    startups.push(took);
+    startups.remove(0);
+    startups.sort();
+    let pid = server.child.id();
+    let graphql = format!("{}/graphql", server.base);
+    let token = token(&db, &server.base).await?;
+
+    // The floor's pool is as large as banli's by default.
+    let pool = floor::Pool::connect(
+        database_url,
+        banli::config::Settings::default().db_max_connections,
+    )
+    .await?;
+    let (floor_address, floor_handle) = floor::start(pool, options.workers)?;
+    let floor_base = format!("http://{floor_address}");
+
+    println!(
+        "backend {:?}, {assignments} assignments; banli {} (pid {pid}); wrk -t{} -c{}, {} s warm-up + {} s measured per server; {} workers each",
+        db.backend(),
+        binary.display(),
+        options.threads,
+        options.connections,
+        options.warmup,
+        options.seconds,
+        options.workers
+    );
+    println!(
+        "start-up to ready (/readyz 200), existing database: {}",
+        startups
+            .iter()
+            .map(|d| format!("{:.0} ms", d.as_secs_f64() * 1000.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+
+    let mut results = Vec::new();
+    for &scenario in &options.scenarios {
+        let token_arg = if scenario.public() {
+            ""
+        } else {
+            token.as_str()
+        };
+        let (banli_run, floor_run, per_request) = if scenario == Scenario::Writes {
+            let open = ids(&db, Kind::Assignment,
+                "SELECT id FROM assignment WHERE status = 'SIGNED_FOR' AND role = 'SOLE' AND answered_on IS NULL ORDER BY id").await?;
+            let replies = ids(&db, Kind::Reply,
+                "SELECT r.id FROM reply r JOIN assignment a ON a.id = r.assignment_id JOIN suggestion s ON s.id = a.suggestion_id \
+                 WHERE r.publication <> 'NONE' AND r.published_at IS NOT NULL AND s.confidential = false AND r.id % 7 = 0").await?;
+            anyhow::ensure!(
+                !open.is_empty() && !replies.is_empty(),
+                "no open assignments or published replies"
+            );
+            let open_file = dir.path().join("assignments.txt");
+            let replies_file = dir.path().join("replies.txt");
+            write_lines(&open_file, open.iter().cloned())?;
+            write_lines(&replies_file, replies)?;
+            let args = [
+                open_file.to_string_lossy().into_owned(),
+                replies_file.to_string_lossy().into_owned(),
+                token.clone(),
+                options.threads.to_string(),
+            ];
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let before = counters(&server.base)?;
+            // No warm-up: every open assignment can be answered once.
+            let measured = wrk(&options, options.seconds, &writes_lua, &graphql, &args)?;
+            let per = per_request(before, counters(&server.base)?);
+            println!(
+                "{}: {} open SOLE assignments signed for to answer",
+                scenario.title(),
+                open.len()
+            );
+            (measured, None, per)
+        } else {
+            let bodies = bodies(&db, scenario).await?;
+            anyhow::ensure!(
+                !bodies.is_empty(),
+                "{}: no data to ask for",
+                scenario.title()
+            );
+            let floor_url = format!(
+                "{floor_base}{}",
+                scenario.floor_path().context("a read scenario")?
+            );
+            let checked = same_answers(
+                scenario,
+                &bodies,
+                &graphql,
+                &floor_url,
+                (!scenario.public()).then_some(token.as_str()),
+            )?;
+            let file = dir.path().join("bodies.txt");
+            write_lines(&file, bodies.iter().map(Value::to_string))?;
+            let file = file.to_string_lossy().into_owned();
+            let args = [file.as_str(), token_arg];
+            wrk(&options, options.warmup, &reads_lua, &graphql, &args)?;
+            let before = counters(&server.base)?;
+            let ours = wrk(&options, options.seconds, &reads_lua, &graphql, &args)?;
+            let per = per_request(before, counters(&server.base)?);
+            wrk(&options, options.warmup, &reads_lua, &floor_url, &args)?;
+            let theirs = wrk(&options, options.seconds, &reads_lua, &floor_url, &args)?;
+            println!(
+                "{}: same answers from banli and the floor on {checked} sample requests of {}",
+                scenario.title(),
+                bodies.len()
+            );
+            (ours, Some(theirs), per)
+        };
+        let (rss_now, _) = rss(pid);
+        print_line(
+            scenario,
+            &banli_run,
+            floor_run.as_ref(),
+            per_request,
+            rss_now,
+        );
+        results.push(Measured {
+            scenario,
+            banli: banli_run,
+            floor: floor_run,
+            statements: per_request,
+            rss_mib: rss_now,
+        });
+    }
+    let (_, peak) = rss(pid);
+    floor_handle.stop(true).await;
+    drop(server);
+    print_table(&db, &results, peak, &startups);
+    Ok(())
+}
+
+fn print_line(scenario: Scenario, ours: &Wrk, theirs: Option<&Wrk>, statements: f64, rss: f64) {
+    println!("{}", scenario.title());
+    println!(
+        "  banli: {:.0} req/s, p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, errors {} (+{} socket), {statements:.2} SQL statements/request, RSS {rss:.0} MiB{}",
+        ours.per_second(),
+        ms(ours.p50_us),
+        ms(ours.p95_us),
+        ms(ours.p99_us),
+        ours.errors,
+        ours.socket_errors,
+        if ours.counts.is_empty() { String::new() } else { format!(", successes {}", Value::Object(ours.counts.clone())) }
+    );
+    if let Some(theirs) = theirs {
+        println!(
+            "  floor: {:.0} req/s, p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, errors {} (+{} socket)",
+            theirs.per_second(),
+            ms(theirs.p50_us),
+            ms(theirs.p95_us),
+            ms(theirs.p99_us),
+            theirs.errors,
+            theirs.socket_errors
+        );
+    }
+}
+
+fn ratio(a: f64, b: f64) -> String {
+    if b <= 0.0 {
+        "–".to_owned()
+    } else {
+        format!("{:.2}×", a / b)
+    }
+}
+
+fn print_table(db: &Db, results: &[Measured], peak_rss: f64, startups: &[Duration]) {
+    println!();
+    println!("### {:?}", db.backend());
+    println!();
+    println!("| Scenario | banli req/s | banli p50 / p95 / p99 ms | floor req/s | floor p50 / p95 / p99 ms | p99 ratio | throughput ratio | SQL/request | errors |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for m in results {
+        let (floor_rps, floor_lat, p99_ratio, rps_ratio) = match &m.floor {
+            Some(f) => (
+                format!("{:.0}", f.per_second()),
+                format!(
+                    "{:.2} / {:.2} / {:.2}",
+                    ms(f.p50_us),
+                    ms(f.p95_us),
+                    ms(f.p99_us)
+                ),
+                ratio(m.banli.p99_us as f64, f.p99_us as f64),
+                ratio(f.per_second(), m.banli.per_second()),
+            ),
+            None => ("–".into(), "–".into(), "–".into(), "–".into()),
+        };
+        println!(
+            "| {} | {:.0} | {:.2} / {:.2} / {:.2} | {floor_rps} | {floor_lat} | {p99_ratio} | {rps_ratio} | {:.2} | {} |",
+            m.scenario.title(),
+            m.banli.per_second(),
+            ms(m.banli.p50_us),
+            ms(m.banli.p95_us),
+            ms(m.banli.p99_us),
+            m.statements,
+            m.banli.errors + m.banli.socket_errors + m.floor.as_ref().map_or(0, |f| f.errors + f.socket_errors),
+        );
+    }
+    println!();
+    let last_rss = results.last().map_or(0.0, |m| m.rss_mib);
+    println!(
+        "banli peak RSS {peak_rss:.0} MiB (after the last scenario {last_rss:.0} MiB); start-up to ready: {}",
+        startups
+            .iter()
+            .map(|d| format!("{:.0} ms", d.as_secs_f64() * 1000.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+}
