@@ -55,6 +55,10 @@ pub struct Settings {
     pub db_acquire_timeout_secs: u64,
     /// Milliseconds SQLite waits on a locked database before giving up (`BANLI_SQLITE_BUSY_TIMEOUT_MS`).
     pub sqlite_busy_timeout_ms: u64,
+    /// Seconds a checked bearer token is trusted without asking the database again
+    /// (`BANLI_AUTH_CACHE_SECS`; 0 looks every token up). Changes made by this process take
+    /// effect at once; another process's (a second server, the CLI) within this time.
+    pub auth_cache_secs: u64,
     /// Largest accepted request body in bytes (`BANLI_MAX_BODY_BYTES`).
     pub max_body_bytes: usize,
     /// `pretty` or `json` (`BANLI_LOG_FORMAT`); the level comes from `BANLI_LOG` / `RUST_LOG`.
@@ -177,6 +181,7 @@ impl Default for Settings {
             db_max_connections: 8,
             db_acquire_timeout_secs: 10,
             sqlite_busy_timeout_ms: 10_000,
+            auth_cache_secs: 5,
             max_body_bytes: 1024 * 1024,
             log_format: LogFormat::Pretty,
             graphiql: true,

@@ -26,6 +26,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use crate::config::Settings;
 use crate::service::audit::{AuditOutcome, PendingAudit};
 use crate::service::idempotency;
+use crate::service::token_cache::TokenCache;
 
 /// The shared database handle. Cheap to clone.
 #[derive(Clone)]
@@ -34,6 +35,8 @@ pub struct Db {
     /// Serialises writers on SQLite; `None` on PostgreSQL.
     write_gate: Option<Arc<Mutex<()>>>,
     statements: Arc<AtomicU64>,
+    /// Bearer tokens checked recently (see `service::token_cache`).
+    tokens: Arc<TokenCache>,
 }
 
 /// A write transaction. Dropping it without `commit` rolls back.
@@ -145,6 +148,9 @@ impl Db {
             conn,
             write_gate: sqlite.then(|| Arc::new(Mutex::new(()))),
             statements,
+            tokens: Arc::new(TokenCache::new(Duration::from_secs(
+                settings.auth_cache_secs,
+            ))),
         })
     }
 
@@ -184,6 +190,11 @@ impl Db {
         };
         let txn = self.conn.begin_with_options(options).await?;
         Ok(WriteTxn { txn, _gate: gate })
+    }
+
+    /// The cache of checked bearer tokens, shared by every clone of this handle.
+    pub fn token_cache(&self) -> &TokenCache {
+        &self.tokens
     }
 
     /// Number of SQL statements executed through this handle since it was opened.

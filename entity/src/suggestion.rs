@@ -64,3 +64,17 @@ impl Related<super::assignment::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The suggestion's lead deputy (领衔代表), as a link: co-signers are deputies of the
+/// suggestion too, so "the related deputy" would be ambiguous.
+#[derive(Debug, Clone, Copy)]
+pub struct LeadDeputyLink;
+
+impl Linked for LeadDeputyLink {
+    type FromEntity = Entity;
+    type ToEntity = super::deputy::Entity;
+
+    fn link(&self) -> Vec<RelationDef> {
+        vec![Relation::LeadDeputy.def()]
+    }
+}

@@ -60,8 +60,8 @@ impl fmt::Display for Role {
     }
 }
 
-/// A signed-in user as one request sees them (loaded fresh for every request, so a
-/// disabled user or a moved unit takes effect at once).
+/// A signed-in user as one request sees them (a user change empties the token cache, so a
+/// disabled user or a moved unit takes effect on the next request).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub user_id: i64,

@@ -1,7 +1,6 @@
 //! Public feedback on the staff side: the handling unit of the reply and the office read
 //! it (with the submitter's contact details, which only they see), mark it and answer.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 use entity::public_feedback;
 
@@ -10,11 +9,12 @@ use super::connection::{connection, Conn, TotalCount};
 use super::enums;
 use super::error::{for_payload, for_query, UserErrorObject};
 use super::ids::{self, encode, Kind};
+use super::loaders::RequestLoader;
 use super::loaders::{ReplyKey, UnitKey};
 use super::query::filter_id;
 use super::scalars::{Date, DateTime};
+use super::state;
 use super::types::{visible, HandlingUnit, Reply};
-use super::{state, Loaders};
 use crate::service::feedback::{FeedbackCounts as Counts, FeedbackFilter, MarkInput};
 use crate::service::{self, page::PageArgs};
 
@@ -107,7 +107,7 @@ pub struct UnitFeedbackCounts {
 #[Object]
 impl UnitFeedbackCounts {
     async fn unit(&self, ctx: &Context<'_>) -> Result<Option<HandlingUnit>> {
-        let loader = ctx.data::<DataLoader<Loaders>>()?;
+        let loader = ctx.data::<RequestLoader>()?;
         let unit = loader
             .load_one(UnitKey(self.unit_id))
             .await

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
     assignment, co_opinion, contact_record, deputy, extension_request, follow_up, handling_round,
     handling_unit, rating, reply, return_request, session, suggestion,
@@ -19,6 +19,12 @@ use crate::service::scope;
 
 pub type LoadError = Arc<anyhow::Error>;
 
+/// The DataLoader of one request. Its cache lives as long as the request: a row loaded
+/// (or fed, e.g. the units that came with their assignments) answers every later field
+/// of the same request without a statement. Mutations run with the cache off (see
+/// `graphql::prepare`), so a field read after a change never answers from before it.
+pub type RequestLoader = DataLoader<Loaders, HashMapCache>;
+
 /// The loaders of one request. Suggestions, assignments, replies and timelines are
 /// loaded within the caller's scope, so a nested field can never reach a row that a
 /// list or `node` would not show; sessions, units and deputies' names are not private.
@@ -30,6 +36,20 @@ pub struct Loaders {
 impl Loaders {
     pub fn new(db: Db, scope: Scope) -> Self {
         Self { db, scope }
+    }
+
+    /// One suggestion within the scope, with its lead deputy, in one statement: whoever
+    /// opens a suggestion sees who filed it. The caller feeds both to the caches.
+    pub async fn suggestion_with_lead(
+        &self,
+        id: i64,
+    ) -> Result<Option<(suggestion::Model, Option<deputy::Model>)>, LoadError> {
+        suggestion::Entity::find_by_id(id)
+            .filter(scope::suggestions(self.scope))
+            .find_also_linked(suggestion::LeadDeputyLink)
+            .one(self.db.conn())
+            .await
+            .map_err(failed("loading a suggestion"))
     }
 }
 
@@ -272,8 +292,11 @@ impl Loader<CoSignersOf> for Loaders {
     }
 }
 
+/// The assignments of suggestions, each with its unit in the same statement: a page that
+/// lists assignments shows their units, and the resolver feeds them to the `UnitKey` cache
+/// (one statement fewer per level than loading the units after).
 impl Loader<AssignmentsOf> for Loaders {
-    type Value = Vec<assignment::Model>;
+    type Value = Vec<(assignment::Model, handling_unit::Model)>;
     type Error = LoadError;
 
     async fn load(
@@ -283,14 +306,15 @@ impl Loader<AssignmentsOf> for Loaders {
         let rows = assignment::Entity::find()
             .filter(assignment::Column::SuggestionId.is_in(keys.iter().map(|k| k.0)))
             .filter(scope::assignments(self.scope))
+            .find_also_related(handling_unit::Entity)
             .order_by_asc(assignment::Column::Id)
             .all(self.db.conn())
             .await
             .map_err(failed("loading assignments of suggestions"))?;
-        Ok(group(
-            rows.into_iter()
-                .map(|a| (AssignmentsOf(a.suggestion_id), a)),
-        ))
+        // The unit is a foreign key: always there.
+        Ok(group(rows.into_iter().filter_map(|(a, unit)| {
+            unit.map(|unit| (AssignmentsOf(a.suggestion_id), (a, unit)))
+        })))
     }
 }
 

@@ -27,7 +27,7 @@ pub mod workflow_api;
 
 use std::sync::Arc;
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 
 pub use error::RequestId;
@@ -277,6 +277,25 @@ pub fn sdl() -> String {
     .sdl()
 }
 
+/// Whether the request runs a mutation (or may: a document that does not parse, or names
+/// no operation it has, counts as one, which only switches the loader cache off).
+fn runs_mutation(request: &mut async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
+        return true;
+    };
+    let operation = match (&document.operations, name.as_deref()) {
+        (DocumentOperations::Single(operation), _) => Some(operation),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next()
+        }
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    operation.is_none_or(|o| o.node.ty != OperationType::Query)
+}
+
 /// Attaches what belongs to one request: its id, a fresh DataLoader cache and its caller;
 /// switches introspection off when [`conceals_schema`] says so (the concealing schema
 /// refuses it too; this holds whichever schema runs the request).
@@ -288,17 +307,22 @@ pub fn prepare(
     auth: account::RequestAuth,
     environment: Environment,
 ) -> async_graphql::Request {
+    let mut request = request;
     let conceal = conceals_schema(environment, &caller);
     let scope = caller.scope();
+    // The DataLoader's default 1 ms window stays: without it (tried in issue 7), under
+    // load the loading task often ran before sibling resolvers had registered their
+    // keys, and a 50-row nested page took 104 statements instead of 6 (BENCHMARKS.md).
+    let loader = DataLoader::with_cache(
+        Loaders::new(db.clone(), scope),
+        tokio::spawn,
+        HashMapCache::default(),
+    );
+    // A mutation reads what it changed: no cached row may answer for it.
+    loader.enable_all_cache(!runs_mutation(&mut request));
     let request = request
         .data(RequestId(request_id))
-        // The DataLoader's default 1 ms window stays: without it (tried in issue 7), under
-        // load the loading task often ran before sibling resolvers had registered their
-        // keys, and a 50-row nested page took 104 statements instead of 6 (BENCHMARKS.md).
-        .data(DataLoader::new(
-            Loaders::new(db.clone(), scope),
-            tokio::spawn,
-        ))
+        .data(loader)
         .data(caller)
         .data(auth);
     if conceal {

@@ -7,11 +7,11 @@ use super::connection::{connection, Conn, TotalCount};
 use super::enums;
 use super::error::{for_query, user_error};
 use super::ids::{self, Kind};
+use super::loaders::RequestLoader;
 use super::scalars::Date;
+use super::state;
 use super::types::*;
-use super::{state, Loaders};
 use crate::service::{self, page::PageArgs};
-use async_graphql::dataloader::DataLoader;
 use entity::session;
 use sea_orm::{EntityTrait, QueryFilter};
 
@@ -84,7 +84,7 @@ impl CoreQuery {
         let Some((kind, key)) = ids::decode(id.as_str()) else {
             return Ok(None);
         };
-        let loader = ctx.data::<DataLoader<Loaders>>()?;
+        let loader = ctx.data::<RequestLoader>()?;
         let loaded = match kind {
             // Accounts are not nodes: only `users` (OFFICE_ADMIN) and `me` show them.
             // Feedback is read through `publicFeedback`, where its scope applies.
@@ -272,12 +272,25 @@ impl CoreQuery {
         let Ok(key) = ids::expect(&id, Kind::Suggestion, &["id"]) else {
             return Ok(None);
         };
-        let loader = ctx.data::<DataLoader<Loaders>>()?;
+        let loader = ctx.data::<RequestLoader>()?;
+        // Read at once (a root field has no siblings to batch with), with its lead deputy.
         let found = loader
-            .load_one(super::loaders::SuggestionKey(key))
+            .loader()
+            .suggestion_with_lead(key)
             .await
             .map_err(|e| super::error::internal(ctx, &e))?;
-        Ok(found.map(Suggestion))
+        let Some((row, lead)) = found else {
+            return Ok(None);
+        };
+        if let Some(lead) = lead {
+            loader
+                .feed_one(super::loaders::DeputyKey(lead.id), lead)
+                .await;
+        }
+        loader
+            .feed_one(super::loaders::SuggestionKey(row.id), row.clone())
+            .await;
+        Ok(Some(Suggestion(row)))
     }
 
     /// One suggestion by its number within a session (e.g. "0255"); null when there is none

@@ -1,12 +1,12 @@
 //! `similarSuggestions`: likely duplicates (并案 candidates) of a text being registered.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, Result, SimpleObject, ID};
 
 use super::access::{self, Allow, CASEWORK};
 use super::error::{for_query, internal, user_error};
 use super::ids::{self, Kind};
-use super::loaders::{Loaders, SuggestionKey};
+use super::loaders::RequestLoader;
+use super::loaders::SuggestionKey;
 use super::state;
 use super::types::Suggestion;
 use crate::domain::search::SimilarQuery;
@@ -80,7 +80,7 @@ impl SearchQuery {
         .await
         .map_err(|e| for_query(ctx, e))?;
         // One batched load for every candidate (no statement per row).
-        let loader = ctx.data::<DataLoader<Loaders>>()?;
+        let loader = ctx.data::<RequestLoader>()?;
         let mut rows = loader
             .load_many(found.iter().map(|f| SuggestionKey(f.suggestion_id)))
             .await

@@ -1,7 +1,6 @@
 //! GraphQL object types: thin wrappers over entity rows whose relations go through the
 //! request's DataLoader.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Interface, Object, Result, SimpleObject, ID};
 use entity::{assignment, deputy, handling_unit, reply, session, suggestion};
 
@@ -13,8 +12,8 @@ use super::scalars::{Date, DateTime};
 use super::workflow::*;
 use crate::service;
 
-pub(crate) fn loader<'a>(ctx: &'a Context<'_>) -> Result<&'a DataLoader<Loaders>> {
-    ctx.data::<DataLoader<Loaders>>()
+pub(crate) fn loader<'a>(ctx: &'a Context<'_>) -> Result<&'a RequestLoader> {
+    ctx.data::<RequestLoader>()
 }
 
 /// Loads one related row that must exist (a foreign key guarantees it).
@@ -342,11 +341,16 @@ impl Suggestion {
     }
     #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
     async fn assignments(&self, ctx: &Context<'_>) -> Result<Vec<Assignment>> {
-        Ok(children(ctx, AssignmentsOf(self.0.id))
-            .await?
-            .into_iter()
-            .map(Assignment)
-            .collect())
+        let rows = children(ctx, AssignmentsOf(self.0.id)).await?;
+        let mut assignments = Vec::with_capacity(rows.len());
+        let mut units = Vec::with_capacity(rows.len());
+        for (assignment, unit) in rows {
+            units.push((UnitKey(unit.id), unit));
+            assignments.push(Assignment(assignment));
+        }
+        // `Assignment.unit` then answers from the cache.
+        loader(ctx)?.feed_many(units).await;
+        Ok(assignments)
     }
     /// Every reply of every assignment, oldest first.
     #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
@@ -365,10 +369,10 @@ impl Suggestion {
         as_of: Option<Date>,
     ) -> Result<Option<enums::DeadlineStatus>> {
         let as_of = as_of_or_today(ctx, as_of)?;
-        let assignments: Vec<assignment::Model> = children(ctx, AssignmentsOf(self.0.id)).await?;
+        let assignments = children(ctx, AssignmentsOf(self.0.id)).await?;
         let worst = assignments
             .iter()
-            .filter_map(|a| assignment_status(a, as_of))
+            .filter_map(|(a, _)| assignment_status(a, as_of))
             .max_by_key(|s| crate::domain::deadline::severity(*s));
         Ok(worst.map(Into::into))
     }

@@ -7,8 +7,9 @@
 //!   when there is no real one).
 //! - `login` hands out an opaque random token; only its SHA-256 is stored. A token dies
 //!   at its absolute expiry, after an idle period, at `logout`, or when the user is
-//!   disabled or gets a new password. The user is loaded afresh on every request, so a
-//!   role or unit change takes effect on the next one.
+//!   disabled or gets a new password. A role or unit change takes effect on the next
+//!   request: a checked token is cached for a few seconds (`token_cache`), and every
+//!   change to users or tokens empties that cache.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -388,7 +389,13 @@ pub async fn authenticate(
         return Ok(None);
     }
     let hash = token_hash(token);
-    // One statement per request: the token and its user together.
+    let cache = db.token_cache();
+    if let Some(principal) = cache.get(&hash, now) {
+        return Ok(Some((principal, hash)));
+    }
+    let generation = cache.generation();
+    // One statement per request (or none, while the token is cached): the token and its
+    // user together.
     let found = auth_token::Entity::find()
         .filter(auth_token::Column::TokenHash.eq(hash.as_str()))
         .find_also_related(app_user::Entity)
@@ -405,6 +412,7 @@ pub async fn authenticate(
     let Some(role) = Role::parse(&user.role).filter(|_| !user.disabled) else {
         return Ok(None);
     };
+    let mut last_used_at = stored.last_used_at;
     if (now - stored.last_used_at).num_seconds() >= TOUCH_INTERVAL_SECS {
         let txn = db.begin_write().await.during("beginning a transaction")?;
         auth_token::Entity::update_many()
@@ -414,6 +422,7 @@ pub async fn authenticate(
             .await
             .during("refreshing a token")?;
         txn.commit().await.during("committing a token refresh")?;
+        last_used_at = now;
     }
     let principal = Principal {
         user_id: user.id,
@@ -422,6 +431,8 @@ pub async fn authenticate(
         unit_id: user.unit_id.filter(|_| role == Role::UnitStaff),
         deputy_id: user.deputy_id.filter(|_| role == Role::Deputy),
     };
+    let valid_until = Ord::min(stored.expires_at, after(last_used_at, policy.idle));
+    cache.put(generation, &hash, &principal, now, valid_until);
     Ok(Some((principal, hash)))
 }
 
@@ -436,6 +447,7 @@ pub async fn logout(db: &Db, token_hash: &str, now: DateTime<Utc>) -> ServiceRes
         .await
         .during("revoking a token")?;
     txn.commit().await.during("committing a sign-out")?;
+    db.token_cache().invalidate();
     Ok(result.rows_affected == 1)
 }
 
@@ -539,6 +551,7 @@ pub async fn update_user(
     }
     let saved = load_user(&*txn, current.id).await?;
     txn.commit().await.during("committing a user change")?;
+    db.token_cache().invalidate();
     Ok(saved)
 }
 
@@ -580,6 +593,7 @@ pub async fn set_password(
     revoke_all(&*txn, current.id, now).await?;
     let saved = load_user(&*txn, current.id).await?;
     txn.commit().await.during("committing a password")?;
+    db.token_cache().invalidate();
     Ok(saved)
 }
 

@@ -26,6 +26,7 @@ pub mod session;
 pub mod spreadsheet;
 pub mod statistics;
 pub mod suggestion;
+pub mod token_cache;
 pub mod unit;
 pub mod workflow;
 

@@ -100,3 +100,61 @@ async fn published_reply_list_is_one_statement_per_page() {
     let (statements, rows) = statements_for(&public, counted, 12).await;
     assert_eq!((statements, rows), (2, 12));
 }
+
+/// A suggestion's page, as a desk opens it: the suggestion with its lead deputy (one
+/// statement), its assignments with their units (one), their replies (one). The caller's
+/// token is looked up once and then answered from the token cache for a few seconds.
+#[actix_web::test]
+async fn a_suggestion_page_is_three_statements_and_the_token_is_looked_up_once() {
+    let app = spawn_app().await;
+    let session = app.session("会议").await;
+    let deputy = app.deputy("甲").await;
+    let lead = app.unit("市委组织部", "ZZB").await;
+    let co = app.unit("市财政局", "CZJ").await;
+    let p = app
+        .register(
+            json!({"sessionId": session, "leadDeputyId": deputy, "number": "0255",
+            "title": "标题", "content": "内容", "submittedOn": "2026-01-10"}),
+        )
+        .await;
+    let suggestion = id_at(&p, "suggestion.id");
+    let a = app
+        .assign(
+            json!({"suggestionId": suggestion, "assignedOn": "2026-02-01",
+            "units": [{"unitId": lead, "role": "LEAD"}, {"unitId": co, "role": "CO_HANDLER"}]}),
+        )
+        .await;
+    app.sign_for(&id_at(&a, "assignments.0.id")).await;
+    app.opinion(&id_at(&a, "assignments.1.id"), "2026-02-10")
+        .await;
+    let r = app
+        .submit_reply(TestApp::reply_input(&id_at(&a, "assignments.0.id")))
+        .await;
+    assert_eq!(codes(&r), Vec::<String>::new(), "{r:#}");
+
+    let page = "query($id: ID!) { suggestion(id: $id) { number leadDeputy { name }
+        assignments { role unit { name } replies { category } } } }";
+    // A fresh sign-in: its first request looks the token up, the next ones do not.
+    let desk = app.user("desk", "OFFICE_STAFF", None, None).await;
+    let mut counts = Vec::new();
+    for _ in 0..3 {
+        let before = app.db.statement_count();
+        let data = desk.data(page, json!({"id": suggestion})).await;
+        counts.push(app.db.statement_count() - before);
+        assert_eq!(data["suggestion"]["number"], "0255");
+        assert_eq!(data["suggestion"]["leadDeputy"]["name"], "甲");
+        assert_eq!(
+            data["suggestion"]["assignments"][0]["unit"]["name"],
+            "市委组织部"
+        );
+        assert_eq!(
+            data["suggestion"]["assignments"][1]["unit"]["name"],
+            "市财政局"
+        );
+        assert_eq!(
+            data["suggestion"]["assignments"][0]["replies"][0]["category"],
+            "A"
+        );
+    }
+    assert_eq!(counts, [4, 3, 3], "statements per request");
+}
