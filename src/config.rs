@@ -94,8 +94,14 @@ pub struct Settings {
     pub request_timeout_secs: u64,
     /// Wrong passwords in a row that lock an account (`BANLI_LOGIN_MAX_FAILURES`).
     pub login_max_failures: u32,
-    /// Seconds a locked account stays locked (`BANLI_LOGIN_LOCKOUT_SECS`).
+    /// Seconds a locked account stays locked (`BANLI_LOGIN_LOCKOUT_SECS`); also the window
+    /// of `login_address_max_failures`.
     pub login_lockout_secs: u64,
+    /// Failed sign-ins one client address may make per `login_lockout_secs`, over all
+    /// accounts and all instances (`BANLI_LOGIN_ADDRESS_MAX_FAILURES`); then its sign-ins
+    /// are refused RATE_LIMITED before any password is checked, so one address can neither
+    /// guess on without end nor lock every account.
+    pub login_address_max_failures: u32,
     /// Minutes a sign-in token lives at most, however busy (`BANLI_SESSION_ABSOLUTE_MINUTES`).
     pub session_absolute_minutes: u64,
     /// Minutes of inactivity after which a token expires (`BANLI_SESSION_IDLE_MINUTES`).
@@ -117,8 +123,8 @@ pub struct Settings {
     pub captcha_ttl_secs: u64,
     /// Characters a CAPTCHA shows (`BANLI_CAPTCHA_LENGTH`, 4–5).
     pub captcha_length: u32,
-    /// CAPTCHAs one client may request per minute (`BANLI_CAPTCHA_PER_MINUTE`); counted per
-    /// server process.
+    /// CAPTCHAs one client may request per minute (`BANLI_CAPTCHA_PER_MINUTE`); counted in
+    /// the database, over all instances.
     pub captcha_per_minute: u32,
     /// Public keyword searches (`publishedReplies(filter: {keyword})`) one server process
     /// runs at once (`BANLI_PUBLIC_SEARCH_CONCURRENCY`, at least 1); more wait up to 3 s and
@@ -196,6 +202,7 @@ impl Default for Settings {
             request_timeout_secs: 30,
             login_max_failures: 5,
             login_lockout_secs: 15 * 60,
+            login_address_max_failures: 30,
             session_absolute_minutes: 12 * 60,
             session_idle_minutes: 30,
             cors_allowed_origins: Vec::new(),

@@ -1,6 +1,6 @@
 //! Periodic chores of a running server: deleting expired CAPTCHAs and idempotency keys,
-//! erasing feedback contact details past their retention period, and forgetting idle clients of the
-//! in-memory rate limiter. Each run is idempotent, so any number of instances may run it
+//! erasing feedback contact details past their retention period, and deleting past windows
+//! of the per-client limits. Each run is idempotent, so any number of instances may run it
 //! over one database.
 
 use std::sync::Arc;
@@ -8,8 +8,7 @@ use std::time::Duration;
 
 use crate::db::Db;
 use crate::domain::time::Clock;
-use crate::service::limiter::ClientLimiter;
-use crate::service::{captcha, feedback, idempotency};
+use crate::service::{captcha, feedback, idempotency, limiter};
 
 /// How long after start the first run waits, so start-up is not slowed by it.
 const FIRST_RUN_AFTER: Duration = Duration::from_secs(60);
@@ -20,6 +19,7 @@ pub struct Report {
     pub captchas_deleted: u64,
     pub contacts_erased: u64,
     pub idempotency_keys_deleted: u64,
+    pub client_windows_deleted: u64,
 }
 
 /// Runs every chore once.
@@ -33,6 +33,7 @@ pub async fn run_once(
         captchas_deleted: captcha::purge_expired(db, now).await?,
         contacts_erased: feedback::purge_contacts(db, retention_days, now).await?,
         idempotency_keys_deleted: idempotency::purge_expired(db.conn(), now).await?,
+        client_windows_deleted: limiter::purge(db.conn(), now).await?,
     })
 }
 
@@ -43,7 +44,6 @@ pub fn spawn(
     db: Db,
     clock: Arc<dyn Clock>,
     retention_days: u32,
-    limiter: ClientLimiter,
     period: Duration,
 ) -> Option<tokio::task::JoinHandle<()>> {
     if period.is_zero() {
@@ -55,12 +55,12 @@ pub fn spawn(
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            limiter.forget_idle();
             match run_once(&db, clock.as_ref(), retention_days).await {
                 Ok(report) => tracing::info!(
                     captchas_deleted = report.captchas_deleted,
                     contacts_erased = report.contacts_erased,
                     idempotency_keys_deleted = report.idempotency_keys_deleted,
+                    client_windows_deleted = report.client_windows_deleted,
                     "housekeeping done"
                 ),
                 Err(error) => tracing::error!(?error, "housekeeping failed; retrying next period"),

@@ -46,7 +46,6 @@ impl Application {
             db.clone(),
             Arc::clone(&clock),
             settings.feedback_retention_days,
-            policies.captcha_limiter.clone(),
             Duration::from_secs(settings.housekeeping_interval_secs),
         );
         let schemas = web::Data::new(graphql::Schemas::build(

@@ -16,6 +16,8 @@ mod m20261126_000001_add_assignment_facts;
 mod m20261126_000002_add_statistics_index;
 mod m20261204_000001_create_idempotency_key;
 mod m20261204_000002_add_suggestion_session_index;
+mod m20261206_000001_withdraw_confidential_publications;
+mod m20261206_000002_create_client_window;
 
 pub use m20261126_000001_add_assignment_facts::assignment_facts_sql;
 
@@ -36,6 +38,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_add_statistics_index::Migration),
             Box::new(m20261204_000001_create_idempotency_key::Migration),
             Box::new(m20261204_000002_add_suggestion_session_index::Migration),
+            Box::new(m20261206_000001_withdraw_confidential_publications::Migration),
+            Box::new(m20261206_000002_create_client_window::Migration),
         ]
     }
 }

@@ -339,7 +339,8 @@ fn plural(n: usize) -> &'static str {
 /// a non-working day moves to the next working day if `rules.roll_to_next_working_day`.
 /// Working-day periods count only working days after the start day, so always end on a
 /// working day. Days in a year whose calendar is not loaded count weekends only and make
-/// the result provisional. `None` only past chrono's date range.
+/// the result provisional. `None` when the due date would fall after
+/// [`LAST_DATE`](crate::domain::time::LAST_DATE).
 pub fn compute_due(
     rules: &DeadlineRules,
     calendar: &WorkCalendar,
@@ -375,6 +376,9 @@ pub fn compute_due(
             due_on = due_on.succ_opt()?;
             examine(due_on);
         }
+    }
+    if !crate::domain::time::in_range(due_on) {
+        return None;
     }
     let mut holidays_crossed = Vec::new();
     let mut make_up_days_crossed = Vec::new();
@@ -413,6 +417,17 @@ pub enum DeadlineStatus {
     AnsweredOnTime,
     /// Answered after the due date.
     AnsweredLate,
+}
+
+impl DeadlineStatus {
+    /// Every status, in the order of the enum.
+    pub const ALL: [Self; 5] = [
+        Self::NotDue,
+        Self::DueSoon,
+        Self::Overdue,
+        Self::AnsweredOnTime,
+        Self::AnsweredLate,
+    ];
 }
 
 /// The answer date if it counts as of `as_of` (a reply sent after `as_of` does not).
@@ -483,6 +498,24 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or(NaiveDate::MIN)
+    }
+
+    #[test]
+    fn no_due_date_falls_after_the_last_date() {
+        let calendar = WorkCalendar::official();
+        let rules = DeadlineRules::default();
+        // (start, period, the due date, or None past 9999-12-31)
+        let rows = [
+            ("9999-12-31", DeadlinePeriod::HardCap, None),
+            ("9999-12-31", DeadlinePeriod::ReturnWindow, None),
+            ("9999-06-30", DeadlinePeriod::Reply, Some("9999-09-30")),
+            ("9999-09-30", DeadlinePeriod::Reply, Some("9999-12-30")),
+            ("9999-10-01", DeadlinePeriod::Reply, None),
+        ];
+        for (start, period, expected) in rows {
+            let due = compute_due(&rules, &calendar, d(start), period).map(|due| due.due_on);
+            assert_eq!(due, expected.map(d), "{start} {period:?}");
+        }
     }
 
     #[test]

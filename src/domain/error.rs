@@ -111,6 +111,38 @@ impl UserError {
     }
 }
 
+/// Most user errors one payload carries. An input repeating one mistake thousands of times
+/// (a list of 20,000 equal ids) gets each distinct error once, and never more than this
+/// many: the rest are summed up in a last error.
+pub const MAX_USER_ERRORS: usize = 50;
+
+/// The errors a payload carries: each distinct one (same field, code and message) once, at
+/// most [`MAX_USER_ERRORS`], the last of them saying how many more there were.
+pub fn capped(errors: Vec<UserError>) -> Vec<UserError> {
+    let mut kept: Vec<UserError> = Vec::new();
+    let mut more = 0usize;
+    for error in errors {
+        if kept.contains(&error) {
+            continue;
+        }
+        if kept.len() < MAX_USER_ERRORS {
+            kept.push(error);
+        } else {
+            more += 1;
+        }
+    }
+    if more > 0 {
+        // The summary takes the last place, so the one it replaces counts among the rest.
+        kept.pop();
+        let more = more + 1;
+        kept.push(UserError::invalid(
+            &["input"],
+            format!("另有 {more} 个错误未列出，请先改正以上错误 ({more} more errors not listed; fix the ones above first)"),
+        ));
+    }
+    kept
+}
+
 /// Collects user errors while parsing an input, so one answer reports every bad field.
 #[derive(Debug, Default)]
 pub struct Errors(Vec<UserError>);
@@ -145,6 +177,50 @@ impl Errors {
             Ok(())
         } else {
             Err(self.0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{capped, UserError, MAX_USER_ERRORS};
+
+    fn at(i: usize) -> UserError {
+        UserError::invalid(&["input", "coSignerIds", &i.to_string()], "bad")
+    }
+
+    #[test]
+    fn payload_errors_are_distinct_and_capped() {
+        let same = |n: usize| vec![UserError::duplicate(&["input", "x"], "twice"); n];
+        let many = |n: usize| (0..n).map(at).collect::<Vec<_>>();
+        // (errors, how many kept, whether the last one sums up the rest)
+        let rows: Vec<(Vec<UserError>, usize, Option<&str>)> = vec![
+            (Vec::new(), 0, None),
+            (same(20_000), 1, None),
+            (many(MAX_USER_ERRORS), MAX_USER_ERRORS, None),
+            (
+                many(MAX_USER_ERRORS + 1),
+                MAX_USER_ERRORS,
+                Some("另有 2 个错误未列出"),
+            ),
+            (
+                many(20_000),
+                MAX_USER_ERRORS,
+                Some("另有 19951 个错误未列出"),
+            ),
+        ];
+        for (errors, kept, summary) in rows {
+            let n = errors.len();
+            let out = capped(errors);
+            assert_eq!(out.len(), kept, "{n} errors");
+            match summary {
+                Some(text) => {
+                    let last = out.last().expect("a summary");
+                    assert!(last.message.starts_with(text), "{n}: {}", last.message);
+                    assert_eq!(last.field, ["input"]);
+                }
+                None => assert!(out.iter().all(|e| !e.message.contains("未列出")), "{n}"),
+            }
         }
     }
 }

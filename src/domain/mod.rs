@@ -18,6 +18,7 @@ pub mod phone;
 #[cfg(test)]
 mod properties;
 pub mod publication;
+pub mod redaction;
 pub mod search;
 pub mod statistics;
 pub mod text;
@@ -25,3 +26,35 @@ pub mod time;
 pub mod workflow;
 
 pub use error::{ErrorCode, UserError};
+
+/// The items in their first order, each once: what a filter list means, however often a
+/// client repeats a value (`[OVERDUE, OVERDUE]` is `[OVERDUE]`).
+pub fn distinct<T: PartialEq>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut out = Vec::new();
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn distinct_keeps_the_first_of_each() {
+        let rows: [(&[u8], &[u8]); 4] = [
+            (&[], &[]),
+            (&[1], &[1]),
+            (&[2, 1, 2, 2, 1, 3], &[2, 1, 3]),
+            (&[5; 20_000], &[5]),
+        ];
+        for (input, expected) in rows {
+            assert_eq!(
+                super::distinct(input.iter().copied()),
+                expected,
+                "{input:?}"
+            );
+        }
+    }
+}

@@ -5,6 +5,7 @@
 use entity::enums::SuggestionKind;
 
 use super::error::{Errors, UserError};
+use super::redaction::PrivateDetails;
 use super::text::{self, Lines};
 
 /// What replaces a redacted passage.
@@ -19,7 +20,10 @@ pub const REDACTION_MAX_CHARS: usize = 500;
 /// line, and found in at least one of the texts being published (a passage found nowhere
 /// is almost always a typo that would let the real words through).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Redactions(Vec<String>);
+pub struct Redactions {
+    passages: Vec<String>,
+    private: PrivateDetails,
+}
 
 impl Redactions {
     pub fn parse(
@@ -59,34 +63,34 @@ impl Redactions {
             }
         }
         errors.finish()?;
-        Ok(Self(kept))
-    }
-
-    /// Adds passages that must never be published if they occur (a deputy's own phone
-    /// number and address), without requiring that they occur.
-    #[must_use]
-    pub fn with_private(mut self, private: impl IntoIterator<Item = String>) -> Self {
-        for passage in private {
-            let passage = passage.trim().to_owned();
-            if !passage.is_empty() && !self.0.contains(&passage) {
-                self.0.push(passage);
-            }
-        }
-        self
-    }
-
-    /// `text` with every occurrence of every passage replaced by [`REDACTED`]. Longer
-    /// passages go first, so a passage inside another does not leave the rest visible.
-    pub fn apply(&self, text: &str) -> String {
-        let mut passages: Vec<&String> = self.0.iter().collect();
-        passages.sort_by_key(|p| std::cmp::Reverse(p.chars().count()));
-        passages.into_iter().fold(text.to_owned(), |text, passage| {
-            text.replace(passage.as_str(), REDACTED)
+        Ok(Self {
+            passages: kept,
+            private: PrivateDetails::default(),
         })
     }
 
+    /// Adds what must never be published wherever and however it occurs (the deputies'
+    /// own phone numbers and addresses), without requiring that it occurs.
+    #[must_use]
+    pub fn with_private(mut self, private: PrivateDetails) -> Self {
+        self.private = private;
+        self
+    }
+
+    /// `text` with every occurrence of every passage, then every private detail, replaced
+    /// by [`REDACTED`]. Longer passages go first, so a passage inside another does not leave
+    /// the rest visible.
+    pub fn apply(&self, text: &str) -> String {
+        let mut passages: Vec<&String> = self.passages.iter().collect();
+        passages.sort_by_key(|p| std::cmp::Reverse(p.chars().count()));
+        let text = passages.into_iter().fold(text.to_owned(), |text, passage| {
+            text.replace(passage.as_str(), REDACTED)
+        });
+        self.private.withhold(&text, REDACTED)
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.passages.is_empty() && self.private.is_empty()
     }
 }
 
@@ -121,7 +125,10 @@ mod tests {
             r.apply(body),
             "联系人［不予公开］，电话13812345678。［不予公开］的地址为［不予公开］。"
         );
-        let r = r.with_private(owned(&["13812345678", "不在文中的地址", " "]));
+        let mut private = PrivateDetails::default();
+        private.phone("13812345678");
+        private.address("不在文中的某个地址");
+        let r = r.with_private(private);
         assert_eq!(
             r.apply(body),
             "联系人［不予公开］，电话［不予公开］。［不予公开］的地址为［不予公开］。"

@@ -57,8 +57,8 @@ pub fn warm_up() {
     LazyLock::force(&TO_SIMPLIFIED);
 }
 
-/// One character as the index sees it.
-fn fold(c: char) -> char {
+/// One character as the index sees it (also how redaction compares addresses).
+pub(crate) fn fold(c: char) -> char {
     let c = match c {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
         _ => c,

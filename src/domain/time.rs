@@ -7,6 +7,23 @@ use chrono_tz::Asia::Shanghai;
 /// The time zone of every date in banli.
 pub const ZONE: chrono_tz::Tz = Shanghai;
 
+/// The first date banli accepts or produces (the `Date` scalar's range, documented in the
+/// schema): four-digit years, nothing a register of congress business could need before.
+pub const FIRST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(date) => date,
+    None => NaiveDate::MIN,
+};
+/// The last date banli accepts or produces: a due date that would fall later is refused.
+pub const LAST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(date) => date,
+    None => NaiveDate::MAX,
+};
+
+/// Whether `date` lies within [`FIRST_DATE`]..=[`LAST_DATE`].
+pub fn in_range(date: NaiveDate) -> bool {
+    (FIRST_DATE..=LAST_DATE).contains(&date)
+}
+
 /// The China local date of an instant.
 pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&ZONE).date_naive()

@@ -226,6 +226,8 @@ pub enum EventKind {
     ReplySubmitted,
     ReplyReviewed,
     ReplyPublished,
+    /// A publication withdrawn because the case was marked confidential (保密).
+    PublicationWithdrawn,
     Rated,
     RehandlingStarted,
     FollowUpSent,
@@ -253,6 +255,7 @@ impl EventKind {
             Self::ReplySubmitted => "REPLY_SUBMITTED",
             Self::ReplyReviewed => "REPLY_REVIEWED",
             Self::ReplyPublished => "REPLY_PUBLISHED",
+            Self::PublicationWithdrawn => "PUBLICATION_WITHDRAWN",
             Self::Rated => "RATED",
             Self::RehandlingStarted => "REHANDLING_STARTED",
             Self::FollowUpSent => "FOLLOW_UP_SENT",

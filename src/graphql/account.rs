@@ -314,6 +314,7 @@ impl AccountMutation {
         let st = state(ctx)?;
         let result = svc::change_password(
             &st.db,
+            &st.auth,
             user_id,
             &input.current_password,
             &input.new_password,

@@ -159,6 +159,15 @@ pub fn for_query(ctx: &Context<'_>, error: ServiceError) -> async_graphql::Error
     }
 }
 
+/// The user errors a payload carries: distinct and capped ([`crate::domain::error::capped`]),
+/// so no input makes a payload grow with its length.
+pub fn payload_errors(errors: Vec<UserError>) -> Vec<UserErrorObject> {
+    crate::domain::error::capped(errors)
+        .into_iter()
+        .map(Into::into)
+        .collect()
+}
+
 /// Splits a service result into what a mutation payload carries: the value, or the
 /// user errors; an unexpected error becomes a GraphQL error.
 pub fn for_payload<T>(
@@ -171,7 +180,7 @@ pub fn for_payload<T>(
             if let Some(pending) = crate::service::audit::PendingAudit::current() {
                 pending.note_user_errors(errors.iter().map(|e| e.code.as_str().to_owned()));
             }
-            Ok((None, errors.into_iter().map(Into::into).collect()))
+            Ok((None, payload_errors(errors)))
         }
         Err(ServiceError::Unexpected(e)) => Err(internal(ctx, &e)),
     }

@@ -30,6 +30,58 @@ use async_graphql::{
 /// chain of fragments cannot exhaust the stack).
 pub const RECURSIVE_DEPTH: usize = 32;
 
+/// Most items a list argument takes, each named for what it lists. Every list an input
+/// type or argument declares carries one through [`MaxItems`] (a test walks the schema and
+/// sends each one item too many), so no list's length reaches a resolver or an SQL
+/// statement unchecked; the descriptions say the number to front-end teams.
+pub mod max_items {
+    /// Values of an enum filter (`status: [...]`): more than any enum has, so repeats fit.
+    pub const FILTER_VALUES: usize = 20;
+    /// Co-signers of a suggestion.
+    pub const CO_SIGNERS: usize = crate::service::suggestion::MAX_CO_SIGNERS;
+    /// Units one suggestion is assigned to in one request.
+    pub const UNITS: usize = 50;
+    /// Passages withheld from one publication.
+    pub const REDACTIONS: usize = crate::domain::publication::MAX_REDACTIONS;
+    /// Years replaced by one calendar import.
+    pub const CALENDAR_YEARS: usize = 20;
+    /// Dimensions of a statistics table (five exist; repeats fit).
+    pub const GROUP_BY: usize = 10;
+}
+
+/// The validator behind [`max_items`]: refuses a longer list before anything is done with
+/// it, as `BAD_USER_INPUT` with `field` (the list's name in its input type or argument) and
+/// `limit` in the error's extensions. Use as
+/// `#[graphql(validator(custom = "MaxItems::new(\"units\", max_items::UNITS)"))]`.
+pub struct MaxItems {
+    field: &'static str,
+    max: usize,
+}
+
+impl MaxItems {
+    pub const fn new(field: &'static str, max: usize) -> Self {
+        Self { field, max }
+    }
+}
+
+impl<T> async_graphql::CustomValidator<Vec<T>> for MaxItems
+where
+    Vec<T>: async_graphql::InputType,
+{
+    fn check(&self, value: &Vec<T>) -> Result<(), async_graphql::InputValueError<Vec<T>>> {
+        if value.len() <= self.max {
+            return Ok(());
+        }
+        let (field, max, len) = (self.field, self.max, value.len());
+        Err(async_graphql::InputValueError::custom(format!(
+            "{field} 最多 {max} 项，收到 {len} 项 ({field} takes at most {max} items, got {len})"
+        ))
+        .with_extension("code", "BAD_USER_INPUT")
+        .with_extension("field", field)
+        .with_extension("limit", max))
+    }
+}
+
 /// The configured limits.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -149,6 +201,15 @@ impl EnforceLimits {
         if shape.fields > limits.complexity {
             return Err(too_complex(shape.fields, limits.complexity));
         }
+        if shape.password_fields > 1 {
+            return Err(refusal(
+                "TOO_MANY_ROOT_FIELDS",
+                format!(
+                    "登录、修改密码、创建用户、重置密码每次请求只能调用一次，本请求有 {} 次 (one sign-in or password operation per request: this one has {})",
+                    shape.password_fields, shape.password_fields
+                ),
+            ));
+        }
         if !self.introspection && shape.introspection {
             return Err(refusal(
                 "INTROSPECTION_DISABLED",
@@ -192,7 +253,16 @@ struct Shape {
     root_fields: usize,
     /// The executed operation asks for `__schema` or `__type`.
     introspection: bool,
+    /// Top-level fields of the executed operation that hash a password
+    /// ([`PASSWORD_FIELDS`]).
+    password_fields: usize,
 }
+
+/// The mutations that run argon2 (19 MiB and tens of milliseconds each, on purpose): one
+/// request may call at most one of them, once, so twenty aliased `login`s cannot multiply
+/// a request's memory and CPU (a global bound on concurrent hashes covers many requests:
+/// `service::account`).
+pub const PASSWORD_FIELDS: [&str; 4] = ["login", "changePassword", "createUser", "resetPassword"];
 
 /// Counts over one selection set with every fragment spread expanded.
 #[derive(Debug, Default, Clone, Copy)]
@@ -201,6 +271,7 @@ struct Tally {
     fields: usize,
     top_fields: usize,
     top_introspection: bool,
+    top_password: usize,
 }
 
 impl Tally {
@@ -210,6 +281,7 @@ impl Tally {
         self.fields = self.fields.saturating_add(other.fields);
         self.top_fields = self.top_fields.saturating_add(other.top_fields);
         self.top_introspection |= other.top_introspection;
+        self.top_password = self.top_password.saturating_add(other.top_password);
     }
 }
 
@@ -245,6 +317,7 @@ impl<'a> Expander<'a> {
                         fields: inner.fields.saturating_add(1),
                         top_fields: 1,
                         top_introspection: name == "__schema" || name == "__type",
+                        top_password: usize::from(PASSWORD_FIELDS.contains(&name)),
                     });
                 }
                 Selection::InlineFragment(fragment) => {
@@ -299,6 +372,7 @@ impl Shape {
             }
             widest.top_fields = widest.top_fields.max(tally.top_fields);
             widest.top_introspection |= tally.top_introspection;
+            widest.top_password = widest.top_password.max(tally.top_password);
         }
         // Fragments no operation uses are refused by validation, but validation walks them
         // first: their aliases count too.
@@ -313,6 +387,7 @@ impl Shape {
         let executed = executed.unwrap_or(widest);
         shape.root_fields = executed.top_fields;
         shape.introspection = executed.top_introspection;
+        shape.password_fields = executed.top_password;
         Ok(shape)
     }
 }
@@ -339,7 +414,8 @@ mod tests {
                 aliases: 6,
                 fields: 9,
                 root_fields: 5,
-                introspection: false
+                introspection: false,
+                password_fields: 0,
             }
         );
     }
@@ -358,6 +434,34 @@ mod tests {
         assert_eq!(s.aliases, 1 << 30);
         assert_eq!(s.fields, 1 << 30);
         assert_eq!(s.root_fields, 1 << 30);
+    }
+
+    #[test]
+    fn password_operations_are_counted_at_the_top_through_aliases_and_fragments() {
+        // (document, password fields of the executed operation)
+        let rows = [
+            ("mutation { login(input: {}) { token } }", 1),
+            (
+                "mutation { a: login(input: {}) { token } b: login(input: {}) { token } }",
+                2,
+            ),
+            (
+                "mutation { ...F ...F } fragment F on MutationRoot { login(input: {}) { token } }",
+                2,
+            ),
+            (
+                "mutation { login(input: {}) { token } changePassword(input: {}) { user { id } } }",
+                2,
+            ),
+            (
+                "mutation { ... on MutationRoot { createUser(input: {}) { user { id } } } }",
+                1,
+            ),
+            ("{ me { login } }", 0),
+        ];
+        for (query, expected) in rows {
+            assert_eq!(shape(query, None).password_fields, expected, "{query}");
+        }
     }
 
     #[test]

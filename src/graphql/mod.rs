@@ -65,7 +65,7 @@ use crate::domain::time::Clock;
 use crate::service::account::AuthPolicy;
 use crate::service::captcha::CaptchaPolicy;
 use crate::service::feedback::FeedbackPolicy;
-use crate::service::limiter::ClientLimiter;
+use crate::service::limiter::ClientWindow;
 
 pub type BanliSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
@@ -76,8 +76,8 @@ pub struct AppState {
     pub auth: AuthPolicy,
     pub captcha: CaptchaPolicy,
     pub feedback: FeedbackPolicy,
-    /// CAPTCHAs drawn per client (in this process).
-    pub captcha_limiter: ClientLimiter,
+    /// CAPTCHAs drawn per client and minute (over all instances).
+    pub captcha_window: ClientWindow,
     pub public_search: SearchGate,
 }
 
@@ -133,7 +133,7 @@ pub struct Policies {
     pub auth: AuthPolicy,
     pub captcha: CaptchaPolicy,
     pub feedback: FeedbackPolicy,
-    pub captcha_limiter: ClientLimiter,
+    pub captcha_window: ClientWindow,
     pub public_search: SearchGate,
 }
 
@@ -158,7 +158,11 @@ impl Policies {
                 },
                 duplicate_window_secs: settings.feedback_duplicate_window_secs,
             },
-            captcha_limiter: ClientLimiter::per_minute(settings.captcha_per_minute),
+            captcha_window: ClientWindow {
+                name: "captcha",
+                limit: settings.captcha_per_minute.max(1),
+                length: std::time::Duration::from_secs(60),
+            },
             public_search: SearchGate::new(settings.public_search_concurrency, SearchGate::WAIT),
         }
     }
@@ -200,7 +204,7 @@ fn build(
         auth: policies.auth,
         captcha: policies.captcha,
         feedback: policies.feedback,
-        captcha_limiter: policies.captcha_limiter,
+        captcha_window: policies.captcha_window,
         public_search: policies.public_search,
     })
     // First, so it sees every error the others and async-graphql raise: a stable code

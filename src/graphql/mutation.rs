@@ -8,6 +8,7 @@ use super::enums;
 use super::error::{for_payload, UserErrorObject};
 use super::idempotency::{stored, Idempotent};
 use super::ids::{self, Kind};
+use super::limits::{max_items, MaxItems};
 use super::scalars::Date;
 use super::state;
 use super::types::*;
@@ -116,7 +117,9 @@ pub struct RegisterSuggestionInput {
     /// Default DURING_SESSION.
     pub period: Option<enums::FilingPeriod>,
     pub lead_deputy_id: ID,
+    /// 联名代表 (at most 200).
     #[graphql(default)]
+    #[graphql(validator(custom = "MaxItems::new(\"coSignerIds\", max_items::CO_SIGNERS)"))]
     pub co_signer_ids: Vec<ID>,
     pub topic: Option<String>,
     #[graphql(default)]
@@ -146,8 +149,11 @@ pub struct UpdateSuggestionInput {
     pub is_key: Option<bool>,
     /// null clears it.
     pub supervising_leader: MaybeUndefined<String>,
+    /// 保密. Marking a case confidential withdraws its published replies from the public;
+    /// clearing the mark publishes nothing again: the office publishes anew if it decides to.
     pub confidential: Option<bool>,
-    /// Replaces the co-signers.
+    /// Replaces the co-signers (at most 200).
+    #[graphql(validator(custom = "MaxItems::new(\"coSignerIds\", max_items::CO_SIGNERS)"))]
     pub co_signer_ids: Option<Vec<ID>>,
 }
 
@@ -165,6 +171,8 @@ pub struct AssignSuggestionInput {
     pub expected_version: Option<i32>,
     /// Default today (China time).
     pub assigned_on: Option<Date>,
+    /// The units and their roles (at most 50).
+    #[graphql(validator(custom = "MaxItems::new(\"units\", max_items::UNITS)"))]
     pub units: Vec<UnitAssignmentInput>,
     /// Makes a retry safe: the same key with the same input answers with what the first
     /// request did, without doing it again (kept 7 days; 1–100 printable ASCII characters,
@@ -221,7 +229,8 @@ pub struct PublishReplyInput {
     pub summary: Option<String>,
     /// Passages withheld from the public (区分处理), each replaced by ［不予公开］ in what is
     /// published; each must occur in the published text. The deputies' phone numbers and
-    /// addresses are withheld without being listed.
+    /// addresses are withheld without being listed. At most 50 passages.
+    #[graphql(validator(custom = "MaxItems::new(\"redact\", max_items::REDACTIONS)"))]
     pub redact: Option<Vec<String>>,
     /// Also publish the suggestion's text (redacted likewise). Default false.
     pub with_suggestion_text: Option<bool>,
@@ -275,10 +284,6 @@ fn decoded(errors: Vec<UserError>) -> Result<(), ServiceError> {
     } else {
         Err(ServiceError::User(errors))
     }
-}
-
-fn user_errors(errors: Vec<UserError>) -> Vec<UserErrorObject> {
-    errors.into_iter().map(Into::into).collect()
 }
 
 #[Object]
@@ -369,7 +374,7 @@ impl CoreMutation {
         if !errors.is_empty() {
             return Ok(CreateHandlingUnitPayload {
                 handling_unit: None,
-                user_errors: user_errors(errors),
+                user_errors: super::error::payload_errors(errors),
             });
         }
         let new = service::unit::NewUnit {

@@ -329,15 +329,15 @@ impl PublicMutation {
     /// whose `extensions` carry `code: RATE_LIMITED` and `retryAfterSeconds`.
     async fn create_captcha(&self, ctx: &Context<'_>) -> Result<Captcha> {
         let st = state(ctx)?;
-        if let Some(client) = client_ip(ctx) {
-            st.captcha_limiter.check(&client).map_err(rate_limited)?;
-        }
-        let made = service::captcha::create(&st.db, &st.captcha, st.clock.now())
+        let client = client_ip(ctx);
+        let limit = client.as_deref().map(|client| (&st.captcha_window, client));
+        let made = service::captcha::create(&st.db, &st.captcha, limit, st.clock.now())
             .await
             .map_err(|e| match e {
                 service::ServiceError::Unexpected(e) => internal(ctx, &e),
                 other => for_query(ctx, other),
-            })?;
+            })?
+            .map_err(rate_limited)?;
         Ok(Captcha {
             image_png: made.data_url(),
             id: made.id,

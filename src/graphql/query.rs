@@ -7,10 +7,12 @@ use super::connection::{connection, Conn, TotalCount};
 use super::enums;
 use super::error::{for_query, user_error};
 use super::ids::{self, Kind};
+use super::limits::{max_items, MaxItems};
 use super::loaders::RequestLoader;
 use super::scalars::Date;
 use super::state;
 use super::types::*;
+use crate::domain::distinct;
 use crate::service::{self, page::PageArgs};
 use entity::session;
 use sea_orm::{EntityTrait, QueryFilter};
@@ -26,8 +28,11 @@ pub struct SuggestionFilter {
     pub unit_id: Option<ID>,
     /// Suggestions led or co-signed by this deputy.
     pub deputy_id: Option<ID>,
+    /// Any of these statuses (at most 20 values).
+    #[graphql(validator(custom = "MaxItems::new(\"status\", max_items::FILTER_VALUES)"))]
     pub status: Option<Vec<enums::SuggestionStatus>>,
-    /// Suggestions with a reply in one of these categories.
+    /// Suggestions with a reply in one of these categories (at most 20 values).
+    #[graphql(validator(custom = "MaxItems::new(\"category\", max_items::FILTER_VALUES)"))]
     pub category: Option<Vec<enums::ReplyCategory>>,
     pub is_key: Option<bool>,
     /// Words in the title, number or content, or in a reply the caller may read (full-text:
@@ -44,13 +49,18 @@ pub struct AssignmentFilter {
     pub session_id: Option<ID>,
     pub unit_id: Option<ID>,
     pub suggestion_id: Option<ID>,
+    /// Any of these roles (at most 20 values).
+    #[graphql(validator(custom = "MaxItems::new(\"role\", max_items::FILTER_VALUES)"))]
     pub role: Option<Vec<enums::AssignmentRole>>,
+    /// Any of these statuses (at most 20 values).
+    #[graphql(validator(custom = "MaxItems::new(\"status\", max_items::FILTER_VALUES)"))]
     pub status: Option<Vec<enums::AssignmentStatus>>,
     /// Due on or after this date.
     pub due_from: Option<Date>,
     /// Due on or before this date.
     pub due_to: Option<Date>,
-    /// Any of these deadline statuses as of the query's `asOf`.
+    /// Any of these deadline statuses as of the query's `asOf` (at most 20 values).
+    #[graphql(validator(custom = "MaxItems::new(\"deadlineStatus\", max_items::FILTER_VALUES)"))]
     pub deadline_status: Option<Vec<enums::DeadlineStatus>>,
 }
 
@@ -239,8 +249,8 @@ impl CoreQuery {
             session_id: filter_id(f.session_id.as_ref(), Kind::Session, "sessionId")?,
             unit_id: filter_id(f.unit_id.as_ref(), Kind::HandlingUnit, "unitId")?,
             deputy_id: filter_id(f.deputy_id.as_ref(), Kind::Deputy, "deputyId")?,
-            status: f.status.map(|v| v.into_iter().map(Into::into).collect()),
-            category: f.category.map(|v| v.into_iter().map(Into::into).collect()),
+            status: f.status.map(|v| distinct(v.into_iter().map(Into::into))),
+            category: f.category.map(|v| distinct(v.into_iter().map(Into::into))),
             is_key: f.is_key,
             keyword: keyword(f.keyword.as_ref())?,
             submitted_from: f.submitted_from.map(|d| d.0),
@@ -337,13 +347,13 @@ impl CoreQuery {
             session_id: filter_id(f.session_id.as_ref(), Kind::Session, "sessionId")?,
             unit_id: filter_id(f.unit_id.as_ref(), Kind::HandlingUnit, "unitId")?,
             suggestion_id: filter_id(f.suggestion_id.as_ref(), Kind::Suggestion, "suggestionId")?,
-            role: f.role.map(|v| v.into_iter().map(Into::into).collect()),
-            status: f.status.map(|v| v.into_iter().map(Into::into).collect()),
+            role: f.role.map(|v| distinct(v.into_iter().map(Into::into))),
+            status: f.status.map(|v| distinct(v.into_iter().map(Into::into))),
             due_from: f.due_from.map(|d| d.0),
             due_to: f.due_to.map(|d| d.0),
             deadline_status: f
                 .deadline_status
-                .map(|v| v.into_iter().map(Into::into).collect()),
+                .map(|v| distinct(v.into_iter().map(Into::into))),
             as_of: Some(service::deadline::AsOf {
                 date: super::workflow::as_of_or_today(ctx, as_of)?,
                 today: state(ctx)?.clock.today(),

@@ -6,27 +6,31 @@ use chrono::{NaiveDate, Utc};
 
 use crate::domain::time::ZONE;
 
-/// A calendar date in China (Asia/Shanghai), written `YYYY-MM-DD`.
+/// A calendar date in China (Asia/Shanghai), written `YYYY-MM-DD`, from 1900-01-01 to
+/// 9999-12-31.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date(pub NaiveDate);
 
-/// The accepted form is exactly `YYYY-MM-DD`; anything else, or a date that does not
-/// exist (2023-02-29), is refused.
+/// The accepted form is exactly `YYYY-MM-DD` with a year from 1900 to 9999; anything else,
+/// or a date that does not exist (2023-02-29), is refused.
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     let bytes = text.as_bytes();
     if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
         return None;
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .filter(|date| crate::domain::time::in_range(*date))
 }
 
+/// A China local date (Asia/Shanghai) written YYYY-MM-DD, years 1900 to 9999.
 #[Scalar(name = "Date")]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
             Value::String(text) => parse_date(text).map(Date).ok_or_else(|| {
                 InputValueError::custom(
-                    "日期须为 YYYY-MM-DD 格式的有效日期 (expected a valid date as YYYY-MM-DD)",
+                    "日期须为 YYYY-MM-DD 格式、1900 至 9999 年间的有效日期 (expected a valid date as YYYY-MM-DD, years 1900 to 9999)",
                 )
             }),
             _ => Err(InputValueError::expected_type(value)),
@@ -42,6 +46,7 @@ impl ScalarType for Date {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DateTime(pub chrono::DateTime<Utc>);
 
+/// An instant in RFC 3339 with its offset; banli writes it in China time (+08:00).
 #[Scalar(name = "DateTime")]
 impl ScalarType for DateTime {
     fn parse(value: Value) -> InputValueResult<Self> {
@@ -81,6 +86,11 @@ mod tests {
             ("20220916", false),
             ("2022-09-16T00:00:00", false),
             ("", false),
+            ("1900-01-01", true),
+            ("9999-12-31", true),
+            ("1899-12-31", false),
+            ("0000-01-01", false),
+            ("+10000-06-30", false),
         ];
         for (text, ok) in cases {
             assert_eq!(parse_date(text).is_some(), ok, "{text}");

@@ -10,6 +10,7 @@ use super::enums;
 use super::error::{for_query, user_error};
 use super::export::ExportFormat;
 use super::ids::{self, Kind};
+use super::limits::{max_items, MaxItems};
 use super::loaders::{SessionKey, UnitKey};
 use super::scalars::Date;
 use super::state;
@@ -140,7 +141,12 @@ impl StatisticsQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<StatisticsFilterInput>,
-        #[graphql(default)] group_by: Vec<StatisticsGroupInput>,
+        #[graphql(
+            default,
+            desc = "The dimensions, in order, each once (at most 10).",
+            validator(custom = "MaxItems::new(\"groupBy\", max_items::GROUP_BY)")
+        )]
+        group_by: Vec<StatisticsGroupInput>,
         as_of: Option<Date>,
     ) -> Result<Statistics> {
         let filter = service_filter(ctx, filter)?;
@@ -175,7 +181,12 @@ impl StatisticsQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<StatisticsFilterInput>,
-        #[graphql(default)] group_by: Vec<StatisticsGroupInput>,
+        #[graphql(
+            default,
+            desc = "The dimensions, in order, each once (at most 10).",
+            validator(custom = "MaxItems::new(\"groupBy\", max_items::GROUP_BY)")
+        )]
+        group_by: Vec<StatisticsGroupInput>,
         as_of: Option<Date>,
         #[graphql(default_with = "ExportFormat::Xlsx")] format: ExportFormat,
     ) -> Result<String> {

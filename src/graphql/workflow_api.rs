@@ -10,6 +10,7 @@ use super::enums;
 use super::error::{for_payload, for_query, internal, user_error, UserErrorObject};
 use super::idempotency::Idempotent;
 use super::ids::{self, Kind};
+use super::limits::{max_items, MaxItems};
 use super::scalars::Date;
 use super::state;
 use super::types::{Assignment, Reply, Suggestion};
@@ -53,7 +54,7 @@ impl WorkflowQuery {
             .ok_or_else(|| {
             user_error(UserError::invalid(
                 &["start"],
-                "日期超出范围 (date out of range)",
+                "期限将晚于 9999-12-31，超出日期范围 (the due date would fall after 9999-12-31)",
             ))
         })?;
         Ok(DeadlineExplanation::new(&due, due.due_on, false, false))
@@ -298,8 +299,9 @@ pub struct ImportCalendarInput {
     /// CSV with header `date,kind,festival` (kind `holiday` or `workday`), as the State
     /// Council's annual notice lists the days. Every year present is replaced.
     pub csv: String,
-    /// Years to mark loaded even if the file lists no day in them.
+    /// Years to mark loaded even if the file lists no day in them (at most 20).
     #[graphql(default)]
+    #[graphql(validator(custom = "MaxItems::new(\"years\", max_items::CALENDAR_YEARS)"))]
     pub years: Vec<i32>,
     /// Where the data comes from, e.g. 国办发明电〔2026〕号.
     pub source: String,

@@ -28,6 +28,7 @@ use sea_orm::{
 };
 use sha2::{Digest as _, Sha256};
 
+use super::limiter::ClientWindow;
 use super::{check_version, conflict, on_unique, page, DbContext, ServiceError, ServiceResult};
 use crate::config::Settings;
 use crate::db::Db;
@@ -45,6 +46,8 @@ pub struct AuthPolicy {
     pub lockout: Duration,
     pub absolute: Duration,
     pub idle: Duration,
+    /// Failed sign-ins per client address (over all accounts and instances).
+    pub per_address: ClientWindow,
 }
 
 impl AuthPolicy {
@@ -54,6 +57,11 @@ impl AuthPolicy {
             lockout: Duration::from_secs(settings.login_lockout_secs),
             absolute: Duration::from_secs(Ord::max(settings.session_absolute_minutes, 1) * 60),
             idle: Duration::from_secs(Ord::max(settings.session_idle_minutes, 1) * 60),
+            per_address: ClientWindow {
+                name: "login-failure",
+                limit: settings.login_address_max_failures,
+                length: Duration::from_secs(Ord::max(settings.login_lockout_secs, 60)),
+            },
         }
     }
 }
@@ -75,9 +83,35 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+/// How long a password check waits for a turn at the hasher before it is refused.
+const HASH_WAIT: Duration = Duration::from_secs(2);
+
+/// A turn at argon2: at most one hash per core runs at once in this process, whatever the
+/// number of requests (each takes 19 MiB and tens of milliseconds on purpose; unbounded,
+/// 32 connections of aliased sign-ins took the server past 1 GB). The others wait up to
+/// [`HASH_WAIT`], then are answered RATE_LIMITED.
+async fn hash_turn() -> ServiceResult<tokio::sync::SemaphorePermit<'static>> {
+    static TURNS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    let turns = TURNS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        tokio::sync::Semaphore::new(cores)
+    });
+    match tokio::time::timeout(HASH_WAIT, turns.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        Ok(Err(closed)) => Err(anyhow::anyhow!("the password hasher is closed: {closed}").into()),
+        Err(_) => Err(UserError::rate_limited(
+            &["input"],
+            "服务器繁忙，请稍后再试 (the server is busy checking passwords; retry in a moment)",
+            1,
+        )
+        .into()),
+    }
+}
+
 /// Hashes a password off the async runtime (it takes tens of milliseconds on purpose).
 async fn hash_password(password: &NewPassword) -> ServiceResult<String> {
     let secret = password.expose().to_owned();
+    let _turn = hash_turn().await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
         argon2()
@@ -106,6 +140,7 @@ fn dummy_hash() -> &'static str {
 /// True when `password` matches the PHC string `hash`.
 async fn verify_password(password: &str, hash: &str) -> ServiceResult<bool> {
     let (password, hash) = (password.to_owned(), hash.to_owned());
+    let _turn = hash_turn().await?;
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
             .map(|parsed| {
@@ -270,9 +305,20 @@ pub async fn login(
     client_ip: Option<String>,
     now: DateTime<Utc>,
 ) -> ServiceResult<SignedIn> {
-    // Checked before any hashing: a megabyte "password" costs nothing.
+    // Checked before any hashing: a megabyte "password" costs nothing, and an address
+    // past its failures is turned away without one.
     if password.chars().count() > PASSWORD_MAX_CHARS || username.chars().count() > 64 {
         return Err(invalid_credentials());
+    }
+    if let Some(client) = client_ip.as_deref() {
+        if let Err(wait) = policy.per_address.check(db.conn(), client, now).await? {
+            return Err(UserError::rate_limited(
+                &["input"],
+                format!("此地址登录失败次数过多，请 {wait} 秒后再试 (too many failed sign-ins from this address; retry in {wait} s)"),
+                wait,
+            )
+            .into());
+        }
     }
     let name = username.trim().to_ascii_lowercase();
     let user = app_user::Entity::find()
@@ -290,9 +336,8 @@ pub async fn login(
         .map_or_else(|| dummy_hash(), |u| u.password_hash.as_str());
     let matches = verify_password(password, hash).await?;
     let Some(user) = usable.as_ref().filter(|_| matches) else {
-        if let Some(user) = &usable {
-            record_failure(db, policy, user.id, now).await?;
-        }
+        let user_id = usable.as_ref().map(|u| u.id);
+        record_failure(db, policy, user_id, client_ip.as_deref(), now).await?;
         return Err(invalid_credentials());
     };
     let token = random_token();
@@ -336,15 +381,29 @@ pub async fn login(
     })
 }
 
-/// Counts a wrong password, and locks the account when the count reaches the limit. One
-/// statement each, so concurrent failures are all counted.
+/// Counts a failed sign-in against the client's address, and a wrong password against the
+/// account (`user_id`), which it locks when the count reaches the limit. One statement
+/// each, so concurrent failures are all counted.
 async fn record_failure(
     db: &Db,
     policy: &AuthPolicy,
-    user_id: i64,
+    user_id: Option<i64>,
+    client: Option<&str>,
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
     let txn = db.begin_write().await.during("beginning a transaction")?;
+    if let Some(client) = client {
+        policy.per_address.count(&*txn, client, now).await?;
+    }
+    let Some(user_id) = user_id else {
+        txn.commit_audited(
+            super::audit::AuditOutcome::UserError,
+            &["INVALID_CREDENTIALS"],
+        )
+        .await
+        .during("committing a failed sign-in")?;
+        return Ok(());
+    };
     app_user::Entity::update_many()
         .col_expr(
             app_user::Column::FailedAttempts,
@@ -597,9 +656,12 @@ pub async fn set_password(
     Ok(saved)
 }
 
-/// The user's own change: the current password must be right.
+/// The user's own change: the current password must be right. A wrong one counts toward
+/// the account's lockout exactly as a failed sign-in does, and a locked account's current
+/// password is not checked at all, so a stolen token cannot be used to guess it.
 pub async fn change_password(
     db: &Db,
+    policy: &AuthPolicy,
     user_id: i64,
     current_password: &str,
     new_password: &str,
@@ -610,13 +672,18 @@ pub async fn change_password(
         .await
         .during("loading a user")?
         .ok_or_else(user_not_found)?;
-    if current_password.chars().count() > PASSWORD_MAX_CHARS
-        || !verify_password(current_password, &user.password_hash).await?
-    {
+    let locked = user.locked_until.is_some_and(|until| until > now);
+    let right = !locked
+        && current_password.chars().count() <= PASSWORD_MAX_CHARS
+        && verify_password(current_password, &user.password_hash).await?;
+    if !right {
+        if !locked {
+            record_failure(db, policy, Some(user.id), None, now).await?;
+        }
         return Err(UserError::new(
             &["input", "currentPassword"],
             crate::domain::ErrorCode::InvalidCredentials,
-            "当前密码不正确 (the current password is wrong)",
+            "当前密码不正确，或因多次输错已暂时锁定 (the current password is wrong, or the account is locked after repeated failures)",
         )
         .into());
     }

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use entity::captcha;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
+use super::limiter::ClientWindow;
 use super::{DbContext, ServiceResult};
 use crate::db::Db;
 use crate::domain::captcha::{answer_hash, new_id, normalise_answer, parse_id, ANSWER_CHARS};
@@ -88,12 +89,20 @@ fn draw(length: u32) -> anyhow::Result<(String, Vec<u8>)> {
     Ok((answer, png))
 }
 
-/// Makes a CAPTCHA and stores the hash of its answer.
+/// Makes a CAPTCHA and stores the hash of its answer. With `limit`, the client is checked
+/// against its window before anything is drawn (`Err` with the seconds to wait) and the
+/// CAPTCHA is counted in the transaction that stores it.
 pub async fn create(
     db: &Db,
     policy: &CaptchaPolicy,
+    limit: Option<(&ClientWindow, &str)>,
     now: DateTime<Utc>,
-) -> ServiceResult<NewCaptcha> {
+) -> ServiceResult<Result<NewCaptcha, u32>> {
+    if let Some((window, client)) = limit {
+        if let Err(wait) = window.check(db.conn(), client, now).await? {
+            return Ok(Err(wait));
+        }
+    }
     let length = policy.length;
     // Drawing is CPU work (a few milliseconds): keep it off the async workers.
     let (drawn, png) = tokio::task::spawn_blocking(move || draw(length))
@@ -107,6 +116,9 @@ pub async fn create(
         + chrono::Duration::from_std(policy.ttl)
             .map_err(|e| anyhow::anyhow!("captcha ttl out of range: {e}"))?;
     let txn = db.begin_write().await.during("beginning a transaction")?;
+    if let Some((window, client)) = limit {
+        window.count(&*txn, client, now).await?;
+    }
     captcha::ActiveModel {
         id: Set(id.clone()),
         answer_hash: Set(answer_hash(&id, &answer)),
@@ -117,11 +129,11 @@ pub async fn create(
     .await
     .during("storing a CAPTCHA")?;
     txn.commit().await.during("committing a CAPTCHA")?;
-    Ok(NewCaptcha {
+    Ok(Ok(NewCaptcha {
         id,
         png,
         expires_at,
-    })
+    }))
 }
 
 /// Uses up the CAPTCHA `id` inside `conn` (the caller's write transaction) and says

@@ -93,9 +93,13 @@ fn open_condition(status: DeadlineStatus, as_of: NaiveDate) -> Option<Condition>
 
 /// Any of `statuses` as of `as_of`, for assignments in force then.
 pub fn any_of(statuses: &[DeadlineStatus], as_of: AsOf) -> Condition {
+    // One term per status there is, however long and repetitive the list: the condition's
+    // size never grows with the input.
     let mut any = Condition::any();
-    for status in statuses {
-        any = any.add(condition(*status, as_of));
+    for status in DeadlineStatus::ALL {
+        if statuses.contains(&status) {
+            any = any.add(condition(status, as_of));
+        }
     }
     Condition::all().add(in_force(as_of.date)).add(any)
 }

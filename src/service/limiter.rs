@@ -1,66 +1,162 @@
-//! A per-client limit kept in this process's memory (token bucket, `governor`), for
-//! requests that cost the server work before any row could be counted — drawing a CAPTCHA.
-//! Limits that must hold across instances (feedback per client and per reply) are counted
-//! in the database instead (`service::feedback`).
+//! Per-client limits counted in the database (`client_window`), so every banli instance over
+//! one database enforces one limit: with the counts in each process's memory, three
+//! instances behind a load balancer let one address draw three times its CAPTCHAs.
+//!
+//! A [`ClientWindow`] counts uses per client in fixed windows (a minute, a quarter of an
+//! hour): the count of the window `now` falls in is compared with the limit. A client may
+//! reach up to twice the limit across a window's edge; the windows are short and that is
+//! the price of one row per client and window. Callers check before the costly work
+//! ([`ClientWindow::check`], a read) and count inside the transaction that records it
+//! ([`ClientWindow::count`]), so a refused request writes nothing.
 
-use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::time::Duration;
 
-use governor::clock::{Clock as _, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-/// At most `per_minute` requests per client per minute, with bursts up to that number.
-#[derive(Clone)]
-pub struct ClientLimiter {
-    limiter: Arc<DefaultKeyedRateLimiter<String>>,
-    clock: DefaultClock,
+use super::{DbContext, ServiceResult};
+
+/// A limit of `limit` uses per client in each window of `length`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientWindow {
+    /// What is counted, the first part of the key (`captcha`, `login-failure`).
+    pub name: &'static str,
+    pub limit: u32,
+    pub length: Duration,
 }
 
-impl std::fmt::Debug for ClientLimiter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientLimiter").finish_non_exhaustive()
+/// Longer client strings (they come from headers) are cut, so a key fits its column.
+const CLIENT_MAX_CHARS: usize = 150;
+
+impl ClientWindow {
+    fn length_secs(&self) -> i64 {
+        i64::try_from(self.length.as_secs())
+            .unwrap_or(i64::MAX)
+            .max(1)
     }
-}
 
-impl ClientLimiter {
-    pub fn per_minute(per_minute: u32) -> Self {
-        let n = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
-        Self {
-            limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(n))),
-            clock: DefaultClock::default(),
+    /// The start (Unix seconds) of the window `now` falls in.
+    fn start(&self, now: DateTime<Utc>) -> i64 {
+        let length = self.length_secs();
+        now.timestamp().div_euclid(length) * length
+    }
+
+    fn key(&self, client: &str) -> String {
+        let client: String = client.chars().take(CLIENT_MAX_CHARS).collect();
+        format!("{}:{client}", self.name)
+    }
+
+    /// Whole seconds until the window after the one `now` falls in (at least 1).
+    fn wait(&self, now: DateTime<Utc>) -> u32 {
+        let left = self.start(now) + self.length_secs() - now.timestamp();
+        u32::try_from(left.max(1)).unwrap_or(u32::MAX)
+    }
+
+    /// `Ok` while `client` is under the limit in the current window; otherwise the seconds
+    /// until the next window. Reads only.
+    pub async fn check<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        client: &str,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<Result<(), u32>> {
+        let backend = conn.get_database_backend();
+        let sql = match backend {
+            DbBackend::Postgres => {
+                r#"SELECT "count" FROM client_window WHERE "key" = $1 AND window_start = $2"#
+            }
+            _ => r#"SELECT "count" FROM client_window WHERE "key" = ? AND window_start = ?"#,
+        };
+        let row = conn
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [self.key(client).into(), self.start(now).into()],
+            ))
+            .await
+            .during("reading a client's count")?;
+        let used: i32 = match row {
+            Some(row) => row
+                .try_get("", "count")
+                .during("reading a client's count")?,
+            None => 0,
+        };
+        if u32::try_from(used).unwrap_or(0) >= self.limit {
+            Ok(Err(self.wait(now)))
+        } else {
+            Ok(Ok(()))
         }
     }
 
-    /// `Ok` when `client` may go on; otherwise the whole seconds to wait (at least 1).
-    pub fn check(&self, client: &str) -> Result<(), u32> {
-        self.limiter
-            .check_key(&client.to_owned())
-            .map_err(|not_until| {
-                let wait = not_until.wait_time_from(self.clock.now());
-                u32::try_from(wait.as_secs() + 1).unwrap_or(u32::MAX)
-            })
+    /// Counts one use by `client` in the current window, inside the caller's transaction.
+    pub async fn count<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        client: &str,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        let backend = conn.get_database_backend();
+        let sql = match backend {
+            DbBackend::Postgres => {
+                r#"INSERT INTO client_window ("key", window_start, "count") VALUES ($1, $2, 1)
+                   ON CONFLICT ("key", window_start) DO UPDATE SET "count" = client_window."count" + 1"#
+            }
+            _ => {
+                r#"INSERT INTO client_window ("key", window_start, "count") VALUES (?, ?, 1)
+                   ON CONFLICT ("key", window_start) DO UPDATE SET "count" = client_window."count" + 1"#
+            }
+        };
+        conn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [self.key(client).into(), self.start(now).into()],
+        ))
+        .await
+        .during("counting a client's use")?;
+        Ok(())
     }
+}
 
-    /// Forgets clients whose buckets are full again, so memory follows active clients.
-    pub fn forget_idle(&self) {
-        self.limiter.retain_recent();
-        self.limiter.shrink_to_fit();
-    }
+/// Deletes the windows that ended more than a day before `now` (housekeeping): no limit
+/// here looks back further.
+pub async fn purge<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>) -> ServiceResult<u64> {
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => "DELETE FROM client_window WHERE window_start < $1",
+        _ => "DELETE FROM client_window WHERE window_start < ?",
+    };
+    let cutoff = now.timestamp() - 2 * 24 * 3600;
+    let result = conn
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [cutoff.into()],
+        ))
+        .await
+        .during("deleting past client windows")?;
+    Ok(result.rows_affected())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::ClientWindow;
+    use chrono::{TimeZone as _, Utc};
+    use std::time::Duration;
 
     #[test]
-    fn each_client_has_its_own_bucket() {
-        let limiter = ClientLimiter::per_minute(3);
-        for _ in 0..3 {
-            assert_eq!(limiter.check("10.0.0.1"), Ok(()));
+    fn windows_are_fixed_and_the_wait_runs_to_the_next_one() {
+        let minute = ClientWindow {
+            name: "captcha",
+            limit: 3,
+            length: Duration::from_secs(60),
+        };
+        // (seconds after a minute began, the wait)
+        for (second, wait) in [(0, 60), (1, 59), (59, 1)] {
+            let now = Utc.with_ymd_and_hms(2026, 12, 6, 9, 30, second).unwrap();
+            assert_eq!(minute.start(now) % 60, 0);
+            assert_eq!(minute.wait(now), wait, "{second}");
         }
-        let wait = limiter.check("10.0.0.1").unwrap_err();
-        assert!((1..=21).contains(&wait), "{wait}");
-        assert_eq!(limiter.check("10.0.0.2"), Ok(()));
-        limiter.forget_idle();
+        let long = "x".repeat(1_000);
+        assert_eq!(minute.key(&long).chars().count(), "captcha:".len() + 150);
     }
 }

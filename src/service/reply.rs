@@ -12,6 +12,7 @@ use crate::db::Db;
 use crate::domain::error::Errors;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::publication::Redactions;
+use crate::domain::redaction::PrivateDetails;
 use crate::domain::text::{self, Lines};
 use crate::domain::workflow::{self as flow, ActorRole, EventKind, Transition};
 use crate::domain::UserError;
@@ -235,7 +236,7 @@ pub struct PublishInput {
 async fn deputies_private_details<C: ConnectionTrait>(
     conn: &C,
     parent: &suggestion::Model,
-) -> ServiceResult<Vec<String>> {
+) -> ServiceResult<PrivateDetails> {
     let co_signers = suggestion_co_signer::Entity::find()
         .filter(suggestion_co_signer::Column::SuggestionId.eq(parent.id))
         .all(conn)
@@ -247,11 +248,16 @@ async fn deputies_private_details<C: ConnectionTrait>(
         .all(conn)
         .await
         .during("loading the deputies")?;
-    Ok(deputies
-        .into_iter()
-        .flat_map(|d| [d.phone, d.address])
-        .flatten()
-        .collect())
+    let mut details = PrivateDetails::default();
+    for deputy in deputies {
+        if let Some(phone) = &deputy.phone {
+            details.phone(phone);
+        }
+        if let Some(address) = &deputy.address {
+            details.address(address);
+        }
+    }
+    Ok(details)
 }
 
 /// Publishes a reply (公开), in full or as its summary, with the passages the office
@@ -358,4 +364,66 @@ pub async fn publish(
     .await?;
     txn.commit().await.during("committing the publication")?;
     Ok(saved)
+}
+
+/// Withdraws the publication of every published reply of a suggestion, in the caller's
+/// transaction: what a case marked confidential (保密) must not keep public. The replies
+/// stay unpublished when the mark is cleared again, until the office publishes them anew;
+/// their public text leaves the public search index now. Returns the replies withdrawn.
+pub(crate) async fn withdraw_publications<C: ConnectionTrait>(
+    conn: &C,
+    suggestion_id: i64,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<i64>> {
+    use sea_orm::sea_query::{Expr, ExprTrait as _};
+    use sea_orm::{QuerySelect as _, RelationTrait as _};
+    let published: Vec<(i64, i64)> = reply::Entity::find()
+        .select_only()
+        .column(reply::Column::Id)
+        .column(reply::Column::AssignmentId)
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            reply::Relation::Assignment.def(),
+        )
+        .filter(assignment::Column::SuggestionId.eq(suggestion_id))
+        .filter(reply::Column::Publication.ne(Publication::None))
+        .into_tuple()
+        .all(conn)
+        .await
+        .during("loading the published replies")?;
+    if published.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = published.iter().map(|(id, _)| *id).collect();
+    reply::Entity::update_many()
+        .set(reply::ActiveModel {
+            publication: Set(Publication::None),
+            published_at: Set(None),
+            public_text: Set(None),
+            public_suggestion_text: Set(None),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .col_expr(
+            reply::Column::Version,
+            Expr::col(reply::Column::Version).add(1),
+        )
+        .filter(reply::Column::Id.is_in(ids.iter().copied()))
+        .exec(conn)
+        .await
+        .during("withdrawing publications")?;
+    super::search::unindex_published(conn, &ids).await?;
+    for (reply_id, assignment_id) in published {
+        super::workflow::event(
+            conn,
+            suggestion_id,
+            Some(assignment_id),
+            EventKind::PublicationWithdrawn,
+            ActorRole::Office,
+            now,
+            serde_json::json!({"replyId": reply_id, "reason": "CONFIDENTIAL"}),
+        )
+        .await?;
+    }
+    Ok(ids)
 }

@@ -205,6 +205,33 @@ pub async fn index_published<C: ConnectionTrait>(
     put(conn, Index::Public, &[(r.id, doc)]).await
 }
 
+/// Removes published replies from the public index (their publication was withdrawn), so
+/// none of their words is found any more.
+pub async fn unindex_published<C: ConnectionTrait>(
+    conn: &C,
+    reply_ids: &[i64],
+) -> ServiceResult<()> {
+    if reply_ids.is_empty() {
+        return Ok(());
+    }
+    let backend = conn.get_database_backend();
+    let table = Index::Public.table();
+    let marks = match backend {
+        DbBackend::Sqlite => vec!["?".to_owned(); reply_ids.len()],
+        _ => (1..=reply_ids.len()).map(|i| format!("${i}")).collect(),
+    };
+    let key = match backend {
+        DbBackend::Sqlite => "rowid",
+        _ => "id",
+    };
+    let sql = format!("DELETE FROM {table} WHERE {key} IN ({})", marks.join(", "));
+    let ids: Vec<Value> = reply_ids.iter().map(|id| (*id).into()).collect();
+    conn.execute_raw(Statement::from_sql_and_values(backend, sql, ids))
+        .await
+        .during("removing public search documents")?;
+    Ok(())
+}
+
 /// `id_column IN (the ids whose document in `index` matches `query`)`; `id_column` is the
 /// quoted, qualified column, e.g. `"suggestion"."id"`.
 pub fn matching(

@@ -64,6 +64,10 @@ fn duplicate_number() -> UserError {
 
 const NUMBER_CONSTRAINT: &[&str] = &["uq_suggestion_session_number", "suggestion.number"];
 
+/// Most co-signers a suggestion lists (the GraphQL argument refuses longer lists before
+/// any work; the import goes through here).
+pub const MAX_CO_SIGNERS: usize = 200;
+
 /// Checks that the co-signers exist, are distinct and do not include the lead deputy.
 async fn check_co_signers<C: ConnectionTrait>(
     conn: &C,
@@ -71,27 +75,32 @@ async fn check_co_signers<C: ConnectionTrait>(
     ids: &[i64],
     errors: &mut Errors,
 ) -> ServiceResult<()> {
+    if ids.len() > MAX_CO_SIGNERS {
+        errors.push(UserError::invalid(
+            &["input", "coSignerIds"],
+            format!("联名代表最多 {MAX_CO_SIGNERS} 位 (at most {MAX_CO_SIGNERS} co-signers)"),
+        ));
+        return Ok(());
+    }
+    // Each mistake once: the lead at its first place, a repeated deputy at its second.
     let mut seen = std::collections::HashSet::new();
+    let mut repeated = std::collections::HashSet::new();
+    let mut lead_reported = false;
     for (i, id) in ids.iter().enumerate() {
         let index = i.to_string();
         if *id == lead {
-            errors.push(UserError::invalid(
-                &["input", "coSignerIds", &index],
-                "领衔代表不能同时是联名代表 (the lead deputy cannot co-sign)",
-            ));
-        } else if !seen.insert(*id) {
+            if !std::mem::replace(&mut lead_reported, true) {
+                errors.push(UserError::invalid(
+                    &["input", "coSignerIds", &index],
+                    "领衔代表不能同时是联名代表 (the lead deputy cannot co-sign)",
+                ));
+            }
+        } else if !seen.insert(*id) && repeated.insert(*id) {
             errors.push(UserError::duplicate(
                 &["input", "coSignerIds", &index],
                 "联名代表重复 (co-signer listed twice)",
             ));
         }
-    }
-    if ids.len() > 200 {
-        errors.push(UserError::invalid(
-            &["input", "coSignerIds"],
-            "联名代表过多 (at most 200 co-signers)",
-        ));
-        return Ok(());
     }
     let found: std::collections::HashSet<i64> = deputy::Entity::find()
         .filter(deputy::Column::Id.is_in(ids.iter().copied()))
@@ -101,8 +110,9 @@ async fn check_co_signers<C: ConnectionTrait>(
         .into_iter()
         .map(|d| d.id)
         .collect();
+    let mut missing = std::collections::HashSet::new();
     for (i, id) in ids.iter().enumerate() {
-        if !found.contains(id) {
+        if !found.contains(id) && missing.insert(*id) {
             errors.push(UserError::not_found(
                 &["input", "coSignerIds", &i.to_string()],
                 "代表不存在 (deputy not found)",
@@ -417,6 +427,9 @@ pub async fn update(
     }
     if let Some(ids) = &patch.co_signer_ids {
         replace_co_signers(&*txn, current.id, ids).await?;
+    }
+    if patch.confidential == Some(true) && !current.confidential {
+        super::reply::withdraw_publications(&*txn, current.id, now).await?;
     }
     let saved = suggestion::Entity::find_by_id(current.id)
         .one(&*txn)

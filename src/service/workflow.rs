@@ -172,8 +172,13 @@ pub(crate) fn due(
     period: DeadlinePeriod,
     field: &[&str],
 ) -> ServiceResult<DueDate> {
-    compute_due(&super::session::rules_of(session), calendar, start, period)
-        .ok_or_else(|| UserError::invalid(field, "日期超出范围 (date out of range)").into())
+    compute_due(&super::session::rules_of(session), calendar, start, period).ok_or_else(|| {
+        UserError::invalid(
+            field,
+            "期限将晚于 9999-12-31，超出日期范围 (the due date would fall after 9999-12-31)",
+        )
+        .into()
+    })
 }
 
 /// The hard cap (延期上限) of the current round: the session's cap counted from the

@@ -609,37 +609,24 @@ fn matrix(f: &MatrixFixture) -> Vec<Row> {
     ]
 }
 
-/// The root fields of `type <name> { … }` in an SDL text (descriptions skipped).
+/// The root fields of `type <name> { … }` in an SDL text.
 fn root_fields(sdl: &str, type_name: &str) -> BTreeSet<String> {
-    let header = format!("type {type_name} {{");
-    let mut lines = sdl.lines().skip_while(|l| l.trim() != header).skip(1);
-    let mut names = BTreeSet::new();
-    let mut in_description = false;
-    for line in lines.by_ref() {
-        let line = line.trim();
-        if line == "}" && !in_description {
-            return names;
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    let document = async_graphql::parser::parse_schema(sdl).expect("the SDL parses");
+    for definition in document.definitions {
+        if let TypeSystemDefinition::Type(ty) = definition {
+            if let (TypeKind::Object(object), true) =
+                (&ty.node.kind, ty.node.name.node.as_str() == type_name)
+            {
+                return object
+                    .fields
+                    .iter()
+                    .map(|f| f.node.name.node.to_string())
+                    .collect();
+            }
         }
-        if line == "\"\"\"" {
-            // A description block opens or closes.
-            in_description = !in_description;
-            continue;
-        }
-        if line.starts_with('"') {
-            // A one-line description.
-            continue;
-        }
-        if in_description || line.is_empty() {
-            continue;
-        }
-        let name: String = line
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
-        assert!(!name.is_empty(), "unexpected line in {type_name}: {line:?}");
-        names.insert(name);
     }
-    panic!("no `{header}` block in the SDL");
+    panic!("no `type {type_name}` in the SDL");
 }
 
 #[test]

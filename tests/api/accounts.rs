@@ -347,3 +347,59 @@ async fn the_command_line_bootstraps_the_first_administrator() {
 fn database_url(app: &TestApp) -> String {
     app.database_url.clone()
 }
+
+#[actix_web::test]
+async fn wrong_current_passwords_count_toward_the_lockout_like_failed_sign_ins() {
+    let app = spawn_app_with(|s| {
+        s.login_max_failures = 3;
+        s.login_lockout_secs = 600;
+    })
+    .await;
+    let clerk = app.user("clerk", "OFFICE_STAFF", None, None).await;
+    let change = "mutation($c: String!, $n: String!) { changePassword(input: {currentPassword: $c, newPassword: $n}) { user { username } userErrors { code field } } }";
+    let new = "a brand new passphrase";
+    // A stolen token guesses: each wrong guess counts.
+    for guess in ["guess number one", "guess number two", "guess number three"] {
+        let wrong = clerk.data(change, json!({"c": guess, "n": new})).await;
+        assert_eq!(
+            wrong["changePassword"]["userErrors"][0]["code"],
+            "INVALID_CREDENTIALS"
+        );
+    }
+    // Locked now: even the right current password is not checked, and sign-in is locked too.
+    let locked = clerk
+        .data(
+            change,
+            json!({"c": crate::helpers::USER_PASSWORD, "n": new}),
+        )
+        .await;
+    assert_eq!(
+        locked["changePassword"]["userErrors"][0]["code"], "INVALID_CREDENTIALS",
+        "{locked}"
+    );
+    let signed_in = login(&app, "clerk", crate::helpers::USER_PASSWORD).await;
+    assert_eq!(signed_in["token"], Value::Null, "{signed_in}");
+    let users = app
+        .data(
+            "{ users(filter: {keyword: \"clerk\"}) { nodes { lockedUntil } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        users["users"]["nodes"][0]["lockedUntil"].is_string(),
+        "{users}"
+    );
+
+    // After the lockout the right password works again.
+    app.clock.advance(chrono::Duration::minutes(11));
+    let changed = clerk
+        .data(
+            change,
+            json!({"c": crate::helpers::USER_PASSWORD, "n": new}),
+        )
+        .await;
+    assert_eq!(
+        changed["changePassword"]["user"]["username"], "clerk",
+        "{changed}"
+    );
+}

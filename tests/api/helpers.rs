@@ -112,11 +112,11 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     spawn(adjust, true).await
 }
 
-async fn spawn(adjust: impl FnOnce(&mut Settings), sign_in: bool) -> TestApp {
-    let (database_url, backend, dir) = fresh_database().await;
-    let mut settings = Settings {
+/// The settings every test server starts from, over `database_url`.
+fn test_settings(database_url: &str) -> Settings {
+    Settings {
         listen: "127.0.0.1:0".parse().unwrap(),
-        database_url: database_url.clone(),
+        database_url: database_url.to_owned(),
         workers: 1,
         // Tests run the chores themselves, so no background statements race the
         // statement counts.
@@ -128,7 +128,12 @@ async fn spawn(adjust: impl FnOnce(&mut Settings), sign_in: bool) -> TestApp {
         // Every test client is 127.0.0.1; the limiter has its own test.
         captcha_per_minute: 10_000,
         ..Settings::default()
-    };
+    }
+}
+
+async fn spawn(adjust: impl FnOnce(&mut Settings), sign_in: bool) -> TestApp {
+    let (database_url, backend, dir) = fresh_database().await;
+    let mut settings = test_settings(&database_url);
     adjust(&mut settings);
     let db = Db::connect(&settings).await.expect("connect");
     db.migrate().await.expect("migrate");
@@ -211,6 +216,25 @@ pub fn fields(payload: &Value) -> Vec<String> {
 }
 
 impl TestApp {
+    /// Another server instance over this app's database (as a second process behind a load
+    /// balancer would be), with its own settings and in-memory state; calls go out with
+    /// this app's token.
+    #[allow(dead_code)]
+    pub async fn second_instance(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = test_settings(&self.database_url);
+        adjust(&mut settings);
+        let db = Db::connect(&settings).await.expect("connect");
+        let app =
+            Application::build_with(&settings, db.clone(), self.clock.clone()).expect("build");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        actix_web::rt::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            db,
+            ..self.clone()
+        }
+    }
+
     /// POSTs a raw body (with this app's token); returns the status and the body text.
     pub async fn post_raw(
         &self,

@@ -1041,3 +1041,50 @@ async fn generated_data_publishes_replies_with_their_public_text() {
         .collect();
     assert!(dates.first() != dates.last(), "{dates:?}");
 }
+
+#[actix_web::test]
+async fn a_deputys_phone_and_address_are_withheld_however_they_are_written() {
+    let app = spawn_app().await;
+    // DEPUTY_PHONE is 13955501234, DEPUTY_ADDRESS 淮南市田家庵区洞山中路8号.
+    let written = [
+        "139 5550 1234",
+        "139-5550-1234",
+        "１３９５５５０１２３４",
+        "+86 139 5550 1234",
+        "0086-13955501234",
+        "淮南市 田家庵区 洞山中路 8 号",
+        "田家庵區洞山中路８號",
+    ];
+    let body = format!(
+        "现答复如下：经研究，已列入计划。代表联系方式：{}。",
+        written.join("；")
+    );
+    let c = case(&app, "0270", &body).await;
+    let p = app
+        .publish(json!({"replyId": c.reply, "publication": "FULL"}))
+        .await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    let one = public_one(&app, &c.reply).await;
+    let text = one["text"].as_str().unwrap();
+    assert_eq!(
+        text,
+        format!(
+            "现答复如下：经研究，已列入计划。代表联系方式：{}。",
+            vec!["［不予公开］"; written.len()].join("；")
+        )
+    );
+    // What publication withheld is not in the public index either, in any form.
+    for word in [
+        "13955501234",
+        "１３９５５５０１２３４",
+        "5550",
+        "洞山中路",
+        "洞山中路8号",
+    ] {
+        let found = public_list(&app, json!({"keyword": word})).await;
+        assert_eq!(found["totalCount"], 0, "{word}: {found:#}");
+    }
+    // The reply itself is found by its other words.
+    let found = public_list(&app, json!({"keyword": "列入计划"})).await;
+    assert_eq!(found["totalCount"], 1, "{found:#}");
+}

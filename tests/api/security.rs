@@ -1,0 +1,330 @@
+//! Defects an attack run found (issue 26), each with the test that failed before its fix:
+//! dates outside the `Date` scalar's range, and a confidential mark that republished a
+//! withdrawn reply when it was cleared.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{codes, id_at, spawn_app, TestApp};
+
+const PREVIEW: &str = "query($s: ID!, $start: Date!, $p: DeadlinePeriod!) {
+    previewDueDate(sessionId: $s, start: $start, period: $p) { dueOn } }";
+
+#[actix_web::test]
+async fn dates_stay_within_1900_to_9999_in_and_out() {
+    let app = spawn_app().await;
+    let session = app.session("省人大十三届五次会议").await;
+    // A due date past 9999-12-31 is a user error, not "+10000-06-30".
+    for (start, period) in [("9999-12-31", "HARD_CAP"), ("9999-10-01", "REPLY")] {
+        let r = app
+            .graphql(PREVIEW, json!({"s": session, "start": start, "p": period}))
+            .await;
+        let error = &r["errors"][0];
+        assert_eq!(error["extensions"]["code"], "INVALID", "{start}: {r}");
+        assert_eq!(error["extensions"]["field"], json!(["start"]), "{r}");
+        assert!(r["data"].is_null(), "{r}");
+    }
+    let r = app
+        .data(
+            PREVIEW,
+            json!({"s": session, "start": "9999-06-30", "p": "REPLY"}),
+        )
+        .await;
+    assert_eq!(r["previewDueDate"]["dueOn"], "9999-09-30");
+    // Outside the scalar's range on the way in.
+    for start in ["1899-12-31", "0000-01-01", "+10000-06-30", "10000-01-01"] {
+        let r = app
+            .graphql(PREVIEW, json!({"s": session, "start": start, "p": "REPLY"}))
+            .await;
+        assert_eq!(
+            r["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{start}: {r}"
+        );
+    }
+    // Assigning so late that the due date would leave the range: a user error, no rows.
+    let deputy = app.deputy("夏维奇").await;
+    let unit = app.unit("市委组织部", "ZZB").await;
+    let suggestion = app.suggestion(&session, &deputy, "0255").await;
+    let p = app
+        .assign(
+            json!({"suggestionId": suggestion, "assignedOn": "9999-12-01",
+            "units": [{"unitId": unit, "role": "SOLE"}]}),
+        )
+        .await;
+    assert_eq!(codes(&p), ["INVALID"], "{p}");
+    let count = app.data("{ assignments { totalCount } }", json!({})).await;
+    assert_eq!(count["assignments"]["totalCount"], 0);
+}
+
+const PUBLIC_REPLY: &str = "query($id: ID!) { publishedReply(id: $id) { id } }";
+const PUBLIC_SEARCH: &str =
+    "query($k: String) { publishedReplies(filter: {keyword: $k}) { totalCount } }";
+const SET_CONFIDENTIAL: &str = "mutation($id: ID!, $c: Boolean) {
+    updateSuggestion(input: {id: $id, confidential: $c}) { suggestion { confidential } userErrors { code } } }";
+
+async fn public_view(app: &TestApp, reply: &str) -> (bool, i64) {
+    let public = app.as_public();
+    let shown = public.data(PUBLIC_REPLY, json!({"id": reply})).await["publishedReply"].is_object();
+    // The suggestion's number and a word of the published body.
+    let mut found = Vec::new();
+    for keyword in ["0300", "答复如下"] {
+        let r = public.data(PUBLIC_SEARCH, json!({"k": keyword})).await;
+        found.push(r["publishedReplies"]["totalCount"].as_i64().unwrap());
+    }
+    assert_eq!(
+        found[0], found[1],
+        "the number and the body are found alike"
+    );
+    (shown, found[0])
+}
+
+#[actix_web::test]
+async fn clearing_the_confidential_mark_does_not_publish_the_reply_again() {
+    let app = spawn_app().await;
+    let (reply, _unit) = app.published_reply("0300").await;
+    let suggestion = app
+        .data("{ suggestions { nodes { id } } }", json!({}))
+        .await["suggestions"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(public_view(&app, &reply).await, (true, 1));
+
+    // Marked confidential: the publication is withdrawn, the public sees and finds nothing.
+    let p = app
+        .data(SET_CONFIDENTIAL, json!({"id": suggestion, "c": true}))
+        .await;
+    assert_eq!(
+        p["updateSuggestion"]["suggestion"]["confidential"], true,
+        "{p}"
+    );
+    assert_eq!(public_view(&app, &reply).await, (false, 0));
+    let staff = app
+        .data(
+            "query($id: ID!) { suggestion(id: $id) { replies { publication publishedAt }
+                timeline { kind actorRole } } }",
+            json!({"id": suggestion}),
+        )
+        .await;
+    let replies = &staff["suggestion"]["replies"];
+    assert_eq!(replies[0]["publication"], "NONE", "{staff}");
+    assert_eq!(replies[0]["publishedAt"], Value::Null, "{staff}");
+    let kinds: Vec<&str> = staff["suggestion"]["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"PUBLICATION_WITHDRAWN"), "{kinds:?}");
+
+    // The mark cleared: still nothing public until the office publishes again.
+    let p = app
+        .data(SET_CONFIDENTIAL, json!({"id": suggestion, "c": false}))
+        .await;
+    assert_eq!(
+        p["updateSuggestion"]["suggestion"]["confidential"], false,
+        "{p}"
+    );
+    assert_eq!(public_view(&app, &reply).await, (false, 0));
+
+    let p = app
+        .publish(json!({"replyId": reply, "publication": "FULL"}))
+        .await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p}");
+    assert_eq!(public_view(&app, &reply).await, (true, 1));
+    assert!(id_at(&p, "reply.id") == reply);
+}
+
+const LOGIN: &str = "mutation($u: String!, $p: String!) {
+    login(input: {username: $u, password: $p}) { token userErrors { code retryAfterSeconds } } }";
+
+async fn login_from(app: &TestApp, address: &str, username: &str, password: &str) -> Value {
+    let (status, response) = app
+        .as_public()
+        .post_graphql_with(
+            LOGIN,
+            json!({"u": username, "p": password}),
+            &[("x-forwarded-for", address)],
+        )
+        .await;
+    assert_eq!(status, 200, "{response}");
+    response["data"]["login"].clone()
+}
+
+#[actix_web::test]
+async fn one_address_cannot_guess_on_or_lock_every_account() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.trusted_proxies = vec!["127.0.0.1".into()];
+        s.login_address_max_failures = 3;
+        s.login_max_failures = 5;
+    })
+    .await;
+    let attacker = "203.0.113.9";
+    // Three failures, each on another account (known or not).
+    for name in [crate::helpers::ADMIN.0, "nobody", "clerk"] {
+        let failed = login_from(&app, attacker, name, "a wrong password 1").await;
+        assert_eq!(
+            failed["userErrors"][0]["code"], "INVALID_CREDENTIALS",
+            "{failed}"
+        );
+    }
+    // Then the address is turned away before any password is checked, even a right one.
+    let refused = login_from(
+        &app,
+        attacker,
+        crate::helpers::ADMIN.0,
+        crate::helpers::ADMIN.1,
+    )
+    .await;
+    assert_eq!(
+        refused["userErrors"][0]["code"], "RATE_LIMITED",
+        "{refused}"
+    );
+    assert!(
+        refused["userErrors"][0]["retryAfterSeconds"]
+            .as_i64()
+            .unwrap()
+            >= 1
+    );
+    assert_eq!(refused["token"], Value::Null);
+    // Another address signs in to the same account: it was not locked.
+    let signed_in = login_from(
+        &app,
+        "198.51.100.20",
+        crate::helpers::ADMIN.0,
+        crate::helpers::ADMIN.1,
+    )
+    .await;
+    assert!(signed_in["token"].is_string(), "{signed_in}");
+    // The window passes.
+    app.clock.advance(chrono::Duration::minutes(16));
+    let again = login_from(
+        &app,
+        attacker,
+        crate::helpers::ADMIN.0,
+        crate::helpers::ADMIN.1,
+    )
+    .await;
+    assert!(again["token"].is_string(), "{again}");
+}
+
+#[actix_web::test]
+async fn one_request_runs_at_most_one_password_operation() {
+    let app = spawn_app().await;
+    let aliased: String = (0..20)
+        .map(|i| format!("l{i}: login(input: {{username: \"test-admin\", password: \"guess {i} guess\"}}) {{ token }}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mixed = "mutation { login(input: {username: \"a\", password: \"b\"}) { token }
+        changePassword(input: {currentPassword: \"x\", newPassword: \"y\"}) { user { id } } }";
+    let fragments = "mutation { ...L ...L } fragment L on MutationRoot {
+        login(input: {username: \"a\", password: \"b\"}) { token } }";
+    for document in [
+        format!("mutation {{ {aliased} }}"),
+        mixed.to_owned(),
+        fragments.to_owned(),
+    ] {
+        let r = app.as_public().graphql(&document, json!({})).await;
+        assert_eq!(
+            r["errors"][0]["extensions"]["code"], "TOO_MANY_ROOT_FIELDS",
+            "{r}"
+        );
+        assert!(r["data"].is_null(), "{r}");
+    }
+    // Nothing ran: the administrator has no failed attempt counted.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let admin = entity::app_user::Entity::find()
+        .filter(entity::app_user::Column::Username.eq(crate::helpers::ADMIN.0))
+        .one(app.db.conn())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(admin.failed_attempts, 0);
+}
+
+#[actix_web::test]
+async fn the_captcha_limit_holds_across_instances() {
+    let app = crate::helpers::spawn_app_with(|s| s.captcha_per_minute = 3).await;
+    let other = app.second_instance(|s| s.captcha_per_minute = 3).await;
+    const CREATE: &str = "mutation { createCaptcha { id } }";
+    for instance in [&app, &app, &other] {
+        instance.as_public().data(CREATE, json!({})).await;
+    }
+    for instance in [&other, &app] {
+        let refused = instance.as_public().graphql(CREATE, json!({})).await;
+        assert_eq!(
+            refused["errors"][0]["extensions"]["code"], "RATE_LIMITED",
+            "{refused}"
+        );
+    }
+    // A minute later the client may draw again, on either instance.
+    app.clock.advance(chrono::Duration::seconds(61));
+    other.as_public().data(CREATE, json!({})).await;
+}
+
+/// The server process's peak resident memory (VmHWM), in MiB.
+fn peak_rss_mib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |kib| kib / 1024)
+}
+
+#[actix_web::test]
+async fn concurrent_sign_ins_do_not_multiply_the_servers_memory() {
+    use crate::process::{free_port, Server};
+    let app = spawn_app().await;
+    let server = Server::start_with(
+        &app.database_url,
+        free_port(),
+        &[("BANLI_LOGIN_ADDRESS_MAX_FAILURES", "100000")],
+    );
+    let client = awc::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .finish();
+    server.ready_check().wait(&client).await;
+    let pid = server.child.id();
+    let before = peak_rss_mib(pid);
+
+    // 32 connections at once, each signing in over and over (argon2: 19 MiB a hash).
+    let mut clients = Vec::new();
+    for c in 0..32 {
+        let url = server.url.clone();
+        let client = client.clone();
+        clients.push(actix_web::rt::spawn(async move {
+            let mut codes = Vec::new();
+            for i in 0..3 {
+                let body = json!({"query": LOGIN, "variables": {"u": format!("user{c}"), "p": format!("guess {i} of {c}")}});
+                let mut response = client
+                    .post(format!("{url}/graphql"))
+                    .insert_header(("content-type", "application/json"))
+                    .send_body(body.to_string())
+                    .await
+                    .expect("an answer");
+                let value: Value = serde_json::from_slice(&response.body().await.unwrap()).unwrap();
+                codes.push(value["data"]["login"]["userErrors"][0]["code"].as_str().unwrap_or("?").to_owned());
+            }
+            codes
+        }));
+    }
+    for handle in clients {
+        for code in handle.await.unwrap() {
+            assert!(
+                ["INVALID_CREDENTIALS", "RATE_LIMITED"].contains(&code.as_str()),
+                "{code}"
+            );
+        }
+    }
+    let after = peak_rss_mib(pid);
+    println!("sign-in storm: server peak RSS {before} MiB → {after} MiB");
+    // One hash per core at a time (19 MiB each) plus the server's own working memory;
+    // without the bound, 32 at once took 600 MiB more.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
+    let bound = before + 19 * cores + 120;
+    assert!(
+        after < bound,
+        "peak RSS {before} → {after} MiB, bound {bound}"
+    );
+    server.terminate();
+}
