@@ -180,9 +180,24 @@ impl fmt::Debug for NewPassword {
     }
 }
 
+/// The characters of a password the strength estimate looks at: a longer passphrase is not
+/// weaker for its tail, and the estimate's time grows with the length.
+const ESTIMATED_CHARS: usize = 64;
+
+/// zxcvbn's estimate of how many guesses the password takes (NIST SP 800-63B §5.1.1.2:
+/// refuse passwords from lists of common ones, repetitive or sequential characters and
+/// context-specific words): at least score 3, about 10^8 guesses, with the username as a
+/// word an attacker would try first. Its bundled lists hold the most common passwords,
+/// English words, names and keyboard patterns.
+fn strong_enough(raw: &str, username: &Username) -> bool {
+    let head: String = raw.chars().take(ESTIMATED_CHARS).collect();
+    zxcvbn::zxcvbn(&head, &[username.as_str(), "banli"]).score() >= zxcvbn::Score::Three
+}
+
 impl NewPassword {
-    /// Length 12–128 characters, not one character repeated, not containing the username.
-    /// No composition rules (OWASP: length beats complexity rules).
+    /// Length 12–128 characters, not one character repeated, not containing the username,
+    /// and not easy to guess (a common password, a keyboard run, a repeated or simple pattern:
+    /// [`strong_enough`]). No composition rules (OWASP: length beats complexity rules).
     pub fn parse(raw: &str, username: &Username, field: &[&str]) -> Result<Self, UserError> {
         let len = raw.chars().count();
         if len > PASSWORD_MAX_CHARS {
@@ -209,6 +224,14 @@ impl NewPassword {
             return Err(UserError::invalid(
                 field,
                 "密码不能包含用户名 (password must not contain the username)",
+            ));
+        }
+        if !strong_enough(raw, username) {
+            return Err(UserError::invalid(
+                field,
+                "密码太容易被猜到（常见密码、键盘序列、重复或简单规律），请换用更长、不常见的词组 \
+                 (password too easy to guess: a common password, a keyboard run, a repeat or a \
+                 simple pattern; use a longer, less common phrase)",
             ));
         }
         Ok(Self(raw.to_owned()))
@@ -277,8 +300,24 @@ mod tests {
             ("short", false),
             ("aaaaaaaaaaaaaaaa", false),
             ("my-ZhangSan-password", false),
-            (&"x1".repeat(64), true),
+            (&"x1".repeat(64), false),
+            ("x1 办理 correct horse battery zxq 2026 staple", true),
             (&"x1".repeat(65), false),
+            // Found by an attack run: long enough, but guessed at once.
+            ("123456789012", false),
+            ("password1234", false),
+            ("qwertyuiop12", false),
+            ("abcabcabcabc", false),
+            ("zhangsan2026!", false),
+            ("1qaz2wsx3edc", false),
+            // The passphrases of the tests and the demo accounts.
+            ("test admin password 2026", true),
+            ("correct horse battery 2026", true),
+            ("a brand new passphrase", true),
+            ("a long passphrase for 办公室", true),
+            ("banli:admin:2026", true),
+            ("banli:unit-a:2026", true),
+            ("bench unit-7 password 2026", true),
         ];
         for (raw, ok) in cases {
             assert_eq!(

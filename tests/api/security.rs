@@ -328,3 +328,34 @@ async fn concurrent_sign_ins_do_not_multiply_the_servers_memory() {
     );
     server.terminate();
 }
+
+#[actix_web::test]
+async fn common_and_patterned_passwords_are_refused() {
+    let app = spawn_app().await;
+    const CREATE: &str = "mutation($i: CreateUserInput!) { createUser(input: $i) {
+        user { id } userErrors { field code } } }";
+    for password in [
+        "123456789012",
+        "password1234",
+        "qwertyuiop12",
+        "abcabcabcabc",
+    ] {
+        let data = app
+            .data(
+                CREATE,
+                json!({"i": {"username": "clerk", "displayName": "办事员", "role": "OFFICE_STAFF", "password": password}}),
+            )
+            .await;
+        let errors = &data["createUser"]["userErrors"];
+        assert_eq!(errors[0]["code"], "INVALID", "{password}: {data}");
+        assert_eq!(errors[0]["field"], json!(["input", "password"]), "{data}");
+    }
+    let data = app
+        .data(
+            CREATE,
+            json!({"i": {"username": "clerk", "displayName": "办事员", "role": "OFFICE_STAFF",
+                "password": "淮南 desk lamp river 0255"}}),
+        )
+        .await;
+    assert!(data["createUser"]["user"]["id"].is_string(), "{data}");
+}
