@@ -42,6 +42,11 @@ pub const SHEET: &str = "建议登记";
 pub const NOTES_SHEET: &str = "填写说明";
 /// Most bytes the parts of an uploaded workbook may unpack to together.
 pub const MAX_UNPACKED_BYTES: u64 = 128 << 20;
+/// Most bytes one part (the sheet, the shared strings) may unpack to.
+pub const MAX_PART_BYTES: u64 = 64 << 20;
+/// Columns read: the template's dozen with room for the office's own notes; a cell further
+/// right refuses the file before any row is widened.
+pub const MAX_COLUMNS: u32 = 50;
 
 /// What an import may be given (settings `import_max_bytes`, `import_max_rows`).
 #[derive(Debug, Clone, Copy)]
@@ -663,12 +668,23 @@ pub async fn import(
     }
     let read_limits = ReadLimits {
         max_rows: limits.max_rows.saturating_add(1),
+        max_cols: MAX_COLUMNS,
         max_unpacked_bytes: MAX_UNPACKED_BYTES,
+        max_part_bytes: MAX_PART_BYTES,
     };
-    let sheet = match spreadsheet::read_xlsx(bytes, Some(SHEET), read_limits) {
-        Err(spreadsheet::ReadError::NoSheet(_)) => spreadsheet::read_xlsx(bytes, None, read_limits),
-        other => other,
-    }
+    // Unpacking and parsing XML is CPU work of up to seconds: on a blocking thread, with
+    // the memory it may take bounded by the limits (parts' sizes, rows × columns).
+    let owned = bytes.to_vec();
+    let sheet = tokio::task::spawn_blocking(move || {
+        match spreadsheet::read_xlsx(&owned, Some(SHEET), read_limits) {
+            Err(spreadsheet::ReadError::NoSheet(_)) => {
+                spreadsheet::read_xlsx(&owned, None, read_limits)
+            }
+            other => other,
+        }
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("reading an uploaded workbook panicked or was cancelled: {e}"))?
     .map_err(|e| read_error(&e, limits))?;
     let Some((header, rows)) = sheet.rows.split_first() else {
         return Err(UserError::invalid(
@@ -766,6 +782,9 @@ fn read_error(error: &spreadsheet::ReadError, limits: ImportLimits) -> ServiceEr
             limits.max_rows, limits.max_rows
         ),
         ReadError::NoSheet(_) => "表格中没有工作表 (the workbook has no sheet)".to_owned(),
+        ReadError::TooManyColumns { max_cols } => format!(
+            "表格超出第 {max_cols} 列，请使用导入模板 (a cell lies beyond column {max_cols}; use the template)"
+        ),
     };
     UserError::invalid(&["file"], message).into()
 }
@@ -819,7 +838,9 @@ mod tests {
         let bytes = template("省人大十三届五次会议").expect("template");
         let limits = ReadLimits {
             max_rows: 10,
+            max_cols: MAX_COLUMNS,
             max_unpacked_bytes: MAX_UNPACKED_BYTES,
+            max_part_bytes: MAX_PART_BYTES,
         };
         let sheet = spreadsheet::read_xlsx(&bytes, Some(SHEET), limits).expect("sheet");
         assert_eq!(sheet.rows.len(), 1, "only the header");

@@ -362,6 +362,8 @@ pub enum ReadError {
     TooLarge { max_bytes: u64 },
     #[error("the sheet has more than {max_rows} rows")]
     TooManyRows { max_rows: u32 },
+    #[error("the sheet has a cell beyond column {max_cols}")]
+    TooManyColumns { max_cols: u32 },
     #[error("the workbook has no sheet named {0}")]
     NoSheet(String),
 }
@@ -371,8 +373,13 @@ pub enum ReadError {
 pub struct ReadLimits {
     /// Rows of the sheet, the header included; a cell below them is an error.
     pub max_rows: u32,
+    /// Columns of the sheet; a cell right of them is an error, found before any row is
+    /// widened (one cell in column ZZZZZZ made a reader allocate gigabytes).
+    pub max_cols: u32,
     /// Most bytes the container's parts may declare unpacked, all together.
     pub max_unpacked_bytes: u64,
+    /// Most bytes one part may declare unpacked (the sheet, the shared strings).
+    pub max_part_bytes: u64,
 }
 
 /// One sheet read back: `rows[0]` is the first row (the header); each row as wide as its
@@ -390,7 +397,7 @@ pub fn read_xlsx(
     sheet: Option<&str>,
     limits: ReadLimits,
 ) -> Result<Sheet, ReadError> {
-    check_container(bytes, limits.max_unpacked_bytes)?;
+    check_container(bytes, limits)?;
     let mut workbook: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
             .map_err(|_| ReadError::NotXlsx)?;
@@ -421,6 +428,11 @@ pub fn read_xlsx(
                 max_rows: limits.max_rows,
             });
         }
+        if col >= limits.max_cols {
+            return Err(ReadError::TooManyColumns {
+                max_cols: limits.max_cols,
+            });
+        }
         let (row, col) = (row as usize, col as usize);
         if rows.len() <= row {
             rows.resize_with(row + 1, Vec::new);
@@ -434,9 +446,9 @@ pub fn read_xlsx(
     Ok(Sheet { name, rows })
 }
 
-/// Refuses a file that is not a zip container, or whose parts declare more than
-/// `max_unpacked` bytes together.
-fn check_container(bytes: &[u8], max_unpacked: u64) -> Result<(), ReadError> {
+/// Refuses a file that is not a zip container, or whose parts declare more than the limits
+/// allow, each or together.
+fn check_container(bytes: &[u8], limits: ReadLimits) -> Result<(), ReadError> {
     // The zip reader stops each part at the size the central directory declares, so
     // the declared sizes bound what calamine can unpack.
     let mut archive =
@@ -447,11 +459,16 @@ fn check_container(bytes: &[u8], max_unpacked: u64) -> Result<(), ReadError> {
             .by_index_raw(i)
             .map_err(|_| ReadError::NotXlsx)?
             .size();
+        if size > limits.max_part_bytes {
+            return Err(ReadError::TooLarge {
+                max_bytes: limits.max_part_bytes,
+            });
+        }
         total = total.saturating_add(size);
     }
-    if total > max_unpacked {
+    if total > limits.max_unpacked_bytes {
         return Err(ReadError::TooLarge {
-            max_bytes: max_unpacked,
+            max_bytes: limits.max_unpacked_bytes,
         });
     }
     Ok(())
@@ -559,7 +576,9 @@ mod tests {
         let bytes = xlsx.finish_to_vec().expect("saved");
         let limits = ReadLimits {
             max_rows: 10,
+            max_cols: 20,
             max_unpacked_bytes: 10 << 20,
+            max_part_bytes: 10 << 20,
         };
         let sheet = read_xlsx(&bytes, Some("按单位统计"), limits).expect("read");
         let headers: Vec<String> = sheet.rows[0].iter().map(Cell::as_text).collect();
@@ -592,6 +611,22 @@ mod tests {
             read_xlsx(&bytes, None, small),
             Err(ReadError::TooLarge { .. })
         ));
+        let one_part = ReadLimits {
+            max_part_bytes: 100,
+            ..limits
+        };
+        assert!(matches!(
+            read_xlsx(&bytes, None, one_part),
+            Err(ReadError::TooLarge { max_bytes: 100 })
+        ));
+        let narrow = ReadLimits {
+            max_cols: 1,
+            ..limits
+        };
+        assert_eq!(
+            read_xlsx(&bytes, Some("按单位统计"), narrow),
+            Err(ReadError::TooManyColumns { max_cols: 1 })
+        );
         assert_eq!(
             read_xlsx(b"not a zip", None, limits),
             Err(ReadError::NotXlsx)

@@ -14,7 +14,9 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 pub(crate) fn limits() -> ReadLimits {
     ReadLimits {
         max_rows: 200_000,
+        max_cols: 100,
         max_unpacked_bytes: 512 << 20,
+        max_part_bytes: 512 << 20,
     }
 }
 

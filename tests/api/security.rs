@@ -359,3 +359,129 @@ async fn common_and_patterned_passwords_are_refused() {
         .await;
     assert!(data["createUser"]["user"]["id"].is_string(), "{data}");
 }
+
+/// A workbook of the given sheet XML, written by hand (no spreadsheet writer makes cell
+/// references past Excel's last column), parts stored uncompressed.
+fn handmade_xlsx(sheet_xml: &str) -> Vec<u8> {
+    use std::io::Write as _;
+    let parts = [
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_owned(),
+        ),
+        (
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_owned(),
+        ),
+        (
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="建议登记" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_owned(),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_owned(),
+        ),
+        ("xl/worksheets/sheet1.xml", sheet_xml.to_owned()),
+    ];
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, text) in parts {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+fn sheet_with_cells(cells: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{cells}</sheetData></worksheet>"#
+    )
+}
+
+#[actix_web::test]
+async fn an_import_cannot_be_made_to_allocate_gigabytes() {
+    use crate::process::{free_port, Server};
+    let app = spawn_app().await;
+    let session = app.session("省人大十三届五次会议").await;
+    let server = Server::start(&app.database_url, free_port());
+    let client = awc::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .finish();
+    server.ready_check().wait(&client).await;
+    // Signed in at the server process itself (its clock is the real one).
+    let login = json!({"query": LOGIN, "variables": {"u": crate::helpers::ADMIN.0, "p": crate::helpers::ADMIN.1}});
+    let mut response = client
+        .post(format!("{}/graphql", server.url))
+        .insert_header(("content-type", "application/json"))
+        .send_body(login.to_string())
+        .await
+        .expect("an answer");
+    let signed_in: Value = serde_json::from_slice(&response.body().await.unwrap()).unwrap();
+    let token = signed_in["data"]["login"]["token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let pid = server.child.id();
+    let before = peak_rss_mib(pid);
+
+    let files = [
+        // One cell in column ZZZZZZ (7.7 KB took a reader to 7.4 GB and 22 s).
+        (
+            "a cell in column ZZZZZZ",
+            sheet_with_cells(
+                r#"<row r="1"><c r="ZZZZZZ1" t="inlineStr"><is><t>x</t></is></c></row>"#,
+            ),
+            "第 50 列",
+        ),
+        (
+            "a cell in column XFD",
+            sheet_with_cells(
+                r#"<row r="1"><c r="A1" t="inlineStr"><is><t>编号</t></is></c><c r="XFD1" t="inlineStr"><is><t>x</t></is></c></row>"#,
+            ),
+            "第 50 列",
+        ),
+        (
+            "a cell in row 1,048,576",
+            sheet_with_cells(
+                r#"<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>"#,
+            ),
+            "最多导入",
+        ),
+    ];
+    for (what, sheet, message) in files {
+        let started = std::time::Instant::now();
+        let mut response = client
+            .post(format!(
+                "{}/import/suggestions?sessionId={session}",
+                server.url
+            ))
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .insert_header((
+                "content-type",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ))
+            .send_body(handmade_xlsx(&sheet))
+            .await
+            .expect("an answer");
+        let status = response.status().as_u16();
+        let body: Value = serde_json::from_slice(&response.body().await.unwrap()).unwrap();
+        assert_eq!(status, 400, "{what}: {body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "INVALID",
+            "{what}: {body}"
+        );
+        let text = body["errors"][0]["message"].as_str().unwrap();
+        assert!(text.contains(message), "{what}: {text}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{what}"
+        );
+    }
+    let after = peak_rss_mib(pid);
+    println!("hostile imports: server peak RSS {before} MiB → {after} MiB");
+    assert!(after < before + 64, "peak RSS {before} → {after} MiB");
+    let count = app.data("{ suggestions { totalCount } }", json!({})).await;
+    assert_eq!(count["suggestions"]["totalCount"], 0);
+    server.terminate();
+}
