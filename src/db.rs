@@ -37,6 +37,8 @@ pub struct Db {
     statements: Arc<AtomicU64>,
     /// Bearer tokens checked recently (see `service::token_cache`).
     tokens: Arc<TokenCache>,
+    /// Which refusals of callers who are not signed in get an audit row.
+    refusals: Arc<crate::service::audit::RefusalSampler>,
 }
 
 /// A write transaction. Dropping it without `commit` rolls back.
@@ -151,6 +153,7 @@ impl Db {
             tokens: Arc::new(TokenCache::new(Duration::from_secs(
                 settings.auth_cache_secs,
             ))),
+            refusals: Arc::default(),
         })
     }
 
@@ -195,6 +198,28 @@ impl Db {
     /// The cache of checked bearer tokens, shared by every clone of this handle.
     pub fn token_cache(&self) -> &TokenCache {
         &self.tokens
+    }
+
+    pub fn refusals(&self) -> &crate::service::audit::RefusalSampler {
+        &self.refusals
+    }
+
+    /// After a change to users or tokens has committed: empties this process's token cache
+    /// and, on PostgreSQL, tells every other instance to empty theirs
+    /// (`NOTIFY banli_auth`, heard by [`crate::service::token_cache::listen`]). A lost
+    /// notification only delays the change there to `auth_cache_secs`.
+    pub async fn auth_changed(&self) {
+        self.tokens.invalidate();
+        if self.backend() == DbBackend::Postgres {
+            if let Err(error) = sea_orm::ConnectionTrait::execute_unprepared(
+                &self.conn,
+                &format!("NOTIFY {}", crate::service::token_cache::CHANNEL),
+            )
+            .await
+            {
+                tracing::warn!(?error, "could not tell other instances of a sign-out or user change; they see it within auth_cache_secs");
+            }
+        }
     }
 
     /// Number of SQL statements executed through this handle since it was opened.

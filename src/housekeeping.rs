@@ -1,10 +1,12 @@
 //! Periodic chores of a running server: deleting expired CAPTCHAs and idempotency keys,
 //! erasing feedback contact details past their retention period, and deleting past windows
-//! of the per-client limits. Each run is idempotent, so any number of instances may run it
-//! over one database.
+//! of the per-client limits. Each run is idempotent; several instances over one database
+//! still run it once per period between them ([`claim`]).
 
 use std::sync::Arc;
 use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use crate::db::Db;
 use crate::domain::time::Clock;
@@ -37,6 +39,47 @@ pub async fn run_once(
     })
 }
 
+/// The name of the periodic chores in `chore_run`.
+pub const CHORE: &str = "housekeeping";
+
+/// Claims the chore `name` for this period: true for the one caller, over all instances,
+/// that moves its start mark forward, which it can only do once the last start is (nine
+/// tenths of) a `period` ago. A failure to claim runs nothing; the next period tries again.
+pub async fn claim(
+    db: &Db,
+    name: &str,
+    period: Duration,
+    now: DateTime<Utc>,
+) -> crate::service::ServiceResult<bool> {
+    use crate::service::DbContext as _;
+    use entity::chore_run;
+    use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set};
+    // Timers of different instances drift: a start this much early still counts as due.
+    let due_after =
+        chrono::Duration::from_std(period - period / 10).unwrap_or(chrono::Duration::MAX);
+    let txn = db.begin_write().await.during("beginning a chore claim")?;
+    chore_run::Entity::insert(chore_run::ActiveModel {
+        name: Set(name.to_owned()),
+        started_at: Set(DateTime::<Utc>::UNIX_EPOCH),
+    })
+    .on_conflict_do_nothing()
+    .exec(&*txn)
+    .await
+    .during("recording a chore")?;
+    let claimed = chore_run::Entity::update_many()
+        .set(chore_run::ActiveModel {
+            started_at: Set(now),
+            ..Default::default()
+        })
+        .filter(chore_run::Column::Name.eq(name))
+        .filter(chore_run::Column::StartedAt.lte(now - due_after))
+        .exec(&*txn)
+        .await
+        .during("claiming a chore")?;
+    txn.commit().await.during("committing a chore claim")?;
+    Ok(claimed.rows_affected == 1)
+}
+
 /// Runs the chores a minute after start and then every `period` (the contact erasure is
 /// due daily; the default hour keeps it close to its date and the CAPTCHA table small),
 /// until the task is aborted. `None` when `period` is zero (switched off).
@@ -55,6 +98,20 @@ pub fn spawn(
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
+            match claim(&db, CHORE, period, clock.now()).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::debug!("housekeeping ran on another instance this period");
+                    continue;
+                }
+                Err(error) => {
+                    tracing::error!(
+                        ?error,
+                        "housekeeping could not be claimed; retrying next period"
+                    );
+                    continue;
+                }
+            }
             match run_once(&db, clock.as_ref(), retention_days).await {
                 Ok(report) => tracing::info!(
                     captchas_deleted = report.captchas_deleted,

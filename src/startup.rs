@@ -23,6 +23,8 @@ pub struct Application {
     server: Server,
     db: Db,
     housekeeping: Option<tokio::task::JoinHandle<()>>,
+    /// Hears other instances' sign-outs and user changes (PostgreSQL).
+    auth_listener: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -125,11 +127,13 @@ impl Application {
                 "development mode: every caller gets introspection and field suggestions; set BANLI_ENVIRONMENT=production on a real server"
             );
         }
+        let auth_listener = crate::service::token_cache::listen(db.clone());
         Ok(Self {
             port,
             server,
             db,
             housekeeping,
+            auth_listener,
         })
     }
 
@@ -144,7 +148,10 @@ impl Application {
     /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        if let Some(task) = self.housekeeping {
+        for task in [self.housekeeping, self.auth_listener]
+            .into_iter()
+            .flatten()
+        {
             task.abort();
         }
         self.db.close().await;

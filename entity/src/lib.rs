@@ -11,6 +11,7 @@ pub mod auth_token;
 pub mod calendar_day;
 pub mod calendar_year;
 pub mod captcha;
+pub mod chore_run;
 pub mod client_window;
 pub mod co_opinion;
 pub mod contact_record;

@@ -18,6 +18,7 @@ mod m20261204_000001_create_idempotency_key;
 mod m20261204_000002_add_suggestion_session_index;
 mod m20261206_000001_withdraw_confidential_publications;
 mod m20261206_000002_create_client_window;
+mod m20261206_000003_create_chore_run;
 
 pub use m20261126_000001_add_assignment_facts::assignment_facts_sql;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000002_add_suggestion_session_index::Migration),
             Box::new(m20261206_000001_withdraw_confidential_publications::Migration),
             Box::new(m20261206_000002_create_client_window::Migration),
+            Box::new(m20261206_000003_create_chore_run::Migration),
         ]
     }
 }

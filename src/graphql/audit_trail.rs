@@ -141,6 +141,16 @@ impl Extension for AuditTrailExtension {
                 };
                 entry.error_codes = code.into_iter().collect();
             }
+            // Refusals of callers who are not signed in are sampled per client and minute.
+            let sampled_out = entry.outcome == AuditOutcome::Refused
+                && entry.actor_user_id.is_none()
+                && !state
+                    .db
+                    .refusals()
+                    .admit(entry.client_ip.as_deref(), entry.occurred_at);
+            if sampled_out {
+                return result;
+            }
             if let Err(error) = audit::append_now(&state.db, &entry).await {
                 // The mutation itself changed nothing; its answer stands, the log says why
                 // its audit row is missing.

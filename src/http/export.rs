@@ -136,40 +136,93 @@ fn service_error(request_id: &str, error: ServiceError) -> HttpResponse {
     }
 }
 
-/// The signed-in caller, whose role is one of `roles`; otherwise the response to send.
+/// A refused spreadsheet request: the response to send, and who was refused with which code
+/// (`UNAVAILABLE` is no refusal: the database could not be asked).
+struct Refused {
+    response: HttpResponse,
+    principal: Option<Principal>,
+    client_ip: Option<String>,
+    code: &'static str,
+}
+
+impl From<Refused> for HttpResponse {
+    fn from(refused: Refused) -> Self {
+        refused.response
+    }
+}
+
+impl Refused {
+    /// The response, after the audit row of a refused change (the import): one for a
+    /// signed-in caller, a sampled one for anyone else (`audit::refused`).
+    async fn audited(
+        self,
+        db: &Db,
+        authenticator: &Authenticator,
+        operation: &str,
+        request_id: &str,
+    ) -> HttpResponse {
+        if self.code != "UNAVAILABLE" {
+            let entry = NewAuditEntry::refusal(
+                authenticator.clock.now(),
+                self.principal.as_ref(),
+                operation,
+                self.code,
+                self.client_ip,
+                Some(request_id.to_owned()),
+            );
+            audit::refused(db, entry).await;
+        }
+        self.response
+    }
+}
+
+/// The signed-in caller, whose role is one of `roles`; otherwise the refusal.
 async fn signed_in(
     req: &HttpRequest,
     db: &Db,
     authenticator: &Authenticator,
     request_id: &str,
     roles: &[Role],
-) -> Result<(Principal, RequestAuth), HttpResponse> {
+) -> Result<(Principal, RequestAuth), Refused> {
+    let unauthenticated = |client_ip: Option<String>, message: &str| Refused {
+        response: error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message),
+        principal: None,
+        client_ip,
+        code: "UNAUTHENTICATED",
+    };
     match authenticate(req, db, authenticator).await {
         Ok((Caller::User(principal), auth)) if roles.contains(&principal.role) => {
             Ok((principal, auth))
         }
-        Ok((Caller::User(_), _)) => Err(error_response(
-            StatusCode::FORBIDDEN,
-            "FORBIDDEN",
-            "无权执行此操作 (your role may not do this)",
-        )),
-        Ok((Caller::Anonymous, _)) => Err(error_response(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHENTICATED",
-            "请先登录 (sign in first)",
-        )),
-        Err(AuthFailure::Invalid) => Err(error_response(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHENTICATED",
+        Ok((Caller::User(principal), auth)) => Err(Refused {
+            response: error_response(
+                StatusCode::FORBIDDEN,
+                "FORBIDDEN",
+                "无权执行此操作 (your role may not do this)",
+            ),
+            principal: Some(principal),
+            client_ip: auth.client_ip,
+            code: "FORBIDDEN",
+        }),
+        Ok((Caller::Anonymous, auth)) => {
+            Err(unauthenticated(auth.client_ip, "请先登录 (sign in first)"))
+        }
+        Err(AuthFailure::Invalid { client_ip }) => Err(unauthenticated(
+            client_ip,
             "登录已失效或凭据无效，请重新登录 (the token is invalid or expired; sign in again)",
         )),
         Err(AuthFailure::Unavailable(error)) => {
             tracing::error!(request_id = %request_id, %error, "authenticating a request");
-            Err(error_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "UNAVAILABLE",
-                "服务暂不可用，请稍后重试 (service unavailable; retry later)",
-            ))
+            Err(Refused {
+                response: error_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "UNAVAILABLE",
+                    "服务暂不可用，请稍后重试 (service unavailable; retry later)",
+                ),
+                principal: None,
+                client_ip: None,
+                code: "UNAVAILABLE",
+            })
         }
     }
 }
@@ -576,7 +629,7 @@ async fn template(
     )
     .await
     {
-        return response;
+        return response.into();
     }
     let session_id = match session_param(&req) {
         Ok(id) => id,
@@ -641,7 +694,11 @@ async fn import_suggestions(
     .await
     {
         Ok(found) => found,
-        Err(response) => return response,
+        Err(refused) => {
+            return refused
+                .audited(&db, &authenticator, "importSuggestions", &request_id)
+                .await
+        }
     };
     let content_type = req
         .headers()

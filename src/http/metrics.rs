@@ -29,6 +29,10 @@ pub struct Metrics {
     seconds: HistogramVec,
     statements: IntCounter,
     statements_seen: AtomicU64,
+    refusals: IntCounter,
+    refusals_seen: AtomicU64,
+    refusals_audited: IntCounter,
+    refusals_audited_seen: AtomicU64,
     pool_connections: IntGauge,
     pool_idle: IntGauge,
     operations: Mutex<HashSet<String>>,
@@ -60,6 +64,14 @@ impl Metrics {
             "banli_sql_statements_total",
             "SQL statements executed through the database pool.",
         )?;
+        let refusals = IntCounter::new(
+            "banli_refusals_total",
+            "Requests refused to callers who are not signed in (no token, or an invalid one).",
+        )?;
+        let refusals_audited = IntCounter::new(
+            "banli_refusals_audited_total",
+            "Of those, the ones with an audit row (the first of each client address a minute).",
+        )?;
         let pool_connections = IntGauge::new(
             "banli_db_pool_connections",
             "Connections the database pool holds (busy and idle).",
@@ -72,6 +84,8 @@ impl Metrics {
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(seconds.clone()),
             Box::new(statements.clone()),
+            Box::new(refusals.clone()),
+            Box::new(refusals_audited.clone()),
             Box::new(pool_connections.clone()),
             Box::new(pool_idle.clone()),
         ] {
@@ -83,6 +97,10 @@ impl Metrics {
             seconds,
             statements,
             statements_seen: AtomicU64::new(0),
+            refusals,
+            refusals_seen: AtomicU64::new(0),
+            refusals_audited,
+            refusals_audited_seen: AtomicU64::new(0),
             pool_connections,
             pool_idle,
             operations: Mutex::new(HashSet::new()),
@@ -131,9 +149,19 @@ impl Metrics {
 
     /// The metrics as Prometheus text, with the pool and statement figures read now.
     pub fn render(&self, db: &Db) -> String {
-        let total = db.statement_count();
-        let before = self.statements_seen.swap(total, Ordering::Relaxed);
-        self.statements.inc_by(total.saturating_sub(before));
+        let (refused, audited) = db.refusals().counts();
+        for (counter, seen, total) in [
+            (
+                &self.statements,
+                &self.statements_seen,
+                db.statement_count(),
+            ),
+            (&self.refusals, &self.refusals_seen, refused),
+            (&self.refusals_audited, &self.refusals_audited_seen, audited),
+        ] {
+            let before = seen.swap(total, Ordering::Relaxed);
+            counter.inc_by(total.saturating_sub(before));
+        }
         let (size, idle) = match db.backend() {
             DbBackend::Sqlite => {
                 let pool = db.conn().get_sqlite_connection_pool();

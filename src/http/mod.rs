@@ -197,8 +197,8 @@ pub struct Authenticator {
 /// Why a request's credentials were refused.
 enum AuthFailure {
     /// The header is there but is not `Bearer <token>`, or the token is not (or no longer)
-    /// valid: the client must sign in again.
-    Invalid,
+    /// valid: the client must sign in again. With the client's address, for the audit log.
+    Invalid { client_ip: Option<String> },
     /// The database could not be asked.
     Unavailable(String),
 }
@@ -236,7 +236,9 @@ async fn authenticate(
         .and_then(|h| h.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or(AuthFailure::Invalid)?;
+        .ok_or_else(|| AuthFailure::Invalid {
+            client_ip: client_ip.clone(),
+        })?;
     match account::authenticate(db, &auth.policy, token, auth.clock.now()).await {
         Ok(Some((principal, token_hash))) => Ok((
             Caller::User(principal),
@@ -245,7 +247,7 @@ async fn authenticate(
                 token_hash: Some(token_hash),
             },
         )),
-        Ok(None) => Err(AuthFailure::Invalid),
+        Ok(None) => Err(AuthFailure::Invalid { client_ip }),
         Err(e) => Err(AuthFailure::Unavailable(format!("{e:#}"))),
     }
 }
@@ -276,23 +278,36 @@ async fn graphql_post(
         ));
     };
     let request_id = request_id.to_string();
-    let (caller, auth) =
-        match authenticate(&req, &db, &authenticator).await {
-            Ok(found) => found,
-            Err(AuthFailure::Invalid) => return Either::Right(refusal(
+    let (caller, auth) = match authenticate(&req, &db, &authenticator).await {
+        Ok(found) => found,
+        Err(AuthFailure::Invalid { client_ip }) => {
+            crate::service::audit::refused(
+                &db,
+                crate::service::audit::NewAuditEntry::refusal(
+                    authenticator.clock.now(),
+                    None,
+                    "http:POST /graphql",
+                    "UNAUTHENTICATED",
+                    client_ip,
+                    Some(request_id.clone()),
+                ),
+            )
+            .await;
+            return Either::Right(refusal(
                 StatusCode::UNAUTHORIZED,
                 "UNAUTHENTICATED",
                 "登录已失效或凭据无效，请重新登录 (the token is invalid or expired; sign in again)",
-            )),
-            Err(AuthFailure::Unavailable(error)) => {
-                tracing::error!(request_id = %request_id, %error, "authenticating a request");
-                return Either::Right(refusal(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "UNAVAILABLE",
-                    "服务暂不可用，请稍后重试 (service unavailable; retry later)",
-                ));
-            }
-        };
+            ));
+        }
+        Err(AuthFailure::Unavailable(error)) => {
+            tracing::error!(request_id = %request_id, %error, "authenticating a request");
+            return Either::Right(refusal(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UNAVAILABLE",
+                "服务暂不可用，请稍后重试 (service unavailable; retry later)",
+            ));
+        }
+    };
     let schema = schemas.for_caller(&caller);
     let request = graphql::prepare(
         *request,

@@ -506,7 +506,7 @@ pub async fn logout(db: &Db, token_hash: &str, now: DateTime<Utc>) -> ServiceRes
         .await
         .during("revoking a token")?;
     txn.commit().await.during("committing a sign-out")?;
-    db.token_cache().invalidate();
+    db.auth_changed().await;
     Ok(result.rows_affected == 1)
 }
 
@@ -610,7 +610,7 @@ pub async fn update_user(
     }
     let saved = load_user(&*txn, current.id).await?;
     txn.commit().await.during("committing a user change")?;
-    db.token_cache().invalidate();
+    db.auth_changed().await;
     Ok(saved)
 }
 
@@ -652,7 +652,7 @@ pub async fn set_password(
     revoke_all(&*txn, current.id, now).await?;
     let saved = load_user(&*txn, current.id).await?;
     txn.commit().await.during("committing a password")?;
-    db.token_cache().invalidate();
+    db.auth_changed().await;
     Ok(saved)
 }
 

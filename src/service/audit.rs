@@ -296,6 +296,102 @@ pub async fn append_now(db: &Db, entry: &NewAuditEntry) -> ServiceResult<i64> {
     Ok(id)
 }
 
+/// Refusals of callers who are not signed in (no token, or one that is invalid, expired or
+/// revoked), sampled: the first of each client address in each minute gets its audit row,
+/// the others are only counted (`banli_refusals_total` in `/metrics`). Anyone can send such
+/// requests, and one synchronous row each let one client write 1,600 fsync'd rows a second
+/// and triple the staff's write latency; signed-in callers keep one row per mutation.
+/// Per process; bounded to [`RefusalSampler::CLIENTS`] addresses a minute (past that, only
+/// counted).
+#[derive(Debug, Default)]
+pub struct RefusalSampler {
+    /// Each client's minute (Unix time / 60) of its last recorded refusal.
+    recorded_in: std::sync::Mutex<std::collections::HashMap<String, i64>>,
+    total: std::sync::atomic::AtomicU64,
+    recorded: std::sync::atomic::AtomicU64,
+}
+
+impl RefusalSampler {
+    /// Client addresses remembered per minute.
+    pub const CLIENTS: usize = 10_000;
+
+    /// Counts a refusal of `client`; true when it is the first of the client's minute and
+    /// gets an audit row.
+    pub fn admit(&self, client: Option<&str>, now: DateTime<Utc>) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.total.fetch_add(1, Relaxed);
+        let minute = now.timestamp().div_euclid(60);
+        let key = client.unwrap_or("unknown").to_owned();
+        let mut seen = self
+            .recorded_in
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if seen.get(&key) == Some(&minute) {
+            return false;
+        }
+        if seen.len() >= Self::CLIENTS {
+            seen.retain(|_, m| *m == minute);
+            if seen.len() >= Self::CLIENTS {
+                return false;
+            }
+        }
+        seen.insert(key, minute);
+        self.recorded.fetch_add(1, Relaxed);
+        true
+    }
+
+    /// (refusals counted, refusals with an audit row) since the process started.
+    pub fn counts(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.total.load(Relaxed), self.recorded.load(Relaxed))
+    }
+}
+
+impl NewAuditEntry {
+    /// The entry of a refused request: by `principal` (a signed-in caller whose role may
+    /// not do it) or by someone not signed in.
+    pub fn refusal(
+        occurred_at: DateTime<Utc>,
+        principal: Option<&crate::domain::access::Principal>,
+        operation: &str,
+        code: &str,
+        client_ip: Option<String>,
+        request_id: Option<String>,
+    ) -> Self {
+        Self {
+            occurred_at,
+            actor_user_id: principal.map(|p| p.user_id),
+            actor_name: principal.map(|p| p.username.clone()),
+            role: principal
+                .map_or("ANONYMOUS", |p| p.role.as_str())
+                .to_owned(),
+            operation: operation.to_owned(),
+            target: None,
+            outcome: AuditOutcome::Refused,
+            error_codes: vec![code.to_owned()],
+            client_ip,
+            request_id,
+        }
+    }
+}
+
+/// Records the refusal of a request that GraphQL never saw (an invalid token, a spreadsheet
+/// route): an audit row for a signed-in caller, a sampled one ([`RefusalSampler`]) for
+/// anyone else. Failures to write are logged; the refusal stands.
+pub async fn refused(db: &Db, mut entry: NewAuditEntry) {
+    entry.outcome = AuditOutcome::Refused;
+    if entry.actor_user_id.is_none()
+        && !db
+            .refusals()
+            .admit(entry.client_ip.as_deref(), entry.occurred_at)
+    {
+        return;
+    }
+    if let Err(error) = append_now(db, &entry).await {
+        tracing::error!(?error, operation = %entry.operation, "appending the audit row of a refusal");
+    }
+}
+
 /// What `verify` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyReport {

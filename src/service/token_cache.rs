@@ -9,8 +9,11 @@
 //!   started before such a change cannot store its (older) answer afterwards: a
 //!   generation number guards the store. So within one process a revocation takes effect
 //!   on the next request, as without the cache.
-//! - Changes made by another process (a second server on the same PostgreSQL, the CLI)
-//!   reach this one within `auth_cache_secs`; set it to 0 to look every token up.
+//! - Changes made by another server on the same PostgreSQL reach this one at once: the
+//!   writer sends `NOTIFY banli_auth` after its commit and [`listen`] empties this cache
+//!   when it hears it (or when its connection was lost, as it may have missed one). Changes
+//!   that are not announced (the CLI, SQLite) or whose notification is lost reach it within
+//!   `auth_cache_secs`; set it to 0 to look every token up.
 //! - Bounded: at most [`CAPACITY`] tokens; when full, expired entries go first, then all.
 
 use std::collections::HashMap;
@@ -22,6 +25,58 @@ use crate::domain::access::Principal;
 
 /// Most tokens the cache holds.
 pub const CAPACITY: usize = 10_000;
+
+/// The PostgreSQL channel on which instances announce changes to users and tokens.
+pub const CHANNEL: &str = "banli_auth";
+
+/// On PostgreSQL, listens on [`CHANNEL`] for the life of the process and empties `db`'s
+/// token cache at each notification, and whenever the listening connection was lost (a
+/// notification may have been missed). `None` on SQLite.
+pub fn listen(db: crate::db::Db) -> Option<tokio::task::JoinHandle<()>> {
+    if db.backend() != sea_orm::DbBackend::Postgres {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        loop {
+            let pool = db.conn().get_postgres_connection_pool();
+            let mut listener = match sqlx::postgres::PgListener::connect_with(pool).await {
+                Ok(listener) => listener,
+                Err(error) => {
+                    tracing::warn!(
+                        ?error,
+                        "cannot listen for sign-outs of other instances; retrying"
+                    );
+                    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                    continue;
+                }
+            };
+            if let Err(error) = listener.listen(CHANNEL).await {
+                tracing::warn!(
+                    ?error,
+                    "cannot listen for sign-outs of other instances; retrying"
+                );
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                continue;
+            }
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(_)) | Ok(None) => db.token_cache().invalidate(),
+                    Err(error) => {
+                        // The pool closed (shutting down) or the server refuses: stop,
+                        // retrying after a pause unless the pool is gone.
+                        db.token_cache().invalidate();
+                        if matches!(error, sqlx::Error::PoolClosed) {
+                            return;
+                        }
+                        tracing::warn!(?error, "lost the sign-out channel; listening again");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        break;
+                    }
+                }
+            }
+        }
+    }))
+}
 
 #[derive(Debug)]
 pub struct TokenCache {

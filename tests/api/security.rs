@@ -485,3 +485,207 @@ async fn an_import_cannot_be_made_to_allocate_gigabytes() {
     assert_eq!(count["suggestions"]["totalCount"], 0);
     server.terminate();
 }
+
+#[actix_web::test]
+async fn housekeeping_runs_once_per_period_across_instances() {
+    use banli::housekeeping::{claim, CHORE};
+    let app = spawn_app().await;
+    let other = app.second_instance(|_| {}).await;
+    let period = std::time::Duration::from_secs(3600);
+    let now = crate::helpers::fixed_now();
+    // Both instances' timers fire at once: one of them runs the chores.
+    let (a, b) = futures_util::future::join(
+        claim(&app.db, CHORE, period, now),
+        claim(&other.db, CHORE, period, now),
+    )
+    .await;
+    assert_eq!(
+        [a.unwrap(), b.unwrap()].iter().filter(|won| **won).count(),
+        1
+    );
+    // Later in the same period: nobody.
+    let later = now + chrono::Duration::minutes(30);
+    assert!(!claim(&app.db, CHORE, period, later).await.unwrap());
+    assert!(!claim(&other.db, CHORE, period, later).await.unwrap());
+    // The next period, even if a timer fires a little early: one again.
+    let next = now + chrono::Duration::minutes(57);
+    assert!(claim(&other.db, CHORE, period, next).await.unwrap());
+    assert!(!claim(&app.db, CHORE, period, next).await.unwrap());
+}
+
+#[actix_web::test]
+async fn a_sign_out_reaches_every_instance_within_a_second() {
+    let app = spawn_app().await;
+    if app.backend != "postgres" {
+        eprintln!("sign-outs across instances: PostgreSQL only (NOTIFY); skipped on SQLite");
+        return;
+    }
+    // Both instances trust a checked token for a minute: only the notification can make the
+    // other one forget it in time.
+    let other = app.second_instance(|s| s.auth_cache_secs = 60).await;
+    let clerk = app.user("clerk", "OFFICE_STAFF", None, None).await;
+    let token = clerk.token.clone().unwrap();
+    const ME: &str = "{ me { username } }";
+    let (status, _) = other.with_token(&token).post_graphql(ME, json!({})).await;
+    assert_eq!(
+        status, 200,
+        "the other instance knows the token (and caches it)"
+    );
+
+    let out = clerk
+        .data("mutation { logout { revoked } }", json!({}))
+        .await;
+    assert_eq!(out["logout"]["revoked"], true);
+    let started = std::time::Instant::now();
+    loop {
+        let (status, _) = other.with_token(&token).post_graphql(ME, json!({})).await;
+        if status == 401 {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "the other instance still accepts a revoked token after {:?}",
+            started.elapsed()
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    println!(
+        "sign-out seen by the other instance after {:?}",
+        started.elapsed()
+    );
+}
+
+/// The audit rows of refusals, as (operation, role, client).
+async fn refusal_rows(app: &TestApp) -> Vec<(String, String, Option<String>)> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    entity::audit_log::Entity::find()
+        .filter(entity::audit_log::Column::Outcome.eq("REFUSED"))
+        .order_by_asc(entity::audit_log::Column::Id)
+        .all(app.db.conn())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.operation, r.role, r.client_ip))
+        .collect()
+}
+
+#[actix_web::test]
+async fn refusals_of_callers_not_signed_in_are_sampled_not_written_one_by_one() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.trusted_proxies = vec!["127.0.0.1".into()];
+        s.metrics_enabled = true;
+    })
+    .await;
+    let auditor = app.user("auditor", "AUDITOR", None, None).await;
+    const CREATE: &str = "mutation { createDeputy(input: {name: \"某代表\"}) { deputy { id } } }";
+    let from = |client: &'static str| [("x-forwarded-for", client)];
+    // 200 refused mutations from one address, 5 from another: a row each address.
+    for _ in 0..200 {
+        let (_, r) = app
+            .as_public()
+            .post_graphql_with(CREATE, json!({}), &from("203.0.113.1"))
+            .await;
+        assert_eq!(
+            r["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+            "{r}"
+        );
+    }
+    for _ in 0..5 {
+        app.as_public()
+            .post_graphql_with(CREATE, json!({}), &from("203.0.113.2"))
+            .await;
+    }
+    // A revoked or made-up token (HTTP 401 before GraphQL): sampled too, no longer untraced.
+    for _ in 0..20 {
+        let (status, _) = app
+            .with_token("bl_made_up_token")
+            .post_graphql_with(CREATE, json!({}), &from("203.0.113.3"))
+            .await;
+        assert_eq!(status, 401);
+    }
+    // The import without a token: sampled; refused to a signed-in role: a row each.
+    for (caller, client) in [
+        (app.as_public(), "203.0.113.4"),
+        (auditor.clone(), "203.0.113.5"),
+    ] {
+        let bearer = caller.token.as_ref().map(|t| format!("Bearer {t}"));
+        let mut headers = vec![
+            ("x-forwarded-for", client),
+            ("content-type", "application/octet-stream"),
+        ];
+        headers.extend(bearer.as_deref().map(|b| ("authorization", b)));
+        for _ in 0..3 {
+            let (status, _, _) = caller
+                .request(
+                    "POST",
+                    "/import/suggestions?sessionId=x",
+                    &headers,
+                    Vec::new(),
+                )
+                .await;
+            assert!([401, 403].contains(&status), "{status}");
+        }
+    }
+    let rows = refusal_rows(&app).await;
+    let ip = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        rows,
+        [
+            (
+                "createDeputy".to_owned(),
+                "ANONYMOUS".to_owned(),
+                ip("203.0.113.1")
+            ),
+            (
+                "createDeputy".to_owned(),
+                "ANONYMOUS".to_owned(),
+                ip("203.0.113.2")
+            ),
+            (
+                "http:POST /graphql".to_owned(),
+                "ANONYMOUS".to_owned(),
+                ip("203.0.113.3")
+            ),
+            (
+                "importSuggestions".to_owned(),
+                "ANONYMOUS".to_owned(),
+                ip("203.0.113.4")
+            ),
+            (
+                "importSuggestions".to_owned(),
+                "AUDITOR".to_owned(),
+                ip("203.0.113.5")
+            ),
+            (
+                "importSuggestions".to_owned(),
+                "AUDITOR".to_owned(),
+                ip("203.0.113.5")
+            ),
+            (
+                "importSuggestions".to_owned(),
+                "AUDITOR".to_owned(),
+                ip("203.0.113.5")
+            ),
+        ]
+    );
+    // A minute later the first address gets a row again.
+    app.clock.advance(chrono::Duration::seconds(61));
+    app.as_public()
+        .post_graphql_with(CREATE, json!({}), &from("203.0.113.1"))
+        .await;
+    assert_eq!(refusal_rows(&app).await.len(), 8);
+    // Every refusal is counted.
+    let (_, _, metrics) = app.request("GET", "/metrics", &[], Vec::new()).await;
+    let value = |name: &str| {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+    };
+    assert_eq!(
+        value("banli_refusals_total"),
+        Some(200 + 5 + 20 + 3 + 1),
+        "{metrics}"
+    );
+    assert_eq!(value("banli_refusals_audited_total"), Some(5), "{metrics}");
+}
