@@ -177,6 +177,18 @@ pub struct Settings {
     /// When set, `/metrics` answers only `Authorization: Bearer <this>`
     /// (`BANLI_METRICS_TOKEN`).
     pub metrics_token: Option<String>,
+    /// A file holding the audit key (`BANLI_AUDIT_KEY_FILE`; at least 32 bytes, kept outside
+    /// the database and its backups): new audit rows are hashed with HMAC-SHA256 under it
+    /// and checkpoints are signed with it, so the chain cannot be recomputed without it.
+    pub audit_key_file: Option<String>,
+    /// Where the server appends checkpoints of the audit log's head
+    /// (`BANLI_AUDIT_CHECKPOINT_FILE`); unset: beside an SQLite database file
+    /// (`banli.db.audit-checkpoints`), none on PostgreSQL. `banli audit verify` compares the
+    /// log with every checkpoint, which shows rows cut off its end.
+    pub audit_checkpoint_file: Option<String>,
+    /// Seconds between checkpoints, written when the log grew
+    /// (`BANLI_AUDIT_CHECKPOINT_SECS`; 0: none).
+    pub audit_checkpoint_secs: u64,
 }
 
 impl Default for Settings {
@@ -227,6 +239,9 @@ impl Default for Settings {
             import_max_rows: 2_000,
             metrics_enabled: false,
             metrics_token: None,
+            audit_key_file: None,
+            audit_checkpoint_file: None,
+            audit_checkpoint_secs: 300,
         }
     }
 }
@@ -306,6 +321,20 @@ impl Settings {
     /// True when the database is SQLite.
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
+    }
+
+    /// The audit checkpoint file: as set, else beside an SQLite database file.
+    pub fn audit_checkpoint_path(&self) -> Option<std::path::PathBuf> {
+        if let Some(path) = self.audit_checkpoint_file.as_deref() {
+            return (!path.trim().is_empty()).then(|| std::path::PathBuf::from(path));
+        }
+        let file = self
+            .database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database_url.strip_prefix("sqlite:"))?;
+        let file = file.split('?').next().unwrap_or(file);
+        (!file.is_empty() && !file.contains(":memory:"))
+            .then(|| std::path::PathBuf::from(format!("{file}.audit-checkpoints")))
     }
 }
 

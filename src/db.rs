@@ -25,6 +25,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::config::Settings;
 use crate::service::audit::{AuditOutcome, PendingAudit};
+use crate::service::audit_anchor::Anchors;
 use crate::service::idempotency;
 use crate::service::token_cache::TokenCache;
 
@@ -39,12 +40,15 @@ pub struct Db {
     tokens: Arc<TokenCache>,
     /// Which refusals of callers who are not signed in get an audit row.
     refusals: Arc<crate::service::audit::RefusalSampler>,
+    /// The audit key and checkpoint file (`service::audit_anchor`).
+    anchors: Arc<Anchors>,
 }
 
 /// A write transaction. Dropping it without `commit` rolls back.
 pub struct WriteTxn {
     txn: DatabaseTransaction,
     _gate: Option<OwnedMutexGuard<()>>,
+    anchors: Arc<Anchors>,
 }
 
 impl std::ops::Deref for WriteTxn {
@@ -55,6 +59,11 @@ impl std::ops::Deref for WriteTxn {
 }
 
 impl WriteTxn {
+    /// The audit key, for an audit row appended in this transaction.
+    pub fn audit_key(&self) -> Option<&crate::service::audit_anchor::AuditKey> {
+        self.anchors.key.as_ref()
+    }
+
     /// Commits; inside a mutation, the mutation's audit entry (outcome SUCCESS) and its
     /// idempotency key are written in this same transaction first, so no change commits
     /// without its audit row and its key.
@@ -76,7 +85,10 @@ impl WriteTxn {
             && idempotency::record_in(&self.txn, pending.as_ref().and_then(|p| p.entry().target))
                 .await?;
         let appended = match &pending {
-            Some(p) => p.record_in(&self.txn, outcome, error_codes).await?,
+            Some(p) => {
+                p.record_in(&self.txn, self.anchors.key.as_ref(), outcome, error_codes)
+                    .await?
+            }
             None => false,
         };
         let result = self.txn.commit().await;
@@ -154,6 +166,7 @@ impl Db {
                 settings.auth_cache_secs,
             ))),
             refusals: Arc::default(),
+            anchors: Arc::new(Anchors::from_settings(settings)?),
         })
     }
 
@@ -192,7 +205,11 @@ impl Db {
             ..TransactionOptions::default()
         };
         let txn = self.conn.begin_with_options(options).await?;
-        Ok(WriteTxn { txn, _gate: gate })
+        Ok(WriteTxn {
+            txn,
+            _gate: gate,
+            anchors: Arc::clone(&self.anchors),
+        })
     }
 
     /// The cache of checked bearer tokens, shared by every clone of this handle.
@@ -202,6 +219,11 @@ impl Db {
 
     pub fn refusals(&self) -> &crate::service::audit::RefusalSampler {
         &self.refusals
+    }
+
+    /// The audit key and checkpoint file this handle was opened with.
+    pub fn audit_anchors(&self) -> &Anchors {
+        &self.anchors
     }
 
     /// After a change to users or tokens has committed: empties this process's token cache

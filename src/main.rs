@@ -96,8 +96,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "verifying the audit log (a database from before the audit log needs `banli migrate` first)",
             )?;
             db.close().await;
+            for note in &report.notes {
+                eprintln!("note: {note}");
+            }
             match report.first_broken {
-                None => println!("audit log intact: {} rows checked", report.rows_checked),
+                None => println!(
+                    "audit log intact: {} rows checked, {} checkpoints matched",
+                    report.rows_checked, report.checkpoints_checked
+                ),
                 Some((id, reason)) => {
                     eprintln!(
                         "audit log BROKEN at row {id}: {reason} ({} rows checked before it)",

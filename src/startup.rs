@@ -25,6 +25,8 @@ pub struct Application {
     housekeeping: Option<tokio::task::JoinHandle<()>>,
     /// Hears other instances' sign-outs and user changes (PostgreSQL).
     auth_listener: Option<tokio::task::JoinHandle<()>>,
+    /// Writes checkpoints of the audit log's head outside the database.
+    audit_checkpoints: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -128,12 +130,19 @@ impl Application {
             );
         }
         let auth_listener = crate::service::token_cache::listen(db.clone());
+        let audit_checkpoints = crate::service::audit_anchor::spawn(
+            db.clone(),
+            db.audit_anchors().clone(),
+            Arc::clone(&clock),
+            Duration::from_secs(settings.audit_checkpoint_secs),
+        );
         Ok(Self {
             port,
             server,
             db,
             housekeeping,
             auth_listener,
+            audit_checkpoints,
         })
     }
 
@@ -148,9 +157,13 @@ impl Application {
     /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        for task in [self.housekeeping, self.auth_listener]
-            .into_iter()
-            .flatten()
+        for task in [
+            self.housekeeping,
+            self.auth_listener,
+            self.audit_checkpoints,
+        ]
+        .into_iter()
+        .flatten()
         {
             task.abort();
         }

@@ -8,7 +8,9 @@
 //! refuses UPDATE, DELETE and TRUNCATE (triggers); someone with enough access to get
 //! around them and edit or delete a row breaks the chain at that row (or, for a deleted
 //! row, at the one after it), which `verify` reports. Removing rows from the *end* of the
-//! log leaves a shorter, valid chain: detecting that needs the latest hash kept elsewhere.
+//! log, or recomputing every hash after an edit, leaves a valid chain: the anchors kept
+//! outside the database catch those (`service::audit_anchor`: a key for HMAC hashes, and
+//! checkpoints of the head in a file).
 //!
 //! Appenders are serialised, so the chain never forks: on SQLite by `Db::begin_write`
 //! (one writer, `BEGIN IMMEDIATE`), on PostgreSQL by a transaction-scoped advisory lock
@@ -27,6 +29,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
+use super::audit_anchor::AuditKey;
 use super::page::{self, Page, PageArgs};
 use super::{DbContext, ServiceResult};
 use crate::db::Db;
@@ -181,6 +184,15 @@ impl<'a> ChainedRow<'a> {
         out
     }
 
+    /// The row's hash: HMAC-SHA256 of the canonical bytes under the audit key, or their
+    /// SHA-256 without one.
+    pub fn hash_with(&self, key: Option<&AuditKey>) -> String {
+        match key {
+            Some(key) => key.mac(&self.canonical_bytes()),
+            None => self.hash(),
+        }
+    }
+
     /// SHA-256 of the canonical bytes, lower-case hex.
     pub fn hash(&self) -> String {
         let digest = Sha256::digest(self.canonical_bytes());
@@ -206,10 +218,15 @@ fn joined_codes(codes: &[String]) -> Result<Option<String>, DbErr> {
     Ok(Some(codes.join(",")))
 }
 
-/// Appends `entry` and returns its id. Must run inside a write transaction
-/// (`Db::begin_write`), ideally as its last statement: on PostgreSQL it holds a lock that
-/// makes other appenders wait until that transaction ends.
-pub async fn append<C: ConnectionTrait>(conn: &C, entry: &NewAuditEntry) -> Result<i64, DbErr> {
+/// Appends `entry` and returns its id, its hash keyed with `key` (the transaction's:
+/// `WriteTxn::audit_key`). Must run inside a write transaction (`Db::begin_write`), ideally
+/// as its last statement: on PostgreSQL it holds a lock that makes other appenders wait
+/// until that transaction ends.
+pub async fn append<C: ConnectionTrait>(
+    conn: &C,
+    key: Option<&AuditKey>,
+    entry: &NewAuditEntry,
+) -> Result<i64, DbErr> {
     let error_codes = joined_codes(&entry.error_codes)?;
     let backend = conn.get_database_backend();
     if backend == DbBackend::Postgres {
@@ -260,7 +277,7 @@ pub async fn append<C: ConnectionTrait>(conn: &C, entry: &NewAuditEntry) -> Resu
         request_id: entry.request_id.as_deref(),
         prev_hash: &prev_hash,
     }
-    .hash();
+    .hash_with(key);
     let row = audit_log::ActiveModel {
         id: Set(id),
         occurred_at: Set(occurred_at),
@@ -289,7 +306,7 @@ pub async fn append_now(db: &Db, entry: &NewAuditEntry) -> ServiceResult<i64> {
         .begin_write()
         .await
         .during("beginning an audit log transaction")?;
-    let id = append(&*txn, entry)
+    let id = append(&*txn, txn.audit_key(), entry)
         .await
         .during("appending to the audit log")?;
     txn.commit().await.during("committing an audit log entry")?;
@@ -399,6 +416,10 @@ pub struct VerifyReport {
     pub rows_checked: u64,
     /// The first row that does not verify, and why.
     pub first_broken: Option<(i64, String)>,
+    /// Checkpoints compared with the log.
+    pub checkpoints_checked: usize,
+    /// What this verification could not cover (no key, no checkpoint file), for the operator.
+    pub notes: Vec<String>,
 }
 
 impl VerifyReport {
@@ -408,12 +429,28 @@ impl VerifyReport {
 }
 
 /// Checks one row against its own hash and against the row before it (`None` for the
-/// first row). `Err` says what is wrong, in words for the operator.
-pub fn check_row(row: &audit_log::Model, previous: Option<(i64, &str)>) -> Result<(), String> {
-    let computed = ChainedRow::of(row).hash();
-    if computed != row.hash {
+/// first row). With `key`, a row's hash may be keyed (HMAC) or, only before the first keyed
+/// row (`keyed_seen`), plain. `Err` says what is wrong, in words for the operator.
+pub fn check_row(
+    row: &audit_log::Model,
+    previous: Option<(i64, &str)>,
+    key: Option<&AuditKey>,
+    keyed_seen: &mut bool,
+) -> Result<(), String> {
+    let chained = ChainedRow::of(row);
+    if key.is_some_and(|key| chained.hash_with(Some(key)) == row.hash) {
+        *keyed_seen = true;
+    } else if chained.hash() == row.hash {
+        if *keyed_seen {
+            return Err(
+                "此行的 hash 未用审计密钥，而此前的行已用：此行是在没有密钥的情况下伪造或重算的 \
+                 (the row's hash is not keyed although earlier rows are: it was forged or recomputed without the audit key)"
+                    .to_owned(),
+            );
+        }
+    } else {
         return Err(
-            "内容与其 hash 不符，此行被改动过 (the row's contents do not match its hash: the row was altered)"
+            "内容与其 hash 不符，此行被改动过 (the row's contents do not match its hash: the row was altered; or its hash is keyed and this check has no or another audit key)"
                 .to_owned(),
         );
     }
@@ -436,11 +473,61 @@ pub async fn verify(db: &Db) -> anyhow::Result<VerifyReport> {
 }
 
 /// `verify`, reading `rows_per_page` rows per query (tests use small pages to cross page
-/// boundaries).
+/// boundaries). With the handle's anchors: the audit key for keyed hashes, and every
+/// checkpoint in the checkpoint file, each of whose rows must still be there with its hash.
 pub async fn verify_in_pages(db: &Db, rows_per_page: u64) -> anyhow::Result<VerifyReport> {
+    let anchors = db.audit_anchors();
+    let key = anchors.key.as_ref();
+    let mut notes = Vec::new();
+    if key.is_none() {
+        notes.push(
+            "no audit key (audit_key_file): a chain recomputed after the last checkpoint is not detected"
+                .to_owned(),
+        );
+    }
+    // Checkpoints by the row they name: (the hash it had, when the checkpoint was written).
+    let mut anchored: std::collections::BTreeMap<i64, (String, DateTime<Utc>)> =
+        std::collections::BTreeMap::new();
+    let mut checkpoints_checked = 0;
+    match &anchors.checkpoint_file {
+        None => notes.push(
+            "no checkpoint file (audit_checkpoint_file): rows cut off the end are not detected"
+                .to_owned(),
+        ),
+        Some(path) => match super::audit_anchor::read_checkpoints(path)? {
+            None => notes.push(format!(
+                "the checkpoint file {} does not exist (yet): rows cut off the end are not detected",
+                path.display()
+            )),
+            Some(checkpoints) => {
+                for (line, checkpoint) in checkpoints.into_iter().enumerate() {
+                    if let Err(reason) = checkpoint.check_signature(key) {
+                        return Ok(VerifyReport {
+                            rows_checked: 0,
+                            first_broken: Some((
+                                checkpoint.last_id,
+                                format!("检查点文件第 {} 行不可信 (checkpoint line {} cannot be trusted: {reason})", line + 1, line + 1),
+                            )),
+                            checkpoints_checked,
+                            notes,
+                        });
+                    }
+                    checkpoints_checked += 1;
+                    anchored.insert(checkpoint.last_id, (checkpoint.head, checkpoint.written_at));
+                }
+            }
+        },
+    }
     let rows_per_page = rows_per_page.max(1);
     let mut previous: Option<(i64, String)> = None;
     let mut rows_checked = 0u64;
+    let mut keyed_seen = false;
+    let report = |rows_checked, first_broken, notes| VerifyReport {
+        rows_checked,
+        first_broken,
+        checkpoints_checked,
+        notes,
+    };
     loop {
         let mut select = audit_log::Entity::find()
             .order_by_asc(audit_log::Column::Id)
@@ -457,22 +544,68 @@ pub async fn verify_in_pages(db: &Db, rows_per_page: u64) -> anyhow::Result<Veri
         let last_page = (rows.len() as u64) < rows_per_page;
         for row in rows {
             let link = previous.as_ref().map(|(id, hash)| (*id, hash.as_str()));
-            if let Err(reason) = check_row(&row, link) {
-                return Ok(VerifyReport {
-                    rows_checked,
-                    first_broken: Some((row.id, reason)),
-                });
+            let mut problem = check_row(&row, link, key, &mut keyed_seen).err();
+            // A checkpoint for a row that is not there any more: rows in between were
+            // deleted (the link check shows that too, at this row).
+            if problem.is_none() {
+                let passed = previous.as_ref().map_or(i64::MIN, |(id, _)| *id);
+                if let Some((missing, (_, at))) = anchored.range(passed + 1..row.id).next() {
+                    problem = Some(format!(
+                        "{at} 的检查点记有第 {missing} 行，该行已不存在 (the checkpoint of {at} names row {missing}, which is gone)"
+                    ));
+                }
+            }
+            if problem.is_none() {
+                if let Some((head, at)) = anchored.get(&row.id) {
+                    if *head != row.hash {
+                        problem = Some(format!(
+                            "hash 与 {at} 的检查点不符：此行及其前的链被重算过 (the hash differs from the checkpoint of {at}: the chain up to this row was recomputed)"
+                        ));
+                    }
+                }
+            }
+            if let Some(reason) = problem {
+                return Ok(report(rows_checked, Some((row.id, reason)), notes));
             }
             rows_checked += 1;
             previous = Some((row.id, row.hash));
         }
         if last_page {
-            return Ok(VerifyReport {
-                rows_checked,
-                first_broken: None,
-            });
+            let last_id = previous.as_ref().map_or(0, |(id, _)| *id);
+            if let Some((&missing, (_, at))) = anchored.range(last_id + 1..).next() {
+                let reason = format!(
+                    "日志止于第 {last_id} 行，而 {at} 的检查点记有第 {missing} 行：末尾的行被删除 \
+                     (the log ends at row {last_id} but the checkpoint of {at} names row {missing}: rows were cut off the end)"
+                );
+                return Ok(report(rows_checked, Some((missing, reason)), notes));
+            }
+            return Ok(report(rows_checked, None, notes));
         }
     }
+}
+
+/// The log's head: (rows, the last row's id, its hash); `None` while it is empty.
+pub async fn head(db: &Db) -> anyhow::Result<Option<(u64, i64, String)>> {
+    let last: Option<(i64, String)> = audit_log::Entity::find()
+        .select_only()
+        .column(audit_log::Column::Id)
+        .column(audit_log::Column::Hash)
+        .order_by_desc(audit_log::Column::Id)
+        .limit(1)
+        .into_tuple()
+        .one(db.conn())
+        .await
+        .context("reading the audit log's last row")?;
+    let Some((last_id, hash)) = last else {
+        return Ok(None);
+    };
+    let rows = sea_orm::PaginatorTrait::count(
+        audit_log::Entity::find().filter(audit_log::Column::Id.lte(last_id)),
+        db.conn(),
+    )
+    .await
+    .context("counting the audit log")?;
+    Ok(Some((rows, last_id, hash)))
 }
 
 /// Filters of `list`; all given filters must hold. Dates are China local dates.
@@ -783,17 +916,26 @@ mod tests {
             prev_hash: &first.hash,
             ..base()
         });
-        assert_eq!(check_row(&first, None), Ok(()));
-        assert_eq!(check_row(&second, Some((7, &first.hash))), Ok(()));
+        assert_eq!(check_row(&first, None, None, &mut false), Ok(()));
+        assert_eq!(
+            check_row(&second, Some((7, &first.hash)), None, &mut false),
+            Ok(())
+        );
 
         let altered = audit_log::Model {
             outcome: "SUCCESS".to_owned(),
             ..first.clone()
         };
-        assert!(check_row(&altered, None).is_err(), "altered contents");
-        assert!(check_row(&second, None).is_err(), "not the genesis");
         assert!(
-            check_row(&second, Some((6, GENESIS_HASH))).is_err(),
+            check_row(&altered, None, None, &mut false).is_err(),
+            "altered contents"
+        );
+        assert!(
+            check_row(&second, None, None, &mut false).is_err(),
+            "not the genesis"
+        );
+        assert!(
+            check_row(&second, Some((6, GENESIS_HASH)), None, &mut false).is_err(),
             "wrong predecessor"
         );
     }
@@ -920,6 +1062,7 @@ impl PendingAudit {
     pub async fn record_in<C: ConnectionTrait>(
         &self,
         txn: &C,
+        key: Option<&AuditKey>,
         outcome: AuditOutcome,
         error_codes: &[&str],
     ) -> Result<bool, DbErr> {
@@ -934,7 +1077,7 @@ impl PendingAudit {
             e.error_codes = error_codes.iter().map(|c| (*c).to_owned()).collect();
             e.clone()
         });
-        match append(txn, &entry).await {
+        match append(txn, key, &entry).await {
             Ok(_) => Ok(true),
             Err(e) => {
                 self.recorded

@@ -639,6 +639,7 @@ pub async fn purge_contacts(
     if erased > 0 {
         audit::append(
             &*txn,
+            txn.audit_key(),
             &NewAuditEntry {
                 occurred_at: now,
                 actor_user_id: None,

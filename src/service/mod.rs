@@ -8,6 +8,7 @@
 pub mod account;
 pub mod assignment;
 pub mod audit;
+pub mod audit_anchor;
 pub mod calendar;
 pub mod captcha;
 pub mod deadline;

@@ -626,3 +626,130 @@ async fn audit_log_filters_and_pages() {
         );
     }
 }
+
+/// An app whose audit log is anchored: a key file (or none) and a checkpoint file, in a
+/// directory of the test's own.
+async fn anchored_app(keyed: bool) -> (TestApp, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("audit.key");
+    std::fs::write(
+        &key,
+        "淮南市人大常委会审计密钥 2026 never in the database\n",
+    )
+    .unwrap();
+    let checkpoints = dir.path().join("audit.checkpoints");
+    let app = crate::helpers::spawn_bare_app_with(|s| {
+        s.audit_key_file = keyed.then(|| key.display().to_string());
+        s.audit_checkpoint_file = Some(checkpoints.display().to_string());
+    })
+    .await;
+    (app, dir)
+}
+
+async fn checkpoint(app: &TestApp) {
+    let written = banli::service::audit_anchor::write_checkpoint(
+        &app.db,
+        app.db.audit_anchors(),
+        None,
+        fixed_now(),
+    )
+    .await
+    .unwrap();
+    assert!(written.is_some());
+}
+
+/// What someone with database access but without the key does to hide an edit: change row
+/// `from` and recompute every hash from it on with plain SHA-256.
+async fn recompute_from(app: &TestApp, from: i64) {
+    let mut previous: Option<String> = None;
+    for mut row in rows(app).await {
+        if row.id < from {
+            previous = Some(row.hash.clone());
+            continue;
+        }
+        if row.id == from {
+            row.outcome = "SUCCESS".to_owned();
+            row.error_codes = None;
+        }
+        row.prev_hash = previous.clone().unwrap_or_else(|| GENESIS_HASH.to_owned());
+        let hash = ChainedRow::of(&row).hash();
+        exec(
+            app,
+            &format!(
+                "UPDATE audit_log SET outcome = '{}', error_codes = {}, prev_hash = '{}', hash = '{hash}' WHERE id = {}",
+                row.outcome,
+                row.error_codes.as_deref().map_or("NULL".to_owned(), |c| format!("'{c}'")),
+                row.prev_hash,
+                row.id
+            ),
+        )
+        .await;
+        previous = Some(hash);
+    }
+}
+
+#[actix_web::test]
+async fn keyed_rows_and_checkpoints_verify() {
+    let (app, _dir) = anchored_app(true).await;
+    append_entries(&app, 6).await;
+    let log = rows(&app).await;
+    assert_ne!(
+        ChainedRow::of(&log[0]).hash(),
+        log[0].hash,
+        "the hash is keyed"
+    );
+    checkpoint(&app).await;
+    let report = audit::verify(&app.db).await.unwrap();
+    assert_eq!(report.first_broken, None, "{report:?}");
+    assert_eq!((report.rows_checked, report.checkpoints_checked), (6, 1));
+    assert!(report.notes.is_empty(), "{report:?}");
+}
+
+#[actix_web::test]
+async fn rows_cut_off_the_end_are_caught_by_a_checkpoint() {
+    let (app, _dir) = anchored_app(false).await;
+    let ids = append_entries(&app, 6).await;
+    checkpoint(&app).await;
+    disable_triggers(&app).await;
+    exec(
+        &app,
+        &format!("DELETE FROM audit_log WHERE id > {}", ids[3]),
+    )
+    .await;
+    let (id, reason, checked) = broken(&app).await;
+    assert_eq!(id, ids[5], "{reason}");
+    assert!(reason.contains("cut off the end"), "{reason}");
+    assert_eq!(checked, 4);
+}
+
+#[actix_web::test]
+async fn a_recomputed_chain_is_caught_by_the_key_and_by_a_checkpoint() {
+    // With a key: the recomputed rows are not keyed.
+    let (app, _dir) = anchored_app(true).await;
+    let ids = append_entries(&app, 6).await;
+    disable_triggers(&app).await;
+    recompute_from(&app, ids[2]).await;
+    let (id, reason, _) = broken(&app).await;
+    assert_eq!(id, ids[2], "{reason}");
+    assert!(reason.contains("without the audit key"), "{reason}");
+
+    // Without a key: only the checkpoint shows it.
+    let (app, _dir) = anchored_app(false).await;
+    let ids = append_entries(&app, 6).await;
+    checkpoint(&app).await;
+    disable_triggers(&app).await;
+    recompute_from(&app, ids[2]).await;
+    let (id, reason, _) = broken(&app).await;
+    assert_eq!(id, ids[5], "{reason}");
+    assert!(reason.contains("recomputed"), "{reason}");
+
+    // A checkpoint line edited to match is refused when a key signs them.
+    let (app, dir) = anchored_app(true).await;
+    append_entries(&app, 3).await;
+    checkpoint(&app).await;
+    let path = dir.path().join("audit.checkpoints");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("\"rows\":3", "\"rows\":2")).unwrap();
+    let (_, reason, _) = broken(&app).await;
+    assert!(reason.contains("cannot be trusted"), "{reason}");
+}

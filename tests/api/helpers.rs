@@ -108,6 +108,12 @@ pub async fn spawn_bare_app() -> TestApp {
     spawn(|_| {}, false).await
 }
 
+/// [`spawn_bare_app`] with adjusted settings.
+#[allow(dead_code)]
+pub async fn spawn_bare_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(adjust, false).await
+}
+
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     spawn(adjust, true).await
 }
