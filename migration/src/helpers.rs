@@ -17,6 +17,23 @@ pub(crate) fn fk(
         .to_owned()
 }
 
+/// Withdraws the publication of the replies `condition` (SQL over `reply`) selects: a data
+/// fix for publications a later rule no longer allows.
+pub(crate) async fn withdraw_publications(
+    manager: &SchemaManager<'_>,
+    condition: &str,
+) -> Result<(), DbErr> {
+    manager
+        .get_connection()
+        .execute_unprepared(&format!(
+            "UPDATE reply SET publication = 'NONE', published_at = NULL, \
+             public_text = NULL, public_suggestion_text = NULL, version = version + 1 \
+             WHERE publication <> 'NONE' AND {condition}"
+        ))
+        .await?;
+    Ok(())
+}
+
 /// A plain index on `cols` of `table`.
 pub(crate) fn index(
     name: &str,

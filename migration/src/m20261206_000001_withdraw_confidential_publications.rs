@@ -7,24 +7,21 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::helpers::withdraw_publications;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .get_connection()
-            .execute_unprepared(
-                "UPDATE reply SET publication = 'NONE', published_at = NULL, \
-                 public_text = NULL, public_suggestion_text = NULL, version = version + 1 \
-                 WHERE publication <> 'NONE' AND assignment_id IN ( \
-                   SELECT assignment.id FROM assignment \
-                   JOIN suggestion ON suggestion.id = assignment.suggestion_id \
-                   WHERE suggestion.confidential)",
-            )
-            .await?;
-        Ok(())
+        withdraw_publications(
+            manager,
+            "assignment_id IN (SELECT assignment.id FROM assignment \
+             JOIN suggestion ON suggestion.id = assignment.suggestion_id \
+             WHERE suggestion.confidential)",
+        )
+        .await
     }
 
     async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {

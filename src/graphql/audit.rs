@@ -66,7 +66,13 @@ impl AuditLogFilter {
             actor_user_id: self.actor_user_id,
             operation: bounded(self.operation, "operation")?,
             outcome: self.outcome.map(Into::into),
-            target: bounded(self.target.map(|id| id.0), "target")?,
+            // Stored as `Reply:21`; asked for by the object's global ID, as everywhere in
+            // the API (a text that is no global ID is matched as it is).
+            target: bounded(
+                self.target
+                    .map(|id| super::ids::readable(&id).unwrap_or(id.0)),
+                "target",
+            )?,
             from: self.from.map(|d| d.0),
             to: self.to.map(|d| d.0),
         })
@@ -110,7 +116,13 @@ impl AuditEntry {
     /// The global ID of the object acted on, when there is one; for a system chore, what
     /// it acted on (`system:feedback purge`: `12 PublicFeedback`, the rows erased).
     async fn target(&self) -> Option<ID> {
-        self.0.target.clone().map(ID)
+        let stored = self.0.target.as_deref()?;
+        let global = stored.split_once(':').and_then(|(kind, key)| {
+            let kind = super::ids::Kind::from_name(kind)?;
+            let key = key.parse::<i64>().ok().filter(|k| *k > 0)?;
+            Some(super::ids::encode(kind, key))
+        });
+        Some(global.unwrap_or_else(|| ID(stored.to_owned())))
     }
 
     async fn outcome(&self, ctx: &Context<'_>) -> Result<AuditOutcome> {

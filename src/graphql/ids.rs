@@ -37,7 +37,7 @@ impl Kind {
         }
     }
 
-    fn from_name(name: &str) -> Option<Self> {
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
         Some(match name {
             "Session" => Kind::Session,
             "Deputy" => Kind::Deputy,

@@ -718,7 +718,10 @@ impl CoreMutation {
         })
     }
 
-    /// Publishes a reply (公开), in full or as its summary.
+    /// Publishes a reply (公开), in full or as its summary. Only the reply in force: a reply
+    /// superseded by a later round's (re-handling) is INVALID_STATE, and publishing a round's
+    /// reply withdraws an earlier round's publication (timeline PUBLICATION_WITHDRAWN,
+    /// reason SUPERSEDED), so the public sees one answer, marked with its `round`.
     #[graphql(guard = "Allow(OFFICE)")]
     async fn publish_reply(
         &self,

@@ -237,15 +237,7 @@ pub async fn append<C: ConnectionTrait>(
         ))
         .await?;
     }
-    let last: Option<(i64, String)> = audit_log::Entity::find()
-        .select_only()
-        .column(audit_log::Column::Id)
-        .column(audit_log::Column::Hash)
-        .order_by_desc(audit_log::Column::Id)
-        .limit(1)
-        .into_tuple()
-        .one(conn)
-        .await?;
+    let last = last_row(conn).await?;
     // The hash covers the id, so the id is chosen before the insert: from the sequence on
     // PostgreSQL (the lock keeps it in chain order), after the last row on SQLite (a
     // single writer).
@@ -584,16 +576,22 @@ pub async fn verify_in_pages(db: &Db, rows_per_page: u64) -> anyhow::Result<Veri
     }
 }
 
-/// The log's head: (rows, the last row's id, its hash); `None` while it is empty.
-pub async fn head(db: &Db) -> anyhow::Result<Option<(u64, i64, String)>> {
-    let last: Option<(i64, String)> = audit_log::Entity::find()
+/// The id and hash of the log's last row.
+async fn last_row<C: ConnectionTrait>(conn: &C) -> Result<Option<(i64, String)>, DbErr> {
+    audit_log::Entity::find()
         .select_only()
         .column(audit_log::Column::Id)
         .column(audit_log::Column::Hash)
         .order_by_desc(audit_log::Column::Id)
         .limit(1)
         .into_tuple()
-        .one(db.conn())
+        .one(conn)
+        .await
+}
+
+/// The log's head: (rows, the last row's id, its hash); `None` while it is empty.
+pub async fn head(db: &Db) -> anyhow::Result<Option<(u64, i64, String)>> {
+    let last = last_row(db.conn())
         .await
         .context("reading the audit log's last row")?;
     let Some((last_id, hash)) = last else {

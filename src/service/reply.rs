@@ -303,6 +303,24 @@ pub async fn publish(
         .during("loading the assignment")?
         .ok_or_else(|| anyhow::anyhow!("reply {} has no assignment", current.id))?;
     let parent = load_suggestion(&*txn, owner.suggestion_id).await?;
+    // Only the reply in force is published: a round's reply is superseded by the next
+    // round's (re-handling after an UNSATISFIED rating), and the public sees one answer.
+    let later_round = reply::Entity::find()
+        .filter(reply::Column::AssignmentId.eq(current.assignment_id))
+        .filter(reply::Column::Round.gt(current.round))
+        .one(&*txn)
+        .await
+        .during("looking for a later round's reply")?;
+    if let Some(later) = later_round {
+        return Err(UserError::invalid_state(
+            &["input", "replyId"],
+            format!(
+                "此答复已被第 {} 轮答复取代，只能公开现行答复 (superseded by the round-{} reply: only the reply in force can be published)",
+                later.round, later.round
+            ),
+        )
+        .into());
+    }
     if parent.confidential {
         return Err(UserError::invalid_state(
             &["input", "replyId"],
@@ -346,6 +364,16 @@ pub async fn publish(
     if result.rows_affected != 1 {
         return Err(conflict("答复", &["input", "replyId"]));
     }
+    // The publication of an earlier round's reply gives way to this one.
+    withdraw_where(
+        &*txn,
+        sea_orm::Condition::all()
+            .add(reply::Column::AssignmentId.eq(current.assignment_id))
+            .add(reply::Column::Round.lt(current.round)),
+        "SUPERSEDED",
+        now,
+    )
+    .await?;
     let saved = reply::Entity::find_by_id(current.id)
         .one(&*txn)
         .await
@@ -375,17 +403,35 @@ pub(crate) async fn withdraw_publications<C: ConnectionTrait>(
     suggestion_id: i64,
     now: DateTime<Utc>,
 ) -> ServiceResult<Vec<i64>> {
+    withdraw_where(
+        conn,
+        assignment::Column::SuggestionId.eq(suggestion_id),
+        "CONFIDENTIAL",
+        now,
+    )
+    .await
+}
+
+/// Withdraws the publication of the published replies matching `condition` (on the reply
+/// joined with its assignment), recording why in the timeline.
+async fn withdraw_where<C: ConnectionTrait>(
+    conn: &C,
+    condition: impl sea_orm::sea_query::IntoCondition,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<i64>> {
     use sea_orm::sea_query::{Expr, ExprTrait as _};
     use sea_orm::{QuerySelect as _, RelationTrait as _};
-    let published: Vec<(i64, i64)> = reply::Entity::find()
+    let published: Vec<(i64, i64, i64)> = reply::Entity::find()
         .select_only()
         .column(reply::Column::Id)
         .column(reply::Column::AssignmentId)
+        .column(assignment::Column::SuggestionId)
         .join(
             sea_orm::JoinType::InnerJoin,
             reply::Relation::Assignment.def(),
         )
-        .filter(assignment::Column::SuggestionId.eq(suggestion_id))
+        .filter(condition)
         .filter(reply::Column::Publication.ne(Publication::None))
         .into_tuple()
         .all(conn)
@@ -394,7 +440,7 @@ pub(crate) async fn withdraw_publications<C: ConnectionTrait>(
     if published.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<i64> = published.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<i64> = published.iter().map(|(id, _, _)| *id).collect();
     reply::Entity::update_many()
         .set(reply::ActiveModel {
             publication: Set(Publication::None),
@@ -413,7 +459,7 @@ pub(crate) async fn withdraw_publications<C: ConnectionTrait>(
         .await
         .during("withdrawing publications")?;
     super::search::unindex_published(conn, &ids).await?;
-    for (reply_id, assignment_id) in published {
+    for (reply_id, assignment_id, suggestion_id) in published {
         super::workflow::event(
             conn,
             suggestion_id,
@@ -421,7 +467,7 @@ pub(crate) async fn withdraw_publications<C: ConnectionTrait>(
             EventKind::PublicationWithdrawn,
             ActorRole::Office,
             now,
-            serde_json::json!({"replyId": reply_id, "reason": "CONFIDENTIAL"}),
+            serde_json::json!({"replyId": reply_id, "reason": reason}),
         )
         .await?;
     }

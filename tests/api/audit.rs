@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use banli::domain::access::{Caller, Principal, Role};
+use banli::graphql::ids::{encode, Kind};
 use banli::service::audit::{
     self, AuditFilter, AuditOutcome, ChainedRow, NewAuditEntry, GENESIS_HASH,
 };
@@ -46,7 +47,7 @@ fn entry(n: usize) -> NewAuditEntry {
             "OFFICE_STAFF".to_owned()
         },
         operation: ["registerSuggestion", "assignSuggestion", "submitReply"][n % 3].to_owned(),
-        target: Some(format!("U3VnZ2VzdGlvbjo{n}")),
+        target: Some(format!("Suggestion:{n}")),
         outcome,
         error_codes: match outcome {
             AuditOutcome::UserError => vec!["NOT_FOUND".to_owned(), "INVALID".to_owned()],
@@ -519,7 +520,7 @@ async fn audit_log_is_for_auditors_and_office_administrators() {
         assert_eq!(newest["role"], "OFFICE_STAFF");
         assert_eq!(newest["clientIp"], "10.0.0.4");
         assert_eq!(newest["requestId"], "req-4");
-        assert_eq!(newest["target"], "U3VnZ2VzdGlvbjo4");
+        assert_eq!(newest["target"], encode(Kind::Suggestion, 4).0);
         assert_eq!(newest["hash"].as_str().map(str::len), Some(64));
         // Written in China time.
         assert!(
@@ -563,7 +564,8 @@ async fn audit_log_filters_and_pages() {
             json!({"outcome": "REFUSED", "operation": "submitReply"}),
             vec![2],
         ),
-        (json!({"target": "U3VnZ2VzdGlvbjo3"}), vec![3]),
+        (json!({"target": encode(Kind::Suggestion, 3).0}), vec![3]),
+        (json!({"target": "Suggestion:3"}), vec![3]),
         (
             json!({"from": "2026-11-22", "to": "2026-11-22"}),
             vec![6, 5, 4, 3, 2, 1, 0],

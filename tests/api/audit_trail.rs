@@ -155,3 +155,19 @@ async fn a_failed_workflow_step_is_one_user_error_row_and_changes_nothing() {
     assert_eq!(log[before].target, target);
     assert_eq!(log[before].error_codes.as_deref(), Some("INVALID_STATE"));
 }
+
+#[actix_web::test]
+async fn the_audit_log_is_filtered_by_the_global_id_it_shows() {
+    let app = spawn_app().await;
+    let session = app.session("省人大十三届五次会议").await;
+    app.session("另一次会议").await;
+    let log = app
+        .data(
+            "query($t: ID) { auditLog(filter: {target: $t}) { totalCount nodes { operation target } } }",
+            json!({"t": session}),
+        )
+        .await;
+    assert_eq!(log["auditLog"]["totalCount"], 1, "{log}");
+    assert_eq!(log["auditLog"]["nodes"][0]["operation"], "createSession");
+    assert_eq!(log["auditLog"]["nodes"][0]["target"], session.as_str());
+}

@@ -14,6 +14,7 @@ mod backup;
 mod bad_input;
 mod bounded;
 mod browser;
+mod corrections;
 mod crash;
 mod deadlines;
 mod disk;
