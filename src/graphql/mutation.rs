@@ -236,6 +236,14 @@ pub struct PublishReplyInput {
     pub with_suggestion_text: Option<bool>,
 }
 
+#[derive(InputObject)]
+pub struct UnpublishReplyInput {
+    pub reply_id: ID,
+    pub expected_version: Option<i32>,
+    /// 撤回原因, shown to staff in the timeline (1–500 characters).
+    pub reason: String,
+}
+
 macro_rules! payload {
     ($name:ident, $field:ident: $ty:ty) => {
         #[derive(SimpleObject)]
@@ -253,6 +261,7 @@ payload!(RegisterSuggestionPayload, suggestion: Suggestion);
 payload!(UpdateSuggestionPayload, suggestion: Suggestion);
 payload!(SetAssignmentContactPayload, assignment: Assignment);
 payload!(PublishReplyPayload, reply: Reply);
+payload!(UnpublishReplyPayload, reply: Reply);
 
 #[derive(SimpleObject)]
 pub struct AssignSuggestionPayload {
@@ -752,6 +761,43 @@ impl CoreMutation {
         };
         let (reply, user_errors) = for_payload(ctx, result)?;
         Ok(PublishReplyPayload {
+            reply: reply.map(Reply),
+            user_errors,
+        })
+    }
+
+    /// Withdraws a publication (撤回公开), with the reason: the reply leaves the public list
+    /// and the public index at once (cached public `GET` answers within their max-age).
+    /// Feedback already sent on it stays for staff. INVALID_STATE when it is not published.
+    #[graphql(guard = "Allow(OFFICE)")]
+    async fn unpublish_reply(
+        &self,
+        ctx: &Context<'_>,
+        input: UnpublishReplyInput,
+    ) -> Result<UnpublishReplyPayload> {
+        let st = state(ctx)?;
+        let mut errors = Vec::new();
+        let reply_id = id_of(
+            &input.reply_id,
+            Kind::Reply,
+            &["input", "replyId"],
+            &mut errors,
+        );
+        let result = match decoded(errors) {
+            Err(e) => Err(e),
+            Ok(()) => {
+                service::reply::unpublish(
+                    &st.db,
+                    reply_id,
+                    input.expected_version,
+                    &input.reason,
+                    st.clock.now(),
+                )
+                .await
+            }
+        };
+        let (reply, user_errors) = for_payload(ctx, result)?;
+        Ok(UnpublishReplyPayload {
             reply: reply.map(Reply),
             user_errors,
         })

@@ -473,3 +473,76 @@ async fn withdraw_where<C: ConnectionTrait>(
     }
     Ok(ids)
 }
+
+/// Withdraws a reply's publication (撤回公开) at the office's word, with its reason: the
+/// reply leaves the public list and index in this transaction; feedback on it stays.
+pub async fn unpublish(
+    db: &Db,
+    reply_id: i64,
+    expected_version: Option<i32>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<reply::Model> {
+    use sea_orm::sea_query::{Expr, ExprTrait as _};
+    let reason = text::required(reason, &["input", "reason"], 500, Lines::Multi)?;
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    let current = reply::Entity::find_by_id(reply_id)
+        .one(&*txn)
+        .await
+        .during("loading the reply")?
+        .ok_or_else(|| {
+            UserError::not_found(&["input", "replyId"], "答复不存在 (reply not found)")
+        })?;
+    check_version("答复", expected_version, current.version)?;
+    if current.publication == Publication::None {
+        return Err(UserError::invalid_state(
+            &["input", "replyId"],
+            "答复未公开，无需撤回 (the reply is not published)",
+        )
+        .into());
+    }
+    let result = reply::Entity::update_many()
+        .set(reply::ActiveModel {
+            publication: Set(Publication::None),
+            published_at: Set(None),
+            public_text: Set(None),
+            public_suggestion_text: Set(None),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .col_expr(
+            reply::Column::Version,
+            Expr::col(reply::Column::Version).add(1),
+        )
+        .filter(reply::Column::Id.eq(current.id))
+        .filter(reply::Column::Version.eq(current.version))
+        .exec(&*txn)
+        .await
+        .during("withdrawing the publication")?;
+    if result.rows_affected != 1 {
+        return Err(conflict("答复", &["input", "replyId"]));
+    }
+    super::search::unindex_published(&*txn, &[current.id]).await?;
+    let owner = assignment::Entity::find_by_id(current.assignment_id)
+        .one(&*txn)
+        .await
+        .during("loading the assignment")?
+        .ok_or_else(|| anyhow::anyhow!("reply {} has no assignment", current.id))?;
+    super::workflow::event(
+        &*txn,
+        owner.suggestion_id,
+        Some(owner.id),
+        EventKind::PublicationWithdrawn,
+        ActorRole::Office,
+        now,
+        serde_json::json!({"replyId": current.id, "reason": "UNPUBLISHED", "note": reason}),
+    )
+    .await?;
+    let saved = reply::Entity::find_by_id(current.id)
+        .one(&*txn)
+        .await
+        .during("reloading the reply")?
+        .ok_or_else(|| anyhow::anyhow!("reply vanished inside its own transaction"))?;
+    txn.commit().await.during("committing the withdrawal")?;
+    Ok(saved)
+}

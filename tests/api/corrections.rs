@@ -112,3 +112,87 @@ async fn only_the_reply_in_force_is_published() {
     assert_eq!(withdrawn[0]["details"]["reason"], "SUPERSEDED");
     let _ = suggestion;
 }
+
+const UNPUBLISH: &str = "mutation($id: ID!, $reason: String!) {
+    unpublishReply(input: {replyId: $id, reason: $reason}) {
+        reply { publication publishedAt } userErrors { field code message } } }";
+
+#[actix_web::test]
+async fn the_office_withdraws_a_publication_with_its_reason() {
+    let app = crate::helpers::spawn_app().await;
+    let (reply, _unit) = app.published_reply("0300").await;
+    let sent = app
+        .submit_feedback(&reply, json!({"name": "王先生", "contact": "13812345678"}))
+        .await;
+    assert_eq!(codes(&sent), Vec::<String>::new(), "{sent:#}");
+    assert_eq!(public_list(&app).await["totalCount"], 1);
+
+    // A reason is required.
+    let p = app
+        .data(UNPUBLISH, json!({"id": reply, "reason": "  "}))
+        .await;
+    assert_eq!(codes(&p["unpublishReply"]), ["INVALID"], "{p}");
+    assert_eq!(
+        p["unpublishReply"]["userErrors"][0]["field"],
+        json!(["input", "reason"])
+    );
+
+    let p = app
+        .data(
+            UNPUBLISH,
+            json!({"id": reply, "reason": "答复内容有误，修改后重新公开"}),
+        )
+        .await;
+    assert_eq!(codes(&p["unpublishReply"]), Vec::<String>::new(), "{p}");
+    assert_eq!(p["unpublishReply"]["reply"]["publication"], "NONE");
+    assert_eq!(p["unpublishReply"]["reply"]["publishedAt"], Value::Null);
+    // Gone from the public list, the public page and the public search.
+    assert_eq!(public_list(&app).await["totalCount"], 0);
+    let one = app
+        .as_public()
+        .data(
+            "query($id: ID!) { publishedReply(id: $id) { id } }",
+            json!({"id": reply}),
+        )
+        .await;
+    assert_eq!(one["publishedReply"], Value::Null);
+    let found = app
+        .as_public()
+        .data(
+            "{ publishedReplies(filter: {keyword: \"0300\"}) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(found["publishedReplies"]["totalCount"], 0);
+    // The feedback stays for staff.
+    let feedback = app
+        .data("{ publicFeedback { totalCount } }", json!({}))
+        .await;
+    assert_eq!(feedback["publicFeedback"]["totalCount"], 1, "{feedback}");
+    // Not published any more: nothing to withdraw.
+    let p = app
+        .data(UNPUBLISH, json!({"id": reply, "reason": "再次撤回"}))
+        .await;
+    assert_eq!(codes(&p["unpublishReply"]), ["INVALID_STATE"], "{p}");
+    // The audit log has the withdrawal and the refusal, the timeline the reason.
+    let log = app
+        .data(
+            "{ auditLog(filter: {operation: \"unpublishReply\"}) { nodes { outcome target } } }",
+            json!({}),
+        )
+        .await;
+    let outcomes: Vec<&str> = log["auditLog"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["USER_ERROR", "SUCCESS", "USER_ERROR"], "{log}");
+    assert_eq!(log["auditLog"]["nodes"][1]["target"], reply.as_str());
+    // Published again, it is back.
+    let p = app
+        .publish(json!({"replyId": reply, "publication": "FULL"}))
+        .await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    assert_eq!(public_list(&app).await["totalCount"], 1);
+}
