@@ -336,6 +336,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
                 summary: None,
                 redact: Vec::new(),
                 with_suggestion_text: true,
+                published_at: None,
             },
             china_time(2022, 9, 19, 14, 52)?,
         )
@@ -627,6 +628,7 @@ async fn load_story(
                     summary: None,
                     redact: Vec::new(),
                     with_suggestion_text: false,
+                    published_at: None,
                 },
                 now,
             )

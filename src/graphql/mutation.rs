@@ -9,7 +9,7 @@ use super::error::{for_payload, UserErrorObject};
 use super::idempotency::{stored, Idempotent};
 use super::ids::{self, Kind};
 use super::limits::{max_items, MaxItems};
-use super::scalars::Date;
+use super::scalars::{Date, DateTime};
 use super::state;
 use super::types::*;
 use crate::domain::UserError;
@@ -234,6 +234,10 @@ pub struct PublishReplyInput {
     pub redact: Option<Vec<String>>,
     /// Also publish the suggestion's text (redacted likewise). Default false.
     pub with_suggestion_text: Option<bool>,
+    /// When it was published, for records moved in from an archive (seed 000: published
+    /// 2022-09-19 14:52); default now. Never in the future, never before the reply's date;
+    /// the timeline marks it back-dated, and the audit log says who did it.
+    pub published_at: Option<DateTime>,
 }
 
 #[derive(InputObject)]
@@ -755,6 +759,7 @@ impl CoreMutation {
                     summary: input.summary,
                     redact: input.redact.unwrap_or_default(),
                     with_suggestion_text: input.with_suggestion_text.unwrap_or(false),
+                    published_at: input.published_at.map(|at| at.0),
                 };
                 service::reply::publish(&st.db, publish, st.clock.now()).await
             }

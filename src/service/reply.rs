@@ -229,6 +229,9 @@ pub struct PublishInput {
     pub redact: Vec<String>,
     /// Publish the suggestion's text with the reply (redacted likewise).
     pub with_suggestion_text: bool,
+    /// When it was published, for an archive moved into banli (default now): never in the
+    /// future, never before the reply's date.
+    pub published_at: Option<DateTime<Utc>>,
 }
 
 /// The phone numbers and addresses of a suggestion's deputies (lead and co-signers):
@@ -280,6 +283,13 @@ pub async fn publish(
             "公开方式须为 FULL 或 SUMMARY (publication must be FULL or SUMMARY)",
         ));
     }
+    let published_at = input.published_at.unwrap_or(now);
+    if published_at > now {
+        errors.push(UserError::invalid(
+            &["input", "publishedAt"],
+            "公开时间不能晚于当前时间 (publishedAt cannot be in the future)",
+        ));
+    }
     errors.finish()?;
     let txn = db.begin_write().await.during("beginning a transaction")?;
     let current = reply::Entity::find_by_id(input.reply_id)
@@ -290,6 +300,16 @@ pub async fn publish(
             UserError::not_found(&["input", "replyId"], "答复不存在 (reply not found)")
         })?;
     check_version("答复", input.expected_version, current.version)?;
+    if crate::domain::time::local_date(published_at) < current.replied_on {
+        return Err(UserError::invalid(
+            &["input", "publishedAt"],
+            format!(
+                "公开时间不能早于答复日期 {} (publishedAt cannot precede the reply date {})",
+                current.replied_on, current.replied_on
+            ),
+        )
+        .into());
+    }
     if current.publication != Publication::None {
         return Err(UserError::invalid_state(
             &["input", "replyId"],
@@ -348,7 +368,7 @@ pub async fn publish(
     let result = reply::Entity::update_many()
         .set(reply::ActiveModel {
             publication: Set(input.publication),
-            published_at: Set(Some(now)),
+            published_at: Set(Some(published_at)),
             public_text: Set(Some(redactions.apply(&shown))),
             public_suggestion_text: Set(suggestion_text.map(|t| redactions.apply(&t))),
             summary: Set(summary),
@@ -387,7 +407,13 @@ pub async fn publish(
         EventKind::ReplyPublished,
         ActorRole::Office,
         now,
-        serde_json::json!({"replyId": saved.id, "publication": saved.publication}),
+        serde_json::json!({
+            "replyId": saved.id,
+            "publication": saved.publication,
+            "publishedAt": published_at,
+            // Recorded after the fact (an archive moved in): who did it is in the audit log.
+            "backdated": input.published_at.is_some_and(|at| at < now),
+        }),
     )
     .await?;
     txn.commit().await.during("committing the publication")?;

@@ -196,3 +196,66 @@ async fn the_office_withdraws_a_publication_with_its_reason() {
     assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
     assert_eq!(public_list(&app).await["totalCount"], 1);
 }
+
+const PUBLISH_AT: &str = "mutation($id: ID!, $at: DateTime) {
+    publishReply(input: {replyId: $id, publication: FULL, publishedAt: $at}) {
+        reply { publishedAt } userErrors { field code message } } }";
+
+#[actix_web::test]
+async fn an_archive_keeps_its_publication_dates() {
+    let app = crate::helpers::spawn_app().await;
+    let (_, _, assignment) = assigned(&app, "0255").await;
+    // The reply is dated 2026-03-01 (TestApp::reply_input); the clock says 2026-11-22.
+    let reply = reply(&app, &assignment, "A", "2026-03-01").await;
+    for (at, why) in [
+        (
+            "2026-02-28T23:00:00+08:00",
+            "before the reply's date (China time)",
+        ),
+        ("2026-11-23T09:00:00+08:00", "in the future"),
+    ] {
+        let p = app.data(PUBLISH_AT, json!({"id": reply, "at": at})).await;
+        assert_eq!(codes(&p["publishReply"]), ["INVALID"], "{why}: {p}");
+        assert_eq!(
+            p["publishReply"]["userErrors"][0]["field"],
+            json!(["input", "publishedAt"])
+        );
+    }
+    // 2026-03-01 00:30 in China is still 2026-02-28 in UTC: the China date counts.
+    let p = app
+        .data(
+            PUBLISH_AT,
+            json!({"id": reply, "at": "2026-02-28T16:30:00Z"}),
+        )
+        .await;
+    assert_eq!(codes(&p["publishReply"]), Vec::<String>::new(), "{p}");
+    assert_eq!(
+        p["publishReply"]["reply"]["publishedAt"],
+        "2026-03-01T00:30:00+08:00"
+    );
+    let public = app
+        .as_public()
+        .data(
+            "query($id: ID!) { publishedReply(id: $id) { publishedAt } }",
+            json!({"id": reply}),
+        )
+        .await;
+    assert_eq!(
+        public["publishedReply"]["publishedAt"],
+        "2026-03-01T00:30:00+08:00"
+    );
+    let timeline = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Assignment { suggestion { timeline { kind details } } } } }",
+            json!({"id": assignment}),
+        )
+        .await;
+    let published = timeline["node"]["suggestion"]["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "REPLY_PUBLISHED")
+        .cloned()
+        .unwrap();
+    assert_eq!(published["details"]["backdated"], true, "{published}");
+}
