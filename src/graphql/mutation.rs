@@ -240,6 +240,42 @@ pub struct PublishReplyInput {
     pub published_at: Option<DateTime>,
 }
 
+/// A correction of a deputy's record; fields left out stay as they are.
+#[derive(InputObject)]
+pub struct UpdateDeputyInput {
+    pub id: ID,
+    /// The `version` you read; the update fails with CONFLICT if it changed since.
+    pub expected_version: Option<i32>,
+    pub name: Option<String>,
+    /// 代表团; null clears it.
+    pub delegation: MaybeUndefined<String>,
+    /// Private phone; null clears it.
+    pub phone: MaybeUndefined<String>,
+    /// null clears it.
+    pub address: MaybeUndefined<String>,
+}
+
+/// A correction of a unit's record; fields left out stay as they are. The code cannot change.
+#[derive(InputObject)]
+pub struct UpdateHandlingUnitInput {
+    pub id: ID,
+    /// The `version` you read; the update fails with CONFLICT if it changed since.
+    pub expected_version: Option<i32>,
+    /// The new name shows wherever the unit does (published replies included).
+    pub name: Option<String>,
+    /// null clears it.
+    pub office_phone: MaybeUndefined<String>,
+}
+
+/// `Some(None)` for an explicit null, `None` when the field was left out.
+fn patch_of(value: MaybeUndefined<String>) -> Option<Option<String>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}
+
 #[derive(InputObject)]
 pub struct UnpublishReplyInput {
     pub reply_id: ID,
@@ -260,6 +296,8 @@ macro_rules! payload {
 
 payload!(CreateSessionPayload, session: Session);
 payload!(CreateDeputyPayload, deputy: Deputy);
+payload!(UpdateDeputyPayload, deputy: Deputy);
+payload!(UpdateHandlingUnitPayload, handling_unit: HandlingUnit);
 payload!(CreateHandlingUnitPayload, handling_unit: HandlingUnit);
 payload!(RegisterSuggestionPayload, suggestion: Suggestion);
 payload!(UpdateSuggestionPayload, suggestion: Suggestion);
@@ -335,6 +373,66 @@ impl CoreMutation {
         )?;
         Ok(CreateSessionPayload {
             session: session.map(Session),
+            user_errors,
+        })
+    }
+
+    /// Corrects a deputy's record (name, delegation, phone, address); versioned and audited.
+    #[graphql(guard = "Allow(OFFICE)")]
+    async fn update_deputy(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateDeputyInput,
+    ) -> Result<UpdateDeputyPayload> {
+        let st = state(ctx)?;
+        let mut errors = Vec::new();
+        let id = id_of(&input.id, Kind::Deputy, &["input", "id"], &mut errors);
+        let result = match decoded(errors) {
+            Err(e) => Err(e),
+            Ok(()) => {
+                let patch = service::deputy::DeputyPatch {
+                    id,
+                    expected_version: input.expected_version,
+                    name: input.name,
+                    delegation: patch_of(input.delegation),
+                    phone: patch_of(input.phone),
+                    address: patch_of(input.address),
+                };
+                service::deputy::update(&st.db, patch, st.clock.now()).await
+            }
+        };
+        let (deputy, user_errors) = for_payload(ctx, result)?;
+        Ok(UpdateDeputyPayload {
+            deputy: deputy.map(Deputy),
+            user_errors,
+        })
+    }
+
+    /// Corrects a unit's name or office phone (the code stays); versioned and audited.
+    #[graphql(guard = "Allow(OFFICE)")]
+    async fn update_handling_unit(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateHandlingUnitInput,
+    ) -> Result<UpdateHandlingUnitPayload> {
+        let st = state(ctx)?;
+        let mut errors = Vec::new();
+        let id = id_of(&input.id, Kind::HandlingUnit, &["input", "id"], &mut errors);
+        let result = match decoded(errors) {
+            Err(e) => Err(e),
+            Ok(()) => {
+                let patch = service::unit::UnitPatch {
+                    id,
+                    expected_version: input.expected_version,
+                    name: input.name,
+                    office_phone: patch_of(input.office_phone),
+                };
+                service::unit::update(&st.db, patch, st.clock.now()).await
+            }
+        };
+        let (handling_unit, user_errors) = for_payload(ctx, result)?;
+        Ok(UpdateHandlingUnitPayload {
+            handling_unit: handling_unit.map(HandlingUnit),
             user_errors,
         })
     }

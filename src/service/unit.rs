@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::handling_unit as unit;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryFilter, Select};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, Select};
 
 use super::{contains, on_unique, page, DbContext, ServiceError, ServiceResult};
 use crate::db::Db;
@@ -19,14 +19,23 @@ pub struct NewUnit {
     pub office_phone: Option<String>,
 }
 
+fn name(raw: &str, errors: &mut Errors) -> Option<String> {
+    errors.check(text::required(raw, &["input", "name"], 200, Lines::Single))
+}
+
+/// An office phone in its one written form; blank is none.
+fn office_phone(raw: Option<&str>, errors: &mut Errors) -> Option<Option<String>> {
+    match raw.map(str::trim) {
+        None | Some("") => Some(None),
+        Some(p) => errors
+            .check(PhoneNumber::parse(p, &["input", "officePhone"]))
+            .map(|p| Some(p.into_string())),
+    }
+}
+
 pub async fn create(db: &Db, input: NewUnit, now: DateTime<Utc>) -> ServiceResult<unit::Model> {
     let mut errors = Errors::new();
-    let name = errors.check(text::required(
-        &input.name,
-        &["input", "name"],
-        200,
-        Lines::Single,
-    ));
+    let name = name(&input.name, &mut errors);
     let code = errors.check(text::required(
         &input.code,
         &["input", "code"],
@@ -44,12 +53,7 @@ pub async fn create(db: &Db, input: NewUnit, now: DateTime<Utc>) -> ServiceResul
             ));
         }
     }
-    let phone = match input.office_phone.as_deref().map(str::trim) {
-        None | Some("") => Some(None),
-        Some(p) => errors
-            .check(PhoneNumber::parse(p, &["input", "officePhone"]))
-            .map(|p| Some(p.into_string())),
-    };
+    let phone = office_phone(input.office_phone.as_deref(), &mut errors);
     errors.finish()?;
     let txn = db.begin_write().await.during("beginning a transaction")?;
     if let Some(parent_id) = input.parent_id {
@@ -102,6 +106,63 @@ fn unique_error(e: sea_orm::DbErr) -> ServiceError {
             "inserting a unit",
         )
     }
+}
+
+/// A correction of a unit's record: each field given replaces the stored one.
+#[derive(Debug, Clone, Default)]
+pub struct UnitPatch {
+    pub id: i64,
+    pub expected_version: Option<i32>,
+    pub name: Option<String>,
+    /// `Some(None)` clears it.
+    pub office_phone: Option<Option<String>>,
+}
+
+/// Corrects a unit's name or office phone, versioned. The code stays: it is how other
+/// systems and the import name the unit. The new name shows wherever the unit does.
+pub async fn update(db: &Db, patch: UnitPatch, now: DateTime<Utc>) -> ServiceResult<unit::Model> {
+    let mut errors = Errors::new();
+    let name = patch.name.as_deref().map(|n| name(n, &mut errors));
+    let phone = patch
+        .office_phone
+        .as_ref()
+        .map(|p| office_phone(p.as_deref(), &mut errors));
+    errors.finish()?;
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    let current = unit::Entity::find_by_id(patch.id)
+        .one(&*txn)
+        .await
+        .during("loading the unit")?
+        .ok_or_else(|| UserError::not_found(&["input", "id"], "单位不存在 (unit not found)"))?;
+    super::check_version("单位", patch.expected_version, current.version)?;
+    let mut model = unit::ActiveModel {
+        version: Set(current.version + 1),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    if let Some(name) = name.flatten() {
+        model.name = Set(name);
+    }
+    if let Some(phone) = phone.flatten() {
+        model.office_phone = Set(phone);
+    }
+    let result = unit::Entity::update_many()
+        .set(model)
+        .filter(unit::Column::Id.eq(current.id))
+        .filter(unit::Column::Version.eq(current.version))
+        .exec(&*txn)
+        .await
+        .map_err(unique_error)?;
+    if result.rows_affected != 1 {
+        return Err(super::conflict("单位", &["input", "id"]));
+    }
+    let saved = unit::Entity::find_by_id(current.id)
+        .one(&*txn)
+        .await
+        .during("reloading the unit")?
+        .ok_or_else(|| anyhow::anyhow!("unit vanished inside its own transaction"))?;
+    txn.commit().await.during("committing a unit correction")?;
+    Ok(saved)
 }
 
 pub fn filtered(keyword: Option<&str>) -> Select<unit::Entity> {

@@ -259,3 +259,124 @@ async fn an_archive_keeps_its_publication_dates() {
         .unwrap();
     assert_eq!(published["details"]["backdated"], true, "{published}");
 }
+
+const UPDATE_DEPUTY: &str = "mutation($i: UpdateDeputyInput!) { updateDeputy(input: $i) {
+    deputy { name delegation phone address version } userErrors { field code message } } }";
+
+#[actix_web::test]
+async fn the_office_corrects_a_deputys_record() {
+    let app = crate::helpers::spawn_app().await;
+    let created = app
+        .create_deputy(
+            json!({"name": "夏維奇", "delegation": "淮南代表团", "phone": "150 5520 0006",
+            "address": "淮南市田家庵区"}),
+        )
+        .await;
+    let id = id_at(&created, "deputy.id");
+    // Name in simplified script, a new phone, the address cleared, the delegation kept.
+    let p = app
+        .data(
+            UPDATE_DEPUTY,
+            json!({"i": {"id": id, "expectedVersion": 1, "name": "夏维奇",
+                "phone": "0554-6678417", "address": null}}),
+        )
+        .await;
+    assert_eq!(codes(&p["updateDeputy"]), Vec::<String>::new(), "{p}");
+    assert_eq!(
+        p["updateDeputy"]["deputy"],
+        json!({"name": "夏维奇", "delegation": "淮南代表团", "phone": "0554-6678417",
+            "address": null, "version": 2})
+    );
+    // Every bad field at once; a stale version; an unknown deputy.
+    let p = app
+        .data(
+            UPDATE_DEPUTY,
+            json!({"i": {"id": id, "name": " ", "phone": "12345"}}),
+        )
+        .await;
+    let mut fields = crate::helpers::fields(&p["updateDeputy"]);
+    fields.sort();
+    assert_eq!(fields, ["input.name", "input.phone"], "{p}");
+    let p = app
+        .data(
+            UPDATE_DEPUTY,
+            json!({"i": {"id": id, "expectedVersion": 1, "delegation": "合肥代表团"}}),
+        )
+        .await;
+    assert_eq!(codes(&p["updateDeputy"]), ["CONFLICT"], "{p}");
+    let p = app
+        .data(
+            UPDATE_DEPUTY,
+            json!({"i": {"id": crate::helpers::missing(banli::graphql::ids::Kind::Deputy), "name": "某"}}),
+        )
+        .await;
+    assert_eq!(codes(&p["updateDeputy"]), ["NOT_FOUND"], "{p}");
+    // Each attempt has its audit row, on the deputy.
+    let log = app
+        .data(
+            "query($t: ID) { auditLog(filter: {operation: \"updateDeputy\", target: $t}) { nodes { outcome } } }",
+            json!({"t": id}),
+        )
+        .await;
+    let outcomes: Vec<&str> = log["auditLog"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["USER_ERROR", "USER_ERROR", "SUCCESS"], "{log}");
+}
+
+const UPDATE_UNIT: &str = "mutation($i: UpdateHandlingUnitInput!) { updateHandlingUnit(input: $i) {
+    handlingUnit { name code officePhone version } userErrors { field code message } } }";
+
+#[actix_web::test]
+async fn the_office_renames_a_unit_and_corrects_its_phone() {
+    let app = crate::helpers::spawn_app().await;
+    let (reply, unit) = app.published_reply("0310").await;
+    app.unit("市财政局", "CZJ").await;
+    let p = app
+        .data(
+            UPDATE_UNIT,
+            json!({"i": {"id": unit, "expectedVersion": 1, "name": "淮南市委组织部", "officePhone": "0554-6678417"}}),
+        )
+        .await;
+    assert_eq!(codes(&p["updateHandlingUnit"]), Vec::<String>::new(), "{p}");
+    assert_eq!(
+        p["updateHandlingUnit"]["handlingUnit"],
+        json!({"name": "淮南市委组织部", "code": "P0310", "officePhone": "0554-6678417", "version": 2})
+    );
+    // The published reply shows the unit's name as it is now.
+    let public = app
+        .as_public()
+        .data(
+            "query($id: ID!) { publishedReply(id: $id) { unit { name } } }",
+            json!({"id": reply}),
+        )
+        .await;
+    assert_eq!(public["publishedReply"]["unit"]["name"], "淮南市委组织部");
+    // Another unit's name is taken; a bad phone; a stale version.
+    let p = app
+        .data(UPDATE_UNIT, json!({"i": {"id": unit, "name": "市财政局"}}))
+        .await;
+    assert_eq!(codes(&p["updateHandlingUnit"]), ["DUPLICATE"], "{p}");
+    assert_eq!(
+        crate::helpers::fields(&p["updateHandlingUnit"]),
+        ["input.name"]
+    );
+    let p = app
+        .data(UPDATE_UNIT, json!({"i": {"id": unit, "officePhone": "12"}}))
+        .await;
+    assert_eq!(
+        crate::helpers::fields(&p["updateHandlingUnit"]),
+        ["input.officePhone"],
+        "{p}"
+    );
+    let p = app
+        .data(
+            UPDATE_UNIT,
+            json!({"i": {"id": unit, "expectedVersion": 1, "officePhone": null}}),
+        )
+        .await;
+    assert_eq!(codes(&p["updateHandlingUnit"]), ["CONFLICT"], "{p}");
+}
