@@ -438,6 +438,25 @@ pub(crate) async fn withdraw_publications<C: ConnectionTrait>(
     .await
 }
 
+/// The update that takes replies off the public side (their public texts go too, and their
+/// version moves on); the caller says which replies.
+fn unpublishing(now: DateTime<Utc>) -> sea_orm::UpdateMany<reply::Entity> {
+    use sea_orm::sea_query::{Expr, ExprTrait as _};
+    reply::Entity::update_many()
+        .set(reply::ActiveModel {
+            publication: Set(Publication::None),
+            published_at: Set(None),
+            public_text: Set(None),
+            public_suggestion_text: Set(None),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .col_expr(
+            reply::Column::Version,
+            Expr::col(reply::Column::Version).add(1),
+        )
+}
+
 /// Withdraws the publication of the published replies matching `condition` (on the reply
 /// joined with its assignment), recording why in the timeline.
 async fn withdraw_where<C: ConnectionTrait>(
@@ -446,7 +465,6 @@ async fn withdraw_where<C: ConnectionTrait>(
     reason: &str,
     now: DateTime<Utc>,
 ) -> ServiceResult<Vec<i64>> {
-    use sea_orm::sea_query::{Expr, ExprTrait as _};
     use sea_orm::{QuerySelect as _, RelationTrait as _};
     let published: Vec<(i64, i64, i64)> = reply::Entity::find()
         .select_only()
@@ -467,19 +485,7 @@ async fn withdraw_where<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let ids: Vec<i64> = published.iter().map(|(id, _, _)| *id).collect();
-    reply::Entity::update_many()
-        .set(reply::ActiveModel {
-            publication: Set(Publication::None),
-            published_at: Set(None),
-            public_text: Set(None),
-            public_suggestion_text: Set(None),
-            updated_at: Set(now),
-            ..Default::default()
-        })
-        .col_expr(
-            reply::Column::Version,
-            Expr::col(reply::Column::Version).add(1),
-        )
+    unpublishing(now)
         .filter(reply::Column::Id.is_in(ids.iter().copied()))
         .exec(conn)
         .await
@@ -509,7 +515,6 @@ pub async fn unpublish(
     reason: &str,
     now: DateTime<Utc>,
 ) -> ServiceResult<reply::Model> {
-    use sea_orm::sea_query::{Expr, ExprTrait as _};
     let reason = text::required(reason, &["input", "reason"], 500, Lines::Multi)?;
     let txn = db.begin_write().await.during("beginning a transaction")?;
     let current = reply::Entity::find_by_id(reply_id)
@@ -527,19 +532,7 @@ pub async fn unpublish(
         )
         .into());
     }
-    let result = reply::Entity::update_many()
-        .set(reply::ActiveModel {
-            publication: Set(Publication::None),
-            published_at: Set(None),
-            public_text: Set(None),
-            public_suggestion_text: Set(None),
-            updated_at: Set(now),
-            ..Default::default()
-        })
-        .col_expr(
-            reply::Column::Version,
-            Expr::col(reply::Column::Version).add(1),
-        )
+    let result = unpublishing(now)
         .filter(reply::Column::Id.eq(current.id))
         .filter(reply::Column::Version.eq(current.version))
         .exec(&*txn)
