@@ -26,6 +26,23 @@ async fn reply(app: &TestApp, assignment: &str, category: &str, on: &str) -> Str
     id_at(&p, "reply.id")
 }
 
+/// The events of kind `kind` in the timeline of the assignment's suggestion.
+async fn events(app: &TestApp, assignment: &str, kind: &str) -> Vec<Value> {
+    let timeline = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Assignment { suggestion { timeline { kind details } } } } }",
+            json!({"id": assignment}),
+        )
+        .await;
+    timeline["node"]["suggestion"]["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == kind)
+        .cloned()
+        .collect()
+}
+
 async fn public_list(app: &TestApp) -> Value {
     app.as_public().data(PUBLIC_LIST, json!({})).await["publishedReplies"].clone()
 }
@@ -96,19 +113,8 @@ async fn only_the_reply_in_force_is_published() {
         )
         .await;
     assert_eq!(gone["publishedReply"], Value::Null);
-    let timeline = app
-        .data(
-            "query($id: ID!) { node(id: $id) { ... on Assignment { suggestion { timeline { kind details } } } } }",
-            json!({"id": assignment}),
-        )
-        .await;
-    let withdrawn: Vec<&Value> = timeline["node"]["suggestion"]["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["kind"] == "PUBLICATION_WITHDRAWN")
-        .collect();
-    assert_eq!(withdrawn.len(), 1, "{timeline}");
+    let withdrawn = events(&app, &assignment, "PUBLICATION_WITHDRAWN").await;
+    assert_eq!(withdrawn.len(), 1, "{withdrawn:?}");
     assert_eq!(withdrawn[0]["details"]["reason"], "SUPERSEDED");
     let _ = suggestion;
 }
@@ -244,20 +250,8 @@ async fn an_archive_keeps_its_publication_dates() {
         public["publishedReply"]["publishedAt"],
         "2026-03-01T00:30:00+08:00"
     );
-    let timeline = app
-        .data(
-            "query($id: ID!) { node(id: $id) { ... on Assignment { suggestion { timeline { kind details } } } } }",
-            json!({"id": assignment}),
-        )
-        .await;
-    let published = timeline["node"]["suggestion"]["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "REPLY_PUBLISHED")
-        .cloned()
-        .unwrap();
-    assert_eq!(published["details"]["backdated"], true, "{published}");
+    let published = events(&app, &assignment, "REPLY_PUBLISHED").await;
+    assert_eq!(published[0]["details"]["backdated"], true, "{published:?}");
 }
 
 const UPDATE_DEPUTY: &str = "mutation($i: UpdateDeputyInput!) { updateDeputy(input: $i) {
