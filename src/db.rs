@@ -175,8 +175,13 @@ impl Db {
         migration::Migrator::up(&self.conn, None)
             .await
             .context("applying migrations")?;
-        // Derived data the schema alone cannot make: the search index (built by banli's
-        // tokenizer; rebuilt when a new build tokenizes differently).
+        // Derived data the schema alone cannot make: the deadline history of assignments
+        // from before it was kept (derived by the workflow's rule, once),
+        crate::service::deadline::upgrade_spans(self)
+            .await
+            .map_err(|e| anyhow::anyhow!("filling in the deadline history: {e:?}"))?;
+        // and the search index (built by banli's tokenizer; rebuilt when a new build
+        // tokenizes differently).
         crate::service::search::ensure_current(self)
             .await
             .map_err(|e| anyhow::anyhow!("building the search index: {e:?}"))?;

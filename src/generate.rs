@@ -322,6 +322,7 @@ pub async fn generate(db: &Db, scale: Scale, now: DateTime<Utc>) -> anyhow::Resu
                         due_soon_from: Set(due_soon_from(due.due_on, rules.due_soon_days)),
                         due_provisional: Set(due.provisional),
                         round: Set(1),
+                        span_from: Set(assigned_on),
                         signed_for_at: Set(Some(now)),
                         status: Set(status),
                         answered_on: Set(answered_on),

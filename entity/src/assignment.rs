@@ -29,6 +29,9 @@ pub struct Model {
     pub due_provisional: bool,
     /// The current handling round: 1, then 2, 3… after UNSATISFIED ratings.
     pub round: i32,
+    /// The first day the current deadline span (this round, with this due date) is in
+    /// force; the spans before it are rows of `deadline_span`.
+    pub span_from: Date,
     /// 签收: when the unit signed for the assignment.
     pub signed_for_at: Option<DateTimeUtc>,
     pub status: crate::enums::AssignmentStatus,

@@ -15,6 +15,7 @@ pub mod chore_run;
 pub mod client_window;
 pub mod co_opinion;
 pub mod contact_record;
+pub mod deadline_span;
 pub mod deputy;
 pub mod enums;
 pub mod extension_request;

@@ -20,6 +20,7 @@ mod m20261206_000001_withdraw_confidential_publications;
 mod m20261206_000002_create_client_window;
 mod m20261206_000003_create_chore_run;
 mod m20261206_000004_withdraw_superseded_publications;
+mod m20261206_000005_create_deadline_span;
 
 pub use m20261126_000001_add_assignment_facts::assignment_facts_sql;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_create_client_window::Migration),
             Box::new(m20261206_000003_create_chore_run::Migration),
             Box::new(m20261206_000004_withdraw_superseded_publications::Migration),
+            Box::new(m20261206_000005_create_deadline_span::Migration),
         ]
     }
 }

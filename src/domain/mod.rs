@@ -20,6 +20,7 @@ mod properties;
 pub mod publication;
 pub mod redaction;
 pub mod search;
+pub mod span;
 pub mod statistics;
 pub mod text;
 pub mod time;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
-    assignment, co_opinion, contact_record, deputy, extension_request, follow_up, handling_round,
-    handling_unit, rating, reply, return_request, session, suggestion,
+    assignment, co_opinion, contact_record, deadline_span, deputy, extension_request, follow_up,
+    handling_round, handling_unit, rating, reply, return_request, session, suggestion,
     suggestion_co_signer as co_signer, workflow_event,
 };
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
@@ -86,7 +86,7 @@ key!(
     OpinionsOf,
     RatingsOf
 );
-key!(ReturnRequestsOf, ExtensionRequestsOf, FollowUpsOf);
+key!(ReturnRequestsOf, ExtensionRequestsOf, FollowUpsOf, SpansOf);
 
 /// The official calendar, loaded once per request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -464,6 +464,14 @@ children!(
     assignment_id,
     Id,
     "loading return requests"
+);
+children!(
+    SpansOf,
+    deadline_span,
+    AssignmentId,
+    assignment_id,
+    FromOn,
+    "loading deadline history"
 );
 children!(
     ExtensionRequestsOf,

@@ -3,7 +3,6 @@
 //! `service::statistics`; the formulas are in `domain::statistics`.
 
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
-use chrono::NaiveDate;
 
 use super::access::{self, Allow, UNIT_DESK};
 use super::enums;
@@ -150,7 +149,10 @@ impl StatisticsQuery {
         as_of: Option<Date>,
     ) -> Result<Statistics> {
         let filter = service_filter(ctx, filter)?;
-        let as_of = as_of_or_today(ctx, as_of)?;
+        let as_of = crate::service::deadline::AsOf {
+            date: as_of_or_today(ctx, as_of)?,
+            today: state(ctx)?.clock.today(),
+        };
         let group_by = dimensions(&group_by);
         let limit = u64::try_from(MAX_ROWS + 1).unwrap_or(u64::MAX);
         let rows = service::table(&state(ctx)?.db, &filter, &group_by, as_of, limit)
@@ -239,14 +241,14 @@ impl StatisticsQuery {
 pub struct Statistics {
     filter: StatisticsFilter,
     group_by: Vec<GroupBy>,
-    as_of: NaiveDate,
+    as_of: crate::service::deadline::AsOf,
     rows: Vec<service::Row>,
 }
 
 #[Object]
 impl Statistics {
     async fn as_of(&self) -> Date {
-        Date(self.as_of)
+        Date(self.as_of.date)
     }
 
     async fn group_by(&self) -> Vec<StatisticsGroupInput> {

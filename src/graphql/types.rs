@@ -370,9 +370,16 @@ impl Suggestion {
     ) -> Result<Option<enums::DeadlineStatus>> {
         let as_of = as_of_or_today(ctx, as_of)?;
         let assignments = children(ctx, AssignmentsOf(self.0.id)).await?;
-        let worst = assignments
-            .iter()
-            .filter_map(|(a, _)| assignment_status(a, as_of))
+        // Together, so the history of those that need it loads in one batch.
+        let statuses = futures_util::future::try_join_all(
+            assignments
+                .iter()
+                .map(|(a, _)| assignment_status(ctx, a, as_of)),
+        )
+        .await?;
+        let worst = statuses
+            .into_iter()
+            .flatten()
             .max_by_key(|s| crate::domain::deadline::severity(*s));
         Ok(worst.map(Into::into))
     }
@@ -387,17 +394,43 @@ impl Suggestion {
     }
 }
 
-/// The deadline status of an assignment as of a date: none for an assignment that was
-/// returned or withdrawn, or not yet made then.
-pub(crate) fn assignment_status(
+/// The deadline span of an assignment in force on `as_of`: its current one, or for a day
+/// before that began, the span of its history that contains the day (loaded only then).
+pub(crate) async fn span_on(
+    ctx: &Context<'_>,
     a: &assignment::Model,
     as_of: chrono::NaiveDate,
-) -> Option<crate::domain::deadline::DeadlineStatus> {
-    use entity::enums::AssignmentStatus::{Returned, Withdrawn};
-    if matches!(a.status, Returned | Withdrawn) || a.assigned_on > as_of {
-        return None;
+) -> Result<Option<crate::domain::span::Span>> {
+    let current = service::deadline::current_span(a);
+    if as_of >= current.from_on {
+        return Ok(Some(current));
     }
-    Some(status_of(a.due_on, a.due_soon_from, a.answered_on, as_of))
+    let earlier: Vec<entity::deadline_span::Model> = children(ctx, SpansOf(a.id)).await?;
+    let earlier: Vec<_> = earlier
+        .iter()
+        .map(service::deadline::earlier_span)
+        .collect();
+    Ok(crate::domain::span::in_force_on(&current, &earlier, as_of).copied())
+}
+
+/// The deadline status of an assignment as of a date, by the span in force then: none for
+/// an assignment that was returned or withdrawn, or not yet made then.
+pub(crate) async fn assignment_status(
+    ctx: &Context<'_>,
+    a: &assignment::Model,
+    as_of: chrono::NaiveDate,
+) -> Result<Option<crate::domain::deadline::DeadlineStatus>> {
+    use entity::enums::AssignmentStatus::{Returned, Withdrawn};
+    if a.assigned_on > as_of {
+        return Ok(None);
+    }
+    let span = span_on(ctx, a, as_of).await?;
+    Ok(crate::domain::span::assignment_status(
+        matches!(a.status, Returned | Withdrawn),
+        a.assigned_on,
+        span.as_ref(),
+        as_of,
+    ))
 }
 
 /// An assignment (交办) of a suggestion to one unit.
@@ -481,24 +514,26 @@ impl Assignment {
         ctx: &Context<'_>,
         as_of: Option<Date>,
     ) -> Result<Option<enums::DeadlineStatus>> {
-        Ok(assignment_status(&self.0, as_of_or_today(ctx, as_of)?).map(Into::into))
+        let as_of = as_of_or_today(ctx, as_of)?;
+        Ok(assignment_status(ctx, &self.0, as_of)
+            .await?
+            .map(Into::into))
     }
-    /// Days from `asOf` to the due date (negative when past it).
+    /// Days from `asOf` to the due date in force on `asOf` (negative when past it).
     async fn days_remaining(&self, ctx: &Context<'_>, as_of: Option<Date>) -> Result<i64> {
-        Ok(crate::domain::deadline::days_remaining(
-            self.0.due_on,
-            as_of_or_today(ctx, as_of)?,
+        let as_of = as_of_or_today(ctx, as_of)?;
+        let span = span_on(ctx, &self.0, as_of).await?;
+        Ok(span.map_or_else(
+            || crate::domain::deadline::days_remaining(self.0.due_on, as_of),
+            |span| span.days_remaining(as_of),
         ))
     }
-    /// Days answered late, or overdue so far as of `asOf`; 0 otherwise.
+    /// Days answered late, or overdue so far as of `asOf`, by the round and due date in
+    /// force on `asOf`; 0 otherwise.
     async fn days_late(&self, ctx: &Context<'_>, as_of: Option<Date>) -> Result<i64> {
         let as_of = as_of_or_today(ctx, as_of)?;
-        let answered = self.0.answered_on.filter(|d| *d <= as_of);
-        Ok(crate::domain::deadline::days_late(
-            self.0.due_on,
-            answered,
-            as_of,
-        ))
+        let span = span_on(ctx, &self.0, as_of).await?;
+        Ok(span.map_or(0, |span| span.days_late(as_of)))
     }
     /// How the due date in force was reached.
     async fn deadline_explanation(&self, ctx: &Context<'_>) -> Result<DeadlineExplanation> {

@@ -14,26 +14,7 @@ use super::ids::{encode, Kind};
 use super::loaders::{AssignmentKey, DeputyKey, ReplyKey, UnitKey, UnitOfAssignment};
 use super::scalars::{Date, DateTime};
 use super::types::{loader, must, visible, Assignment, Deputy, HandlingUnit, Reply};
-use crate::domain::deadline::{self, DeadlineStatus, DueDate, PeriodRule};
-
-/// The deadline status of a stored deadline as of a date. The warning window is the one
-/// stored with the deadline (`due_on − due_soon_from`).
-pub fn status_of(
-    due_on: NaiveDate,
-    due_soon_from: NaiveDate,
-    answered_on: Option<NaiveDate>,
-    as_of: NaiveDate,
-) -> DeadlineStatus {
-    let window = (due_on - due_soon_from)
-        .num_days()
-        .clamp(0, i64::from(u32::MAX));
-    deadline::deadline_status(
-        due_on,
-        answered_on,
-        as_of,
-        u32::try_from(window).unwrap_or(0),
-    )
-}
+use crate::domain::deadline::{self, DueDate, PeriodRule};
 
 /// One handling round (round 1, then one per re-handling), with its own deadline.
 pub struct HandlingRound {

@@ -229,6 +229,7 @@ pub(crate) async fn add_assignments<C: ConnectionTrait>(
             due_soon_from: Set(due_soon_from(due_on, rules.due_soon_days)),
             due_provisional: Set(provisional),
             round: Set(1),
+            span_from: Set(assigned_on),
             signed_for_at: Set(None),
             status: Set(AssignmentStatus::Assigned),
             answered_on: Set(None),

@@ -6,14 +6,15 @@
 //! give the same answer for every case).
 
 use chrono::NaiveDate;
-use entity::assignment;
 use entity::enums::AssignmentStatus;
+use entity::{assignment, deadline_span};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, FromQueryResult};
 
 use super::{DbContext, ServiceResult};
 use crate::db::Db;
 use crate::domain::deadline::DeadlineStatus;
+use crate::domain::span::{spans, ApprovedExtension, RoundRecord, Span};
 
 /// The day statuses are computed for, and today (China time).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +27,7 @@ impl AsOf {
     /// True when every answer that will count is already stored: answers are never dated
     /// in the future, so on or after today "not answered as of the date" is simply
     /// "not answered", which the partial index of open deadlines serves.
-    fn answers_complete(self) -> bool {
+    pub(crate) fn answers_complete(self) -> bool {
         self.date >= self.today
     }
 }
@@ -42,40 +43,78 @@ pub fn in_force(as_of: NaiveDate) -> Condition {
         )
 }
 
-fn unanswered(as_of: AsOf) -> Condition {
-    if as_of.answers_complete() {
-        return Condition::all().add(assignment::Column::AnsweredOn.is_null());
+/// The columns a deadline status is read from: an assignment's current span (its own
+/// columns) or a span of its history (`deadline_span`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Current,
+    History,
+}
+
+impl Source {
+    fn due_on(self) -> Expr {
+        match self {
+            Self::Current => Expr::col((assignment::Entity, assignment::Column::DueOn)),
+            Self::History => Expr::col((deadline_span::Entity, deadline_span::Column::DueOn)),
+        }
+    }
+
+    fn due_soon_from(self) -> Expr {
+        match self {
+            Self::Current => Expr::col((assignment::Entity, assignment::Column::DueSoonFrom)),
+            Self::History => Expr::col((deadline_span::Entity, deadline_span::Column::DueSoonFrom)),
+        }
+    }
+
+    fn answered_on(self) -> Expr {
+        match self {
+            Self::Current => Expr::col((assignment::Entity, assignment::Column::AnsweredOn)),
+            Self::History => Expr::col((deadline_span::Entity, deadline_span::Column::AnsweredOn)),
+        }
+    }
+}
+
+fn unanswered(source: Source, as_of: AsOf) -> Condition {
+    if source == Source::Current && as_of.answers_complete() {
+        return Condition::all().add(source.answered_on().is_null());
     }
     Condition::any()
-        .add(assignment::Column::AnsweredOn.is_null())
-        .add(assignment::Column::AnsweredOn.gt(as_of.date))
+        .add(source.answered_on().is_null())
+        .add(source.answered_on().gt(as_of.date))
 }
 
-fn answered(as_of: NaiveDate) -> Condition {
+fn answered(source: Source, as_of: NaiveDate) -> Condition {
     Condition::all()
-        .add(assignment::Column::AnsweredOn.is_not_null())
-        .add(assignment::Column::AnsweredOn.lte(as_of))
+        .add(source.answered_on().is_not_null())
+        .add(source.answered_on().lte(as_of))
 }
 
-/// The SQL condition for one deadline status as of `as_of` (DOMAIN.md §4).
+/// The SQL condition for one deadline status as of `as_of` (DOMAIN.md §4) on the
+/// assignment's current span.
 pub fn condition(status: DeadlineStatus, as_of: AsOf) -> Condition {
-    let (when, as_of) = (as_of, as_of.date);
-    let due = Expr::col((assignment::Entity, assignment::Column::DueOn));
-    let answered_on = Expr::col((assignment::Entity, assignment::Column::AnsweredOn));
+    condition_on(Source::Current, status, as_of)
+}
+
+fn condition_on(source: Source, status: DeadlineStatus, when: AsOf) -> Condition {
+    let as_of = when.date;
     match status {
         DeadlineStatus::Overdue => Condition::all()
-            .add(unanswered(when))
-            .add(assignment::Column::DueOn.lt(as_of)),
+            .add(unanswered(source, when))
+            .add(source.due_on().lt(as_of)),
         // due_soon_from ≤ asOf ≤ due_on  ⟺  0 ≤ due − asOf ≤ window
         DeadlineStatus::DueSoon => Condition::all()
-            .add(unanswered(when))
-            .add(assignment::Column::DueOn.gte(as_of))
-            .add(assignment::Column::DueSoonFrom.lte(as_of)),
+            .add(unanswered(source, when))
+            .add(source.due_on().gte(as_of))
+            .add(source.due_soon_from().lte(as_of)),
         DeadlineStatus::NotDue => Condition::all()
-            .add(unanswered(when))
-            .add(assignment::Column::DueSoonFrom.gt(as_of)),
-        DeadlineStatus::AnsweredOnTime => answered(as_of).add(answered_on.lte(due)),
-        DeadlineStatus::AnsweredLate => answered(as_of).add(answered_on.gt(due)),
+            .add(unanswered(source, when))
+            .add(source.due_soon_from().gt(as_of)),
+        DeadlineStatus::AnsweredOnTime => {
+            answered(source, as_of).add(source.answered_on().lte(source.due_on()))
+        }
+        DeadlineStatus::AnsweredLate => {
+            answered(source, as_of).add(source.answered_on().gt(source.due_on()))
+        }
     }
 }
 
@@ -91,17 +130,51 @@ fn open_condition(status: DeadlineStatus, as_of: NaiveDate) -> Option<Condition>
     })
 }
 
-/// Any of `statuses` as of `as_of`, for assignments in force then.
+/// The history spans that contain `as_of` (at most one per assignment).
+fn span_contains(as_of: NaiveDate) -> Condition {
+    Condition::all()
+        .add(deadline_span::Column::FromOn.lte(as_of))
+        .add(deadline_span::Column::UntilOn.gt(as_of))
+}
+
+/// Any of `statuses` as of `as_of`, for assignments in force then. Before an assignment's
+/// current span began, the span of its history that contains the day decides.
 pub fn any_of(statuses: &[DeadlineStatus], as_of: AsOf) -> Condition {
     // One term per status there is, however long and repetitive the list: the condition's
     // size never grows with the input.
-    let mut any = Condition::any();
-    for status in DeadlineStatus::ALL {
-        if statuses.contains(&status) {
-            any = any.add(condition(status, as_of));
+    let any = |source: Source| {
+        let mut any = Condition::any();
+        for status in DeadlineStatus::ALL {
+            if statuses.contains(&status) {
+                any = any.add(condition_on(source, status, as_of));
+            }
         }
+        any
+    };
+    let in_force = Condition::all().add(in_force(as_of.date));
+    // Spans never begin after today, so from today on the current one is in force.
+    if as_of.answers_complete() {
+        return in_force.add(any(Source::Current));
     }
-    Condition::all().add(in_force(as_of.date)).add(any)
+    let mut earlier = Query::select();
+    earlier
+        .expr(Expr::val(1))
+        .from(deadline_span::Entity)
+        .and_where(
+            Expr::col((deadline_span::Entity, deadline_span::Column::AssignmentId))
+                .equals((assignment::Entity, assignment::Column::Id)),
+        )
+        .cond_where(span_contains(as_of.date))
+        .cond_where(any(Source::History));
+    in_force.add(
+        Condition::any()
+            .add(
+                Condition::all()
+                    .add(assignment::Column::SpanFrom.lte(as_of.date))
+                    .add(any(Source::Current)),
+            )
+            .add(Expr::exists(earlier)),
+    )
 }
 
 /// Counts per deadline status.
@@ -148,7 +221,8 @@ pub struct Summary {
 
 /// `deadlineSummary`. As of today or later (what offices look at all day), answered
 /// deadlines come from the tallies and open ones from the covering index of unanswered
-/// deadlines; a date in the past aggregates the assignments themselves.
+/// deadlines; a date in the past aggregates the assignments whose current span had begun
+/// by then, and the history spans in force on that date for the others.
 pub async fn summary(
     db: &Db,
     session_id: Option<i64>,
@@ -156,9 +230,12 @@ pub async fn summary(
     as_of: AsOf,
 ) -> ServiceResult<Summary> {
     if !as_of.answers_complete() {
-        return aggregate(db, session_id, unit_id, as_of, false).await;
+        let mut current = aggregate(db, session_id, unit_id, as_of, Rows::Current).await?;
+        let earlier = aggregate(db, session_id, unit_id, as_of, Rows::History).await?;
+        current.merge(earlier);
+        return Ok(current);
     }
-    let mut open = aggregate(db, session_id, unit_id, as_of, true).await?;
+    let mut open = aggregate(db, session_id, unit_id, as_of, Rows::Open).await?;
     use entity::assignment_tally as tally;
     use sea_orm::{EntityTrait, QueryFilter};
     let mut select = tally::Entity::find();
@@ -172,33 +249,69 @@ pub async fn summary(
         .all(db.conn())
         .await
         .during("reading deadline tallies")?;
-    let mut by_unit: std::collections::BTreeMap<i64, StatusCounts> =
-        open.by_unit.drain(..).collect();
-    for t in tallies {
-        let counts = by_unit.entry(t.unit_id).or_default();
-        counts.answered_on_time += t.answered_on_time;
-        counts.answered_late += t.answered_late;
-        open.overall.answered_on_time += t.answered_on_time;
-        open.overall.answered_late += t.answered_late;
-    }
-    open.by_unit = by_unit.into_iter().filter(|(_, c)| c.total() > 0).collect();
+    open.merge(Summary {
+        as_of: as_of.date,
+        overall: StatusCounts::default(),
+        by_unit: tallies
+            .into_iter()
+            .map(|t| {
+                let counts = StatusCounts {
+                    answered_on_time: t.answered_on_time,
+                    answered_late: t.answered_late,
+                    ..StatusCounts::default()
+                };
+                (t.unit_id, counts)
+            })
+            .collect(),
+    });
     Ok(open)
 }
 
-/// Counts per status by aggregating assignments; `open_only` restricts it to unanswered
-/// ones (served by the partial index `idx_assignment_open_summary`).
+impl Summary {
+    /// Adds `other`'s counts per unit (and overall, from the units' counts).
+    fn merge(&mut self, other: Summary) {
+        let mut by_unit: std::collections::BTreeMap<i64, StatusCounts> =
+            self.by_unit.drain(..).collect();
+        for (unit, counts) in &other.by_unit {
+            by_unit.entry(*unit).or_default().add(counts);
+        }
+        self.by_unit = by_unit.into_iter().filter(|(_, c)| c.total() > 0).collect();
+        self.overall = StatusCounts::default();
+        for (_, counts) in &self.by_unit {
+            self.overall.add(counts);
+        }
+    }
+}
+
+/// Which rows `aggregate` counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    /// Unanswered assignments (served by the partial index `idx_assignment_open_summary`);
+    /// the answered ones come from the tallies.
+    Open,
+    /// Assignments whose current span had begun by the day.
+    Current,
+    /// History spans in force on the day, of assignments whose current span began later.
+    History,
+}
+
+/// Counts per status and unit.
 async fn aggregate(
     db: &Db,
     session_id: Option<i64>,
     unit_id: Option<i64>,
     as_of: AsOf,
-    open_only: bool,
+    rows: Rows,
 ) -> ServiceResult<Summary> {
     let conn = db.conn();
     let mut select = Query::select();
     select
-        .column(assignment::Column::UnitId)
+        .column((assignment::Entity, assignment::Column::UnitId))
         .from(assignment::Entity);
+    let source = match rows {
+        Rows::History => Source::History,
+        Rows::Open | Rows::Current => Source::Current,
+    };
     for (alias, status) in [
         ("not_due", DeadlineStatus::NotDue),
         ("due_soon", DeadlineStatus::DueSoon),
@@ -208,18 +321,34 @@ async fn aggregate(
     ] {
         // Over open deadlines only, the conditions need no answer date, so the covering
         // index answers alone; answered counts come from the tallies instead.
-        let counted = match (open_only, open_condition(status, as_of.date)) {
-            (true, Some(open)) => Expr::case(open, 1).finally(0).sum(),
-            (true, None) => Expr::val(0),
-            (false, _) => Expr::case(condition(status, as_of), 1).finally(0).sum(),
+        let counted = match (rows, open_condition(status, as_of.date)) {
+            (Rows::Open, Some(open)) => Expr::case(open, 1).finally(0).sum(),
+            (Rows::Open, None) => Expr::val(0),
+            _ => Expr::case(condition_on(source, status, as_of), 1)
+                .finally(0)
+                .sum(),
         };
         // The CAST gives both databases the same integer type (PostgreSQL's SUM of
         // integers is bigint, SQLite's is integer).
         select.expr_as(counted.cast_as(Alias::new("bigint")), Alias::new(alias));
     }
     select.cond_where(in_force(as_of.date));
-    if open_only {
-        select.and_where(assignment::Column::AnsweredOn.is_null());
+    match rows {
+        Rows::Open => {
+            select.and_where(assignment::Column::AnsweredOn.is_null());
+        }
+        Rows::Current => {
+            select.and_where(assignment::Column::SpanFrom.lte(as_of.date));
+        }
+        Rows::History => {
+            select
+                .inner_join(
+                    deadline_span::Entity,
+                    Expr::col((deadline_span::Entity, deadline_span::Column::AssignmentId))
+                        .equals((assignment::Entity, assignment::Column::Id)),
+                )
+                .cond_where(span_contains(as_of.date));
+        }
     }
     if let Some(session_id) = session_id {
         select.and_where(assignment::Column::SessionId.eq(session_id));
@@ -228,8 +357,11 @@ async fn aggregate(
         select.and_where(assignment::Column::UnitId.eq(unit_id));
     }
     select
-        .group_by_col(assignment::Column::UnitId)
-        .order_by(assignment::Column::UnitId, sea_orm::Order::Asc);
+        .group_by_col((assignment::Entity, assignment::Column::UnitId))
+        .order_by(
+            (assignment::Entity, assignment::Column::UnitId),
+            sea_orm::Order::Asc,
+        );
     let statement = conn.get_database_backend().build(&select);
     let rows = UnitRow::find_by_statement(statement)
         .all(conn)
@@ -340,4 +472,231 @@ pub async fn rebuild_tallies<C: ConnectionTrait>(conn: &C) -> ServiceResult<()> 
     .await
     .during("rebuilding deadline tallies")?;
     Ok(())
+}
+
+/// The assignment's current span, from its own columns.
+pub fn current_span(a: &assignment::Model) -> Span {
+    Span {
+        round: a.round,
+        from_on: a.span_from,
+        until_on: None,
+        due_on: a.due_on,
+        due_soon_from: a.due_soon_from,
+        answered_on: a.answered_on,
+    }
+}
+
+/// A span of an assignment's history.
+pub fn earlier_span(row: &deadline_span::Model) -> Span {
+    Span {
+        round: row.round,
+        from_on: row.from_on,
+        until_on: Some(row.until_on),
+        due_on: row.due_on,
+        due_soon_from: row.due_soon_from,
+        answered_on: row.answered_on,
+    }
+}
+
+/// Ends the assignment's current span on the day before `until` (a re-handling round or
+/// an approved extension takes over from `until`), inside the writer's transaction, and
+/// returns the new span's first day for the assignment's `span_from`. A span that would
+/// last no day is not kept; history from `until` on (which only a back-dated change could
+/// leave) gives way to the new span, as `domain::span::spans` rules.
+pub(crate) async fn end_span<C: ConnectionTrait>(
+    conn: &C,
+    a: &assignment::Model,
+    until: NaiveDate,
+) -> ServiceResult<NaiveDate> {
+    use sea_orm::{ActiveModelTrait as _, ActiveValue::Set, EntityTrait as _, QueryFilter as _};
+    if until > a.span_from {
+        deadline_span::ActiveModel {
+            assignment_id: Set(a.id),
+            round: Set(a.round),
+            from_on: Set(a.span_from),
+            until_on: Set(until),
+            due_on: Set(a.due_on),
+            due_soon_from: Set(a.due_soon_from),
+            answered_on: Set(a.answered_on),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await
+        .during("recording the deadline history")?;
+        return Ok(until);
+    }
+    deadline_span::Entity::delete_many()
+        .filter(deadline_span::Column::AssignmentId.eq(a.id))
+        .filter(deadline_span::Column::FromOn.gte(until))
+        .exec(conn)
+        .await
+        .during("trimming the deadline history")?;
+    deadline_span::Entity::update_many()
+        .col_expr(deadline_span::Column::UntilOn, Expr::val(until))
+        .filter(deadline_span::Column::AssignmentId.eq(a.id))
+        .filter(deadline_span::Column::UntilOn.gt(until))
+        .exec(conn)
+        .await
+        .during("trimming the deadline history")?;
+    Ok(until)
+}
+
+/// The name under which `upgrade_spans` marks its one run in `chore_run`.
+const SPANS_UPGRADE: &str = "upgrade:deadline_spans";
+
+/// Fills in the deadline history of assignments that had some before `deadline_span`
+/// existed (migration `m20261206_000005`): those with a re-handling round or an approved
+/// extension. Runs once per database, after the migrations; several instances starting
+/// together run it once (the marker's insert waits for the first one's commit).
+pub async fn upgrade_spans(db: &Db) -> ServiceResult<u64> {
+    use entity::{chore_run, extension_request, handling_round};
+    use sea_orm::{EntityTrait as _, QueryFilter as _, QueryOrder as _, Set};
+    let txn = db
+        .begin_write()
+        .await
+        .during("beginning the history upgrade")?;
+    let marked = chore_run::Entity::insert(chore_run::ActiveModel {
+        name: Set(SPANS_UPGRADE.to_owned()),
+        started_at: Set(chrono::Utc::now()),
+    })
+    .on_conflict_do_nothing()
+    .exec_without_returning(&*txn)
+    .await
+    .during("marking the history upgrade")?;
+    if !matches!(marked, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+        return Ok(0);
+    }
+    let extended: Vec<extension_request::Model> = extension_request::Entity::find()
+        .filter(extension_request::Column::Status.eq(entity::enums::RequestStatus::Approved))
+        .all(&*txn)
+        .await
+        .during("loading approved extensions")?;
+    let mut ids: std::collections::BTreeSet<i64> =
+        extended.iter().map(|e| e.assignment_id).collect();
+    let rehandled: Vec<i64> = assignment::Entity::find()
+        .filter(assignment::Column::Round.gt(1))
+        .all(&*txn)
+        .await
+        .during("loading re-handled assignments")?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    ids.extend(rehandled);
+    let mut upgraded = 0;
+    for chunk in ids.into_iter().collect::<Vec<_>>().chunks(500) {
+        let assignments = assignment::Entity::find()
+            .filter(assignment::Column::Id.is_in(chunk.iter().copied()))
+            .all(&*txn)
+            .await
+            .during("loading assignments")?;
+        let rounds = handling_round::Entity::find()
+            .filter(handling_round::Column::AssignmentId.is_in(chunk.iter().copied()))
+            .order_by_asc(handling_round::Column::Round)
+            .all(&*txn)
+            .await
+            .during("loading rounds")?;
+        for a in assignments {
+            let records: Vec<RoundRecord> = rounds
+                .iter()
+                .filter(|r| r.assignment_id == a.id)
+                .map(|r| RoundRecord {
+                    round: r.round,
+                    started_on: r.started_on,
+                    original_due_on: r.original_due_on,
+                    due_on: r.due_on,
+                    answered_on: r.answered_on,
+                })
+                .collect();
+            let approved: Vec<ApprovedExtension> = extended
+                .iter()
+                .filter(|e| e.assignment_id == a.id)
+                .filter_map(|e| {
+                    Some(ApprovedExtension {
+                        round: e.round,
+                        decided_on: e.decided_on?,
+                        due_on: e.approved_due_on?,
+                    })
+                })
+                .collect();
+            let window = u32::try_from((a.due_on - a.due_soon_from).num_days()).unwrap_or(0);
+            let history = spans(&records, &approved, window);
+            let Some((current, earlier)) = history.split_last() else {
+                continue;
+            };
+            write_history(&*txn, &a, current.from_on, earlier).await?;
+            upgraded += 1;
+        }
+    }
+    txn.commit()
+        .await
+        .during("committing the history upgrade")?;
+    Ok(upgraded)
+}
+
+/// Replaces an assignment's history with `earlier` and starts its current span on `from`.
+async fn write_history<C: ConnectionTrait>(
+    conn: &C,
+    a: &assignment::Model,
+    from: NaiveDate,
+    earlier: &[Span],
+) -> ServiceResult<()> {
+    use sea_orm::{ActiveValue::Set, EntityTrait as _, QueryFilter as _};
+    deadline_span::Entity::delete_many()
+        .filter(deadline_span::Column::AssignmentId.eq(a.id))
+        .exec(conn)
+        .await
+        .during("clearing the deadline history")?;
+    let rows: Vec<deadline_span::ActiveModel> = earlier
+        .iter()
+        .filter_map(|span| {
+            Some(deadline_span::ActiveModel {
+                assignment_id: Set(a.id),
+                round: Set(span.round),
+                from_on: Set(span.from_on),
+                until_on: Set(span.until_on?),
+                due_on: Set(span.due_on),
+                due_soon_from: Set(span.due_soon_from),
+                answered_on: Set(span.answered_on),
+                ..Default::default()
+            })
+        })
+        .collect();
+    if !rows.is_empty() {
+        deadline_span::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await
+            .during("writing the deadline history")?;
+    }
+    // Not a change of the record a clerk edits: the version stays.
+    assignment::Entity::update_many()
+        .col_expr(assignment::Column::SpanFrom, Expr::val(from))
+        .filter(assignment::Column::Id.eq(a.id))
+        .exec(conn)
+        .await
+        .during("dating the current deadline")?;
+    Ok(())
+}
+
+/// For each of `ids` (assignments whose current span began after `as_of`), the span of
+/// its history that contains `as_of`, if any: one query.
+pub async fn earlier_spans_on<C: ConnectionTrait>(
+    conn: &C,
+    ids: impl IntoIterator<Item = i64>,
+    as_of: NaiveDate,
+) -> ServiceResult<std::collections::HashMap<i64, Span>> {
+    use sea_orm::{EntityTrait as _, QueryFilter as _};
+    let ids: Vec<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let rows = deadline_span::Entity::find()
+        .filter(deadline_span::Column::AssignmentId.is_in(ids))
+        .filter(span_contains(as_of))
+        .all(conn)
+        .await
+        .during("loading deadline history")?;
+    Ok(rows
+        .iter()
+        .map(|row| (row.assignment_id, earlier_span(row)))
+        .collect())
 }

@@ -42,6 +42,7 @@ use super::suggestion::{filtered, SuggestionFilter};
 use super::{DbContext, ServiceResult};
 use crate::db::Db;
 use crate::domain::deadline::{self, DeadlineStatus};
+use crate::domain::span::{self, Span};
 
 /// Suggestions read per page.
 pub const PAGE_ROWS: u64 = 1_000;
@@ -72,24 +73,51 @@ pub fn suggestion_columns() -> Vec<Column> {
 }
 
 /// The deadline status of an assignment as of a date, by the API's rule
-/// (`graphql::types::assignment_status`; a test checks they agree): none when it was
-/// returned or withdrawn or not made yet, otherwise `domain::deadline::deadline_status`
-/// with the warning window stored with the deadline.
+/// (`domain::span::assignment_status`): none when it was returned or withdrawn or not
+/// made yet, otherwise the status under the deadline the row holds — the one in force on
+/// the sheet's date (see `in_force_on`).
 pub fn assignment_status(a: &AssignmentRow, as_of: NaiveDate) -> Option<DeadlineStatus> {
-    if matches!(
-        a.status,
-        AssignmentStatus::Returned | AssignmentStatus::Withdrawn
-    ) || a.assigned_on > as_of
-    {
-        return None;
-    }
-    let window = (a.due_on - a.due_soon_from).num_days().max(0);
-    Some(deadline::deadline_status(
-        a.due_on,
-        a.answered_on,
+    let span = Span {
+        round: 0,
+        from_on: a.span_from,
+        until_on: None,
+        due_on: a.due_on,
+        due_soon_from: a.due_soon_from,
+        answered_on: a.answered_on,
+    };
+    span::assignment_status(
+        matches!(
+            a.status,
+            AssignmentStatus::Returned | AssignmentStatus::Withdrawn
+        ),
+        a.assigned_on,
+        Some(&span),
         as_of,
-        u32::try_from(window).unwrap_or(u32::MAX),
-    ))
+    )
+}
+
+/// Rows with the deadline in force on `as_of`: an assignment whose current span began
+/// later gets the due date and answer of the span of its history that contains the day.
+async fn in_force_on<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    mut rows: Vec<AssignmentRow>,
+    as_of: NaiveDate,
+) -> ServiceResult<Vec<AssignmentRow>> {
+    let earlier = super::deadline::earlier_spans_on(
+        conn,
+        rows.iter().filter(|a| a.span_from > as_of).map(|a| a.id),
+        as_of,
+    )
+    .await?;
+    for row in &mut rows {
+        if let Some(span) = earlier.get(&row.id) {
+            row.span_from = span.from_on;
+            row.due_on = span.due_on;
+            row.due_soon_from = span.due_soon_from;
+            row.answered_on = span.answered_on;
+        }
+    }
+    Ok(rows)
 }
 
 pub fn deadline_label(status: DeadlineStatus) -> &'static str {
@@ -179,6 +207,7 @@ pub struct AssignmentRow {
     pub due_on: NaiveDate,
     pub due_soon_from: NaiveDate,
     pub answered_on: Option<NaiveDate>,
+    pub span_from: NaiveDate,
 }
 
 /// What the sheet shows of a reply (never its body).
@@ -324,6 +353,7 @@ impl SuggestionRows {
                 assignment::Column::DueOn,
                 assignment::Column::DueSoonFrom,
                 assignment::Column::AnsweredOn,
+                assignment::Column::SpanFrom,
             ])
             .filter(assignment::Column::SuggestionId.is_in(ids.iter().copied()))
             .filter(super::scope::assignments(self.filter.scope))
@@ -333,6 +363,7 @@ impl SuggestionRows {
             .all(conn)
             .await
             .during("reading assignments for an export")?;
+        let assignments = in_force_on(conn, assignments, self.as_of).await?;
         self.load_units(&assignments).await?;
         // The replies of this page's (visible) assignments.
         let visible_assignments = Query::select()
@@ -558,87 +589,5 @@ impl SuggestionRows {
             .during("reading units for an export")?;
         self.units.extend(found);
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn deadline_status_is_the_apis() {
-        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap_or_default();
-        let due = day(6, 30);
-        let statuses = [
-            AssignmentStatus::Assigned,
-            AssignmentStatus::SignedFor,
-            AssignmentStatus::Replied,
-            AssignmentStatus::Returned,
-            AssignmentStatus::Withdrawn,
-            AssignmentStatus::Rehandling,
-        ];
-        let answers = [None, Some(day(6, 1)), Some(day(6, 30)), Some(day(7, 2))];
-        let as_ofs = [
-            day(1, 1),
-            day(3, 31),
-            day(6, 14),
-            day(6, 15),
-            day(6, 30),
-            day(7, 1),
-            day(8, 1),
-        ];
-        let mut compared = 0;
-        for status in statuses {
-            for answered_on in answers {
-                for as_of in as_ofs {
-                    let row = AssignmentRow {
-                        id: 1,
-                        suggestion_id: 1,
-                        unit_id: 1,
-                        role: AssignmentRole::Lead,
-                        status,
-                        assigned_on: day(3, 31),
-                        due_on: due,
-                        due_soon_from: day(6, 15),
-                        answered_on,
-                    };
-                    let model = entity::assignment::Model {
-                        id: 1,
-                        suggestion_id: 1,
-                        session_id: 1,
-                        unit_id: 1,
-                        role: AssignmentRole::Lead,
-                        assigned_on: row.assigned_on,
-                        due_on: due,
-                        due_on_explicit: false,
-                        original_due_on: due,
-                        due_soon_from: row.due_soon_from,
-                        due_provisional: false,
-                        round: 1,
-                        signed_for_at: None,
-                        status,
-                        answered_on,
-                        contact_name: None,
-                        contact_phone: None,
-                        reply_category: None,
-                        first_satisfaction: None,
-                        final_satisfaction: None,
-                        met_face_to_face: false,
-                        feedback_open: 0,
-                        feedback_handled: 0,
-                        version: 1,
-                        created_at: chrono::DateTime::UNIX_EPOCH,
-                        updated_at: chrono::DateTime::UNIX_EPOCH,
-                    };
-                    assert_eq!(
-                        assignment_status(&row, as_of),
-                        crate::graphql::types::assignment_status(&model, as_of),
-                        "{status:?} answered {answered_on:?} as of {as_of}"
-                    );
-                    compared += 1;
-                }
-            }
-        }
-        assert_eq!(compared, 6 * 4 * 7);
     }
 }

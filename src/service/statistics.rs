@@ -9,10 +9,11 @@
 
 use chrono::NaiveDate;
 use entity::enums::{ReplyCategory, SuggestionKind};
-use entity::{assignment, suggestion};
+use entity::{assignment, deadline_span, suggestion};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, Order, Query, SelectStatement, SimpleExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
+use super::deadline::AsOf;
 use super::{DbContext, ServiceResult};
 use crate::db::Db;
 use crate::domain::access::Scope;
@@ -132,7 +133,7 @@ pub async fn table(
     db: &Db,
     filter: &StatisticsFilter,
     group_by: &[GroupBy],
-    as_of: NaiveDate,
+    as_of: AsOf,
     limit: u64,
 ) -> ServiceResult<Vec<Row>> {
     let conn = db.conn();
@@ -147,7 +148,7 @@ pub async fn table(
 }
 
 /// The figures over every counted assignment (the table's total row).
-pub async fn total(db: &Db, filter: &StatisticsFilter, as_of: NaiveDate) -> ServiceResult<Counts> {
+pub async fn total(db: &Db, filter: &StatisticsFilter, as_of: AsOf) -> ServiceResult<Counts> {
     Ok(table(db, filter, &[], as_of, 1)
         .await?
         .pop()
@@ -184,17 +185,30 @@ fn select(
     backend: DbBackend,
     filter: &StatisticsFilter,
     group_by: &[GroupBy],
-    as_of: NaiveDate,
+    when: AsOf,
 ) -> SelectStatement {
+    let as_of = when.date;
     let d = date_literal(backend, as_of);
-    let answered = format!("assignment.answered_on <= {d}");
-    let unanswered = format!("(assignment.answered_on IS NULL OR assignment.answered_on > {d})");
-    let answered_late = format!("{answered} AND assignment.answered_on > assignment.due_on");
-    let overdue = format!("{unanswered} AND assignment.due_on < {d}");
+    // The due date and answer in force on the day: the assignment's own (its current
+    // span) unless the day falls in a span of its history, joined below for a past day.
+    let history = !when.answers_complete();
+    let (due_on, answered_on) = if history {
+        (
+            "COALESCE(deadline_span.due_on, assignment.due_on)",
+            "CASE WHEN deadline_span.id IS NULL THEN assignment.answered_on \
+             ELSE deadline_span.answered_on END",
+        )
+    } else {
+        ("assignment.due_on", "assignment.answered_on")
+    };
+    let answered = format!("{answered_on} <= {d}");
+    let unanswered = format!("({answered_on} IS NULL OR {answered_on} > {d})");
+    let answered_late = format!("{answered} AND {answered_on} > {due_on}");
+    let overdue = format!("{unanswered} AND {due_on} < {d}");
     let late_days = format!(
         "CASE WHEN {answered_late} THEN {} WHEN {overdue} THEN {} ELSE NULL END",
-        days_between(backend, "assignment.answered_on", "assignment.due_on"),
-        days_between(backend, &d, "assignment.due_on"),
+        days_between(backend, answered_on, due_on),
+        days_between(backend, &d, due_on),
     );
     let count_when = |condition: &str| format!("SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)");
     let satisfied = "IN ('SATISFIED', 'BASICALLY_SATISFIED')";
@@ -208,6 +222,18 @@ fn select(
             suggestion::Entity,
             Expr::col((suggestion::Entity, suggestion::Column::Id))
                 .equals((assignment::Entity, assignment::Column::SuggestionId)),
+        );
+    }
+    if history {
+        q.left_join(
+            deadline_span::Entity,
+            Condition::all()
+                .add(
+                    Expr::col((deadline_span::Entity, deadline_span::Column::AssignmentId))
+                        .equals((assignment::Entity, assignment::Column::Id)),
+                )
+                .add(deadline_span::Column::FromOn.lte(as_of))
+                .add(deadline_span::Column::UntilOn.gt(as_of)),
         );
     }
     for group in group_by {
@@ -233,7 +259,7 @@ fn select(
         (
             "answered_on_time",
             figure(&count_when(&format!(
-                "{answered} AND assignment.answered_on <= assignment.due_on"
+                "{answered} AND {answered_on} <= {due_on}"
             ))),
         ),
         ("overdue", figure(&count_when(&overdue))),
@@ -460,7 +486,7 @@ pub async fn sheet(
     db: &Db,
     filter: &StatisticsFilter,
     group_by: &[GroupBy],
-    as_of: NaiveDate,
+    as_of: AsOf,
     limit: u64,
 ) -> ServiceResult<(
     Vec<super::spreadsheet::Column>,
@@ -602,7 +628,8 @@ mod tests {
             session_id: Some(7),
             ..StatisticsFilter::default()
         };
-        let as_of = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default();
+        let date = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default();
+        let as_of = AsOf { date, today: date };
         let q = select(DbBackend::Postgres, &filter, &[GroupBy::Unit], as_of);
         let statement = DbBackend::Postgres.build(&q);
         let values = statement.values.map(|v| v.0).unwrap_or_default();

@@ -792,6 +792,8 @@ pub async fn decide_extension(
         changes.due_on_explicit = Set(true);
         changes.due_provisional = Set(false);
         changes.due_soon_from = Set(due_soon_from(new_due, rules.due_soon_days));
+        // From today the new due date is in force; before, the one it replaces.
+        changes.span_from = Set(super::deadline::end_span(&*txn, &case.assignment, today).await?);
         handling_round::Entity::update_many()
             .set(handling_round::ActiveModel {
                 due_on: Set(new_due),
@@ -1194,6 +1196,9 @@ pub async fn rate_reply(
         .await
         .during("opening a re-handling round")?;
         changes.round = Set(next_round);
+        // The answered round stays in force (answered) until the rating re-opens it.
+        changes.span_from =
+            Set(super::deadline::end_span(&*txn, &case.assignment, rated_on).await?);
         changes.due_on = Set(due.due_on);
         changes.original_due_on = Set(due.due_on);
         changes.due_on_explicit = Set(false);

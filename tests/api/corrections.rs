@@ -374,3 +374,252 @@ async fn the_office_renames_a_unit_and_corrects_its_phone() {
         .await;
     assert_eq!(codes(&p["updateHandlingUnit"]), ["CONFLICT"], "{p}");
 }
+
+const AS_OF: &str = "query($id: ID!, $s: ID!, $asOf: Date) {
+    node(id: $id) { ... on Assignment { round deadlineStatus(asOf: $asOf) daysRemaining(asOf: $asOf) daysLate(asOf: $asOf) } }
+    suggestion(id: $s) { deadlineStatus(asOf: $asOf) } }";
+
+/// Everything banli says of one assignment's deadline as of `as_of`: the fields, the
+/// statuses whose filter finds it, the summary's and the statistics' counts, the export.
+async fn deadline_as_of(app: &TestApp, assignment: &str, suggestion: &str, as_of: &str) -> Value {
+    let fields = app
+        .data(
+            AS_OF,
+            json!({"id": assignment, "s": suggestion, "asOf": as_of}),
+        )
+        .await;
+    let mut found = Vec::new();
+    for status in [
+        "NOT_DUE",
+        "DUE_SOON",
+        "OVERDUE",
+        "ANSWERED_ON_TIME",
+        "ANSWERED_LATE",
+    ] {
+        let list = app
+            .data(
+                "query($s: [DeadlineStatus!], $asOf: Date) { assignments(filter: {deadlineStatus: $s}, asOf: $asOf, first: 10) { nodes { id } } }",
+                json!({"s": [status], "asOf": as_of}),
+            )
+            .await;
+        if list["assignments"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["id"] == assignment)
+        {
+            found.push(status);
+        }
+    }
+    let summary = app
+        .data(
+            "query($asOf: Date) { deadlineSummary(asOf: $asOf) { overall { notDue dueSoon overdue answeredOnTime answeredLate } } }",
+            json!({"asOf": as_of}),
+        )
+        .await;
+    let statistics = app
+        .data(
+            "query($asOf: Date) { statistics(asOf: $asOf) { total { replied answeredOnTime overdue late maxDaysLate } } }",
+            json!({"asOf": as_of}),
+        )
+        .await;
+    let (status, _, body) =
+        crate::export::get(app, &format!("/export/suggestions.csv?asOf={as_of}")).await;
+    assert_eq!(status, 200);
+    let sheet = String::from_utf8(body).unwrap();
+    let label = ["未到期", "临期", "逾期未答复", "按期答复", "逾期答复"]
+        .into_iter()
+        .filter(|label| sheet.lines().nth(1).unwrap_or("").contains(label))
+        .collect::<Vec<_>>();
+    json!({
+        "field": fields["node"],
+        "suggestion": fields["suggestion"]["deadlineStatus"],
+        "filters": found,
+        "summary": summary["deadlineSummary"]["overall"],
+        "statistics": statistics["statistics"]["total"],
+        "export": label,
+    })
+}
+
+#[actix_web::test]
+async fn deadline_figures_as_of_a_past_date_use_the_round_in_force_then() {
+    let app = crate::helpers::spawn_app().await;
+    // The issue's case: due 2025-12-16, answered 2025-12-01, re-opened 2025-12-25.
+    let session = app.session("第十四届五次会议").await;
+    let deputy = app.deputy("夏维奇").await;
+    let unit = app.unit("省交通运输厅", "JT").await;
+    let suggestion = app.suggestion(&session, &deputy, "0255").await;
+    let p = app
+        .assign(
+            json!({"suggestionId": suggestion, "assignedOn": "2025-11-03",
+            "units": [{"unitId": unit, "role": "SOLE", "dueOn": "2025-12-16"}]}),
+        )
+        .await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    let assignment = id_at(&p, "assignments.0.id");
+    app.sign_for(&assignment).await;
+    let first = reply(&app, &assignment, "C", "2025-12-01").await;
+    rate_unsatisfied(&app, &first, "2025-12-25").await;
+
+    let on_the_10th = deadline_as_of(&app, &assignment, &suggestion, "2025-12-10").await;
+    assert_eq!(
+        on_the_10th,
+        json!({
+            "field": {"round": 2, "deadlineStatus": "ANSWERED_ON_TIME", "daysRemaining": 6, "daysLate": 0},
+            "suggestion": "ANSWERED_ON_TIME",
+            "filters": ["ANSWERED_ON_TIME"],
+            "summary": {"notDue": 0, "dueSoon": 0, "overdue": 0, "answeredOnTime": 1, "answeredLate": 0},
+            "statistics": {"replied": 1, "answeredOnTime": 1, "overdue": 0, "late": 0, "maxDaysLate": null},
+            "export": ["按期答复"],
+        })
+    );
+    // Before the answer, round 1 was simply running; from the rating, round 2 runs.
+    let before = deadline_as_of(&app, &assignment, &suggestion, "2025-11-20").await;
+    assert_eq!(before["field"]["deadlineStatus"], "NOT_DUE", "{before}");
+    assert_eq!(before["filters"], json!(["NOT_DUE"]));
+    assert_eq!(before["summary"]["notDue"], 1);
+    let reopened = deadline_as_of(&app, &assignment, &suggestion, "2025-12-26").await;
+    assert_eq!(reopened["field"]["deadlineStatus"], "NOT_DUE", "{reopened}");
+    assert_eq!(
+        reopened["field"]["daysRemaining"], 31,
+        "due 2026-01-26: {reopened}"
+    );
+    assert_eq!(reopened["filters"], json!(["NOT_DUE"]));
+    assert_eq!(reopened["statistics"]["replied"], 0, "{reopened}");
+    let late = deadline_as_of(&app, &assignment, &suggestion, "2026-02-02").await;
+    assert_eq!(late["field"]["deadlineStatus"], "OVERDUE", "{late}");
+    assert_eq!(late["field"]["daysLate"], 7);
+    assert_eq!(late["summary"]["overdue"], 1);
+    assert_eq!(late["statistics"]["maxDaysLate"], 7);
+    assert_eq!(late["export"], json!(["逾期未答复"]));
+}
+
+/// A suggestion assigned on 2026-09-01, due 2026-11-25, whose extension to 2026-12-31
+/// the office approves today (2026-11-22): (suggestion, assignment).
+async fn extended_today(app: &TestApp, number: &str) -> (String, String) {
+    let session = app.session(&format!("会议{number}")).await;
+    let deputy = app.deputy("夏维奇").await;
+    let unit = app
+        .unit(&format!("单位{number}"), &format!("U{number}"))
+        .await;
+    let suggestion = app.suggestion(&session, &deputy, number).await;
+    let p = app
+        .assign(
+            json!({"suggestionId": suggestion, "assignedOn": "2026-09-01",
+            "units": [{"unitId": unit, "role": "SOLE", "dueOn": "2026-11-25"}]}),
+        )
+        .await;
+    let assignment = id_at(&p, "assignments.0.id");
+    app.sign_for(&assignment).await;
+    let p = app
+        .data(
+            "mutation($id: ID!) { requestExtension(input: {assignmentId: $id, reason: \"需要跨部门协调\", requestedDueOn: \"2026-12-31\"}) {
+                extensionRequest { id } userErrors { code } } }",
+            json!({"id": assignment}),
+        )
+        .await;
+    assert_eq!(p["requestExtension"]["userErrors"], json!([]), "{p}");
+    let request = p["requestExtension"]["extensionRequest"]["id"].clone();
+    let p = app
+        .data(
+            "mutation($id: ID!) { decideExtension(input: {requestId: $id, approve: true}) { userErrors { code message } } }",
+            json!({"id": request}),
+        )
+        .await;
+    assert_eq!(p["decideExtension"]["userErrors"], json!([]), "{p}");
+    (suggestion, assignment)
+}
+
+#[actix_web::test]
+async fn an_extension_counts_from_the_day_it_was_approved() {
+    let app = crate::helpers::spawn_app().await;
+    let (suggestion, assignment) = extended_today(&app, "0256").await;
+    // Two days later the office looks back.
+    app.clock.advance(chrono::Duration::days(2));
+    let (user, password) = crate::helpers::ADMIN;
+    let app = app.with_token(&app.login(user, password).await);
+
+    let the_day_before = deadline_as_of(&app, &assignment, &suggestion, "2026-11-21").await;
+    assert_eq!(
+        the_day_before["field"],
+        json!({"round": 1, "deadlineStatus": "DUE_SOON", "daysRemaining": 4, "daysLate": 0}),
+        "due 2026-11-25 until the extension: {the_day_before}"
+    );
+    assert_eq!(the_day_before["filters"], json!(["DUE_SOON"]));
+    assert_eq!(the_day_before["summary"]["dueSoon"], 1);
+    let approved = deadline_as_of(&app, &assignment, &suggestion, "2026-11-22").await;
+    assert_eq!(approved["field"]["deadlineStatus"], "NOT_DUE", "{approved}");
+    assert_eq!(approved["field"]["daysRemaining"], 39);
+    assert_eq!(approved["filters"], json!(["NOT_DUE"]));
+    assert_eq!(approved["summary"]["notDue"], 1);
+}
+
+/// The deadline history as stored: (assignment, round, from, until, due, answered) of
+/// every span, and each assignment's `span_from`.
+async fn history(app: &TestApp) -> (Vec<String>, Vec<String>) {
+    use sea_orm::{EntityTrait as _, QueryOrder as _};
+    let spans = entity::deadline_span::Entity::find()
+        .order_by_asc(entity::deadline_span::Column::AssignmentId)
+        .order_by_asc(entity::deadline_span::Column::FromOn)
+        .all(app.db.conn())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| {
+            format!(
+                "{} r{} {}..{} due {} answered {:?}",
+                s.assignment_id, s.round, s.from_on, s.until_on, s.due_on, s.answered_on
+            )
+        })
+        .collect();
+    let from = entity::assignment::Entity::find()
+        .order_by_asc(entity::assignment::Column::Id)
+        .all(app.db.conn())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| format!("{} from {}", a.id, a.span_from))
+        .collect();
+    (spans, from)
+}
+
+#[actix_web::test]
+async fn history_written_by_the_workflow_is_what_the_upgrade_derives() {
+    use sea_orm::{ConnectionTrait as _, EntityTrait as _};
+    let app = crate::helpers::spawn_app().await;
+    // Re-handled twice; extended, then answered and re-opened the same day; untouched.
+    let (_, _, twice) = assigned(&app, "0301").await;
+    let first = reply(&app, &twice, "C", "2026-03-01").await;
+    rate_unsatisfied(&app, &first, "2026-03-05").await;
+    let second = reply(&app, &twice, "B", "2026-04-01").await;
+    rate_unsatisfied(&app, &second, "2026-04-03").await;
+    let (_, extended) = extended_today(&app, "0302").await;
+    let third = reply(&app, &extended, "A", "2026-11-22").await;
+    rate_unsatisfied(&app, &third, "2026-11-22").await;
+    let _ = assigned(&app, "0303").await;
+
+    let written = history(&app).await;
+    assert_eq!(written.0.len(), 3, "{written:#?}");
+    // Forget the history, as a database from before it was kept, and derive it again.
+    let conn = app.db.conn();
+    entity::deadline_span::Entity::delete_many()
+        .exec(conn)
+        .await
+        .unwrap();
+    conn.execute_unprepared("UPDATE assignment SET span_from = assigned_on; DELETE FROM chore_run")
+        .await
+        .unwrap();
+    assert_eq!(history(&app).await.0.len(), 0);
+    let upgraded = banli::service::deadline::upgrade_spans(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(upgraded, 2);
+    assert_eq!(history(&app).await, written);
+    // Once per database.
+    assert_eq!(
+        banli::service::deadline::upgrade_spans(&app.db)
+            .await
+            .unwrap(),
+        0
+    );
+}
