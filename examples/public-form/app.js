@@ -79,7 +79,8 @@
     '  }' +
     '}';
 
-  var CREATE_CAPTCHA = 'mutation { createCaptcha { id imagePng expiresAt } }';
+  var CREATE_CAPTCHA =
+    'mutation($audio: Boolean!) { createCaptcha(audio: $audio) { id imagePng audioWav expiresAt } }';
 
   var SUBMIT_FEEDBACK =
     'mutation($input: SubmitPublicFeedbackInput!) {' +
@@ -149,27 +150,40 @@
     var image = $(prefix + '-captcha-image');
     var answer = $(prefix + '-captcha-answer');
     var error = $(prefix + '-captcha-answer-error');
+    var player = $(prefix + '-captcha-player');
     var current = null;
     var pending = Promise.resolve();
     var generation = 0;
 
-    function load() {
+    /** 取一张新的验证码；audio 为 true 时连同同一组字符的语音一起取回并播放。 */
+    function load(audio) {
       var mine = ++generation;
       current = null;
       answer.value = '';
       image.removeAttribute('src');
       image.alt = '验证码加载中';
-      pending = gql(CREATE_CAPTCHA).then(
+      player.pause();
+      player.removeAttribute('src');
+      player.hidden = true;
+      pending = gql(CREATE_CAPTCHA, { audio: Boolean(audio) }).then(
         function (data) {
           if (mine !== generation) return; // 已有更新的一次加载
           var made = data.createCaptcha;
-          // 只接受 PNG 的 data: URL，别的东西不放进 src。
-          if (!/^data:image\/png;base64,/.test(made.imagePng)) {
+          // 只接受 PNG、WAV 的 data: URL，别的东西不放进 src。
+          if (!/^data:image\/png;base64,/.test(made.imagePng) ||
+              (audio && !/^data:audio\/wav;base64,/.test(made.audioWav || ''))) {
             throw new Error('验证码格式不正确，请点击“换一张”。');
           }
           current = made.id;
           image.src = made.imagePng;
-          image.alt = '验证码图片，看不清可点击“换一张”';
+          image.alt = '验证码图片。看不清可点击“换一张”，看不见可点击“听语音”。';
+          if (audio) {
+            player.src = made.audioWav;
+            player.hidden = false;
+            player.focus();
+            // 由用户的点击触发，浏览器允许直接播放；不允许时用户可按播放控件。
+            player.play().catch(function () {});
+          }
         }
       ).catch(function (e) {
         if (mine !== generation) return;
@@ -180,12 +194,17 @@
     }
 
     $(prefix + '-captcha-refresh').addEventListener('click', function () {
-      load();
+      load(false);
       answer.focus();
+    });
+    $(prefix + '-captcha-audio').addEventListener('click', function () {
+      load(true);
     });
 
     return {
-      load: load,
+      load: function () {
+        return load(false);
+      },
       id: function () {
         return pending.then(function () {
           return current;
@@ -332,6 +351,8 @@
 
     resetFeedbackForm();
     $('reply-content').hidden = false;
+    // 焦点移到答复标题：读屏软件从这里读起，键盘用户从这里往下走。
+    $('reply-title').focus();
     feedbackCaptcha.load();
   }
 
@@ -473,6 +494,38 @@
     }
     window.scrollTo(0, 0);
   }
+
+  // ---------------------------------------------------------------------------
+  // 显示方式：大字、高对比。按钮的 aria-pressed 表示是否开启；选择记在本机
+  // 浏览器（localStorage）里，下次打开仍然有效。
+
+  function displayOption(buttonId, className) {
+    var button = $(buttonId);
+    var key = 'banli-display-' + className;
+    function apply(on) {
+      document.documentElement.classList.toggle(className, on);
+      button.setAttribute('aria-pressed', on ? 'true' : 'false');
+    }
+    var saved = false;
+    try {
+      saved = window.localStorage.getItem(key) === 'on';
+    } catch (e) {
+      // 浏览器不让用本地存储时，只在本页有效。
+    }
+    apply(saved);
+    button.addEventListener('click', function () {
+      var on = button.getAttribute('aria-pressed') !== 'true';
+      apply(on);
+      try {
+        window.localStorage.setItem(key, on ? 'on' : 'off');
+      } catch (e) {
+        // 同上。
+      }
+    });
+  }
+
+  displayOption('opt-large', 'large');
+  displayOption('opt-contrast', 'contrast');
 
   window.addEventListener('hashchange', route);
   route();

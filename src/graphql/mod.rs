@@ -146,6 +146,7 @@ impl Policies {
                 ttl: std::time::Duration::from_secs(settings.captcha_ttl_secs),
                 length: settings.captcha_length,
                 test_answer: settings.captcha_test_answer.clone(),
+                ..CaptchaPolicy::default()
             },
             feedback: FeedbackPolicy {
                 per_client: Window {

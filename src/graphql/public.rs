@@ -148,6 +148,10 @@ pub struct Captcha {
     pub id: String,
     /// The image as a `data:image/png;base64,…` URL.
     pub image_png: String,
+    /// The same challenge spoken, letter by letter, as a `data:audio/wav;base64,…` URL
+    /// (about 150 kB): for people who cannot see the image. Null unless asked for with
+    /// `createCaptcha(audio: true)`.
+    pub audio_wav: Option<String>,
     /// After this the CAPTCHA is refused; fetch a new one.
     pub expires_at: DateTime,
 }
@@ -325,13 +329,19 @@ fn rate_limited(wait: u32) -> async_graphql::Error {
 #[Object]
 impl PublicMutation {
     /// A new CAPTCHA for a public form. Each is good for one answer (right or wrong)
-    /// within its lifetime. Too many requests from one client answer with a GraphQL error
-    /// whose `extensions` carry `code: RATE_LIMITED` and `retryAfterSeconds`.
-    async fn create_captcha(&self, ctx: &Context<'_>) -> Result<Captcha> {
+    /// within its lifetime. With `audio: true` it comes with `audioWav`, the same
+    /// challenge spoken (for people who cannot see the image). Too many requests from one
+    /// client answer with a GraphQL error whose `extensions` carry `code: RATE_LIMITED`
+    /// and `retryAfterSeconds`.
+    async fn create_captcha(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = false)] audio: bool,
+    ) -> Result<Captcha> {
         let st = state(ctx)?;
         let client = client_ip(ctx);
         let limit = client.as_deref().map(|client| (&st.captcha_window, client));
-        let made = service::captcha::create(&st.db, &st.captcha, limit, st.clock.now())
+        let made = service::captcha::create(&st.db, &st.captcha, audio, limit, st.clock.now())
             .await
             .map_err(|e| match e {
                 service::ServiceError::Unexpected(e) => internal(ctx, &e),
@@ -340,6 +350,7 @@ impl PublicMutation {
             .map_err(rate_limited)?;
         Ok(Captcha {
             image_png: made.data_url(),
+            audio_wav: made.audio_data_url(),
             id: made.id,
             expires_at: DateTime(made.expires_at),
         })

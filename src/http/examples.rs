@@ -14,9 +14,10 @@ use actix_web::{web, HttpResponse};
 pub const PATH: &str = "/examples/public-form/";
 
 /// What the page may load: its own scripts and styles, API calls to banli itself, images
-/// only as `data:` URLs (the CAPTCHA); nothing inline, nothing from elsewhere, no framing.
+/// and sound only as `data:` URLs (the CAPTCHA and its spoken form); nothing inline,
+/// nothing from elsewhere, no framing.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
-    style-src 'self'; connect-src 'self'; img-src data:; base-uri 'none'; \
+    style-src 'self'; connect-src 'self'; img-src data:; media-src data:; base-uri 'none'; \
     form-action 'self'; frame-ancestors 'none'";
 
 /// The embedded files: name under [`PATH`], content type, content.

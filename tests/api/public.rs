@@ -1088,3 +1088,53 @@ async fn a_deputys_phone_and_address_are_withheld_however_they_are_written() {
     let found = public_list(&app, json!({"keyword": "列入计划"})).await;
     assert_eq!(found["totalCount"], 1, "{found:#}");
 }
+
+#[actix_web::test]
+async fn a_captcha_can_be_heard_instead_of_seen() {
+    use base64::Engine as _;
+    let app = spawn_app().await;
+    let (reply, _) = app.published_reply("0402").await;
+    let public = app.as_public();
+    // Only when asked for: the image alone stays small.
+    let plain = public
+        .data(
+            "mutation { createCaptcha { imagePng audioWav } }",
+            json!({}),
+        )
+        .await["createCaptcha"]
+        .clone();
+    assert_eq!(plain["audioWav"], Value::Null);
+    let made = public
+        .data(
+            "mutation { createCaptcha(audio: true) { id imagePng audioWav } }",
+            json!({}),
+        )
+        .await["createCaptcha"]
+        .clone();
+    assert!(made["imagePng"]
+        .as_str()
+        .unwrap()
+        .starts_with("data:image/png;base64,"));
+    let audio = made["audioWav"].as_str().unwrap();
+    let wav = base64::engine::general_purpose::STANDARD
+        .decode(audio.strip_prefix("data:audio/wav;base64,").unwrap())
+        .unwrap();
+    assert_eq!(&wav[..4], b"RIFF");
+    assert_eq!(&wav[8..12], b"WAVE");
+    assert!(
+        (40_000..300_000).contains(&wav.len()),
+        "a few seconds of speech: {} bytes",
+        wav.len()
+    );
+    // It is the same CAPTCHA: one answer, used once.
+    let input = json!({"replyId": reply, "content": "听语音验证码提交的意见",
+        "captchaId": made["id"], "captchaAnswer": crate::helpers::CAPTCHA_TEST_ANSWER});
+    let p = public
+        .data(SUBMIT_FEEDBACK, json!({"input": input.clone()}))
+        .await["submitPublicFeedback"]
+        .clone();
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    let p =
+        public.data(SUBMIT_FEEDBACK, json!({"input": input})).await["submitPublicFeedback"].clone();
+    assert_eq!(codes(&p), ["CAPTCHA_INVALID"]);
+}

@@ -7,7 +7,13 @@
 // the failed step; needs `npm ci --prefix tests/browser` (playwright-core only: it downloads
 // no browser, it drives the one at /usr/bin/chromium).
 
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+
+// axe-core (Deque's accessibility engine) checks the page against WCAG 2.1 A and AA.
+const AXE_SOURCE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 const [baseUrl, replyId, screenshotPath] = process.argv.slice(2);
 if (!baseUrl || !replyId || !screenshotPath) {
@@ -60,13 +66,48 @@ async function captchaSrc(page, prefix, other = null) {
   return image.getAttribute('src');
 }
 
+/**
+ * Runs axe over the page as it is now; fails with each violation, its rule and the
+ * elements it found. The script is evaluated through the debugging protocol, which the
+ * page's Content-Security-Policy does not govern (the page itself still may not inline).
+ */
+async function accessible(page, what) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    await page.evaluate(AXE_SOURCE);
+  }
+  const result = await page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
+    WCAG_21_AA,
+  );
+  expect(result.passes.length >= 10, `${what}: axe ran only ${result.passes.length} rules`);
+  const found = result.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`,
+  );
+  expect(found.length === 0, `${what}: ${found.length} WCAG 2.1 AA violation(s):\n  ${found.join('\n  ')}`);
+}
+
+/** Presses Tab until the element with `id` has the focus (at most `limit` times). */
+async function tabTo(page, id, limit = 40) {
+  for (let i = 0; i < limit; i += 1) {
+    if ((await page.evaluate(() => document.activeElement && document.activeElement.id)) === id) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Failed(`#${id} is not reached with the Tab key`);
+}
+
+/** The computed font size of the first element `selector` finds, in CSS pixels. */
+async function fontSize(page, selector) {
+  return page.$eval(selector, (e) => parseFloat(getComputedStyle(e).fontSize));
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.BANLI_CHROMIUM || '/usr/bin/chromium',
   args: ['--no-sandbox'],
 });
 let exitCode = 0;
 try {
-  const page = await browser.newPage({ locale: 'zh-CN', viewport: { width: 1000, height: 900 } });
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1000, height: 900 } });
+  const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT_MS);
   // Script errors and CSP violations (reported as console errors) fail the test.
   const problems = [];
@@ -82,6 +123,10 @@ try {
     await textOf(page, '#list-status', /共 2 条/);
     await textOf(page, replyLink, /关于省人大十三届五次会议第0255号建议办理情况的答复函/);
     await textOf(page, `#reply-list li:has(${replyHref})`, /淮南市人民政府办公室\s+2026-11-22/);
+  });
+
+  await step('the list view has no WCAG 2.1 AA violations', async () => {
+    await accessible(page, 'list view');
   });
 
   await step('a keyword search narrows the list', async () => {
@@ -106,6 +151,77 @@ try {
     await textOf(page, '#reply-text p:last-child', /^<script>alert\('只是文字'\)<\/script>$/);
     expect((await page.locator('#reply-text script').count()) === 0, 'no script element in the text');
     expect(page.url().includes('#/reply/'), `the address names the reply: ${page.url()}`);
+    // The focus moves to the reply's title, where a screen reader starts reading.
+    await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'reply-title');
+    // Body text at least 16 px, sizes in rem.
+    expect((await fontSize(page, '#reply-text p')) >= 16, 'body text at least 16 px');
+    expect((await page.getAttribute('#fb-consent', 'aria-describedby')) === 'fb-consent-error',
+      'the consent checkbox names its error text');
+  });
+
+  await step('the reply view and its forms have no WCAG 2.1 AA violations', async () => {
+    await captchaSrc(page, 'fb');
+    await captchaSrc(page, 'lookup');
+    await accessible(page, 'reply view');
+  });
+
+  await step('大字 and 高对比 switch the display, and stay switched', async () => {
+    const before = await fontSize(page, '#reply-text p');
+    await page.click('#opt-large');
+    expect((await page.getAttribute('#opt-large', 'aria-pressed')) === 'true', '大字 pressed');
+    const larger = await fontSize(page, '#reply-text p');
+    expect(larger >= before * 1.2, `大字 enlarges the text: ${before} → ${larger} px`);
+    await page.click('#opt-contrast');
+    expect(await page.evaluate(() => document.documentElement.classList.contains('contrast')), '高对比 on');
+    expect((await page.$eval('#reply-text p', (e) => getComputedStyle(e).color)) === 'rgb(0, 0, 0)',
+      '高对比 text is black');
+    await accessible(page, 'reply view, 大字 and 高对比');
+    // Another visit of the page in the same browser starts in the chosen display.
+    const again = await context.newPage();
+    await again.goto(page.url());
+    await again.locator('#reply-content').waitFor({ state: 'visible' });
+    expect((await again.getAttribute('#opt-large', 'aria-pressed')) === 'true', '大字 remembered');
+    expect(await again.evaluate(() => document.documentElement.classList.contains('contrast')),
+      '高对比 remembered');
+    await again.close();
+    await page.click('#opt-large');
+    await page.click('#opt-contrast');
+    expect((await fontSize(page, '#reply-text p')) === before, 'back to the normal size');
+  });
+
+  await step('the CAPTCHA row stays intact on a 320 px screen', async () => {
+    await page.setViewportSize({ width: 320, height: 800 });
+    await captchaSrc(page, 'fb');
+    await page.$eval('#fb-captcha-image', (e) => e.decode());
+    const image = await page.$eval('#fb-captcha-image', (e) => ({
+      width: e.getBoundingClientRect().width,
+      height: e.getBoundingClientRect().height,
+      ratio: e.naturalWidth / e.naturalHeight,
+      right: e.getBoundingClientRect().right,
+    }));
+    expect(image.width >= 100, `the image keeps its size: ${JSON.stringify(image)}`);
+    expect(Math.abs(image.width / image.height - image.ratio) < 0.05 * image.ratio,
+      `the image keeps its proportions: ${JSON.stringify(image)}`);
+    expect(image.right <= 320, `the image fits the screen: ${JSON.stringify(image)}`);
+    for (const id of ['fb-captcha-refresh', 'fb-captcha-audio']) {
+      const lines = await page.$eval(`#${id}`, (e) => {
+        const range = document.createRange();
+        range.selectNodeContents(e);
+        return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+      });
+      expect(lines === 1, `#${id} is on one line, not ${lines}`);
+    }
+    await page.setViewportSize({ width: 1000, height: 900 });
+  });
+
+  await step('the CAPTCHA can be heard', async () => {
+    const before = await captchaSrc(page, 'fb');
+    await page.click('#fb-captcha-audio');
+    await page.locator('#fb-captcha-player').waitFor({ state: 'visible' });
+    const src = await page.getAttribute('#fb-captcha-player', 'src');
+    expect(src && src.startsWith('data:audio/wav;base64,'), `a WAV to play: ${String(src).slice(0, 40)}`);
+    // The image is of the same, new challenge.
+    await captchaSrc(page, 'fb', before);
   });
 
   let lookupCode;
@@ -143,6 +259,25 @@ try {
     await textOf(page, '#fb-content-error', /^请填写内容$/);
     expect(!(await page.isVisible('#fb-captcha-answer-error')), 'the CAPTCHA error is gone');
     expect((await page.getAttribute('#fb-content', 'aria-invalid')) === 'true', 'content field marked invalid');
+  });
+
+  await step('feedback is sent with the keyboard alone', async () => {
+    await captchaSrc(page, 'fb');
+    await page.focus('#reply-title');
+    await tabTo(page, 'fb-name');
+    await page.keyboard.type('李女士');
+    await tabTo(page, 'fb-content');
+    await page.keyboard.type('建议在县一级也开展交流。');
+    await tabTo(page, 'fb-captcha-answer');
+    await page.keyboard.type(CAPTCHA_ANSWER);
+    await tabTo(page, 'fb-consent');
+    await page.keyboard.press('Space');
+    expect(await page.isChecked('#fb-consent'), 'Space checks the consent box');
+    await tabTo(page, 'fb-submit');
+    await page.keyboard.press('Enter');
+    await textOf(page, '#feedback-lookup-code', /^[A-Z0-9]{12}$/);
+    expect((await page.evaluate(() => document.activeElement.id)) === 'feedback-result',
+      'the focus moves to the result');
   });
 
   await step('the feedback is looked up by its code', async () => {

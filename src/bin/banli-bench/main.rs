@@ -206,6 +206,12 @@ async fn main() -> anyhow::Result<()> {
             time_query(&schema, &db, "deadlineSummary (current session)", &format!("{{ deadlineSummary(sessionId: \"{session_id}\") {{ overall {{ overdue dueSoon notDue answeredOnTime answeredLate }} byUnit {{ unit {{ name }} counts {{ overdue }} }} }} }}"), iterations).await?;
             time_query(&schema, &db, "assignments(OVERDUE, first: 50)", "{ assignments(filter: {deadlineStatus: [OVERDUE]}, first: 50) { edges { node { dueOn unit { name } suggestion { number title } } } } }", iterations).await?;
             time_query(&schema, &db, "assignments(OVERDUE, first: 50) + totalCount", "{ assignments(filter: {deadlineStatus: [OVERDUE]}, first: 50) { totalCount edges { node { dueOn unit { name } suggestion { number title } } } } }", iterations).await?;
+            // As of a past date (a year ago): the deadline history decides (issue 27).
+            let past =
+                banli::domain::time::local_date(chrono::Utc::now()) - chrono::Duration::days(365);
+            time_query(&schema, &db, "deadlineSummary (all sessions, a year ago)", &format!("{{ deadlineSummary(asOf: \"{past}\") {{ overall {{ overdue dueSoon notDue answeredOnTime answeredLate }} }} }}"), iterations).await?;
+            time_query(&schema, &db, "assignments(OVERDUE a year ago, first: 50)", &format!("{{ assignments(filter: {{deadlineStatus: [OVERDUE]}}, asOf: \"{past}\", first: 50) {{ edges {{ node {{ dueOn daysLate(asOf: \"{past}\") unit {{ name }} }} }} }} }}"), iterations).await?;
+            time_query(&schema, &db, "statistics by unit (a year ago)", &format!("{{ statistics(groupBy: [UNIT], asOf: \"{past}\") {{ rows {{ replied }} total {{ overdue }} }} }}"), iterations).await?;
             let today = banli::domain::time::local_date(chrono::Utc::now());
             println!("query plans (as of {today}, the forms the services send):");
             let open = format!("assigned_on <= '{today}' AND status NOT IN ('RETURNED','WITHDRAWN') AND answered_on IS NULL");
