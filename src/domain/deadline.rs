@@ -50,6 +50,45 @@ impl Default for DeadlineRules {
     }
 }
 
+/// Changes to deadline rules: each given number replaces the one in force, the rest stay.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RulesPatch {
+    pub reply_months: Option<u32>,
+    pub hard_cap_months: Option<u32>,
+    pub co_handler_opinion_months: Option<u32>,
+    pub return_window_working_days: Option<u32>,
+    pub rehandling_months: Option<u32>,
+    pub publication_working_days: Option<u32>,
+    pub rating_working_days: Option<u32>,
+    pub due_soon_days: Option<u32>,
+    pub roll_to_next_working_day: Option<bool>,
+}
+
+impl RulesPatch {
+    /// The rules `base` becomes with this patch.
+    pub fn apply(self, base: DeadlineRules) -> DeadlineRules {
+        DeadlineRules {
+            reply_months: self.reply_months.unwrap_or(base.reply_months),
+            hard_cap_months: self.hard_cap_months.unwrap_or(base.hard_cap_months),
+            co_handler_opinion_months: self
+                .co_handler_opinion_months
+                .unwrap_or(base.co_handler_opinion_months),
+            return_window_working_days: self
+                .return_window_working_days
+                .unwrap_or(base.return_window_working_days),
+            rehandling_months: self.rehandling_months.unwrap_or(base.rehandling_months),
+            publication_working_days: self
+                .publication_working_days
+                .unwrap_or(base.publication_working_days),
+            rating_working_days: self.rating_working_days.unwrap_or(base.rating_working_days),
+            due_soon_days: self.due_soon_days.unwrap_or(base.due_soon_days),
+            roll_to_next_working_day: self
+                .roll_to_next_working_day
+                .unwrap_or(base.roll_to_next_working_day),
+        }
+    }
+}
+
 impl DeadlineRules {
     /// Checks that the periods make sense together; field names are the API's.
     pub fn validate(&self) -> Result<(), Vec<UserError>> {

@@ -33,27 +33,23 @@ pub struct DeadlineRulesInput {
 }
 
 impl DeadlineRulesInput {
-    fn apply(self) -> crate::domain::deadline::DeadlineRules {
-        let d = crate::domain::deadline::DeadlineRules::default();
-        crate::domain::deadline::DeadlineRules {
-            reply_months: self.reply_months.unwrap_or(d.reply_months),
-            hard_cap_months: self.hard_cap_months.unwrap_or(d.hard_cap_months),
-            co_handler_opinion_months: self
-                .co_handler_opinion_months
-                .unwrap_or(d.co_handler_opinion_months),
-            return_window_working_days: self
-                .return_window_working_days
-                .unwrap_or(d.return_window_working_days),
-            rehandling_months: self.rehandling_months.unwrap_or(d.rehandling_months),
-            publication_working_days: self
-                .publication_working_days
-                .unwrap_or(d.publication_working_days),
-            rating_working_days: self.rating_working_days.unwrap_or(d.rating_working_days),
-            due_soon_days: self.due_soon_days.unwrap_or(d.due_soon_days),
-            roll_to_next_working_day: self
-                .roll_to_next_working_day
-                .unwrap_or(d.roll_to_next_working_day),
+    fn patch(self) -> crate::domain::deadline::RulesPatch {
+        crate::domain::deadline::RulesPatch {
+            reply_months: self.reply_months,
+            hard_cap_months: self.hard_cap_months,
+            co_handler_opinion_months: self.co_handler_opinion_months,
+            return_window_working_days: self.return_window_working_days,
+            rehandling_months: self.rehandling_months,
+            publication_working_days: self.publication_working_days,
+            rating_working_days: self.rating_working_days,
+            due_soon_days: self.due_soon_days,
+            roll_to_next_working_day: self.roll_to_next_working_day,
         }
+    }
+
+    fn apply(self) -> crate::domain::deadline::DeadlineRules {
+        self.patch()
+            .apply(crate::domain::deadline::DeadlineRules::default())
     }
 }
 
@@ -255,6 +251,56 @@ pub struct UpdateDeputyInput {
     pub address: MaybeUndefined<String>,
 }
 
+/// A correction of a session; fields left out stay as they are.
+#[derive(InputObject)]
+pub struct UpdateSessionInput {
+    pub id: ID,
+    /// The `version` you read; the update fails with CONFLICT if it changed since.
+    pub expected_version: Option<i32>,
+    pub name: Option<String>,
+    /// null clears it.
+    pub opens_on: MaybeUndefined<Date>,
+    /// null clears it.
+    pub closes_on: MaybeUndefined<Date>,
+    /// Only while no reply of the session carries a category (INVALID_STATE otherwise).
+    pub category_scheme: Option<enums::CategorySchemePreset>,
+    /// Each number given replaces the one in force, the rest stay. The session's open,
+    /// rule-based deadlines are re-dated under the new rules (explicit due dates, such as
+    /// approved extensions, and answered deadlines stay); a new `dueSoonDays` moves the
+    /// DUE_SOON day of every open deadline.
+    pub deadline_rules: Option<DeadlineRulesInput>,
+    /// Preview: check everything and answer with what would change, storing nothing.
+    #[graphql(default = false)]
+    pub dry_run: bool,
+}
+
+/// An open deadline that new session rules move.
+#[derive(SimpleObject)]
+pub struct DueDateMove {
+    pub assignment: Assignment,
+    pub due_on_before: Date,
+    pub due_on_after: Date,
+    /// The new date reaches a year whose official calendar is not loaded yet.
+    pub provisional: bool,
+}
+
+/// How many moves `updateSession` lists (all are counted in `redatedCount`).
+const MOVES_LISTED: usize = 200;
+
+#[derive(SimpleObject)]
+pub struct UpdateSessionPayload {
+    /// The session as updated (on a dry run: as it would be).
+    pub session: Option<Session>,
+    /// The open deadlines whose due date moves, by new due date (the first 200).
+    pub redated: Vec<DueDateMove>,
+    pub redated_count: i32,
+    /// Open deadlines whose DUE_SOON day moves without a new due date.
+    pub warnings_moved: i32,
+    /// True when nothing was stored.
+    pub dry_run: bool,
+    pub user_errors: Vec<UserErrorObject>,
+}
+
 /// A correction of a unit's record; fields left out stay as they are. The code cannot change.
 #[derive(InputObject)]
 pub struct UpdateHandlingUnitInput {
@@ -405,6 +451,70 @@ impl CoreMutation {
         Ok(UpdateDeputyPayload {
             deputy: deputy.map(Deputy),
             user_errors,
+        })
+    }
+
+    /// Corrects a session (name, dates) and changes its category scheme or deadline rules,
+    /// re-dating its open deadlines; `dryRun` previews what would move. Versioned and
+    /// audited.
+    #[graphql(guard = "Allow(ADMIN)")]
+    async fn update_session(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateSessionInput,
+    ) -> Result<UpdateSessionPayload> {
+        let st = state(ctx)?;
+        let mut errors = Vec::new();
+        let id = id_of(&input.id, Kind::Session, &["input", "id"], &mut errors);
+        let result = match decoded(errors) {
+            Err(e) => Err(e),
+            Ok(()) => {
+                let date = |value: MaybeUndefined<Date>| match value {
+                    MaybeUndefined::Undefined => None,
+                    MaybeUndefined::Null => Some(None),
+                    MaybeUndefined::Value(d) => Some(Some(d.0)),
+                };
+                let patch = service::session::SessionPatch {
+                    id,
+                    expected_version: input.expected_version,
+                    name: input.name,
+                    opens_on: date(input.opens_on),
+                    closes_on: date(input.closes_on),
+                    category_scheme: input.category_scheme.map(Into::into),
+                    deadline_rules: input.deadline_rules.map(DeadlineRulesInput::patch),
+                    dry_run: input.dry_run,
+                };
+                service::session::update(&st.db, patch, st.clock.now()).await
+            }
+        };
+        let (update, user_errors) = for_payload(ctx, result)?;
+        Ok(match update {
+            Some(update) => UpdateSessionPayload {
+                redated_count: i32::try_from(update.moves.len()).unwrap_or(i32::MAX),
+                warnings_moved: i32::try_from(update.warnings_moved).unwrap_or(i32::MAX),
+                dry_run: update.dry_run,
+                redated: update
+                    .moves
+                    .into_iter()
+                    .take(MOVES_LISTED)
+                    .map(|m| DueDateMove {
+                        assignment: Assignment(m.assignment),
+                        due_on_before: Date(m.from),
+                        due_on_after: Date(m.to),
+                        provisional: m.provisional,
+                    })
+                    .collect(),
+                session: Some(Session(update.session)),
+                user_errors,
+            },
+            None => UpdateSessionPayload {
+                session: None,
+                redated: Vec::new(),
+                redated_count: 0,
+                warnings_moved: 0,
+                dry_run: input.dry_run,
+                user_errors,
+            },
         })
     }
 

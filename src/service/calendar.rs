@@ -229,46 +229,65 @@ pub async fn redate<C: ConnectionTrait>(
             }
         };
         let rules = super::session::rules_of(session);
-        let round = handling_round::Entity::find()
-            .filter(handling_round::Column::AssignmentId.eq(a.id))
-            .filter(handling_round::Column::Round.eq(a.round))
-            .one(conn)
-            .await
-            .during("loading a round")?;
-        let start = round.as_ref().map_or(a.assigned_on, |r| r.started_on);
-        let Some(due) = compute_due(&rules, calendar, start, period_of(a.role, a.round)) else {
-            continue;
-        };
-        if due.due_on == a.due_on && due.provisional == a.due_provisional {
-            continue;
+        if let Some(due) = due_under(conn, &a, &rules, calendar).await? {
+            move_due(conn, &a, &due, rules.due_soon_days, "CALENDAR", now).await?;
+            moved += 1;
         }
-        store_due(conn, &a, &due, rules.due_soon_days, now).await?;
-        if let Some(round) = round {
-            handling_round::Entity::update_many()
-                .set(handling_round::ActiveModel {
-                    due_on: Set(due.due_on),
-                    original_due_on: Set(due.due_on),
-                    due_provisional: Set(due.provisional),
-                    ..Default::default()
-                })
-                .filter(handling_round::Column::Id.eq(round.id))
-                .exec(conn)
-                .await
-                .during("re-dating a round")?;
-        }
-        super::workflow::event(
-            conn,
-            a.suggestion_id,
-            Some(a.id),
-            EventKind::Redated,
-            ActorRole::System,
-            now,
-            serde_json::json!({"from": a.due_on, "to": due.due_on, "provisional": due.provisional}),
-        )
-        .await?;
-        moved += 1;
     }
     Ok(moved)
+}
+
+/// The due date an open, rule-based deadline gets under `rules` and `calendar`, when it
+/// differs from the stored one (or its provisional mark does).
+pub(crate) async fn due_under<C: ConnectionTrait>(
+    conn: &C,
+    a: &assignment::Model,
+    rules: &crate::domain::deadline::DeadlineRules,
+    calendar: &WorkCalendar,
+) -> ServiceResult<Option<DueDate>> {
+    let start = super::workflow::current_round(conn, a)
+        .await?
+        .map_or(a.assigned_on, |r| r.started_on);
+    let Some(due) = compute_due(rules, calendar, start, period_of(a.role, a.round)) else {
+        return Ok(None);
+    };
+    Ok((due.due_on != a.due_on || due.provisional != a.due_provisional).then_some(due))
+}
+
+/// Stores a re-dated due date on the assignment and its current round, with a REDATED
+/// event saying from, to and why (`cause`: CALENDAR, SESSION_RULES).
+pub(crate) async fn move_due<C: ConnectionTrait>(
+    conn: &C,
+    a: &assignment::Model,
+    due: &DueDate,
+    due_soon_days: u32,
+    cause: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    store_due(conn, a, due, due_soon_days, now).await?;
+    handling_round::Entity::update_many()
+        .set(handling_round::ActiveModel {
+            due_on: Set(due.due_on),
+            original_due_on: Set(due.due_on),
+            due_provisional: Set(due.provisional),
+            ..Default::default()
+        })
+        .filter(handling_round::Column::AssignmentId.eq(a.id))
+        .filter(handling_round::Column::Round.eq(a.round))
+        .exec(conn)
+        .await
+        .during("re-dating a round")?;
+    super::workflow::event(
+        conn,
+        a.suggestion_id,
+        Some(a.id),
+        EventKind::Redated,
+        ActorRole::System,
+        now,
+        serde_json::json!({"from": a.due_on, "to": due.due_on, "provisional": due.provisional, "cause": cause}),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Writes a rule-based due date to an assignment. The version moves too, so a clerk who

@@ -2,14 +2,15 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::SessionLevel;
-use entity::session;
+use entity::{assignment, session};
+use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde::Deserialize as _;
 
 use super::{on_unique, page, DbContext, ServiceResult};
 use crate::db::Db;
 use crate::domain::category::{CategoryScheme, SchemePreset};
-use crate::domain::deadline::DeadlineRules;
+use crate::domain::deadline::{due_soon_from, DeadlineRules, RulesPatch};
 use crate::domain::error::Errors;
 use crate::domain::text::{self, Lines};
 use crate::domain::UserError;
@@ -48,12 +49,7 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> ServiceResult<session::Model> {
     let mut errors = Errors::new();
-    let name = errors.check(text::required(
-        &input.name,
-        &["input", "name"],
-        200,
-        Lines::Single,
-    ));
+    let name = checked_name(&input.name, &mut errors);
     for (field, value) in [("term", input.term), ("meeting", input.meeting)] {
         if !(1..=99).contains(&value) {
             errors.push(UserError::invalid(
@@ -62,20 +58,9 @@ pub async fn create(
             ));
         }
     }
-    if let (Some(opens), Some(closes)) = (input.opens_on, input.closes_on) {
-        if closes < opens {
-            errors.push(UserError::invalid(
-                &["input", "closesOn"],
-                "闭幕日期不能早于开幕日期 (closesOn must not precede opensOn)",
-            ));
-        }
-    }
+    check_dates(input.opens_on, input.closes_on, &mut errors);
     let rules = input.deadline_rules.unwrap_or_default();
-    if let Err(rule_errors) = rules.validate() {
-        for e in rule_errors {
-            errors.push(e.under(&["input", "deadlineRules"]));
-        }
-    }
+    check_rules(&rules, &mut errors);
     errors.finish()?;
     let name = name.unwrap_or_default();
     let scheme = CategoryScheme::preset(input.category_scheme);
@@ -94,17 +79,10 @@ pub async fn create(
         ..Default::default()
     };
     let txn = db.begin_write().await.during("beginning a transaction")?;
-    let saved = model.insert(&*txn).await.map_err(|e| {
-        on_unique(
-            e,
-            &["session.name", "session_name_key"],
-            UserError::duplicate(
-                &["input", "name"],
-                "已有同名会议 (a session with this name exists)",
-            ),
-            "inserting a session",
-        )
-    })?;
+    let saved = model
+        .insert(&*txn)
+        .await
+        .map_err(|e| duplicate_name(e, "inserting a session"))?;
     super::audit::created("Session", saved.id);
     txn.commit().await.during("committing a session")?;
     Ok(saved)
@@ -126,4 +104,234 @@ pub async fn list(db: &Db, args: &page::PageArgs) -> ServiceResult<page::Page<se
         |m| m.id,
     )
     .await
+}
+
+fn checked_name(name: &str, errors: &mut Errors) -> Option<String> {
+    errors.check(text::required(name, &["input", "name"], 200, Lines::Single))
+}
+
+fn check_dates(opens_on: Option<NaiveDate>, closes_on: Option<NaiveDate>, errors: &mut Errors) {
+    if let (Some(opens), Some(closes)) = (opens_on, closes_on) {
+        if closes < opens {
+            errors.push(UserError::invalid(
+                &["input", "closesOn"],
+                "闭幕日期不能早于开幕日期 (closesOn must not precede opensOn)",
+            ));
+        }
+    }
+}
+
+fn check_rules(rules: &DeadlineRules, errors: &mut Errors) {
+    if let Err(rule_errors) = rules.validate() {
+        for e in rule_errors {
+            errors.push(e.under(&["input", "deadlineRules"]));
+        }
+    }
+}
+
+fn duplicate_name(e: sea_orm::DbErr, doing: &'static str) -> super::ServiceError {
+    on_unique(
+        e,
+        &["session.name", "session_name_key"],
+        UserError::duplicate(
+            &["input", "name"],
+            "已有同名会议 (a session with this name exists)",
+        ),
+        doing,
+    )
+}
+
+/// A correction of a session; fields left out stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct SessionPatch {
+    pub id: i64,
+    pub expected_version: Option<i32>,
+    pub name: Option<String>,
+    /// `Some(None)` clears the date.
+    pub opens_on: Option<Option<NaiveDate>>,
+    pub closes_on: Option<Option<NaiveDate>>,
+    pub category_scheme: Option<SchemePreset>,
+    pub deadline_rules: Option<RulesPatch>,
+    /// Work everything out and say what would change, but change nothing.
+    pub dry_run: bool,
+}
+
+/// An open deadline that new rules move.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueMove {
+    pub assignment: assignment::Model,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub provisional: bool,
+}
+
+/// What `update` did (or, on a dry run, would do).
+#[derive(Debug, Clone)]
+pub struct SessionUpdate {
+    pub session: session::Model,
+    /// Open, rule-based deadlines whose due date moves under the new rules, by due date.
+    pub moves: Vec<DueMove>,
+    /// Open deadlines whose DUE_SOON warning moves (a new `dueSoonDays`) without a new
+    /// due date.
+    pub warnings_moved: usize,
+    pub dry_run: bool,
+}
+
+/// `updateSession`: corrects a session's name and dates, and changes its category scheme
+/// (only while no reply of the session has a category under the old one) and its deadline
+/// rules. New rules re-date the session's open, rule-based deadlines in the same
+/// transaction (explicit and answered ones stay; each move is a REDATED event with cause
+/// SESSION_RULES), as a calendar change does; a new warning window moves the DUE_SOON day
+/// of every open deadline. With `dry_run`, nothing is stored and the answer says what
+/// would move.
+pub async fn update(
+    db: &Db,
+    patch: SessionPatch,
+    now: DateTime<Utc>,
+) -> ServiceResult<SessionUpdate> {
+    use sea_orm::{ColumnTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _};
+    let mut errors = Errors::new();
+    let name = patch
+        .name
+        .as_deref()
+        .map(|name| checked_name(name, &mut errors));
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    let current = session::Entity::find_by_id(patch.id)
+        .one(&*txn)
+        .await
+        .during("loading the session")?
+        .ok_or_else(|| UserError::not_found(&["input", "id"], "会议不存在 (session not found)"))?;
+    super::check_version("会议", patch.expected_version, current.version)?;
+    let opens_on = patch.opens_on.unwrap_or(current.opens_on);
+    let closes_on = patch.closes_on.unwrap_or(current.closes_on);
+    let old_rules = rules_of(&current);
+    let rules = patch
+        .deadline_rules
+        .map_or(old_rules, |p| p.apply(old_rules));
+    check_dates(opens_on, closes_on, &mut errors);
+    check_rules(&rules, &mut errors);
+    let scheme = patch.category_scheme.map(CategoryScheme::preset);
+    if scheme.as_ref().is_some_and(|s| *s != scheme_of(&current)) {
+        // A reply's category is a code of the scheme it was written under.
+        let categorised = entity::reply::Entity::find()
+            .select_only()
+            .column(entity::reply::Column::Id)
+            .inner_join(assignment::Entity)
+            .filter(assignment::Column::SessionId.eq(current.id))
+            .limit(1)
+            .into_tuple::<i64>()
+            .one(&*txn)
+            .await
+            .during("looking for replies of the session")?;
+        if categorised.is_some() {
+            errors.push(UserError::invalid_state(
+                &["input", "categoryScheme"],
+                "本次会议已有答复按现行类别方案分类，不能更换方案 (replies of this session already carry categories of the scheme in force)",
+            ));
+        }
+    }
+    errors.finish()?;
+
+    let mut moves = Vec::new();
+    let mut warnings_moved = 0;
+    if rules != old_rules {
+        let calendar = super::calendar::load(&*txn).await?;
+        let open = assignment::Entity::find()
+            .filter(assignment::Column::SessionId.eq(current.id))
+            .filter(assignment::Column::Status.is_in(super::calendar::OPEN_STATES))
+            .order_by_asc(assignment::Column::DueOn)
+            .order_by_asc(assignment::Column::Id)
+            .all(&*txn)
+            .await
+            .during("loading the session's open deadlines")?;
+        for a in open {
+            let due = if a.due_on_explicit {
+                None
+            } else {
+                super::calendar::due_under(&*txn, &a, &rules, &calendar).await?
+            };
+            if let Some(due) = due {
+                if !patch.dry_run {
+                    super::calendar::move_due(
+                        &*txn,
+                        &a,
+                        &due,
+                        rules.due_soon_days,
+                        "SESSION_RULES",
+                        now,
+                    )
+                    .await?;
+                }
+                moves.push(DueMove {
+                    from: a.due_on,
+                    to: due.due_on,
+                    provisional: due.provisional,
+                    assignment: a,
+                });
+            } else if due_soon_from(a.due_on, rules.due_soon_days) != a.due_soon_from {
+                warnings_moved += 1;
+                if !patch.dry_run {
+                    assignment::Entity::update_many()
+                        .col_expr(
+                            assignment::Column::DueSoonFrom,
+                            Expr::val(due_soon_from(a.due_on, rules.due_soon_days)),
+                        )
+                        .col_expr(
+                            assignment::Column::Version,
+                            Expr::col(assignment::Column::Version).add(1),
+                        )
+                        .col_expr(assignment::Column::UpdatedAt, Expr::val(now))
+                        .filter(assignment::Column::Id.eq(a.id))
+                        .exec(&*txn)
+                        .await
+                        .during("moving a deadline warning")?;
+                }
+            }
+        }
+        moves.sort_by_key(|m| (m.to, m.assignment.id));
+    }
+    let mut model = session::ActiveModel {
+        version: Set(current.version + 1),
+        updated_at: Set(now),
+        opens_on: Set(opens_on),
+        closes_on: Set(closes_on),
+        deadline_rules: Set(serde_json::to_value(rules).map_err(anyhow::Error::from)?),
+        ..Default::default()
+    };
+    if let Some(name) = name.flatten() {
+        model.name = Set(name);
+    }
+    if let Some(scheme) = &scheme {
+        model.category_scheme = Set(serde_json::to_value(scheme).map_err(anyhow::Error::from)?);
+    }
+    let result = session::Entity::update_many()
+        .set(model)
+        .filter(session::Column::Id.eq(current.id))
+        .filter(session::Column::Version.eq(current.version))
+        .exec(&*txn)
+        .await
+        .map_err(|e| duplicate_name(e, "updating a session"))?;
+    if result.rows_affected != 1 {
+        return Err(super::conflict("会议", &["input", "id"]));
+    }
+    let saved = session::Entity::find_by_id(current.id)
+        .one(&*txn)
+        .await
+        .during("reloading the session")?
+        .ok_or_else(|| anyhow::anyhow!("session vanished inside its own transaction"))?;
+    if patch.dry_run {
+        // Everything was checked, the name's uniqueness by the database itself; dropped
+        // uncommitted, the transaction keeps nothing.
+        drop(txn);
+    } else {
+        txn.commit()
+            .await
+            .during("committing a session correction")?;
+    }
+    Ok(SessionUpdate {
+        session: saved,
+        moves,
+        warnings_moved,
+        dry_run: patch.dry_run,
+    })
 }

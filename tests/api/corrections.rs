@@ -623,3 +623,186 @@ async fn history_written_by_the_workflow_is_what_the_upgrade_derives() {
         0
     );
 }
+
+const UPDATE_SESSION: &str = "mutation($input: UpdateSessionInput!) { updateSession(input: $input) {
+    session { version name deadlineRules { replyMonths dueSoonDays } categoryScheme { code } }
+    redated { assignment { id } dueOnBefore dueOnAfter provisional } redatedCount warningsMoved dryRun
+    userErrors { field code message } } }";
+
+async fn update_session(app: &TestApp, input: Value) -> Value {
+    app.data(UPDATE_SESSION, json!({"input": input})).await["updateSession"].clone()
+}
+
+async fn due_on(app: &TestApp, assignment: &str) -> Value {
+    app.data(
+        "query($id: ID!) { node(id: $id) { ... on Assignment { dueOn version } } }",
+        json!({"id": assignment}),
+    )
+    .await["node"]
+        .clone()
+}
+
+#[actix_web::test]
+async fn new_session_rules_re_date_open_deadlines_after_a_preview() {
+    let app = crate::helpers::spawn_app().await;
+    let session = app.session("第十四届五次会议").await;
+    let deputy = app.deputy("夏维奇").await;
+    let unit = app.unit("省交通运输厅", "JT").await;
+    let mut assignments = Vec::new();
+    for (number, due) in [("0001", None), ("0002", Some("2026-12-30")), ("0003", None)] {
+        let suggestion = app.suggestion(&session, &deputy, number).await;
+        let mut unit_input = json!({"unitId": unit, "role": "SOLE"});
+        if let Some(due) = due {
+            unit_input["dueOn"] = json!(due);
+        }
+        let p = app
+            .assign(json!({"suggestionId": suggestion, "assignedOn": "2026-09-01", "units": [unit_input]}))
+            .await;
+        assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+        let assignment = id_at(&p, "assignments.0.id");
+        app.sign_for(&assignment).await;
+        assignments.push(assignment);
+    }
+    // The third is answered: its deadline is history.
+    reply(&app, &assignments[2], "A", "2026-11-20").await;
+    let rule_based = &assignments[0];
+    let before = due_on(&app, rule_based).await;
+    assert_eq!(before["dueOn"], "2026-12-01", "three months by default");
+
+    // The preview says what would move and stores nothing.
+    let preview = update_session(
+        &app,
+        json!({"id": session, "expectedVersion": 1, "deadlineRules": {"replyMonths": 4}, "dryRun": true}),
+    )
+    .await;
+    assert_eq!(preview["userErrors"], json!([]), "{preview:#}");
+    assert_eq!(preview["dryRun"], true);
+    assert_eq!(
+        preview["redatedCount"], 1,
+        "only the open, rule-based deadline: {preview:#}"
+    );
+    assert_eq!(
+        preview["redated"],
+        json!([{"assignment": {"id": rule_based}, "dueOnBefore": "2026-12-01", "dueOnAfter": "2027-01-01", "provisional": true}])
+    );
+    assert_eq!(preview["session"]["deadlineRules"]["replyMonths"], 4);
+    assert_eq!(
+        due_on(&app, rule_based).await,
+        before,
+        "a preview changes nothing"
+    );
+    let stored = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Session { version deadlineRules { replyMonths } } } }",
+            json!({"id": session}),
+        )
+        .await;
+    assert_eq!(
+        stored["node"],
+        json!({"version": 1, "deadlineRules": {"replyMonths": 3}})
+    );
+
+    // Then for real: the same moves, in one transaction with the rules.
+    let done = update_session(
+        &app,
+        json!({"id": session, "expectedVersion": 1, "deadlineRules": {"replyMonths": 4}}),
+    )
+    .await;
+    assert_eq!(done["userErrors"], json!([]), "{done:#}");
+    assert_eq!(done["dryRun"], false);
+    assert_eq!(done["redated"], preview["redated"]);
+    assert_eq!(done["session"]["version"], 2);
+    let after = due_on(&app, rule_based).await;
+    assert_eq!(
+        after["dueOn"], "2027-01-01",
+        "weekends only: 2027's calendar is not loaded"
+    );
+    assert_eq!(
+        after["version"].as_i64(),
+        before["version"].as_i64().map(|v| v + 1)
+    );
+    let redated = events(&app, rule_based, "REDATED").await;
+    assert_eq!(redated.len(), 1, "{redated:?}");
+    assert_eq!(redated[0]["details"]["cause"], "SESSION_RULES");
+    assert_eq!(
+        due_on(&app, &assignments[1]).await["dueOn"],
+        "2026-12-30",
+        "explicit stays"
+    );
+
+    // A stale version is refused.
+    let stale = update_session(
+        &app,
+        json!({"id": session, "expectedVersion": 1, "deadlineRules": {"replyMonths": 5}}),
+    )
+    .await;
+    assert_eq!(codes(&stale), ["CONFLICT"], "{stale:#}");
+
+    // A wider warning window moves the DUE_SOON day of every open deadline.
+    let wider = update_session(
+        &app,
+        json!({"id": session, "expectedVersion": 2, "deadlineRules": {"dueSoonDays": 45}}),
+    )
+    .await;
+    assert_eq!(wider["userErrors"], json!([]), "{wider:#}");
+    assert_eq!(wider["redatedCount"], 0);
+    assert_eq!(wider["warningsMoved"], 2, "{wider:#}");
+    let status = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Assignment { deadlineStatus(asOf: \"2026-11-22\") } } }",
+            json!({"id": assignments[1]}),
+        )
+        .await;
+    assert_eq!(
+        status["node"]["deadlineStatus"], "DUE_SOON",
+        "38 days before its due date"
+    );
+
+    // The category scheme stays once a reply carries one of its categories.
+    let scheme = update_session(&app, json!({"id": session, "categoryScheme": "FOUR_CLASS"})).await;
+    assert_eq!(codes(&scheme), ["INVALID_STATE"], "{scheme:#}");
+    let other = app.session("第十四届六次会议").await;
+    let changed = update_session(&app, json!({"id": other, "categoryScheme": "FOUR_CLASS"})).await;
+    assert_eq!(changed["userErrors"], json!([]), "{changed:#}");
+    assert_eq!(
+        changed["session"]["categoryScheme"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+
+    // Every bad field at once; a taken name.
+    let bad = update_session(
+        &app,
+        json!({"id": other, "opensOn": "2026-03-05", "closesOn": "2026-03-01",
+            "deadlineRules": {"replyMonths": 0}}),
+    )
+    .await;
+    assert_eq!(
+        crate::helpers::fields(&bad),
+        ["input.closesOn", "input.deadlineRules.replyMonths"],
+        "{bad:#}"
+    );
+    let taken = update_session(&app, json!({"id": other, "name": "第十四届五次会议"})).await;
+    assert_eq!(codes(&taken), ["DUPLICATE"], "{taken:#}");
+
+    // Each attempt is in the audit log under the session, newest first.
+    let log = app
+        .data(
+            "query($t: ID) { auditLog(filter: {operation: \"updateSession\", target: $t}) { nodes { outcome actorName } } }",
+            json!({"t": session}),
+        )
+        .await;
+    let outcomes: Vec<&str> = log["auditLog"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["USER_ERROR", "SUCCESS", "USER_ERROR", "SUCCESS", "SUCCESS"],
+        "scheme refused, wider window, stale, the change, the preview: {log}"
+    );
+}
