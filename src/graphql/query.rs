@@ -354,10 +354,15 @@ impl CoreQuery {
             deadline_status: f
                 .deadline_status
                 .map(|v| distinct(v.into_iter().map(Into::into))),
-            as_of: Some(service::deadline::AsOf {
-                date: super::workflow::as_of_or_today(ctx, as_of)?,
-                today: state(ctx)?.clock.today(),
-            }),
+            as_of: Some(
+                service::deadline::AsOf::on(
+                    &db,
+                    super::workflow::as_of_or_today(ctx, as_of)?,
+                    state(ctx)?.clock.today(),
+                )
+                .await
+                .map_err(|e| for_query(ctx, e))?,
+            ),
         };
         service::scope::check_unit_filter(scope, filter.unit_id, &["filter", "unitId"])
             .map_err(|e| for_query(ctx, e))?;

@@ -149,10 +149,13 @@ impl StatisticsQuery {
         as_of: Option<Date>,
     ) -> Result<Statistics> {
         let filter = service_filter(ctx, filter)?;
-        let as_of = crate::service::deadline::AsOf {
-            date: as_of_or_today(ctx, as_of)?,
-            today: state(ctx)?.clock.today(),
-        };
+        let as_of = crate::service::deadline::AsOf::on(
+            &state(ctx)?.db,
+            as_of_or_today(ctx, as_of)?,
+            state(ctx)?.clock.today(),
+        )
+        .await
+        .map_err(|e| for_query(ctx, e))?;
         let group_by = dimensions(&group_by);
         let limit = u64::try_from(MAX_ROWS + 1).unwrap_or(u64::MAX);
         let rows = service::table(&state(ctx)?.db, &filter, &group_by, as_of, limit)

@@ -87,10 +87,13 @@ impl WorkflowQuery {
             }
             _ => unit_id,
         };
-        let as_of = service::deadline::AsOf {
-            date: as_of_or_today(ctx, as_of)?,
-            today: state(ctx)?.clock.today(),
-        };
+        let as_of = service::deadline::AsOf::on(
+            &state(ctx)?.db,
+            as_of_or_today(ctx, as_of)?,
+            state(ctx)?.clock.today(),
+        )
+        .await
+        .map_err(|e| for_query(ctx, e))?;
         let summary = service::deadline::summary(&state(ctx)?.db, session_id, unit_id, as_of)
             .await
             .map_err(|e| for_query(ctx, e))?;

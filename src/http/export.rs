@@ -967,10 +967,9 @@ async fn statistics_sheet(
         statistics_filter(&params, &principal, authenticator.clock.today())
             .map_err(|errors| user_errors(StatusCode::BAD_REQUEST, &errors))?;
     let limit = u64::try_from(crate::graphql::statistics::MAX_ROWS + 1).unwrap_or(u64::MAX);
-    let as_of = crate::service::deadline::AsOf {
-        date: as_of,
-        today: authenticator.clock.today(),
-    };
+    let as_of = crate::service::deadline::AsOf::on(db, as_of, authenticator.clock.today())
+        .await
+        .map_err(|e| service_error(request_id, e))?;
     let (columns, rows) = statistics::sheet(db, &filter, &group_by, as_of, limit)
         .await
         .map_err(|e| service_error(request_id, e))?;

@@ -21,9 +21,35 @@ use crate::domain::span::{spans, ApprovedExtension, RoundRecord, Span};
 pub struct AsOf {
     pub date: NaiveDate,
     pub today: NaiveDate,
+    /// Some assignment's deadline history has a span containing `date`: only then can a
+    /// deadline in force on `date` differ from the current one, and the queries look at
+    /// `deadline_span` at all.
+    pub history: bool,
 }
 
 impl AsOf {
+    /// `date` seen from `today`; for a past date, one indexed probe says whether any
+    /// history span contains it.
+    pub async fn on(db: &Db, date: NaiveDate, today: NaiveDate) -> ServiceResult<Self> {
+        use sea_orm::{EntityTrait as _, QueryFilter as _, QuerySelect as _};
+        let history = date < today
+            && deadline_span::Entity::find()
+                .select_only()
+                .column(deadline_span::Column::Id)
+                .filter(span_contains(date))
+                .limit(1)
+                .into_tuple::<i64>()
+                .one(db.conn())
+                .await
+                .during("looking for deadline history")?
+                .is_some();
+        Ok(Self {
+            date,
+            today,
+            history,
+        })
+    }
+
     /// True when every answer that will count is already stored: answers are never dated
     /// in the future, so on or after today "not answered as of the date" is simply
     /// "not answered", which the partial index of open deadlines serves.
@@ -152,8 +178,9 @@ pub fn any_of(statuses: &[DeadlineStatus], as_of: AsOf) -> Condition {
         any
     };
     let in_force = Condition::all().add(in_force(as_of.date));
-    // Spans never begin after today, so from today on the current one is in force.
-    if as_of.answers_complete() {
+    // Spans never begin after today, so from today on the current one is in force; and
+    // with no span containing the day, every current deadline had begun by then.
+    if as_of.answers_complete() || !as_of.history {
         return in_force.add(any(Source::Current));
     }
     let mut earlier = Query::select();
@@ -231,8 +258,10 @@ pub async fn summary(
 ) -> ServiceResult<Summary> {
     if !as_of.answers_complete() {
         let mut current = aggregate(db, session_id, unit_id, as_of, Rows::Current).await?;
-        let earlier = aggregate(db, session_id, unit_id, as_of, Rows::History).await?;
-        current.merge(earlier);
+        if as_of.history {
+            let earlier = aggregate(db, session_id, unit_id, as_of, Rows::History).await?;
+            current.merge(earlier);
+        }
         return Ok(current);
     }
     let mut open = aggregate(db, session_id, unit_id, as_of, Rows::Open).await?;
