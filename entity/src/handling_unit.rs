@@ -15,6 +15,10 @@ pub struct Model {
     pub parent_id: Option<i64>,
     /// The unit's office phone, public on published replies.
     pub office_phone: Option<String>,
+    /// Dissolved by an institutional reform (机构改革) on this day: no new assignments.
+    pub retired_on: Option<Date>,
+    /// The unit that took its work over, if one did.
+    pub successor_id: Option<i64>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -22,6 +22,7 @@ mod m20261206_000003_create_chore_run;
 mod m20261206_000004_withdraw_superseded_publications;
 mod m20261206_000005_create_deadline_span;
 mod m20261206_000006_cover_deadline_spans;
+mod m20261206_000007_add_unit_retirement;
 
 pub use m20261126_000001_add_assignment_facts::assignment_facts_sql;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000004_withdraw_superseded_publications::Migration),
             Box::new(m20261206_000005_create_deadline_span::Migration),
             Box::new(m20261206_000006_cover_deadline_spans::Migration),
+            Box::new(m20261206_000007_add_unit_retirement::Migration),
         ]
     }
 }

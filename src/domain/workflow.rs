@@ -234,6 +234,8 @@ pub enum EventKind {
     Closed,
     Withdrawn,
     Redated,
+    /// Moved to another unit (机构改革).
+    UnitTransferred,
 }
 
 impl EventKind {
@@ -262,6 +264,7 @@ impl EventKind {
             Self::Closed => "CLOSED",
             Self::Withdrawn => "WITHDRAWN",
             Self::Redated => "REDATED",
+            Self::UnitTransferred => "UNIT_TRANSFERRED",
         }
     }
 }

@@ -47,6 +47,8 @@ pub mod max_items {
     pub const CALENDAR_YEARS: usize = 20;
     /// Dimensions of a statistics table (five exist; repeats fit).
     pub const GROUP_BY: usize = 10;
+    /// Assignments moved to another unit in one request.
+    pub const TRANSFER: usize = 500;
 }
 
 /// The validator behind [`max_items`]: refuses a longer list before anything is done with

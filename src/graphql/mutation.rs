@@ -301,6 +301,36 @@ pub struct UpdateSessionPayload {
     pub user_errors: Vec<UserErrorObject>,
 }
 
+/// Open assignments to move to another unit (机构改革).
+#[derive(InputObject)]
+pub struct TransferAssignmentsInput {
+    /// The assignments (at most 500): each open (ASSIGNED, SIGNED_FOR or REHANDLING).
+    #[graphql(validator(custom = "MaxItems::new(\"assignmentIds\", max_items::TRANSFER)"))]
+    pub assignment_ids: Vec<ID>,
+    /// The unit that takes them over.
+    pub to_unit_id: ID,
+    /// Why, shown in each case's timeline (1–500 characters), e.g. 机构改革：市农业局并入市农业农村局.
+    pub reason: String,
+}
+
+#[derive(SimpleObject)]
+pub struct TransferAssignmentsPayload {
+    /// The assignments as moved.
+    pub assignments: Vec<Assignment>,
+    pub user_errors: Vec<UserErrorObject>,
+}
+
+/// A unit dissolved by an institutional reform.
+#[derive(InputObject)]
+pub struct RetireHandlingUnitInput {
+    pub id: ID,
+    pub expected_version: Option<i32>,
+    /// Default today (China time); never in the future.
+    pub retired_on: Option<Date>,
+    /// The unit that took its work over.
+    pub successor_id: Option<ID>,
+}
+
 /// A correction of a unit's record; fields left out stay as they are. The code cannot change.
 #[derive(InputObject)]
 pub struct UpdateHandlingUnitInput {
@@ -344,6 +374,7 @@ payload!(CreateSessionPayload, session: Session);
 payload!(CreateDeputyPayload, deputy: Deputy);
 payload!(UpdateDeputyPayload, deputy: Deputy);
 payload!(UpdateHandlingUnitPayload, handling_unit: HandlingUnit);
+payload!(RetireHandlingUnitPayload, handling_unit: HandlingUnit);
 payload!(CreateHandlingUnitPayload, handling_unit: HandlingUnit);
 payload!(RegisterSuggestionPayload, suggestion: Suggestion);
 payload!(UpdateSuggestionPayload, suggestion: Suggestion);
@@ -515,6 +546,100 @@ impl CoreMutation {
                 dry_run: input.dry_run,
                 user_errors,
             },
+        })
+    }
+
+    /// Moves open assignments to another unit after an institutional reform (机构改革): a
+    /// merge moves all of a unit's open cases to its successor, a split some to each. Due
+    /// dates, rounds, history, contacts and the timeline go with them; answered and closed
+    /// assignments stay with the unit that handled them, so past figures keep its name.
+    /// All or nothing; each refused assignment is reported by its place in the list.
+    #[graphql(guard = "Allow(OFFICE)")]
+    async fn transfer_assignments(
+        &self,
+        ctx: &Context<'_>,
+        input: TransferAssignmentsInput,
+    ) -> Result<TransferAssignmentsPayload> {
+        let st = state(ctx)?;
+        let mut errors = Vec::new();
+        let to_unit_id = id_of(
+            &input.to_unit_id,
+            Kind::HandlingUnit,
+            &["input", "toUnitId"],
+            &mut errors,
+        );
+        let ids: Vec<i64> = crate::domain::distinct(input.assignment_ids.iter())
+            .into_iter()
+            .enumerate()
+            .map(|(i, id)| {
+                id_of(
+                    id,
+                    Kind::Assignment,
+                    &["input", "assignmentIds", &i.to_string()],
+                    &mut errors,
+                )
+            })
+            .collect();
+        let result = match decoded(errors) {
+            Err(e) => Err(e),
+            Ok(()) => {
+                let transfer = service::assignment::TransferInput {
+                    assignment_ids: ids,
+                    to_unit_id,
+                    reason: input.reason,
+                };
+                service::assignment::transfer(&st.db, transfer, st.clock.now()).await
+            }
+        };
+        let (moved, user_errors) = for_payload(ctx, result)?;
+        Ok(TransferAssignmentsPayload {
+            assignments: moved
+                .unwrap_or_default()
+                .into_iter()
+                .map(Assignment)
+                .collect(),
+            user_errors,
+        })
+    }
+
+    /// Retires a unit dissolved by an institutional reform (机构改革), naming its successor.
+    /// Refused (INVALID_STATE) while it has open assignments: move them with
+    /// `transferAssignments` first. Its name stays on everything it handled; it receives no
+    /// new assignments. Versioned and audited.
+    #[graphql(guard = "Allow(OFFICE)")]
+    async fn retire_handling_unit(
+        &self,
+        ctx: &Context<'_>,
+        input: RetireHandlingUnitInput,
+    ) -> Result<RetireHandlingUnitPayload> {
+        let st = state(ctx)?;
+        let mut errors = Vec::new();
+        let id = id_of(&input.id, Kind::HandlingUnit, &["input", "id"], &mut errors);
+        let successor_id = input.successor_id.as_ref().map(|s| {
+            id_of(
+                s,
+                Kind::HandlingUnit,
+                &["input", "successorId"],
+                &mut errors,
+            )
+        });
+        let today = st.clock.today();
+        let result = match decoded(errors) {
+            Err(e) => Err(e),
+            Ok(()) => {
+                let retirement = service::unit::Retirement {
+                    id,
+                    expected_version: input.expected_version,
+                    retired_on: input.retired_on.map_or(today, |d| d.0),
+                    successor_id,
+                };
+                service::unit::retire(&st.db, retirement, today, st.clock.now()).await
+            }
+        };
+        let (handling_unit, user_errors) = for_payload(ctx, result)?;
+        Ok(RetireHandlingUnitPayload {
+            handling_unit: handling_unit.map(HandlingUnit),
+            user_errors,
         })
     }
 

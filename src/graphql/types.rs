@@ -250,6 +250,20 @@ impl HandlingUnit {
     async fn office_phone(&self) -> Option<&str> {
         self.0.office_phone.as_deref()
     }
+    /// The day an institutional reform dissolved it (机构改革); a retired unit receives no
+    /// new assignments.
+    async fn retired_on(&self) -> Option<Date> {
+        self.0.retired_on.map(Date)
+    }
+    /// The unit that took its work over.
+    async fn successor(&self, ctx: &Context<'_>) -> Result<Option<HandlingUnit>> {
+        match self.0.successor_id {
+            Some(id) => Ok(Some(HandlingUnit(
+                must(ctx, UnitKey(id), "successor unit").await?,
+            ))),
+            None => Ok(None),
+        }
+    }
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<HandlingUnit>> {
         match self.0.parent_id {
             Some(id) => Ok(Some(HandlingUnit(

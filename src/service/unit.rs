@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use entity::handling_unit as unit;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    Select,
+};
 
 use super::{contains, on_unique, page, DbContext, ServiceError, ServiceResult};
 use crate::db::Db;
@@ -197,4 +200,106 @@ pub async fn list(
         |m| m.id,
     )
     .await
+}
+
+/// Retiring a unit after an institutional reform.
+#[derive(Debug, Clone)]
+pub struct Retirement {
+    pub id: i64,
+    pub expected_version: Option<i32>,
+    pub retired_on: chrono::NaiveDate,
+    pub successor_id: Option<i64>,
+}
+
+/// `retireHandlingUnit`: marks a unit dissolved on a day, naming the unit that took its work
+/// over. Refused while it still has open assignments (transfer them first), so no case is
+/// left with a unit that no longer exists; its answered cases keep its name.
+pub async fn retire(
+    db: &Db,
+    retirement: Retirement,
+    today: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> ServiceResult<unit::Model> {
+    use entity::assignment;
+    let mut errors = Errors::new();
+    if retirement.retired_on > today {
+        errors.push(UserError::invalid(
+            &["input", "retiredOn"],
+            "撤销日期不能晚于今天 (retiredOn must not be in the future)",
+        ));
+    }
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    let current = unit::Entity::find_by_id(retirement.id)
+        .one(&*txn)
+        .await
+        .during("loading the unit")?
+        .ok_or_else(|| UserError::not_found(&["input", "id"], "单位不存在 (unit not found)"))?;
+    super::check_version("单位", retirement.expected_version, current.version)?;
+    if current.retired_on.is_some() {
+        errors.push(UserError::invalid_state(
+            &["input", "id"],
+            "该单位已撤销 (the unit is already retired)",
+        ));
+    }
+    if let Some(successor_id) = retirement.successor_id {
+        let successor = unit::Entity::find_by_id(successor_id)
+            .one(&*txn)
+            .await
+            .during("loading the successor")?;
+        match successor {
+            None => errors.push(UserError::not_found(
+                &["input", "successorId"],
+                "承继单位不存在 (successor not found)",
+            )),
+            Some(s) if s.id == current.id => errors.push(UserError::invalid(
+                &["input", "successorId"],
+                "承继单位不能是其本身 (a unit cannot succeed itself)",
+            )),
+            Some(s) if s.retired_on.is_some() => errors.push(UserError::invalid_state(
+                &["input", "successorId"],
+                "承继单位已撤销 (the successor was retired)",
+            )),
+            Some(_) => {}
+        }
+    }
+    let mut open = super::calendar::OPEN_STATES.to_vec();
+    open.extend(super::assignment::TRANSFERABLE);
+    let still_open = assignment::Entity::find()
+        .filter(assignment::Column::UnitId.eq(current.id))
+        .filter(assignment::Column::Status.is_in(open))
+        .count(&*txn)
+        .await
+        .during("counting the unit's open assignments")?;
+    if still_open > 0 {
+        errors.push(UserError::invalid_state(
+            &["input", "id"],
+            format!(
+                "该单位还有 {still_open} 件正在办理的交办，请先转交承继单位 (transfer its {still_open} open assignments first)"
+            ),
+        ));
+    }
+    errors.finish()?;
+    let result = unit::Entity::update_many()
+        .set(unit::ActiveModel {
+            retired_on: Set(Some(retirement.retired_on)),
+            successor_id: Set(retirement.successor_id),
+            version: Set(current.version + 1),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .filter(unit::Column::Id.eq(current.id))
+        .filter(unit::Column::Version.eq(current.version))
+        .exec(&*txn)
+        .await
+        .during("retiring the unit")?;
+    if result.rows_affected != 1 {
+        return Err(super::conflict("单位", &["input", "id"]));
+    }
+    let saved = unit::Entity::find_by_id(current.id)
+        .one(&*txn)
+        .await
+        .during("reloading the unit")?
+        .ok_or_else(|| anyhow::anyhow!("unit vanished inside its own transaction"))?;
+    txn.commit().await.during("committing a unit retirement")?;
+    Ok(saved)
 }

@@ -806,3 +806,203 @@ async fn new_session_rules_re_date_open_deadlines_after_a_preview() {
         "scheme refused, wider window, stale, the change, the preview: {log}"
     );
 }
+
+const TRANSFER: &str = "mutation($ids: [ID!]!, $to: ID!, $why: String!) {
+    transferAssignments(input: {assignmentIds: $ids, toUnitId: $to, reason: $why}) {
+        assignments { id unit { name } dueOn round status version }
+        userErrors { field code message } } }";
+
+#[actix_web::test]
+async fn a_reform_moves_open_cases_to_the_successor_with_their_deadlines() {
+    let app = crate::helpers::spawn_app().await;
+    let session = app.session("第十四届五次会议").await;
+    let deputy = app.deputy("夏维奇").await;
+    let old = app.unit("市农业局", "NY").await;
+    let successor = app.unit("市农业农村局", "NYNC").await;
+    let mut cases = Vec::new();
+    for number in ["0001", "0002", "0003", "0004"] {
+        let suggestion = app.suggestion(&session, &deputy, number).await;
+        // 0004 has the successor as its co-handler already.
+        let units = if number == "0004" {
+            json!([{"unitId": old, "role": "LEAD"}, {"unitId": successor, "role": "CO_HANDLER"}])
+        } else {
+            json!([{"unitId": old, "role": "SOLE"}])
+        };
+        let p = app
+            .assign(json!({"suggestionId": suggestion, "assignedOn": "2026-09-01", "units": units}))
+            .await;
+        assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+        let assignment = id_at(&p, "assignments.0.id");
+        app.sign_for(&assignment).await;
+        cases.push((suggestion, assignment));
+    }
+    // 0002 was answered before the reform; 0003 re-opened by an UNSATISFIED rating.
+    reply(&app, &cases[1].1, "B", "2026-10-20").await;
+    let first = reply(&app, &cases[2].1, "C", "2026-10-10").await;
+    rate_unsatisfied(&app, &first, "2026-10-15").await;
+    let before = due_on(&app, &cases[0].1).await;
+
+    // All or nothing: the answered case and the one the successor has are refused, each
+    // by its place in the list, and nothing moves.
+    let all: Vec<&str> = cases.iter().map(|(_, a)| a.as_str()).collect();
+    let refused = app
+        .data(
+            TRANSFER,
+            json!({"ids": all, "to": successor, "why": "机构改革：市农业局并入市农业农村局"}),
+        )
+        .await["transferAssignments"]
+        .clone();
+    assert_eq!(
+        crate::helpers::fields(&refused),
+        ["input.assignmentIds.1", "input.assignmentIds.3"],
+        "{refused:#}"
+    );
+    assert_eq!(codes(&refused), ["INVALID_STATE", "DUPLICATE"]);
+    assert_eq!(due_on(&app, &cases[0].1).await, before, "nothing moved");
+
+    // The open ones move with their due dates and rounds.
+    let moved = app
+        .data(
+            TRANSFER,
+            json!({"ids": [cases[0].1, cases[2].1], "to": successor, "why": "机构改革：市农业局并入市农业农村局"}),
+        )
+        .await["transferAssignments"]
+        .clone();
+    assert_eq!(moved["userErrors"], json!([]), "{moved:#}");
+    let rows = moved["assignments"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["unit"]["name"], "市农业农村局");
+    assert_eq!(rows[0]["dueOn"], before["dueOn"]);
+    assert_eq!(rows[0]["status"], "SIGNED_FOR");
+    assert_eq!(rows[1]["round"], 2);
+    assert_eq!(rows[1]["status"], "REHANDLING");
+    let transferred = events(&app, &cases[0].1, "UNIT_TRANSFERRED").await;
+    assert_eq!(transferred.len(), 1, "{transferred:?}");
+    assert_eq!(
+        transferred[0]["details"]["reason"],
+        "机构改革：市农业局并入市农业农村局"
+    );
+    assert_eq!(transferred[0]["details"]["toUnit"], "市农业农村局");
+
+    // The successor's staff now see them; the answered case and its reply stay with the
+    // old unit, and so do the figures it earned.
+    let staff = app
+        .user("nync-staff", "UNIT_STAFF", Some(&successor), None)
+        .await;
+    let theirs = staff
+        .data("{ assignments(first: 10) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(
+        theirs["assignments"]["totalCount"], 3,
+        "two moved, one of its own: {theirs}"
+    );
+    let figures = app
+        .data(
+            "{ statistics(groupBy: [UNIT]) { rows { unit { name } assignments replied } } }",
+            json!({}),
+        )
+        .await;
+    let rows = figures["statistics"]["rows"].as_array().unwrap();
+    let of = |name: &str| {
+        rows.iter()
+            .find(|r| r["unit"]["name"] == name)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(of("市农业局")["assignments"], 2, "{figures}");
+    assert_eq!(of("市农业局")["replied"], 1);
+    assert_eq!(of("市农业农村局")["assignments"], 3);
+
+    // Audited under the operation, by whom.
+    let log = app
+        .data(
+            "{ auditLog(filter: {operation: \"transferAssignments\"}) { nodes { outcome actorName } } }",
+            json!({}),
+        )
+        .await;
+    let outcomes: Vec<&str> = log["auditLog"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["SUCCESS", "USER_ERROR"], "{log}");
+}
+
+const RETIRE: &str = "mutation($input: RetireHandlingUnitInput!) { retireHandlingUnit(input: $input) {
+    handlingUnit { name retiredOn successor { name } version } userErrors { field code message } } }";
+
+#[actix_web::test]
+async fn a_dissolved_unit_is_retired_once_its_cases_have_moved() {
+    let app = crate::helpers::spawn_app().await;
+    let session = app.session("第十四届五次会议").await;
+    let deputy = app.deputy("夏维奇").await;
+    let old = app.unit("市农业局", "NY").await;
+    let successor = app.unit("市农业农村局", "NYNC").await;
+    let suggestion = app.suggestion(&session, &deputy, "0001").await;
+    let p = app
+        .assign(
+            json!({"suggestionId": suggestion, "assignedOn": "2026-09-01",
+            "units": [{"unitId": old, "role": "SOLE"}]}),
+        )
+        .await;
+    let assignment = id_at(&p, "assignments.0.id");
+    let retire = |input: Value| {
+        let app = app.clone();
+        async move { app.data(RETIRE, json!({"input": input})).await["retireHandlingUnit"].clone() }
+    };
+
+    // Not while a case is open there, never in the future, never its own successor.
+    let p = retire(json!({"id": old, "successorId": successor})).await;
+    assert_eq!(codes(&p), ["INVALID_STATE"], "{p:#}");
+    assert!(p["userErrors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("1 件"));
+    let p = retire(json!({"id": old, "successorId": old, "retiredOn": "2026-12-01"})).await;
+    assert_eq!(
+        crate::helpers::fields(&p),
+        ["input.retiredOn", "input.successorId", "input.id"],
+        "{p:#}"
+    );
+
+    let moved = app
+        .data(
+            TRANSFER,
+            json!({"ids": [assignment], "to": successor, "why": "机构改革"}),
+        )
+        .await["transferAssignments"]
+        .clone();
+    assert_eq!(moved["userErrors"], json!([]), "{moved:#}");
+    let p = retire(json!({"id": old, "expectedVersion": 1, "successorId": successor, "retiredOn": "2026-11-20"})).await;
+    assert_eq!(p["userErrors"], json!([]), "{p:#}");
+    assert_eq!(
+        p["handlingUnit"],
+        json!({"name": "市农业局", "retiredOn": "2026-11-20", "successor": {"name": "市农业农村局"}, "version": 2})
+    );
+
+    // Retired: no new work, no second retirement, a stale version is a conflict.
+    let next = app.suggestion(&session, &deputy, "0002").await;
+    let p = app
+        .assign(json!({"suggestionId": next, "units": [{"unitId": old, "role": "SOLE"}]}))
+        .await;
+    assert_eq!(codes(&p), ["INVALID_STATE"], "{p:#}");
+    assert_eq!(crate::helpers::fields(&p), ["input.units.0.unitId"]);
+    let p = app
+        .assign(json!({"suggestionId": next, "units": [{"unitId": successor, "role": "SOLE"}]}))
+        .await;
+    let other = id_at(&p, "assignments.0.id");
+    let p = app
+        .data(
+            TRANSFER,
+            json!({"ids": [other], "to": old, "why": "误操作"}),
+        )
+        .await["transferAssignments"]
+        .clone();
+    assert_eq!(codes(&p), ["INVALID_STATE"], "{p:#}");
+    assert_eq!(codes(&retire(json!({"id": old})).await), ["INVALID_STATE"]);
+    assert_eq!(
+        codes(&retire(json!({"id": successor, "expectedVersion": 7})).await),
+        ["CONFLICT"]
+    );
+}
