@@ -138,34 +138,43 @@ pub async fn update(db: &Db, patch: UnitPatch, now: DateTime<Utc>) -> ServiceRes
         .during("loading the unit")?
         .ok_or_else(|| UserError::not_found(&["input", "id"], "单位不存在 (unit not found)"))?;
     super::check_version("单位", patch.expected_version, current.version)?;
-    let mut model = unit::ActiveModel {
-        version: Set(current.version + 1),
-        updated_at: Set(now),
-        ..Default::default()
-    };
+    let mut model = <unit::ActiveModel as Default>::default();
     if let Some(name) = name.flatten() {
         model.name = Set(name);
     }
     if let Some(phone) = phone.flatten() {
         model.office_phone = Set(phone);
     }
+    let saved = save(&*txn, &current, model, now).await?;
+    txn.commit().await.during("committing a unit correction")?;
+    Ok(saved)
+}
+
+/// Writes `changes` to a unit if nobody changed it since it was read (CONFLICT otherwise),
+/// moving its version on; returns the stored row. A taken name is DUPLICATE.
+async fn save<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    current: &unit::Model,
+    mut changes: unit::ActiveModel,
+    now: DateTime<Utc>,
+) -> ServiceResult<unit::Model> {
+    changes.version = Set(current.version + 1);
+    changes.updated_at = Set(now);
     let result = unit::Entity::update_many()
-        .set(model)
+        .set(changes)
         .filter(unit::Column::Id.eq(current.id))
         .filter(unit::Column::Version.eq(current.version))
-        .exec(&*txn)
+        .exec(conn)
         .await
         .map_err(unique_error)?;
     if result.rows_affected != 1 {
         return Err(super::conflict("单位", &["input", "id"]));
     }
-    let saved = unit::Entity::find_by_id(current.id)
-        .one(&*txn)
+    Ok(unit::Entity::find_by_id(current.id)
+        .one(conn)
         .await
         .during("reloading the unit")?
-        .ok_or_else(|| anyhow::anyhow!("unit vanished inside its own transaction"))?;
-    txn.commit().await.during("committing a unit correction")?;
-    Ok(saved)
+        .ok_or_else(|| anyhow::anyhow!("unit vanished inside its own transaction"))?)
 }
 
 pub fn filtered(keyword: Option<&str>) -> Select<unit::Entity> {
@@ -279,27 +288,12 @@ pub async fn retire(
         ));
     }
     errors.finish()?;
-    let result = unit::Entity::update_many()
-        .set(unit::ActiveModel {
-            retired_on: Set(Some(retirement.retired_on)),
-            successor_id: Set(retirement.successor_id),
-            version: Set(current.version + 1),
-            updated_at: Set(now),
-            ..Default::default()
-        })
-        .filter(unit::Column::Id.eq(current.id))
-        .filter(unit::Column::Version.eq(current.version))
-        .exec(&*txn)
-        .await
-        .during("retiring the unit")?;
-    if result.rows_affected != 1 {
-        return Err(super::conflict("单位", &["input", "id"]));
-    }
-    let saved = unit::Entity::find_by_id(current.id)
-        .one(&*txn)
-        .await
-        .during("reloading the unit")?
-        .ok_or_else(|| anyhow::anyhow!("unit vanished inside its own transaction"))?;
+    let changes = unit::ActiveModel {
+        retired_on: Set(Some(retirement.retired_on)),
+        successor_id: Set(retirement.successor_id),
+        ..Default::default()
+    };
+    let saved = save(&*txn, &current, changes, now).await?;
     txn.commit().await.during("committing a unit retirement")?;
     Ok(saved)
 }

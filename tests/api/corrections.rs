@@ -43,6 +43,36 @@ async fn events(app: &TestApp, assignment: &str, kind: &str) -> Vec<Value> {
         .collect()
 }
 
+/// The audit rows of `operation` (on `target`, when given), newest first: (outcome, target).
+async fn audit_rows(app: &TestApp, operation: &str, target: Option<&str>) -> Vec<(String, String)> {
+    let log = app
+        .data(
+            "query($o: String, $t: ID) { auditLog(filter: {operation: $o, target: $t}) { nodes { outcome target } } }",
+            json!({"o": operation, "t": target}),
+        )
+        .await;
+    log["auditLog"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["outcome"].as_str().unwrap().to_owned(),
+                n["target"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The outcomes of `audit_rows`.
+async fn audit_outcomes(app: &TestApp, operation: &str, target: Option<&str>) -> Vec<String> {
+    audit_rows(app, operation, target)
+        .await
+        .into_iter()
+        .map(|(outcome, _)| outcome)
+        .collect()
+}
+
 async fn public_list(app: &TestApp) -> Value {
     app.as_public().data(PUBLIC_LIST, json!({})).await["publishedReplies"].clone()
 }
@@ -181,20 +211,14 @@ async fn the_office_withdraws_a_publication_with_its_reason() {
         .await;
     assert_eq!(codes(&p["unpublishReply"]), ["INVALID_STATE"], "{p}");
     // The audit log has the withdrawal and the refusal, the timeline the reason.
-    let log = app
-        .data(
-            "{ auditLog(filter: {operation: \"unpublishReply\"}) { nodes { outcome target } } }",
-            json!({}),
-        )
-        .await;
-    let outcomes: Vec<&str> = log["auditLog"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["outcome"].as_str().unwrap())
-        .collect();
-    assert_eq!(outcomes, ["USER_ERROR", "SUCCESS", "USER_ERROR"], "{log}");
-    assert_eq!(log["auditLog"]["nodes"][1]["target"], reply.as_str());
+    let rows = audit_rows(&app, "unpublishReply", None).await;
+    let outcomes: Vec<&str> = rows.iter().map(|(o, _)| o.as_str()).collect();
+    assert_eq!(
+        outcomes,
+        ["USER_ERROR", "SUCCESS", "USER_ERROR"],
+        "{rows:?}"
+    );
+    assert_eq!(rows[1].1, reply);
     // Published again, it is back.
     let p = app
         .publish(json!({"replyId": reply, "publication": "FULL"}))
@@ -306,19 +330,10 @@ async fn the_office_corrects_a_deputys_record() {
         .await;
     assert_eq!(codes(&p["updateDeputy"]), ["NOT_FOUND"], "{p}");
     // Each attempt has its audit row, on the deputy.
-    let log = app
-        .data(
-            "query($t: ID) { auditLog(filter: {operation: \"updateDeputy\", target: $t}) { nodes { outcome } } }",
-            json!({"t": id}),
-        )
-        .await;
-    let outcomes: Vec<&str> = log["auditLog"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["outcome"].as_str().unwrap())
-        .collect();
-    assert_eq!(outcomes, ["USER_ERROR", "USER_ERROR", "SUCCESS"], "{log}");
+    assert_eq!(
+        audit_outcomes(&app, "updateDeputy", Some(&id)).await,
+        ["USER_ERROR", "USER_ERROR", "SUCCESS"]
+    );
 }
 
 const UPDATE_UNIT: &str = "mutation($i: UpdateHandlingUnitInput!) { updateHandlingUnit(input: $i) {
@@ -788,22 +803,9 @@ async fn new_session_rules_re_date_open_deadlines_after_a_preview() {
     assert_eq!(codes(&taken), ["DUPLICATE"], "{taken:#}");
 
     // Each attempt is in the audit log under the session, newest first.
-    let log = app
-        .data(
-            "query($t: ID) { auditLog(filter: {operation: \"updateSession\", target: $t}) { nodes { outcome actorName } } }",
-            json!({"t": session}),
-        )
-        .await;
-    let outcomes: Vec<&str> = log["auditLog"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["outcome"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        outcomes,
-        ["USER_ERROR", "SUCCESS", "USER_ERROR", "SUCCESS", "SUCCESS"],
-        "scheme refused, wider window, stale, the change, the preview: {log}"
+        audit_outcomes(&app, "updateSession", Some(&session)).await,
+        ["USER_ERROR", "SUCCESS", "USER_ERROR", "SUCCESS", "SUCCESS"]
     );
 }
 
@@ -914,19 +916,10 @@ async fn a_reform_moves_open_cases_to_the_successor_with_their_deadlines() {
     assert_eq!(of("市农业农村局")["assignments"], 3);
 
     // Audited under the operation, by whom.
-    let log = app
-        .data(
-            "{ auditLog(filter: {operation: \"transferAssignments\"}) { nodes { outcome actorName } } }",
-            json!({}),
-        )
-        .await;
-    let outcomes: Vec<&str> = log["auditLog"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["outcome"].as_str().unwrap())
-        .collect();
-    assert_eq!(outcomes, ["SUCCESS", "USER_ERROR"], "{log}");
+    assert_eq!(
+        audit_outcomes(&app, "transferAssignments", None).await,
+        ["SUCCESS", "USER_ERROR"]
+    );
 }
 
 const RETIRE: &str = "mutation($input: RetireHandlingUnitInput!) { retireHandlingUnit(input: $input) {
