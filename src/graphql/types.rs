@@ -588,6 +588,7 @@ impl Assignment {
             .map(|row| HandlingRound {
                 row,
                 due_soon_days: window,
+                assignment: self.0.clone(),
             })
             .collect())
     }

@@ -15,11 +15,39 @@ use super::loaders::{AssignmentKey, DeputyKey, ReplyKey, UnitKey, UnitOfAssignme
 use super::scalars::{Date, DateTime};
 use super::types::{loader, must, visible, Assignment, Deputy, HandlingUnit, Reply};
 use crate::domain::deadline::{self, DueDate, PeriodRule};
+use crate::domain::span::Span;
 
 /// One handling round (round 1, then one per re-handling), with its own deadline.
 pub struct HandlingRound {
     pub row: handling_round::Model,
     pub due_soon_days: u32,
+    /// The round's assignment, whose deadline history says what was in force when.
+    pub assignment: entity::assignment::Model,
+}
+
+impl HandlingRound {
+    /// This round's deadline in force on `as_of`: its latest due date and answer, except on
+    /// a day of this round before an approved extension, when the due date it replaced.
+    async fn span_on(&self, ctx: &Context<'_>, as_of: NaiveDate) -> Result<Span> {
+        let latest = Span {
+            round: self.row.round,
+            from_on: self.row.started_on,
+            until_on: None,
+            due_on: self.row.due_on,
+            due_soon_from: deadline::due_soon_from(self.row.due_on, self.due_soon_days),
+            answered_on: self.row.answered_on,
+        };
+        if as_of >= self.assignment.span_from {
+            return Ok(latest);
+        }
+        let earlier: Vec<entity::deadline_span::Model> =
+            super::types::children(ctx, super::loaders::SpansOf(self.assignment.id)).await?;
+        Ok(earlier
+            .iter()
+            .map(crate::service::deadline::earlier_span)
+            .find(|span| span.round == self.row.round && span.contains(as_of))
+            .unwrap_or(latest))
+    }
 }
 
 #[Object]
@@ -43,33 +71,23 @@ impl HandlingRound {
     async fn answered_on(&self) -> Option<Date> {
         self.row.answered_on.map(Date)
     }
-    /// Status of this round's deadline as of `asOf` (default today, China time).
+    /// Status of this round's deadline as of `asOf` (default today, China time), by the
+    /// due date in force then.
     async fn deadline_status(
         &self,
         ctx: &Context<'_>,
         as_of: Option<Date>,
     ) -> Result<enums::DeadlineStatus> {
         let as_of = as_of_or_today(ctx, as_of)?;
-        Ok(deadline::deadline_status(
-            self.row.due_on,
-            self.row.answered_on,
-            as_of,
-            self.due_soon_days,
-        )
-        .into())
+        Ok(self.span_on(ctx, as_of).await?.status(as_of).into())
     }
     async fn days_remaining(&self, ctx: &Context<'_>, as_of: Option<Date>) -> Result<i64> {
-        Ok(deadline::days_remaining(
-            self.row.due_on,
-            as_of_or_today(ctx, as_of)?,
-        ))
+        let as_of = as_of_or_today(ctx, as_of)?;
+        Ok(self.span_on(ctx, as_of).await?.days_remaining(as_of))
     }
     async fn days_late(&self, ctx: &Context<'_>, as_of: Option<Date>) -> Result<i64> {
-        Ok(deadline::days_late(
-            self.row.due_on,
-            self.row.answered_on,
-            as_of_or_today(ctx, as_of)?,
-        ))
+        let as_of = as_of_or_today(ctx, as_of)?;
+        Ok(self.span_on(ctx, as_of).await?.days_late(as_of))
     }
 }
 

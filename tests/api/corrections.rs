@@ -562,6 +562,19 @@ async fn an_extension_counts_from_the_day_it_was_approved() {
     );
     assert_eq!(the_day_before["filters"], json!(["DUE_SOON"]));
     assert_eq!(the_day_before["summary"]["dueSoon"], 1);
+    // The round says the same.
+    let rounds = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Assignment { rounds {
+                before: deadlineStatus(asOf: \"2026-11-21\") left: daysRemaining(asOf: \"2026-11-21\")
+                after: deadlineStatus(asOf: \"2026-11-22\") } } } }",
+            json!({"id": assignment}),
+        )
+        .await;
+    assert_eq!(
+        rounds["node"]["rounds"],
+        json!([{"before": "DUE_SOON", "left": 4, "after": "NOT_DUE"}])
+    );
     let approved = deadline_as_of(&app, &assignment, &suggestion, "2026-11-22").await;
     assert_eq!(approved["field"]["deadlineStatus"], "NOT_DUE", "{approved}");
     assert_eq!(approved["field"]["daysRemaining"], 39);
