@@ -201,7 +201,9 @@ impl CoreQuery {
         Ok(connection(page, total, Deputy))
     }
 
-    /// Handling units by code; `keyword` matches name or code.
+    /// Handling units by code; `keyword` matches name or code. Units retired by an
+    /// institutional reform (机构改革) are left out unless `includeRetired` (they receive no
+    /// new assignments, so pickers do not offer them).
     #[graphql(
         guard = "Allow(SIGNED_IN)",
         complexity = "crate::graphql::cost::page(first, child_complexity)"
@@ -210,18 +212,25 @@ impl CoreQuery {
         &self,
         ctx: &Context<'_>,
         keyword: Option<String>,
+        #[graphql(default = false)] include_retired: bool,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Conn<HandlingUnit>> {
         let db = state(ctx)?.db.clone();
         let keyword = self::keyword(keyword.as_ref())?;
-        let page = service::unit::list(&db, keyword.as_deref(), &page_args(first, after))
-            .await
-            .map_err(|e| for_query(ctx, e))?;
+        let page = service::unit::list(
+            &db,
+            keyword.as_deref(),
+            include_retired,
+            &page_args(first, after),
+        )
+        .await
+        .map_err(|e| for_query(ctx, e))?;
         let total = TotalCount::new(move || {
             let (db, keyword) = (db.clone(), keyword.clone());
             async move {
-                service::page::count(db.conn(), service::unit::filtered(keyword.as_deref())).await
+                let units = service::unit::filtered(keyword.as_deref(), include_retired);
+                service::page::count(db.conn(), units).await
             }
         });
         Ok(connection(page, total, HandlingUnit))

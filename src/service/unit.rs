@@ -177,8 +177,13 @@ async fn save<C: sea_orm::ConnectionTrait>(
         .ok_or_else(|| anyhow::anyhow!("unit vanished inside its own transaction"))?)
 }
 
-pub fn filtered(keyword: Option<&str>) -> Select<unit::Entity> {
+/// Units whose name or code contains `keyword`; retired ones (机构改革) only with
+/// `include_retired`.
+pub fn filtered(keyword: Option<&str>, include_retired: bool) -> Select<unit::Entity> {
     let mut select = unit::Entity::find();
+    if !include_retired {
+        select = select.filter(unit::Column::RetiredOn.is_null());
+    }
     if let Some(keyword) = keyword.map(str::trim).filter(|k| !k.is_empty()) {
         select = select.filter(
             sea_orm::Condition::any()
@@ -192,6 +197,7 @@ pub fn filtered(keyword: Option<&str>) -> Select<unit::Entity> {
 pub async fn list(
     db: &Db,
     keyword: Option<&str>,
+    include_retired: bool,
     args: &page::PageArgs,
 ) -> ServiceResult<page::Page<unit::Model>> {
     let ordering = page::Ordering {
@@ -201,7 +207,7 @@ pub async fn list(
     };
     page::fetch(
         db.conn(),
-        filtered(keyword),
+        filtered(keyword, include_retired),
         unit::Column::Id,
         ordering,
         args,

@@ -1007,6 +1007,23 @@ async fn a_dissolved_unit_is_retired_once_its_cases_have_moved() {
         .clone();
     assert_eq!(codes(&p), ["INVALID_STATE"], "{p:#}");
     assert_eq!(codes(&retire(json!({"id": old})).await), ["INVALID_STATE"]);
+    // Pickers leave it out; asked for, it is there with its successor.
+    let units = |include: bool| {
+        let app = app.clone();
+        async move {
+            app.data(
+                "query($r: Boolean) { handlingUnits(includeRetired: $r, first: 10) { totalCount nodes { name } } }",
+                json!({"r": include}),
+            )
+            .await["handlingUnits"]
+                .clone()
+        }
+    };
+    assert_eq!(
+        units(false).await,
+        json!({"totalCount": 1, "nodes": [{"name": "市农业农村局"}]})
+    );
+    assert_eq!(units(true).await["totalCount"], 2);
     assert_eq!(
         codes(&retire(json!({"id": successor, "expectedVersion": 7})).await),
         ["CONFLICT"]
