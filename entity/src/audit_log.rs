@@ -27,9 +27,13 @@ pub struct Model {
     pub error_codes: Option<String>,
     pub client_ip: Option<String>,
     pub request_id: Option<String>,
+    /// What the row says beyond the columns above, as JSON text: `{"backdated": {...}}`
+    /// names the dates a caller gave in the past. NULL for most rows.
+    pub details: Option<String>,
     /// The hash of the row before (64 zeros for the first row).
     pub prev_hash: String,
-    /// SHA-256 (hex) over `prev_hash` and every other column of this row.
+    /// SHA-256 (hex) over `prev_hash` and every other column of this row (`details` only when
+    /// it is set, so rows written before it existed keep their hashes).
     #[sea_orm(unique)]
     pub hash: String,
 }

@@ -23,6 +23,7 @@ mod m20261206_000004_withdraw_superseded_publications;
 mod m20261206_000005_create_deadline_span;
 mod m20261206_000006_cover_deadline_spans;
 mod m20261206_000007_add_unit_retirement;
+mod m20261206_000008_add_audit_details;
 
 pub use m20261126_000001_add_assignment_facts::assignment_facts_sql;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000005_create_deadline_span::Migration),
             Box::new(m20261206_000006_cover_deadline_spans::Migration),
             Box::new(m20261206_000007_add_unit_retirement::Migration),
+            Box::new(m20261206_000008_add_audit_details::Migration),
         ]
     }
 }

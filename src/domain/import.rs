@@ -29,7 +29,7 @@
 //! Traditional characters are kept as written (the search index folds them); deputies'
 //! names are compared folded (see `service::import`).
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 
 use super::search::is_han;
 use super::text::{fold_full_width, Lines};
@@ -230,6 +230,28 @@ pub fn parse_date(value: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
 }
 
+/// A date with an optional time of day, as an archive writes when something happened:
+/// `2022-09-19 14:52`, `2022-09-19 14:52:07`, `2022年9月19日 14:52`, `2022-09-19T14:52`,
+/// or a date alone (`None` for the time). The time is a China local time, as written.
+pub fn parse_date_time(value: &str) -> Option<(NaiveDate, Option<NaiveTime>)> {
+    let folded = fold_full_width(&tidy(value, Lines::Single)).replace('：', ":");
+    let text = folded.trim();
+    let (date, time) = match text.find(|c: char| c == 'T' || c.is_whitespace()) {
+        Some(at) => (&text[..at], Some(text[at + 1..].trim())),
+        None => (text, None),
+    };
+    let date = parse_date(date)?;
+    let time = match time {
+        None => None,
+        Some(time) => Some(
+            NaiveTime::parse_from_str(time, "%H:%M:%S")
+                .or_else(|_| NaiveTime::parse_from_str(time, "%H:%M"))
+                .ok()?,
+        ),
+    };
+    Some((date, time))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,6 +396,38 @@ mod tests {
         ];
         for (input, expected) in cases {
             assert_eq!(parse_date(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn date_times_table() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        let time = |h, m, s| NaiveTime::from_hms_opt(h, m, s);
+        let cases = [
+            (
+                "2022-09-19 14:52",
+                Some((day(2022, 9, 19), time(14, 52, 0))),
+            ),
+            (
+                "2022-09-19 14:52:07",
+                Some((day(2022, 9, 19), time(14, 52, 7))),
+            ),
+            (
+                "2022-09-19T14:52",
+                Some((day(2022, 9, 19), time(14, 52, 0))),
+            ),
+            (
+                "2022年9月19日 14：52",
+                Some((day(2022, 9, 19), time(14, 52, 0))),
+            ),
+            (" 2022-09-19 ", Some((day(2022, 9, 19), None))),
+            ("2022-09-19 25:00", None),
+            ("2022-09-19 下午", None),
+            ("2022-09-31 10:00", None),
+            ("", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(parse_date_time(input), expected, "{input}");
         }
     }
 }

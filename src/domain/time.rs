@@ -1,7 +1,7 @@
 //! China local time. Every date in banli is a date in Asia/Shanghai, whatever the
 //! server's own time zone (`TZ`), so a deadline never shifts with the machine.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, TimeZone as _, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone as _, Utc};
 use chrono_tz::Asia::Shanghai;
 
 /// The time zone of every date in banli.
@@ -29,13 +29,24 @@ pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&ZONE).date_naive()
 }
 
+/// An instant as the API writes it: China local time with its offset, to the second
+/// (`2022-09-19T14:52:00+08:00`).
+pub fn rfc3339_local(at: DateTime<Utc>) -> String {
+    at.with_timezone(&ZONE)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
 /// The instant a China local date begins.
 pub fn start_of_day(date: NaiveDate) -> DateTime<Utc> {
-    let midnight = date.and_time(NaiveTime::MIN);
-    // China's summer time (1986–1991) changed clocks at 2:00, so midnight always exists;
-    // the fallback (UTC+8) only keeps this total.
-    ZONE.from_local_datetime(&midnight).earliest().map_or_else(
-        || Utc.from_utc_datetime(&(midnight - TimeDelta::hours(8))),
+    // China's summer time (1986–1991) changed clocks at 2:00, so midnight always exists.
+    local_date_time(date.and_time(NaiveTime::MIN))
+}
+
+/// The instant of a China local date and time (the earlier one when summer time made it
+/// twice; a time skipped by summer time counts as UTC+8, which keeps this total).
+pub fn local_date_time(local: NaiveDateTime) -> DateTime<Utc> {
+    ZONE.from_local_datetime(&local).earliest().map_or_else(
+        || Utc.from_utc_datetime(&(local - TimeDelta::hours(8))),
         |t| t.with_timezone(&Utc),
     )
 }

@@ -125,6 +125,14 @@ impl AuditEntry {
         Some(global.unwrap_or_else(|| ID(stored.to_owned())))
     }
 
+    /// What else the entry says, as a JSON object: `{"backdated": {"publishedAt":
+    /// "2022-09-19T06:52:00Z"}}` names each date the caller gave in the past (an archive
+    /// moved into banli). Null when there is nothing more.
+    async fn details(&self) -> Option<async_graphql::Json<serde_json::Value>> {
+        let text = self.0.details.as_deref()?;
+        serde_json::from_str(text).ok().map(async_graphql::Json)
+    }
+
     async fn outcome(&self, ctx: &Context<'_>) -> Result<AuditOutcome> {
         service::audit::AuditOutcome::parse(&self.0.outcome)
             .map(Into::into)

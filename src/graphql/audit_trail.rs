@@ -126,6 +126,7 @@ impl Extension for AuditTrailExtension {
                 .data_opt::<RequestAuth>()
                 .and_then(|a| a.client_ip.clone()),
             request_id: ctx.data_opt::<RequestId>().map(|r| r.0.clone()),
+            details: None,
         };
         let pending = PendingAudit::new(entry);
         let result = Arc::clone(&pending).scope(next.run(ctx, info)).await;

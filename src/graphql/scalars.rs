@@ -4,8 +4,6 @@
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use chrono::{NaiveDate, Utc};
 
-use crate::domain::time::ZONE;
-
 /// A calendar date in China (Asia/Shanghai), written `YYYY-MM-DD`, from 1900-01-01 to
 /// 9999-12-31.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -63,11 +61,7 @@ impl ScalarType for DateTime {
     }
 
     fn to_value(&self) -> Value {
-        Value::String(
-            self.0
-                .with_timezone(&ZONE)
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-        )
+        Value::String(crate::domain::time::rfc3339_local(self.0))
     }
 }
 

@@ -768,6 +768,7 @@ async fn import_suggestions(
         error_codes: Vec::new(),
         client_ip: auth.client_ip.clone(),
         request_id: Some(request_id.clone()),
+        details: None,
     };
     let pending = PendingAudit::new(entry);
     let clock = Arc::clone(&authenticator.clock);

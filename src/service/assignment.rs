@@ -43,6 +43,23 @@ pub async fn assign(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> ServiceResult<(suggestion::Model, Vec<assignment::Model>)> {
+    let backdated = input.assigned_on.filter(|on| *on < today);
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    let done = assign_in(&*txn, input, now, today).await?;
+    if let Some(on) = backdated {
+        super::audit::backdated("assignedOn", on);
+    }
+    txn.commit().await.during("committing assignments")?;
+    Ok(done)
+}
+
+/// [`assign`] inside the caller's write transaction (the archive import's).
+pub(crate) async fn assign_in<C: ConnectionTrait>(
+    conn: &C,
+    input: AssignInput,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> ServiceResult<(suggestion::Model, Vec<assignment::Model>)> {
     let assigned_on = input.assigned_on.unwrap_or(today);
     if input.units.len() > 50 {
         return Err(UserError::invalid(
@@ -58,9 +75,8 @@ pub async fn assign(
             "交办日期不能晚于今天 (assignedOn must not be in the future)",
         ));
     }
-    let txn = db.begin_write().await.during("beginning a transaction")?;
     let current = suggestion::Entity::find_by_id(input.suggestion_id)
-        .one(&*txn)
+        .one(conn)
         .await
         .during("loading the suggestion")?
         .ok_or_else(|| {
@@ -90,7 +106,7 @@ pub async fn assign(
         ));
     }
     let session = session::Entity::find_by_id(current.session_id)
-        .one(&*txn)
+        .one(conn)
         .await
         .during("loading the session")?
         .ok_or_else(|| anyhow::anyhow!("suggestion {} has no session", current.id))?;
@@ -100,11 +116,10 @@ pub async fn assign(
         assigned_on,
         replacing: None,
     };
-    let created = add_assignments(&*txn, target, &input.units, errors, now).await?;
+    let created = add_assignments(conn, target, &input.units, errors, now).await?;
     let saved =
-        super::workflow::set_suggestion_status(&*txn, &current, SuggestionStatus::Assigned, now)
+        super::workflow::set_suggestion_status(conn, &current, SuggestionStatus::Assigned, now)
             .await?;
-    txn.commit().await.during("committing assignments")?;
     Ok((saved, created))
 }
 

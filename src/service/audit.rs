@@ -27,6 +27,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Select, Statement,
 };
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::audit_anchor::AuditKey;
@@ -103,6 +104,8 @@ pub struct NewAuditEntry {
     pub error_codes: Vec<String>,
     pub client_ip: Option<String>,
     pub request_id: Option<String>,
+    /// What else the row says (`{"backdated": {"publishedAt": "…"}}`); stored as JSON text.
+    pub details: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Everything a row's hash covers, borrowed from a row being appended or a stored one.
@@ -120,6 +123,7 @@ pub struct ChainedRow<'a> {
     pub client_ip: Option<&'a str>,
     pub request_id: Option<&'a str>,
     pub prev_hash: &'a str,
+    pub details: Option<&'a str>,
 }
 
 impl<'a> ChainedRow<'a> {
@@ -137,13 +141,16 @@ impl<'a> ChainedRow<'a> {
             client_ip: row.client_ip.as_deref(),
             request_id: row.request_id.as_deref(),
             prev_hash: &row.prev_hash,
+            details: row.details.as_deref(),
         }
     }
 
     /// The bytes that are hashed: a tag, then each field in a fixed order as `0x00` (NULL)
     /// or `0x01`, its length in bytes (u64, big-endian) and its UTF-8 text. Lengths make
     /// the encoding unambiguous: no two different rows encode to the same bytes, whatever
-    /// characters their text holds.
+    /// characters their text holds. `details` follows the hash of the row before only when
+    /// it is set: rows written before the column existed encode (and verify) as they did,
+    /// and a row with details has one field more, so it cannot encode like one without.
     pub fn canonical_bytes(&self) -> Vec<u8> {
         fn put(out: &mut Vec<u8>, field: Option<&str>) {
             match field {
@@ -180,6 +187,9 @@ impl<'a> ChainedRow<'a> {
             Some(self.prev_hash),
         ] {
             put(&mut out, field);
+        }
+        if self.details.is_some() {
+            put(&mut out, self.details);
         }
         out
     }
@@ -255,6 +265,11 @@ pub async fn append<C: ConnectionTrait>(
     };
     let prev_hash = last.map_or_else(|| GENESIS_HASH.to_owned(), |(_, hash)| hash);
     let occurred_at = entry.occurred_at.trunc_subsecs(6);
+    let details = entry
+        .details
+        .as_ref()
+        .filter(|d| !d.is_empty())
+        .map(|d| serde_json::Value::Object(d.clone()).to_string());
     let hash = ChainedRow {
         id,
         occurred_at,
@@ -268,6 +283,7 @@ pub async fn append<C: ConnectionTrait>(
         client_ip: entry.client_ip.as_deref(),
         request_id: entry.request_id.as_deref(),
         prev_hash: &prev_hash,
+        details: details.as_deref(),
     }
     .hash_with(key);
     let row = audit_log::ActiveModel {
@@ -282,6 +298,7 @@ pub async fn append<C: ConnectionTrait>(
         error_codes: Set(error_codes),
         client_ip: Set(entry.client_ip.clone()),
         request_id: Set(entry.request_id.clone()),
+        details: Set(details),
         prev_hash: Set(prev_hash),
         hash: Set(hash),
     };
@@ -380,6 +397,7 @@ impl NewAuditEntry {
             error_codes: vec![code.to_owned()],
             client_ip,
             request_id,
+            details: None,
         }
     }
 }
@@ -708,6 +726,7 @@ mod tests {
             client_ip: Some("10.1.2.3"),
             request_id: Some("3f1c9a"),
             prev_hash: GENESIS_HASH,
+            details: None,
         }
     }
 
@@ -716,6 +735,13 @@ mod tests {
         let original = base().hash();
         let cases: Vec<(&str, ChainedRow<'static>)> = vec![
             ("id", ChainedRow { id: 8, ..base() }),
+            (
+                "details",
+                ChainedRow {
+                    details: Some(r#"{"backdated":{}}"#),
+                    ..base()
+                },
+            ),
             (
                 "occurred_at (1 µs later)",
                 ChainedRow {
@@ -888,6 +914,21 @@ mod tests {
         assert_eq!(nanos.hash(), base().hash());
     }
 
+    #[test]
+    fn rows_without_details_hash_as_before_the_column() {
+        // The v1 encoding of `base()`, pinned: rows written before `details` existed
+        // must keep verifying.
+        assert_eq!(
+            base().hash(),
+            "06e00399ed368ba8fb253f8b036b1aaaeb56d2e704bf3120bc6553ca8fdd84fc"
+        );
+        let with = ChainedRow {
+            details: Some("{}"),
+            ..base()
+        };
+        assert_ne!(with.hash(), base().hash());
+    }
+
     fn stored(row: ChainedRow<'_>) -> audit_log::Model {
         audit_log::Model {
             id: row.id,
@@ -901,6 +942,7 @@ mod tests {
             error_codes: row.error_codes.map(str::to_owned),
             client_ip: row.client_ip.map(str::to_owned),
             request_id: row.request_id.map(str::to_owned),
+            details: row.details.map(str::to_owned),
             prev_hash: row.prev_hash.to_owned(),
             hash: row.hash(),
         }
@@ -1051,6 +1093,18 @@ impl PendingAudit {
         self.with_entry(|e| e.target = Some(target));
     }
 
+    fn note_backdated(&self, field: &str, value: serde_json::Value) {
+        self.with_entry(|e| {
+            let details = e.details.get_or_insert_with(serde_json::Map::new);
+            let backdated = details
+                .entry("backdated")
+                .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+            if let serde_json::Value::Object(fields) = backdated {
+                fields.insert(field.to_owned(), value);
+            }
+        });
+    }
+
     pub fn is_recorded(&self) -> bool {
         self.recorded.load(std::sync::atomic::Ordering::SeqCst)
     }
@@ -1100,5 +1154,15 @@ pub fn created(kind: &str, id: i64) {
     super::idempotency::created(&target);
     if let Some(pending) = PendingAudit::current() {
         pending.set_target(target);
+    }
+}
+
+/// Called by a service that was given a date in the past for `field` (`publishedAt`,
+/// `input.rows.3.repliedOn`): the audit row of the running mutation says so, with the
+/// date, beside who did it. Back-dating is how an archive moves into banli; the log keeps
+/// it apart from what happened on the day it was recorded.
+pub fn backdated(field: &str, value: impl Serialize) {
+    if let Some(pending) = PendingAudit::current() {
+        pending.note_backdated(field, serde_json::to_value(value).unwrap_or_default());
     }
 }

@@ -651,6 +651,7 @@ pub async fn purge_contacts(
                 error_codes: Vec::new(),
                 client_ip: None,
                 request_id: None,
+                details: None,
             },
         )
         .await

@@ -23,13 +23,16 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::{FilingPeriod, SuggestionKind};
-use entity::{deputy, session};
+use entity::enums::{AssignmentRole, FilingPeriod, Publication, ReplyCategory, SuggestionKind};
+use entity::{deputy, handling_unit, session};
 use sea_orm::{EntityTrait, QuerySelect};
 use serde::Serialize;
 
+use super::assignment::{assign_in, AssignInput, UnitAssignment};
+use super::reply::{publish_in, submit_in, NewReply, PublishInput};
 use super::spreadsheet::{self, column_letter, Cell, Column, ReadLimits, XlsxWriter};
 use super::suggestion::{register_in, NewSuggestion};
+use super::workflow::sign_for_in;
 use super::{DbContext, ServiceError, ServiceResult};
 use crate::db::Db;
 use crate::domain::import as tidy;
@@ -71,6 +74,17 @@ enum Field {
     SupervisingLeader,
     Confidential,
     SubmittedOn,
+    // An archive's handling, when it is moved into banli (all optional).
+    LeadUnit,
+    AssignedOn,
+    RepliedOn,
+    Category,
+    DocNumber,
+    ReplyBody,
+    SignedBy,
+    ContactName,
+    ContactPhone,
+    PublishedAt,
 }
 
 struct Spec {
@@ -83,7 +97,7 @@ struct Spec {
     note: &'static str,
 }
 
-const SPECS: [Spec; 12] = [
+const SPECS: [Spec; 22] = [
     Spec {
         field: Field::Number,
         header: "编号",
@@ -180,6 +194,86 @@ const SPECS: [Spec; 12] = [
         width: 12.0,
         note: "日期，如 2022-01-18 或 2022年1月18日；不能晚于今天；空为导入当天。",
     },
+    Spec {
+        field: Field::LeadUnit,
+        header: "主办单位",
+        api: "leadUnit",
+        required: false,
+        width: 20.0,
+        note: "导入存档时填写，否则留空：承办单位全称，须与承办单位名单一致。填写后该建议交办给此单位（主办）。",
+    },
+    Spec {
+        field: Field::AssignedOn,
+        header: "交办日期",
+        api: "assignedOn",
+        required: false,
+        width: 12.0,
+        note: "可空；不能早于提出日期、不能晚于今天；空为导入当天。办理期限按会议的期限规则从此日算起。",
+    },
+    Spec {
+        field: Field::RepliedOn,
+        header: "答复日期",
+        api: "repliedOn",
+        required: false,
+        width: 12.0,
+        note: "导入已答复的建议时填写：答复函落款日期，不能早于交办日期。以下答复各列（类别、正文、签发人、联系人、电话）须同时填写。",
+    },
+    Spec {
+        field: Field::Category,
+        header: "答复类别",
+        api: "category",
+        required: false,
+        width: 8.0,
+        note: "A、B、C（或会议类别方案中的 D）。",
+    },
+    Spec {
+        field: Field::DocNumber,
+        header: "答复文号",
+        api: "docNumber",
+        required: false,
+        width: 16.0,
+        note: "可空，如 淮民函〔2022〕61号。",
+    },
+    Spec {
+        field: Field::ReplyBody,
+        header: "答复正文",
+        api: "body",
+        required: false,
+        width: 60.0,
+        note: "答复函全文，可分段。",
+    },
+    Spec {
+        field: Field::SignedBy,
+        header: "签发人",
+        api: "signedBy",
+        required: false,
+        width: 10.0,
+        note: "答复函的签发领导。",
+    },
+    Spec {
+        field: Field::ContactName,
+        header: "联系人",
+        api: "contactName",
+        required: false,
+        width: 10.0,
+        note: "承办单位的联系人。",
+    },
+    Spec {
+        field: Field::ContactPhone,
+        header: "联系电话",
+        api: "contactPhone",
+        required: false,
+        width: 14.0,
+        note: "承办单位联系电话，如 0554-6658135。",
+    },
+    Spec {
+        field: Field::PublishedAt,
+        header: "公开时间",
+        api: "publishedAt",
+        required: false,
+        width: 18.0,
+        note: "答复已向社会公开时填写：如 2022-09-19 14:52（北京时间），或只写日期；不能早于答复日期、不能晚于现在。填写后答复全文公开。",
+    },
 ];
 
 fn spec(field: Field) -> &'static Spec {
@@ -208,7 +302,9 @@ pub fn template(session_name: &str) -> anyhow::Result<Vec<u8>> {
     let columns: Vec<Column> = SPECS
         .iter()
         .map(|s| match s.field {
-            Field::SubmittedOn => Column::date(template_header(s)),
+            Field::SubmittedOn | Field::AssignedOn | Field::RepliedOn => {
+                Column::date(template_header(s))
+            }
             _ => Column::text(template_header(s), s.width),
         })
         .collect();
@@ -468,16 +564,117 @@ struct Parsed {
     /// The co-signers' names, in the order of `input.co_signer_ids`.
     co_signer_names: Vec<String>,
     lead_resolved: bool,
+    /// The row's handling, when it is an archived case.
+    archive: Archive,
     errors: Vec<RowError>,
+}
+
+/// What an archive row says happened after registration: assigned to a lead unit on a
+/// day, answered with a reply, published at a time. Each step needs the one before.
+#[derive(Debug, Clone, Default)]
+struct Archive {
+    unit_id: Option<i64>,
+    assigned_on: Option<NaiveDate>,
+    reply: Option<ArchivedReply>,
+    published_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+struct ArchivedReply {
+    replied_on: Option<NaiveDate>,
+    category: ReplyCategory,
+    doc_number: Option<String>,
+    body: String,
+    signed_by: String,
+    contact_name: String,
+    contact_phone: String,
+}
+
+/// The reply columns: any one filled means the row carries a reply.
+const REPLY_FIELDS: [Field; 7] = [
+    Field::RepliedOn,
+    Field::Category,
+    Field::DocNumber,
+    Field::ReplyBody,
+    Field::SignedBy,
+    Field::ContactName,
+    Field::ContactPhone,
+];
+
+/// The handling units, by name and by code, for looking the lead unit up.
+struct Units(HashMap<String, i64>);
+
+impl Units {
+    async fn load(db: &Db) -> ServiceResult<Self> {
+        let rows: Vec<(i64, String, String)> = handling_unit::Entity::find()
+            .select_only()
+            .columns([
+                handling_unit::Column::Id,
+                handling_unit::Column::Name,
+                handling_unit::Column::Code,
+            ])
+            .into_tuple()
+            .all(db.conn())
+            .await
+            .during("loading the units for an import")?;
+        let mut units = HashMap::new();
+        for (id, name, code) in rows {
+            units.insert(unit_key(&code), id);
+            units.insert(unit_key(&name), id);
+        }
+        Ok(Self(units))
+    }
+
+    fn resolve(&self, written: &str) -> Option<i64> {
+        self.0.get(&unit_key(written)).copied()
+    }
+}
+
+fn unit_key(name: &str) -> String {
+    crate::domain::text::fold_full_width(&tidy::tidy(name, Lines::Single))
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// A date and time cell (公开时间): a real date-time, a date (that day's start), an Excel
+/// serial with its fraction of a day, or text as `tidy::parse_date_time` reads it; China
+/// local time.
+fn date_time_of(cell: Option<&Cell>) -> Result<Option<DateTime<Utc>>, ()> {
+    let local = |date: NaiveDate, time: Option<chrono::NaiveTime>| match time {
+        None => crate::domain::time::start_of_day(date),
+        Some(time) => crate::domain::time::local_date_time(date.and_time(time)),
+    };
+    match cell {
+        None | Some(Cell::Empty) => Ok(None),
+        Some(Cell::Date(d)) => Ok(Some(local(*d, None))),
+        Some(Cell::Text(t)) if t.trim().is_empty() => Ok(None),
+        Some(Cell::Text(t)) => tidy::parse_date_time(t)
+            .map(|(d, time)| Some(local(d, time)))
+            .ok_or(()),
+        #[allow(clippy::cast_precision_loss)]
+        Some(Cell::Integer(n)) => excel_serial(*n as f64)
+            .map(|d| Some(local(d, None)))
+            .ok_or(()),
+        Some(Cell::Decimal(f)) => {
+            let date = excel_serial(*f).ok_or(())?;
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let seconds = (f.fract() * 86_400.0).round() as u32;
+            let time =
+                chrono::NaiveTime::from_num_seconds_from_midnight_opt(seconds.min(86_399), 0);
+            Ok(Some(local(date, time)))
+        }
+    }
 }
 
 fn parse_row(
     row_number: u32,
     row: &[Cell],
     layout: &Layout,
-    roster: &Roster,
+    rosters: (&Roster, &Units),
     session_id: i64,
 ) -> Parsed {
+    let (roster, units) = rosters;
     let mut errors = Vec::new();
     let at = |f: Field| layout.get(&f).map(|c| (f, *c));
     let raw = |f: Field| text_of(row, layout.get(&f).copied());
@@ -582,6 +779,7 @@ fn parse_row(
     }
     let topic = tidy::tidy(&raw(Field::Topic), Lines::Single);
     let leader = tidy::tidy(&raw(Field::SupervisingLeader), Lines::Single);
+    let archive = parse_archive(row, layout, units, &mut error);
     Parsed {
         input: NewSuggestion {
             session_id,
@@ -600,8 +798,130 @@ fn parse_row(
         },
         co_signer_names,
         lead_resolved,
+        archive,
         errors,
     }
+}
+
+/// The archive columns of a row: the lead unit, the reply and the publication. A reply
+/// needs the unit, and its five required columns; a publication needs the reply.
+fn parse_archive(
+    row: &[Cell],
+    layout: &Layout,
+    units: &Units,
+    error: &mut impl FnMut(Field, ErrorCode, String),
+) -> Archive {
+    let raw = |f: Field| text_of(row, layout.get(&f).copied());
+    let cell = |f: Field| layout.get(&f).and_then(|c| row.get(*c));
+    let filled = |f: Field| cell(f).is_some_and(|c| !c.is_blank());
+    let mut archive = Archive::default();
+    let unit_name = tidy::tidy(&raw(Field::LeadUnit), Lines::Single);
+    if !unit_name.is_empty() {
+        match units.resolve(&unit_name) {
+            Some(id) => archive.unit_id = Some(id),
+            None => error(
+                Field::LeadUnit,
+                ErrorCode::NotFound,
+                format!("承办单位名单中没有“{unit_name}” (no handling unit named {unit_name})"),
+            ),
+        }
+    }
+    let mut date = |f: Field| match date_of(cell(f)) {
+        Ok(d) => d,
+        Err(()) => {
+            error(
+                f,
+                ErrorCode::Invalid,
+                format!(
+                    "不是有效日期“{}”，请写成 2022-01-18 (not a date; write 2022-01-18)",
+                    raw(f).trim()
+                ),
+            );
+            None
+        }
+    };
+    archive.assigned_on = date(Field::AssignedOn);
+    let replied_on = date(Field::RepliedOn);
+    if archive.assigned_on.is_some() && unit_name.is_empty() {
+        error(
+            Field::LeadUnit,
+            ErrorCode::Invalid,
+            "填写了交办日期，须同时填写主办单位 (assignedOn needs the lead unit)".to_owned(),
+        );
+    }
+    if REPLY_FIELDS.iter().any(|f| filled(*f)) {
+        if unit_name.is_empty() {
+            error(
+                Field::LeadUnit,
+                ErrorCode::Invalid,
+                "导入答复须填写主办单位 (a reply needs the lead unit)".to_owned(),
+            );
+        }
+        for f in [
+            Field::Category,
+            Field::ReplyBody,
+            Field::SignedBy,
+            Field::ContactName,
+            Field::ContactPhone,
+        ] {
+            if !filled(f) {
+                error(
+                    f,
+                    ErrorCode::Invalid,
+                    format!(
+                        "导入答复时“{}”不能为空 ({} is required with a reply)",
+                        spec(f).header,
+                        spec(f).api
+                    ),
+                );
+            }
+        }
+        let written = tidy::tidy(&raw(Field::Category), Lines::Single).to_uppercase();
+        let category = match written.trim_end_matches('类') {
+            "A" => Some(ReplyCategory::A),
+            "B" => Some(ReplyCategory::B),
+            "C" => Some(ReplyCategory::C),
+            "D" => Some(ReplyCategory::D),
+            "" => None,
+            _ => {
+                error(
+                    Field::Category,
+                    ErrorCode::Invalid,
+                    format!("答复类别应为 A、B、C 或 D，而不是“{written}” (category must be A, B, C or D)"),
+                );
+                None
+            }
+        };
+        let doc_number = tidy::tidy(&raw(Field::DocNumber), Lines::Single);
+        archive.reply = category.map(|category| ArchivedReply {
+            replied_on,
+            category,
+            doc_number: (!doc_number.is_empty()).then_some(doc_number),
+            body: tidy::tidy(&raw(Field::ReplyBody), Lines::Multi),
+            signed_by: tidy::tidy(&raw(Field::SignedBy), Lines::Single),
+            contact_name: tidy::tidy(&raw(Field::ContactName), Lines::Single),
+            contact_phone: tidy::tidy(&raw(Field::ContactPhone), Lines::Single),
+        });
+    }
+    match date_time_of(cell(Field::PublishedAt)) {
+        Ok(at) => archive.published_at = at,
+        Err(()) => error(
+            Field::PublishedAt,
+            ErrorCode::Invalid,
+            format!(
+                "不是有效时间“{}”，请写成 2022-09-19 14:52 (not a date and time)",
+                raw(Field::PublishedAt).trim()
+            ),
+        ),
+    }
+    if archive.published_at.is_some() && !REPLY_FIELDS.iter().any(|f| filled(*f)) {
+        error(
+            Field::PublishedAt,
+            ErrorCode::Invalid,
+            "填写了公开时间，须同时填写答复 (publishedAt needs the reply)".to_owned(),
+        );
+    }
+    archive
 }
 
 /// Maps `registerSuggestion`'s errors (`input.number`, `input.coSignerIds.2`) to the
@@ -623,6 +943,16 @@ fn register_errors(
                 ["input", "topic"] => (Some(Field::Topic), e.message),
                 ["input", "supervisingLeader"] => (Some(Field::SupervisingLeader), e.message),
                 ["input", "submittedOn"] => (Some(Field::SubmittedOn), e.message),
+                ["input", "assignedOn"] => (Some(Field::AssignedOn), e.message),
+                ["input", "units", ..] | ["input", "unitId"] => (Some(Field::LeadUnit), e.message),
+                ["input", "repliedOn"] => (Some(Field::RepliedOn), e.message),
+                ["input", "category"] => (Some(Field::Category), e.message),
+                ["input", "docNumber"] => (Some(Field::DocNumber), e.message),
+                ["input", "body"] => (Some(Field::ReplyBody), e.message),
+                ["input", "signedBy"] => (Some(Field::SignedBy), e.message),
+                ["input", "contactName"] => (Some(Field::ContactName), e.message),
+                ["input", "contactPhone"] => (Some(Field::ContactPhone), e.message),
+                ["input", "publishedAt"] => (Some(Field::PublishedAt), e.message),
                 // Already reported when the name was looked up.
                 ["input", "leadDeputyId"] if !parsed.lead_resolved => return None,
                 ["input", "leadDeputyId"] => (Some(Field::LeadDeputy), e.message),
@@ -703,6 +1033,8 @@ pub async fn import(
         }
     };
     let roster = Roster::load(db).await?;
+    let units = Units::load(db).await?;
+    let mut dated = Backdated::default();
     let mut errors: Vec<RowError> = Vec::new();
     let mut first_row_of: HashMap<String, u32> = HashMap::new();
     let mut imported = 0;
@@ -713,7 +1045,7 @@ pub async fn import(
         }
         // Row 1 is the header; rows[0] is row 2.
         let row_number = u32::try_from(i + 2).unwrap_or(u32::MAX);
-        let parsed = parse_row(row_number, row, &layout, &roster, session_id);
+        let parsed = parse_row(row_number, row, &layout, (&roster, &units), session_id);
         let mut row_errors = parsed.errors.clone();
         let number = parsed.input.number.clone();
         let repeated = !number.is_empty()
@@ -732,8 +1064,18 @@ pub async fn import(
                     false
                 }
             };
-        match register_in(&*txn, parsed.input.clone(), now, today).await {
-            Ok(_) => imported += 1,
+        let registered = match register_in(&*txn, parsed.input.clone(), now, today).await {
+            Ok(saved) if row_errors.is_empty() => {
+                archive_in(&*txn, &saved, &parsed.archive, now, today).await
+            }
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        };
+        match registered {
+            Ok(()) => {
+                imported += 1;
+                dated.count(&parsed, today, now);
+            }
             Err(ServiceError::User(found)) => {
                 let mut mapped = register_errors(row_number, found, &parsed, &layout);
                 if repeated {
@@ -763,8 +1105,138 @@ pub async fn import(
         });
     }
     super::audit::created("Session", session_id);
+    dated.note();
     txn.commit().await.during("committing an import")?;
     Ok(ImportReport { imported, errors })
+}
+
+/// Takes a registered suggestion through what the archive row says happened, inside the
+/// import's transaction and through the very services (and checks) of `assignSuggestion`,
+/// `signFor`, `submitReply` and `publishReply`: assigned to the lead unit, signed for on
+/// the day it was assigned, answered, published.
+async fn archive_in<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    registered: &entity::suggestion::Model,
+    archive: &Archive,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> ServiceResult<()> {
+    let Some(unit_id) = archive.unit_id else {
+        return Ok(());
+    };
+    let (_, made) = assign_in(
+        conn,
+        AssignInput {
+            suggestion_id: registered.id,
+            expected_version: None,
+            assigned_on: archive.assigned_on,
+            units: vec![UnitAssignment {
+                unit_id,
+                role: AssignmentRole::Lead,
+                due_on: None,
+            }],
+        },
+        now,
+        today,
+    )
+    .await?;
+    let Some(reply) = &archive.reply else {
+        return Ok(());
+    };
+    let Some(assignment) = made.first() else {
+        return Err(anyhow::anyhow!("an import's assignment made no row").into());
+    };
+    let signed = sign_for_in(
+        conn,
+        assignment.id,
+        None,
+        crate::domain::time::start_of_day(assignment.assigned_on).min(now),
+        now,
+    )
+    .await?;
+    let (saved, _) = submit_in(
+        conn,
+        NewReply {
+            assignment_id: signed.id,
+            expected_version: None,
+            doc_number: reply.doc_number.clone(),
+            addressee: None,
+            category: reply.category,
+            body: reply.body.clone(),
+            summary: None,
+            signed_by: reply.signed_by.clone(),
+            replied_on: reply.replied_on,
+            contact_name: reply.contact_name.clone(),
+            contact_phone: reply.contact_phone.clone(),
+            copy_to: None,
+        },
+        now,
+        today,
+    )
+    .await?;
+    if let Some(at) = archive.published_at {
+        publish_in(
+            conn,
+            PublishInput {
+                reply_id: saved.id,
+                expected_version: None,
+                publication: Publication::Full,
+                summary: None,
+                redact: Vec::new(),
+                with_suggestion_text: false,
+                published_at: Some(at),
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The past dates an import recorded, per column: how many rows gave one and the earliest;
+/// the import's audit row says so (`details.backdated`).
+#[derive(Debug, Default)]
+struct Backdated(std::collections::BTreeMap<&'static str, (usize, String)>);
+
+impl Backdated {
+    fn add(&mut self, field: &'static str, value: String) {
+        let entry = self.0.entry(field).or_insert((0, value.clone()));
+        entry.0 += 1;
+        if value < entry.1 {
+            entry.1 = value;
+        }
+    }
+
+    fn count(&mut self, parsed: &Parsed, today: NaiveDate, now: DateTime<Utc>) {
+        let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+        if let Some(on) = parsed.input.submitted_on.filter(|d| *d < today) {
+            self.add("submittedOn", day(on));
+        }
+        if let Some(on) = parsed.archive.assigned_on.filter(|d| *d < today) {
+            self.add("assignedOn", day(on));
+        }
+        if let Some(on) = parsed
+            .archive
+            .reply
+            .as_ref()
+            .and_then(|r| r.replied_on)
+            .filter(|d| *d < today)
+        {
+            self.add("repliedOn", day(on));
+        }
+        if let Some(at) = parsed.archive.published_at.filter(|at| *at < now) {
+            self.add("publishedAt", crate::domain::time::rfc3339_local(at));
+        }
+    }
+
+    fn note(&self) {
+        for (field, (rows, earliest)) in &self.0 {
+            super::audit::backdated(
+                field,
+                serde_json::json!({"rows": rows, "earliest": earliest}),
+            );
+        }
+    }
 }
 
 fn read_error(error: &spreadsheet::ReadError, limits: ImportLimits) -> ServiceError {

@@ -54,6 +54,23 @@ pub async fn submit(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> ServiceResult<(reply::Model, assignment::Model)> {
+    let backdated = input.replied_on.filter(|on| *on < today);
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    let done = submit_in(&*txn, input, now, today).await?;
+    if let Some(on) = backdated {
+        super::audit::backdated("repliedOn", on);
+    }
+    txn.commit().await.during("committing a reply")?;
+    Ok(done)
+}
+
+/// [`submit`] inside the caller's write transaction (the archive import's).
+pub(crate) async fn submit_in<C: ConnectionTrait>(
+    conn: &C,
+    input: NewReply,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> ServiceResult<(reply::Model, assignment::Model)> {
     let f = |leaf: &'static str| ["input", leaf];
     let mut errors = Errors::new();
     let doc_number = errors.check(text::optional(
@@ -106,10 +123,8 @@ pub async fn submit(
             "答复日期不能晚于今天 (repliedOn must not be in the future)",
         ));
     }
-
-    let txn = db.begin_write().await.during("beginning a transaction")?;
     let case = super::workflow::load_case(
-        &*txn,
+        conn,
         input.assignment_id,
         input.expected_version,
         &f("assignmentId"),
@@ -131,7 +146,7 @@ pub async fn submit(
     let others: Vec<(AssignmentRole, AssignmentStatus)> = assignment::Entity::find()
         .filter(assignment::Column::SuggestionId.eq(current.suggestion_id))
         .filter(assignment::Column::Id.ne(current.id))
-        .all(&*txn)
+        .all(conn)
         .await
         .during("loading the other assignments")?
         .into_iter()
@@ -172,7 +187,7 @@ pub async fn submit(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(conn)
     .await
     .map_err(|e| {
         super::on_unique(
@@ -185,9 +200,9 @@ pub async fn submit(
             "inserting a reply",
         )
     })?;
-    super::search::index_reply(&*txn, &saved_reply).await?;
+    super::search::index_reply(conn, &saved_reply).await?;
     let saved_assignment = super::workflow::save_assignment(
-        &*txn,
+        conn,
         &current,
         assignment::ActiveModel {
             status: Set(to),
@@ -198,10 +213,10 @@ pub async fn submit(
         &f("assignmentId"),
     )
     .await?;
-    super::workflow::answer_round(&*txn, &saved_assignment, replied_on).await?;
-    super::statistics::refresh_facts(&*txn, saved_assignment.id).await?;
+    super::workflow::answer_round(conn, &saved_assignment, replied_on).await?;
+    super::statistics::refresh_facts(conn, saved_assignment.id).await?;
     super::workflow::event(
-        &*txn,
+        conn,
         current.suggestion_id,
         Some(current.id),
         EventKind::ReplySubmitted,
@@ -211,9 +226,8 @@ pub async fn submit(
             "repliedOn": replied_on, "dueOn": current.due_on, "late": replied_on > current.due_on}),
     )
     .await?;
-    super::workflow::refresh_suggestion(&*txn, current.suggestion_id, now).await?;
+    super::workflow::refresh_suggestion(conn, current.suggestion_id, now).await?;
     super::audit::created("Reply", saved_reply.id);
-    txn.commit().await.during("committing a reply")?;
     Ok((saved_reply, saved_assignment))
 }
 
@@ -270,6 +284,22 @@ pub async fn publish(
     input: PublishInput,
     now: DateTime<Utc>,
 ) -> ServiceResult<reply::Model> {
+    let backdated = input.published_at.filter(|at| *at < now);
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    let saved = publish_in(&*txn, input, now).await?;
+    if let Some(at) = backdated {
+        super::audit::backdated("publishedAt", crate::domain::time::rfc3339_local(at));
+    }
+    txn.commit().await.during("committing the publication")?;
+    Ok(saved)
+}
+
+/// [`publish`] inside the caller's write transaction (the archive import's).
+pub(crate) async fn publish_in<C: ConnectionTrait>(
+    conn: &C,
+    input: PublishInput,
+    now: DateTime<Utc>,
+) -> ServiceResult<reply::Model> {
     let mut errors = Errors::new();
     let summary = errors.check(text::optional(
         input.summary.as_deref(),
@@ -291,9 +321,8 @@ pub async fn publish(
         ));
     }
     errors.finish()?;
-    let txn = db.begin_write().await.during("beginning a transaction")?;
     let current = reply::Entity::find_by_id(input.reply_id)
-        .one(&*txn)
+        .one(conn)
         .await
         .during("loading the reply")?
         .ok_or_else(|| {
@@ -318,17 +347,17 @@ pub async fn publish(
         .into());
     }
     let owner = assignment::Entity::find_by_id(current.assignment_id)
-        .one(&*txn)
+        .one(conn)
         .await
         .during("loading the assignment")?
         .ok_or_else(|| anyhow::anyhow!("reply {} has no assignment", current.id))?;
-    let parent = load_suggestion(&*txn, owner.suggestion_id).await?;
+    let parent = load_suggestion(conn, owner.suggestion_id).await?;
     // Only the reply in force is published: a round's reply is superseded by the next
     // round's (re-handling after an UNSATISFIED rating), and the public sees one answer.
     let later_round = reply::Entity::find()
         .filter(reply::Column::AssignmentId.eq(current.assignment_id))
         .filter(reply::Column::Round.gt(current.round))
-        .one(&*txn)
+        .one(conn)
         .await
         .during("looking for a later round's reply")?;
     if let Some(later) = later_round {
@@ -364,7 +393,7 @@ pub async fn publish(
     let mut texts = vec![shown.as_str()];
     texts.extend(suggestion_text.as_deref());
     let redactions = Redactions::parse(&input.redact, &texts, &["input", "redact"])?
-        .with_private(deputies_private_details(&*txn, &parent).await?);
+        .with_private(deputies_private_details(conn, &parent).await?);
     let result = reply::Entity::update_many()
         .set(reply::ActiveModel {
             publication: Set(input.publication),
@@ -378,7 +407,7 @@ pub async fn publish(
         })
         .filter(reply::Column::Id.eq(current.id))
         .filter(reply::Column::Version.eq(current.version))
-        .exec(&*txn)
+        .exec(conn)
         .await
         .during("publishing the reply")?;
     if result.rows_affected != 1 {
@@ -386,7 +415,7 @@ pub async fn publish(
     }
     // The publication of an earlier round's reply gives way to this one.
     withdraw_where(
-        &*txn,
+        conn,
         sea_orm::Condition::all()
             .add(reply::Column::AssignmentId.eq(current.assignment_id))
             .add(reply::Column::Round.lt(current.round)),
@@ -395,13 +424,13 @@ pub async fn publish(
     )
     .await?;
     let saved = reply::Entity::find_by_id(current.id)
-        .one(&*txn)
+        .one(conn)
         .await
         .during("reloading the reply")?
         .ok_or_else(|| anyhow::anyhow!("reply vanished inside its own transaction"))?;
-    super::search::index_published(&*txn, &saved, &parent).await?;
+    super::search::index_published(conn, &saved, &parent).await?;
     super::workflow::event(
-        &*txn,
+        conn,
         parent.id,
         Some(owner.id),
         EventKind::ReplyPublished,
@@ -416,7 +445,6 @@ pub async fn publish(
         }),
     )
     .await?;
-    txn.commit().await.during("committing the publication")?;
     Ok(saved)
 }
 

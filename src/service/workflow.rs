@@ -251,9 +251,23 @@ pub async fn sign_for(
     expected_version: Option<i32>,
     now: DateTime<Utc>,
 ) -> ServiceResult<assignment::Model> {
-    let field = ["input", "assignmentId"];
     let txn = db.begin_write().await.during("beginning a transaction")?;
-    let case = load_case(&*txn, assignment_id, expected_version, &field).await?;
+    let saved = sign_for_in(&*txn, assignment_id, expected_version, now, now).await?;
+    txn.commit().await.during("committing the sign-for")?;
+    Ok(saved)
+}
+
+/// [`sign_for`] inside the caller's write transaction, signed for at `signed_at` (the
+/// archive import gives the day the case was assigned).
+pub(crate) async fn sign_for_in<C: ConnectionTrait>(
+    conn: &C,
+    assignment_id: i64,
+    expected_version: Option<i32>,
+    signed_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> ServiceResult<assignment::Model> {
+    let field = ["input", "assignmentId"];
+    let case = load_case(conn, assignment_id, expected_version, &field).await?;
     let to = flow::next(
         case.assignment.role,
         case.assignment.status,
@@ -261,11 +275,11 @@ pub async fn sign_for(
         &field,
     )?;
     let saved = save_assignment(
-        &*txn,
+        conn,
         &case.assignment,
         assignment::ActiveModel {
             status: Set(to),
-            signed_for_at: Set(Some(now)),
+            signed_for_at: Set(Some(signed_at)),
             ..Default::default()
         },
         now,
@@ -273,7 +287,7 @@ pub async fn sign_for(
     )
     .await?;
     event(
-        &*txn,
+        conn,
         saved.suggestion_id,
         Some(saved.id),
         EventKind::SignedFor,
@@ -282,7 +296,6 @@ pub async fn sign_for(
         json!({}),
     )
     .await?;
-    txn.commit().await.during("committing the sign-for")?;
     Ok(saved)
 }
 
@@ -1225,6 +1238,9 @@ pub async fn rate_reply(
     };
     refresh_suggestion(&*txn, saved.suggestion_id, now).await?;
     super::audit::created("Rating", saved_rating.id);
+    if rated_on < today {
+        super::audit::backdated("ratedOn", rated_on);
+    }
     txn.commit().await.during("committing the rating")?;
     Ok((saved_rating, saved))
 }

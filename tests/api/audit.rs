@@ -55,6 +55,7 @@ fn entry(n: usize) -> NewAuditEntry {
         },
         client_ip: Some(format!("10.0.0.{n}")),
         request_id: Some(format!("req-{n}")),
+        details: None,
     }
 }
 
@@ -230,6 +231,10 @@ async fn an_edited_row_is_reported_at_that_row() {
         ("error codes", "error_codes = 'CONFLICT'"),
         ("client IP", "client_ip = '192.168.1.1'"),
         ("request id", "request_id = NULL"),
+        (
+            "details",
+            r#"details = '{"backdated":{"publishedAt":"2022-09-19"}}'"#,
+        ),
         (
             "hash",
             "hash = 'ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff'",

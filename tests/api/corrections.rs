@@ -276,6 +276,24 @@ async fn an_archive_keeps_its_publication_dates() {
     );
     let published = events(&app, &assignment, "REPLY_PUBLISHED").await;
     assert_eq!(published[0]["details"]["backdated"], true, "{published:?}");
+    // The audit log says who back-dated what, and to when; the reply's own date (given
+    // in the past too) is in the submitReply row.
+    let log = app
+        .data(
+            "{ p: auditLog(filter: {operation: \"publishReply\", outcome: SUCCESS}) { nodes { actorName details } }
+               r: auditLog(filter: {operation: \"submitReply\", outcome: SUCCESS}) { nodes { details } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        log["p"]["nodes"],
+        json!([{"actorName": "test-admin",
+            "details": {"backdated": {"publishedAt": "2026-03-01T00:30:00+08:00"}}}])
+    );
+    assert_eq!(
+        log["r"]["nodes"][0]["details"],
+        json!({"backdated": {"repliedOn": "2026-03-01"}})
+    );
 }
 
 const UPDATE_DEPUTY: &str = "mutation($i: UpdateDeputyInput!) { updateDeputy(input: $i) {
