@@ -265,3 +265,96 @@ pub enum CalendarDayKind {
     #[sea_orm(string_value = "WORKDAY")]
     Workday,
 }
+
+/// Where a filing (a suggestion a deputy files online) stands: `domain::filing`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum FilingState {
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "SUBMITTED")]
+    Submitted,
+    #[sea_orm(string_value = "RETURNED_FOR_REVISION")]
+    ReturnedForRevision,
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    #[sea_orm(string_value = "NOT_ACCEPTED")]
+    NotAccepted,
+    #[sea_orm(string_value = "WITHDRAWN")]
+    Withdrawn,
+}
+
+/// A co-signer's answer to an invitation (联名邀请).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum InvitationAnswer {
+    #[sea_orm(string_value = "INVITED")]
+    Invited,
+    #[sea_orm(string_value = "CONFIRMED")]
+    Confirmed,
+    #[sea_orm(string_value = "DECLINED")]
+    Declined,
+}
+
+/// Why the office did not accept a filing as a suggestion (不予立案).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum NotAcceptedGround {
+    /// 一事多议
+    #[sea_orm(string_value = "SEVERAL_MATTERS")]
+    SeveralMatters,
+    /// 内容空泛
+    #[sea_orm(string_value = "NO_SUBSTANCE")]
+    NoSubstance,
+    /// 个人诉求
+    #[sea_orm(string_value = "PERSONAL_MATTER")]
+    PersonalMatter,
+    /// 涉及诉讼
+    #[sea_orm(string_value = "BEFORE_COURT")]
+    BeforeCourt,
+    #[sea_orm(string_value = "OTHER")]
+    Other,
+}
+
+/// Where a progress report (办理进展) stands: `domain::supervision`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ReportState {
+    #[sea_orm(string_value = "REQUESTED")]
+    Requested,
+    #[sea_orm(string_value = "FILED")]
+    Filed,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+/// Where a reply stands on its way to the deputy (`domain::review`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum ReleaseState {
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "SUBMITTED_FOR_REVIEW")]
+    SubmittedForReview,
+    #[sea_orm(string_value = "RETURNED_FOR_REVISION")]
+    ReturnedForRevision,
+    #[sea_orm(string_value = "APPROVED")]
+    Approved,
+    #[sea_orm(string_value = "SENT")]
+    Sent,
+}

@@ -40,6 +40,13 @@ pub struct Model {
     /// The suggestion's text as published with the reply (redacted likewise), when the
     /// office chose to publish it.
     pub public_suggestion_text: Option<String>,
+    /// Where it stands on its way to the deputy (review before release); SENT when the
+    /// session does not require review.
+    pub release_state: crate::enums::ReleaseState,
+    /// The office's comments when it returned the reply for revision.
+    pub review_comment: Option<String>,
+    /// The day it was sent to the deputy (the day the case counts as answered).
+    pub sent_on: Option<Date>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -21,6 +21,11 @@ pub struct Model {
     pub category_scheme: Json,
     /// The deadline rules in force (DOMAIN.md §4), as JSON.
     pub deadline_rules: Json,
+    /// The last day invited deputies may confirm co-signing a filing (联名确认截止); none:
+    /// until the office screens it.
+    pub co_sign_deadline: Option<Date>,
+    /// Replies go to the office for review before they are sent (答复审核).
+    pub review_before_release: bool,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -26,6 +26,8 @@ pub struct Model {
     pub status: crate::enums::SuggestionStatus,
     /// The day the deputy filed it (China local date).
     pub submitted_on: Date,
+    /// Filed in the name of this delegation (代表团), when it was (online filing).
+    pub delegation: Option<String>,
     pub version: i32,
     pub registered_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

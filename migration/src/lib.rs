@@ -24,6 +24,9 @@ mod m20261206_000005_create_deadline_span;
 mod m20261206_000006_cover_deadline_spans;
 mod m20261206_000007_add_unit_retirement;
 mod m20261206_000008_add_audit_details;
+mod m20261206_000009_create_filing;
+mod m20261206_000010_create_supervision;
+mod m20261206_000011_add_review_before_release;
 
 pub use m20261126_000001_add_assignment_facts::assignment_facts_sql;
 
@@ -52,6 +55,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000006_cover_deadline_spans::Migration),
             Box::new(m20261206_000007_add_unit_retirement::Migration),
             Box::new(m20261206_000008_add_audit_details::Migration),
+            Box::new(m20261206_000009_create_filing::Migration),
+            Box::new(m20261206_000010_create_supervision::Migration),
+            Box::new(m20261206_000011_add_review_before_release::Migration),
         ]
     }
 }

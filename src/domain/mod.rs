@@ -24,6 +24,7 @@ pub mod review;
 pub mod search;
 pub mod span;
 pub mod statistics;
+pub mod supervision;
 pub mod text;
 pub mod time;
 pub mod workflow;

@@ -236,6 +236,18 @@ pub enum EventKind {
     Redated,
     /// Moved to another unit (机构改革).
     UnitTransferred,
+    /// 督办: a leader's instruction (批示) recorded.
+    InstructionRecorded,
+    /// 督办: a progress report asked of a unit.
+    ProgressReportRequested,
+    ProgressReportFiled,
+    ProgressReportCancelled,
+    /// Review before release: the unit's reply went to the office.
+    ReplySubmittedForReview,
+    ReleaseApproved,
+    ReleaseReturned,
+    /// A returned reply revised and submitted again.
+    ReplyRevised,
 }
 
 impl EventKind {
@@ -265,6 +277,14 @@ impl EventKind {
             Self::Withdrawn => "WITHDRAWN",
             Self::Redated => "REDATED",
             Self::UnitTransferred => "UNIT_TRANSFERRED",
+            Self::InstructionRecorded => "INSTRUCTION_RECORDED",
+            Self::ProgressReportRequested => "PROGRESS_REPORT_REQUESTED",
+            Self::ProgressReportFiled => "PROGRESS_REPORT_FILED",
+            Self::ProgressReportCancelled => "PROGRESS_REPORT_CANCELLED",
+            Self::ReplySubmittedForReview => "REPLY_SUBMITTED_FOR_REVIEW",
+            Self::ReleaseApproved => "RELEASE_APPROVED",
+            Self::ReleaseReturned => "RELEASE_RETURNED",
+            Self::ReplyRevised => "REPLY_REVISED",
         }
     }
 }

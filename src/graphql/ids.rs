@@ -19,6 +19,8 @@ pub enum Kind {
     ExtensionRequest,
     User,
     PublicFeedback,
+    Filing,
+    ProgressReport,
 }
 
 impl Kind {
@@ -34,6 +36,8 @@ impl Kind {
             Kind::ExtensionRequest => "ExtensionRequest",
             Kind::User => "User",
             Kind::PublicFeedback => "PublicFeedback",
+            Kind::Filing => "Filing",
+            Kind::ProgressReport => "ProgressReport",
         }
     }
 
@@ -49,6 +53,8 @@ impl Kind {
             "ExtensionRequest" => Kind::ExtensionRequest,
             "User" => Kind::User,
             "PublicFeedback" => Kind::PublicFeedback,
+            "Filing" => Kind::Filing,
+            "ProgressReport" => Kind::ProgressReport,
             _ => return None,
         })
     }
@@ -101,6 +107,8 @@ fn kind_label(kind: Kind) -> &'static str {
         Kind::ExtensionRequest => "延期申请",
         Kind::User => "用户",
         Kind::PublicFeedback => "意见",
+        Kind::Filing => "建议草稿",
+        Kind::ProgressReport => "办理进展",
     }
 }
 

@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
-    assignment, co_opinion, contact_record, deadline_span, deputy, extension_request, follow_up,
-    handling_round, handling_unit, rating, reply, return_request, session, suggestion,
+    assignment, co_opinion, contact_record, deadline_span, deputy, extension_request,
+    filing_invitation, follow_up, handling_round, handling_unit, leader_instruction,
+    progress_report, rating, reply, return_request, session, suggestion,
     suggestion_co_signer as co_signer, workflow_event,
 };
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
@@ -86,7 +87,14 @@ key!(
     OpinionsOf,
     RatingsOf
 );
-key!(ReturnRequestsOf, ExtensionRequestsOf, FollowUpsOf, SpansOf);
+key!(
+    ReturnRequestsOf,
+    ExtensionRequestsOf,
+    FollowUpsOf,
+    SpansOf,
+    InvitationsOf
+);
+key!(InstructionsOf, ReportsOfSuggestion, ReportsOfAssignment);
 
 /// The official calendar, loaded once per request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -328,6 +336,7 @@ impl Loader<RepliesOfAssignment> for Loaders {
     ) -> Result<HashMap<RepliesOfAssignment, Self::Value>, Self::Error> {
         let rows = reply::Entity::find()
             .filter(reply::Column::AssignmentId.is_in(keys.iter().map(|k| k.0)))
+            .filter(scope::replies(self.scope))
             .order_by_asc(reply::Column::AssignmentId)
             .order_by_asc(reply::Column::Round)
             .all(self.db.conn())
@@ -352,6 +361,7 @@ impl Loader<RepliesOfSuggestion> for Loaders {
             .find_also_related(assignment::Entity)
             .filter(assignment::Column::SuggestionId.is_in(keys.iter().map(|k| k.0)))
             .filter(scope::assignments(self.scope))
+            .filter(scope::replies(self.scope))
             .order_by_asc(reply::Column::Id)
             .all(self.db.conn())
             .await
@@ -385,6 +395,14 @@ macro_rules! children {
     };
 }
 
+children!(
+    InvitationsOf,
+    filing_invitation,
+    FilingId,
+    filing_id,
+    Id,
+    "loading co-sign invitations"
+);
 children!(
     RoundsOf,
     handling_round,
@@ -509,3 +527,50 @@ impl Loader<CalendarKey> for Loaders {
         Ok(HashMap::from([(CalendarKey, Arc::new(calendar))]))
     }
 }
+
+/// A loader of supervision rows by their suggestion or assignment, within the request's
+/// scope (`service::supervision`): deputies get none.
+macro_rules! supervised {
+    ($key:ident, $module:ident, $column:ident, $field:ident, $condition:path, $what:literal) => {
+        impl Loader<$key> for Loaders {
+            type Value = Vec<$module::Model>;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let rows = $module::Entity::find()
+                    .filter($module::Column::$column.is_in(keys.iter().map(|k| k.0)))
+                    .filter($condition(self.scope))
+                    .order_by_asc($module::Column::Id)
+                    .all(self.db.conn())
+                    .await
+                    .map_err(failed($what))?;
+                Ok(group(rows.into_iter().map(|r| ($key(r.$field), r))))
+            }
+        }
+    };
+}
+
+supervised!(
+    InstructionsOf,
+    leader_instruction,
+    SuggestionId,
+    suggestion_id,
+    crate::service::supervision::instructions,
+    "loading leaders' instructions"
+);
+supervised!(
+    ReportsOfSuggestion,
+    progress_report,
+    SuggestionId,
+    suggestion_id,
+    crate::service::supervision::reports,
+    "loading progress reports"
+);
+supervised!(
+    ReportsOfAssignment,
+    progress_report,
+    AssignmentId,
+    assignment_id,
+    crate::service::supervision::reports,
+    "loading progress reports"
+);

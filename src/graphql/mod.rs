@@ -11,6 +11,7 @@ pub mod enums;
 pub mod error;
 pub mod export;
 pub mod feedback;
+pub mod filing;
 pub mod idempotency;
 pub mod ids;
 pub mod limits;
@@ -18,9 +19,11 @@ pub mod loaders;
 pub mod mutation;
 pub mod public;
 pub mod query;
+pub mod release;
 pub mod scalars;
 pub mod search;
 pub mod statistics;
+pub mod supervision;
 pub mod types;
 pub mod workflow;
 pub mod workflow_api;
@@ -46,6 +49,8 @@ pub struct QueryRoot(
     statistics::StatisticsQuery,
     search::SearchQuery,
     export::ExportQuery,
+    filing::FilingQuery,
+    supervision::SupervisionQuery,
 );
 
 /// The mutation root.
@@ -56,6 +61,9 @@ pub struct MutationRoot(
     account::AccountMutation,
     public::PublicMutation,
     feedback::FeedbackMutation,
+    filing::FilingMutation,
+    supervision::SupervisionMutation,
+    release::ReleaseMutation,
 );
 
 use crate::config::Environment;

@@ -262,6 +262,12 @@ pub struct UpdateSessionInput {
     pub opens_on: MaybeUndefined<Date>,
     /// null clears it.
     pub closes_on: MaybeUndefined<Date>,
+    /// The last day invited deputies may confirm co-signing a filing (联名确认截止);
+    /// null: until the office screens it.
+    pub co_sign_deadline: MaybeUndefined<Date>,
+    /// Replies go to the office for review before they are sent (答复审核). It cannot be
+    /// turned off while a reply of the session is in review (INVALID_STATE).
+    pub review_before_release: Option<bool>,
     /// Only while no reply of the session carries a category (INVALID_STATE otherwise).
     pub category_scheme: Option<enums::CategorySchemePreset>,
     /// Each number given replaces the one in force, the rest stay. The session's open,
@@ -511,6 +517,8 @@ impl CoreMutation {
                     name: input.name,
                     opens_on: date(input.opens_on),
                     closes_on: date(input.closes_on),
+                    co_sign_deadline: date(input.co_sign_deadline),
+                    review_before_release: input.review_before_release,
                     category_scheme: input.category_scheme.map(Into::into),
                     deadline_rules: input.deadline_rules.map(DeadlineRulesInput::patch),
                     dry_run: input.dry_run,
@@ -1023,6 +1031,7 @@ impl CoreMutation {
                     contact_name: input.contact_name,
                     contact_phone: input.contact_phone,
                     copy_to: input.copy_to,
+                    archived: false,
                 };
                 let field = &["input", "assignmentId"];
                 match scope::check_assignment(&st.db, access::scope(ctx), assignment_id, field)

@@ -99,6 +99,22 @@ impl CoreQuery {
             // Accounts are not nodes: only `users` (OFFICE_ADMIN) and `me` show them.
             // Feedback is read through `publicFeedback`, where its scope applies.
             Kind::User | Kind::PublicFeedback => return Ok(None),
+            Kind::ProgressReport => {
+                let found = entity::progress_report::Entity::find_by_id(key)
+                    .filter(service::supervision::reports(access::scope(ctx)))
+                    .one(state(ctx)?.db.conn())
+                    .await
+                    .map_err(|e| super::error::internal(ctx, &anyhow::Error::new(e)))?;
+                return Ok(
+                    found.map(|r| Node::ProgressReport(super::supervision::ProgressReport(r)))
+                );
+            }
+            Kind::Filing => {
+                let found = service::filing::get(&state(ctx)?.db, access::scope(ctx), key)
+                    .await
+                    .map_err(|e| super::error::for_query(ctx, e))?;
+                return Ok(found.map(|f| Node::Filing(super::filing::Filing(f))));
+            }
             Kind::Session => loader
                 .load_one(super::loaders::SessionKey(key))
                 .await

@@ -74,6 +74,8 @@ pub enum Node {
     Reply(Reply),
     ReturnRequest(super::workflow::ReturnRequest),
     ExtensionRequest(super::workflow::ExtensionRequest),
+    Filing(super::filing::Filing),
+    ProgressReport(super::supervision::ProgressReport),
 }
 
 /// One allowed reply category of a session, with its label and definition.
@@ -154,6 +156,15 @@ impl Session {
     }
     async fn closes_on(&self) -> Option<Date> {
         self.0.closes_on.map(Date)
+    }
+    /// The last day invited deputies may confirm co-signing a filing (联名确认截止); null:
+    /// until the office screens it.
+    async fn co_sign_deadline(&self) -> Option<Date> {
+        self.0.co_sign_deadline.map(Date)
+    }
+    /// Replies go to the office for review before they are sent to the deputy (答复审核).
+    async fn review_before_release(&self) -> bool {
+        self.0.review_before_release
     }
     /// The reply categories this session allows.
     #[graphql(complexity = "crate::graphql::cost::categories(child_complexity)")]
@@ -343,6 +354,10 @@ impl Suggestion {
     async fn submitted_on(&self) -> Date {
         Date(self.0.submitted_on)
     }
+    /// Filed in the name of this delegation (代表团), when it was.
+    async fn delegation(&self) -> Option<&str> {
+        self.0.delegation.as_deref()
+    }
     async fn registered_at(&self) -> DateTime {
         DateTime(self.0.registered_at)
     }
@@ -396,6 +411,34 @@ impl Suggestion {
             .flatten()
             .max_by_key(|s| crate::domain::deadline::severity(*s));
         Ok(worst.map(Into::into))
+    }
+    /// 督办: the supervising leaders' instructions (领导批示), oldest first; for the office
+    /// and the units handling it (empty for deputies).
+    #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
+    async fn leader_instructions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::supervision::LeaderInstruction>> {
+        let rows: Vec<entity::leader_instruction::Model> =
+            children(ctx, super::loaders::InstructionsOf(self.0.id)).await?;
+        Ok(rows
+            .into_iter()
+            .map(super::supervision::LeaderInstruction)
+            .collect())
+    }
+    /// 督办: the progress reports asked for (the office all; a unit its own; empty for
+    /// deputies).
+    #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
+    async fn progress_reports(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::supervision::ProgressReport>> {
+        let rows: Vec<entity::progress_report::Model> =
+            children(ctx, super::loaders::ReportsOfSuggestion(self.0.id)).await?;
+        Ok(rows
+            .into_iter()
+            .map(super::supervision::ProgressReport)
+            .collect())
     }
     /// Everything that happened to the suggestion, oldest first.
     #[graphql(complexity = "crate::graphql::cost::timeline(child_complexity)")]
@@ -592,6 +635,19 @@ impl Assignment {
             })
             .collect())
     }
+    /// 督办: the progress reports asked of this assignment (empty for deputies).
+    #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
+    async fn progress_reports(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::supervision::ProgressReport>> {
+        let rows: Vec<entity::progress_report::Model> =
+            children(ctx, super::loaders::ReportsOfAssignment(self.0.id)).await?;
+        Ok(rows
+            .into_iter()
+            .map(super::supervision::ProgressReport)
+            .collect())
+    }
     /// What happened to this assignment, oldest first.
     #[graphql(complexity = "crate::graphql::cost::timeline(child_complexity)")]
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEvent>> {
@@ -730,6 +786,19 @@ impl Reply {
     }
     async fn published_at(&self) -> Option<DateTime> {
         self.0.published_at.map(DateTime)
+    }
+    /// Where it stands on its way to the deputy (review before release); SENT when the
+    /// session does not require review.
+    async fn release_state(&self) -> super::release::ReleaseState {
+        self.0.release_state.into()
+    }
+    /// The office's comments when it returned the reply for revision.
+    async fn review_comment(&self) -> Option<&str> {
+        self.0.review_comment.as_deref()
+    }
+    /// The day it was sent to the deputy: the day the case counts as answered.
+    async fn sent_on(&self) -> Option<Date> {
+        self.0.sent_on.map(Date)
     }
     /// What the public sees as the reply's text (the summary or the redacted body),
     /// fixed at publication; null while unpublished.

@@ -45,7 +45,7 @@ pub async fn assign(
 ) -> ServiceResult<(suggestion::Model, Vec<assignment::Model>)> {
     let backdated = input.assigned_on.filter(|on| *on < today);
     let txn = db.begin_write().await.during("beginning a transaction")?;
-    let done = assign_in(&*txn, input, now, today).await?;
+    let done = Box::pin(assign_in(&*txn, input, now, today)).await?;
     if let Some(on) = backdated {
         super::audit::backdated("assignedOn", on);
     }

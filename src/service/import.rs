@@ -1124,7 +1124,7 @@ async fn archive_in<C: sea_orm::ConnectionTrait>(
     let Some(unit_id) = archive.unit_id else {
         return Ok(());
     };
-    let (_, made) = assign_in(
+    let (_, made) = Box::pin(assign_in(
         conn,
         AssignInput {
             suggestion_id: registered.id,
@@ -1138,7 +1138,7 @@ async fn archive_in<C: sea_orm::ConnectionTrait>(
         },
         now,
         today,
-    )
+    ))
     .await?;
     let Some(reply) = &archive.reply else {
         return Ok(());
@@ -1154,7 +1154,7 @@ async fn archive_in<C: sea_orm::ConnectionTrait>(
         now,
     )
     .await?;
-    let (saved, _) = submit_in(
+    let (saved, _) = Box::pin(submit_in(
         conn,
         NewReply {
             assignment_id: signed.id,
@@ -1169,10 +1169,11 @@ async fn archive_in<C: sea_orm::ConnectionTrait>(
             contact_name: reply.contact_name.clone(),
             contact_phone: reply.contact_phone.clone(),
             copy_to: None,
+            archived: true,
         },
         now,
         today,
-    )
+    ))
     .await?;
     if let Some(at) = archive.published_at {
         publish_in(

@@ -1,7 +1,7 @@
 //! Replies (答复): the signed letter a unit sends, and its publication (公开).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::{AssignmentRole, AssignmentStatus, Publication, ReplyCategory};
+use entity::enums::{AssignmentRole, AssignmentStatus, Publication, ReleaseState, ReplyCategory};
 use entity::{assignment, deputy, reply, suggestion, suggestion_co_signer};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -34,6 +34,9 @@ pub struct NewReply {
     pub contact_name: String,
     pub contact_phone: String,
     pub copy_to: Option<String>,
+    /// An archive's reply (the import): sent when it was written, whatever the session's
+    /// review rule.
+    pub archived: bool,
 }
 
 async fn load_suggestion<C: ConnectionTrait>(
@@ -56,7 +59,8 @@ pub async fn submit(
 ) -> ServiceResult<(reply::Model, assignment::Model)> {
     let backdated = input.replied_on.filter(|on| *on < today);
     let txn = db.begin_write().await.during("beginning a transaction")?;
-    let done = submit_in(&*txn, input, now, today).await?;
+    // Boxed: the whole reply path is a large future, kept off the worker's stack.
+    let done = Box::pin(submit_in(&*txn, input, now, today)).await?;
     if let Some(on) = backdated {
         super::audit::backdated("repliedOn", on);
     }
@@ -131,7 +135,7 @@ pub(crate) async fn submit_in<C: ConnectionTrait>(
     )
     .await?;
     let current = case.assignment;
-    let to = flow::next(
+    flow::next(
         current.role,
         current.status,
         Transition::Reply,
@@ -162,6 +166,11 @@ pub(crate) async fn submit_in<C: ConnectionTrait>(
     errors.check(super::session::scheme_of(&case.session).check(input.category, &f("category")));
     errors.finish()?;
 
+    // An archived reply was sent when it was written; otherwise the session decides.
+    let release_state = super::release::on_submit(
+        case.session.review_before_release && !input.archived,
+        &f("assignmentId"),
+    )?;
     let saved_reply = reply::ActiveModel {
         assignment_id: Set(current.id),
         unit_id: Set(current.unit_id),
@@ -182,6 +191,9 @@ pub(crate) async fn submit_in<C: ConnectionTrait>(
         copy_to: Set(copy_to.flatten()),
         publication: Set(Publication::None),
         published_at: Set(None),
+        release_state: Set(release_state),
+        review_comment: Set(None),
+        sent_on: Set((release_state == ReleaseState::Sent).then_some(replied_on)),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -201,32 +213,31 @@ pub(crate) async fn submit_in<C: ConnectionTrait>(
         )
     })?;
     super::search::index_reply(conn, &saved_reply).await?;
-    let saved_assignment = super::workflow::save_assignment(
-        conn,
-        &current,
-        assignment::ActiveModel {
-            status: Set(to),
-            answered_on: Set(Some(replied_on)),
-            ..Default::default()
-        },
-        now,
-        &f("assignmentId"),
-    )
-    .await?;
-    super::workflow::answer_round(conn, &saved_assignment, replied_on).await?;
-    super::statistics::refresh_facts(conn, saved_assignment.id).await?;
-    super::workflow::event(
-        conn,
-        current.suggestion_id,
-        Some(current.id),
-        EventKind::ReplySubmitted,
-        ActorRole::Unit,
-        now,
-        serde_json::json!({"replyId": saved_reply.id, "round": saved_reply.round, "category": saved_reply.category,
-            "repliedOn": replied_on, "dueOn": current.due_on, "late": replied_on > current.due_on}),
-    )
-    .await?;
-    super::workflow::refresh_suggestion(conn, current.suggestion_id, now).await?;
+    let saved_assignment = if release_state == ReleaseState::Sent {
+        Box::pin(super::release::deliver(
+            conn,
+            &current,
+            &saved_reply,
+            replied_on,
+            now,
+            &f("assignmentId"),
+        ))
+        .await?
+    } else {
+        // With the office for review: the case is answered when the reply is sent.
+        super::workflow::event(
+            conn,
+            current.suggestion_id,
+            Some(current.id),
+            EventKind::ReplySubmittedForReview,
+            ActorRole::Unit,
+            now,
+            serde_json::json!({"replyId": saved_reply.id, "round": saved_reply.round,
+                "category": saved_reply.category, "repliedOn": replied_on}),
+        )
+        .await?;
+        current
+    };
     super::audit::created("Reply", saved_reply.id);
     Ok((saved_reply, saved_assignment))
 }
@@ -286,7 +297,7 @@ pub async fn publish(
 ) -> ServiceResult<reply::Model> {
     let backdated = input.published_at.filter(|at| *at < now);
     let txn = db.begin_write().await.during("beginning a transaction")?;
-    let saved = publish_in(&*txn, input, now).await?;
+    let saved = Box::pin(publish_in(&*txn, input, now)).await?;
     if let Some(at) = backdated {
         super::audit::backdated("publishedAt", crate::domain::time::rfc3339_local(at));
     }
@@ -343,6 +354,13 @@ pub(crate) async fn publish_in<C: ConnectionTrait>(
         return Err(UserError::invalid_state(
             &["input", "replyId"],
             "答复已经公开 (the reply is already published)",
+        )
+        .into());
+    }
+    if current.release_state != ReleaseState::Sent {
+        return Err(UserError::invalid_state(
+            &["input", "replyId"],
+            "答复尚未发送给代表，不能公开 (only a reply sent to the deputy can be published)",
         )
         .into());
     }

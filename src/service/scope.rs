@@ -80,10 +80,14 @@ pub fn assignments(scope: Scope) -> Condition {
     }
 }
 
-/// Which replies the scope sees: those of visible assignments.
+/// Which replies the scope sees: those of visible assignments; a deputy only those sent
+/// (review before release: a reply with the office, or returned, is not the deputy's yet).
 pub fn replies(scope: Scope) -> Condition {
     match scope {
         Scope::All => Condition::all(),
+        Scope::Deputy(_) => Condition::all()
+            .add(reply::Column::AssignmentId.in_subquery(visible_assignment_ids(scope)))
+            .add(reply::Column::ReleaseState.eq(entity::enums::ReleaseState::Sent)),
         _ => Condition::all()
             .add(reply::Column::AssignmentId.in_subquery(visible_assignment_ids(scope))),
     }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::SessionLevel;
-use entity::{assignment, session};
+use entity::{assignment, reply, session};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde::Deserialize as _;
@@ -150,6 +150,8 @@ pub struct SessionPatch {
     /// `Some(None)` clears the date.
     pub opens_on: Option<Option<NaiveDate>>,
     pub closes_on: Option<Option<NaiveDate>>,
+    pub co_sign_deadline: Option<Option<NaiveDate>>,
+    pub review_before_release: Option<bool>,
     pub category_scheme: Option<SchemePreset>,
     pub deadline_rules: Option<RulesPatch>,
     /// Work everything out and say what would change, but change nothing.
@@ -210,6 +212,39 @@ pub async fn update(
         .map_or(old_rules, |p| p.apply(old_rules));
     check_dates(opens_on, closes_on, &mut errors);
     check_rules(&rules, &mut errors);
+    let review_before_release = patch
+        .review_before_release
+        .unwrap_or(current.review_before_release);
+    if current.review_before_release && !review_before_release {
+        let in_review = reply::Entity::find()
+            .filter(reply::Column::ReleaseState.ne(entity::enums::ReleaseState::Sent))
+            .filter(
+                reply::Column::AssignmentId.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(assignment::Column::Id)
+                        .from(assignment::Entity)
+                        .and_where(
+                            assignment::Column::SuggestionId.in_subquery(
+                                sea_orm::sea_query::Query::select()
+                                    .column(entity::suggestion::Column::Id)
+                                    .from(entity::suggestion::Entity)
+                                    .and_where(entity::suggestion::Column::SessionId.eq(current.id))
+                                    .to_owned(),
+                            ),
+                        )
+                        .to_owned(),
+                ),
+            )
+            .one(&*txn)
+            .await
+            .during("looking for replies in review")?;
+        if in_review.is_some() {
+            errors.push(UserError::invalid_state(
+                &["input", "reviewBeforeRelease"],
+                "本次会议仍有答复在审核中，暂不能取消答复审核 (replies are still in review)",
+            ));
+        }
+    }
     let scheme = patch.category_scheme.map(CategoryScheme::preset);
     if scheme.as_ref().is_some_and(|s| *s != scheme_of(&current)) {
         // A reply's category is a code of the scheme it was written under.
@@ -295,6 +330,8 @@ pub async fn update(
         updated_at: Set(now),
         opens_on: Set(opens_on),
         closes_on: Set(closes_on),
+        co_sign_deadline: Set(patch.co_sign_deadline.unwrap_or(current.co_sign_deadline)),
+        review_before_release: Set(review_before_release),
         deadline_rules: Set(serde_json::to_value(rules).map_err(anyhow::Error::from)?),
         ..Default::default()
     };

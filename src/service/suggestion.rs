@@ -69,7 +69,7 @@ const NUMBER_CONSTRAINT: &[&str] = &["uq_suggestion_session_number", "suggestion
 pub const MAX_CO_SIGNERS: usize = 200;
 
 /// Checks that the co-signers exist, are distinct and do not include the lead deputy.
-async fn check_co_signers<C: ConnectionTrait>(
+pub(crate) async fn check_co_signers<C: ConnectionTrait>(
     conn: &C,
     lead: i64,
     ids: &[i64],
@@ -615,9 +615,21 @@ pub fn filtered(backend: DbBackend, filter: &SuggestionFilter) -> Select<suggest
                     .is_in(categories.iter().copied()),
             )
             .to_owned();
-        // A unit filters by its own replies' categories, never by another unit's.
-        if let Scope::Unit(unit) = filter.scope {
-            replied.and_where(Expr::col((assignment::Entity, assignment::Column::UnitId)).eq(unit));
+        // A unit filters by its own replies' categories, never by another unit's; a deputy
+        // by sent replies only (one in review is not theirs yet).
+        match filter.scope {
+            Scope::Unit(unit) => {
+                replied.and_where(
+                    Expr::col((assignment::Entity, assignment::Column::UnitId)).eq(unit),
+                );
+            }
+            Scope::Deputy(_) => {
+                replied.and_where(
+                    Expr::col((reply::Entity, reply::Column::ReleaseState))
+                        .eq(entity::enums::ReleaseState::Sent),
+                );
+            }
+            Scope::All | Scope::Nothing => {}
         }
         select = select.filter(suggestion::Column::Id.in_subquery(replied));
     }

@@ -1096,6 +1096,13 @@ pub async fn rate_reply(
         .during("loading the reply")?
         .ok_or_else(|| UserError::not_found(&field, "答复不存在 (reply not found)"))?;
     let case = load_case(&*txn, current.assignment_id, None, &field).await?;
+    if current.release_state != entity::enums::ReleaseState::Sent {
+        return Err(UserError::invalid_state(
+            &field,
+            "答复尚未发送给代表，不能测评 (only a reply sent to the deputy can be rated)",
+        )
+        .into());
+    }
     let deputy_id = input.deputy_id.unwrap_or(case.suggestion.lead_deputy_id);
     let by_lead = deputy_id == case.suggestion.lead_deputy_id;
     if !by_lead {
@@ -1132,10 +1139,12 @@ pub async fn rate_reply(
     } else {
         case.assignment.status
     };
-    if rated_on < current.replied_on {
+    // The rating window opens when the deputy got the reply: the day it was sent (its
+    // own date, without review before release).
+    if rated_on < current.sent_on.unwrap_or(current.replied_on) {
         errors.push(UserError::invalid(
             &["input", "ratedOn"],
-            "测评日期不能早于答复日期 (must not precede the reply)",
+            "测评日期不能早于答复送达日期 (must not precede the day the reply was sent)",
         ));
     }
     errors.finish()?;

@@ -149,6 +149,14 @@ struct MatrixFixture {
     dummy_user: String,
     /// Public feedback on B's reply (published for it).
     other_feedback: String,
+    /// D's filing, submitted (the office sees it).
+    own_filing: String,
+    /// E's draft (only E sees it).
+    other_filing: String,
+    /// E's draft inviting D to co-sign.
+    invited_filing: String,
+    /// A progress report asked of A on D's key suggestion.
+    own_report: String,
 }
 
 impl MatrixFixture {
@@ -169,6 +177,10 @@ impl MatrixFixture {
             extension_request: missing(Kind::ExtensionRequest),
             dummy_user: missing(Kind::User),
             other_feedback: missing(Kind::PublicFeedback),
+            own_filing: missing(Kind::Filing),
+            other_filing: missing(Kind::Filing),
+            invited_filing: missing(Kind::Filing),
+            own_report: missing(Kind::ProgressReport),
         }
     }
 
@@ -236,6 +248,67 @@ impl MatrixFixture {
             .await;
         let other_feedback = id_at(&listed, "publicFeedback.nodes.0.id");
 
+        // Filings: D's submitted, E's draft, and E's draft inviting D.
+        let filer_d = app.user("m-filer-d", "DEPUTY", None, Some(&deputy_d)).await;
+        let filer_e = app.user("m-filer-e", "DEPUTY", None, Some(&deputy_e)).await;
+        let draft = "mutation($s: ID!, $t: String!, $c: [ID!]) { draftSuggestion(input: {sessionId: $s, title: $t, content: \"内容\", coSignerIds: $c}) {
+            filing { id } userErrors { field code message } } }";
+        let own_filing = id_at(
+            &must_succeed(
+                &filer_d,
+                "draftSuggestion",
+                draft,
+                json!({"s": session, "t": "丁的建议", "c": []}),
+            )
+            .await,
+            "filing.id",
+        );
+        must_succeed(
+            &filer_d,
+            "submitFiling",
+            "mutation($id: ID!) { submitFiling(input: {id: $id}) { userErrors { field code message } } }",
+            json!({"id": own_filing}),
+        )
+        .await;
+        let other_filing = id_at(
+            &must_succeed(
+                &filer_e,
+                "draftSuggestion",
+                draft,
+                json!({"s": session, "t": "鄂的草稿", "c": []}),
+            )
+            .await,
+            "filing.id",
+        );
+        let invited_filing = id_at(
+            &must_succeed(
+                &filer_e,
+                "draftSuggestion",
+                draft,
+                json!({"s": session, "t": "鄂邀丁联名", "c": [deputy_d]}),
+            )
+            .await,
+            "filing.id",
+        );
+
+        // 督办: D's key suggestion with A, and a progress report asked of A.
+        let p = app
+            .register(json!({"sessionId": session, "leadDeputyId": deputy_d, "number": "0005",
+                "title": "重点建议", "content": "内容。", "isKey": true, "supervisingLeader": "王副市长",
+                "submittedOn": "2025-11-01"}))
+            .await;
+        let key = id_at(&p, "suggestion.id");
+        app.assign(sole(&key, &unit_a, "2026-11-16")).await;
+        let p = must_succeed(
+            app,
+            "requestProgressReports",
+            "mutation($id: ID!) { requestProgressReports(input: {suggestionId: $id, dueOn: \"2099-01-01\"}) {
+                progressReports { id } userErrors { field code message } } }",
+            json!({"id": key}),
+        )
+        .await;
+        let own_report = id_at(&p, "progressReports.0.id");
+
         let dummy = app.user("m-dummy", "OFFICE_STAFF", None, None).await;
         let dummy_user = id_at(&dummy.data("{ me { id } }", json!({})).await, "me.id");
 
@@ -254,6 +327,10 @@ impl MatrixFixture {
             extension_request,
             dummy_user,
             other_feedback,
+            own_filing,
+            other_filing,
+            invited_filing,
+            own_report,
         }
     }
 }
@@ -561,6 +638,118 @@ fn matrix(f: &MatrixFixture) -> Vec<Row> {
             "mutation($id: ID!, $v: Int) { withdrawSuggestion(input: {suggestionId: $id, expectedVersion: $v}) { userErrors { field code message } } }",
             json!({"id": f.other_suggestion, "v": STALE}),
             [UNAUTH, ALLOWED, ALLOWED, FORBIDDEN, NOT_FOUND, FORBIDDEN]),
+
+        // ---- filing online and screening ----------------------------------------------
+        // Deputies see their own filings and those they are invited to; the office sees
+        // submitted ones; units and the auditor none.
+        row("filings", "list filings (each sees its own)",
+            "{ filings { totalCount nodes { id } } }", json!({}),
+            [UNAUTH, ALLOWED, ALLOWED, ALLOWED, ALLOWED, FORBIDDEN]),
+        row("filing", "D's submitted filing",
+            "query($id: ID!) { filing(id: $id) { id title } }", json!({"id": f.own_filing}),
+            [UNAUTH, ALLOWED, ALLOWED, NOT_FOUND, ALLOWED, FORBIDDEN]),
+        row("filing", "E's draft: E's alone",
+            "query($id: ID!) { filing(id: $id) { id title } }", json!({"id": f.other_filing}),
+            [UNAUTH, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN]),
+        row("filing", "E's draft that invites D",
+            "query($id: ID!) { filing(id: $id) { id title } }", json!({"id": f.invited_filing}),
+            [UNAUTH, NOT_FOUND, NOT_FOUND, NOT_FOUND, ALLOWED, FORBIDDEN]),
+        row("screeningOutcomes", "a session's screening outcomes",
+            "query($s: ID!) { screeningOutcomes(sessionId: $s) { accepted } }", json!({"s": f.session}),
+            [UNAUTH, ALLOWED, ALLOWED, FORBIDDEN, FORBIDDEN, FORBIDDEN]),
+        row("draftSuggestion", "draft a suggestion (empty title)",
+            "mutation($s: ID!) { draftSuggestion(input: {sessionId: $s, title: \"\", content: \"内容\"}) { userErrors { field code message } } }",
+            json!({"s": f.session}),
+            [UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED, FORBIDDEN]),
+        row("updateFiling", "edit D's filing (stale version)",
+            "mutation($id: ID!, $v: Int) { updateFiling(input: {id: $id, expectedVersion: $v, title: \"改\"}) { userErrors { field code message } } }",
+            json!({"id": f.own_filing, "v": STALE}),
+            [UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED, FORBIDDEN]),
+        row("updateFiling", "edit E's draft that invites D",
+            "mutation($id: ID!, $v: Int) { updateFiling(input: {id: $id, expectedVersion: $v, title: \"改\"}) { userErrors { field code message } } }",
+            json!({"id": f.invited_filing, "v": STALE}),
+            [UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN]),
+        row("submitFiling", "submit D's filing (stale version)",
+            "mutation($id: ID!, $v: Int) { submitFiling(input: {id: $id, expectedVersion: $v}) { userErrors { field code message } } }",
+            json!({"id": f.own_filing, "v": STALE}),
+            [UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED, FORBIDDEN]),
+        row("submitFiling", "submit E's draft",
+            "mutation($id: ID!, $v: Int) { submitFiling(input: {id: $id, expectedVersion: $v}) { userErrors { field code message } } }",
+            json!({"id": f.other_filing, "v": STALE}),
+            [UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN]),
+        row("withdrawFiling", "withdraw D's filing (stale version)",
+            "mutation($id: ID!, $v: Int) { withdrawFiling(input: {id: $id, expectedVersion: $v}) { userErrors { field code message } } }",
+            json!({"id": f.own_filing, "v": STALE}),
+            [UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED, FORBIDDEN]),
+        row("withdrawFiling", "withdraw E's draft",
+            "mutation($id: ID!, $v: Int) { withdrawFiling(input: {id: $id, expectedVersion: $v}) { userErrors { field code message } } }",
+            json!({"id": f.other_filing, "v": STALE}),
+            [UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN]),
+        row("answerCoSignInvitation", "decline E's invitation to D",
+            "mutation($id: ID!) { answerCoSignInvitation(input: {filingId: $id, confirm: false}) { userErrors { field code message } } }",
+            json!({"id": f.invited_filing}),
+            [UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED, FORBIDDEN]),
+        row("answerCoSignInvitation", "answer for E's draft without an invitation",
+            "mutation($id: ID!) { answerCoSignInvitation(input: {filingId: $id, confirm: true}) { userErrors { field code message } } }",
+            json!({"id": f.other_filing}),
+            [UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN]),
+        row("screenFiling", "screen D's filing (stale version)",
+            "mutation($id: ID!, $v: Int) { screenFiling(input: {id: $id, expectedVersion: $v, decision: RETURN, comment: \"改\"}) { userErrors { field code message } } }",
+            json!({"id": f.own_filing, "v": STALE}),
+            [UNAUTH, ALLOWED, ALLOWED, FORBIDDEN, FORBIDDEN, FORBIDDEN]),
+        row("screenFiling", "screen E's draft",
+            "mutation($id: ID!, $v: Int) { screenFiling(input: {id: $id, expectedVersion: $v, decision: RETURN, comment: \"改\"}) { userErrors { field code message } } }",
+            json!({"id": f.other_filing, "v": STALE}),
+            [UNAUTH, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN]),
+
+        // ---- review before release -------------------------------------------------------
+        row("reviewReplyRelease", "review A's reply (stale version)",
+            "mutation($id: ID!, $v: Int) { reviewReplyRelease(input: {replyId: $id, expectedVersion: $v, approve: true}) { userErrors { field code message } } }",
+            json!({"id": f.own_reply, "v": STALE}),
+            [UNAUTH, ALLOWED, ALLOWED, FORBIDDEN, FORBIDDEN, FORBIDDEN]),
+        row("reviseReply", "revise A's reply (stale version)",
+            "mutation($id: ID!, $v: Int) { reviseReply(input: {replyId: $id, expectedVersion: $v, body: \"改\"}) { userErrors { field code message } } }",
+            json!({"id": f.own_reply, "v": STALE}),
+            [UNAUTH, ALLOWED, ALLOWED, ALLOWED, FORBIDDEN, FORBIDDEN]),
+        row("reviseReply", "revise B's reply",
+            "mutation($id: ID!, $v: Int) { reviseReply(input: {replyId: $id, expectedVersion: $v, body: \"改\"}) { userErrors { field code message } } }",
+            json!({"id": f.other_reply, "v": STALE}),
+            [UNAUTH, ALLOWED, ALLOWED, NOT_FOUND, FORBIDDEN, FORBIDDEN]),
+        row("sendReply", "send A's reply (already sent)",
+            "mutation($id: ID!) { sendReply(input: {replyId: $id}) { userErrors { field code message } } }",
+            json!({"id": f.own_reply}),
+            [UNAUTH, ALLOWED, ALLOWED, ALLOWED, FORBIDDEN, FORBIDDEN]),
+        row("sendReply", "send B's reply",
+            "mutation($id: ID!) { sendReply(input: {replyId: $id}) { userErrors { field code message } } }",
+            json!({"id": f.other_reply}),
+            [UNAUTH, ALLOWED, ALLOWED, NOT_FOUND, FORBIDDEN, FORBIDDEN]),
+
+        // ---- 督办 -------------------------------------------------------------------------
+        row("progressReports", "list progress reports (a unit its own)",
+            "{ progressReports { totalCount nodes { id } } }", json!({}),
+            [UNAUTH, ALLOWED, ALLOWED, ALLOWED, FORBIDDEN, FORBIDDEN]),
+        row("supervisionSummary", "a session's supervision summary",
+            "query($s: ID!) { supervisionSummary(sessionId: $s) { overall { overdue } } }", json!({"s": f.session}),
+            [UNAUTH, ALLOWED, ALLOWED, ALLOWED, FORBIDDEN, FORBIDDEN]),
+        row("node", "A's progress report by node(id)",
+            "query($id: ID!) { node(id: $id) { id } }", json!({"id": f.own_report}),
+            [UNAUTH, ALLOWED, ALLOWED, ALLOWED, NOT_FOUND, NOT_FOUND]),
+        row("recordLeaderInstruction", "instruct on D's ordinary suggestion (not key)",
+            "mutation($id: ID!) { recordLeaderInstruction(input: {suggestionId: $id, content: \"抓紧\"}) { userErrors { field code message } } }",
+            json!({"id": f.own_suggestion}),
+            [UNAUTH, ALLOWED, ALLOWED, FORBIDDEN, FORBIDDEN, FORBIDDEN]),
+        row("requestProgressReports", "ask for reports due in the past",
+            "mutation($id: ID!) { requestProgressReports(input: {suggestionId: $id, dueOn: \"2020-01-01\"}) { userErrors { field code message } } }",
+            json!({"id": f.own_suggestion}),
+            [UNAUTH, ALLOWED, ALLOWED, FORBIDDEN, FORBIDDEN, FORBIDDEN]),
+        row("fileProgressReport", "file A's report (stale version)",
+            "mutation($id: ID!, $v: Int) { fileProgressReport(input: {id: $id, expectedVersion: $v, body: \"进展\"}) { userErrors { field code message } } }",
+            json!({"id": f.own_report, "v": STALE}),
+            [UNAUTH, ALLOWED, ALLOWED, ALLOWED, FORBIDDEN, FORBIDDEN]),
+        row("cancelProgressReport", "cancel A's report (stale version)",
+            "mutation($id: ID!, $v: Int) { cancelProgressReport(input: {id: $id, expectedVersion: $v}) { userErrors { field code message } } }",
+            json!({"id": f.own_report, "v": STALE}),
+            [UNAUTH, ALLOWED, ALLOWED, FORBIDDEN, FORBIDDEN, FORBIDDEN]),
 
         // ---- the public side -----------------------------------------------------------
         // Published replies are for everyone; an unpublished one is not there for anyone.

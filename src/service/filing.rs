@@ -1,0 +1,727 @@
+//! Filing online and screening (提交 → 联名 → 审查 → 立案): the tables and transactions
+//! around the pure state machine of `domain::filing`.
+//!
+//! - A deputy drafts a suggestion (alone, or in the name of their delegation 代表团) and
+//!   invites co-signers; each invited deputy confirms or declines until the session's
+//!   co-signing deadline (`session.co_sign_deadline`; none set: until the office screens).
+//! - The filer edits a draft (or a filing returned for revision), submits it, or withdraws
+//!   it before it is accepted.
+//! - The office screens a submitted filing: accepts it (立案: registered and numbered
+//!   through `suggestion::register_in`, the checks of `registerSuggestion`, with the
+//!   co-signers who confirmed in time), returns it with comments, or does not accept it
+//!   (不予立案) on a ground, optionally handled as a letter (转来信处理).
+//!
+//! Who sees what: a deputy sees the filings they file and those they are invited to sign;
+//! the office sees filings once submitted, never drafts; units see none. A filing outside
+//! the caller's sight is NOT_FOUND, like a missing one.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::{
+    FilingPeriod, FilingState, InvitationAnswer, NotAcceptedGround, SuggestionKind,
+};
+use entity::{deputy, filing, filing_invitation, session, suggestion};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect, Set,
+};
+
+use super::page::{self, Page, PageArgs};
+use super::suggestion::{register_in, NewSuggestion};
+use super::{check_version, conflict, DbContext, ServiceError, ServiceResult};
+use crate::db::Db;
+use crate::domain::access::Scope;
+use crate::domain::error::Errors;
+use crate::domain::filing as flow;
+use crate::domain::text::{self, Lines};
+use crate::domain::UserError;
+
+const TITLE_MAX: usize = 500;
+const CONTENT_MAX: usize = 100_000;
+const COMMENT_MAX: usize = 2_000;
+
+/// The domain's state of a stored one.
+pub fn state_of(state: FilingState) -> flow::FilingState {
+    match state {
+        FilingState::Draft => flow::FilingState::Draft,
+        FilingState::Submitted => flow::FilingState::Submitted,
+        FilingState::ReturnedForRevision => flow::FilingState::ReturnedForRevision,
+        FilingState::Accepted => flow::FilingState::Accepted,
+        FilingState::NotAccepted => flow::FilingState::NotAccepted,
+        FilingState::Withdrawn => flow::FilingState::Withdrawn,
+    }
+}
+
+fn stored(state: flow::FilingState) -> FilingState {
+    match state {
+        flow::FilingState::Draft => FilingState::Draft,
+        flow::FilingState::Submitted => FilingState::Submitted,
+        flow::FilingState::ReturnedForRevision => FilingState::ReturnedForRevision,
+        flow::FilingState::Accepted => FilingState::Accepted,
+        flow::FilingState::NotAccepted => FilingState::NotAccepted,
+        flow::FilingState::Withdrawn => FilingState::Withdrawn,
+    }
+}
+
+fn answer_of(answer: InvitationAnswer) -> flow::Invitation {
+    match answer {
+        InvitationAnswer::Invited => flow::Invitation::Invited,
+        InvitationAnswer::Confirmed => flow::Invitation::Confirmed,
+        InvitationAnswer::Declined => flow::Invitation::Declined,
+    }
+}
+
+/// The last day co-signers may answer: the session's deadline, or none (every day until
+/// the filing is settled).
+pub fn co_sign_deadline(session: &session::Model) -> NaiveDate {
+    session.co_sign_deadline.unwrap_or(NaiveDate::MAX)
+}
+
+/// Whether an invitation puts its deputy on the suggestion when it is accepted on `day`.
+pub fn co_signs(
+    invitation: &filing_invitation::Model,
+    deadline: NaiveDate,
+    day: NaiveDate,
+) -> bool {
+    flow::co_signs(
+        answer_of(invitation.answer),
+        invitation.answered_on,
+        deadline,
+        day,
+    )
+}
+
+/// What the caller may see of filings, as a condition on `filing`.
+pub fn visible(scope: Scope) -> Condition {
+    match scope {
+        Scope::All => Condition::all()
+            .add(filing::Column::State.is_not_in([FilingState::Draft, FilingState::Withdrawn])),
+        Scope::Deputy(deputy_id) => Condition::any()
+            .add(filing::Column::FilerDeputyId.eq(deputy_id))
+            .add(
+                filing::Column::Id.in_subquery(
+                    Query::select()
+                        .column(filing_invitation::Column::FilingId)
+                        .from(filing_invitation::Entity)
+                        .and_where(filing_invitation::Column::DeputyId.eq(deputy_id))
+                        .to_owned(),
+                ),
+            ),
+        Scope::Unit(_) | Scope::Nothing => Condition::all().add(filing::Column::Id.eq(-1)),
+    }
+}
+
+fn not_found() -> ServiceError {
+    UserError::not_found(&["input", "id"], "建议草稿不存在 (filing not found)").into()
+}
+
+/// A new draft.
+#[derive(Debug, Clone)]
+pub struct NewFiling {
+    pub session_id: i64,
+    pub filer_deputy_id: i64,
+    /// Filed in the name of the filer's delegation (代表团).
+    pub for_delegation: bool,
+    pub kind: SuggestionKind,
+    pub period: FilingPeriod,
+    pub title: String,
+    pub content: String,
+    pub topic: Option<String>,
+    pub confidential: bool,
+    pub co_signer_ids: Vec<i64>,
+}
+
+/// The filer's changes to a draft; `None` keeps what is there.
+#[derive(Debug, Clone, Default)]
+pub struct FilingPatch {
+    pub id: i64,
+    pub expected_version: Option<i32>,
+    pub title: Option<String>,
+    pub content: Option<String>,
+    /// `Some(None)` clears the topic.
+    pub topic: Option<Option<String>>,
+    pub confidential: Option<bool>,
+    /// The whole list of invited co-signers; answers of those still on it are kept.
+    pub co_signer_ids: Option<Vec<i64>>,
+}
+
+/// Drafts a suggestion (草稿) and invites its co-signers, in one transaction.
+pub async fn draft(db: &Db, input: NewFiling, now: DateTime<Utc>) -> ServiceResult<filing::Model> {
+    let mut errors = Errors::new();
+    let title = errors.check(text::required(
+        &input.title,
+        &["input", "title"],
+        TITLE_MAX,
+        Lines::Single,
+    ));
+    let content = errors.check(text::required(
+        &input.content,
+        &["input", "content"],
+        CONTENT_MAX,
+        Lines::Multi,
+    ));
+    let topic = errors.check(text::optional(
+        input.topic.as_deref(),
+        &["input", "topic"],
+        100,
+        Lines::Single,
+    ));
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    if session::Entity::find_by_id(input.session_id)
+        .one(&*txn)
+        .await
+        .during("loading the session")?
+        .is_none()
+    {
+        errors.push(UserError::not_found(
+            &["input", "sessionId"],
+            "会议不存在 (session not found)",
+        ));
+    }
+    let filer = deputy::Entity::find_by_id(input.filer_deputy_id)
+        .one(&*txn)
+        .await
+        .during("loading the filer")?
+        .ok_or_else(|| anyhow::anyhow!("a deputy account points at a missing deputy"))?;
+    let delegation = if input.for_delegation {
+        if filer.delegation.is_none() {
+            errors.push(UserError::invalid(
+                &["input", "forDelegation"],
+                "您的代表资料中没有所属代表团，不能以代表团名义提出 (no delegation on your record)",
+            ));
+        }
+        filer.delegation.clone()
+    } else {
+        None
+    };
+    super::suggestion::check_co_signers(&*txn, filer.id, &input.co_signer_ids, &mut errors).await?;
+    errors.finish()?;
+    let saved = filing::ActiveModel {
+        session_id: Set(input.session_id),
+        filer_deputy_id: Set(filer.id),
+        delegation: Set(delegation),
+        kind: Set(input.kind),
+        period: Set(input.period),
+        title: Set(title.unwrap_or_default()),
+        content: Set(content.unwrap_or_default()),
+        topic: Set(topic.flatten()),
+        confidential: Set(input.confidential),
+        state: Set(FilingState::Draft),
+        submitted_on: Set(None),
+        screened_on: Set(None),
+        screening_comment: Set(None),
+        not_accepted_ground: Set(None),
+        as_letter: Set(false),
+        suggestion_id: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await
+    .during("inserting a filing")?;
+    invite(&*txn, saved.id, &input.co_signer_ids, now).await?;
+    super::audit::created("Filing", saved.id);
+    txn.commit().await.during("committing a filing")?;
+    Ok(saved)
+}
+
+async fn invite<C: ConnectionTrait>(
+    conn: &C,
+    filing_id: i64,
+    deputy_ids: &[i64],
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    if deputy_ids.is_empty() {
+        return Ok(());
+    }
+    filing_invitation::Entity::insert_many(deputy_ids.iter().map(|deputy_id| {
+        filing_invitation::ActiveModel {
+            filing_id: Set(filing_id),
+            deputy_id: Set(*deputy_id),
+            answer: Set(InvitationAnswer::Invited),
+            answered_on: Set(None),
+            invited_at: Set(now),
+            ..Default::default()
+        }
+    }))
+    .exec_without_returning(conn)
+    .await
+    .during("inviting co-signers")?;
+    Ok(())
+}
+
+/// A filing the filer acts on: found, theirs, at the version they read.
+async fn own<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    filer_deputy_id: i64,
+    expected_version: Option<i32>,
+) -> ServiceResult<filing::Model> {
+    let found = filing::Entity::find_by_id(id)
+        .one(conn)
+        .await
+        .during("loading the filing")?
+        .filter(|f| f.filer_deputy_id == filer_deputy_id);
+    let Some(found) = found else {
+        // An invited co-signer reads the filing but may not change it.
+        return Err(not_found());
+    };
+    check_version("建议草稿", expected_version, found.version)?;
+    Ok(found)
+}
+
+/// Saves `changes` to `current` if its version is still the one read (CONFLICT if not).
+async fn save<C: ConnectionTrait>(
+    conn: &C,
+    current: &filing::Model,
+    mut changes: filing::ActiveModel,
+    now: DateTime<Utc>,
+) -> ServiceResult<filing::Model> {
+    changes.version = Set(current.version + 1);
+    changes.updated_at = Set(now);
+    let result = filing::Entity::update_many()
+        .set(changes)
+        .filter(filing::Column::Id.eq(current.id))
+        .filter(filing::Column::Version.eq(current.version))
+        .exec(conn)
+        .await
+        .during("saving the filing")?;
+    if result.rows_affected != 1 {
+        return Err(conflict("建议草稿", &["input", "id"]));
+    }
+    filing::Entity::find_by_id(current.id)
+        .one(conn)
+        .await
+        .during("reloading the filing")?
+        .ok_or_else(|| anyhow::anyhow!("filing vanished inside its own transaction").into())
+}
+
+/// The filer edits a draft or a filing returned for revision (修改).
+pub async fn edit(
+    db: &Db,
+    filer_deputy_id: i64,
+    patch: FilingPatch,
+    now: DateTime<Utc>,
+) -> ServiceResult<filing::Model> {
+    let mut errors = Errors::new();
+    let title = patch.title.as_deref().and_then(|t| {
+        errors.check(text::required(
+            t,
+            &["input", "title"],
+            TITLE_MAX,
+            Lines::Single,
+        ))
+    });
+    let content = patch.content.as_deref().and_then(|c| {
+        errors.check(text::required(
+            c,
+            &["input", "content"],
+            CONTENT_MAX,
+            Lines::Multi,
+        ))
+    });
+    let topic = patch.topic.as_ref().map(|t| {
+        errors
+            .check(text::optional(
+                t.as_deref(),
+                &["input", "topic"],
+                100,
+                Lines::Single,
+            ))
+            .flatten()
+    });
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    let current = own(&*txn, patch.id, filer_deputy_id, patch.expected_version).await?;
+    flow::next(
+        state_of(current.state),
+        flow::FilingStep::Edit,
+        &["input", "id"],
+    )?;
+    if let Some(ids) = &patch.co_signer_ids {
+        super::suggestion::check_co_signers(&*txn, filer_deputy_id, ids, &mut errors).await?;
+    }
+    errors.finish()?;
+    let mut changes = <filing::ActiveModel as Default>::default();
+    if let Some(title) = title {
+        changes.title = Set(title);
+    }
+    if let Some(content) = content {
+        changes.content = Set(content);
+    }
+    if let Some(topic) = topic {
+        changes.topic = Set(topic);
+    }
+    if let Some(confidential) = patch.confidential {
+        changes.confidential = Set(confidential);
+    }
+    let saved = save(&*txn, &current, changes, now).await?;
+    if let Some(ids) = &patch.co_signer_ids {
+        let wanted: HashSet<i64> = ids.iter().copied().collect();
+        let invited: HashSet<i64> = filing_invitation::Entity::find()
+            .filter(filing_invitation::Column::FilingId.eq(current.id))
+            .all(&*txn)
+            .await
+            .during("loading the invitations")?
+            .into_iter()
+            .map(|i| i.deputy_id)
+            .collect();
+        filing_invitation::Entity::delete_many()
+            .filter(filing_invitation::Column::FilingId.eq(current.id))
+            .filter(filing_invitation::Column::DeputyId.is_not_in(wanted.iter().copied()))
+            .exec(&*txn)
+            .await
+            .during("withdrawing invitations")?;
+        let new: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|d| !invited.contains(d))
+            .collect();
+        invite(&*txn, current.id, &new, now).await?;
+    }
+    txn.commit().await.during("committing a filing")?;
+    Ok(saved)
+}
+
+/// The filer's steps without input: submit (提交, again after a revision) or withdraw (撤回).
+pub async fn step(
+    db: &Db,
+    filer_deputy_id: i64,
+    id: i64,
+    expected_version: Option<i32>,
+    step: flow::FilingStep,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> ServiceResult<filing::Model> {
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    let current = own(&*txn, id, filer_deputy_id, expected_version).await?;
+    let to = flow::next(state_of(current.state), step, &["input", "id"])?;
+    let mut changes = filing::ActiveModel {
+        state: Set(stored(to)),
+        ..Default::default()
+    };
+    if to == flow::FilingState::Submitted {
+        changes.submitted_on = Set(Some(today));
+    }
+    let saved = save(&*txn, &current, changes, now).await?;
+    txn.commit().await.during("committing a filing")?;
+    Ok(saved)
+}
+
+/// An invited deputy confirms (`true`) or declines the invitation to co-sign (联名确认).
+/// They may change their mind until the deadline.
+pub async fn answer(
+    db: &Db,
+    deputy_id: i64,
+    filing_id: i64,
+    confirm: bool,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> ServiceResult<(filing::Model, filing_invitation::Model)> {
+    let field = ["input", "filingId"];
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    let invitation = filing_invitation::Entity::find()
+        .filter(filing_invitation::Column::FilingId.eq(filing_id))
+        .filter(filing_invitation::Column::DeputyId.eq(deputy_id))
+        .one(&*txn)
+        .await
+        .during("loading the invitation")?
+        .ok_or_else(|| UserError::not_found(&field, "没有此联名邀请 (no such invitation)"))?;
+    let current = filing::Entity::find_by_id(filing_id)
+        .one(&*txn)
+        .await
+        .during("loading the filing")?
+        .ok_or_else(|| anyhow::anyhow!("an invitation points at a missing filing"))?;
+    let session = session::Entity::find_by_id(current.session_id)
+        .one(&*txn)
+        .await
+        .during("loading the session")?
+        .ok_or_else(|| anyhow::anyhow!("a filing points at a missing session"))?;
+    let deadline = co_sign_deadline(&session);
+    if !flow::may_answer(state_of(current.state), deadline, today) {
+        let message = if today > deadline {
+            format!("联名确认已于 {deadline} 截止 (the co-signing deadline {deadline} has passed)")
+        } else {
+            format!(
+                "该建议已{}，不能再确认联名 (the filing is {:?}: no more answers)",
+                state_of(current.state).name(),
+                current.state
+            )
+        };
+        return Err(UserError::invalid_state(&field, message).into());
+    }
+    let answer = if confirm {
+        InvitationAnswer::Confirmed
+    } else {
+        InvitationAnswer::Declined
+    };
+    let saved = filing_invitation::ActiveModel {
+        id: Set(invitation.id),
+        answer: Set(answer),
+        answered_on: Set(Some(today)),
+        ..Default::default()
+    }
+    .update(&*txn)
+    .await
+    .during("answering an invitation")?;
+    // The filing's version moves too: a filer who read the invitations sees the change.
+    let current = save(
+        &*txn,
+        &current,
+        <filing::ActiveModel as Default>::default(),
+        now,
+    )
+    .await?;
+    super::audit::created("Filing", current.id);
+    txn.commit().await.during("committing an answer")?;
+    Ok((current, saved))
+}
+
+/// The office's decision on a submitted filing (审查).
+#[derive(Debug, Clone)]
+pub enum Decision {
+    /// 立案: registered with this number (and the key-suggestion flag the office gives).
+    Accept {
+        number: String,
+        is_key: bool,
+        supervising_leader: Option<String>,
+    },
+    /// 退回修改, with comments for the filer.
+    Return { comment: String },
+    /// 不予立案, on a ground (with the reason written out; required for OTHER), optionally
+    /// handled as a letter (转来信处理).
+    Reject {
+        ground: NotAcceptedGround,
+        reason: Option<String>,
+        as_letter: bool,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Screening {
+    pub id: i64,
+    pub expected_version: Option<i32>,
+    pub decision: Decision,
+}
+
+/// The office screens a submitted filing; an accepted one becomes a registered,
+/// numbered suggestion in the same transaction.
+pub async fn screen(
+    db: &Db,
+    input: Screening,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> ServiceResult<(filing::Model, Option<suggestion::Model>)> {
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    let current = filing::Entity::find_by_id(input.id)
+        .one(&*txn)
+        .await
+        .during("loading the filing")?
+        .filter(|f| state_of(f.state).visible_to_office())
+        .ok_or_else(not_found)?;
+    check_version("建议", input.expected_version, current.version)?;
+    let step = match &input.decision {
+        Decision::Accept { .. } => flow::FilingStep::Accept,
+        Decision::Return { .. } => flow::FilingStep::Return,
+        Decision::Reject { .. } => flow::FilingStep::Reject,
+    };
+    let to = flow::next(state_of(current.state), step, &["input", "id"])?;
+    let mut changes = filing::ActiveModel {
+        state: Set(stored(to)),
+        screened_on: Set(Some(today)),
+        ..Default::default()
+    };
+    let mut registered = None;
+    match input.decision {
+        Decision::Accept {
+            number,
+            is_key,
+            supervising_leader,
+        } => {
+            let session = session::Entity::find_by_id(current.session_id)
+                .one(&*txn)
+                .await
+                .during("loading the session")?
+                .ok_or_else(|| anyhow::anyhow!("a filing points at a missing session"))?;
+            let deadline = co_sign_deadline(&session);
+            let co_signer_ids: Vec<i64> = filing_invitation::Entity::find()
+                .filter(filing_invitation::Column::FilingId.eq(current.id))
+                .all(&*txn)
+                .await
+                .during("loading the invitations")?
+                .iter()
+                .filter(|i| co_signs(i, deadline, today))
+                .map(|i| i.deputy_id)
+                .collect();
+            let saved = register_in(
+                &*txn,
+                NewSuggestion {
+                    session_id: current.session_id,
+                    kind: current.kind,
+                    number,
+                    title: current.title.clone(),
+                    content: current.content.clone(),
+                    period: current.period,
+                    lead_deputy_id: current.filer_deputy_id,
+                    co_signer_ids,
+                    topic: current.topic.clone(),
+                    is_key,
+                    supervising_leader,
+                    confidential: current.confidential,
+                    submitted_on: current.submitted_on,
+                },
+                now,
+                today,
+            )
+            .await?;
+            let saved = if current.delegation.is_some() {
+                suggestion::ActiveModel {
+                    id: Set(saved.id),
+                    delegation: Set(current.delegation.clone()),
+                    ..Default::default()
+                }
+                .update(&*txn)
+                .await
+                .during("recording the delegation")?
+            } else {
+                saved
+            };
+            changes.suggestion_id = Set(Some(saved.id));
+            registered = Some(saved);
+        }
+        Decision::Return { comment } => {
+            let comment =
+                text::required(&comment, &["input", "comment"], COMMENT_MAX, Lines::Multi)?;
+            changes.screening_comment = Set(Some(comment));
+        }
+        Decision::Reject {
+            ground,
+            reason,
+            as_letter,
+        } => {
+            let reason = text::optional(
+                reason.as_deref(),
+                &["input", "reason"],
+                COMMENT_MAX,
+                Lines::Multi,
+            )?;
+            if ground == NotAcceptedGround::Other && reason.is_none() {
+                return Err(UserError::invalid(
+                    &["input", "reason"],
+                    "不予立案理由为“其他”时须写明理由 (write the reason out for OTHER)",
+                )
+                .into());
+            }
+            changes.not_accepted_ground = Set(Some(ground));
+            changes.screening_comment = Set(reason);
+            changes.as_letter = Set(as_letter);
+        }
+    }
+    let saved = save(&*txn, &current, changes, now).await?;
+    super::audit::created("Filing", saved.id);
+    txn.commit().await.during("committing a screening")?;
+    Ok((saved, registered))
+}
+
+/// One filing within the caller's sight.
+pub async fn get(db: &Db, scope: Scope, id: i64) -> ServiceResult<Option<filing::Model>> {
+    filing::Entity::find_by_id(id)
+        .filter(visible(scope))
+        .one(db.conn())
+        .await
+        .during("loading a filing")
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FilingFilter {
+    pub session_id: Option<i64>,
+    pub states: Vec<FilingState>,
+}
+
+fn filtered(scope: Scope, filter: &FilingFilter) -> sea_orm::Select<filing::Entity> {
+    let mut select = filing::Entity::find().filter(visible(scope));
+    if let Some(session_id) = filter.session_id {
+        select = select.filter(filing::Column::SessionId.eq(session_id));
+    }
+    if !filter.states.is_empty() {
+        select = select.filter(filing::Column::State.is_in(filter.states.iter().copied()));
+    }
+    select
+}
+
+/// The filings within sight, newest first.
+pub async fn list(
+    db: &Db,
+    scope: Scope,
+    filter: &FilingFilter,
+    args: &PageArgs,
+) -> ServiceResult<Page<filing::Model>> {
+    page::fetch(
+        db.conn(),
+        filtered(scope, filter),
+        filing::Column::Id,
+        page::Ordering {
+            name: "ID_DESC",
+            column: None,
+            descending: true,
+        },
+        args,
+        |_| None,
+        |m| m.id,
+    )
+    .await
+}
+
+pub async fn count(db: &Db, scope: Scope, filter: &FilingFilter) -> ServiceResult<u64> {
+    page::count(db.conn(), filtered(scope, filter)).await
+}
+
+/// Screening outcomes of a session (审查情况), for the office's statistics: the filings
+/// the office has seen, by state, and how many of those not accepted went on as letters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScreeningOutcomes {
+    pub awaiting_screening: u64,
+    pub returned_for_revision: u64,
+    pub accepted: u64,
+    pub not_accepted: u64,
+    pub handled_as_letters: u64,
+    /// Withdrawn by the filer after being submitted.
+    pub withdrawn_after_submission: u64,
+}
+
+pub async fn outcomes(db: &Db, session_id: i64) -> ServiceResult<ScreeningOutcomes> {
+    let rows: Vec<(FilingState, bool, i64)> = filing::Entity::find()
+        .select_only()
+        .column(filing::Column::State)
+        .column(filing::Column::AsLetter)
+        .column_as(filing::Column::Id.count(), "n")
+        .filter(filing::Column::SessionId.eq(session_id))
+        .filter(filing::Column::SubmittedOn.is_not_null())
+        .group_by(filing::Column::State)
+        .group_by(filing::Column::AsLetter)
+        .into_tuple()
+        .all(db.conn())
+        .await
+        .during("counting screening outcomes")?;
+    let mut out = ScreeningOutcomes::default();
+    for (state, as_letter, n) in rows {
+        let n = u64::try_from(n).unwrap_or_default();
+        match state {
+            FilingState::Submitted => out.awaiting_screening += n,
+            FilingState::ReturnedForRevision => out.returned_for_revision += n,
+            FilingState::Accepted => out.accepted += n,
+            FilingState::NotAccepted => {
+                out.not_accepted += n;
+                if as_letter {
+                    out.handled_as_letters += n;
+                }
+            }
+            FilingState::Withdrawn => out.withdrawn_after_submission += n,
+            FilingState::Draft => {}
+        }
+    }
+    Ok(out)
+}

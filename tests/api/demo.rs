@@ -1,0 +1,68 @@
+//! `banli demo`: loads through the services into a fresh database, once, and shows what
+//! each desk has to try out (issue 27: online filing, screening, 督办).
+
+use entity::enums::{FilingState, InvitationAnswer, ReportState};
+use entity::{filing, filing_invitation, leader_instruction, progress_report};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+#[actix_web::test]
+async fn the_demo_loads_once_with_every_desk_populated() {
+    let app = spawn_app().await;
+    let said = banli::demo::load(&app.db).await.expect("the demo loads");
+    assert!(said.starts_with("demo data loaded"), "{said}");
+    let again = banli::demo::load(&app.db).await.expect("a second run");
+    assert!(again.contains("nothing changed"), "{again}");
+
+    let conn = app.db.conn();
+    // A draft with a pending co-signer invitation.
+    let drafts = filing::Entity::find()
+        .filter(filing::Column::State.eq(FilingState::Draft))
+        .all(conn)
+        .await
+        .unwrap();
+    assert_eq!(drafts.len(), 1);
+    let pending = filing_invitation::Entity::find()
+        .filter(filing_invitation::Column::FilingId.eq(drafts[0].id))
+        .filter(filing_invitation::Column::Answer.eq(InvitationAnswer::Invited))
+        .count(conn)
+        .await
+        .unwrap();
+    assert_eq!(pending, 1);
+    // A submitted suggestion awaiting screening, on the office's desk.
+    let desk = app
+        .data(
+            "{ filings(filter: {states: [SUBMITTED]}) { nodes { title filer { name } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        desk["filings"]["nodes"],
+        json!([{"title": "关于推进城乡学校共同体建设的建议", "filer": {"name": "王秀英"}}])
+    );
+    // A supervised key suggestion with an instruction and a filed progress report.
+    assert_eq!(
+        leader_instruction::Entity::find()
+            .count(conn)
+            .await
+            .unwrap(),
+        1
+    );
+    let filed = progress_report::Entity::find()
+        .filter(progress_report::Column::State.eq(ReportState::Filed))
+        .count(conn)
+        .await
+        .unwrap();
+    assert_eq!(filed, 1);
+    // A reply under review, on the office's desk and not yet the deputy's.
+    let in_review = entity::reply::Entity::find()
+        .filter(
+            entity::reply::Column::ReleaseState.eq(entity::enums::ReleaseState::SubmittedForReview),
+        )
+        .count(conn)
+        .await
+        .unwrap();
+    assert_eq!(in_review, 1);
+}
