@@ -388,6 +388,8 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
             .insert(&*txn)
             .await?;
         }
+        // The feedback counts in the statistics like feedback sent through the form.
+        service::statistics::refresh_facts_of_reply(&*txn, seed_reply.id).await?;
         txn.commit().await?;
     }
 

@@ -30,9 +30,10 @@ enum Assignment {
     FeedbackHandled,
 }
 
-/// The UPDATE that recomputes the facts of every assignment, or with `one_assignment` of
-/// the assignment bound as its only parameter. The same statement backfills this
-/// migration and keeps the facts in step with writes, so the two can never disagree.
+/// The UPDATE this migration ran to fill the facts of every assignment (or, with
+/// `one_assignment`, of the one bound as its only parameter). Frozen: an applied migration
+/// never changes. The application keeps the facts with its own statement
+/// (`banli::service::facts`), which a test compares with this one.
 pub fn assignment_facts_sql(backend: DbBackend, one_assignment: bool) -> String {
     let placeholder = match backend {
         DbBackend::Postgres => "$1",

@@ -51,6 +51,7 @@ pub struct QueryRoot(
     export::ExportQuery,
     filing::FilingQuery,
     supervision::SupervisionQuery,
+    release::ReleaseQuery,
 );
 
 /// The mutation root.

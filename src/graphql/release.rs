@@ -4,13 +4,14 @@
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 
 use super::access::{self, Allow, OFFICE, UNIT_WORK};
+use super::connection::{connection, Conn, TotalCount};
 use super::enums;
-use super::error::{for_payload, UserErrorObject};
+use super::error::{for_payload, for_query, user_error, UserErrorObject};
 use super::ids::{self, Kind};
 use super::scalars::Date;
 use super::state;
 use super::types::{Assignment, Reply};
-use crate::service;
+use crate::service::{self, page::PageArgs};
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::ReleaseState")]
@@ -66,6 +67,59 @@ pub struct SendReplyPayload {
     /// The assignment, now answered (REPLIED).
     pub assignment: Option<Assignment>,
     pub user_errors: Vec<UserErrorObject>,
+}
+
+#[derive(InputObject, Default)]
+pub struct ReleaseQueueFilter {
+    pub session_id: Option<ID>,
+    /// Any of these states (at most 20 values); none: every reply not yet sent.
+    #[graphql(
+        default,
+        validator(
+            custom = "super::limits::MaxItems::new(\"states\", super::limits::max_items::FILTER_VALUES)"
+        )
+    )]
+    pub states: Vec<ReleaseState>,
+}
+
+#[derive(Default)]
+pub struct ReleaseQuery;
+
+#[Object]
+impl ReleaseQuery {
+    /// Replies on their way to the deputies, oldest first: the office's review desk
+    /// (`states: [SUBMITTED_FOR_REVIEW]`); a unit sees its own.
+    #[graphql(
+        guard = "Allow(UNIT_WORK)",
+        complexity = "crate::graphql::cost::page(first, child_complexity)"
+    )]
+    async fn replies_in_release(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ReleaseQueueFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<Reply>> {
+        let db = state(ctx)?.db.clone();
+        let scope = access::scope(ctx);
+        let input = filter.unwrap_or_default();
+        let filter = service::release::QueueFilter {
+            session_id: input
+                .session_id
+                .map(|id| ids::expect(&id, Kind::Session, &["filter", "sessionId"]))
+                .transpose()
+                .map_err(user_error)?,
+            states: input.states.into_iter().map(Into::into).collect(),
+        };
+        let page = service::release::queue(&db, scope, &filter, &PageArgs { first, after })
+            .await
+            .map_err(|e| for_query(ctx, e))?;
+        let total = TotalCount::new(move || {
+            let (db, filter) = (db.clone(), filter.clone());
+            async move { service::release::queue_count(&db, scope, &filter).await }
+        });
+        Ok(connection(page, total, Reply))
+    }
 }
 
 #[derive(Default)]

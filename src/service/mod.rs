@@ -14,6 +14,7 @@ pub mod captcha;
 pub mod deadline;
 pub mod deputy;
 pub mod export;
+pub mod facts;
 pub mod feedback;
 pub mod filing;
 pub mod idempotency;

@@ -354,3 +354,61 @@ pub async fn send(
     txn.commit().await.during("committing a sent reply")?;
     Ok((sent, answered))
 }
+
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub session_id: Option<i64>,
+    /// Any of these states; none given: the replies on their way (not yet SENT).
+    pub states: Vec<ReleaseState>,
+}
+
+fn queued(scope: Scope, filter: &QueueFilter) -> sea_orm::Select<reply::Entity> {
+    let states = if filter.states.is_empty() {
+        vec![
+            ReleaseState::Draft,
+            ReleaseState::SubmittedForReview,
+            ReleaseState::ReturnedForRevision,
+            ReleaseState::Approved,
+        ]
+    } else {
+        filter.states.clone()
+    };
+    let mut select = reply::Entity::find()
+        .filter(super::scope::replies(scope))
+        .filter(reply::Column::ReleaseState.is_in(states));
+    if let Some(session_id) = filter.session_id {
+        select = select.filter(
+            reply::Column::AssignmentId
+                .in_subquery(super::scope::session_assignment_ids(session_id)),
+        );
+    }
+    select
+}
+
+/// The replies on their way to the deputies (the office's review desk; a unit its own),
+/// oldest first.
+pub async fn queue(
+    db: &Db,
+    scope: Scope,
+    filter: &QueueFilter,
+    args: &super::page::PageArgs,
+) -> ServiceResult<super::page::Page<reply::Model>> {
+    super::page::fetch(
+        db.conn(),
+        queued(scope, filter),
+        reply::Column::Id,
+        super::page::Ordering {
+            name: "ID",
+            column: None,
+            descending: false,
+        },
+        args,
+        |_| None,
+        |m| m.id,
+    )
+    .await
+}
+
+pub async fn queue_count(db: &Db, scope: Scope, filter: &QueueFilter) -> ServiceResult<u64> {
+    super::page::count(db.conn(), queued(scope, filter)).await
+}

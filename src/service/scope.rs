@@ -49,6 +49,24 @@ fn visible_assignment_ids(scope: Scope) -> SelectStatement {
         .to_owned()
 }
 
+/// Ids of a session's suggestions (for subqueries).
+pub fn session_suggestion_ids(session_id: i64) -> SelectStatement {
+    Query::select()
+        .column(suggestion::Column::Id)
+        .from(suggestion::Entity)
+        .and_where(suggestion::Column::SessionId.eq(session_id))
+        .to_owned()
+}
+
+/// Ids of a session's assignments (for subqueries).
+pub fn session_assignment_ids(session_id: i64) -> SelectStatement {
+    Query::select()
+        .column(assignment::Column::Id)
+        .from(assignment::Entity)
+        .and_where(assignment::Column::SuggestionId.in_subquery(session_suggestion_ids(session_id)))
+        .to_owned()
+}
+
 /// Which suggestions the scope sees.
 pub fn suggestions(scope: Scope) -> Condition {
     match scope {

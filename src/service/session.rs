@@ -219,21 +219,8 @@ pub async fn update(
         let in_review = reply::Entity::find()
             .filter(reply::Column::ReleaseState.ne(entity::enums::ReleaseState::Sent))
             .filter(
-                reply::Column::AssignmentId.in_subquery(
-                    sea_orm::sea_query::Query::select()
-                        .column(assignment::Column::Id)
-                        .from(assignment::Entity)
-                        .and_where(
-                            assignment::Column::SuggestionId.in_subquery(
-                                sea_orm::sea_query::Query::select()
-                                    .column(entity::suggestion::Column::Id)
-                                    .from(entity::suggestion::Entity)
-                                    .and_where(entity::suggestion::Column::SessionId.eq(current.id))
-                                    .to_owned(),
-                            ),
-                        )
-                        .to_owned(),
-                ),
+                reply::Column::AssignmentId
+                    .in_subquery(super::scope::session_assignment_ids(current.id)),
             )
             .one(&*txn)
             .await

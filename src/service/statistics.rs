@@ -88,7 +88,7 @@ pub(crate) async fn refresh_facts<C: ConnectionTrait>(
     }
     conn.execute_raw(Statement::from_sql_and_values(
         backend,
-        migration::assignment_facts_sql(backend, true),
+        super::facts::assignment_facts_sql(backend, true),
         [Value::from(assignment_id)],
     ))
     .await
@@ -120,7 +120,7 @@ pub async fn rebuild_facts<C: ConnectionTrait>(conn: &C) -> ServiceResult<()> {
     let backend = conn.get_database_backend();
     conn.execute_raw(Statement::from_string(
         backend,
-        migration::assignment_facts_sql(backend, false),
+        super::facts::assignment_facts_sql(backend, false),
     ))
     .await
     .during("rebuilding the statistics facts")?;

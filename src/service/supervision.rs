@@ -419,13 +419,8 @@ fn filtered(scope: Scope, filter: &ReportFilter) -> sea_orm::Select<progress_rep
         let mut owners = Condition::all();
         if let Some(session_id) = filter.session_id {
             owners = owners.add(
-                assignment::Column::SuggestionId.in_subquery(
-                    sea_orm::sea_query::Query::select()
-                        .column(suggestion::Column::Id)
-                        .from(suggestion::Entity)
-                        .and_where(suggestion::Column::SessionId.eq(session_id))
-                        .to_owned(),
-                ),
+                assignment::Column::SuggestionId
+                    .in_subquery(super::scope::session_suggestion_ids(session_id)),
             );
         }
         if let Some(unit_id) = filter.unit_id {
@@ -532,13 +527,8 @@ pub async fn summary(
             .filter(progress_report::Column::RequestedOn.lte(as_of))
             .find_also_related(assignment::Entity)
             .filter(
-                assignment::Column::SuggestionId.in_subquery(
-                    sea_orm::sea_query::Query::select()
-                        .column(suggestion::Column::Id)
-                        .from(suggestion::Entity)
-                        .and_where(suggestion::Column::SessionId.eq(session_id))
-                        .to_owned(),
-                ),
+                assignment::Column::SuggestionId
+                    .in_subquery(super::scope::session_suggestion_ids(session_id)),
             )
             .all(db.conn())
             .await

@@ -703,6 +703,9 @@ fn matrix(f: &MatrixFixture) -> Vec<Row> {
             [UNAUTH, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN]),
 
         // ---- review before release -------------------------------------------------------
+        row("repliesInRelease", "replies on their way (a unit its own)",
+            "{ repliesInRelease { totalCount nodes { id } } }", json!({}),
+            [UNAUTH, ALLOWED, ALLOWED, ALLOWED, FORBIDDEN, FORBIDDEN]),
         row("reviewReplyRelease", "review A's reply (stale version)",
             "mutation($id: ID!, $v: Int) { reviewReplyRelease(input: {replyId: $id, expectedVersion: $v, approve: true}) { userErrors { field code message } } }",
             json!({"id": f.own_reply, "v": STALE}),

@@ -101,6 +101,17 @@ async fn a_reply_reaches_the_deputy_only_once_the_office_released_it() {
         .publish(json!({"replyId": reply, "publication": "FULL"}))
         .await;
     assert_eq!(codes(&published), ["INVALID_STATE"], "{published}");
+    // On the office's review desk.
+    let desk = app
+        .data(
+            "query($s: ID!) { repliesInRelease(filter: {sessionId: $s, states: [SUBMITTED_FOR_REVIEW]}) { totalCount nodes { id } } }",
+            json!({"s": session}),
+        )
+        .await;
+    assert_eq!(
+        desk["repliesInRelease"],
+        json!({"totalCount": 1, "nodes": [{"id": reply}]})
+    );
     // Review cannot be switched off while a reply is in it.
     let p = set_review(&app, &session, false).await;
     assert_eq!(codes(&p), ["INVALID_STATE"], "{p}");
@@ -156,6 +167,13 @@ async fn a_reply_reaches_the_deputy_only_once_the_office_released_it() {
     );
     let p = app.data(SEND, json!({"id": reply})).await;
     assert_eq!(codes(&p["sendReply"]), ["INVALID_STATE"], "sent once");
+    let desk = app
+        .data("{ repliesInRelease { totalCount } }", json!({}))
+        .await;
+    assert_eq!(
+        desk["repliesInRelease"]["totalCount"], 0,
+        "sent: off the desk"
+    );
 
     // The deputy could not filter by the category of a reply in review; now they can.
     let by_category = deputy
