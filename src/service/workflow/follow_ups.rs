@@ -1,0 +1,86 @@
+//! Follow-ups (跟踪办理) on B and C matters.
+
+use super::*;
+
+#[derive(Debug, Clone)]
+pub struct FollowUpInput {
+    pub assignment_id: i64,
+    pub body: String,
+    pub replied_on: Option<NaiveDate>,
+}
+
+/// 跟踪办理: a later reply on a B or C matter, without a new deadline.
+pub async fn follow_up(
+    db: &Db,
+    input: FollowUpInput,
+    now: DateTime<Utc>,
+) -> ServiceResult<follow_up::Model> {
+    let field = ["input", "assignmentId"];
+    let today = local_date(now);
+    let mut errors = Errors::new();
+    let body = errors.check(text::required(
+        &input.body,
+        &["input", "body"],
+        100_000,
+        Lines::Multi,
+    ));
+    let replied_on = input.replied_on.unwrap_or(today);
+    errors.check(not_future(replied_on, today, &["input", "repliedOn"]));
+    errors.finish()?;
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    let case = load_case(&*txn, input.assignment_id, None, &field).await?;
+    flow::next(
+        case.assignment.role,
+        case.assignment.status,
+        Transition::FollowUp,
+        &field,
+    )?;
+    let latest = reply::Entity::find()
+        .filter(reply::Column::AssignmentId.eq(case.assignment.id))
+        .order_by_desc(reply::Column::Round)
+        .one(&*txn)
+        .await
+        .during("loading the latest reply")?
+        .ok_or_else(|| anyhow::anyhow!("replied assignment {} has no reply", case.assignment.id))?;
+    if replied_on < latest.replied_on {
+        return Err(UserError::invalid(
+            &["input", "repliedOn"],
+            format!(
+                "跟踪答复日期不能早于答复日期 {0} (a follow-up must not precede the reply of {0})",
+                latest.replied_on
+            ),
+        )
+        .into());
+    }
+    if !flow::follow_up_allowed(latest.category) {
+        return Err(UserError::invalid_state(
+            &field,
+            "A类答复无需跟踪办理 (follow-ups are for B and C replies)",
+        )
+        .into());
+    }
+    let saved = follow_up::ActiveModel {
+        assignment_id: Set(case.assignment.id),
+        reply_id: Set(latest.id),
+        body: Set(body.unwrap_or_default()),
+        replied_on: Set(replied_on),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await
+    .during("inserting a follow-up")?;
+    event(
+        &*txn,
+        case.suggestion.id,
+        Some(case.assignment.id),
+        EventKind::FollowUpSent,
+        ActorRole::Unit,
+        now,
+        json!({"repliedOn": replied_on}),
+    )
+    .await?;
+    crate::service::audit::created("FollowUp", saved.id);
+    txn.commit().await.during("committing the follow-up")?;
+    Ok(saved)
+}

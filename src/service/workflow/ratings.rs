@@ -1,0 +1,239 @@
+//! The deputy's rating (满意度测评) and the re-handling an UNSATISFIED rating opens.
+
+use super::*;
+
+#[derive(Debug, Clone)]
+pub struct RatingInput {
+    pub reply_id: i64,
+    /// The rating deputy; default the lead deputy.
+    pub deputy_id: Option<i64>,
+    pub satisfaction: Satisfaction,
+    pub work_satisfaction: Option<Satisfaction>,
+    pub result_satisfaction: Option<Satisfaction>,
+    pub comment: Option<String>,
+    pub rated_on: Option<NaiveDate>,
+}
+
+/// 满意度测评. The lead deputy's UNSATISFIED opens a re-handling round for the same unit
+/// with its own due date; co-signers' ratings are recorded alongside.
+/// A row made by a workflow step, with its assignment as they are now (what a retried
+/// step answers).
+pub async fn with_its_assignment<E>(
+    db: &Db,
+    id: i64,
+    assignment_of: impl FnOnce(&E::Model) -> i64,
+) -> ServiceResult<(E::Model, assignment::Model)>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i64>,
+{
+    let row = E::find_by_id(id)
+        .one(db.conn())
+        .await
+        .during("loading the row of a workflow step")?
+        .ok_or_else(|| anyhow::anyhow!("row {id} of a workflow step is gone"))?;
+    let assignment_id = assignment_of(&row);
+    let assignment = assignment::Entity::find_by_id(assignment_id)
+        .one(db.conn())
+        .await
+        .during("loading the assignment")?
+        .ok_or_else(|| anyhow::anyhow!("assignment {assignment_id} is gone"))?;
+    Ok((row, assignment))
+}
+
+/// A rating with its reply's assignment as they are now (what a retried `rateReply`
+/// answers).
+pub async fn rating_with_assignment(
+    db: &Db,
+    rating_id: i64,
+) -> ServiceResult<(rating::Model, assignment::Model)> {
+    let rating = rating::Entity::find_by_id(rating_id)
+        .one(db.conn())
+        .await
+        .during("loading a rating")?
+        .ok_or_else(|| anyhow::anyhow!("rating {rating_id} is gone"))?;
+    let (_, assignment) =
+        with_its_assignment::<reply::Entity>(db, rating.reply_id, |r| r.assignment_id).await?;
+    Ok((rating, assignment))
+}
+
+pub async fn rate_reply(
+    db: &Db,
+    input: RatingInput,
+    now: DateTime<Utc>,
+) -> ServiceResult<(rating::Model, assignment::Model)> {
+    let field = ["input", "replyId"];
+    let today = local_date(now);
+    let mut errors = Errors::new();
+    let comment = errors.check(text::optional(
+        input.comment.as_deref(),
+        &["input", "comment"],
+        5000,
+        Lines::Multi,
+    ));
+    let rated_on = input.rated_on.unwrap_or(today);
+    errors.check(not_future(rated_on, today, &["input", "ratedOn"]));
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    let current = reply::Entity::find_by_id(input.reply_id)
+        .one(&*txn)
+        .await
+        .during("loading the reply")?
+        .ok_or_else(|| UserError::not_found(&field, "答复不存在 (reply not found)"))?;
+    let case = load_case(&*txn, current.assignment_id, None, &field).await?;
+    if current.release_state != entity::enums::ReleaseState::Sent {
+        return Err(UserError::invalid_state(
+            &field,
+            "答复尚未发送给代表，不能测评 (only a reply sent to the deputy can be rated)",
+        )
+        .into());
+    }
+    let deputy_id = input.deputy_id.unwrap_or(case.suggestion.lead_deputy_id);
+    let by_lead = deputy_id == case.suggestion.lead_deputy_id;
+    if !by_lead {
+        let co = co_signer::Entity::find()
+            .filter(co_signer::Column::SuggestionId.eq(case.suggestion.id))
+            .filter(co_signer::Column::DeputyId.eq(deputy_id))
+            .one(&*txn)
+            .await
+            .during("checking the co-signer")?;
+        if co.is_none() {
+            return Err(UserError::invalid(
+                &["input", "deputyId"],
+                "只有领衔代表和联名代表可以测评 (only the lead deputy and co-signers rate)",
+            )
+            .into());
+        }
+    }
+    if current.round != case.assignment.round {
+        return Err(UserError::invalid_state(
+            &field,
+            "只能测评本轮的答复 (only the current round's reply can be rated)",
+        )
+        .into());
+    }
+    let unsatisfied = input.satisfaction == Satisfaction::Unsatisfied;
+    // Co-signers' ratings are recorded without moving the workflow.
+    let to = if by_lead {
+        flow::next(
+            case.assignment.role,
+            case.assignment.status,
+            Transition::Rate { unsatisfied },
+            &field,
+        )?
+    } else {
+        case.assignment.status
+    };
+    // The rating window opens when the deputy got the reply: the day it was sent (its
+    // own date, without review before release).
+    if rated_on < current.sent_on.unwrap_or(current.replied_on) {
+        errors.push(UserError::invalid(
+            &["input", "ratedOn"],
+            "测评日期不能早于答复送达日期 (must not precede the day the reply was sent)",
+        ));
+    }
+    errors.finish()?;
+    let taken = rating::Entity::find()
+        .filter(rating::Column::ReplyId.eq(current.id))
+        .filter(rating::Column::DeputyId.eq(deputy_id))
+        .one(&*txn)
+        .await
+        .during("checking earlier ratings")?;
+    if taken.is_some() {
+        return Err(UserError::duplicate(
+            &["input", "deputyId"],
+            "该代表已测评过此答复 (this deputy already rated the reply)",
+        )
+        .into());
+    }
+    let saved_rating = rating::ActiveModel {
+        reply_id: Set(current.id),
+        assignment_id: Set(case.assignment.id),
+        round: Set(current.round),
+        deputy_id: Set(deputy_id),
+        by_lead_deputy: Set(by_lead),
+        satisfaction: Set(input.satisfaction),
+        work_satisfaction: Set(input.work_satisfaction),
+        result_satisfaction: Set(input.result_satisfaction),
+        comment: Set(comment.flatten()),
+        rated_on: Set(rated_on),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await
+    .during("inserting a rating")?;
+    event(
+        &*txn,
+        case.suggestion.id,
+        Some(case.assignment.id),
+        EventKind::Rated,
+        ActorRole::Deputy,
+        now,
+        json!({"replyId": current.id, "round": current.round, "satisfaction": input.satisfaction, "byLeadDeputy": by_lead}),
+    )
+    .await?;
+    let mut changes = assignment::ActiveModel {
+        status: Set(to),
+        ..Default::default()
+    };
+    if to == AssignmentStatus::Rehandling {
+        let calendar = crate::service::calendar::load(&*txn).await?;
+        let next_round = case.assignment.round + 1;
+        let due = due(
+            &case.session,
+            &calendar,
+            rated_on,
+            DeadlinePeriod::Rehandling,
+            &field,
+        )?;
+        let rules = crate::service::session::rules_of(&case.session);
+        handling_round::ActiveModel {
+            assignment_id: Set(case.assignment.id),
+            round: Set(next_round),
+            started_on: Set(rated_on),
+            due_on: Set(due.due_on),
+            original_due_on: Set(due.due_on),
+            due_provisional: Set(due.provisional),
+            answered_on: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&*txn)
+        .await
+        .during("opening a re-handling round")?;
+        changes.round = Set(next_round);
+        // The answered round stays in force (answered) until the rating re-opens it.
+        changes.span_from =
+            Set(crate::service::deadline::end_span(&*txn, &case.assignment, rated_on).await?);
+        changes.due_on = Set(due.due_on);
+        changes.original_due_on = Set(due.due_on);
+        changes.due_on_explicit = Set(false);
+        changes.due_provisional = Set(due.provisional);
+        changes.due_soon_from = Set(due_soon_from(due.due_on, rules.due_soon_days));
+        changes.answered_on = Set(None);
+        event(
+            &*txn,
+            case.suggestion.id,
+            Some(case.assignment.id),
+            EventKind::RehandlingStarted,
+            ActorRole::System,
+            now,
+            json!({"round": next_round, "startedOn": rated_on, "dueOn": due.due_on}),
+        )
+        .await?;
+    }
+    let saved = if by_lead {
+        let saved = save_assignment(&*txn, &case.assignment, changes, now, &field).await?;
+        crate::service::statistics::refresh_facts(&*txn, saved.id).await?;
+        saved
+    } else {
+        case.assignment
+    };
+    refresh_suggestion(&*txn, saved.suggestion_id, now).await?;
+    crate::service::audit::created("Rating", saved_rating.id);
+    if rated_on < today {
+        crate::service::audit::backdated("ratedOn", rated_on);
+    }
+    txn.commit().await.during("committing the rating")?;
+    Ok((saved_rating, saved))
+}

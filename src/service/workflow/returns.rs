@@ -1,0 +1,255 @@
+//! Returns (退回): a unit asks to return a case it thinks is not its business; the office
+//! approves (and reassigns with the same role) or rejects.
+
+use super::*;
+
+#[derive(Debug, Clone)]
+pub struct ReturnInput {
+    pub assignment_id: i64,
+    pub expected_version: Option<i32>,
+    pub reason: String,
+    pub suggested_unit_id: Option<i64>,
+}
+
+/// 退回申请: within the return window, a unit asks to return a wrong assignment.
+pub async fn request_return(
+    db: &Db,
+    input: ReturnInput,
+    now: DateTime<Utc>,
+) -> ServiceResult<(return_request::Model, assignment::Model)> {
+    let field = ["input", "assignmentId"];
+    let today = local_date(now);
+    let reason = text::required(&input.reason, &["input", "reason"], 2000, Lines::Multi)?;
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    let case = load_case(&*txn, input.assignment_id, input.expected_version, &field).await?;
+    let to = flow::next(
+        case.assignment.role,
+        case.assignment.status,
+        Transition::RequestReturn,
+        &field,
+    )?;
+    let calendar = crate::service::calendar::load(&*txn).await?;
+    let window = due(
+        &case.session,
+        &calendar,
+        case.assignment.assigned_on,
+        DeadlinePeriod::ReturnWindow,
+        &field,
+    )?;
+    if today > window.due_on {
+        return Err(UserError::invalid_state(
+            &field,
+            format!(
+                "退回申请期限已于 {} 届满 (the return window closed on {})",
+                window.due_on, window.due_on
+            ),
+        )
+        .into());
+    }
+    if let Some(unit) = input.suggested_unit_id {
+        if unit == case.assignment.unit_id {
+            return Err(UserError::invalid(
+                &["input", "suggestedUnitId"],
+                "建议的单位不能是本单位 (suggest another unit)",
+            )
+            .into());
+        }
+        if entity::handling_unit::Entity::find_by_id(unit)
+            .one(&*txn)
+            .await
+            .during("loading the unit")?
+            .is_none()
+        {
+            return Err(UserError::not_found(
+                &["input", "suggestedUnitId"],
+                "承办单位不存在 (unit not found)",
+            )
+            .into());
+        }
+    }
+    let request = return_request::ActiveModel {
+        assignment_id: Set(case.assignment.id),
+        reason: Set(reason.clone()),
+        suggested_unit_id: Set(input.suggested_unit_id),
+        requested_on: Set(today),
+        status: Set(RequestStatus::Pending),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await
+    .during("inserting a return request")?;
+    let saved = save_assignment(
+        &*txn,
+        &case.assignment,
+        assignment::ActiveModel {
+            status: Set(to),
+            ..Default::default()
+        },
+        now,
+        &field,
+    )
+    .await?;
+    event(
+        &*txn,
+        saved.suggestion_id,
+        Some(saved.id),
+        EventKind::ReturnRequested,
+        ActorRole::Unit,
+        now,
+        json!({"reason": reason, "suggestedUnitId": input.suggested_unit_id, "windowEnds": window.due_on}),
+    )
+    .await?;
+    crate::service::audit::created("ReturnRequest", request.id);
+    txn.commit().await.during("committing the return request")?;
+    Ok((request, saved))
+}
+
+#[derive(Debug, Clone)]
+pub struct ReturnDecision {
+    pub request_id: i64,
+    pub approve: bool,
+    /// The unit to reassign to on approval (default: the unit the requester suggested).
+    pub reassign_to_unit_id: Option<i64>,
+    pub note: Option<String>,
+}
+
+/// The office approves a return (and reassigns, with the same role) or rejects it.
+pub async fn decide_return(
+    db: &Db,
+    input: ReturnDecision,
+    now: DateTime<Utc>,
+) -> ServiceResult<(
+    return_request::Model,
+    assignment::Model,
+    Option<assignment::Model>,
+)> {
+    let field = ["input", "requestId"];
+    let today = local_date(now);
+    let note = text::optional(
+        input.note.as_deref(),
+        &["input", "note"],
+        2000,
+        Lines::Multi,
+    )?;
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    let request = return_request::Entity::find_by_id(input.request_id)
+        .one(&*txn)
+        .await
+        .during("loading the return request")?
+        .ok_or_else(|| UserError::not_found(&field, "退回申请不存在 (return request not found)"))?;
+    if request.status != RequestStatus::Pending {
+        return Err(UserError::invalid_state(
+            &field,
+            "该退回申请已处理 (the request was already decided)",
+        )
+        .into());
+    }
+    let case = load_case(&*txn, request.assignment_id, None, &field).await?;
+    let transition = if input.approve {
+        Transition::ApproveReturn
+    } else {
+        Transition::RejectReturn
+    };
+    let to = flow::next(
+        case.assignment.role,
+        case.assignment.status,
+        transition,
+        &field,
+    )?;
+    let mut new_assignment = None;
+    let mut changes = assignment::ActiveModel {
+        status: Set(to),
+        ..Default::default()
+    };
+    if input.approve {
+        let unit_id = input
+            .reassign_to_unit_id
+            .or(request.suggested_unit_id)
+            .ok_or_else(|| {
+                UserError::invalid(
+                    &["input", "reassignToUnitId"],
+                    "批准退回须指定改交的单位 (name the unit to reassign to)",
+                )
+            })?;
+        let target = crate::service::assignment::Target {
+            suggestion: &case.suggestion,
+            session: &case.session,
+            assigned_on: today,
+            replacing: Some(case.assignment.id),
+        };
+        let created = crate::service::assignment::add_assignments(
+            &*txn,
+            target,
+            &[crate::service::assignment::UnitAssignment {
+                unit_id,
+                role: case.assignment.role,
+                due_on: None,
+            }],
+            Errors::new(),
+            now,
+        )
+        .await
+        .map_err(|e| match e {
+            crate::service::ServiceError::User(errors) => crate::service::ServiceError::User(
+                errors
+                    .into_iter()
+                    .map(|mut e| {
+                        e.field = vec!["input".into(), "reassignToUnitId".into()];
+                        e
+                    })
+                    .collect(),
+            ),
+            other => other,
+        })?;
+        new_assignment = created.into_iter().next();
+    } else if case.assignment.signed_for_at.is_none() {
+        changes.signed_for_at = Set(Some(now));
+    }
+    let saved = save_assignment(&*txn, &case.assignment, changes, now, &field).await?;
+    let decided = return_request::Entity::update_many()
+        .set(return_request::ActiveModel {
+            status: Set(if input.approve {
+                RequestStatus::Approved
+            } else {
+                RequestStatus::Rejected
+            }),
+            decided_on: Set(Some(today)),
+            decision_note: Set(note.clone()),
+            new_assignment_id: Set(new_assignment.as_ref().map(|a| a.id)),
+            ..Default::default()
+        })
+        .filter(return_request::Column::Id.eq(request.id))
+        .filter(return_request::Column::Status.eq(RequestStatus::Pending))
+        .exec(&*txn)
+        .await
+        .during("deciding the return request")?;
+    if decided.rows_affected != 1 {
+        return Err(conflict("退回申请", &field));
+    }
+    let kind = if input.approve {
+        EventKind::ReturnApproved
+    } else {
+        EventKind::ReturnRejected
+    };
+    event(
+        &*txn,
+        saved.suggestion_id,
+        Some(saved.id),
+        kind,
+        ActorRole::Office,
+        now,
+        json!({"note": note, "reassignedTo": new_assignment.as_ref().map(|a| a.unit_id)}),
+    )
+    .await?;
+    refresh_suggestion(&*txn, saved.suggestion_id, now).await?;
+    let request = return_request::Entity::find_by_id(request.id)
+        .one(&*txn)
+        .await
+        .during("reloading the return request")?
+        .ok_or_else(|| anyhow::anyhow!("return request vanished"))?;
+    txn.commit()
+        .await
+        .during("committing the return decision")?;
+    Ok((request, saved, new_assignment))
+}
