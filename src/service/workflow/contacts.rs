@@ -18,7 +18,6 @@ pub async fn log_contact(
     input: ContactInput,
     now: DateTime<Utc>,
 ) -> ServiceResult<contact_record::Model> {
-    let field = ["input", "assignmentId"];
     let today = local_date(now);
     let mut errors = Errors::new();
     let participants = errors.check(text::required(
@@ -38,14 +37,8 @@ pub async fn log_contact(
         today,
         &["input", "contactedOn"],
     ));
-    let txn = db.begin_write().await.during("beginning a transaction")?;
-    let case = load_case(&*txn, input.assignment_id, None, &field).await?;
-    flow::next(
-        case.assignment.role,
-        case.assignment.status,
-        Transition::LogContact,
-        &field,
-    )?;
+    let step = Step::begin(db, input.assignment_id, None, Transition::LogContact, now).await?;
+    let case = &step.case;
     if input.contacted_on < case.assignment.assigned_on {
         errors.push(UserError::invalid(
             &["input", "contactedOn"],
@@ -63,23 +56,19 @@ pub async fn log_contact(
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(step.conn())
     .await
     .during("inserting a contact record")?;
     if record.method == ContactMethod::FaceToFace {
-        crate::service::statistics::refresh_facts(&*txn, case.assignment.id).await?;
+        crate::service::statistics::refresh_facts(step.conn(), case.assignment.id).await?;
     }
-    event(
-        &*txn,
-        case.suggestion.id,
-        Some(case.assignment.id),
+    step.event(
         EventKind::ContactLogged,
         ActorRole::Unit,
-        now,
         json!({"stage": record.stage, "method": record.method, "contactedOn": record.contacted_on}),
     )
     .await?;
     crate::service::audit::created("ContactRecord", record.id);
-    txn.commit().await.during("committing the contact record")?;
+    step.commit("committing the contact record").await?;
     Ok(record)
 }

@@ -27,18 +27,12 @@ pub async fn follow_up(
     let replied_on = input.replied_on.unwrap_or(today);
     errors.check(not_future(replied_on, today, &["input", "repliedOn"]));
     errors.finish()?;
-    let txn = db.begin_write().await.during("beginning a transaction")?;
-    let case = load_case(&*txn, input.assignment_id, None, &field).await?;
-    flow::next(
-        case.assignment.role,
-        case.assignment.status,
-        Transition::FollowUp,
-        &field,
-    )?;
+    let step = Step::begin(db, input.assignment_id, None, Transition::FollowUp, now).await?;
+    let case = &step.case;
     let latest = reply::Entity::find()
         .filter(reply::Column::AssignmentId.eq(case.assignment.id))
         .order_by_desc(reply::Column::Round)
-        .one(&*txn)
+        .one(step.conn())
         .await
         .during("loading the latest reply")?
         .ok_or_else(|| anyhow::anyhow!("replied assignment {} has no reply", case.assignment.id))?;
@@ -67,20 +61,16 @@ pub async fn follow_up(
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(step.conn())
     .await
     .during("inserting a follow-up")?;
-    event(
-        &*txn,
-        case.suggestion.id,
-        Some(case.assignment.id),
+    step.event(
         EventKind::FollowUpSent,
         ActorRole::Unit,
-        now,
         json!({"repliedOn": replied_on}),
     )
     .await?;
     crate::service::audit::created("FollowUp", saved.id);
-    txn.commit().await.during("committing the follow-up")?;
+    step.commit("committing the follow-up").await?;
     Ok(saved)
 }

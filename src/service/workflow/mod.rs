@@ -41,6 +41,7 @@ mod opinions;
 mod ratings;
 mod returns;
 mod review;
+mod step;
 
 pub use closing::*;
 pub use contacts::*;
@@ -50,6 +51,7 @@ pub use opinions::*;
 pub use ratings::*;
 pub use returns::*;
 pub use review::*;
+pub(crate) use step::Step;
 
 /// Appends one event to the timeline.
 pub(crate) async fn event<C: ConnectionTrait>(

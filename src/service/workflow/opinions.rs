@@ -17,7 +17,6 @@ pub async fn send_opinion(
     input: OpinionInput,
     now: DateTime<Utc>,
 ) -> ServiceResult<(co_opinion::Model, assignment::Model)> {
-    let field = ["input", "assignmentId"];
     let today = local_date(now);
     let mut errors = Errors::new();
     let body = errors.check(text::required(
@@ -34,14 +33,15 @@ pub async fn send_opinion(
     ));
     let sent_on = input.sent_on.unwrap_or(today);
     errors.check(not_future(sent_on, today, &["input", "sentOn"]));
-    let txn = db.begin_write().await.during("beginning a transaction")?;
-    let case = load_case(&*txn, input.assignment_id, input.expected_version, &field).await?;
-    let to = flow::next(
-        case.assignment.role,
-        case.assignment.status,
+    let step = Step::begin(
+        db,
+        input.assignment_id,
+        input.expected_version,
         Transition::SendOpinion,
-        &field,
-    )?;
+        now,
+    )
+    .await?;
+    let case = &step.case;
     if sent_on < case.assignment.assigned_on {
         errors.push(UserError::invalid(
             &["input", "sentOn"],
@@ -58,33 +58,23 @@ pub async fn send_opinion(
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(step.conn())
     .await
     .during("inserting an opinion")?;
-    let saved = save_assignment(
-        &*txn,
-        &case.assignment,
-        assignment::ActiveModel {
-            status: Set(to),
+    let saved = step
+        .save(assignment::ActiveModel {
             answered_on: Set(Some(sent_on)),
             ..Default::default()
-        },
-        now,
-        &field,
-    )
-    .await?;
-    answer_round(&*txn, &saved, sent_on).await?;
-    event(
-        &*txn,
-        saved.suggestion_id,
-        Some(saved.id),
+        })
+        .await?;
+    answer_round(step.conn(), &saved, sent_on).await?;
+    step.event(
         EventKind::OpinionSent,
         ActorRole::Unit,
-        now,
         json!({"sentOn": sent_on}),
     )
     .await?;
     crate::service::audit::created("CoOpinion", opinion.id);
-    txn.commit().await.during("committing the opinion")?;
+    step.commit("committing the opinion").await?;
     Ok((opinion, saved))
 }
