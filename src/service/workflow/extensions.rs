@@ -19,18 +19,19 @@ pub async fn request_extension(
     let field = ["input", "assignmentId"];
     let today = local_date(now);
     let reason = text::required(&input.reason, &["input", "reason"], 2000, Lines::Multi)?;
-    let txn = db.begin_write().await.during("beginning a transaction")?;
-    let case = load_case(&*txn, input.assignment_id, input.expected_version, &field).await?;
-    flow::next(
-        case.assignment.role,
-        case.assignment.status,
+    let step = Step::begin(
+        db,
+        input.assignment_id,
+        input.expected_version,
         Transition::RequestExtension,
-        &field,
-    )?;
+        now,
+    )
+    .await?;
+    let case = &step.case;
     let pending = extension_request::Entity::find()
         .filter(extension_request::Column::AssignmentId.eq(case.assignment.id))
         .filter(extension_request::Column::Status.eq(RequestStatus::Pending))
-        .one(&*txn)
+        .one(step.conn())
         .await
         .during("checking pending extensions")?;
     if pending.is_some() {
@@ -41,7 +42,7 @@ pub async fn request_extension(
         .into());
     }
     if let Some(wanted) = input.requested_due_on {
-        check_extension_date(&*txn, &case, wanted, &["input", "requestedDueOn"]).await?;
+        check_extension_date(step.conn(), case, wanted, &["input", "requestedDueOn"]).await?;
     }
     let request = extension_request::ActiveModel {
         assignment_id: Set(case.assignment.id),
@@ -53,33 +54,22 @@ pub async fn request_extension(
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(step.conn())
     .await
     .during("inserting an extension request")?;
-    // The assignment row does not change, but its version moves: the request is part of
-    // its state, and a concurrent reply must not slip past it unnoticed.
-    let saved = save_assignment(
-        &*txn,
-        &case.assignment,
-        <assignment::ActiveModel as Default>::default(),
-        now,
-        &field,
-    )
-    .await?;
-    event(
-        &*txn,
-        saved.suggestion_id,
-        Some(saved.id),
+    // The assignment's state stays (SIGNED_FOR or REHANDLING), but its version moves: the
+    // request is part of its state, and a concurrent reply must not slip past it unnoticed.
+    let saved = step
+        .save(<assignment::ActiveModel as Default>::default())
+        .await?;
+    step.event(
         EventKind::ExtensionRequested,
         ActorRole::Unit,
-        now,
         json!({"reason": reason, "requestedDueOn": input.requested_due_on}),
     )
     .await?;
     crate::service::audit::created("ExtensionRequest", request.id);
-    txn.commit()
-        .await
-        .during("committing the extension request")?;
+    step.commit("committing the extension request").await?;
     Ok((request, saved))
 }
 

@@ -20,15 +20,16 @@ pub async fn request_return(
     let field = ["input", "assignmentId"];
     let today = local_date(now);
     let reason = text::required(&input.reason, &["input", "reason"], 2000, Lines::Multi)?;
-    let txn = db.begin_write().await.during("beginning a transaction")?;
-    let case = load_case(&*txn, input.assignment_id, input.expected_version, &field).await?;
-    let to = flow::next(
-        case.assignment.role,
-        case.assignment.status,
+    let step = Step::begin(
+        db,
+        input.assignment_id,
+        input.expected_version,
         Transition::RequestReturn,
-        &field,
-    )?;
-    let calendar = crate::service::calendar::load(&*txn).await?;
+        now,
+    )
+    .await?;
+    let case = &step.case;
+    let calendar = crate::service::calendar::load(step.conn()).await?;
     let window = due(
         &case.session,
         &calendar,
@@ -55,7 +56,7 @@ pub async fn request_return(
             .into());
         }
         if entity::handling_unit::Entity::find_by_id(unit)
-            .one(&*txn)
+            .one(step.conn())
             .await
             .during("loading the unit")?
             .is_none()
@@ -76,32 +77,20 @@ pub async fn request_return(
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(step.conn())
     .await
     .during("inserting a return request")?;
-    let saved = save_assignment(
-        &*txn,
-        &case.assignment,
-        assignment::ActiveModel {
-            status: Set(to),
-            ..Default::default()
-        },
-        now,
-        &field,
-    )
-    .await?;
-    event(
-        &*txn,
-        saved.suggestion_id,
-        Some(saved.id),
+    let saved = step
+        .save(<assignment::ActiveModel as Default>::default())
+        .await?;
+    step.event(
         EventKind::ReturnRequested,
         ActorRole::Unit,
-        now,
         json!({"reason": reason, "suggestedUnitId": input.suggested_unit_id, "windowEnds": window.due_on}),
     )
     .await?;
     crate::service::audit::created("ReturnRequest", request.id);
-    txn.commit().await.during("committing the return request")?;
+    step.commit("committing the return request").await?;
     Ok((request, saved))
 }
 
