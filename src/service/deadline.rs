@@ -580,6 +580,16 @@ const SPANS_UPGRADE: &str = "upgrade:deadline_spans";
 pub async fn upgrade_spans(db: &Db) -> ServiceResult<u64> {
     use entity::{chore_run, extension_request, handling_round};
     use sea_orm::{EntityTrait as _, QueryFilter as _, QueryOrder as _, Set};
+    // Done once per database: a start-up after that only reads the marker, and takes no
+    // write lock (several instances may start at once).
+    if chore_run::Entity::find_by_id(SPANS_UPGRADE.to_owned())
+        .one(db.conn())
+        .await
+        .during("reading the history upgrade's marker")?
+        .is_some()
+    {
+        return Ok(0);
+    }
     let txn = db
         .begin_write()
         .await
