@@ -30,7 +30,7 @@ use sea_orm::{
 
 use super::page::{self, Page, PageArgs};
 use super::suggestion::{register_in, NewSuggestion};
-use super::{check_version, conflict, DbContext, ServiceError, ServiceResult};
+use super::{check_version, DbContext, ServiceError, ServiceResult};
 use crate::db::Db;
 use crate::domain::access::Scope;
 use crate::domain::error::Errors;
@@ -278,26 +278,19 @@ async fn own<C: ConnectionTrait>(
 async fn save<C: ConnectionTrait>(
     conn: &C,
     current: &filing::Model,
-    mut changes: filing::ActiveModel,
+    changes: filing::ActiveModel,
     now: DateTime<Utc>,
 ) -> ServiceResult<filing::Model> {
-    changes.version = Set(current.version + 1);
-    changes.updated_at = Set(now);
-    let result = filing::Entity::update_many()
-        .set(changes)
-        .filter(filing::Column::Id.eq(current.id))
-        .filter(filing::Column::Version.eq(current.version))
-        .exec(conn)
-        .await
-        .during("saving the filing")?;
-    if result.rows_affected != 1 {
-        return Err(conflict("建议草稿", &["input", "id"]));
-    }
-    filing::Entity::find_by_id(current.id)
-        .one(conn)
-        .await
-        .during("reloading the filing")?
-        .ok_or_else(|| anyhow::anyhow!("filing vanished inside its own transaction").into())
+    super::save_versioned(
+        conn,
+        current.id,
+        current.version,
+        changes,
+        now,
+        "建议草稿",
+        &["input", "id"],
+    )
+    .await
 }
 
 /// The filer edits a draft or a filing returned for revision (修改).

@@ -99,6 +99,50 @@ pub(crate) fn conflict(what: &str, field: &[&str]) -> ServiceError {
     )])
 }
 
+/// Saves `changes` to the row `id` of `A`'s table if it is still at `version` (CONFLICT at
+/// `field`, naming `what`, if someone changed it since), moving its `version` on and
+/// stamping `updated_at`; returns the row as saved. The table needs `id`, `version` and
+/// `updated_at` columns.
+pub(crate) async fn save_versioned<C, A>(
+    conn: &C,
+    id: i64,
+    version: i32,
+    mut changes: A,
+    now: chrono::DateTime<chrono::Utc>,
+    what: &str,
+    field: &[&str],
+) -> ServiceResult<<A::Entity as sea_orm::EntityTrait>::Model>
+where
+    C: sea_orm::ConnectionTrait,
+    A: sea_orm::ActiveModelTrait + Send,
+{
+    use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
+    use std::str::FromStr as _;
+    let column = |name: &str| {
+        <A::Entity as sea_orm::EntityTrait>::Column::from_str(name)
+            .map_err(|_| anyhow::anyhow!("the {what} table has no column {name}"))
+    };
+    let (id_column, version_column) = (column("id")?, column("version")?);
+    changes.set(version_column, (version + 1).into());
+    changes.set(column("updated_at")?, now.into());
+    let result = A::Entity::update_many()
+        .set(changes)
+        .filter(id_column.eq(id))
+        .filter(version_column.eq(version))
+        .exec(conn)
+        .await
+        .during("saving a versioned row")?;
+    if result.rows_affected != 1 {
+        return Err(conflict(what, field));
+    }
+    A::Entity::find()
+        .filter(id_column.eq(id))
+        .one(conn)
+        .await
+        .during("reloading a versioned row")?
+        .ok_or_else(|| anyhow::anyhow!("{what} {id} vanished inside its own transaction").into())
+}
+
 /// Checks a version the client sent against the stored one.
 pub(crate) fn check_version(what: &str, expected: Option<i32>, stored: i32) -> ServiceResult<()> {
     match expected {

@@ -13,7 +13,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
 use super::workflow::load_case;
-use super::{check_version, conflict, DbContext, ServiceResult};
+use super::{check_version, DbContext, ServiceResult};
 use crate::db::Db;
 use crate::domain::access::Scope;
 use crate::domain::error::Errors;
@@ -118,26 +118,19 @@ async fn reply_in_scope<C: ConnectionTrait>(
 async fn save<C: ConnectionTrait>(
     conn: &C,
     current: &reply::Model,
-    mut changes: reply::ActiveModel,
+    changes: reply::ActiveModel,
     now: DateTime<Utc>,
 ) -> ServiceResult<reply::Model> {
-    changes.version = Set(current.version + 1);
-    changes.updated_at = Set(now);
-    let result = reply::Entity::update_many()
-        .set(changes)
-        .filter(reply::Column::Id.eq(current.id))
-        .filter(reply::Column::Version.eq(current.version))
-        .exec(conn)
-        .await
-        .during("saving the reply")?;
-    if result.rows_affected != 1 {
-        return Err(conflict("答复", &["input", "replyId"]));
-    }
-    reply::Entity::find_by_id(current.id)
-        .one(conn)
-        .await
-        .during("reloading the reply")?
-        .ok_or_else(|| anyhow::anyhow!("reply vanished inside its own transaction").into())
+    super::save_versioned(
+        conn,
+        current.id,
+        current.version,
+        changes,
+        now,
+        "答复",
+        &["input", "replyId"],
+    )
+    .await
 }
 
 /// The review flag of the reply's session.

@@ -19,7 +19,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::page::{self, Page, PageArgs};
-use super::{check_version, conflict, DbContext, ServiceResult};
+use super::{check_version, DbContext, ServiceResult};
 use crate::db::Db;
 use crate::domain::access::Scope;
 use crate::domain::error::Errors;
@@ -300,28 +300,19 @@ async fn report_in_scope<C: ConnectionTrait>(
 async fn save<C: ConnectionTrait>(
     conn: &C,
     current: &progress_report::Model,
-    mut changes: progress_report::ActiveModel,
+    changes: progress_report::ActiveModel,
     now: DateTime<Utc>,
 ) -> ServiceResult<progress_report::Model> {
-    changes.version = Set(current.version + 1);
-    changes.updated_at = Set(now);
-    let result = progress_report::Entity::update_many()
-        .set(changes)
-        .filter(progress_report::Column::Id.eq(current.id))
-        .filter(progress_report::Column::Version.eq(current.version))
-        .exec(conn)
-        .await
-        .during("saving the progress report")?;
-    if result.rows_affected != 1 {
-        return Err(conflict("办理进展", &["input", "id"]));
-    }
-    progress_report::Entity::find_by_id(current.id)
-        .one(conn)
-        .await
-        .during("reloading the progress report")?
-        .ok_or_else(|| {
-            anyhow::anyhow!("progress report vanished inside its own transaction").into()
-        })
+    super::save_versioned(
+        conn,
+        current.id,
+        current.version,
+        changes,
+        now,
+        "办理进展",
+        &["input", "id"],
+    )
+    .await
 }
 
 /// The unit files its progress report (报送办理进展): on time or late, it is recorded.
