@@ -23,11 +23,33 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+use futures_util::future::BoxFuture;
+
 use crate::config::Settings;
-use crate::service::audit::{AuditOutcome, PendingAudit};
-use crate::service::audit_anchor::Anchors;
-use crate::service::idempotency;
-use crate::service::token_cache::TokenCache;
+
+/// What a write transaction belongs to, as the layer above sees it: a mutation, an import,
+/// a chore. It writes what must commit together with the change (the audit row, the
+/// idempotency key) into the transaction just before it commits, and hears what the change
+/// says about itself on the way. Declared here and implemented by `service::work::Work`,
+/// so this module depends on nothing above it.
+pub trait UnitOfWork: Send + Sync {
+    /// Writes the unit's own rows into `txn`, which commits next. `user_errors` holds the
+    /// codes of a transaction that records a failure (a wrong password counted), `None`
+    /// for a change that succeeded.
+    fn before_commit<'a>(
+        &'a self,
+        txn: &'a DatabaseTransaction,
+        user_errors: Option<&'a [&'a str]>,
+    ) -> BoxFuture<'a, Result<(), DbErr>>;
+    /// The commit after [`UnitOfWork::before_commit`] failed: what it wrote does not exist.
+    fn commit_failed(&self);
+    /// The change created the object `kind:id` (`Session:12`).
+    fn created(&self, kind: &str, id: i64);
+    /// The caller gave `field` a date in the past (`value` as recorded).
+    fn backdated(&self, field: &str, value: serde_json::Value);
+    /// The work ends in user errors with these codes; nothing changed.
+    fn user_errors(&self, codes: &[&str]);
+}
 
 /// The shared database handle. Cheap to clone.
 #[derive(Clone)]
@@ -36,19 +58,15 @@ pub struct Db {
     /// Serialises writers on SQLite; `None` on PostgreSQL.
     write_gate: Option<Arc<Mutex<()>>>,
     statements: Arc<AtomicU64>,
-    /// Bearer tokens checked recently (see `service::token_cache`).
-    tokens: Arc<TokenCache>,
-    /// Which refusals of callers who are not signed in get an audit row.
-    refusals: Arc<crate::service::audit::RefusalSampler>,
-    /// The audit key and checkpoint file (`service::audit_anchor`).
-    anchors: Arc<Anchors>,
+    /// The unit of work the write transactions of this handle belong to ([`Db::within`]).
+    work: Option<Arc<dyn UnitOfWork>>,
 }
 
 /// A write transaction. Dropping it without `commit` rolls back.
 pub struct WriteTxn {
     txn: DatabaseTransaction,
     _gate: Option<OwnedMutexGuard<()>>,
-    anchors: Arc<Anchors>,
+    work: Option<Arc<dyn UnitOfWork>>,
 }
 
 impl std::ops::Deref for WriteTxn {
@@ -59,48 +77,44 @@ impl std::ops::Deref for WriteTxn {
 }
 
 impl WriteTxn {
-    /// The audit key, for an audit row appended in this transaction.
-    pub fn audit_key(&self) -> Option<&crate::service::audit_anchor::AuditKey> {
-        self.anchors.key.as_ref()
-    }
-
-    /// Commits; inside a mutation, the mutation's audit entry (outcome SUCCESS) and its
-    /// idempotency key are written in this same transaction first, so no change commits
-    /// without its audit row and its key.
+    /// Commits; the unit of work's rows (the audit row of the mutation, its idempotency
+    /// key) are written in this same transaction first, so no change commits without them.
     pub async fn commit(self) -> Result<(), DbErr> {
-        self.commit_audited(AuditOutcome::Success, &[]).await
+        self.finish(None).await
     }
 
-    /// Commits a transaction that records a failure (e.g. counting a wrong password):
-    /// the audit entry says so instead of SUCCESS.
-    pub async fn commit_audited(
-        self,
-        outcome: AuditOutcome,
-        error_codes: &[&str],
-    ) -> Result<(), DbErr> {
-        let pending = PendingAudit::current();
-        // The mutation's idempotency key, if it sent one, is stored with the change it
-        // guards (before the audit row, which is appended last: see `audit`).
-        let keyed = outcome == AuditOutcome::Success
-            && idempotency::record_in(&self.txn, pending.as_ref().and_then(|p| p.entry().target))
-                .await?;
-        let appended = match &pending {
-            Some(p) => {
-                p.record_in(&self.txn, self.anchors.key.as_ref(), outcome, error_codes)
-                    .await?
-            }
-            None => false,
-        };
+    /// Commits a transaction that records a failure (e.g. counting a wrong password): the
+    /// unit of work records these user error codes instead of a success.
+    pub async fn commit_with_user_errors(self, codes: &[&str]) -> Result<(), DbErr> {
+        self.finish(Some(codes)).await
+    }
+
+    async fn finish(self, user_errors: Option<&[&str]>) -> Result<(), DbErr> {
+        if let Some(work) = &self.work {
+            work.before_commit(&self.txn, user_errors).await?;
+        }
         let result = self.txn.commit().await;
-        if result.is_err() {
-            if let (Some(p), true) = (&pending, appended) {
-                p.unrecord();
-            }
-            if keyed {
-                idempotency::unrecord();
-            }
+        if let (Err(_), Some(work)) = (&result, &self.work) {
+            work.commit_failed();
         }
         result
+    }
+
+    /// Tells the unit of work that this change created `kind:id`: its audit row and its
+    /// idempotency key name the new object rather than what the input referred to.
+    pub fn audit_created(&self, kind: &str, id: i64) {
+        if let Some(work) = &self.work {
+            work.created(kind, id);
+        }
+    }
+
+    /// Tells the unit of work that the caller gave `field` a date in the past: its audit
+    /// row says so, with the date. Back-dating is how an archive moves into banli; the log
+    /// keeps it apart from what happened on the day it was recorded.
+    pub fn audit_backdated(&self, field: &str, value: impl serde::Serialize) {
+        if let Some(work) = &self.work {
+            work.backdated(field, serde_json::to_value(value).unwrap_or_default());
+        }
     }
 }
 
@@ -162,30 +176,30 @@ impl Db {
             conn,
             write_gate: sqlite.then(|| Arc::new(Mutex::new(()))),
             statements,
-            tokens: Arc::new(TokenCache::new(Duration::from_secs(
-                settings.auth_cache_secs,
-            ))),
-            refusals: Arc::default(),
-            anchors: Arc::new(Anchors::from_settings(settings)?),
+            work: None,
         })
     }
 
-    /// Applies every pending migration.
+    /// Applies every pending migration (the schema only: `startup::migrate` adds the
+    /// derived data a new build needs).
     pub async fn migrate(&self) -> anyhow::Result<()> {
         migration::Migrator::up(&self.conn, None)
             .await
-            .context("applying migrations")?;
-        // Derived data the schema alone cannot make: the deadline history of assignments
-        // from before it was kept (derived by the workflow's rule, once),
-        crate::service::deadline::upgrade_spans(self)
-            .await
-            .map_err(|e| anyhow::anyhow!("filling in the deadline history: {e:?}"))?;
-        // and the search index (built by banli's tokenizer; rebuilt when a new build
-        // tokenizes differently).
-        crate::service::search::ensure_current(self)
-            .await
-            .map_err(|e| anyhow::anyhow!("building the search index: {e:?}"))?;
-        Ok(())
+            .context("applying migrations")
+    }
+
+    /// This handle with its write transactions belonging to `work`: each commit writes the
+    /// unit's rows first ([`UnitOfWork::before_commit`]).
+    pub fn within(&self, work: Arc<dyn UnitOfWork>) -> Self {
+        Self {
+            work: Some(work),
+            ..self.clone()
+        }
+    }
+
+    /// The unit of work of this handle, if any.
+    pub fn work(&self) -> Option<&dyn UnitOfWork> {
+        self.work.as_deref()
     }
 
     /// The connection for reads (and for code that opens its own transaction).
@@ -213,40 +227,8 @@ impl Db {
         Ok(WriteTxn {
             txn,
             _gate: gate,
-            anchors: Arc::clone(&self.anchors),
+            work: self.work.clone(),
         })
-    }
-
-    /// The cache of checked bearer tokens, shared by every clone of this handle.
-    pub fn token_cache(&self) -> &TokenCache {
-        &self.tokens
-    }
-
-    pub fn refusals(&self) -> &crate::service::audit::RefusalSampler {
-        &self.refusals
-    }
-
-    /// The audit key and checkpoint file this handle was opened with.
-    pub fn audit_anchors(&self) -> &Anchors {
-        &self.anchors
-    }
-
-    /// After a change to users or tokens has committed: empties this process's token cache
-    /// and, on PostgreSQL, tells every other instance to empty theirs
-    /// (`NOTIFY banli_auth`, heard by [`crate::service::token_cache::listen`]). A lost
-    /// notification only delays the change there to `auth_cache_secs`.
-    pub async fn auth_changed(&self) {
-        self.tokens.invalidate();
-        if self.backend() == DbBackend::Postgres {
-            if let Err(error) = sea_orm::ConnectionTrait::execute_unprepared(
-                &self.conn,
-                &format!("NOTIFY {}", crate::service::token_cache::CHANNEL),
-            )
-            .await
-            {
-                tracing::warn!(?error, "could not tell other instances of a sign-out or user change; they see it within auth_cache_secs");
-            }
-        }
     }
 
     /// Number of SQL statements executed through this handle since it was opened.

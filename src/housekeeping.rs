@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use crate::db::Db;
 use crate::domain::time::Clock;
+use crate::service::audit::AuditLog;
 use crate::service::{captcha, feedback, idempotency, limiter};
 
 /// How long after start the first run waits, so start-up is not slowed by it.
@@ -27,13 +28,14 @@ pub struct Report {
 /// Runs every chore once.
 pub async fn run_once(
     db: &Db,
+    log: &AuditLog,
     clock: &dyn Clock,
     retention_days: u32,
 ) -> crate::service::ServiceResult<Report> {
     let now = clock.now();
     Ok(Report {
         captchas_deleted: captcha::purge_expired(db, now).await?,
-        contacts_erased: feedback::purge_contacts(db, retention_days, now).await?,
+        contacts_erased: feedback::purge_contacts(db, log, retention_days, now).await?,
         idempotency_keys_deleted: idempotency::purge_expired(db.conn(), now).await?,
         client_windows_deleted: limiter::purge(db.conn(), now).await?,
     })
@@ -85,6 +87,7 @@ pub async fn claim(
 /// until the task is aborted. `None` when `period` is zero (switched off).
 pub fn spawn(
     db: Db,
+    log: Arc<AuditLog>,
     clock: Arc<dyn Clock>,
     retention_days: u32,
     period: Duration,
@@ -112,7 +115,7 @@ pub fn spawn(
                     continue;
                 }
             }
-            match run_once(&db, clock.as_ref(), retention_days).await {
+            match run_once(&db, &log, clock.as_ref(), retention_days).await {
                 Ok(report) => tracing::info!(
                     captchas_deleted = report.captchas_deleted,
                     contacts_erased = report.contacts_erased,

@@ -33,13 +33,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate => {
             let db = Db::connect(&settings).await?;
-            db.migrate().await?;
+            banli::startup::migrate(&db).await?;
             tracing::info!("migrations applied");
             db.close().await;
         }
         Command::Demo => {
             let db = Db::connect(&settings).await?;
-            db.migrate().await?;
+            banli::startup::migrate(&db).await?;
             let report = banli::demo::load(&db).await?;
             println!("{report}");
             db.close().await;
@@ -52,7 +52,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let csv = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
             let db = Db::connect(&settings).await?;
-            db.migrate().await?;
+            banli::startup::migrate(&db).await?;
             let change =
                 banli::service::calendar::import(&db, &csv, &years, &source, chrono::Utc::now())
                     .await
@@ -71,7 +71,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             deputy,
         }) => {
             let db = Db::connect(&settings).await?;
-            db.migrate().await?;
+            banli::startup::migrate(&db).await?;
             let user = banli::service::account::add_from_cli(
                 &db,
                 banli::service::account::CliUser {
@@ -92,7 +92,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // Read-only: no migration, so a mistyped database URL fails here instead of
             // reporting an empty, "intact" log.
             let db = Db::connect(&settings).await?;
-            let report = banli::service::audit::verify(&db).await.context(
+            let anchors = banli::service::audit_anchor::Anchors::from_settings(&settings)?;
+            let report = banli::service::audit::verify(&db, &anchors).await.context(
                 "verifying the audit log (a database from before the audit log needs `banli migrate` first)",
             )?;
             db.close().await;
@@ -115,9 +116,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Feedback(FeedbackCommand::Purge) => {
             let db = Db::connect(&settings).await?;
-            db.migrate().await?;
+            banli::startup::migrate(&db).await?;
+            let log = banli::service::audit::AuditLog::from_settings(&settings)?;
             let report = banli::housekeeping::run_once(
                 &db,
+                &log,
                 &banli::domain::time::SystemClock,
                 settings.feedback_retention_days,
             )

@@ -16,12 +16,29 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::time::{Clock, SystemClock};
 use crate::graphql;
-use crate::service::account::AuthPolicy;
+use crate::service::audit::AuditLog;
+
+/// Brings the database up to this build: applies pending migrations, then derives what the
+/// schema alone cannot make — the deadline history of assignments from before it was kept
+/// (by the workflow's rule, once) and the search index (built by banli's tokenizer; rebuilt
+/// when a new build tokenizes differently).
+pub async fn migrate(db: &Db) -> anyhow::Result<()> {
+    db.migrate().await?;
+    crate::service::deadline::upgrade_spans(db)
+        .await
+        .map_err(|e| anyhow::anyhow!("filling in the deadline history: {e:?}"))?;
+    crate::service::search::ensure_current(db)
+        .await
+        .map_err(|e| anyhow::anyhow!("building the search index: {e:?}"))?;
+    Ok(())
+}
 
 pub struct Application {
     port: u16,
     server: Server,
     db: Db,
+    /// The audit log's key, checkpoints and refusal sampling.
+    audit: Arc<AuditLog>,
     housekeeping: Option<tokio::task::JoinHandle<()>>,
     /// Hears other instances' sign-outs and user changes (PostgreSQL).
     auth_listener: Option<tokio::task::JoinHandle<()>>,
@@ -34,7 +51,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let db = Db::connect(&settings).await?;
         if settings.auto_migrate {
-            db.migrate().await?;
+            migrate(&db).await?;
         }
         Self::build_with(&settings, db, Arc::new(SystemClock))
     }
@@ -45,9 +62,13 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
-        let policies = graphql::Policies::from_settings(settings);
+        let policies = graphql::Policies::from_settings(settings)?;
+        let audit = Arc::clone(&policies.audit);
+        let tokens = Arc::clone(&policies.tokens);
+        let auth_policy = policies.auth;
         let housekeeping = crate::housekeeping::spawn(
             db.clone(),
+            Arc::clone(&audit),
             Arc::clone(&clock),
             settings.feedback_retention_days,
             Duration::from_secs(settings.housekeeping_interval_secs),
@@ -60,7 +81,9 @@ impl Application {
             settings.environment,
         ));
         let authenticator = web::Data::new(crate::http::Authenticator {
-            policy: AuthPolicy::from_settings(settings),
+            policy: auth_policy,
+            tokens: Arc::clone(&tokens),
+            audit: Arc::clone(&audit),
             clock: Arc::clone(&clock),
             trusted_proxies: settings.trusted_proxy_networks()?,
         });
@@ -129,10 +152,10 @@ impl Application {
                 "development mode: every caller gets introspection and field suggestions; set BANLI_ENVIRONMENT=production on a real server"
             );
         }
-        let auth_listener = crate::service::token_cache::listen(db.clone());
+        let auth_listener = crate::service::token_cache::listen(db.clone(), tokens);
         let audit_checkpoints = crate::service::audit_anchor::spawn(
             db.clone(),
-            db.audit_anchors().clone(),
+            audit.anchors.clone(),
             Arc::clone(&clock),
             Duration::from_secs(settings.audit_checkpoint_secs),
         );
@@ -140,6 +163,7 @@ impl Application {
             port,
             server,
             db,
+            audit,
             housekeeping,
             auth_listener,
             audit_checkpoints,
@@ -152,6 +176,11 @@ impl Application {
 
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// The audit log's anchors and refusal sampling this server appends and verifies with.
+    pub fn audit_log(&self) -> &Arc<AuditLog> {
+        &self.audit
     }
 
     /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish.

@@ -296,8 +296,10 @@ impl AccountMutation {
         else {
             return Err(access::unauthenticated());
         };
-        let (revoked, user_errors) =
-            for_payload(ctx, svc::logout(&st.db, &hash, st.clock.now()).await)?;
+        let (revoked, user_errors) = for_payload(
+            ctx,
+            svc::logout(&st.db, &st.tokens, &hash, st.clock.now()).await,
+        )?;
         Ok(LogoutPayload {
             revoked: revoked.unwrap_or(false),
             user_errors,
@@ -314,6 +316,7 @@ impl AccountMutation {
         let st = state(ctx)?;
         let result = svc::change_password(
             &st.db,
+            &st.tokens,
             &st.auth,
             user_id,
             &input.current_password,
@@ -379,7 +382,10 @@ impl AccountMutation {
             disabled: input.disabled,
             unlock: input.unlock,
         };
-        user_payload(ctx, svc::update_user(&st.db, changes, st.clock.now()).await)
+        user_payload(
+            ctx,
+            svc::update_user(&st.db, &st.tokens, changes, st.clock.now()).await,
+        )
     }
 
     /// Sets a new password for a user (who must sign in again).
@@ -396,7 +402,7 @@ impl AccountMutation {
         };
         user_payload(
             ctx,
-            svc::set_password(&st.db, id, &input.new_password, st.clock.now()).await,
+            svc::set_password(&st.db, &st.tokens, id, &input.new_password, st.clock.now()).await,
         )
     }
 }

@@ -1,10 +1,11 @@
 //! One audit row per mutation: success, user error or refusal (issue: audit log).
 //!
-//! Each root mutation field runs with a [`PendingAudit`] entry (actor, role, operation,
-//! target, client IP, request id). A write transaction that commits inside it appends the
-//! entry atomically with the change (see `Db::begin_write`); when nothing commits — a
-//! refusal, user errors, an unexpected error — the entry is appended here, after the
-//! resolver, before the response leaves. Nothing the client sent is stored except the
+//! Each root mutation field runs with a unit of work ([`Work`]: its audit entry with actor,
+//! role, operation, target, client IP and request id), which [`super::state`] binds to the
+//! database handle the resolver passes to its service. The write transaction that commits
+//! the change appends the entry in itself; when nothing commits — a refusal, user errors,
+//! an unexpected error — the entry is appended here, after the resolver, before the
+//! response leaves. Nothing the client sent is stored except the
 //! id of the object acted on: no passwords, tokens, CAPTCHA answers or phone numbers.
 
 use std::sync::{Arc, Mutex};
@@ -12,15 +13,39 @@ use std::sync::{Arc, Mutex};
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextResolve, ResolveInfo,
 };
-use async_graphql::{Request, ServerError, ServerResult, Value, Variables};
+use async_graphql::{Context, Request, ServerError, ServerResult, Value, Variables};
 
 use super::account::RequestAuth;
 use super::{AppState, RequestId};
 use crate::domain::access::Caller;
-use crate::service::audit::{self, AuditOutcome, NewAuditEntry, PendingAudit};
+use crate::service::audit::{self, AuditOutcome, NewAuditEntry};
+use crate::service::work::Work;
+
+/// The unit of work of the root mutation field being executed, for its resolver to bind
+/// (mutation fields run one after another, so one slot per request holds it).
+#[derive(Default)]
+pub(crate) struct CurrentWork(Mutex<Option<Arc<Work>>>);
+
+impl CurrentWork {
+    fn set(&self, work: Option<Arc<Work>>) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = work;
+    }
+}
+
+/// The unit of work of the mutation being resolved; `None` outside mutations.
+pub(crate) fn current_work(ctx: &Context<'_>) -> Option<Arc<Work>> {
+    ctx.data_opt::<CurrentWork>()?
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+}
 
 /// The input fields that name the object a mutation acts on (recorded as `Type:id`;
-/// creates record the new object instead, see `audit::created`), in order of preference.
+/// creates record the new object instead, see `WriteTxn::audit_created`), in order of preference.
 const TARGET_FIELDS: [&str; 6] = [
     "id",
     "assignmentId",
@@ -96,7 +121,7 @@ impl Extension for AuditTrailExtension {
         if let Ok(mut variables) = self.variables.lock() {
             *variables = request.variables.clone();
         }
-        next.run(ctx, request).await
+        next.run(ctx, request.data(CurrentWork::default())).await
     }
 
     async fn resolve(
@@ -128,10 +153,17 @@ impl Extension for AuditTrailExtension {
             request_id: ctx.data_opt::<RequestId>().map(|r| r.0.clone()),
             details: None,
         };
-        let pending = PendingAudit::new(entry);
-        let result = Arc::clone(&pending).scope(next.run(ctx, info)).await;
-        if !pending.is_recorded() {
-            let mut entry = pending.entry();
+        let work = Work::new(entry, state.audit.key().cloned());
+        let slot = ctx.data_opt::<CurrentWork>();
+        if let Some(slot) = slot {
+            slot.set(Some(Arc::clone(&work)));
+        }
+        let result = next.run(ctx, info).await;
+        if let Some(slot) = slot {
+            slot.set(None);
+        }
+        if !work.is_recorded() {
+            let mut entry = work.entry();
             // User errors were noted by the resolver; a success without a commit changed
             // nothing and keeps its outcome.
             if let Err(error) = &result {
@@ -146,13 +178,13 @@ impl Extension for AuditTrailExtension {
             let sampled_out = entry.outcome == AuditOutcome::Refused
                 && entry.actor_user_id.is_none()
                 && !state
-                    .db
-                    .refusals()
+                    .audit
+                    .refusals
                     .admit(entry.client_ip.as_deref(), entry.occurred_at);
             if sampled_out {
                 return result;
             }
-            if let Err(error) = audit::append_now(&state.db, &entry).await {
+            if let Err(error) = audit::append_now(&state.db, &state.audit, &entry).await {
                 // The mutation itself changed nothing; its answer stands, the log says why
                 // its audit row is missing.
                 tracing::error!(?error, operation = %entry.operation, "appending an audit row");

@@ -177,8 +177,9 @@ pub fn for_payload<T>(
     match result {
         Ok(value) => Ok((Some(value), Vec::new())),
         Err(ServiceError::User(errors)) => {
-            if let Some(pending) = crate::service::audit::PendingAudit::current() {
-                pending.note_user_errors(errors.iter().map(|e| e.code.as_str().to_owned()));
+            if let Some(work) = super::audit_trail::current_work(ctx) {
+                let codes: Vec<&str> = errors.iter().map(|e| e.code.as_str()).collect();
+                crate::db::UnitOfWork::user_errors(work.as_ref(), &codes);
             }
             Ok((None, payload_errors(errors)))
         }

@@ -9,7 +9,7 @@ use super::error::{for_query, user_error};
 use super::ids::{self, Kind};
 use super::query::{filter_id, SuggestionFilter};
 use super::scalars::Date;
-use crate::http::export::{with_query, IMPORT, IMPORT_TEMPLATE, SUGGESTIONS_CSV, SUGGESTIONS_XLSX};
+use crate::routes::{with_query, IMPORT, IMPORT_TEMPLATE, SUGGESTIONS_CSV, SUGGESTIONS_XLSX};
 
 /// A spreadsheet format.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,6 +13,7 @@ use crate::db::Db;
 use crate::domain::access::Caller;
 use crate::domain::UserError;
 use crate::service::idempotency::Keyed;
+use crate::service::work::Work;
 use crate::service::{ServiceError, ServiceResult};
 
 /// Where the key sits in every input that has one.
@@ -22,8 +23,9 @@ const FIELD: [&str; 2] = ["input", "idempotencyKey"];
 /// (send one mutation per request with it; the input's `idempotencyKey` wins).
 pub struct HeaderKey(pub String);
 
-/// A mutation's idempotency key, read before the input is taken apart.
-pub(crate) struct Idempotent(Result<Option<Keyed>, UserError>);
+/// A mutation's idempotency key, read before the input is taken apart, and the unit of
+/// work that stores it with the change.
+pub(crate) struct Idempotent(Result<Option<(Keyed, Arc<Work>)>, UserError>);
 
 impl Idempotent {
     /// The key of `input` (its `idempotencyKey`, passed as `key`), fingerprinted with the
@@ -34,6 +36,12 @@ impl Idempotent {
             return Self(Ok(None));
         };
         let principal = ctx.data_opt::<Caller>().and_then(Caller::principal);
+        let Some(work) = super::audit_trail::current_work(ctx) else {
+            return Self(Err(UserError::invalid(
+                &FIELD,
+                "幂等键仅用于变更操作 (idempotency keys are for mutations)",
+            )));
+        };
         let (Some(principal), Ok(st)) = (principal, state(ctx)) else {
             return Self(Err(UserError::invalid(
                 &FIELD,
@@ -56,7 +64,7 @@ impl Idempotent {
                 &FIELD,
                 st.clock.now(),
             )
-            .map(Some),
+            .map(|keyed| Some((keyed, work))),
         )
     }
 
@@ -69,16 +77,17 @@ impl Idempotent {
         RF: Future<Output = ServiceResult<T>>,
         F: Future<Output = ServiceResult<T>>,
     {
-        let keyed = match self.0 {
+        let (keyed, work) = match self.0 {
             Err(error) => return Err(error.into()),
             Ok(None) => return run.await,
-            Ok(Some(keyed)) => keyed,
+            Ok(Some(pair)) => pair,
         };
         let target = match keyed.prior(db.conn()).await? {
             Some(target) => target,
             None => {
                 let keyed = Arc::new(keyed);
-                let result = Arc::clone(&keyed).scope(run).await;
+                work.keyed(Arc::clone(&keyed));
+                let result = run.await;
                 if result.is_ok() {
                     return result;
                 }

@@ -72,9 +72,11 @@ use crate::db::Db;
 use crate::domain::access::Caller;
 use crate::domain::time::Clock;
 use crate::service::account::AuthPolicy;
+use crate::service::audit::AuditLog;
 use crate::service::captcha::CaptchaPolicy;
 use crate::service::feedback::FeedbackPolicy;
 use crate::service::limiter::ClientWindow;
+use crate::service::token_cache::TokenCache;
 
 pub type BanliSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
@@ -88,6 +90,25 @@ pub struct AppState {
     /// CAPTCHAs drawn per client and minute (over all instances).
     pub captcha_window: ClientWindow,
     pub public_search: SearchGate,
+    /// Bearer tokens checked recently, shared with the HTTP layer's authentication.
+    pub tokens: Arc<TokenCache>,
+    /// The audit log's key, checkpoints and refusal sampling.
+    pub audit: Arc<AuditLog>,
+}
+
+/// What a resolver works with: the application state, and the database handle bound to
+/// the running mutation's unit of work (its audit entry and idempotency key), so the
+/// services it calls commit them with the change.
+pub(crate) struct State<'a> {
+    pub db: Db,
+    app: &'a AppState,
+}
+
+impl std::ops::Deref for State<'_> {
+    type Target = AppState;
+    fn deref(&self) -> &AppState {
+        self.app
+    }
 }
 
 /// At most this many public keyword searches at once per process (see
@@ -144,12 +165,15 @@ pub struct Policies {
     pub feedback: FeedbackPolicy,
     pub captcha_window: ClientWindow,
     pub public_search: SearchGate,
+    pub tokens: Arc<TokenCache>,
+    pub audit: Arc<AuditLog>,
 }
 
 impl Policies {
-    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+    /// Fails when the audit key file is set but cannot be read.
+    pub fn from_settings(settings: &crate::config::Settings) -> anyhow::Result<Self> {
         use crate::domain::feedback::Window;
-        Self {
+        Ok(Self {
             auth: AuthPolicy::from_settings(settings),
             captcha: CaptchaPolicy {
                 ttl: std::time::Duration::from_secs(settings.captcha_ttl_secs),
@@ -174,12 +198,23 @@ impl Policies {
                 length: std::time::Duration::from_secs(60),
             },
             public_search: SearchGate::new(settings.public_search_concurrency, SearchGate::WAIT),
-        }
+            tokens: Arc::new(TokenCache::new(std::time::Duration::from_secs(
+                settings.auth_cache_secs,
+            ))),
+            audit: Arc::new(AuditLog::from_settings(settings)?),
+        })
     }
 }
 
-pub(crate) fn state<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a AppState> {
-    ctx.data::<AppState>()
+/// The state of a resolver, with the database bound to the running mutation's unit of work
+/// (see [`State`]).
+pub(crate) fn state<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<State<'a>> {
+    let app = ctx.data::<AppState>()?;
+    let db = match audit_trail::current_work(ctx) {
+        Some(work) => app.db.within(work),
+        None => app.db.clone(),
+    };
+    Ok(State { db, app })
 }
 
 /// Builds the schema once; requests then share it. This is the schema with introspection
@@ -216,6 +251,8 @@ fn build(
         feedback: policies.feedback,
         captcha_window: policies.captcha_window,
         public_search: policies.public_search,
+        tokens: policies.tokens,
+        audit: policies.audit,
     })
     // First, so it sees every error the others and async-graphql raise: a stable code
     // on each.

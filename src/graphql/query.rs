@@ -140,7 +140,8 @@ impl CoreQuery {
                 .await
                 .map(|m| m.map(|m| Node::Reply(Reply(m)))),
             Kind::ReturnRequest | Kind::ExtensionRequest => {
-                let conn = state(ctx)?.db.conn();
+                let st = state(ctx)?;
+                let conn = st.db.conn();
                 let scope = access::scope(ctx);
                 let found = match kind {
                     Kind::ReturnRequest => entity::return_request::Entity::find_by_id(key)

@@ -17,7 +17,7 @@ use super::types::{must, HandlingUnit, Session};
 use super::workflow::as_of_or_today;
 use crate::domain::statistics::{Counts, Rate as RateValue, CATEGORIES};
 use crate::domain::UserError;
-use crate::http::export::{with_query, STATISTICS_CSV, STATISTICS_XLSX};
+use crate::routes::{with_query, STATISTICS_CSV, STATISTICS_XLSX};
 use crate::service::statistics::{self as service, Group, GroupBy, StatisticsFilter};
 use crate::service::{scope, ServiceError};
 

@@ -112,7 +112,8 @@ impl WorkflowQuery {
                 "年份无效 (invalid year)",
             )));
         };
-        let conn = state(ctx)?.db.conn();
+        let st = state(ctx)?;
+        let conn = st.db.conn();
         let loaded = entity::calendar_year::Entity::find_by_id(year)
             .one(conn)
             .await

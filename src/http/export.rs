@@ -43,26 +43,18 @@ use crate::domain::access::{Caller, Principal, Role};
 use crate::domain::UserError;
 use crate::graphql::account::RequestAuth;
 use crate::graphql::ids::{self, Kind};
-use crate::service::audit::{self, AuditOutcome, NewAuditEntry, PendingAudit};
+use crate::routes::{
+    url_encode, IMPORT, IMPORT_TEMPLATE, STATISTICS_CSV, STATISTICS_XLSX, SUGGESTIONS_CSV,
+    SUGGESTIONS_XLSX,
+};
+use crate::service::audit::{self, AuditOutcome, NewAuditEntry};
 use crate::service::export::{suggestion_columns, SuggestionRows};
 use crate::service::import::{self, ImportLimits};
 use crate::service::spreadsheet::{Cell, Column, CsvWriter, XlsxWriter};
 use crate::service::statistics::{self, GroupBy, StatisticsFilter};
 use crate::service::suggestion::SuggestionFilter;
+use crate::service::work::Work;
 use crate::service::ServiceError;
-
-/// Where the suggestion list is served as `.xlsx`.
-pub const SUGGESTIONS_XLSX: &str = "/export/suggestions.xlsx";
-/// Where the suggestion list is served as `.csv`.
-pub const SUGGESTIONS_CSV: &str = "/export/suggestions.csv";
-/// Where the import template is served.
-pub const IMPORT_TEMPLATE: &str = "/import/suggestions/template.xlsx";
-/// A statistics table as Excel.
-pub const STATISTICS_XLSX: &str = "/export/statistics.xlsx";
-/// A statistics table as CSV.
-pub const STATISTICS_CSV: &str = "/export/statistics.csv";
-/// Where the filled template is posted.
-pub const IMPORT: &str = "/import/suggestions";
 
 /// The content type of `.xlsx` files.
 pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -170,7 +162,7 @@ impl Refused {
                 self.client_ip,
                 Some(request_id.to_owned()),
             );
-            audit::refused(db, entry).await;
+            audit::refused(db, &authenticator.audit, entry).await;
         }
         self.response
     }
@@ -225,31 +217,6 @@ async fn signed_in(
             })
         }
     }
-}
-
-/// `value` percent-encoded for a URL query (all but unreserved ASCII).
-pub fn url_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// `path?key=value&…`, values percent-encoded; just `path` without parameters.
-pub fn with_query(path: &str, params: &[(&str, String)]) -> String {
-    if params.is_empty() {
-        return path.to_owned();
-    }
-    let query: Vec<String> = params
-        .iter()
-        .map(|(k, v)| format!("{k}={}", url_encode(v)))
-        .collect();
-    format!("{path}?{}", query.join("&"))
 }
 
 /// `attachment` with an ASCII fallback name and the Chinese name (RFC 6266/5987).
@@ -770,19 +737,18 @@ async fn import_suggestions(
         request_id: Some(request_id.clone()),
         details: None,
     };
-    let pending = PendingAudit::new(entry);
+    let work = Work::new(entry, authenticator.audit.key().cloned());
     let clock = Arc::clone(&authenticator.clock);
-    let result = Arc::clone(&pending)
-        .scope(import::import(
-            &db,
-            session_id,
-            &body,
-            **limits,
-            clock.now(),
-            clock.today(),
-        ))
-        .await;
-    if !pending.is_recorded() {
+    let result = import::import(
+        &db.within(work.clone()),
+        session_id,
+        &body,
+        **limits,
+        clock.now(),
+        clock.today(),
+    )
+    .await;
+    if !work.is_recorded() {
         let codes: Vec<String> = match &result {
             Ok(report) => report
                 .errors
@@ -797,13 +763,13 @@ async fn import_suggestions(
         let mut codes: Vec<String> = codes;
         codes.sort();
         codes.dedup();
-        let mut entry = pending.entry();
+        let mut entry = work.entry();
         entry.outcome = match &result {
             Err(ServiceError::Unexpected(_)) => AuditOutcome::Error,
             _ => AuditOutcome::UserError,
         };
         entry.error_codes = codes;
-        if let Err(error) = audit::append_now(&db, &entry).await {
+        if let Err(error) = audit::append_now(&db, &authenticator.audit, &entry).await {
             tracing::error!(request_id = %request_id, ?error, "appending the audit row of an import");
         }
     }
@@ -1051,21 +1017,4 @@ async fn statistics_csv(
         .content_type("text/csv; charset=utf-8")
         .insert_header((header::CONTENT_DISPOSITION, attachment(&ascii, &name)))
         .body(bytes)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_are_encoded() {
-        assert_eq!(
-            with_query(
-                SUGGESTIONS_CSV,
-                &[("keyword", "干部 培训".into()), ("status", "ASSIGNED,REPLIED".into())]
-            ),
-            "/export/suggestions.csv?keyword=%E5%B9%B2%E9%83%A8%20%E5%9F%B9%E8%AE%AD&status=ASSIGNED%2CREPLIED"
-        );
-        assert_eq!(with_query(SUGGESTIONS_XLSX, &[]), SUGGESTIONS_XLSX);
-    }
 }

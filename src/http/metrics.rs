@@ -148,8 +148,8 @@ impl Metrics {
     }
 
     /// The metrics as Prometheus text, with the pool and statement figures read now.
-    pub fn render(&self, db: &Db) -> String {
-        let (refused, audited) = db.refusals().counts();
+    pub fn render(&self, db: &Db, refusals: &crate::service::audit::RefusalSampler) -> String {
+        let (refused, audited) = refusals.counts();
         for (counter, seen, total) in [
             (
                 &self.statements,
@@ -199,6 +199,7 @@ async fn metrics(
     access: web::Data<MetricsAccess>,
     metrics: web::Data<Metrics>,
     db: web::Data<Db>,
+    authenticator: web::Data<super::Authenticator>,
 ) -> HttpResponse {
     if !access.enabled {
         return HttpResponse::NotFound().finish();
@@ -218,5 +219,5 @@ async fn metrics(
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(metrics.render(&db))
+        .body(metrics.render(&db, &authenticator.audit.refusals))
 }

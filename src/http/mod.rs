@@ -189,6 +189,10 @@ pub struct RequestTimeout(pub std::time::Duration);
 /// What it takes to turn a bearer token into the request's caller.
 pub struct Authenticator {
     pub policy: AuthPolicy,
+    /// Bearer tokens checked recently (the GraphQL layer's sign-outs empty it).
+    pub tokens: Arc<crate::service::token_cache::TokenCache>,
+    /// Where refusals are sampled and audited.
+    pub audit: Arc<crate::service::audit::AuditLog>,
     pub clock: Arc<dyn Clock>,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
@@ -239,7 +243,7 @@ async fn authenticate(
         .ok_or_else(|| AuthFailure::Invalid {
             client_ip: client_ip.clone(),
         })?;
-    match account::authenticate(db, &auth.policy, token, auth.clock.now()).await {
+    match account::authenticate(db, &auth.policy, &auth.tokens, token, auth.clock.now()).await {
         Ok(Some((principal, token_hash))) => Ok((
             Caller::User(principal),
             RequestAuth {
@@ -283,6 +287,7 @@ async fn graphql_post(
         Err(AuthFailure::Invalid { client_ip }) => {
             crate::service::audit::refused(
                 &db,
+                &authenticator.audit,
                 crate::service::audit::NewAuditEntry::refusal(
                     authenticator.clock.now(),
                     None,

@@ -29,6 +29,7 @@ use sea_orm::{
 use sha2::{Digest as _, Sha256};
 
 use super::limiter::ClientWindow;
+use super::token_cache::TokenCache;
 use super::{check_version, conflict, on_unique, page, DbContext, ServiceError, ServiceResult};
 use crate::config::Settings;
 use crate::db::Db;
@@ -283,7 +284,7 @@ pub async fn create_user(
             "inserting a user",
         )
     })?;
-    super::audit::created("User", saved.id);
+    txn.audit_created("User", saved.id);
     txn.commit().await.during("committing a user")?;
     Ok(saved)
 }
@@ -396,12 +397,9 @@ async fn record_failure(
         policy.per_address.count(&*txn, client, now).await?;
     }
     let Some(user_id) = user_id else {
-        txn.commit_audited(
-            super::audit::AuditOutcome::UserError,
-            &["INVALID_CREDENTIALS"],
-        )
-        .await
-        .during("committing a failed sign-in")?;
+        txn.commit_with_user_errors(&["INVALID_CREDENTIALS"])
+            .await
+            .during("committing a failed sign-in")?;
         return Ok(());
     };
     app_user::Entity::update_many()
@@ -424,12 +422,9 @@ async fn record_failure(
         .exec(&*txn)
         .await
         .during("locking an account")?;
-    txn.commit_audited(
-        super::audit::AuditOutcome::UserError,
-        &["INVALID_CREDENTIALS"],
-    )
-    .await
-    .during("committing a failed sign-in")?;
+    txn.commit_with_user_errors(&["INVALID_CREDENTIALS"])
+        .await
+        .during("committing a failed sign-in")?;
     if locked.rows_affected > 0 {
         tracing::warn!(user_id, "account locked after repeated failed sign-ins");
     }
@@ -441,6 +436,7 @@ async fn record_failure(
 pub async fn authenticate(
     db: &Db,
     policy: &AuthPolicy,
+    cache: &TokenCache,
     token: &str,
     now: DateTime<Utc>,
 ) -> ServiceResult<Option<(Principal, String)>> {
@@ -448,7 +444,6 @@ pub async fn authenticate(
         return Ok(None);
     }
     let hash = token_hash(token);
-    let cache = db.token_cache();
     if let Some(principal) = cache.get(&hash, now) {
         return Ok(Some((principal, hash)));
     }
@@ -496,7 +491,12 @@ pub async fn authenticate(
 }
 
 /// Revokes the token with this hash; false when it was already unusable.
-pub async fn logout(db: &Db, token_hash: &str, now: DateTime<Utc>) -> ServiceResult<bool> {
+pub async fn logout(
+    db: &Db,
+    tokens: &TokenCache,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<bool> {
     let txn = db.begin_write().await.during("beginning a transaction")?;
     let result = auth_token::Entity::update_many()
         .col_expr(auth_token::Column::RevokedAt, Expr::value(now))
@@ -506,7 +506,7 @@ pub async fn logout(db: &Db, token_hash: &str, now: DateTime<Utc>) -> ServiceRes
         .await
         .during("revoking a token")?;
     txn.commit().await.during("committing a sign-out")?;
-    db.auth_changed().await;
+    super::token_cache::changed(db, tokens).await;
     Ok(result.rows_affected == 1)
 }
 
@@ -555,6 +555,7 @@ async fn load_user<C: ConnectionTrait>(conn: &C, id: i64) -> ServiceResult<app_u
 
 pub async fn update_user(
     db: &Db,
+    tokens: &TokenCache,
     changes: UserChanges,
     now: DateTime<Utc>,
 ) -> ServiceResult<app_user::Model> {
@@ -610,7 +611,7 @@ pub async fn update_user(
     }
     let saved = load_user(&*txn, current.id).await?;
     txn.commit().await.during("committing a user change")?;
-    db.auth_changed().await;
+    super::token_cache::changed(db, tokens).await;
     Ok(saved)
 }
 
@@ -618,6 +619,7 @@ pub async fn update_user(
 /// current password was checked) and signs the user out everywhere.
 pub async fn set_password(
     db: &Db,
+    tokens: &TokenCache,
     user_id: i64,
     new_password: &str,
     now: DateTime<Utc>,
@@ -652,7 +654,7 @@ pub async fn set_password(
     revoke_all(&*txn, current.id, now).await?;
     let saved = load_user(&*txn, current.id).await?;
     txn.commit().await.during("committing a password")?;
-    db.auth_changed().await;
+    super::token_cache::changed(db, tokens).await;
     Ok(saved)
 }
 
@@ -661,6 +663,7 @@ pub async fn set_password(
 /// password is not checked at all, so a stolen token cannot be used to guess it.
 pub async fn change_password(
     db: &Db,
+    tokens: &TokenCache,
     policy: &AuthPolicy,
     user_id: i64,
     current_password: &str,
@@ -687,7 +690,7 @@ pub async fn change_password(
         )
         .into());
     }
-    set_password(db, user_id, new_password, now).await
+    set_password(db, tokens, user_id, new_password, now).await
 }
 
 /// Filters of the user list.

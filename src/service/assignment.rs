@@ -47,7 +47,7 @@ pub async fn assign(
     let txn = db.begin_write().await.during("beginning a transaction")?;
     let done = Box::pin(assign_in(&*txn, input, now, today)).await?;
     if let Some(on) = backdated {
-        super::audit::backdated("assignedOn", on);
+        txn.audit_backdated("assignedOn", on);
     }
     txn.commit().await.during("committing assignments")?;
     Ok(done)

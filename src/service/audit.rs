@@ -27,10 +27,9 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Select, Statement,
 };
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::audit_anchor::AuditKey;
+use super::audit_anchor::{Anchors, AuditKey};
 use super::page::{self, Page, PageArgs};
 use super::{DbContext, ServiceResult};
 use crate::db::Db;
@@ -228,8 +227,8 @@ fn joined_codes(codes: &[String]) -> Result<Option<String>, DbErr> {
     Ok(Some(codes.join(",")))
 }
 
-/// Appends `entry` and returns its id, its hash keyed with `key` (the transaction's:
-/// `WriteTxn::audit_key`). Must run inside a write transaction (`Db::begin_write`), ideally
+/// Appends `entry` and returns its id, its hash keyed with `key` (the process's audit key,
+/// [`AuditLog::key`]). Must run inside a write transaction (`Db::begin_write`), ideally
 /// as its last statement: on PostgreSQL it holds a lock that makes other appenders wait
 /// until that transaction ends.
 pub async fn append<C: ConnectionTrait>(
@@ -308,14 +307,36 @@ pub async fn append<C: ConnectionTrait>(
     Ok(id)
 }
 
+/// What the audit log keeps in the process: its anchors (the key and the checkpoint file)
+/// and the sampling of anonymous refusals. One per process, shared by every request.
+#[derive(Debug)]
+pub struct AuditLog {
+    pub anchors: super::audit_anchor::Anchors,
+    pub refusals: RefusalSampler,
+}
+
+impl AuditLog {
+    pub fn from_settings(settings: &crate::config::Settings) -> anyhow::Result<Self> {
+        Ok(Self {
+            anchors: super::audit_anchor::Anchors::from_settings(settings)?,
+            refusals: RefusalSampler::default(),
+        })
+    }
+
+    /// The key the rows' hashes are keyed with.
+    pub fn key(&self) -> Option<&AuditKey> {
+        self.anchors.key.as_ref()
+    }
+}
+
 /// Appends `entry` in a transaction of its own: for outcomes that changed nothing (user
 /// errors, refusals), which have no write transaction to join.
-pub async fn append_now(db: &Db, entry: &NewAuditEntry) -> ServiceResult<i64> {
+pub async fn append_now(db: &Db, log: &AuditLog, entry: &NewAuditEntry) -> ServiceResult<i64> {
     let txn = db
         .begin_write()
         .await
         .during("beginning an audit log transaction")?;
-    let id = append(&*txn, txn.audit_key(), entry)
+    let id = append(&*txn, log.key(), entry)
         .await
         .during("appending to the audit log")?;
     txn.commit().await.during("committing an audit log entry")?;
@@ -405,16 +426,16 @@ impl NewAuditEntry {
 /// Records the refusal of a request that GraphQL never saw (an invalid token, a spreadsheet
 /// route): an audit row for a signed-in caller, a sampled one ([`RefusalSampler`]) for
 /// anyone else. Failures to write are logged; the refusal stands.
-pub async fn refused(db: &Db, mut entry: NewAuditEntry) {
+pub async fn refused(db: &Db, log: &AuditLog, mut entry: NewAuditEntry) {
     entry.outcome = AuditOutcome::Refused;
     if entry.actor_user_id.is_none()
-        && !db
-            .refusals()
+        && !log
+            .refusals
             .admit(entry.client_ip.as_deref(), entry.occurred_at)
     {
         return;
     }
-    if let Err(error) = append_now(db, &entry).await {
+    if let Err(error) = append_now(db, log, &entry).await {
         tracing::error!(?error, operation = %entry.operation, "appending the audit row of a refusal");
     }
 }
@@ -478,15 +499,18 @@ pub fn check_row(
 }
 
 /// Walks the whole log in id order and checks every row and every link.
-pub async fn verify(db: &Db) -> anyhow::Result<VerifyReport> {
-    verify_in_pages(db, VERIFY_PAGE_ROWS).await
+pub async fn verify(db: &Db, anchors: &Anchors) -> anyhow::Result<VerifyReport> {
+    verify_in_pages(db, anchors, VERIFY_PAGE_ROWS).await
 }
 
 /// `verify`, reading `rows_per_page` rows per query (tests use small pages to cross page
 /// boundaries). With the handle's anchors: the audit key for keyed hashes, and every
 /// checkpoint in the checkpoint file, each of whose rows must still be there with its hash.
-pub async fn verify_in_pages(db: &Db, rows_per_page: u64) -> anyhow::Result<VerifyReport> {
-    let anchors = db.audit_anchors();
+pub async fn verify_in_pages(
+    db: &Db,
+    anchors: &Anchors,
+    rows_per_page: u64,
+) -> anyhow::Result<VerifyReport> {
     let key = anchors.key.as_ref();
     let mut notes = Vec::new();
     if key.is_none() {
@@ -1031,138 +1055,5 @@ mod tests {
             ..AuditFilter::default()
         };
         assert_eq!(check_filter(&one_day), Ok(()));
-    }
-}
-
-/// The audit entry of the mutation being executed, shared with the write transaction it
-/// runs: the first transaction that commits appends the entry (outcome SUCCESS, or what
-/// the service says) *inside itself*, so a change is never committed without its audit
-/// row. If none commits, the GraphQL layer appends the entry afterwards (a user error or
-/// a refusal changed nothing, so there is nothing to be atomic with).
-#[derive(Debug)]
-pub struct PendingAudit {
-    entry: std::sync::Mutex<NewAuditEntry>,
-    recorded: std::sync::atomic::AtomicBool,
-}
-
-tokio::task_local! {
-    static PENDING: std::sync::Arc<PendingAudit>;
-}
-
-impl PendingAudit {
-    pub fn new(entry: NewAuditEntry) -> std::sync::Arc<Self> {
-        std::sync::Arc::new(Self {
-            entry: std::sync::Mutex::new(entry),
-            recorded: std::sync::atomic::AtomicBool::new(false),
-        })
-    }
-
-    /// Runs `future` (the mutation's resolver) with this entry pending.
-    pub async fn scope<F: std::future::Future>(self: std::sync::Arc<Self>, future: F) -> F::Output {
-        PENDING.scope(self, future).await
-    }
-
-    /// The entry pending in the current task, if a mutation is being executed.
-    pub fn current() -> Option<std::sync::Arc<Self>> {
-        PENDING.try_with(std::sync::Arc::clone).ok()
-    }
-
-    fn with_entry<T>(&self, f: impl FnOnce(&mut NewAuditEntry) -> T) -> T {
-        // A poisoned lock only means another thread panicked mid-update of plain data.
-        let mut guard = match self.entry.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        f(&mut guard)
-    }
-
-    /// A copy of the entry as it stands.
-    pub fn entry(&self) -> NewAuditEntry {
-        self.with_entry(|e| e.clone())
-    }
-
-    /// Notes the user errors a mutation answers with (their codes only: never values).
-    pub fn note_user_errors(&self, codes: impl IntoIterator<Item = String>) {
-        self.with_entry(|e| {
-            e.outcome = AuditOutcome::UserError;
-            e.error_codes = codes.into_iter().filter(|c| !c.contains(',')).collect();
-        });
-    }
-
-    fn set_target(&self, target: String) {
-        self.with_entry(|e| e.target = Some(target));
-    }
-
-    fn note_backdated(&self, field: &str, value: serde_json::Value) {
-        self.with_entry(|e| {
-            let details = e.details.get_or_insert_with(serde_json::Map::new);
-            let backdated = details
-                .entry("backdated")
-                .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
-            if let serde_json::Value::Object(fields) = backdated {
-                fields.insert(field.to_owned(), value);
-            }
-        });
-    }
-
-    pub fn is_recorded(&self) -> bool {
-        self.recorded.load(std::sync::atomic::Ordering::SeqCst)
-    }
-
-    /// Appends the entry inside `txn` unless it was appended already; `outcome` is how
-    /// the committing transaction ends the mutation. Returns whether it appended.
-    pub async fn record_in<C: ConnectionTrait>(
-        &self,
-        txn: &C,
-        key: Option<&AuditKey>,
-        outcome: AuditOutcome,
-        error_codes: &[&str],
-    ) -> Result<bool, DbErr> {
-        if self
-            .recorded
-            .swap(true, std::sync::atomic::Ordering::SeqCst)
-        {
-            return Ok(false);
-        }
-        let entry = self.with_entry(|e| {
-            e.outcome = outcome;
-            e.error_codes = error_codes.iter().map(|c| (*c).to_owned()).collect();
-            e.clone()
-        });
-        match append(txn, key, &entry).await {
-            Ok(_) => Ok(true),
-            Err(e) => {
-                self.recorded
-                    .store(false, std::sync::atomic::Ordering::SeqCst);
-                Err(e)
-            }
-        }
-    }
-
-    /// The commit that carried the entry failed: it is not recorded after all.
-    pub fn unrecord(&self) {
-        self.recorded
-            .store(false, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
-/// Called by a create before it commits: the audit row of the running mutation (and its
-/// idempotency key, if it has one) names the new object (`Session:12`) rather than what
-/// its input referred to.
-pub fn created(kind: &str, id: i64) {
-    let target = format!("{kind}:{id}");
-    super::idempotency::created(&target);
-    if let Some(pending) = PendingAudit::current() {
-        pending.set_target(target);
-    }
-}
-
-/// Called by a service that was given a date in the past for `field` (`publishedAt`,
-/// `input.rows.3.repliedOn`): the audit row of the running mutation says so, with the
-/// date, beside who did it. Back-dating is how an archive moves into banli; the log keeps
-/// it apart from what happened on the day it was recorded.
-pub fn backdated(field: &str, value: impl Serialize) {
-    if let Some(pending) = PendingAudit::current() {
-        pending.note_backdated(field, serde_json::to_value(value).unwrap_or_default());
     }
 }

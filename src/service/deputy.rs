@@ -69,7 +69,7 @@ pub async fn create(db: &Db, input: NewDeputy, now: DateTime<Utc>) -> ServiceRes
     };
     let txn = db.begin_write().await.during("beginning a transaction")?;
     let saved = model.insert(&*txn).await.during("inserting a deputy")?;
-    super::audit::created("Deputy", saved.id);
+    txn.audit_created("Deputy", saved.id);
     txn.commit().await.during("committing a deputy")?;
     Ok(saved)
 }

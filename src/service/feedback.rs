@@ -28,7 +28,7 @@ use crate::domain::feedback::{
 use crate::domain::text::{self, Lines};
 use crate::domain::time::start_of_day;
 use crate::domain::UserError;
-use crate::service::audit::{self, AuditOutcome, NewAuditEntry, PendingAudit};
+use crate::service::audit::{self, AuditLog, AuditOutcome, NewAuditEntry};
 
 /// The limits on submissions.
 #[derive(Debug, Clone, Copy)]
@@ -98,7 +98,7 @@ const CAPTCHA_FIELD: [&str; 2] = ["input", "captchaAnswer"];
 async fn refuse<T>(txn: WriteTxn, errors: Vec<UserError>) -> ServiceResult<T> {
     let codes: Vec<String> = errors.iter().map(|e| e.code.as_str().to_owned()).collect();
     let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
-    txn.commit_audited(AuditOutcome::UserError, &codes)
+    txn.commit_with_user_errors(&codes)
         .await
         .during("committing a refused submission")?;
     Err(ServiceError::User(errors))
@@ -205,8 +205,8 @@ pub async fn submit(
             reply_id = input.reply_id,
             "public feedback with the honeypot filled, discarded"
         );
-        if let Some(pending) = PendingAudit::current() {
-            pending.note_user_errors(["HONEYPOT".to_owned()]);
+        if let Some(work) = db.work() {
+            work.user_errors(&["HONEYPOT"]);
         }
         return Ok(Submitted::Discarded {
             lookup_code: lookup_code(&mut rand::rng()),
@@ -319,7 +319,7 @@ pub async fn submit(
     .await
     .during("storing feedback")?;
     super::statistics::refresh_facts_of_reply(&*txn, saved.reply_id).await?;
-    audit::created("PublicFeedback", saved.id);
+    txn.audit_created("PublicFeedback", saved.id);
     txn.commit().await.during("committing feedback")?;
     Ok(Submitted::Stored(Box::new(saved)))
 }
@@ -611,6 +611,7 @@ pub async fn counts_by_unit(
 /// audit log (when it erased anything). Returns how many rows it erased.
 pub async fn purge_contacts(
     db: &Db,
+    log: &AuditLog,
     retention_days: u32,
     now: DateTime<Utc>,
 ) -> ServiceResult<u64> {
@@ -639,7 +640,7 @@ pub async fn purge_contacts(
     if erased > 0 {
         audit::append(
             &*txn,
-            txn.audit_key(),
+            log.key(),
             &NewAuditEntry {
                 occurred_at: now,
                 actor_user_id: None,

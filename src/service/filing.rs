@@ -224,7 +224,7 @@ pub async fn draft(db: &Db, input: NewFiling, now: DateTime<Utc>) -> ServiceResu
     .await
     .during("inserting a filing")?;
     invite(&*txn, saved.id, &input.co_signer_ids, now).await?;
-    super::audit::created("Filing", saved.id);
+    txn.audit_created("Filing", saved.id);
     txn.commit().await.during("committing a filing")?;
     Ok(saved)
 }
@@ -468,7 +468,7 @@ pub async fn answer(
         now,
     )
     .await?;
-    super::audit::created("Filing", current.id);
+    txn.audit_created("Filing", current.id);
     txn.commit().await.during("committing an answer")?;
     Ok((current, saved))
 }
@@ -614,7 +614,7 @@ pub async fn screen(
         }
     }
     let saved = save(&*txn, &current, changes, now).await?;
-    super::audit::created("Filing", saved.id);
+    txn.audit_created("Filing", saved.id);
     txn.commit().await.during("committing a screening")?;
     Ok((saved, registered))
 }

@@ -4,8 +4,8 @@
 //! with the same operation and input names the object that request created or acted on,
 //! and the mutation answers with it without changing anything; the same key with another
 //! operation or input is the user error `IDEMPOTENCY_KEY_REUSED`. Otherwise the mutation
-//! runs inside [`Keyed::scope`], and the write transaction that commits its change stores
-//! the key *in that transaction* (`Db`'s `WriteTxn::commit`): a change is never committed
+//! runs with the key on its unit of work (`service::work`), and the write transaction that
+//! commits its change stores the key *in that transaction*: a change is never committed
 //! without its key, nor a key without its change, whatever moment the process dies at.
 //! A request that changed nothing (user errors) stores no key, so the corrected request
 //! may reuse it.
@@ -15,7 +15,7 @@
 //! rolls back, and it looks the key up again and answers as a replay: one change, the same
 //! answer twice (`graphql::idempotency`).
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::idempotency_key;
@@ -35,14 +35,10 @@ pub struct Keyed {
     fingerprint: String,
     field: Vec<String>,
     now: DateTime<Utc>,
-    /// The object the change names (`Suggestion:12`), set by `audit::created` or taken
+    /// The object the change names (`Suggestion:12`), set by `txn.audit_created` or taken
     /// from the audit entry's target at commit.
     target: Mutex<Option<String>>,
     recorded: std::sync::atomic::AtomicBool,
-}
-
-tokio::task_local! {
-    static PENDING: Arc<Keyed>;
 }
 
 impl Keyed {
@@ -101,12 +97,6 @@ impl Keyed {
             }
         }
     }
-
-    /// Runs `future` (the mutation) with this key pending: the write transaction that
-    /// commits inside it stores the key.
-    pub async fn scope<F: std::future::Future>(self: Arc<Self>, future: F) -> F::Output {
-        PENDING.scope(self, future).await
-    }
 }
 
 /// The first day a key is no longer remembered from.
@@ -114,69 +104,62 @@ fn expiry(now: DateTime<Utc>) -> DateTime<Utc> {
     now - Duration::days(idempotency::RETENTION_DAYS)
 }
 
-/// Called by a create before it commits (through `audit::created`): the key names the
-/// new object.
-pub(crate) fn created(target: &str) {
-    if let Ok(pending) = PENDING.try_with(Arc::clone) {
-        if let Ok(mut t) = pending.target.lock() {
+impl Keyed {
+    /// The change names the object `target` (a create's new object).
+    pub(crate) fn set_target(&self, target: &str) {
+        if let Ok(mut t) = self.target.lock() {
             *t = Some(target.to_owned());
         }
     }
-}
 
-/// Stores the pending key, if any, inside the committing transaction `txn` (once per
-/// mutation); `fallback_target` is the audit entry's target. Returns whether it stored.
-pub(crate) async fn record_in<C: ConnectionTrait>(
-    txn: &C,
-    fallback_target: Option<String>,
-) -> Result<bool, DbErr> {
-    let Ok(pending) = PENDING.try_with(Arc::clone) else {
-        return Ok(false);
-    };
-    if pending
-        .recorded
-        .swap(true, std::sync::atomic::Ordering::SeqCst)
-    {
-        return Ok(false);
-    }
-    let target = pending
-        .target
-        .lock()
-        .ok()
-        .and_then(|t| t.clone())
-        .or(fallback_target);
-    // An expired row of the same key gives way to the new one.
-    idempotency_key::Entity::delete_many()
-        .filter(idempotency_key::Column::UserId.eq(pending.user_id))
-        .filter(idempotency_key::Column::Key.eq(pending.key.as_str()))
-        .filter(idempotency_key::Column::CreatedAt.lte(expiry(pending.now)))
-        .exec(txn)
-        .await?;
-    let row = idempotency_key::ActiveModel {
-        user_id: Set(pending.user_id),
-        key: Set(pending.key.as_str().to_owned()),
-        operation: Set(pending.operation.clone()),
-        fingerprint: Set(pending.fingerprint.clone()),
-        target: Set(target),
-        created_at: Set(pending.now),
-        ..Default::default()
-    };
-    match idempotency_key::Entity::insert(row).exec(txn).await {
-        Ok(_) => Ok(true),
-        Err(e) => {
-            pending
-                .recorded
-                .store(false, std::sync::atomic::Ordering::SeqCst);
-            Err(e)
-        }
-    }
-}
-
-/// The commit that carried the key failed: it is not stored after all.
-pub(crate) fn unrecord() {
-    if let Ok(pending) = PENDING.try_with(Arc::clone) {
-        pending
+    /// Stores the key inside the committing transaction `txn` (once per mutation);
+    /// `fallback_target` is the audit entry's target.
+    pub(crate) async fn record_in<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        fallback_target: Option<String>,
+    ) -> Result<(), DbErr> {
+        if self
             .recorded
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            return Ok(());
+        }
+        let target = self
+            .target
+            .lock()
+            .ok()
+            .and_then(|t| t.clone())
+            .or(fallback_target);
+        // An expired row of the same key gives way to the new one.
+        let stored = async {
+            idempotency_key::Entity::delete_many()
+                .filter(idempotency_key::Column::UserId.eq(self.user_id))
+                .filter(idempotency_key::Column::Key.eq(self.key.as_str()))
+                .filter(idempotency_key::Column::CreatedAt.lte(expiry(self.now)))
+                .exec(txn)
+                .await?;
+            let row = idempotency_key::ActiveModel {
+                user_id: Set(self.user_id),
+                key: Set(self.key.as_str().to_owned()),
+                operation: Set(self.operation.clone()),
+                fingerprint: Set(self.fingerprint.clone()),
+                target: Set(target),
+                created_at: Set(self.now),
+                ..Default::default()
+            };
+            idempotency_key::Entity::insert(row).exec(txn).await
+        }
+        .await;
+        if stored.is_err() {
+            self.unrecord();
+        }
+        stored.map(|_| ())
+    }
+
+    /// The commit that carried the key failed: it is not stored after all.
+    pub(crate) fn unrecord(&self) {
+        self.recorded
             .store(false, std::sync::atomic::Ordering::SeqCst);
     }
 }

@@ -1104,8 +1104,8 @@ pub async fn import(
             errors,
         });
     }
-    super::audit::created("Session", session_id);
-    dated.note();
+    txn.audit_created("Session", session_id);
+    dated.note(&txn);
     txn.commit().await.during("committing an import")?;
     Ok(ImportReport { imported, errors })
 }
@@ -1230,9 +1230,9 @@ impl Backdated {
         }
     }
 
-    fn note(&self) {
+    fn note(&self, txn: &crate::db::WriteTxn) {
         for (field, (rows, earliest)) in &self.0 {
-            super::audit::backdated(
+            txn.audit_backdated(
                 field,
                 serde_json::json!({"rows": rows, "earliest": earliest}),
             );

@@ -33,6 +33,7 @@ pub mod suggestion;
 pub mod supervision;
 pub mod token_cache;
 pub mod unit;
+pub mod work;
 pub mod workflow;
 
 use sea_orm::{DbErr, SqlErr};

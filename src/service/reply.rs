@@ -61,8 +61,9 @@ pub async fn submit(
     let txn = db.begin_write().await.during("beginning a transaction")?;
     // Boxed: the whole reply path is a large future, kept off the worker's stack.
     let done = Box::pin(submit_in(&*txn, input, now, today)).await?;
+    txn.audit_created("Reply", done.0.id);
     if let Some(on) = backdated {
-        super::audit::backdated("repliedOn", on);
+        txn.audit_backdated("repliedOn", on);
     }
     txn.commit().await.during("committing a reply")?;
     Ok(done)
@@ -238,7 +239,6 @@ pub(crate) async fn submit_in<C: ConnectionTrait>(
         .await?;
         current
     };
-    super::audit::created("Reply", saved_reply.id);
     Ok((saved_reply, saved_assignment))
 }
 
@@ -299,7 +299,7 @@ pub async fn publish(
     let txn = db.begin_write().await.during("beginning a transaction")?;
     let saved = Box::pin(publish_in(&*txn, input, now)).await?;
     if let Some(at) = backdated {
-        super::audit::backdated("publishedAt", crate::domain::time::rfc3339_local(at));
+        txn.audit_backdated("publishedAt", crate::domain::time::rfc3339_local(at));
     }
     txn.commit().await.during("committing the publication")?;
     Ok(saved)

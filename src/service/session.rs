@@ -83,7 +83,7 @@ pub async fn create(
         .insert(&*txn)
         .await
         .map_err(|e| duplicate_name(e, "inserting a session"))?;
-    super::audit::created("Session", saved.id);
+    txn.audit_created("Session", saved.id);
     txn.commit().await.during("committing a session")?;
     Ok(saved)
 }

@@ -160,9 +160,9 @@ pub async fn register(
     let backdated = input.submitted_on.filter(|on| *on < today);
     let txn = db.begin_write().await.during("beginning a transaction")?;
     let saved = register_in(&*txn, input, now, today).await?;
-    super::audit::created("Suggestion", saved.id);
+    txn.audit_created("Suggestion", saved.id);
     if let Some(on) = backdated {
-        super::audit::backdated("submittedOn", on);
+        txn.audit_backdated("submittedOn", on);
     }
     txn.commit().await.during("committing a suggestion")?;
     Ok(saved)

@@ -189,7 +189,7 @@ pub async fn record_instruction(
         json!({"instructionId": saved.id, "leader": saved.leader, "instructedOn": saved.instructed_on}),
     )
     .await?;
-    super::audit::created("Suggestion", parent.id);
+    txn.audit_created("Suggestion", parent.id);
     txn.commit().await.during("committing an instruction")?;
     Ok(saved)
 }
@@ -270,7 +270,7 @@ pub async fn request_reports(
         .await?;
         made.push(saved);
     }
-    super::audit::created("Suggestion", parent.id);
+    txn.audit_created("Suggestion", parent.id);
     txn.commit().await.during("committing report requests")?;
     Ok(made)
 }

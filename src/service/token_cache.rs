@@ -29,10 +29,29 @@ pub const CAPACITY: usize = 10_000;
 /// The PostgreSQL channel on which instances announce changes to users and tokens.
 pub const CHANNEL: &str = "banli_auth";
 
-/// On PostgreSQL, listens on [`CHANNEL`] for the life of the process and empties `db`'s
-/// token cache at each notification, and whenever the listening connection was lost (a
-/// notification may have been missed). `None` on SQLite.
-pub fn listen(db: crate::db::Db) -> Option<tokio::task::JoinHandle<()>> {
+/// After a change to users or tokens has committed: empties this process's token cache
+/// and, on PostgreSQL, tells every other instance to empty theirs (`NOTIFY banli_auth`,
+/// heard by [`listen`]). A lost notification only delays the change there to
+/// `auth_cache_secs`.
+pub async fn changed(db: &crate::db::Db, tokens: &TokenCache) {
+    tokens.invalidate();
+    if db.backend() == sea_orm::DbBackend::Postgres {
+        if let Err(error) =
+            sea_orm::ConnectionTrait::execute_unprepared(db.conn(), &format!("NOTIFY {CHANNEL}"))
+                .await
+        {
+            tracing::warn!(?error, "could not tell other instances of a sign-out or user change; they see it within auth_cache_secs");
+        }
+    }
+}
+
+/// On PostgreSQL, listens on [`CHANNEL`] for the life of the process and empties `tokens`
+/// at each notification, and whenever the listening connection was lost (a notification
+/// may have been missed). `None` on SQLite.
+pub fn listen(
+    db: crate::db::Db,
+    tokens: std::sync::Arc<TokenCache>,
+) -> Option<tokio::task::JoinHandle<()>> {
     if db.backend() != sea_orm::DbBackend::Postgres {
         return None;
     }
@@ -60,11 +79,11 @@ pub fn listen(db: crate::db::Db) -> Option<tokio::task::JoinHandle<()>> {
             }
             loop {
                 match listener.try_recv().await {
-                    Ok(Some(_)) | Ok(None) => db.token_cache().invalidate(),
+                    Ok(Some(_)) | Ok(None) => tokens.invalidate(),
                     Err(error) => {
                         // The pool closed (shutting down) or the server refuses: stop,
                         // retrying after a pause unless the pool is gone.
-                        db.token_cache().invalidate();
+                        tokens.invalidate();
                         if matches!(error, sqlx::Error::PoolClosed) {
                             return;
                         }

@@ -84,7 +84,7 @@ pub async fn create(db: &Db, input: NewUnit, now: DateTime<Utc>) -> ServiceResul
         ..Default::default()
     };
     let saved = model.insert(&*txn).await.map_err(unique_error)?;
-    super::audit::created("HandlingUnit", saved.id);
+    txn.audit_created("HandlingUnit", saved.id);
     txn.commit().await.during("committing a unit")?;
     Ok(saved)
 }

@@ -63,7 +63,11 @@ fn entry(n: usize) -> NewAuditEntry {
 async fn append_entries(app: &TestApp, count: usize) -> Vec<i64> {
     let mut ids = Vec::new();
     for n in 0..count {
-        ids.push(audit::append_now(&app.db, &entry(n)).await.unwrap());
+        ids.push(
+            audit::append_now(&app.db, &app.audit, &entry(n))
+                .await
+                .unwrap(),
+        );
     }
     ids
 }
@@ -96,7 +100,7 @@ async fn disable_triggers(app: &TestApp) {
 
 /// The broken row `verify` reports, with its reason; panics when the log is intact.
 async fn broken(app: &TestApp) -> (i64, String, u64) {
-    let report = audit::verify(&app.db).await.unwrap();
+    let report = audit::verify(&app.db, &app.audit.anchors).await.unwrap();
     let Some((id, reason)) = report.first_broken else {
         panic!("expected a broken log, got {report:?}");
     };
@@ -104,7 +108,7 @@ async fn broken(app: &TestApp) -> (i64, String, u64) {
 }
 
 async fn assert_intact(app: &TestApp, rows: u64) {
-    let report = audit::verify(&app.db).await.unwrap();
+    let report = audit::verify(&app.db, &app.audit.anchors).await.unwrap();
     assert_eq!(report.first_broken, None, "{report:?}");
     assert_eq!(report.rows_checked, rows);
 }
@@ -135,7 +139,7 @@ async fn appended_entries_form_a_chain_that_verifies() {
     assert_intact(&app, 5).await;
     // Pages that end exactly at the last row, and pages that split the log.
     for rows_per_page in [1, 2, 5] {
-        let report = audit::verify_in_pages(&app.db, rows_per_page)
+        let report = audit::verify_in_pages(&app.db, &app.audit.anchors, rows_per_page)
             .await
             .unwrap();
         assert!(report.is_intact(), "{rows_per_page}: {report:?}");
@@ -160,7 +164,7 @@ async fn timestamps_round_trip_to_the_microsecond() {
     for text in cases {
         let mut e = entry(1);
         e.occurred_at = at(text);
-        let id = audit::append_now(&app.db, &e).await.unwrap();
+        let id = audit::append_now(&app.db, &app.audit, &e).await.unwrap();
         let row = audit_log::Entity::find_by_id(id)
             .one(app.db.conn())
             .await
@@ -333,8 +337,8 @@ async fn a_deleted_row_is_reported_at_the_row_after_it() {
 async fn twenty_concurrent_appends_leave_a_valid_chain() {
     let app = spawn_bare_app().await;
     let appends = (0..20).map(|n| {
-        let db = app.db.clone();
-        actix_web::rt::spawn(async move { audit::append_now(&db, &entry(n)).await })
+        let (db, log) = (app.db.clone(), Arc::clone(&app.audit));
+        actix_web::rt::spawn(async move { audit::append_now(&db, &log, &entry(n)).await })
     });
     let mut ids = Vec::new();
     for handle in futures_util::future::join_all(appends).await {
@@ -411,7 +415,7 @@ async fn list_filters_by_china_dates_and_pages_newest_first() {
     for (n, text) in times.iter().enumerate() {
         let mut e = entry(n);
         e.occurred_at = at(text);
-        ids.push(audit::append_now(&app.db, &e).await.unwrap());
+        ids.push(audit::append_now(&app.db, &app.audit, &e).await.unwrap());
     }
     let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d);
     let cases = [
@@ -470,7 +474,7 @@ async fn graphql_as(app: &TestApp, caller: Caller, query: &str, variables: Value
         app.db.clone(),
         Arc::new(FixedClock::new(fixed_now())),
         banli::graphql::Limits::from_settings(&settings),
-        banli::graphql::Policies::from_settings(&settings),
+        banli::graphql::Policies::from_settings(&settings).unwrap(),
     );
     let request = async_graphql::Request::new(query)
         .variables(async_graphql::Variables::from_json(variables));
@@ -656,7 +660,7 @@ async fn anchored_app(keyed: bool) -> (TestApp, tempfile::TempDir) {
 async fn checkpoint(app: &TestApp) {
     let written = banli::service::audit_anchor::write_checkpoint(
         &app.db,
-        app.db.audit_anchors(),
+        &app.audit.anchors,
         None,
         fixed_now(),
     )
@@ -706,7 +710,7 @@ async fn keyed_rows_and_checkpoints_verify() {
         "the hash is keyed"
     );
     checkpoint(&app).await;
-    let report = audit::verify(&app.db).await.unwrap();
+    let report = audit::verify(&app.db, &app.audit.anchors).await.unwrap();
     assert_eq!(report.first_broken, None, "{report:?}");
     assert_eq!((report.rows_checked, report.checkpoints_checked), (6, 1));
     assert!(report.notes.is_empty(), "{report:?}");

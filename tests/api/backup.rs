@@ -74,7 +74,9 @@ async fn a_backup_taken_under_write_load_restores_to_one_consistent_moment() {
     })
     .await
     .expect("open the backup");
-    restored.migrate().await.expect("the backup is current");
+    banli::startup::migrate(&restored)
+        .await
+        .expect("the backup is current");
     let copied = suggestions(&restored, i64::MAX).await;
     assert_eq!(copied.len() as i64, report.suggestions);
     assert!(copied.len() <= 75);
@@ -96,7 +98,9 @@ async fn a_backup_taken_under_write_load_restores_to_one_consistent_moment() {
         .try_get_by_index::<i64>(0)
         .unwrap();
     assert_eq!(events, report.suggestions);
-    let audit = banli::service::audit::verify(&restored).await.unwrap();
+    let audit = banli::service::audit::verify(&restored, &Default::default())
+        .await
+        .unwrap();
     assert!(audit.is_intact(), "{:?}", audit.first_broken);
     restored.close().await;
 

@@ -359,7 +359,7 @@ async fn acknowledged_writes_survive_kill_9() {
         keys, acknowledged as i64,
         "one key per acknowledged keyed write"
     );
-    let audit = banli::service::audit::verify(db)
+    let audit = banli::service::audit::verify(db, &Default::default())
         .await
         .expect("verify the audit log");
     assert!(

@@ -40,6 +40,9 @@ pub fn fixed_now() -> DateTime<Utc> {
 pub struct TestApp {
     pub address: String,
     pub db: Db,
+    /// The server's audit log: its anchors (key, checkpoints) and refusal sampling.
+    #[allow(dead_code)]
+    pub audit: Arc<banli::service::audit::AuditLog>,
     /// The database URL, for tests that run the `banli` binary against the same database.
     pub database_url: String,
     /// `sqlite` or `postgres`: which database this test runs on.
@@ -142,10 +145,11 @@ async fn spawn(adjust: impl FnOnce(&mut Settings), sign_in: bool) -> TestApp {
     let mut settings = test_settings(&database_url);
     adjust(&mut settings);
     let db = Db::connect(&settings).await.expect("connect");
-    db.migrate().await.expect("migrate");
+    banli::startup::migrate(&db).await.expect("migrate");
     let clock = Arc::new(FixedClock(std::sync::Mutex::new(fixed_now())));
     let app = Application::build_with(&settings, db.clone(), clock.clone()).expect("build");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let audit = Arc::clone(app.audit_log());
     actix_web::rt::spawn(app.run_until_stopped());
     banli::service::account::create_user(
         &db,
@@ -164,6 +168,7 @@ async fn spawn(adjust: impl FnOnce(&mut Settings), sign_in: bool) -> TestApp {
     let mut app = TestApp {
         address,
         db,
+        audit,
         backend,
         token: None,
         database_url,
@@ -233,10 +238,12 @@ impl TestApp {
         let app =
             Application::build_with(&settings, db.clone(), self.clock.clone()).expect("build");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let audit = Arc::clone(app.audit_log());
         actix_web::rt::spawn(app.run_until_stopped());
         TestApp {
             address,
             db,
+            audit,
             ..self.clone()
         }
     }

@@ -874,7 +874,7 @@ async fn contact_details_are_erased_after_the_retention_period() {
     let run = |app: &TestApp| {
         let app = app.clone();
         async move {
-            banli::housekeeping::run_once(&app.db, app.clock.as_ref(), 180)
+            banli::housekeeping::run_once(&app.db, &app.audit, app.clock.as_ref(), 180)
                 .await
                 .unwrap()
         }

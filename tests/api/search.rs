@@ -355,7 +355,7 @@ async fn a_lost_index_is_rebuilt_at_start_up() {
             .unwrap();
     }
     assert_eq!(found(&app, "幹部").await, Vec::<String>::new());
-    app.db.migrate().await.unwrap();
+    banli::startup::migrate(&app.db).await.unwrap();
     assert_eq!(found(&app, "幹部").await, ["0255", "0256"]);
     assert_eq!(public_numbers(&app, "0300").await, ["0300"]);
 }

@@ -154,7 +154,7 @@ async fn main() -> anyhow::Result<()> {
         ..Settings::default()
     };
     let db = Db::connect(&settings).await?;
-    db.migrate().await?;
+    banli::startup::migrate(&db).await?;
     match cli.command {
         Command::Generate { scale } => {
             let scale = Scale::parse(&scale).context("scale must be small, 100k or 1m")?;
@@ -179,7 +179,7 @@ async fn main() -> anyhow::Result<()> {
                 db.clone(),
                 Arc::new(SystemClock),
                 banli::graphql::Limits::from_settings(&settings),
-                banli::graphql::Policies::from_settings(&settings),
+                banli::graphql::Policies::from_settings(&settings)?,
             );
             let count: i64 = db
                 .conn()
@@ -232,7 +232,7 @@ async fn main() -> anyhow::Result<()> {
                 db.clone(),
                 Arc::new(SystemClock),
                 banli::graphql::Limits::from_settings(&settings),
-                banli::graphql::Policies::from_settings(&settings),
+                banli::graphql::Policies::from_settings(&settings)?,
             );
             let (assignments, session) = sizes(&db).await?;
             println!("backend {:?}, {assignments} assignments", db.backend());
@@ -285,7 +285,7 @@ async fn main() -> anyhow::Result<()> {
                 db.clone(),
                 Arc::new(SystemClock),
                 banli::graphql::Limits::from_settings(&settings),
-                banli::graphql::Policies::from_settings(&settings),
+                banli::graphql::Policies::from_settings(&settings)?,
             );
             let (assignments, _) = sizes(&db).await?;
             println!("backend {:?}, {assignments} assignments", db.backend());

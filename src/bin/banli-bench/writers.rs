@@ -268,7 +268,7 @@ async fn setup_over_http(
 }
 
 pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result<()> {
-    db.migrate().await?;
+    banli::startup::migrate(&db).await?;
     let settings = Settings {
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         database_url: database_url.to_owned(),

@@ -68,7 +68,7 @@ pub async fn log_contact(
         json!({"stage": record.stage, "method": record.method, "contactedOn": record.contacted_on}),
     )
     .await?;
-    crate::service::audit::created("ContactRecord", record.id);
+    step.audit_created("ContactRecord", record.id);
     step.commit("committing the contact record").await?;
     Ok(record)
 }

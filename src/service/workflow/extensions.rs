@@ -68,7 +68,7 @@ pub async fn request_extension(
         json!({"reason": reason, "requestedDueOn": input.requested_due_on}),
     )
     .await?;
-    crate::service::audit::created("ExtensionRequest", request.id);
+    step.audit_created("ExtensionRequest", request.id);
     step.commit("committing the extension request").await?;
     Ok((request, saved))
 }

@@ -70,7 +70,7 @@ pub async fn follow_up(
         json!({"repliedOn": replied_on}),
     )
     .await?;
-    crate::service::audit::created("FollowUp", saved.id);
+    step.audit_created("FollowUp", saved.id);
     step.commit("committing the follow-up").await?;
     Ok(saved)
 }

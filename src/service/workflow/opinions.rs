@@ -74,7 +74,7 @@ pub async fn send_opinion(
         json!({"sentOn": sent_on}),
     )
     .await?;
-    crate::service::audit::created("CoOpinion", opinion.id);
+    step.audit_created("CoOpinion", opinion.id);
     step.commit("committing the opinion").await?;
     Ok((opinion, saved))
 }

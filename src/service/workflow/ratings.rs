@@ -230,9 +230,9 @@ pub async fn rate_reply(
         case.assignment
     };
     refresh_suggestion(&*txn, saved.suggestion_id, now).await?;
-    crate::service::audit::created("Rating", saved_rating.id);
+    txn.audit_created("Rating", saved_rating.id);
     if rated_on < today {
-        crate::service::audit::backdated("ratedOn", rated_on);
+        txn.audit_backdated("ratedOn", rated_on);
     }
     txn.commit().await.during("committing the rating")?;
     Ok((saved_rating, saved))

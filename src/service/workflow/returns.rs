@@ -89,7 +89,7 @@ pub async fn request_return(
         json!({"reason": reason, "suggestedUnitId": input.suggested_unit_id, "windowEnds": window.due_on}),
     )
     .await?;
-    crate::service::audit::created("ReturnRequest", request.id);
+    step.audit_created("ReturnRequest", request.id);
     step.commit("committing the return request").await?;
     Ok((request, saved))
 }

@@ -49,6 +49,11 @@ impl Step {
         Ok(Self { txn, case, to, now })
     }
 
+    /// Tells the unit of work that the transition created `kind:id` (a request, a record).
+    pub fn audit_created(&self, kind: &str, id: i64) {
+        self.txn.audit_created(kind, id);
+    }
+
     /// The transaction, for a transition's own rows.
     pub fn conn(&self) -> &sea_orm::DatabaseTransaction {
         &self.txn
