@@ -19,7 +19,7 @@ if ! command -v wrk >/dev/null; then
   apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
 wrk --version 2>&1 | head -n 1 || true
-cargo build --release --bin banli --bin banli-bench
+cargo build --release -p banli -p banli-bench --bins
 bench=./target/release/banli-bench
 
 run() {

@@ -419,10 +419,7 @@ async fn published(pool: &Pool, _body: &Body) -> anyhow::Result<Value> {
                 suggestion_title: title,
                 unit: UnitName { name: unit },
                 category,
-                published_at: published_at.map(|t| {
-                    t.with_timezone(&chrono_tz::Asia::Shanghai)
-                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
-                }),
+                published_at: published_at.map(banli::domain::time::rfc3339_local),
                 text: text.unwrap_or_default(),
             },
         )

@@ -26,8 +26,8 @@ use serde_json::{json, Value};
 
 use crate::floor;
 
-const READS_LUA: &str = include_str!("../../../bench/wrk-reads.lua");
-const WRITES_LUA: &str = include_str!("../../../bench/wrk-writes.lua");
+const READS_LUA: &str = include_str!("../wrk-reads.lua");
+const WRITES_LUA: &str = include_str!("../wrk-writes.lua");
 
 /// The selection every suggestion scenario asks for: what a suggestion's page shows.
 const SUGGESTION_FIELDS: &str = "id number title status submittedOn leadDeputy { id name } \
