@@ -124,7 +124,7 @@ impl Application {
                 .configure(|cfg| crate::http::metrics::configure(cfg, metrics_access.clone()))
                 .configure(|cfg| crate::http::configure(cfg, max_body, graphiql))
                 .configure(|cfg| crate::http::examples::configure(cfg, serve_examples))
-                .configure(|cfg| crate::http::export::configure(cfg, import_limits))
+                .configure(|cfg| crate::http::sheets::configure(cfg, import_limits))
         })
         .shutdown_timeout(settings.shutdown_timeout_secs)
         .client_request_timeout(Duration::from_secs(30));

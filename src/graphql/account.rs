@@ -6,13 +6,12 @@ use entity::app_user;
 use super::access::{self, Allow, ADMIN};
 use super::connection::{connection, Conn, TotalCount};
 use super::error::{for_payload, for_query, UserErrorObject};
-use super::ids::{self, Kind};
+use super::ids::{self, Decoder, Kind};
 use super::loaders::{DeputyKey, UnitKey};
 use super::scalars::DateTime;
 use super::state;
 use super::types::{Deputy, HandlingUnit};
 use crate::domain::access::Role;
-use crate::domain::UserError;
 use crate::service::account::{self as svc, NewUser, UserChanges, UserFilter};
 use crate::service::{page::PageArgs, ServiceError};
 
@@ -175,16 +174,6 @@ pub struct UserFilterInput {
     pub disabled: Option<bool>,
 }
 
-fn decode(id: &ID, kind: Kind, field: &[&str], errors: &mut Vec<UserError>) -> Option<i64> {
-    match ids::expect(id, kind, field) {
-        Ok(id) => Some(id),
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    }
-}
-
 fn user_payload(
     ctx: &Context<'_>,
     result: Result<app_user::Model, ServiceError>,
@@ -330,62 +319,61 @@ impl AccountMutation {
     #[graphql(guard = "Allow(ADMIN)")]
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<UserPayload> {
         let st = state(ctx)?;
-        let mut errors = Vec::new();
+        let mut ids = Decoder::new();
         let unit_id = input
             .unit_id
             .as_ref()
-            .and_then(|id| decode(id, Kind::HandlingUnit, &["input", "unitId"], &mut errors));
+            .map(|id| ids.id(id, Kind::HandlingUnit, &["input", "unitId"]));
         let deputy_id = input
             .deputy_id
             .as_ref()
-            .and_then(|id| decode(id, Kind::Deputy, &["input", "deputyId"], &mut errors));
-        if !errors.is_empty() {
-            return user_payload(ctx, Err(ServiceError::User(errors)));
+            .map(|id| ids.id(id, Kind::Deputy, &["input", "deputyId"]));
+        let result = async {
+            ids.finish()?;
+            let new = NewUser {
+                username: input.username,
+                display_name: input.display_name,
+                role: input.role.into(),
+                unit_id,
+                deputy_id,
+                password: input.password,
+            };
+            svc::create_user(&st.db, new, st.clock.now()).await
         }
-        let new = NewUser {
-            username: input.username,
-            display_name: input.display_name,
-            role: input.role.into(),
-            unit_id,
-            deputy_id,
-            password: input.password,
-        };
-        user_payload(ctx, svc::create_user(&st.db, new, st.clock.now()).await)
+        .await;
+        user_payload(ctx, result)
     }
 
     /// Changes a user's name, role, binding or status; takes effect on their next request.
     #[graphql(guard = "Allow(ADMIN)")]
     async fn update_user(&self, ctx: &Context<'_>, input: UpdateUserInput) -> Result<UserPayload> {
         let st = state(ctx)?;
-        let mut errors = Vec::new();
-        let id = decode(&input.id, Kind::User, &["input", "id"], &mut errors);
-        let binding =
-            |value: &MaybeUndefined<ID>, kind, field, errors: &mut Vec<UserError>| match value {
-                MaybeUndefined::Undefined => Some(None),
-                MaybeUndefined::Null => Some(Some(None)),
-                MaybeUndefined::Value(id) => {
-                    decode(id, kind, &["input", field], errors).map(|id| Some(Some(id)))
-                }
+        let mut ids = Decoder::new();
+        let id = ids.id(&input.id, Kind::User, &["input", "id"]);
+        // Left out: unchanged; null: unbound; an id: bound to it.
+        let binding = |value: &MaybeUndefined<ID>, kind, field, ids: &mut Decoder| match value {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(id) => Some(Some(ids.id(id, kind, &["input", field]))),
+        };
+        let unit_id = binding(&input.unit_id, Kind::HandlingUnit, "unitId", &mut ids);
+        let deputy_id = binding(&input.deputy_id, Kind::Deputy, "deputyId", &mut ids);
+        let result = async {
+            ids.finish()?;
+            let changes = UserChanges {
+                id,
+                expected_version: input.expected_version,
+                display_name: input.display_name,
+                role: input.role.map(Into::into),
+                unit_id,
+                deputy_id,
+                disabled: input.disabled,
+                unlock: input.unlock,
             };
-        let unit_id = binding(&input.unit_id, Kind::HandlingUnit, "unitId", &mut errors);
-        let deputy_id = binding(&input.deputy_id, Kind::Deputy, "deputyId", &mut errors);
-        let (Some(id), Some(unit_id), Some(deputy_id)) = (id, unit_id, deputy_id) else {
-            return user_payload(ctx, Err(ServiceError::User(errors)));
-        };
-        let changes = UserChanges {
-            id,
-            expected_version: input.expected_version,
-            display_name: input.display_name,
-            role: input.role.map(Into::into),
-            unit_id,
-            deputy_id,
-            disabled: input.disabled,
-            unlock: input.unlock,
-        };
-        user_payload(
-            ctx,
-            svc::update_user(&st.db, &st.tokens, changes, st.clock.now()).await,
-        )
+            svc::update_user(&st.db, &st.tokens, changes, st.clock.now()).await
+        }
+        .await;
+        user_payload(ctx, result)
     }
 
     /// Sets a new password for a user (who must sign in again).
@@ -396,13 +384,11 @@ impl AccountMutation {
         input: ResetPasswordInput,
     ) -> Result<UserPayload> {
         let st = state(ctx)?;
-        let mut errors = Vec::new();
-        let Some(id) = decode(&input.id, Kind::User, &["input", "id"], &mut errors) else {
-            return user_payload(ctx, Err(ServiceError::User(errors)));
-        };
-        user_payload(
-            ctx,
-            svc::set_password(&st.db, &st.tokens, id, &input.new_password, st.clock.now()).await,
-        )
+        let result = async {
+            let id = ids::expect(&input.id, Kind::User, &["input", "id"])?;
+            svc::set_password(&st.db, &st.tokens, id, &input.new_password, st.clock.now()).await
+        }
+        .await;
+        user_payload(ctx, result)
     }
 }

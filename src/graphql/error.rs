@@ -6,6 +6,7 @@
 use async_graphql::{Context, Enum, ErrorExtensions, SimpleObject};
 
 use crate::domain::UserError;
+use crate::service::failure::Failure;
 use crate::service::ServiceError;
 
 /// The request id attached to each GraphQL request (and to its log lines).
@@ -64,70 +65,17 @@ impl From<UserError> for UserErrorObject {
     }
 }
 
-/// True when `error` comes from not reaching the database (no connection to be had, a
-/// connection lost mid-way) or from storage that cannot be written (a full disk, a
-/// read-only file), rather than from what the request asked.
-pub fn is_unavailable(error: &anyhow::Error) -> bool {
-    fn sqlx_unreachable(e: &sqlx::Error) -> bool {
-        match e {
-            sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::WorkerCrashed => true,
-            // SQLite's answers when its files cannot be written: SQLITE_READONLY (8),
-            // SQLITE_IOERR (10, and its extended codes), SQLITE_FULL (13), SQLITE_CANTOPEN (14).
-            sqlx::Error::Database(db) => {
-                db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
-                    && matches!(
-                        db.code()
-                            .and_then(|c| c.parse::<i64>().ok())
-                            .map(|c| c & 0xff),
-                        Some(8 | 10 | 13 | 14)
-                    )
-            }
-            _ => false,
-        }
-    }
-    error
-        .chain()
-        .any(|cause| match cause.downcast_ref::<sea_orm::DbErr>() {
-            Some(sea_orm::DbErr::ConnectionAcquire(_)) => true,
-            Some(
-                sea_orm::DbErr::Conn(runtime)
-                | sea_orm::DbErr::Exec(runtime)
-                | sea_orm::DbErr::Query(runtime),
-            ) => matches!(runtime, sea_orm::RuntimeErr::SqlxError(e) if sqlx_unreachable(e)),
-            _ => cause
-                .downcast_ref::<sqlx::Error>()
-                .is_some_and(sqlx_unreachable),
-        })
-}
-
-/// The GraphQL error for something unexpected: logged in full, answered generically. When
-/// the database cannot be reached the answer is `UNAVAILABLE` (retry later) instead of
-/// `INTERNAL`.
+/// The GraphQL error for something unexpected: logged in full, answered generically
+/// ([`Failure`]): `UNAVAILABLE` (retry later) when the database cannot be reached, `INTERNAL`
+/// otherwise, with the request id.
 pub fn internal(ctx: &Context<'_>, error: &anyhow::Error) -> async_graphql::Error {
     let request_id = ctx
         .data_opt::<RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_default();
-    if is_unavailable(error) {
-        tracing::warn!(request_id = %request_id, error = ?error, "database unavailable");
-        return async_graphql::Error::new(format!(
-            "服务暂不可用，请稍后重试 (service unavailable: the database cannot be reached; retry later); request id {request_id}"
-        ))
-        .extend_with(|_, e| {
-            e.set("code", "UNAVAILABLE");
-            e.set("requestId", request_id.clone());
-        });
-    }
-    tracing::error!(request_id = %request_id, error = ?error, "unexpected error");
-    async_graphql::Error::new(format!(
-        "服务器内部错误，请稍后重试 (internal error); request id {request_id}"
-    ))
-    .extend_with(|_, e| {
-        e.set("code", "INTERNAL");
+    let failure = Failure::of(error, &request_id);
+    async_graphql::Error::new(failure.message).extend_with(|_, e| {
+        e.set("code", failure.code);
         e.set("requestId", request_id.clone());
     })
 }

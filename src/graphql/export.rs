@@ -1,6 +1,6 @@
-//! Links to the spreadsheet routes (`src/http/export.rs`), so clients never build those
-//! addresses by hand: the filter is checked here exactly as `suggestions` checks it and
-//! encoded into the address, global IDs unchanged.
+//! Links to the spreadsheet routes (`src/http/sheets/`, paths in `src/routes.rs`), so
+//! clients never build those addresses by hand: the filter is checked here exactly as
+//! `suggestions` checks it and encoded into the address, global IDs unchanged.
 
 use async_graphql::{Context, Enum, Object, Result, SimpleObject, ID};
 

@@ -412,20 +412,11 @@ fn filer(ctx: &Context<'_>) -> Result<i64> {
     }
 }
 
-fn id_list(ids_in: &[ID], kind: Kind, name: &str) -> Result<Vec<i64>, ServiceError> {
-    let mut errors = Vec::new();
-    let mut out = Vec::with_capacity(ids_in.len());
-    for (i, id) in ids_in.iter().enumerate() {
-        match ids::expect(id, kind, &["input", name, &i.to_string()]) {
-            Ok(n) => out.push(n),
-            Err(e) => errors.push(e),
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(ServiceError::User(errors))
-    }
+/// The ids of the list input `name`, every bad one reported.
+fn id_list(list: &[ID], kind: Kind, name: &str) -> Result<Vec<i64>, ServiceError> {
+    let mut ids = ids::Decoder::new();
+    let decoded = ids.list(list, kind, name);
+    ids.finish().map(|()| decoded)
 }
 
 fn filing_payload(

@@ -95,6 +95,50 @@ pub fn expect(id: &ID, kind: Kind, field: &[&str]) -> Result<i64, UserError> {
     }
 }
 
+/// [`expect`] for an ID that may be left out.
+pub fn expect_opt(id: Option<&ID>, kind: Kind, field: &[&str]) -> Result<Option<i64>, UserError> {
+    id.map(|id| expect(id, kind, field)).transpose()
+}
+
+/// Decodes the IDs of one input, collecting every bad one, so that the payload reports
+/// them all at once; [`Decoder::finish`] says whether any was bad.
+#[derive(Debug, Default)]
+pub struct Decoder {
+    errors: Vec<UserError>,
+}
+
+impl Decoder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The id of `id`; a bad one is collected and stands as 0, which is never used since
+    /// [`Decoder::finish`] then fails.
+    pub fn id(&mut self, id: &ID, kind: Kind, field: &[&str]) -> i64 {
+        expect(id, kind, field).unwrap_or_else(|e| {
+            self.errors.push(e);
+            0
+        })
+    }
+
+    /// The ids of the list input `name` (`["input", name, "2"]` for a bad third one).
+    pub fn list(&mut self, ids: &[ID], kind: Kind, name: &str) -> Vec<i64> {
+        ids.iter()
+            .enumerate()
+            .map(|(i, id)| self.id(id, kind, &["input", name, &i.to_string()]))
+            .collect()
+    }
+
+    /// `Err` with every error collected, if any: the input's IDs are not all usable.
+    pub fn finish(self) -> Result<(), crate::service::ServiceError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors.into())
+        }
+    }
+}
+
 fn kind_label(kind: Kind) -> &'static str {
     match kind {
         Kind::Session => "会议",

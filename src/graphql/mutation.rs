@@ -7,13 +7,12 @@ use super::access::{self, Allow, ADMIN, OFFICE, UNIT_WORK};
 use super::enums;
 use super::error::{for_payload, UserErrorObject};
 use super::idempotency::{stored, Idempotent};
-use super::ids::{self, Kind};
+use super::ids::{self, Decoder, Kind};
 use super::limits::{max_items, MaxItems};
 use super::scalars::{Date, DateTime};
 use super::state;
 use super::types::*;
-use crate::domain::UserError;
-use crate::service::{self, scope, ServiceError};
+use crate::service::{self, scope};
 
 #[derive(Default)]
 pub struct CoreMutation;
@@ -403,23 +402,6 @@ pub struct SubmitReplyPayload {
     pub user_errors: Vec<UserErrorObject>,
 }
 
-/// Decodes an ID argument; collects a NOT_FOUND error instead of failing at once.
-fn id_of(id: &ID, kind: Kind, field: &[&str], errors: &mut Vec<UserError>) -> i64 {
-    ids::expect(id, kind, field).unwrap_or_else(|e| {
-        errors.push(e);
-        0
-    })
-}
-
-/// The user errors of decoding, if any, as the service's error.
-fn decoded(errors: Vec<UserError>) -> Result<(), ServiceError> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ServiceError::User(errors))
-    }
-}
-
 #[Object]
 impl CoreMutation {
     /// Creates a congress session with its category scheme and deadline rules.
@@ -468,22 +450,19 @@ impl CoreMutation {
         input: UpdateDeputyInput,
     ) -> Result<UpdateDeputyPayload> {
         let st = state(ctx)?;
-        let mut errors = Vec::new();
-        let id = id_of(&input.id, Kind::Deputy, &["input", "id"], &mut errors);
-        let result = match decoded(errors) {
-            Err(e) => Err(e),
-            Ok(()) => {
-                let patch = service::deputy::DeputyPatch {
-                    id,
-                    expected_version: input.expected_version,
-                    name: input.name,
-                    delegation: patch_of(input.delegation),
-                    phone: patch_of(input.phone),
-                    address: patch_of(input.address),
-                };
-                service::deputy::update(&st.db, patch, st.clock.now()).await
-            }
-        };
+        let result = async {
+            let id = ids::expect(&input.id, Kind::Deputy, &["input", "id"])?;
+            let patch = service::deputy::DeputyPatch {
+                id,
+                expected_version: input.expected_version,
+                name: input.name,
+                delegation: patch_of(input.delegation),
+                phone: patch_of(input.phone),
+                address: patch_of(input.address),
+            };
+            service::deputy::update(&st.db, patch, st.clock.now()).await
+        }
+        .await;
         let (deputy, user_errors) = for_payload(ctx, result)?;
         Ok(UpdateDeputyPayload {
             deputy: deputy.map(Deputy),
@@ -501,31 +480,28 @@ impl CoreMutation {
         input: UpdateSessionInput,
     ) -> Result<UpdateSessionPayload> {
         let st = state(ctx)?;
-        let mut errors = Vec::new();
-        let id = id_of(&input.id, Kind::Session, &["input", "id"], &mut errors);
-        let result = match decoded(errors) {
-            Err(e) => Err(e),
-            Ok(()) => {
-                let date = |value: MaybeUndefined<Date>| match value {
-                    MaybeUndefined::Undefined => None,
-                    MaybeUndefined::Null => Some(None),
-                    MaybeUndefined::Value(d) => Some(Some(d.0)),
-                };
-                let patch = service::session::SessionPatch {
-                    id,
-                    expected_version: input.expected_version,
-                    name: input.name,
-                    opens_on: date(input.opens_on),
-                    closes_on: date(input.closes_on),
-                    co_sign_deadline: date(input.co_sign_deadline),
-                    review_before_release: input.review_before_release,
-                    category_scheme: input.category_scheme.map(Into::into),
-                    deadline_rules: input.deadline_rules.map(DeadlineRulesInput::patch),
-                    dry_run: input.dry_run,
-                };
-                service::session::update(&st.db, patch, st.clock.now()).await
-            }
-        };
+        let result = async {
+            let id = ids::expect(&input.id, Kind::Session, &["input", "id"])?;
+            let date = |value: MaybeUndefined<Date>| match value {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(d) => Some(Some(d.0)),
+            };
+            let patch = service::session::SessionPatch {
+                id,
+                expected_version: input.expected_version,
+                name: input.name,
+                opens_on: date(input.opens_on),
+                closes_on: date(input.closes_on),
+                co_sign_deadline: date(input.co_sign_deadline),
+                review_before_release: input.review_before_release,
+                category_scheme: input.category_scheme.map(Into::into),
+                deadline_rules: input.deadline_rules.map(DeadlineRulesInput::patch),
+                dry_run: input.dry_run,
+            };
+            service::session::update(&st.db, patch, st.clock.now()).await
+        }
+        .await;
         let (update, user_errors) = for_payload(ctx, result)?;
         Ok(match update {
             Some(update) => UpdateSessionPayload {
@@ -569,36 +545,33 @@ impl CoreMutation {
         input: TransferAssignmentsInput,
     ) -> Result<TransferAssignmentsPayload> {
         let st = state(ctx)?;
-        let mut errors = Vec::new();
-        let to_unit_id = id_of(
+        let mut ids = Decoder::new();
+        let to_unit_id = ids.id(
             &input.to_unit_id,
             Kind::HandlingUnit,
             &["input", "toUnitId"],
-            &mut errors,
         );
-        let ids: Vec<i64> = crate::domain::distinct(input.assignment_ids.iter())
+        let assignment_ids: Vec<i64> = crate::domain::distinct(input.assignment_ids.iter())
             .into_iter()
             .enumerate()
             .map(|(i, id)| {
-                id_of(
+                ids.id(
                     id,
                     Kind::Assignment,
                     &["input", "assignmentIds", &i.to_string()],
-                    &mut errors,
                 )
             })
             .collect();
-        let result = match decoded(errors) {
-            Err(e) => Err(e),
-            Ok(()) => {
-                let transfer = service::assignment::TransferInput {
-                    assignment_ids: ids,
-                    to_unit_id,
-                    reason: input.reason,
-                };
-                service::assignment::transfer(&st.db, transfer, st.clock.now()).await
-            }
-        };
+        let result = async {
+            ids.finish()?;
+            let transfer = service::assignment::TransferInput {
+                assignment_ids,
+                to_unit_id,
+                reason: input.reason,
+            };
+            service::assignment::transfer(&st.db, transfer, st.clock.now()).await
+        }
+        .await;
         let (moved, user_errors) = for_payload(ctx, result)?;
         Ok(TransferAssignmentsPayload {
             assignments: moved
@@ -621,29 +594,24 @@ impl CoreMutation {
         input: RetireHandlingUnitInput,
     ) -> Result<RetireHandlingUnitPayload> {
         let st = state(ctx)?;
-        let mut errors = Vec::new();
-        let id = id_of(&input.id, Kind::HandlingUnit, &["input", "id"], &mut errors);
-        let successor_id = input.successor_id.as_ref().map(|s| {
-            id_of(
-                s,
-                Kind::HandlingUnit,
-                &["input", "successorId"],
-                &mut errors,
-            )
-        });
+        let mut ids = Decoder::new();
+        let id = ids.id(&input.id, Kind::HandlingUnit, &["input", "id"]);
+        let successor_id = input
+            .successor_id
+            .as_ref()
+            .map(|s| ids.id(s, Kind::HandlingUnit, &["input", "successorId"]));
         let today = st.clock.today();
-        let result = match decoded(errors) {
-            Err(e) => Err(e),
-            Ok(()) => {
-                let retirement = service::unit::Retirement {
-                    id,
-                    expected_version: input.expected_version,
-                    retired_on: input.retired_on.map_or(today, |d| d.0),
-                    successor_id,
-                };
-                service::unit::retire(&st.db, retirement, today, st.clock.now()).await
-            }
-        };
+        let result = async {
+            ids.finish()?;
+            let retirement = service::unit::Retirement {
+                id,
+                expected_version: input.expected_version,
+                retired_on: input.retired_on.map_or(today, |d| d.0),
+                successor_id,
+            };
+            service::unit::retire(&st.db, retirement, today, st.clock.now()).await
+        }
+        .await;
         let (handling_unit, user_errors) = for_payload(ctx, result)?;
         Ok(RetireHandlingUnitPayload {
             handling_unit: handling_unit.map(HandlingUnit),
@@ -659,20 +627,17 @@ impl CoreMutation {
         input: UpdateHandlingUnitInput,
     ) -> Result<UpdateHandlingUnitPayload> {
         let st = state(ctx)?;
-        let mut errors = Vec::new();
-        let id = id_of(&input.id, Kind::HandlingUnit, &["input", "id"], &mut errors);
-        let result = match decoded(errors) {
-            Err(e) => Err(e),
-            Ok(()) => {
-                let patch = service::unit::UnitPatch {
-                    id,
-                    expected_version: input.expected_version,
-                    name: input.name,
-                    office_phone: patch_of(input.office_phone),
-                };
-                service::unit::update(&st.db, patch, st.clock.now()).await
-            }
-        };
+        let result = async {
+            let id = ids::expect(&input.id, Kind::HandlingUnit, &["input", "id"])?;
+            let patch = service::unit::UnitPatch {
+                id,
+                expected_version: input.expected_version,
+                name: input.name,
+                office_phone: patch_of(input.office_phone),
+            };
+            service::unit::update(&st.db, patch, st.clock.now()).await
+        }
+        .await;
         let (handling_unit, user_errors) = for_payload(ctx, result)?;
         Ok(UpdateHandlingUnitPayload {
             handling_unit: handling_unit.map(HandlingUnit),
@@ -720,33 +685,27 @@ impl CoreMutation {
     ) -> Result<CreateHandlingUnitPayload> {
         let st = state(ctx)?;
         let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
-        let mut errors = Vec::new();
-        let parent_id = input
-            .parent_id
-            .as_ref()
-            .map(|id| id_of(id, Kind::HandlingUnit, &["input", "parentId"], &mut errors));
-        if !errors.is_empty() {
-            return Ok(CreateHandlingUnitPayload {
-                handling_unit: None,
-                user_errors: super::error::payload_errors(errors),
-            });
-        }
-        let new = service::unit::NewUnit {
-            name: input.name,
-            code: input.code,
-            parent_id,
-            office_phone: input.office_phone,
-        };
-        let (unit, user_errors) = for_payload(
-            ctx,
+        let result = async {
+            let new = service::unit::NewUnit {
+                parent_id: ids::expect_opt(
+                    input.parent_id.as_ref(),
+                    Kind::HandlingUnit,
+                    &["input", "parentId"],
+                )?,
+                name: input.name,
+                code: input.code,
+                office_phone: input.office_phone,
+            };
             idempotent
                 .run(
                     &st.db,
                     |id| stored::<entity::handling_unit::Entity>(&st.db, id),
                     service::unit::create(&st.db, new, st.clock.now()),
                 )
-                .await,
-        )?;
+                .await
+        }
+        .await;
+        let (unit, user_errors) = for_payload(ctx, result)?;
         Ok(CreateHandlingUnitPayload {
             handling_unit: unit.map(HandlingUnit),
             user_errors,
@@ -762,68 +721,49 @@ impl CoreMutation {
     ) -> Result<RegisterSuggestionPayload> {
         let st = state(ctx)?;
         let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
-        let mut errors = Vec::new();
-        let session_id = id_of(
-            &input.session_id,
-            Kind::Session,
-            &["input", "sessionId"],
-            &mut errors,
-        );
-        let lead_deputy_id = id_of(
+        let mut ids = Decoder::new();
+        let session_id = ids.id(&input.session_id, Kind::Session, &["input", "sessionId"]);
+        let lead_deputy_id = ids.id(
             &input.lead_deputy_id,
             Kind::Deputy,
             &["input", "leadDeputyId"],
-            &mut errors,
         );
         let co_signer_ids: Vec<i64> = input
             .co_signer_ids
             .iter()
             .enumerate()
-            .map(|(i, id)| {
-                id_of(
-                    id,
-                    Kind::Deputy,
-                    &["input", "coSignerIds", &i.to_string()],
-                    &mut errors,
-                )
-            })
+            .map(|(i, id)| ids.id(id, Kind::Deputy, &["input", "coSignerIds", &i.to_string()]))
             .collect();
-        let result = match decoded(errors) {
-            Err(e) => Err(e),
-            Ok(()) => {
-                let new = service::suggestion::NewSuggestion {
-                    session_id,
-                    kind: input
-                        .kind
-                        .map_or(entity::enums::SuggestionKind::NpcSuggestion, Into::into),
-                    number: input.number,
-                    title: input.title,
-                    content: input.content,
-                    period: input
-                        .period
-                        .map_or(entity::enums::FilingPeriod::DuringSession, Into::into),
-                    lead_deputy_id,
-                    co_signer_ids,
-                    topic: input.topic,
-                    is_key: input.is_key,
-                    supervising_leader: input.supervising_leader,
-                    confidential: input.confidential,
-                    submitted_on: input.submitted_on.map(|d| d.0),
-                };
-                idempotent
-                    .run(
-                        &st.db,
-                        |id| stored::<entity::suggestion::Entity>(&st.db, id),
-                        service::suggestion::register(
-                            &st.db,
-                            new,
-                            st.clock.now(),
-                            st.clock.today(),
-                        ),
-                    )
-                    .await
-            }
-        };
+        let result = async {
+            ids.finish()?;
+            let new = service::suggestion::NewSuggestion {
+                session_id,
+                kind: input
+                    .kind
+                    .map_or(entity::enums::SuggestionKind::NpcSuggestion, Into::into),
+                number: input.number,
+                title: input.title,
+                content: input.content,
+                period: input
+                    .period
+                    .map_or(entity::enums::FilingPeriod::DuringSession, Into::into),
+                lead_deputy_id,
+                co_signer_ids,
+                topic: input.topic,
+                is_key: input.is_key,
+                supervising_leader: input.supervising_leader,
+                confidential: input.confidential,
+                submitted_on: input.submitted_on.map(|d| d.0),
+            };
+            idempotent
+                .run(
+                    &st.db,
+                    |id| stored::<entity::suggestion::Entity>(&st.db, id),
+                    service::suggestion::register(&st.db, new, st.clock.now(), st.clock.today()),
+                )
+                .await
+        }
+        .await;
         let (suggestion, user_errors) = for_payload(ctx, result)?;
         Ok(RegisterSuggestionPayload {
             suggestion: suggestion.map(Suggestion),
@@ -839,19 +779,12 @@ impl CoreMutation {
         input: UpdateSuggestionInput,
     ) -> Result<UpdateSuggestionPayload> {
         let st = state(ctx)?;
-        let mut errors = Vec::new();
-        let id = id_of(&input.id, Kind::Suggestion, &["input", "id"], &mut errors);
+        let mut ids = Decoder::new();
+        let id = ids.id(&input.id, Kind::Suggestion, &["input", "id"]);
         let co_signer_ids = input.co_signer_ids.as_ref().map(|list| {
             list.iter()
                 .enumerate()
-                .map(|(i, id)| {
-                    id_of(
-                        id,
-                        Kind::Deputy,
-                        &["input", "coSignerIds", &i.to_string()],
-                        &mut errors,
-                    )
-                })
+                .map(|(i, id)| ids.id(id, Kind::Deputy, &["input", "coSignerIds", &i.to_string()]))
                 .collect()
         });
         let nullable = |v: MaybeUndefined<String>| match v {
@@ -859,25 +792,24 @@ impl CoreMutation {
             MaybeUndefined::Null => Some(None),
             MaybeUndefined::Value(s) => Some(Some(s)),
         };
-        let result = match decoded(errors) {
-            Err(e) => Err(e),
-            Ok(()) => {
-                let patch = service::suggestion::SuggestionPatch {
-                    id,
-                    expected_version: input.expected_version,
-                    number: input.number,
-                    title: input.title,
-                    content: input.content,
-                    period: input.period.map(Into::into),
-                    topic: nullable(input.topic),
-                    is_key: input.is_key,
-                    supervising_leader: nullable(input.supervising_leader),
-                    confidential: input.confidential,
-                    co_signer_ids,
-                };
-                service::suggestion::update(&st.db, patch, st.clock.now()).await
-            }
-        };
+        let result = async {
+            ids.finish()?;
+            let patch = service::suggestion::SuggestionPatch {
+                id,
+                expected_version: input.expected_version,
+                number: input.number,
+                title: input.title,
+                content: input.content,
+                period: input.period.map(Into::into),
+                topic: nullable(input.topic),
+                is_key: input.is_key,
+                supervising_leader: nullable(input.supervising_leader),
+                confidential: input.confidential,
+                co_signer_ids,
+            };
+            service::suggestion::update(&st.db, patch, st.clock.now()).await
+        }
+        .await;
         let (suggestion, user_errors) = for_payload(ctx, result)?;
         Ok(UpdateSuggestionPayload {
             suggestion: suggestion.map(Suggestion),
@@ -894,54 +826,46 @@ impl CoreMutation {
     ) -> Result<AssignSuggestionPayload> {
         let st = state(ctx)?;
         let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
-        let mut errors = Vec::new();
-        let suggestion_id = id_of(
+        let mut ids = Decoder::new();
+        let suggestion_id = ids.id(
             &input.suggestion_id,
             Kind::Suggestion,
             &["input", "suggestionId"],
-            &mut errors,
         );
         let units: Vec<service::assignment::UnitAssignment> = input
             .units
             .iter()
             .enumerate()
             .map(|(i, u)| service::assignment::UnitAssignment {
-                unit_id: id_of(
+                unit_id: ids.id(
                     &u.unit_id,
                     Kind::HandlingUnit,
                     &["input", "units", &i.to_string(), "unitId"],
-                    &mut errors,
                 ),
                 role: u.role.into(),
                 due_on: u.due_on.map(|d| d.0),
             })
             .collect();
-        let result = match decoded(errors) {
-            Err(e) => Err(e),
-            Ok(()) => {
-                let unit_ids: Vec<i64> = units.iter().map(|u| u.unit_id).collect();
-                let assign = service::assignment::AssignInput {
-                    suggestion_id,
-                    expected_version: input.expected_version,
-                    assigned_on: input.assigned_on.map(|d| d.0),
-                    units,
-                };
-                idempotent
-                    .run(
-                        &st.db,
-                        // The suggestion as it is now, with the assignments of the units
-                        // the first request assigned.
-                        |id| service::assignment::assigned(&st.db, id, unit_ids),
-                        service::assignment::assign(
-                            &st.db,
-                            assign,
-                            st.clock.now(),
-                            st.clock.today(),
-                        ),
-                    )
-                    .await
-            }
-        };
+        let result = async {
+            ids.finish()?;
+            let unit_ids: Vec<i64> = units.iter().map(|u| u.unit_id).collect();
+            let assign = service::assignment::AssignInput {
+                suggestion_id,
+                expected_version: input.expected_version,
+                assigned_on: input.assigned_on.map(|d| d.0),
+                units,
+            };
+            idempotent
+                .run(
+                    &st.db,
+                    // The suggestion as it is now, with the assignments of the units
+                    // the first request assigned.
+                    |id| service::assignment::assigned(&st.db, id, unit_ids),
+                    service::assignment::assign(&st.db, assign, st.clock.now(), st.clock.today()),
+                )
+                .await
+        }
+        .await;
         let (done, user_errors) = for_payload(ctx, result)?;
         Ok(match done {
             Some((suggestion, assignments)) => AssignSuggestionPayload {
@@ -965,33 +889,23 @@ impl CoreMutation {
         input: SetAssignmentContactInput,
     ) -> Result<SetAssignmentContactPayload> {
         let st = state(ctx)?;
-        let mut errors = Vec::new();
-        let assignment_id = id_of(
-            &input.assignment_id,
-            Kind::Assignment,
-            &["input", "assignmentId"],
-            &mut errors,
-        );
-        let result = match decoded(errors) {
-            Err(e) => Err(e),
-            Ok(()) => {
-                let contact = service::assignment::ContactInput {
-                    assignment_id,
-                    expected_version: input.expected_version,
-                    contact_name: input.contact_name,
-                    contact_phone: input.contact_phone,
-                };
-                let field = &["input", "assignmentId"];
-                match scope::check_assignment(&st.db, access::scope(ctx), assignment_id, field)
-                    .await
-                {
-                    Ok(()) => {
-                        service::assignment::set_contact(&st.db, contact, st.clock.now()).await
-                    }
-                    Err(e) => Err(e),
-                }
-            }
-        };
+        let result = async {
+            let assignment_id = ids::expect(
+                &input.assignment_id,
+                Kind::Assignment,
+                &["input", "assignmentId"],
+            )?;
+            let contact = service::assignment::ContactInput {
+                assignment_id,
+                expected_version: input.expected_version,
+                contact_name: input.contact_name,
+                contact_phone: input.contact_phone,
+            };
+            let field = &["input", "assignmentId"];
+            scope::check_assignment(&st.db, access::scope(ctx), assignment_id, field).await?;
+            service::assignment::set_contact(&st.db, contact, st.clock.now()).await
+        }
+        .await;
         let (assignment, user_errors) = for_payload(ctx, result)?;
         Ok(SetAssignmentContactPayload {
             assignment: assignment.map(Assignment),
@@ -1008,59 +922,44 @@ impl CoreMutation {
     ) -> Result<SubmitReplyPayload> {
         let st = state(ctx)?;
         let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
-        let mut errors = Vec::new();
-        let assignment_id = id_of(
-            &input.assignment_id,
-            Kind::Assignment,
-            &["input", "assignmentId"],
-            &mut errors,
-        );
-        let result = match decoded(errors) {
-            Err(e) => Err(e),
-            Ok(()) => {
-                let new = service::reply::NewReply {
-                    assignment_id,
-                    expected_version: input.expected_version,
-                    doc_number: input.doc_number,
-                    addressee: input.addressee,
-                    category: input.category.into(),
-                    body: input.body,
-                    summary: input.summary,
-                    signed_by: input.signed_by,
-                    replied_on: input.replied_on.map(|d| d.0),
-                    contact_name: input.contact_name,
-                    contact_phone: input.contact_phone,
-                    copy_to: input.copy_to,
-                    archived: false,
-                };
-                let field = &["input", "assignmentId"];
-                match scope::check_assignment(&st.db, access::scope(ctx), assignment_id, field)
-                    .await
-                {
-                    Ok(()) => {
-                        idempotent
-                            .run(
-                                &st.db,
-                                |id| {
-                                    service::workflow::with_its_assignment::<entity::reply::Entity>(
-                                        &st.db,
-                                        id,
-                                        |r| r.assignment_id,
-                                    )
-                                },
-                                service::reply::submit(
-                                    &st.db,
-                                    new,
-                                    st.clock.now(),
-                                    st.clock.today(),
-                                ),
-                            )
-                            .await
-                    }
-                    Err(e) => Err(e),
-                }
-            }
-        };
+        let result = async {
+            let assignment_id = ids::expect(
+                &input.assignment_id,
+                Kind::Assignment,
+                &["input", "assignmentId"],
+            )?;
+            let new = service::reply::NewReply {
+                assignment_id,
+                expected_version: input.expected_version,
+                doc_number: input.doc_number,
+                addressee: input.addressee,
+                category: input.category.into(),
+                body: input.body,
+                summary: input.summary,
+                signed_by: input.signed_by,
+                replied_on: input.replied_on.map(|d| d.0),
+                contact_name: input.contact_name,
+                contact_phone: input.contact_phone,
+                copy_to: input.copy_to,
+                archived: false,
+            };
+            let field = &["input", "assignmentId"];
+            scope::check_assignment(&st.db, access::scope(ctx), assignment_id, field).await?;
+            idempotent
+                .run(
+                    &st.db,
+                    |id| {
+                        service::workflow::with_its_assignment::<entity::reply::Entity>(
+                            &st.db,
+                            id,
+                            |r| r.assignment_id,
+                        )
+                    },
+                    service::reply::submit(&st.db, new, st.clock.now(), st.clock.today()),
+                )
+                .await
+        }
+        .await;
         let (done, user_errors) = for_payload(ctx, result)?;
         let (reply, assignment) = match done {
             Some((r, a)) => (Some(Reply(r)), Some(Assignment(a))),
@@ -1084,28 +983,20 @@ impl CoreMutation {
         input: PublishReplyInput,
     ) -> Result<PublishReplyPayload> {
         let st = state(ctx)?;
-        let mut errors = Vec::new();
-        let reply_id = id_of(
-            &input.reply_id,
-            Kind::Reply,
-            &["input", "replyId"],
-            &mut errors,
-        );
-        let result = match decoded(errors) {
-            Err(e) => Err(e),
-            Ok(()) => {
-                let publish = service::reply::PublishInput {
-                    reply_id,
-                    expected_version: input.expected_version,
-                    publication: input.publication.into(),
-                    summary: input.summary,
-                    redact: input.redact.unwrap_or_default(),
-                    with_suggestion_text: input.with_suggestion_text.unwrap_or(false),
-                    published_at: input.published_at.map(|at| at.0),
-                };
-                service::reply::publish(&st.db, publish, st.clock.now()).await
-            }
-        };
+        let result = async {
+            let reply_id = ids::expect(&input.reply_id, Kind::Reply, &["input", "replyId"])?;
+            let publish = service::reply::PublishInput {
+                reply_id,
+                expected_version: input.expected_version,
+                publication: input.publication.into(),
+                summary: input.summary,
+                redact: input.redact.unwrap_or_default(),
+                with_suggestion_text: input.with_suggestion_text.unwrap_or(false),
+                published_at: input.published_at.map(|at| at.0),
+            };
+            service::reply::publish(&st.db, publish, st.clock.now()).await
+        }
+        .await;
         let (reply, user_errors) = for_payload(ctx, result)?;
         Ok(PublishReplyPayload {
             reply: reply.map(Reply),
@@ -1123,26 +1014,18 @@ impl CoreMutation {
         input: UnpublishReplyInput,
     ) -> Result<UnpublishReplyPayload> {
         let st = state(ctx)?;
-        let mut errors = Vec::new();
-        let reply_id = id_of(
-            &input.reply_id,
-            Kind::Reply,
-            &["input", "replyId"],
-            &mut errors,
-        );
-        let result = match decoded(errors) {
-            Err(e) => Err(e),
-            Ok(()) => {
-                service::reply::unpublish(
-                    &st.db,
-                    reply_id,
-                    input.expected_version,
-                    &input.reason,
-                    st.clock.now(),
-                )
-                .await
-            }
-        };
+        let result = async {
+            let reply_id = ids::expect(&input.reply_id, Kind::Reply, &["input", "replyId"])?;
+            service::reply::unpublish(
+                &st.db,
+                reply_id,
+                input.expected_version,
+                &input.reason,
+                st.clock.now(),
+            )
+            .await
+        }
+        .await;
         let (reply, user_errors) = for_payload(ctx, result)?;
         Ok(UnpublishReplyPayload {
             reply: reply.map(Reply),

@@ -16,7 +16,7 @@ use super::state;
 use super::types::{Assignment, Reply, Suggestion};
 use super::workflow::*;
 use crate::domain::UserError;
-use crate::service::{self, scope, ServiceError};
+use crate::service::{self, scope};
 
 #[derive(Default)]
 pub struct WorkflowQuery;
@@ -320,13 +320,8 @@ pub struct SetCalendarDayInput {
     pub festival: String,
 }
 
-fn id_of(id: &ID, kind: Kind, field: &[&str]) -> Result<i64, ServiceError> {
-    ids::expect(id, kind, field).map_err(|e| ServiceError::User(vec![e]))
-}
-
-fn opt_id(id: Option<&ID>, kind: Kind, field: &[&str]) -> Result<Option<i64>, ServiceError> {
-    id.map(|id| id_of(id, kind, field)).transpose()
-}
+/// Where user errors about a suggestion transition's subject point.
+const SUGGESTION_ID: [&str; 2] = ["input", "suggestionId"];
 
 #[derive(Default)]
 pub struct WorkflowMutation;
@@ -341,28 +336,13 @@ impl WorkflowMutation {
         input: SignForAssignmentInput,
     ) -> Result<SignForAssignmentPayload> {
         let st = state(ctx)?;
-        let result = match id_of(
-            &input.assignment_id,
-            Kind::Assignment,
-            &["input", "assignmentId"],
-        ) {
-            Ok(id) => {
-                let field = &["input", "assignmentId"];
-                match scope::check_assignment(&st.db, access::scope(ctx), id, field).await {
-                    Ok(()) => {
-                        service::workflow::sign_for(
-                            &st.db,
-                            id,
-                            input.expected_version,
-                            st.clock.now(),
-                        )
-                        .await
-                    }
-                    Err(e) => Err(e),
-                }
-            }
-            Err(e) => Err(e),
-        };
+        let result = async {
+            let field = &["input", "assignmentId"];
+            let id = ids::expect(&input.assignment_id, Kind::Assignment, field)?;
+            scope::check_assignment(&st.db, access::scope(ctx), id, field).await?;
+            service::workflow::sign_for(&st.db, id, input.expected_version, st.clock.now()).await
+        }
+        .await;
         let (assignment, user_errors) = for_payload(ctx, result)?;
         Ok(SignForAssignmentPayload {
             assignment: assignment.map(Assignment),
@@ -381,14 +361,14 @@ impl WorkflowMutation {
         let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
         let result = async {
             let request = service::workflow::ReturnInput {
-                assignment_id: id_of(
+                assignment_id: ids::expect(
                     &input.assignment_id,
                     Kind::Assignment,
                     &["input", "assignmentId"],
                 )?,
                 expected_version: input.expected_version,
                 reason: input.reason,
-                suggested_unit_id: opt_id(
+                suggested_unit_id: ids::expect_opt(
                     input.suggested_unit_id.as_ref(),
                     Kind::HandlingUnit,
                     &["input", "suggestedUnitId"],
@@ -433,13 +413,13 @@ impl WorkflowMutation {
         let st = state(ctx)?;
         let result = async {
             let decision = service::workflow::ReturnDecision {
-                request_id: id_of(
+                request_id: ids::expect(
                     &input.request_id,
                     Kind::ReturnRequest,
                     &["input", "requestId"],
                 )?,
                 approve: input.approve,
-                reassign_to_unit_id: opt_id(
+                reassign_to_unit_id: ids::expect_opt(
                     input.reassign_to_unit_id.as_ref(),
                     Kind::HandlingUnit,
                     &["input", "reassignToUnitId"],
@@ -477,7 +457,7 @@ impl WorkflowMutation {
         let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
         let result = async {
             let opinion = service::workflow::OpinionInput {
-                assignment_id: id_of(
+                assignment_id: ids::expect(
                     &input.assignment_id,
                     Kind::Assignment,
                     &["input", "assignmentId"],
@@ -528,7 +508,7 @@ impl WorkflowMutation {
         let result =
             async {
                 let request = service::workflow::ExtensionInput {
-                    assignment_id: id_of(
+                    assignment_id: ids::expect(
                         &input.assignment_id,
                         Kind::Assignment,
                         &["input", "assignmentId"],
@@ -574,7 +554,7 @@ impl WorkflowMutation {
         let st = state(ctx)?;
         let result = async {
             let decision = service::workflow::ExtensionDecision {
-                request_id: id_of(
+                request_id: ids::expect(
                     &input.request_id,
                     Kind::ExtensionRequest,
                     &["input", "requestId"],
@@ -608,7 +588,7 @@ impl WorkflowMutation {
         let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
         let result = async {
             let contact = service::workflow::ContactInput {
-                assignment_id: id_of(
+                assignment_id: ids::expect(
                     &input.assignment_id,
                     Kind::Assignment,
                     &["input", "assignmentId"],
@@ -660,7 +640,7 @@ impl WorkflowMutation {
         let st = state(ctx)?;
         let result = async {
             let review = service::workflow::ReviewInput {
-                reply_id: id_of(&input.reply_id, Kind::Reply, &["input", "replyId"])?,
+                reply_id: ids::expect(&input.reply_id, Kind::Reply, &["input", "replyId"])?,
                 expected_version: input.expected_version,
                 category: input.category.into(),
                 note: input.note,
@@ -687,8 +667,8 @@ impl WorkflowMutation {
         let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
         let result = async {
             let mut rating = service::workflow::RatingInput {
-                reply_id: id_of(&input.reply_id, Kind::Reply, &["input", "replyId"])?,
-                deputy_id: opt_id(
+                reply_id: ids::expect(&input.reply_id, Kind::Reply, &["input", "replyId"])?,
+                deputy_id: ids::expect_opt(
                     input.deputy_id.as_ref(),
                     Kind::Deputy,
                     &["input", "deputyId"],
@@ -743,7 +723,7 @@ impl WorkflowMutation {
         let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
         let result = async {
             let follow_up = service::workflow::FollowUpInput {
-                assignment_id: id_of(
+                assignment_id: ids::expect(
                     &input.assignment_id,
                     Kind::Assignment,
                     &["input", "assignmentId"],
@@ -778,16 +758,11 @@ impl WorkflowMutation {
         input: SuggestionTransitionInput,
     ) -> Result<CloseSuggestionPayload> {
         let st = state(ctx)?;
-        let result = match id_of(
-            &input.suggestion_id,
-            Kind::Suggestion,
-            &["input", "suggestionId"],
-        ) {
-            Ok(id) => {
-                service::workflow::close(&st.db, id, input.expected_version, st.clock.now()).await
-            }
-            Err(e) => Err(e),
-        };
+        let result = async {
+            let id = ids::expect(&input.suggestion_id, Kind::Suggestion, &SUGGESTION_ID)?;
+            service::workflow::close(&st.db, id, input.expected_version, st.clock.now()).await
+        }
+        .await;
         let (suggestion, user_errors) = for_payload(ctx, result)?;
         Ok(CloseSuggestionPayload {
             suggestion: suggestion.map(Suggestion),
@@ -803,26 +778,13 @@ impl WorkflowMutation {
         input: SuggestionTransitionInput,
     ) -> Result<WithdrawSuggestionPayload> {
         let st = state(ctx)?;
-        let result = match id_of(
-            &input.suggestion_id,
-            Kind::Suggestion,
-            &["input", "suggestionId"],
-        ) {
-            Ok(id) => match scope::check_withdraw(&st.db, access::scope(ctx), id).await {
-                Ok(()) => {
-                    service::workflow::withdraw(
-                        &st.db,
-                        id,
-                        input.expected_version,
-                        input.reason,
-                        st.clock.now(),
-                    )
-                    .await
-                }
-                Err(e) => Err(e),
-            },
-            Err(e) => Err(e),
-        };
+        let result = async {
+            let id = ids::expect(&input.suggestion_id, Kind::Suggestion, &SUGGESTION_ID)?;
+            scope::check_withdraw(&st.db, access::scope(ctx), id).await?;
+            let (version, now) = (input.expected_version, st.clock.now());
+            service::workflow::withdraw(&st.db, id, version, input.reason, now).await
+        }
+        .await;
         let (suggestion, user_errors) = for_payload(ctx, result)?;
         Ok(WithdrawSuggestionPayload {
             suggestion: suggestion.map(Suggestion),

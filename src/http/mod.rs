@@ -9,10 +9,10 @@
 
 pub mod client_ip;
 pub mod examples;
-pub mod export;
 pub mod graphiql;
 pub mod metrics;
 pub mod public_get;
+pub mod sheets;
 
 use std::fmt;
 use std::sync::Arc;

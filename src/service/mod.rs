@@ -15,6 +15,7 @@ pub mod deadline;
 pub mod deputy;
 pub mod export;
 pub mod facts;
+pub mod failure;
 pub mod feedback;
 pub mod filing;
 pub mod idempotency;

@@ -121,6 +121,9 @@ async fn a_lost_database_makes_requests_unavailable_and_the_server_recovers() {
         &[
             ("BANLI_DB_ACQUIRE_TIMEOUT_SECS", "2"),
             ("BANLI_REQUEST_TIMEOUT_SECS", "10"),
+            // The token stays checked through the outage, so the requests below get past
+            // authentication and fail where they read.
+            ("BANLI_AUTH_CACHE_SECS", "120"),
         ],
     );
     let client = awc::Client::builder()
@@ -166,7 +169,21 @@ async fn a_lost_database_makes_requests_unavailable_and_the_server_recovers() {
         public["errors"][0]["extensions"]["code"], "UNAVAILABLE",
         "{public}"
     );
-    let text = format!("{during}{public}").to_lowercase();
+    // A spreadsheet route answers as GraphQL does: 503 UNAVAILABLE, not an internal error.
+    let mut sheet = client
+        .get(format!("{}/export/statistics.csv", server.url))
+        .insert_header(("authorization", format!("Bearer {token}")))
+        .send()
+        .await
+        .expect("an answer, not a hang");
+    let sheet_status = sheet.status().as_u16();
+    let sheet: Value = serde_json::from_slice(&sheet.body().await.expect("a body")).expect("JSON");
+    assert_eq!(sheet_status, 503, "{sheet}");
+    assert_eq!(
+        sheet["errors"][0]["extensions"]["code"], "UNAVAILABLE",
+        "{sheet}"
+    );
+    let text = format!("{during}{public}{sheet}").to_lowercase();
     assert!(
         !text.contains("postgres") && !text.contains("sqlx"),
         "{during}"
