@@ -8,9 +8,9 @@ use super::connection::{connection, Conn, TotalCount};
 use super::error::{for_payload, for_query, UserErrorObject};
 use super::ids::{self, Decoder, Kind};
 use super::loaders::{DeputyKey, UnitKey};
+use super::objects::{Deputy, HandlingUnit};
 use super::scalars::DateTime;
 use super::state;
-use super::types::{Deputy, HandlingUnit};
 use crate::domain::access::Role;
 use crate::service::account::{self as svc, NewUser, UserChanges, UserFilter};
 use crate::service::{page::PageArgs, ServiceError};
@@ -60,7 +60,7 @@ impl User {
     async fn unit(&self, ctx: &Context<'_>) -> Result<Option<HandlingUnit>> {
         match self.0.unit_id {
             Some(id) => Ok(Some(HandlingUnit(
-                super::types::must(ctx, UnitKey(id), "unit").await?,
+                super::loaders::must(ctx, UnitKey(id), "unit").await?,
             ))),
             None => Ok(None),
         }
@@ -69,7 +69,7 @@ impl User {
     async fn deputy(&self, ctx: &Context<'_>) -> Result<Option<Deputy>> {
         match self.0.deputy_id {
             Some(id) => Ok(Some(Deputy(
-                super::types::must(ctx, DeputyKey(id), "deputy").await?,
+                super::loaders::must(ctx, DeputyKey(id), "deputy").await?,
             ))),
             None => Ok(None),
         }

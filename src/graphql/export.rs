@@ -7,8 +7,9 @@ use async_graphql::{Context, Enum, Object, Result, SimpleObject, ID};
 use super::access::{self, Allow, CASEWORK, OFFICE};
 use super::error::{for_query, user_error};
 use super::ids::{self, Kind};
-use super::query::{filter_id, SuggestionFilter};
 use super::scalars::Date;
+use crate::graphql::ids::filter_id;
+use crate::graphql::ops::records::SuggestionFilter;
 use crate::routes::{with_query, IMPORT, IMPORT_TEMPLATE, SUGGESTIONS_CSV, SUGGESTIONS_XLSX};
 
 /// A spreadsheet format.
@@ -96,7 +97,7 @@ impl ExportQuery {
         if let Some(is_key) = f.is_key {
             params.push(("isKey", is_key.to_string()));
         }
-        if let Some(keyword) = super::query::keyword(f.keyword.as_ref())? {
+        if let Some(keyword) = crate::graphql::ops::records::keyword(f.keyword.as_ref())? {
             params.push(("keyword", keyword));
         }
         let dates = [

@@ -9,12 +9,13 @@ use super::connection::{connection, Conn, TotalCount};
 use super::enums;
 use super::error::{for_payload, for_query, UserErrorObject};
 use super::ids::{self, encode, Kind};
+use super::loaders::visible;
 use super::loaders::RequestLoader;
 use super::loaders::{ReplyKey, UnitKey};
-use super::query::filter_id;
+use super::objects::{HandlingUnit, Reply};
 use super::scalars::{Date, DateTime};
 use super::state;
-use super::types::{visible, HandlingUnit, Reply};
+use crate::graphql::ids::filter_id;
 use crate::service::feedback::{FeedbackCounts as Counts, FeedbackFilter, MarkInput};
 use crate::service::{self, page::PageArgs};
 

@@ -100,6 +100,17 @@ pub fn expect_opt(id: Option<&ID>, kind: Kind, field: &[&str]) -> Result<Option<
     id.map(|id| expect(id, kind, field)).transpose()
 }
 
+/// Decodes an optional filter ID; a wrong or forged ID is a NOT_FOUND error.
+pub(crate) fn filter_id(
+    id: Option<&ID>,
+    kind: Kind,
+    field: &str,
+) -> async_graphql::Result<Option<i64>> {
+    id.map(|id| expect(id, kind, &["filter", field]))
+        .transpose()
+        .map_err(super::error::user_error)
+}
+
 /// Decodes the IDs of one input, collecting every bad one, so that the payload reports
 /// them all at once; [`Decoder::finish`] says whether any was bad.
 #[derive(Debug, Default)]

@@ -16,17 +16,14 @@ pub mod idempotency;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
-pub mod mutation;
+pub mod objects;
+pub mod ops;
 pub mod public;
-pub mod query;
 pub mod release;
 pub mod scalars;
 pub mod search;
 pub mod statistics;
 pub mod supervision;
-pub mod types;
-pub mod workflow;
-pub mod workflow_api;
 
 use std::sync::Arc;
 
@@ -40,8 +37,9 @@ pub use loaders::Loaders;
 /// audit log.
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
-    query::CoreQuery,
-    workflow_api::WorkflowQuery,
+    ops::records::CoreQuery,
+    ops::deadlines::DeadlineQuery,
+    ops::calendar::CalendarQuery,
     account::AccountQuery,
     audit::AuditQuery,
     public::PublicQuery,
@@ -57,8 +55,11 @@ pub struct QueryRoot(
 /// The mutation root.
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
-    mutation::CoreMutation,
-    workflow_api::WorkflowMutation,
+    ops::registry::RegistryMutation,
+    ops::suggestions::SuggestionMutation,
+    ops::replies::ReplyMutation,
+    ops::workflow::WorkflowMutation,
+    ops::calendar::CalendarMutation,
     account::AccountMutation,
     public::PublicMutation,
     feedback::FeedbackMutation,

@@ -11,11 +11,12 @@ use super::connection::{connection, Conn, TotalCount};
 use super::enums;
 use super::error::{for_payload, for_query, internal, user_error, UserErrorObject};
 use super::ids::{self, encode, Kind};
-use super::query::{filter_id, keyword};
 use super::scalars::{Date, DateTime};
 use super::{account::RequestAuth, state};
 use crate::domain::search::SearchQuery;
 use crate::domain::UserError;
+use crate::graphql::ids::filter_id;
+use crate::graphql::ops::records::keyword;
 use crate::service::public::{PublishedFilter, PublishedReplyRow};
 use crate::service::{self, page::PageArgs};
 

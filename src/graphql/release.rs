@@ -8,9 +8,9 @@ use super::connection::{connection, Conn, TotalCount};
 use super::enums;
 use super::error::{for_payload, for_query, user_error, UserErrorObject};
 use super::ids::{self, Kind};
+use super::objects::{Assignment, Reply};
 use super::scalars::Date;
 use super::state;
-use super::types::{Assignment, Reply};
 use crate::service::{self, page::PageArgs};
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]

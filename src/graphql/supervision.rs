@@ -8,10 +8,11 @@ use super::access::{self, Allow, OFFICE, UNIT_DESK, UNIT_WORK};
 use super::connection::{connection, Conn, TotalCount};
 use super::error::{for_payload, for_query, user_error, UserErrorObject};
 use super::ids::{self, encode, Kind};
+use super::loaders::{must, visible};
 use super::loaders::{AssignmentKey, SessionKey, SuggestionKey, UnitKey};
+use super::objects::{Assignment, HandlingUnit, Suggestion};
 use super::scalars::{Date, DateTime};
 use super::state;
-use super::types::{must, visible, Assignment, HandlingUnit, Suggestion};
 use crate::domain::supervision::ReportStatus as Status;
 use crate::service::{self, page::PageArgs, supervision::ReportFilter};
 

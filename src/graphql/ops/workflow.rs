@@ -1,183 +1,54 @@
-//! Queries and mutations of the handling workflow, deadlines and the calendar. Resolvers
-//! decode IDs, call one service function and wrap the result.
+//! The handling workflow's transitions (签收, 退回, 会办, 延期, 联系, 审核, 测评, 回访, 办结,
+//! 撤回): each decodes IDs, checks the caller's scope, calls one service function and
+//! builds its payload.
 
-use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
-use entity::calendar_day;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use async_graphql::{Context, InputObject, Object, Result, ID};
 
-use super::access::{self, Allow, ADMIN, DEPUTY_WORK, OFFICE, SIGNED_IN, UNIT_DESK, UNIT_WORK};
-use super::enums;
-use super::error::{for_payload, for_query, internal, user_error, UserErrorObject};
-use super::idempotency::Idempotent;
-use super::ids::{self, Kind};
-use super::limits::{max_items, MaxItems};
-use super::scalars::Date;
-use super::state;
-use super::types::{Assignment, Reply, Suggestion};
-use super::workflow::*;
+use super::payload;
 use crate::domain::UserError;
+use crate::graphql::access::{self, Allow, DEPUTY_WORK, OFFICE, UNIT_WORK};
+use crate::graphql::enums;
+use crate::graphql::error::for_payload;
+use crate::graphql::idempotency::Idempotent;
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::objects::*;
+use crate::graphql::scalars::Date;
+use crate::graphql::state;
 use crate::service::{self, scope};
 
+/// Where user errors about a suggestion transition's subject point.
+const SUGGESTION_ID: [&str; 2] = ["input", "suggestionId"];
+
 #[derive(Default)]
-pub struct WorkflowQuery;
-
-#[Object]
-impl WorkflowQuery {
-    /// The due date the session's rules give for `period` starting on `start`, with how it
-    /// was reached — for front-ends to show before assigning.
-    #[graphql(guard = "Allow(SIGNED_IN)")]
-    async fn preview_due_date(
-        &self,
-        ctx: &Context<'_>,
-        session_id: ID,
-        start: Date,
-        period: enums::DeadlinePeriod,
-    ) -> Result<DeadlineExplanation> {
-        let session_id =
-            ids::expect(&session_id, Kind::Session, &["sessionId"]).map_err(user_error)?;
-        let db = &state(ctx)?.db;
-        let session = entity::session::Entity::find_by_id(session_id)
-            .one(db.conn())
-            .await
-            .map_err(|e| internal(ctx, &anyhow::Error::new(e)))?
-            .ok_or_else(|| {
-                user_error(UserError::not_found(
-                    &["sessionId"],
-                    "会议不存在 (session not found)",
-                ))
-            })?;
-        let calendar = service::calendar::load(db.conn())
-            .await
-            .map_err(|e| for_query(ctx, e))?;
-        let rules = service::session::rules_of(&session);
-        let due = crate::domain::deadline::compute_due(&rules, &calendar, start.0, period.into())
-            .ok_or_else(|| {
-            user_error(UserError::invalid(
-                &["start"],
-                "期限将晚于 9999-12-31，超出日期范围 (the due date would fall after 9999-12-31)",
-            ))
-        })?;
-        Ok(DeadlineExplanation::new(&due, due.due_on, false, false))
-    }
-
-    /// How many assignments are in each deadline status as of `asOf` (default today),
-    /// overall and per unit.
-    #[graphql(guard = "Allow(UNIT_DESK)")]
-    async fn deadline_summary(
-        &self,
-        ctx: &Context<'_>,
-        session_id: Option<ID>,
-        unit_id: Option<ID>,
-        as_of: Option<Date>,
-    ) -> Result<DeadlineSummary> {
-        let session_id = session_id
-            .map(|id| ids::expect(&id, Kind::Session, &["sessionId"]))
-            .transpose()
-            .map_err(user_error)?;
-        let unit_id = unit_id
-            .map(|id| ids::expect(&id, Kind::HandlingUnit, &["unitId"]))
-            .transpose()
-            .map_err(user_error)?;
-        // A unit's staff see their own unit's figures; another unit does not exist for them.
-        let unit_id = match access::scope(ctx) {
-            crate::domain::access::Scope::Unit(own) => {
-                scope::check_unit_filter(access::scope(ctx), unit_id, &["unitId"])
-                    .map_err(|e| for_query(ctx, e))?;
-                Some(own)
-            }
-            _ => unit_id,
-        };
-        let as_of = service::deadline::AsOf::on(
-            &state(ctx)?.db,
-            as_of_or_today(ctx, as_of)?,
-            state(ctx)?.clock.today(),
-        )
-        .await
-        .map_err(|e| for_query(ctx, e))?;
-        let summary = service::deadline::summary(&state(ctx)?.db, session_id, unit_id, as_of)
-            .await
-            .map_err(|e| for_query(ctx, e))?;
-        Ok(DeadlineSummary(summary))
-    }
-
-    /// The official calendar's holidays and make-up working days of `year`.
-    #[graphql(guard = "Allow(SIGNED_IN)")]
-    async fn calendar(&self, ctx: &Context<'_>, year: i32) -> Result<CalendarYear> {
-        let (Some(first), Some(last)) = (
-            chrono::NaiveDate::from_ymd_opt(year, 1, 1),
-            chrono::NaiveDate::from_ymd_opt(year, 12, 31),
-        ) else {
-            return Err(user_error(UserError::invalid(
-                &["year"],
-                "年份无效 (invalid year)",
-            )));
-        };
-        let st = state(ctx)?;
-        let conn = st.db.conn();
-        let loaded = entity::calendar_year::Entity::find_by_id(year)
-            .one(conn)
-            .await
-            .map_err(|e| internal(ctx, &anyhow::Error::new(e)))?;
-        let days = calendar_day::Entity::find()
-            .filter(calendar_day::Column::Day.between(first, last))
-            .order_by_asc(calendar_day::Column::Day)
-            .all(conn)
-            .await
-            .map_err(|e| internal(ctx, &anyhow::Error::new(e)))?;
-        Ok(CalendarYear {
-            year,
-            loaded: loaded.is_some(),
-            source: loaded.map(|y| y.source),
-            days: days.into_iter().map(Into::into).collect(),
-        })
-    }
-}
-
-/// One year of the official calendar.
-#[derive(SimpleObject)]
-pub struct CalendarYear {
-    pub year: i32,
-    /// False until the year's announcement is loaded; deadlines reaching it are provisional.
-    pub loaded: bool,
-    pub source: Option<String>,
-    #[graphql(complexity = "crate::graphql::cost::calendar_days(child_complexity)")]
-    pub days: Vec<CalendarDay>,
-}
-
-macro_rules! payload {
-    ($name:ident { $($(#[$meta:meta])* $field:ident: $ty:ty),* $(,)? }) => {
-        #[derive(SimpleObject)]
-        pub struct $name {
-            $($(#[$meta])* pub $field: $ty,)*
-            pub user_errors: Vec<UserErrorObject>,
-        }
-    };
-}
+pub struct WorkflowMutation;
 
 payload!(SignForAssignmentPayload { assignment: Option<Assignment> });
+
 payload!(RequestReturnPayload { return_request: Option<ReturnRequest>, assignment: Option<Assignment> });
+
 payload!(DecideReturnPayload {
     return_request: Option<ReturnRequest>,
     assignment: Option<Assignment>,
     new_assignment: Option<Assignment>,
 });
+
 payload!(SendCoOpinionPayload { co_opinion: Option<CoOpinion>, assignment: Option<Assignment> });
+
 payload!(RequestExtensionPayload { extension_request: Option<ExtensionRequest>, assignment: Option<Assignment> });
+
 payload!(DecideExtensionPayload { extension_request: Option<ExtensionRequest>, assignment: Option<Assignment> });
+
 payload!(LogContactPayload { contact_record: Option<ContactRecord>, assignment: Option<Assignment> });
+
 payload!(ReviewReplyPayload { reply: Option<Reply> });
+
 payload!(RateReplyPayload { rating: Option<Rating>, assignment: Option<Assignment> });
+
 payload!(SendFollowUpPayload { follow_up: Option<FollowUp> });
+
 payload!(CloseSuggestionPayload { suggestion: Option<Suggestion> });
+
 payload!(WithdrawSuggestionPayload { suggestion: Option<Suggestion> });
-payload!(CalendarChangePayload {
-    /// The years replaced.
-    years: Vec<i32>,
-    /// Special days written.
-    days: i32,
-    /// Open deadlines whose due date moved.
-    redated: i32,
-});
 
 #[derive(InputObject)]
 pub struct SignForAssignmentInput {
@@ -297,34 +168,6 @@ pub struct SuggestionTransitionInput {
     /// Why (for a withdrawal).
     pub reason: Option<String>,
 }
-
-#[derive(InputObject)]
-pub struct ImportCalendarInput {
-    /// CSV with header `date,kind,festival` (kind `holiday` or `workday`), as the State
-    /// Council's annual notice lists the days. Every year present is replaced.
-    pub csv: String,
-    /// Years to mark loaded even if the file lists no day in them (at most 20).
-    #[graphql(default)]
-    #[graphql(validator(custom = "MaxItems::new(\"years\", max_items::CALENDAR_YEARS)"))]
-    pub years: Vec<i32>,
-    /// Where the data comes from, e.g. 国办发明电〔2026〕号.
-    pub source: String,
-}
-
-#[derive(InputObject)]
-pub struct SetCalendarDayInput {
-    pub date: Date,
-    /// HOLIDAY or WORKDAY; null makes it an ordinary day again.
-    pub kind: Option<enums::CalendarDayKind>,
-    #[graphql(default)]
-    pub festival: String,
-}
-
-/// Where user errors about a suggestion transition's subject point.
-const SUGGESTION_ID: [&str; 2] = ["input", "suggestionId"];
-
-#[derive(Default)]
-pub struct WorkflowMutation;
 
 #[Object]
 impl WorkflowMutation {
@@ -605,7 +448,11 @@ impl WorkflowMutation {
             idempotent
                 .run(
                     &st.db,
-                    |id| super::idempotency::stored::<entity::contact_record::Entity>(&st.db, id),
+                    |id| {
+                        crate::graphql::idempotency::stored::<entity::contact_record::Entity>(
+                            &st.db, id,
+                        )
+                    },
                     service::workflow::log_contact(&st.db, contact, st.clock.now()),
                 )
                 .await
@@ -614,9 +461,9 @@ impl WorkflowMutation {
         let (record, user_errors) = for_payload(ctx, result)?;
         let assignment = match &record {
             Some(r) => Some(Assignment(
-                super::types::must(
+                crate::graphql::loaders::must(
                     ctx,
-                    super::loaders::AssignmentKey(r.assignment_id),
+                    crate::graphql::loaders::AssignmentKey(r.assignment_id),
                     "assignment",
                 )
                 .await?,
@@ -737,7 +584,9 @@ impl WorkflowMutation {
             idempotent
                 .run(
                     &st.db,
-                    |id| super::idempotency::stored::<entity::follow_up::Entity>(&st.db, id),
+                    |id| {
+                        crate::graphql::idempotency::stored::<entity::follow_up::Entity>(&st.db, id)
+                    },
                     service::workflow::follow_up(&st.db, follow_up, st.clock.now()),
                 )
                 .await
@@ -790,68 +639,5 @@ impl WorkflowMutation {
             suggestion: suggestion.map(Suggestion),
             user_errors,
         })
-    }
-
-    /// Loads or replaces years of the official calendar (e.g. next year's announcement)
-    /// and re-dates the open deadlines that depend on it.
-    #[graphql(guard = "Allow(ADMIN)")]
-    async fn import_calendar(
-        &self,
-        ctx: &Context<'_>,
-        input: ImportCalendarInput,
-    ) -> Result<CalendarChangePayload> {
-        let st = state(ctx)?;
-        let result = service::calendar::import(
-            &st.db,
-            &input.csv,
-            &input.years,
-            &input.source,
-            st.clock.now(),
-        )
-        .await;
-        Ok(calendar_payload(for_payload(ctx, result)?))
-    }
-
-    /// Corrects one day of the official calendar and re-dates the open deadlines it moves.
-    #[graphql(guard = "Allow(ADMIN)")]
-    async fn set_calendar_day(
-        &self,
-        ctx: &Context<'_>,
-        input: SetCalendarDayInput,
-    ) -> Result<CalendarChangePayload> {
-        let st = state(ctx)?;
-        let festival = if input.festival.trim().is_empty() && input.kind.is_none() {
-            "-".to_owned()
-        } else {
-            input.festival
-        };
-        let result = service::calendar::set_day(
-            &st.db,
-            input.date.0,
-            input.kind.map(Into::into),
-            &festival,
-            st.clock.now(),
-        )
-        .await;
-        Ok(calendar_payload(for_payload(ctx, result)?))
-    }
-}
-
-fn calendar_payload(
-    (change, user_errors): (
-        Option<service::calendar::CalendarChange>,
-        Vec<UserErrorObject>,
-    ),
-) -> CalendarChangePayload {
-    let change = change.unwrap_or(service::calendar::CalendarChange {
-        years: Vec::new(),
-        days: 0,
-        redated: 0,
-    });
-    CalendarChangePayload {
-        years: change.years,
-        days: i32::try_from(change.days).unwrap_or(i32::MAX),
-        redated: i32::try_from(change.redated).unwrap_or(i32::MAX),
-        user_errors,
     }
 }

@@ -2,17 +2,17 @@
 
 use async_graphql::{Context, InputObject, Object, Result, ID};
 
-use super::access::{self, Allow, CASEWORK, SIGNED_IN};
-use super::connection::{connection, Conn, TotalCount};
-use super::enums;
-use super::error::{for_query, user_error};
-use super::ids::{self, Kind};
-use super::limits::{max_items, MaxItems};
-use super::loaders::RequestLoader;
-use super::scalars::Date;
-use super::state;
-use super::types::*;
 use crate::domain::distinct;
+use crate::graphql::access::{self, Allow, CASEWORK, SIGNED_IN};
+use crate::graphql::connection::{connection, Conn, TotalCount};
+use crate::graphql::enums;
+use crate::graphql::error::{for_query, user_error};
+use crate::graphql::ids::{self, filter_id, Kind};
+use crate::graphql::limits::{max_items, MaxItems};
+use crate::graphql::loaders::RequestLoader;
+use crate::graphql::objects::*;
+use crate::graphql::scalars::Date;
+use crate::graphql::state;
 use crate::service::{self, page::PageArgs};
 use entity::session;
 use sea_orm::{EntityTrait, QueryFilter};
@@ -64,13 +64,6 @@ pub struct AssignmentFilter {
     pub deadline_status: Option<Vec<enums::DeadlineStatus>>,
 }
 
-/// Decodes an optional filter ID; a wrong or forged ID is a NOT_FOUND error.
-pub(crate) fn filter_id(id: Option<&ID>, kind: Kind, field: &str) -> Result<Option<i64>> {
-    id.map(|id| ids::expect(id, kind, &["filter", field]))
-        .transpose()
-        .map_err(user_error)
-}
-
 pub(crate) fn keyword(k: Option<&String>) -> Result<Option<String>> {
     match k {
         Some(k) if k.chars().count() > 100 => Err(user_error(crate::domain::UserError::invalid(
@@ -104,39 +97,39 @@ impl CoreQuery {
                     .filter(service::supervision::reports(access::scope(ctx)))
                     .one(state(ctx)?.db.conn())
                     .await
-                    .map_err(|e| super::error::internal(ctx, &anyhow::Error::new(e)))?;
-                return Ok(
-                    found.map(|r| Node::ProgressReport(super::supervision::ProgressReport(r)))
-                );
+                    .map_err(|e| crate::graphql::error::internal(ctx, &anyhow::Error::new(e)))?;
+                return Ok(found.map(|r| {
+                    Node::ProgressReport(crate::graphql::supervision::ProgressReport(r))
+                }));
             }
             Kind::Filing => {
                 let found = service::filing::get(&state(ctx)?.db, access::scope(ctx), key)
                     .await
-                    .map_err(|e| super::error::for_query(ctx, e))?;
-                return Ok(found.map(|f| Node::Filing(super::filing::Filing(f))));
+                    .map_err(|e| crate::graphql::error::for_query(ctx, e))?;
+                return Ok(found.map(|f| Node::Filing(crate::graphql::filing::Filing(f))));
             }
             Kind::Session => loader
-                .load_one(super::loaders::SessionKey(key))
+                .load_one(crate::graphql::loaders::SessionKey(key))
                 .await
                 .map(|m| m.map(|m| Node::Session(Session(m)))),
             Kind::Deputy => loader
-                .load_one(super::loaders::DeputyKey(key))
+                .load_one(crate::graphql::loaders::DeputyKey(key))
                 .await
                 .map(|m| m.map(|m| Node::Deputy(Deputy(m)))),
             Kind::HandlingUnit => loader
-                .load_one(super::loaders::UnitKey(key))
+                .load_one(crate::graphql::loaders::UnitKey(key))
                 .await
                 .map(|m| m.map(|m| Node::HandlingUnit(HandlingUnit(m)))),
             Kind::Suggestion => loader
-                .load_one(super::loaders::SuggestionKey(key))
+                .load_one(crate::graphql::loaders::SuggestionKey(key))
                 .await
                 .map(|m| m.map(|m| Node::Suggestion(Suggestion(m)))),
             Kind::Assignment => loader
-                .load_one(super::loaders::AssignmentKey(key))
+                .load_one(crate::graphql::loaders::AssignmentKey(key))
                 .await
                 .map(|m| m.map(|m| Node::Assignment(Assignment(m)))),
             Kind::Reply => loader
-                .load_one(super::loaders::ReplyKey(key))
+                .load_one(crate::graphql::loaders::ReplyKey(key))
                 .await
                 .map(|m| m.map(|m| Node::Reply(Reply(m)))),
             Kind::ReturnRequest | Kind::ExtensionRequest => {
@@ -151,7 +144,11 @@ impl CoreQuery {
                         ))
                         .one(conn)
                         .await
-                        .map(|m| m.map(|m| Node::ReturnRequest(super::workflow::ReturnRequest(m)))),
+                        .map(|m| {
+                            m.map(|m| {
+                                Node::ReturnRequest(crate::graphql::objects::ReturnRequest(m))
+                            })
+                        }),
                     _ => entity::extension_request::Entity::find_by_id(key)
                         .filter(service::scope::by_assignment(
                             scope,
@@ -160,13 +157,16 @@ impl CoreQuery {
                         .one(conn)
                         .await
                         .map(|m| {
-                            m.map(|m| Node::ExtensionRequest(super::workflow::ExtensionRequest(m)))
+                            m.map(|m| {
+                                Node::ExtensionRequest(crate::graphql::objects::ExtensionRequest(m))
+                            })
                         }),
                 };
-                return found.map_err(|e| super::error::internal(ctx, &anyhow::Error::new(e)));
+                return found
+                    .map_err(|e| crate::graphql::error::internal(ctx, &anyhow::Error::new(e)));
             }
         };
-        loaded.map_err(|e| super::error::internal(ctx, &e))
+        loaded.map_err(|e| crate::graphql::error::internal(ctx, &e))
     }
 
     /// Sessions, newest first.
@@ -314,17 +314,17 @@ impl CoreQuery {
             .loader()
             .suggestion_with_lead(key)
             .await
-            .map_err(|e| super::error::internal(ctx, &e))?;
+            .map_err(|e| crate::graphql::error::internal(ctx, &e))?;
         let Some((row, lead)) = found else {
             return Ok(None);
         };
         if let Some(lead) = lead {
             loader
-                .feed_one(super::loaders::DeputyKey(lead.id), lead)
+                .feed_one(crate::graphql::loaders::DeputyKey(lead.id), lead)
                 .await;
         }
         loader
-            .feed_one(super::loaders::SuggestionKey(row.id), row.clone())
+            .feed_one(crate::graphql::loaders::SuggestionKey(row.id), row.clone())
             .await;
         Ok(Some(Suggestion(row)))
     }
@@ -383,7 +383,7 @@ impl CoreQuery {
             as_of: Some(
                 service::deadline::AsOf::on(
                     &db,
-                    super::workflow::as_of_or_today(ctx, as_of)?,
+                    crate::graphql::objects::as_of_or_today(ctx, as_of)?,
                     state(ctx)?.clock.today(),
                 )
                 .await

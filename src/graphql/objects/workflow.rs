@@ -8,14 +8,15 @@ use entity::{
     return_request, workflow_event,
 };
 
-use super::enums;
-use super::error::internal;
-use super::ids::{encode, Kind};
-use super::loaders::{AssignmentKey, DeputyKey, ReplyKey, UnitKey, UnitOfAssignment};
-use super::scalars::{Date, DateTime};
-use super::types::{loader, must, visible, Assignment, Deputy, HandlingUnit, Reply};
 use crate::domain::deadline::{self, DueDate, PeriodRule};
 use crate::domain::span::Span;
+use crate::graphql::enums;
+use crate::graphql::error::internal;
+use crate::graphql::ids::{encode, Kind};
+use crate::graphql::loaders::{loader, must, visible};
+use crate::graphql::loaders::{AssignmentKey, DeputyKey, ReplyKey, UnitKey, UnitOfAssignment};
+use crate::graphql::objects::{Assignment, Deputy, HandlingUnit, Reply};
+use crate::graphql::scalars::{Date, DateTime};
 
 /// One handling round (round 1, then one per re-handling), with its own deadline.
 pub struct HandlingRound {
@@ -40,8 +41,11 @@ impl HandlingRound {
         if as_of >= self.assignment.span_from {
             return Ok(latest);
         }
-        let earlier: Vec<entity::deadline_span::Model> =
-            super::types::children(ctx, super::loaders::SpansOf(self.assignment.id)).await?;
+        let earlier: Vec<entity::deadline_span::Model> = crate::graphql::loaders::children(
+            ctx,
+            crate::graphql::loaders::SpansOf(self.assignment.id),
+        )
+        .await?;
         Ok(earlier
             .iter()
             .map(crate::service::deadline::earlier_span)
@@ -95,7 +99,7 @@ impl HandlingRound {
 pub fn as_of_or_today(ctx: &Context<'_>, as_of: Option<Date>) -> Result<NaiveDate> {
     match as_of {
         Some(d) => Ok(d.0),
-        None => Ok(super::state(ctx)?.clock.today()),
+        None => Ok(crate::graphql::state(ctx)?.clock.today()),
     }
 }
 
