@@ -73,6 +73,12 @@ impl UserError {
         Self::new(field, ErrorCode::NotFound, message)
     }
 
+    /// NOT_FOUND for a record that does not exist (or that the caller may not see):
+    /// `missing(field, "建议", "suggestion")` says "建议不存在 (suggestion not found)".
+    pub fn missing(field: &[&str], zh: &str, en: &str) -> Self {
+        Self::not_found(field, format!("{zh}不存在 ({en} not found)"))
+    }
+
     pub fn invalid_state(field: &[&str], message: impl Into<String>) -> Self {
         Self::new(field, ErrorCode::InvalidState, message)
     }
@@ -187,6 +193,14 @@ mod tests {
 
     fn at(i: usize) -> UserError {
         UserError::invalid(&["input", "coSignerIds", &i.to_string()], "bad")
+    }
+
+    #[test]
+    fn a_missing_record_is_named_in_chinese_then_english() {
+        let e = UserError::missing(&["input", "replyId"], "答复", "reply");
+        assert_eq!(e.code, super::ErrorCode::NotFound);
+        assert_eq!(e.field, ["input", "replyId"]);
+        assert_eq!(e.message, "答复不存在 (reply not found)");
     }
 
     #[test]

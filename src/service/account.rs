@@ -204,10 +204,7 @@ async fn check_bound<C: ConnectionTrait>(
             .during("checking the unit")?
             .is_none()
         {
-            errors.push(UserError::not_found(
-                &["input", "unitId"],
-                "承办单位不存在 (unit not found)",
-            ));
+            errors.push(UserError::missing(&["input", "unitId"], "承办单位", "unit"));
         }
     }
     if let Some(id) = deputy_id {
@@ -217,10 +214,7 @@ async fn check_bound<C: ConnectionTrait>(
             .during("checking the deputy")?
             .is_none()
         {
-            errors.push(UserError::not_found(
-                &["input", "deputyId"],
-                "代表不存在 (deputy not found)",
-            ));
+            errors.push(UserError::missing(&["input", "deputyId"], "代表", "deputy"));
         }
     }
     Ok(())
@@ -541,7 +535,7 @@ pub struct UserChanges {
 }
 
 fn user_not_found() -> ServiceError {
-    UserError::not_found(&["input", "id"], "用户不存在 (user not found)").into()
+    UserError::missing(&["input", "id"], "用户", "user").into()
 }
 
 /// A user by id, or NOT_FOUND on `input.id`.

@@ -79,12 +79,7 @@ pub(crate) async fn assign_in<C: ConnectionTrait>(
         .one(conn)
         .await
         .during("loading the suggestion")?
-        .ok_or_else(|| {
-            UserError::not_found(
-                &["input", "suggestionId"],
-                "建议不存在 (suggestion not found)",
-            )
-        })?;
+        .ok_or_else(|| UserError::missing(&["input", "suggestionId"], "建议", "suggestion"))?;
     check_version("建议", input.expected_version, current.version)?;
     if !matches!(
         current.status,
@@ -165,9 +160,10 @@ pub(crate) async fn add_assignments<C: ConnectionTrait>(
     for (i, u) in units.iter().enumerate() {
         let index = i.to_string();
         match found.get(&u.unit_id) {
-            None => errors.push(UserError::not_found(
+            None => errors.push(UserError::missing(
                 &["input", "units", &index, "unitId"],
-                "承办单位不存在 (unit not found)",
+                "承办单位",
+                "unit",
             )),
             Some(retired) if retired.retired_on.is_some() => errors.push(UserError::invalid_state(
                 &["input", "units", &index, "unitId"],
@@ -355,12 +351,7 @@ pub async fn set_contact(
         .one(&*txn)
         .await
         .during("loading the assignment")?
-        .ok_or_else(|| {
-            UserError::not_found(
-                &["input", "assignmentId"],
-                "交办记录不存在 (assignment not found)",
-            )
-        })?;
+        .ok_or_else(|| UserError::missing(&["input", "assignmentId"], "交办记录", "assignment"))?;
     check_version("交办记录", input.expected_version, current.version)?;
     let changes = assignment::ActiveModel {
         contact_name: Set(name),
@@ -529,9 +520,7 @@ pub async fn transfer(
         .one(&*txn)
         .await
         .during("loading the unit")?
-        .ok_or_else(|| {
-            UserError::not_found(&["input", "toUnitId"], "单位不存在 (unit not found)")
-        })?;
+        .ok_or_else(|| UserError::missing(&["input", "toUnitId"], "单位", "unit"))?;
     if to.retired_on.is_some() {
         return Err(UserError::invalid_state(
             &["input", "toUnitId"],
@@ -563,10 +552,7 @@ pub async fn transfer(
         let index = i.to_string();
         let field = ["input", "assignmentIds", index.as_str()];
         let Some(a) = found.get(id) else {
-            errors.push(UserError::not_found(
-                &field,
-                "交办记录不存在 (assignment not found)",
-            ));
+            errors.push(UserError::missing(&field, "交办记录", "assignment"));
             continue;
         };
         if a.unit_id == to.id {

@@ -114,9 +114,7 @@ pub async fn update(
         .one(&*txn)
         .await
         .during("loading the deputy")?
-        .ok_or_else(|| {
-            crate::domain::UserError::not_found(&["input", "id"], "代表不存在 (deputy not found)")
-        })?;
+        .ok_or_else(|| crate::domain::UserError::missing(&["input", "id"], "代表", "deputy"))?;
     super::check_version("代表", patch.expected_version, current.version)?;
     let mut model = deputy::ActiveModel {
         version: Set(current.version + 1),

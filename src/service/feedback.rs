@@ -472,7 +472,7 @@ pub async fn mark(
         .one(&*txn)
         .await
         .during("loading feedback")?
-        .ok_or_else(|| UserError::not_found(&["input", "id"], "意见不存在 (feedback not found)"))?;
+        .ok_or_else(|| UserError::missing(&["input", "id"], "意见", "feedback"))?;
     check_version("意见", input.expected_version, current.version)?;
     let mut change = public_feedback::ActiveModel {
         status: Set(input.status),

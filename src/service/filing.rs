@@ -114,7 +114,7 @@ pub fn visible(scope: Scope) -> Condition {
 }
 
 fn not_found() -> ServiceError {
-    UserError::not_found(&["input", "id"], "建议草稿不存在 (filing not found)").into()
+    UserError::missing(&["input", "id"], "建议草稿", "filing").into()
 }
 
 /// A new draft.
@@ -175,9 +175,10 @@ pub async fn draft(db: &Db, input: NewFiling, now: DateTime<Utc>) -> ServiceResu
         .during("loading the session")?
         .is_none()
     {
-        errors.push(UserError::not_found(
+        errors.push(UserError::missing(
             &["input", "sessionId"],
-            "会议不存在 (session not found)",
+            "会议",
+            "session",
         ));
     }
     let filer = deputy::Entity::find_by_id(input.filer_deputy_id)

@@ -994,7 +994,7 @@ pub async fn import(
         .during("loading the session of an import")?
         .is_none()
     {
-        return Err(UserError::not_found(&["sessionId"], "会议不存在 (session not found)").into());
+        return Err(UserError::missing(&["sessionId"], "会议", "session").into());
     }
     let read_limits = ReadLimits {
         max_rows: limits.max_rows.saturating_add(1),

@@ -108,9 +108,7 @@ async fn reply_in_scope<C: ConnectionTrait>(
         .one(conn)
         .await
         .during("loading the reply")?
-        .ok_or_else(|| {
-            UserError::not_found(&["input", "replyId"], "答复不存在 (reply not found)")
-        })?;
+        .ok_or_else(|| UserError::missing(&["input", "replyId"], "答复", "reply"))?;
     check_version("答复", expected_version, found.version)?;
     Ok(found)
 }

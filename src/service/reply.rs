@@ -336,9 +336,7 @@ pub(crate) async fn publish_in<C: ConnectionTrait>(
         .one(conn)
         .await
         .during("loading the reply")?
-        .ok_or_else(|| {
-            UserError::not_found(&["input", "replyId"], "答复不存在 (reply not found)")
-        })?;
+        .ok_or_else(|| UserError::missing(&["input", "replyId"], "答复", "reply"))?;
     check_version("答复", input.expected_version, current.version)?;
     if crate::domain::time::local_date(published_at) < current.replied_on {
         return Err(UserError::invalid(
@@ -567,9 +565,7 @@ pub async fn unpublish(
         .one(&*txn)
         .await
         .during("loading the reply")?
-        .ok_or_else(|| {
-            UserError::not_found(&["input", "replyId"], "答复不存在 (reply not found)")
-        })?;
+        .ok_or_else(|| UserError::missing(&["input", "replyId"], "答复", "reply"))?;
     check_version("答复", expected_version, current.version)?;
     if current.publication == Publication::None {
         return Err(UserError::invalid_state(

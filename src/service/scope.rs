@@ -144,7 +144,7 @@ pub fn by_assignment<C: ColumnTrait>(scope: Scope, assignment_id: C) -> Conditio
 pub fn check_unit_filter(scope: Scope, unit_id: Option<i64>, field: &[&str]) -> ServiceResult<()> {
     match (scope, unit_id) {
         (Scope::Unit(own), Some(asked)) if own != asked => {
-            Err(UserError::not_found(field, "承办单位不存在 (unit not found)").into())
+            Err(UserError::missing(field, "承办单位", "unit").into())
         }
         _ => Ok(()),
     }
@@ -170,7 +170,7 @@ pub async fn check_assignment(
         .during("checking access to an assignment")?;
     match found {
         Some(_) => Ok(()),
-        None => Err(UserError::not_found(field, "交办记录不存在 (assignment not found)").into()),
+        None => Err(UserError::missing(field, "交办记录", "assignment").into()),
     }
 }
 
@@ -191,7 +191,7 @@ pub async fn check_reply(
         .during("checking access to a reply")?;
     match found {
         Some(_) => Ok(()),
-        None => Err(UserError::not_found(field, "答复不存在 (reply not found)").into()),
+        None => Err(UserError::missing(field, "答复", "reply").into()),
     }
 }
 
@@ -212,7 +212,7 @@ pub async fn check_suggestion(
         .during("checking access to a suggestion")?;
     match found {
         Some(_) => Ok(()),
-        None => Err(UserError::not_found(field, "建议不存在 (suggestion not found)").into()),
+        None => Err(UserError::missing(field, "建议", "suggestion").into()),
     }
 }
 

@@ -202,7 +202,7 @@ pub async fn update(
         .one(&*txn)
         .await
         .during("loading the session")?
-        .ok_or_else(|| UserError::not_found(&["input", "id"], "会议不存在 (session not found)"))?;
+        .ok_or_else(|| UserError::missing(&["input", "id"], "会议", "session"))?;
     super::check_version("会议", patch.expected_version, current.version)?;
     let opens_on = patch.opens_on.unwrap_or(current.opens_on);
     let closes_on = patch.closes_on.unwrap_or(current.closes_on);

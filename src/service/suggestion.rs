@@ -113,9 +113,10 @@ pub(crate) async fn check_co_signers<C: ConnectionTrait>(
     let mut missing = std::collections::HashSet::new();
     for (i, id) in ids.iter().enumerate() {
         if !found.contains(id) && missing.insert(*id) {
-            errors.push(UserError::not_found(
+            errors.push(UserError::missing(
                 &["input", "coSignerIds", &i.to_string()],
-                "代表不存在 (deputy not found)",
+                "代表",
+                "deputy",
             ));
         }
     }
@@ -218,9 +219,10 @@ pub(crate) async fn register_in<C: ConnectionTrait>(
         .during("loading the session")?
         .is_none()
     {
-        errors.push(UserError::not_found(
+        errors.push(UserError::missing(
             &["input", "sessionId"],
-            "会议不存在 (session not found)",
+            "会议",
+            "session",
         ));
     }
     if deputy::Entity::find_by_id(input.lead_deputy_id)
@@ -229,9 +231,10 @@ pub(crate) async fn register_in<C: ConnectionTrait>(
         .during("loading the lead deputy")?
         .is_none()
     {
-        errors.push(UserError::not_found(
+        errors.push(UserError::missing(
             &["input", "leadDeputyId"],
-            "领衔代表不存在 (deputy not found)",
+            "领衔代表",
+            "deputy",
         ));
     }
     check_co_signers(
@@ -347,9 +350,7 @@ pub async fn update(
         .one(&*txn)
         .await
         .during("loading the suggestion")?
-        .ok_or_else(|| {
-            UserError::not_found(&["input", "id"], "建议不存在 (suggestion not found)")
-        })?;
+        .ok_or_else(|| UserError::missing(&["input", "id"], "建议", "suggestion"))?;
     check_version("建议", patch.expected_version, current.version)?;
     if matches!(
         current.status,

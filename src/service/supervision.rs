@@ -99,12 +99,7 @@ async fn key_suggestion<C: ConnectionTrait>(conn: &C, id: i64) -> ServiceResult<
         .one(conn)
         .await
         .during("loading the suggestion")?
-        .ok_or_else(|| {
-            UserError::not_found(
-                &["input", "suggestionId"],
-                "建议不存在 (suggestion not found)",
-            )
-        })?;
+        .ok_or_else(|| UserError::missing(&["input", "suggestionId"], "建议", "suggestion"))?;
     if !found.is_key {
         return Err(UserError::invalid_state(
             &["input", "suggestionId"],
@@ -287,12 +282,7 @@ async fn report_in_scope<C: ConnectionTrait>(
         .one(conn)
         .await
         .during("loading the progress report")?
-        .ok_or_else(|| {
-            UserError::not_found(
-                &["input", "id"],
-                "办理进展不存在 (progress report not found)",
-            )
-        })?;
+        .ok_or_else(|| UserError::missing(&["input", "id"], "办理进展", "progress report"))?;
     check_version("办理进展", expected_version, found.version)?;
     Ok(found)
 }
@@ -510,7 +500,7 @@ pub async fn summary(
         .one(db.conn())
         .await
         .during("loading the session")?
-        .ok_or_else(|| UserError::not_found(&["sessionId"], "会议不存在 (session not found)"))?;
+        .ok_or_else(|| UserError::missing(&["sessionId"], "会议", "session"))?;
     let due_soon_days = super::session::rules_of(&session).due_soon_days;
     let rows: Vec<(progress_report::Model, Option<assignment::Model>)> =
         progress_report::Entity::find()

@@ -66,11 +66,9 @@ pub async fn create(db: &Db, input: NewUnit, now: DateTime<Utc>) -> ServiceResul
             .during("loading the parent unit")?
             .is_none()
         {
-            return Err(UserError::not_found(
-                &["input", "parentId"],
-                "上级单位不存在 (parent unit not found)",
-            )
-            .into());
+            return Err(
+                UserError::missing(&["input", "parentId"], "上级单位", "parent unit").into(),
+            );
         }
     }
     let model = unit::ActiveModel {
@@ -136,7 +134,7 @@ pub async fn update(db: &Db, patch: UnitPatch, now: DateTime<Utc>) -> ServiceRes
         .one(&*txn)
         .await
         .during("loading the unit")?
-        .ok_or_else(|| UserError::not_found(&["input", "id"], "单位不存在 (unit not found)"))?;
+        .ok_or_else(|| UserError::missing(&["input", "id"], "单位", "unit"))?;
     super::check_version("单位", patch.expected_version, current.version)?;
     let mut model = <unit::ActiveModel as Default>::default();
     if let Some(name) = name.flatten() {
@@ -248,7 +246,7 @@ pub async fn retire(
         .one(&*txn)
         .await
         .during("loading the unit")?
-        .ok_or_else(|| UserError::not_found(&["input", "id"], "单位不存在 (unit not found)"))?;
+        .ok_or_else(|| UserError::missing(&["input", "id"], "单位", "unit"))?;
     super::check_version("单位", retirement.expected_version, current.version)?;
     if current.retired_on.is_some() {
         errors.push(UserError::invalid_state(
@@ -262,9 +260,10 @@ pub async fn retire(
             .await
             .during("loading the successor")?;
         match successor {
-            None => errors.push(UserError::not_found(
+            None => errors.push(UserError::missing(
                 &["input", "successorId"],
-                "承继单位不存在 (successor not found)",
+                "承继单位",
+                "successor",
             )),
             Some(s) if s.id == current.id => errors.push(UserError::invalid(
                 &["input", "successorId"],

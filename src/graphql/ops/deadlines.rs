@@ -35,12 +35,7 @@ impl DeadlineQuery {
             .one(db.conn())
             .await
             .map_err(|e| internal(ctx, &anyhow::Error::new(e)))?
-            .ok_or_else(|| {
-                user_error(UserError::not_found(
-                    &["sessionId"],
-                    "会议不存在 (session not found)",
-                ))
-            })?;
+            .ok_or_else(|| user_error(UserError::missing(&["sessionId"], "会议", "session")))?;
         let calendar = service::calendar::load(db.conn())
             .await
             .map_err(|e| for_query(ctx, e))?;

@@ -531,11 +531,7 @@ impl WorkflowMutation {
             // A deputy rates as themselves; the office may enter any deputy's form.
             if let crate::domain::access::Scope::Deputy(own) = scope {
                 if rating.deputy_id.is_some_and(|d| d != own) {
-                    return Err(UserError::not_found(
-                        &["input", "deputyId"],
-                        "代表不存在 (deputy not found)",
-                    )
-                    .into());
+                    return Err(UserError::missing(&["input", "deputyId"], "代表", "deputy").into());
                 }
                 rating.deputy_id = Some(own);
             }

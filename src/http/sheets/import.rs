@@ -51,10 +51,7 @@ pub(super) async fn template(
         Ok(None) => {
             return user_errors(
                 StatusCode::BAD_REQUEST,
-                &[UserError::not_found(
-                    &["sessionId"],
-                    "会议不存在 (session not found)",
-                )],
+                &[UserError::missing(&["sessionId"], "会议", "session")],
             )
         }
         Err(e) => return internal(&request_id, &anyhow::Error::new(e)),

@@ -12,12 +12,7 @@ async fn load_suggestion<C: ConnectionTrait>(
         .one(conn)
         .await
         .during("loading the suggestion")?
-        .ok_or_else(|| {
-            UserError::not_found(
-                &["input", "suggestionId"],
-                "建议不存在 (suggestion not found)",
-            )
-        })?;
+        .ok_or_else(|| UserError::missing(&["input", "suggestionId"], "建议", "suggestion"))?;
     check_version("建议", expected_version, found.version)?;
     Ok(found)
 }
@@ -29,26 +24,7 @@ pub(crate) async fn set_suggestion_status<C: ConnectionTrait>(
     status: SuggestionStatus,
     now: DateTime<Utc>,
 ) -> ServiceResult<suggestion::Model> {
-    let result = suggestion::Entity::update_many()
-        .set(suggestion::ActiveModel {
-            status: Set(status),
-            version: Set(current.version + 1),
-            updated_at: Set(now),
-            ..Default::default()
-        })
-        .filter(suggestion::Column::Id.eq(current.id))
-        .filter(suggestion::Column::Version.eq(current.version))
-        .exec(conn)
-        .await
-        .during("updating the suggestion")?;
-    if result.rows_affected != 1 {
-        return Err(conflict("建议", &["input", "suggestionId"]));
-    }
-    suggestion::Entity::find_by_id(current.id)
-        .one(conn)
-        .await
-        .during("reloading the suggestion")?
-        .ok_or_else(|| anyhow::anyhow!("suggestion vanished").into())
+    save_suggestion_status(conn, current, status, now, &["input", "suggestionId"]).await
 }
 
 /// 办结: the office closes a replied suggestion once each reply is rated by the lead

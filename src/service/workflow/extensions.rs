@@ -109,13 +109,15 @@ pub struct ExtensionDecision {
     pub note: Option<String>,
 }
 
+/// Where user errors about a decision's request point.
+const REQUEST: [&str; 2] = ["input", "requestId"];
+
 /// The office approves an extension with a new due date (never past the hard cap) or rejects it.
 pub async fn decide_extension(
     db: &Db,
     input: ExtensionDecision,
     now: DateTime<Utc>,
 ) -> ServiceResult<(extension_request::Model, assignment::Model)> {
-    let field = ["input", "requestId"];
     let today = local_date(now);
     let note = text::optional(
         input.note.as_deref(),
@@ -128,55 +130,30 @@ pub async fn decide_extension(
         .one(&*txn)
         .await
         .during("loading the extension request")?
-        .ok_or_else(|| {
-            UserError::not_found(&field, "延期申请不存在 (extension request not found)")
-        })?;
+        .ok_or_else(|| UserError::missing(&REQUEST, "延期申请", "extension request"))?;
     if request.status != RequestStatus::Pending {
         return Err(UserError::invalid_state(
-            &field,
+            &REQUEST,
             "该延期申请已处理 (the request was already decided)",
         )
         .into());
     }
-    let case = load_case(&*txn, request.assignment_id, None, &field).await?;
-    flow::next(
-        case.assignment.role,
-        case.assignment.status,
-        Transition::DecideExtension,
-        &field,
-    )?;
+    let mut step = Step::on(txn, request.assignment_id, None, &REQUEST, now).await?;
+    step.transition(Transition::DecideExtension)?;
     let mut changes = <assignment::ActiveModel as Default>::default();
-    let mut approved_due_on = None;
-    if input.approve {
+    let approved_due_on = if input.approve {
         let new_due = input.due_on.or(request.requested_due_on).ok_or_else(|| {
             UserError::invalid(
                 &["input", "dueOn"],
                 "批准延期须给出新的期限 (give the new due date)",
             )
         })?;
-        check_extension_date(&*txn, &case, new_due, &["input", "dueOn"]).await?;
-        let rules = crate::service::session::rules_of(&case.session);
-        changes.due_on = Set(new_due);
-        changes.due_on_explicit = Set(true);
-        changes.due_provisional = Set(false);
-        changes.due_soon_from = Set(due_soon_from(new_due, rules.due_soon_days));
-        // From today the new due date is in force; before, the one it replaces.
-        changes.span_from =
-            Set(crate::service::deadline::end_span(&*txn, &case.assignment, today).await?);
-        handling_round::Entity::update_many()
-            .set(handling_round::ActiveModel {
-                due_on: Set(new_due),
-                due_provisional: Set(false),
-                ..Default::default()
-            })
-            .filter(handling_round::Column::AssignmentId.eq(case.assignment.id))
-            .filter(handling_round::Column::Round.eq(case.assignment.round))
-            .exec(&*txn)
-            .await
-            .during("extending the round")?;
-        approved_due_on = Some(new_due);
-    }
-    let saved = save_assignment(&*txn, &case.assignment, changes, now, &field).await?;
+        extend(&step, &mut changes, new_due, today).await?;
+        Some(new_due)
+    } else {
+        None
+    };
+    let saved = step.save(changes).await?;
     extension_request::Entity::update_many()
         .set(extension_request::ActiveModel {
             status: Set(if input.approve {
@@ -190,7 +167,7 @@ pub async fn decide_extension(
             ..Default::default()
         })
         .filter(extension_request::Column::Id.eq(request.id))
-        .exec(&*txn)
+        .exec(step.conn())
         .await
         .during("deciding the extension request")?;
     let kind = if input.approve {
@@ -198,23 +175,49 @@ pub async fn decide_extension(
     } else {
         EventKind::ExtensionRejected
     };
-    event(
-        &*txn,
-        saved.suggestion_id,
-        Some(saved.id),
+    step.event(
         kind,
         ActorRole::Office,
-        now,
-        json!({"from": case.assignment.due_on, "to": approved_due_on, "note": note}),
+        json!({"from": step.case.assignment.due_on, "to": approved_due_on, "note": note}),
     )
     .await?;
     let request = extension_request::Entity::find_by_id(request.id)
-        .one(&*txn)
+        .one(step.conn())
         .await
         .during("reloading the extension request")?
         .ok_or_else(|| anyhow::anyhow!("extension request vanished"))?;
-    txn.commit()
-        .await
-        .during("committing the extension decision")?;
+    step.commit("committing the extension decision").await?;
     Ok((request, saved))
+}
+
+/// Moves the case's due date to `new_due` from today (checked against the current due date
+/// and the hard cap), in `changes` and in the current round.
+async fn extend(
+    step: &Step,
+    changes: &mut assignment::ActiveModel,
+    new_due: NaiveDate,
+    today: NaiveDate,
+) -> ServiceResult<()> {
+    let case = &step.case;
+    check_extension_date(step.conn(), case, new_due, &["input", "dueOn"]).await?;
+    let rules = crate::service::session::rules_of(&case.session);
+    changes.due_on = Set(new_due);
+    changes.due_on_explicit = Set(true);
+    changes.due_provisional = Set(false);
+    changes.due_soon_from = Set(due_soon_from(new_due, rules.due_soon_days));
+    // From today the new due date is in force; before, the one it replaces.
+    changes.span_from =
+        Set(crate::service::deadline::end_span(step.conn(), &case.assignment, today).await?);
+    handling_round::Entity::update_many()
+        .set(handling_round::ActiveModel {
+            due_on: Set(new_due),
+            due_provisional: Set(false),
+            ..Default::default()
+        })
+        .filter(handling_round::Column::AssignmentId.eq(case.assignment.id))
+        .filter(handling_round::Column::Round.eq(case.assignment.round))
+        .exec(step.conn())
+        .await
+        .during("extending the round")?;
+    Ok(())
 }

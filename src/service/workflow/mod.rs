@@ -96,7 +96,7 @@ pub(crate) async fn load_case<C: ConnectionTrait>(
         .one(conn)
         .await
         .during("loading the assignment")?
-        .ok_or_else(|| UserError::not_found(field, "交办记录不存在 (assignment not found)"))?;
+        .ok_or_else(|| UserError::missing(field, "交办记录", "assignment"))?;
     check_version("交办记录", expected_version, assignment.version)?;
     let suggestion = suggestion::Entity::find_by_id(assignment.suggestion_id)
         .one(conn)
@@ -120,27 +120,20 @@ pub(crate) async fn load_case<C: ConnectionTrait>(
 pub(crate) async fn save_assignment<C: ConnectionTrait>(
     conn: &C,
     current: &assignment::Model,
-    mut changes: assignment::ActiveModel,
+    changes: assignment::ActiveModel,
     now: DateTime<Utc>,
     field: &[&str],
 ) -> ServiceResult<assignment::Model> {
-    changes.version = Set(current.version + 1);
-    changes.updated_at = Set(now);
-    let result = assignment::Entity::update_many()
-        .set(changes)
-        .filter(assignment::Column::Id.eq(current.id))
-        .filter(assignment::Column::Version.eq(current.version))
-        .exec(conn)
-        .await
-        .during("updating the assignment")?;
-    if result.rows_affected != 1 {
-        return Err(conflict("交办记录", field));
-    }
-    let saved = assignment::Entity::find_by_id(current.id)
-        .one(conn)
-        .await
-        .during("reloading the assignment")?
-        .ok_or_else(|| anyhow::anyhow!("assignment vanished inside its own transaction"))?;
+    let saved = crate::service::save_versioned(
+        conn,
+        current.id,
+        current.version,
+        changes,
+        now,
+        "交办记录",
+        field,
+    )
+    .await?;
     super::deadline::retally(conn, current, &saved).await?;
     Ok(saved)
 }
@@ -168,26 +161,31 @@ pub(crate) async fn refresh_suggestion<C: ConnectionTrait>(
     if status == current.status {
         return Ok(current);
     }
-    let result = suggestion::Entity::update_many()
-        .set(suggestion::ActiveModel {
-            status: Set(status),
-            version: Set(current.version + 1),
-            updated_at: Set(now),
-            ..Default::default()
-        })
-        .filter(suggestion::Column::Id.eq(current.id))
-        .filter(suggestion::Column::Version.eq(current.version))
-        .exec(conn)
-        .await
-        .during("updating the suggestion state")?;
-    if result.rows_affected != 1 {
-        return Err(conflict("建议", &["input"]));
-    }
-    suggestion::Entity::find_by_id(current.id)
-        .one(conn)
-        .await
-        .during("reloading the suggestion")?
-        .ok_or_else(|| anyhow::anyhow!("suggestion vanished inside its own transaction").into())
+    save_suggestion_status(conn, &current, status, now, &["input"]).await
+}
+
+/// Stores a suggestion's new state if it is still at the version read (CONFLICT at `field`).
+pub(crate) async fn save_suggestion_status<C: ConnectionTrait>(
+    conn: &C,
+    current: &suggestion::Model,
+    status: SuggestionStatus,
+    now: DateTime<Utc>,
+    field: &[&str],
+) -> ServiceResult<suggestion::Model> {
+    let changes = suggestion::ActiveModel {
+        status: Set(status),
+        ..Default::default()
+    };
+    crate::service::save_versioned(
+        conn,
+        current.id,
+        current.version,
+        changes,
+        now,
+        "建议",
+        field,
+    )
+    .await
 }
 
 /// Computes a rule-based due date, refusing dates chrono cannot represent.

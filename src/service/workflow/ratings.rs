@@ -14,8 +14,6 @@ pub struct RatingInput {
     pub rated_on: Option<NaiveDate>,
 }
 
-/// 满意度测评. The lead deputy's UNSATISFIED opens a re-handling round for the same unit
-/// with its own due date; co-signers' ratings are recorded alongside.
 /// A row made by a workflow step, with its assignment as they are now (what a retried
 /// step answers).
 pub async fn with_its_assignment<E>(
@@ -57,12 +55,17 @@ pub async fn rating_with_assignment(
     Ok((rating, assignment))
 }
 
+/// Where user errors about the rated reply point.
+const REPLY: [&str; 2] = ["input", "replyId"];
+
+/// 满意度测评. The lead deputy's UNSATISFIED opens a re-handling round for the same unit
+/// with its own due date; co-signers' ratings are recorded alongside, without moving the
+/// workflow.
 pub async fn rate_reply(
     db: &Db,
     input: RatingInput,
     now: DateTime<Utc>,
 ) -> ServiceResult<(rating::Model, assignment::Model)> {
-    let field = ["input", "replyId"];
     let today = local_date(now);
     let mut errors = Errors::new();
     let comment = errors.check(text::optional(
@@ -78,51 +81,16 @@ pub async fn rate_reply(
         .one(&*txn)
         .await
         .during("loading the reply")?
-        .ok_or_else(|| UserError::not_found(&field, "答复不存在 (reply not found)"))?;
-    let case = load_case(&*txn, current.assignment_id, None, &field).await?;
-    if current.release_state != entity::enums::ReleaseState::Sent {
-        return Err(UserError::invalid_state(
-            &field,
-            "答复尚未发送给代表，不能测评 (only a reply sent to the deputy can be rated)",
-        )
-        .into());
-    }
-    let deputy_id = input.deputy_id.unwrap_or(case.suggestion.lead_deputy_id);
-    let by_lead = deputy_id == case.suggestion.lead_deputy_id;
-    if !by_lead {
-        let co = co_signer::Entity::find()
-            .filter(co_signer::Column::SuggestionId.eq(case.suggestion.id))
-            .filter(co_signer::Column::DeputyId.eq(deputy_id))
-            .one(&*txn)
-            .await
-            .during("checking the co-signer")?;
-        if co.is_none() {
-            return Err(UserError::invalid(
-                &["input", "deputyId"],
-                "只有领衔代表和联名代表可以测评 (only the lead deputy and co-signers rate)",
-            )
-            .into());
-        }
-    }
-    if current.round != case.assignment.round {
-        return Err(UserError::invalid_state(
-            &field,
-            "只能测评本轮的答复 (only the current round's reply can be rated)",
-        )
-        .into());
-    }
+        .ok_or_else(|| UserError::missing(&REPLY, "答复", "reply"))?;
+    let mut step = Step::on(txn, current.assignment_id, None, &REPLY, now).await?;
+    let deputy_id = input
+        .deputy_id
+        .unwrap_or(step.case.suggestion.lead_deputy_id);
+    let by_lead = check_rater(&step, &current, deputy_id).await?;
     let unsatisfied = input.satisfaction == Satisfaction::Unsatisfied;
-    // Co-signers' ratings are recorded without moving the workflow.
-    let to = if by_lead {
-        flow::next(
-            case.assignment.role,
-            case.assignment.status,
-            Transition::Rate { unsatisfied },
-            &field,
-        )?
-    } else {
-        case.assignment.status
-    };
+    if by_lead {
+        step.transition(Transition::Rate { unsatisfied })?;
+    }
     // The rating window opens when the deputy got the reply: the day it was sent (its
     // own date, without review before release).
     if rated_on < current.sent_on.unwrap_or(current.replied_on) {
@@ -135,7 +103,7 @@ pub async fn rate_reply(
     let taken = rating::Entity::find()
         .filter(rating::Column::ReplyId.eq(current.id))
         .filter(rating::Column::DeputyId.eq(deputy_id))
-        .one(&*txn)
+        .one(step.conn())
         .await
         .during("checking earlier ratings")?;
     if taken.is_some() {
@@ -147,7 +115,7 @@ pub async fn rate_reply(
     }
     let saved_rating = rating::ActiveModel {
         reply_id: Set(current.id),
-        assignment_id: Set(case.assignment.id),
+        assignment_id: Set(step.case.assignment.id),
         round: Set(current.round),
         deputy_id: Set(deputy_id),
         by_lead_deputy: Set(by_lead),
@@ -159,81 +127,119 @@ pub async fn rate_reply(
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(step.conn())
     .await
     .during("inserting a rating")?;
-    event(
-        &*txn,
-        case.suggestion.id,
-        Some(case.assignment.id),
+    step.event(
         EventKind::Rated,
         ActorRole::Deputy,
-        now,
         json!({"replyId": current.id, "round": current.round, "satisfaction": input.satisfaction, "byLeadDeputy": by_lead}),
     )
     .await?;
-    let mut changes = assignment::ActiveModel {
-        status: Set(to),
-        ..Default::default()
-    };
-    if to == AssignmentStatus::Rehandling {
-        let calendar = crate::service::calendar::load(&*txn).await?;
-        let next_round = case.assignment.round + 1;
-        let due = due(
-            &case.session,
-            &calendar,
-            rated_on,
-            DeadlinePeriod::Rehandling,
-            &field,
-        )?;
-        let rules = crate::service::session::rules_of(&case.session);
-        handling_round::ActiveModel {
-            assignment_id: Set(case.assignment.id),
-            round: Set(next_round),
-            started_on: Set(rated_on),
-            due_on: Set(due.due_on),
-            original_due_on: Set(due.due_on),
-            due_provisional: Set(due.provisional),
-            answered_on: Set(None),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&*txn)
-        .await
-        .during("opening a re-handling round")?;
-        changes.round = Set(next_round);
-        // The answered round stays in force (answered) until the rating re-opens it.
-        changes.span_from =
-            Set(crate::service::deadline::end_span(&*txn, &case.assignment, rated_on).await?);
-        changes.due_on = Set(due.due_on);
-        changes.original_due_on = Set(due.due_on);
-        changes.due_on_explicit = Set(false);
-        changes.due_provisional = Set(due.provisional);
-        changes.due_soon_from = Set(due_soon_from(due.due_on, rules.due_soon_days));
-        changes.answered_on = Set(None);
-        event(
-            &*txn,
-            case.suggestion.id,
-            Some(case.assignment.id),
-            EventKind::RehandlingStarted,
-            ActorRole::System,
-            now,
-            json!({"round": next_round, "startedOn": rated_on, "dueOn": due.due_on}),
-        )
-        .await?;
-    }
     let saved = if by_lead {
-        let saved = save_assignment(&*txn, &case.assignment, changes, now, &field).await?;
-        crate::service::statistics::refresh_facts(&*txn, saved.id).await?;
+        let mut changes = <assignment::ActiveModel as Default>::default();
+        if step.to == AssignmentStatus::Rehandling {
+            rehandle(&step, &mut changes, rated_on, now).await?;
+        }
+        let saved = step.save(changes).await?;
+        crate::service::statistics::refresh_facts(step.conn(), saved.id).await?;
         saved
     } else {
-        case.assignment
+        step.case.assignment.clone()
     };
-    refresh_suggestion(&*txn, saved.suggestion_id, now).await?;
-    txn.audit_created("Rating", saved_rating.id);
+    refresh_suggestion(step.conn(), saved.suggestion_id, now).await?;
+    step.audit_created("Rating", saved_rating.id);
     if rated_on < today {
-        txn.audit_backdated("ratedOn", rated_on);
+        step.audit_backdated("ratedOn", rated_on);
     }
-    txn.commit().await.during("committing the rating")?;
+    step.commit("committing the rating").await?;
     Ok((saved_rating, saved))
+}
+
+/// Whether the reply may be rated now by `deputy_id` (sent, of the current round, by the
+/// lead deputy or a co-signer); true for the lead deputy.
+async fn check_rater(step: &Step, current: &reply::Model, deputy_id: i64) -> ServiceResult<bool> {
+    let case = &step.case;
+    if current.release_state != entity::enums::ReleaseState::Sent {
+        return Err(UserError::invalid_state(
+            &REPLY,
+            "答复尚未发送给代表，不能测评 (only a reply sent to the deputy can be rated)",
+        )
+        .into());
+    }
+    let by_lead = deputy_id == case.suggestion.lead_deputy_id;
+    if !by_lead {
+        let co = co_signer::Entity::find()
+            .filter(co_signer::Column::SuggestionId.eq(case.suggestion.id))
+            .filter(co_signer::Column::DeputyId.eq(deputy_id))
+            .one(step.conn())
+            .await
+            .during("checking the co-signer")?;
+        if co.is_none() {
+            return Err(UserError::invalid(
+                &["input", "deputyId"],
+                "只有领衔代表和联名代表可以测评 (only the lead deputy and co-signers rate)",
+            )
+            .into());
+        }
+    }
+    if current.round != case.assignment.round {
+        return Err(UserError::invalid_state(
+            &REPLY,
+            "只能测评本轮的答复 (only the current round's reply can be rated)",
+        )
+        .into());
+    }
+    Ok(by_lead)
+}
+
+/// Opens the re-handling round an UNSATISFIED rating on `rated_on` calls for: its row, its
+/// due date in `changes`, and its timeline event.
+async fn rehandle(
+    step: &Step,
+    changes: &mut assignment::ActiveModel,
+    rated_on: NaiveDate,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let case = &step.case;
+    let calendar = crate::service::calendar::load(step.conn()).await?;
+    let next_round = case.assignment.round + 1;
+    let due = due(
+        &case.session,
+        &calendar,
+        rated_on,
+        DeadlinePeriod::Rehandling,
+        &REPLY,
+    )?;
+    let rules = crate::service::session::rules_of(&case.session);
+    handling_round::ActiveModel {
+        assignment_id: Set(case.assignment.id),
+        round: Set(next_round),
+        started_on: Set(rated_on),
+        due_on: Set(due.due_on),
+        original_due_on: Set(due.due_on),
+        due_provisional: Set(due.provisional),
+        answered_on: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(step.conn())
+    .await
+    .during("opening a re-handling round")?;
+    changes.round = Set(next_round);
+    // The answered round stays in force (answered) until the rating re-opens it.
+    changes.span_from =
+        Set(crate::service::deadline::end_span(step.conn(), &case.assignment, rated_on).await?);
+    changes.due_on = Set(due.due_on);
+    changes.original_due_on = Set(due.due_on);
+    changes.due_on_explicit = Set(false);
+    changes.due_provisional = Set(due.provisional);
+    changes.due_soon_from = Set(due_soon_from(due.due_on, rules.due_soon_days));
+    changes.answered_on = Set(None);
+    step.event(
+        EventKind::RehandlingStarted,
+        ActorRole::System,
+        json!({"round": next_round, "startedOn": rated_on, "dueOn": due.due_on}),
+    )
+    .await
 }

@@ -61,11 +61,9 @@ pub async fn request_return(
             .during("loading the unit")?
             .is_none()
         {
-            return Err(UserError::not_found(
-                &["input", "suggestedUnitId"],
-                "承办单位不存在 (unit not found)",
-            )
-            .into());
+            return Err(
+                UserError::missing(&["input", "suggestedUnitId"], "承办单位", "unit").into(),
+            );
         }
     }
     let request = return_request::ActiveModel {
@@ -103,6 +101,9 @@ pub struct ReturnDecision {
     pub note: Option<String>,
 }
 
+/// Where user errors about a decision's request point.
+const REQUEST: [&str; 2] = ["input", "requestId"];
+
 /// The office approves a return (and reassigns, with the same role) or rejects it.
 pub async fn decide_return(
     db: &Db,
@@ -113,7 +114,6 @@ pub async fn decide_return(
     assignment::Model,
     Option<assignment::Model>,
 )> {
-    let field = ["input", "requestId"];
     let today = local_date(now);
     let note = text::optional(
         input.note.as_deref(),
@@ -126,32 +126,22 @@ pub async fn decide_return(
         .one(&*txn)
         .await
         .during("loading the return request")?
-        .ok_or_else(|| UserError::not_found(&field, "退回申请不存在 (return request not found)"))?;
+        .ok_or_else(|| UserError::missing(&REQUEST, "退回申请", "return request"))?;
     if request.status != RequestStatus::Pending {
         return Err(UserError::invalid_state(
-            &field,
+            &REQUEST,
             "该退回申请已处理 (the request was already decided)",
         )
         .into());
     }
-    let case = load_case(&*txn, request.assignment_id, None, &field).await?;
-    let transition = if input.approve {
+    let mut step = Step::on(txn, request.assignment_id, None, &REQUEST, now).await?;
+    step.transition(if input.approve {
         Transition::ApproveReturn
     } else {
         Transition::RejectReturn
-    };
-    let to = flow::next(
-        case.assignment.role,
-        case.assignment.status,
-        transition,
-        &field,
-    )?;
-    let mut new_assignment = None;
-    let mut changes = assignment::ActiveModel {
-        status: Set(to),
-        ..Default::default()
-    };
-    if input.approve {
+    })?;
+    let mut changes = <assignment::ActiveModel as Default>::default();
+    let new_assignment = if input.approve {
         let unit_id = input
             .reassign_to_unit_id
             .or(request.suggested_unit_id)
@@ -161,41 +151,14 @@ pub async fn decide_return(
                     "批准退回须指定改交的单位 (name the unit to reassign to)",
                 )
             })?;
-        let target = crate::service::assignment::Target {
-            suggestion: &case.suggestion,
-            session: &case.session,
-            assigned_on: today,
-            replacing: Some(case.assignment.id),
-        };
-        let created = crate::service::assignment::add_assignments(
-            &*txn,
-            target,
-            &[crate::service::assignment::UnitAssignment {
-                unit_id,
-                role: case.assignment.role,
-                due_on: None,
-            }],
-            Errors::new(),
-            now,
-        )
-        .await
-        .map_err(|e| match e {
-            crate::service::ServiceError::User(errors) => crate::service::ServiceError::User(
-                errors
-                    .into_iter()
-                    .map(|mut e| {
-                        e.field = vec!["input".into(), "reassignToUnitId".into()];
-                        e
-                    })
-                    .collect(),
-            ),
-            other => other,
-        })?;
-        new_assignment = created.into_iter().next();
-    } else if case.assignment.signed_for_at.is_none() {
-        changes.signed_for_at = Set(Some(now));
-    }
-    let saved = save_assignment(&*txn, &case.assignment, changes, now, &field).await?;
+        Some(reassign(&step, unit_id, today, now).await?)
+    } else {
+        if step.case.assignment.signed_for_at.is_none() {
+            changes.signed_for_at = Set(Some(now));
+        }
+        None
+    };
+    let saved = step.save(changes).await?;
     let decided = return_request::Entity::update_many()
         .set(return_request::ActiveModel {
             status: Set(if input.approve {
@@ -210,35 +173,74 @@ pub async fn decide_return(
         })
         .filter(return_request::Column::Id.eq(request.id))
         .filter(return_request::Column::Status.eq(RequestStatus::Pending))
-        .exec(&*txn)
+        .exec(step.conn())
         .await
         .during("deciding the return request")?;
     if decided.rows_affected != 1 {
-        return Err(conflict("退回申请", &field));
+        return Err(conflict("退回申请", &REQUEST));
     }
     let kind = if input.approve {
         EventKind::ReturnApproved
     } else {
         EventKind::ReturnRejected
     };
-    event(
-        &*txn,
-        saved.suggestion_id,
-        Some(saved.id),
+    step.event(
         kind,
         ActorRole::Office,
-        now,
         json!({"note": note, "reassignedTo": new_assignment.as_ref().map(|a| a.unit_id)}),
     )
     .await?;
-    refresh_suggestion(&*txn, saved.suggestion_id, now).await?;
+    refresh_suggestion(step.conn(), saved.suggestion_id, now).await?;
     let request = return_request::Entity::find_by_id(request.id)
-        .one(&*txn)
+        .one(step.conn())
         .await
         .during("reloading the return request")?
         .ok_or_else(|| anyhow::anyhow!("return request vanished"))?;
-    txn.commit()
-        .await
-        .during("committing the return decision")?;
+    step.commit("committing the return decision").await?;
     Ok((request, saved, new_assignment))
+}
+
+/// The assignment that replaces the returned one: the same role, at `unit_id`, assigned
+/// today (its errors point at `input.reassignToUnitId`).
+async fn reassign(
+    step: &Step,
+    unit_id: i64,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> ServiceResult<assignment::Model> {
+    let target = crate::service::assignment::Target {
+        suggestion: &step.case.suggestion,
+        session: &step.case.session,
+        assigned_on: today,
+        replacing: Some(step.case.assignment.id),
+    };
+    let unit = crate::service::assignment::UnitAssignment {
+        unit_id,
+        role: step.case.assignment.role,
+        due_on: None,
+    };
+    let created = crate::service::assignment::add_assignments(
+        step.conn(),
+        target,
+        &[unit],
+        Errors::new(),
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        crate::service::ServiceError::User(errors) => crate::service::ServiceError::User(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    e.field = vec!["input".into(), "reassignToUnitId".into()];
+                    e
+                })
+                .collect(),
+        ),
+        other => other,
+    })?;
+    created
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("a reassignment made no assignment").into())
 }

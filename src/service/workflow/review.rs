@@ -28,7 +28,7 @@ pub async fn review_reply(
         .one(&*txn)
         .await
         .during("loading the reply")?
-        .ok_or_else(|| UserError::not_found(&field, "答复不存在 (reply not found)"))?;
+        .ok_or_else(|| UserError::missing(&field, "答复", "reply"))?;
     check_version("答复", input.expected_version, current.version)?;
     let case = load_case(&*txn, current.assignment_id, None, &field).await?;
     flow::next(

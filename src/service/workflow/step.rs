@@ -12,6 +12,11 @@
 //! A transition that needs more (its own rows, checks against the case) does it between
 //! `begin` and `commit` on `step.conn()`; user errors found there return early, and the
 //! transaction rolls back when the step is dropped.
+//!
+//! A decision on a request or a rating of a reply starts from that row instead: it opens
+//! the transaction, loads and checks the row, then takes the case with [`Step::on`] (errors
+//! pointing at the row's field) and asks for the next state with [`Step::transition`] once
+//! it knows which transition it is.
 
 use super::*;
 
@@ -22,8 +27,10 @@ pub(crate) struct Step {
     txn: crate::db::WriteTxn,
     /// The assignment, its suggestion and session, as loaded at the caller's version.
     pub case: Case,
-    /// The state the transition leads to.
+    /// The state the transition leads to (the current one until [`Step::transition`]).
     pub to: AssignmentStatus,
+    /// Where user errors about the case point.
+    field: &'static [&'static str],
     now: DateTime<Utc>,
 }
 
@@ -39,14 +46,47 @@ impl Step {
         now: DateTime<Utc>,
     ) -> ServiceResult<Self> {
         let txn = db.begin_write().await.during("beginning a transaction")?;
-        let case = load_case(&*txn, assignment_id, expected_version, &FIELD).await?;
-        let to = flow::next(
-            case.assignment.role,
-            case.assignment.status,
+        let mut step = Self::on(txn, assignment_id, expected_version, &FIELD, now).await?;
+        step.transition(transition)?;
+        Ok(step)
+    }
+
+    /// Takes up the case of `assignment_id` in `txn` (which loaded the request or reply
+    /// that names it), at `expected_version` if given; user errors point at `field`. The
+    /// state stays as it is until [`Step::transition`].
+    pub async fn on(
+        txn: crate::db::WriteTxn,
+        assignment_id: i64,
+        expected_version: Option<i32>,
+        field: &'static [&'static str],
+        now: DateTime<Utc>,
+    ) -> ServiceResult<Self> {
+        let case = load_case(&*txn, assignment_id, expected_version, field).await?;
+        let to = case.assignment.status;
+        Ok(Self {
+            txn,
+            case,
+            to,
+            field,
+            now,
+        })
+    }
+
+    /// The state `transition` leads to from the case's, from `domain::workflow`
+    /// (INVALID_STATE naming the current state); [`Step::save`] stores it.
+    pub fn transition(&mut self, transition: Transition) -> ServiceResult<AssignmentStatus> {
+        self.to = flow::next(
+            self.case.assignment.role,
+            self.case.assignment.status,
             transition,
-            &FIELD,
+            self.field,
         )?;
-        Ok(Self { txn, case, to, now })
+        Ok(self.to)
+    }
+
+    /// Tells the unit of work that the caller gave `field` a date in the past.
+    pub fn audit_backdated(&self, field: &str, value: impl serde::Serialize) {
+        self.txn.audit_backdated(field, value);
     }
 
     /// Tells the unit of work that the transition created `kind:id` (a request, a record).
@@ -68,7 +108,14 @@ impl Step {
         if changes.status.is_not_set() {
             changes.status = Set(self.to);
         }
-        save_assignment(&*self.txn, &self.case.assignment, changes, self.now, &FIELD).await
+        save_assignment(
+            &*self.txn,
+            &self.case.assignment,
+            changes,
+            self.now,
+            self.field,
+        )
+        .await
     }
 
     /// Appends the transition's timeline event to the case.
