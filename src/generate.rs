@@ -461,7 +461,7 @@ pub async fn generate(db: &Db, scale: Scale, now: DateTime<Utc>) -> anyhow::Resu
     // The planner's statistics of the whole data set, as an administrator refreshes them
     // after a bulk load. Without it SQLite keeps what `PRAGMA optimize` sampled while the
     // tables were filling (1,905 rows per session instead of 62,500), and drove the public
-    // list from the sessions, sorting every published reply per page (issue 7).
+    // list from the sessions, sorting every published reply per page.
     use sea_orm::ConnectionTrait as _;
     db.conn()
         .execute_unprepared("ANALYZE")

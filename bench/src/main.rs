@@ -206,7 +206,7 @@ async fn main() -> anyhow::Result<()> {
             time_query(&schema, &db, "deadlineSummary (current session)", &format!("{{ deadlineSummary(sessionId: \"{session_id}\") {{ overall {{ overdue dueSoon notDue answeredOnTime answeredLate }} byUnit {{ unit {{ name }} counts {{ overdue }} }} }} }}"), iterations).await?;
             time_query(&schema, &db, "assignments(OVERDUE, first: 50)", "{ assignments(filter: {deadlineStatus: [OVERDUE]}, first: 50) { edges { node { dueOn unit { name } suggestion { number title } } } } }", iterations).await?;
             time_query(&schema, &db, "assignments(OVERDUE, first: 50) + totalCount", "{ assignments(filter: {deadlineStatus: [OVERDUE]}, first: 50) { totalCount edges { node { dueOn unit { name } suggestion { number title } } } } }", iterations).await?;
-            // As of a past date (a year ago): the deadline history decides (issue 27).
+            // As of a past date (a year ago): the deadline history decides.
             let past =
                 banli::domain::time::local_date(chrono::Utc::now()) - chrono::Duration::days(365);
             time_query(&schema, &db, "deadlineSummary (all sessions, a year ago)", &format!("{{ deadlineSummary(asOf: \"{past}\") {{ overall {{ overdue dueSoon notDue answeredOnTime answeredLate }} }} }}"), iterations).await?;

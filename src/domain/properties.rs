@@ -110,7 +110,7 @@ const TRANSITIONS: [Transition; 15] = [
     Transition::RequestReturn,
     Transition::ApproveReturn,
     Transition::RejectReturn,
-    Transition::SendOpinion,
+    Transition::SendCoOpinion,
     Transition::RequestExtension,
     Transition::DecideExtension,
     Transition::LogContact,

@@ -1,4 +1,4 @@
-//! Review before release (答复审核, issue 27): a session may require that a unit's reply
+//! Review before release (答复审核): a session may require that a unit's reply
 //! goes to the office before the deputy sees it.
 //!
 //! ```text

@@ -1,4 +1,4 @@
-//! 督办: supervision of key suggestions (重点建议, issue 27). The office records the
+//! 督办: supervision of key suggestions (重点建议). The office records the
 //! supervising leader's instructions (领导批示) and asks the handling units for progress
 //! reports (办理进展) by set dates; a unit files each report once. An overdue report counts
 //! like an overdue deadline.

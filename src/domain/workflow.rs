@@ -29,7 +29,7 @@ pub enum Transition {
     ApproveReturn,
     RejectReturn,
     /// 会办意见 (co-handlers only)
-    SendOpinion,
+    SendCoOpinion,
     /// 延期申请
     RequestExtension,
     DecideExtension,
@@ -58,7 +58,7 @@ impl Transition {
             Self::SignFor => ("签收", "sign for it"),
             Self::RequestReturn => ("申请退回", "request a return"),
             Self::ApproveReturn | Self::RejectReturn => ("审批退回", "decide a return"),
-            Self::SendOpinion => ("提交会办意见", "send an opinion"),
+            Self::SendCoOpinion => ("提交会办意见", "send an opinion"),
             Self::RequestExtension => ("申请延期", "request an extension"),
             Self::DecideExtension => ("审批延期", "decide an extension"),
             Self::LogContact => ("记录沟通", "log a contact"),
@@ -73,29 +73,13 @@ impl Transition {
 }
 
 /// The API name of an assignment state.
-pub fn state_name(status: AssignmentStatus) -> &'static str {
-    match status {
-        Assigned => "ASSIGNED",
-        SignedFor => "SIGNED_FOR",
-        ReturnRequested => "RETURN_REQUESTED",
-        Returned => "RETURNED",
-        OpinionSent => "OPINION_SENT",
-        Replied => "REPLIED",
-        Rehandling => "REHANDLING",
-        Closed => "CLOSED",
-        Withdrawn => "WITHDRAWN",
-    }
+pub fn state_name(status: AssignmentStatus) -> String {
+    sea_orm::ActiveEnum::to_value(&status)
 }
 
 /// The API name of a suggestion state.
-pub fn suggestion_state_name(status: SuggestionStatus) -> &'static str {
-    match status {
-        SuggestionStatus::Registered => "REGISTERED",
-        SuggestionStatus::Assigned => "ASSIGNED",
-        SuggestionStatus::Replied => "REPLIED",
-        SuggestionStatus::Closed => "CLOSED",
-        SuggestionStatus::Withdrawn => "WITHDRAWN",
-    }
+pub fn suggestion_state_name(status: SuggestionStatus) -> String {
+    sea_orm::ActiveEnum::to_value(&status)
 }
 
 /// True for roles that answer the deputy with a reply.
@@ -122,7 +106,7 @@ pub fn next(
         (T::RequestReturn, Assigned | SignedFor) => Some(ReturnRequested),
         (T::ApproveReturn, ReturnRequested) => Some(Returned),
         (T::RejectReturn, ReturnRequested) => Some(SignedFor),
-        (T::SendOpinion, SignedFor) if role == CoHandler => Some(OpinionSent),
+        (T::SendCoOpinion, SignedFor) if role == CoHandler => Some(OpinionSent),
         (T::RequestExtension | T::DecideExtension, SignedFor | Rehandling) => Some(from),
         (T::LogContact, SignedFor | Rehandling | Replied | OpinionSent | Closed) => Some(from),
         (T::Reply, SignedFor | Rehandling) if answers_deputy(role) => Some(Replied),
@@ -147,7 +131,7 @@ fn refusal(
     field: &[&str],
 ) -> UserError {
     let why = match (transition, role) {
-        (Transition::SendOpinion, r) if r != CoHandler => "只有协办单位提交会办意见 (only a CO_HANDLER sends an opinion)".to_owned(),
+        (Transition::SendCoOpinion, r) if r != CoHandler => "只有协办单位提交会办意见 (only a CO_HANDLER sends an opinion)".to_owned(),
         (Transition::Reply, CoHandler) => {
             "协办单位向主办单位提交会办意见，不直接答复代表 (a CO_HANDLER sends an opinion to the lead unit, not a reply)".to_owned()
         }
@@ -207,8 +191,9 @@ pub fn follow_up_allowed(category: ReplyCategory) -> bool {
 }
 
 /// What happened, as recorded in the timeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr, strum::EnumIter)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum EventKind {
     Registered,
     Updated,
@@ -251,46 +236,15 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The stored and API name (SCREAMING_SNAKE_CASE of the variant).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Registered => "REGISTERED",
-            Self::Updated => "UPDATED",
-            Self::Assigned => "ASSIGNED",
-            Self::ContactPersonSet => "CONTACT_PERSON_SET",
-            Self::SignedFor => "SIGNED_FOR",
-            Self::ReturnRequested => "RETURN_REQUESTED",
-            Self::ReturnApproved => "RETURN_APPROVED",
-            Self::ReturnRejected => "RETURN_REJECTED",
-            Self::OpinionSent => "OPINION_SENT",
-            Self::ExtensionRequested => "EXTENSION_REQUESTED",
-            Self::ExtensionApproved => "EXTENSION_APPROVED",
-            Self::ExtensionRejected => "EXTENSION_REJECTED",
-            Self::ContactLogged => "CONTACT_LOGGED",
-            Self::ReplySubmitted => "REPLY_SUBMITTED",
-            Self::ReplyReviewed => "REPLY_REVIEWED",
-            Self::ReplyPublished => "REPLY_PUBLISHED",
-            Self::PublicationWithdrawn => "PUBLICATION_WITHDRAWN",
-            Self::Rated => "RATED",
-            Self::RehandlingStarted => "REHANDLING_STARTED",
-            Self::FollowUpSent => "FOLLOW_UP_SENT",
-            Self::Closed => "CLOSED",
-            Self::Withdrawn => "WITHDRAWN",
-            Self::Redated => "REDATED",
-            Self::UnitTransferred => "UNIT_TRANSFERRED",
-            Self::InstructionRecorded => "INSTRUCTION_RECORDED",
-            Self::ProgressReportRequested => "PROGRESS_REPORT_REQUESTED",
-            Self::ProgressReportFiled => "PROGRESS_REPORT_FILED",
-            Self::ProgressReportCancelled => "PROGRESS_REPORT_CANCELLED",
-            Self::ReplySubmittedForReview => "REPLY_SUBMITTED_FOR_REVIEW",
-            Self::ReleaseApproved => "RELEASE_APPROVED",
-            Self::ReleaseReturned => "RELEASE_RETURNED",
-            Self::ReplyRevised => "REPLY_REVISED",
-        }
+        self.into()
     }
 }
 
 /// The role someone acted in; accounts (and so the acting user) come with access control.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum ActorRole {
     Office,
     Unit,
@@ -299,13 +253,9 @@ pub enum ActorRole {
 }
 
 impl ActorRole {
+    /// The stored and API name (SCREAMING_SNAKE_CASE of the variant).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Office => "OFFICE",
-            Self::Unit => "UNIT",
-            Self::Deputy => "DEPUTY",
-            Self::System => "SYSTEM",
-        }
+        self.into()
     }
 }
 
@@ -314,6 +264,29 @@ mod tests {
     use super::*;
     use entity::enums::AssignmentRole::{Lead, Separate, Sole};
     use Transition as T;
+
+    #[test]
+    fn names_come_from_the_variants() {
+        use strum::IntoEnumIterator as _;
+        for kind in EventKind::iter() {
+            assert_eq!(
+                serde_json::to_value(kind).ok(),
+                Some(serde_json::Value::from(kind.as_str())),
+                "{kind:?}"
+            );
+        }
+        assert_eq!(EventKind::ContactPersonSet.as_str(), "CONTACT_PERSON_SET");
+        assert_eq!(
+            EventKind::ReplySubmittedForReview.as_str(),
+            "REPLY_SUBMITTED_FOR_REVIEW"
+        );
+        assert_eq!(ActorRole::System.as_str(), "SYSTEM");
+        assert_eq!(state_name(ReturnRequested), "RETURN_REQUESTED");
+        assert_eq!(
+            suggestion_state_name(SuggestionStatus::Withdrawn),
+            "WITHDRAWN"
+        );
+    }
 
     #[test]
     fn transitions_table() {
@@ -332,10 +305,10 @@ mod tests {
             (Lead, ReturnRequested, T::ApproveReturn, Some(Returned)),
             (Lead, ReturnRequested, T::RejectReturn, Some(SignedFor)),
             (Lead, SignedFor, T::ApproveReturn, None),
-            (CoHandler, SignedFor, T::SendOpinion, Some(OpinionSent)),
-            (CoHandler, Assigned, T::SendOpinion, None),
-            (Lead, SignedFor, T::SendOpinion, None),
-            (CoHandler, OpinionSent, T::SendOpinion, None),
+            (CoHandler, SignedFor, T::SendCoOpinion, Some(OpinionSent)),
+            (CoHandler, Assigned, T::SendCoOpinion, None),
+            (Lead, SignedFor, T::SendCoOpinion, None),
+            (CoHandler, OpinionSent, T::SendCoOpinion, None),
             (Lead, SignedFor, T::RequestExtension, Some(SignedFor)),
             (Lead, Rehandling, T::RequestExtension, Some(Rehandling)),
             (Lead, Replied, T::RequestExtension, None),

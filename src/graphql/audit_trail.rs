@@ -1,4 +1,4 @@
-//! One audit row per mutation: success, user error or refusal (issue: audit log).
+//! One audit row per mutation: success, user error or refusal.
 //!
 //! Each root mutation field runs with a unit of work ([`Work`]: its audit entry with actor,
 //! role, operation, target, client IP and request id), which [`super::state`] binds to the

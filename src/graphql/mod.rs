@@ -362,7 +362,7 @@ pub fn prepare(
     let mut request = request;
     let conceal = conceals_schema(environment, &caller);
     let scope = caller.scope();
-    // The DataLoader's default 1 ms window stays: without it (tried in issue 7), under
+    // The DataLoader's default 1 ms window stays: without it (tried once), under
     // load the loading task often ran before sibling resolvers had registered their
     // keys, and a 50-row nested page took 104 statements instead of 6 (BENCHMARKS.md).
     let loader = DataLoader::with_cache(

@@ -242,7 +242,7 @@ impl PublicQuery {
         };
         let order = order_by.map(Into::into).unwrap_or_default();
         // A keyword search costs what the word makes it cost: take a turn, so anonymous
-        // searches never hold more than a few pooled connections (BENCHMARKS.md, issue 5).
+        // searches never hold more than a few pooled connections (BENCHMARKS.md).
         let turn =
             match filter.keyword.as_deref().and_then(SearchQuery::parse) {
                 Some(_) => match st.public_search.enter().await {

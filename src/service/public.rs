@@ -133,7 +133,7 @@ pub(crate) fn public_only() -> Condition {
 /// confidentiality test is written `+confidential = ?`: as a plain equality, SQLite 3.51's
 /// planner took it for a selective filter once it saw the bound value, scanned every
 /// suggestion and sorted all published replies for each page (1.6 s at 1m assignments,
-/// instead of 1 ms walking `idx_reply_published`; issue 7). The unary `+` leaves it a
+/// instead of 1 ms walking `idx_reply_published`). The unary `+` leaves it a
 /// check on the rows the index walk reaches.
 fn public_only_for_list(backend: DbBackend) -> Condition {
     if backend != DbBackend::Sqlite {

@@ -282,7 +282,7 @@ fn full_text(
 pub const RARE_MATCHES: u64 = 1_000;
 
 /// How a list narrows by a keyword, chosen per keyword because no planner can tell a rare
-/// word from a common one inside a full-text match (measured in BENCHMARKS.md, issue 5):
+/// word from a common one inside a full-text match (measured in BENCHMARKS.md):
 /// a rare word is best read from the index and sorted (a few hundred rows), a common one
 /// by walking the list's own order and checking each row, which stops after a page.
 #[derive(Debug, Clone)]

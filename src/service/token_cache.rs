@@ -1,6 +1,6 @@
 //! A short-lived cache of checked bearer tokens, so a desk's stream of requests does not
 //! look its token and user up in the database on every request (one statement of the
-//! few a nested read makes; issue 7).
+//! few a nested read makes).
 //!
 //! - An entry answers for at most `auth_cache_secs` of the clock (default 5 s) and never
 //!   past the token's own absolute or idle expiry.

@@ -299,7 +299,7 @@ impl WorkflowMutation {
         let st = state(ctx)?;
         let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
         let result = async {
-            let opinion = service::workflow::OpinionInput {
+            let opinion = service::workflow::CoOpinionInput {
                 assignment_id: ids::expect(
                     &input.assignment_id,
                     Kind::Assignment,
@@ -323,7 +323,7 @@ impl WorkflowMutation {
                             |r| r.assignment_id,
                         )
                     },
-                    service::workflow::send_opinion(&st.db, opinion, st.clock.now()),
+                    service::workflow::send_co_opinion(&st.db, opinion, st.clock.now()),
                 )
                 .await
         }
@@ -605,7 +605,8 @@ impl WorkflowMutation {
         let st = state(ctx)?;
         let result = async {
             let id = ids::expect(&input.suggestion_id, Kind::Suggestion, &SUGGESTION_ID)?;
-            service::workflow::close(&st.db, id, input.expected_version, st.clock.now()).await
+            service::workflow::close_suggestion(&st.db, id, input.expected_version, st.clock.now())
+                .await
         }
         .await;
         let (suggestion, user_errors) = for_payload(ctx, result)?;
@@ -627,7 +628,7 @@ impl WorkflowMutation {
             let id = ids::expect(&input.suggestion_id, Kind::Suggestion, &SUGGESTION_ID)?;
             scope::check_withdraw(&st.db, access::scope(ctx), id).await?;
             let (version, now) = (input.expected_version, st.clock.now());
-            service::workflow::withdraw(&st.db, id, version, input.reason, now).await
+            service::workflow::withdraw_suggestion(&st.db, id, version, input.reason, now).await
         }
         .await;
         let (suggestion, user_errors) = for_payload(ctx, result)?;

@@ -29,7 +29,7 @@ pub(crate) async fn set_suggestion_status<C: ConnectionTrait>(
 
 /// 办结: the office closes a replied suggestion once each reply is rated by the lead
 /// deputy, or the rating period has run out.
-pub async fn close(
+pub async fn close_suggestion(
     db: &Db,
     suggestion_id: i64,
     expected_version: Option<i32>,
@@ -116,7 +116,7 @@ pub async fn close(
 }
 
 /// 撤回: the deputy withdraws the suggestion; open assignments end with it.
-pub async fn withdraw(
+pub async fn withdraw_suggestion(
     db: &Db,
     suggestion_id: i64,
     expected_version: Option<i32>,

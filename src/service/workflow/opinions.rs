@@ -3,7 +3,7 @@
 use super::*;
 
 #[derive(Debug, Clone)]
-pub struct OpinionInput {
+pub struct CoOpinionInput {
     pub assignment_id: i64,
     pub expected_version: Option<i32>,
     pub body: String,
@@ -12,9 +12,9 @@ pub struct OpinionInput {
 }
 
 /// 会办意见: a co-handler sends its opinion to the lead unit.
-pub async fn send_opinion(
+pub async fn send_co_opinion(
     db: &Db,
-    input: OpinionInput,
+    input: CoOpinionInput,
     now: DateTime<Utc>,
 ) -> ServiceResult<(co_opinion::Model, assignment::Model)> {
     let today = local_date(now);
@@ -37,7 +37,7 @@ pub async fn send_opinion(
         db,
         input.assignment_id,
         input.expected_version,
-        Transition::SendOpinion,
+        Transition::SendCoOpinion,
         now,
     )
     .await?;
