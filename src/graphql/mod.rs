@@ -11,7 +11,6 @@ pub mod enums;
 pub mod error;
 pub mod export;
 pub mod feedback;
-pub mod filing;
 pub mod idempotency;
 pub mod ids;
 pub mod limits;
@@ -47,7 +46,7 @@ pub struct QueryRoot(
     statistics::StatisticsQuery,
     search::SearchQuery,
     export::ExportQuery,
-    filing::FilingQuery,
+    ops::filing::FilingQuery,
     supervision::SupervisionQuery,
     release::ReleaseQuery,
 );
@@ -63,7 +62,7 @@ pub struct MutationRoot(
     account::AccountMutation,
     public::PublicMutation,
     feedback::FeedbackMutation,
-    filing::FilingMutation,
+    ops::filing::FilingMutation,
     supervision::SupervisionMutation,
     release::ReleaseMutation,
 );

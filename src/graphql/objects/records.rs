@@ -25,7 +25,7 @@ pub enum Node {
     Reply(Reply),
     ReturnRequest(ReturnRequest),
     ExtensionRequest(ExtensionRequest),
-    Filing(crate::graphql::filing::Filing),
+    Filing(crate::graphql::objects::Filing),
     ProgressReport(crate::graphql::supervision::ProgressReport),
 }
 

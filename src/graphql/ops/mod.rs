@@ -4,6 +4,7 @@
 
 pub mod calendar;
 pub mod deadlines;
+pub mod filing;
 pub mod records;
 pub mod registry;
 pub mod replies;

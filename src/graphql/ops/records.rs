@@ -106,7 +106,7 @@ impl CoreQuery {
                 let found = service::filing::get(&state(ctx)?.db, access::scope(ctx), key)
                     .await
                     .map_err(|e| crate::graphql::error::for_query(ctx, e))?;
-                return Ok(found.map(|f| Node::Filing(crate::graphql::filing::Filing(f))));
+                return Ok(found.map(|f| Node::Filing(crate::graphql::objects::Filing(f))));
             }
             Kind::Session => loader
                 .load_one(crate::graphql::loaders::SessionKey(key))

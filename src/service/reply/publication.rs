@@ -1,246 +1,6 @@
-//! Replies (答复): the signed letter a unit sends, and its publication (公开).
+//! Publishing a reply (公开) with its public text redacted of personal details, and withdrawing publications (a case marked confidential, or the office's own decision).
 
-use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::{AssignmentRole, AssignmentStatus, Publication, ReleaseState, ReplyCategory};
-use entity::{assignment, deputy, reply, suggestion, suggestion_co_signer};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-};
-
-use super::{check_version, conflict, DbContext, ServiceResult};
-use crate::db::Db;
-use crate::domain::error::Errors;
-use crate::domain::phone::PhoneNumber;
-use crate::domain::publication::Redactions;
-use crate::domain::redaction::PrivateDetails;
-use crate::domain::text::{self, Lines};
-use crate::domain::workflow::{self as flow, ActorRole, EventKind, Transition};
-use crate::domain::UserError;
-
-const BODY_MAX: usize = 100_000;
-
-#[derive(Debug, Clone)]
-pub struct NewReply {
-    pub assignment_id: i64,
-    pub expected_version: Option<i32>,
-    pub doc_number: Option<String>,
-    pub addressee: Option<String>,
-    pub category: ReplyCategory,
-    pub body: String,
-    pub summary: Option<String>,
-    pub signed_by: String,
-    /// Defaults to today (Shanghai).
-    pub replied_on: Option<NaiveDate>,
-    pub contact_name: String,
-    pub contact_phone: String,
-    pub copy_to: Option<String>,
-    /// An archive's reply (the import): sent when it was written, whatever the session's
-    /// review rule.
-    pub archived: bool,
-}
-
-async fn load_suggestion<C: ConnectionTrait>(
-    conn: &C,
-    id: i64,
-) -> ServiceResult<suggestion::Model> {
-    suggestion::Entity::find_by_id(id)
-        .one(conn)
-        .await
-        .during("loading the suggestion")?
-        .ok_or_else(|| anyhow::anyhow!("assignment points at missing suggestion {id}").into())
-}
-
-/// Records the reply of one assignment: the unit's answer to the deputy.
-pub async fn submit(
-    db: &Db,
-    input: NewReply,
-    now: DateTime<Utc>,
-    today: NaiveDate,
-) -> ServiceResult<(reply::Model, assignment::Model)> {
-    let backdated = input.replied_on.filter(|on| *on < today);
-    let txn = db.begin_write().await.during("beginning a transaction")?;
-    // Boxed: the whole reply path is a large future, kept off the worker's stack.
-    let done = Box::pin(submit_in(&*txn, input, now, today)).await?;
-    txn.audit_created("Reply", done.0.id);
-    if let Some(on) = backdated {
-        txn.audit_backdated("repliedOn", on);
-    }
-    txn.commit().await.during("committing a reply")?;
-    Ok(done)
-}
-
-/// [`submit`] inside the caller's write transaction (the archive import's).
-pub(crate) async fn submit_in<C: ConnectionTrait>(
-    conn: &C,
-    input: NewReply,
-    now: DateTime<Utc>,
-    today: NaiveDate,
-) -> ServiceResult<(reply::Model, assignment::Model)> {
-    let f = |leaf: &'static str| ["input", leaf];
-    let mut errors = Errors::new();
-    let doc_number = errors.check(text::optional(
-        input.doc_number.as_deref(),
-        &f("docNumber"),
-        100,
-        Lines::Single,
-    ));
-    let addressee = errors.check(text::optional(
-        input.addressee.as_deref(),
-        &f("addressee"),
-        200,
-        Lines::Single,
-    ));
-    let body = errors.check(text::required(
-        &input.body,
-        &f("body"),
-        BODY_MAX,
-        Lines::Multi,
-    ));
-    let summary = errors.check(text::optional(
-        input.summary.as_deref(),
-        &f("summary"),
-        5_000,
-        Lines::Multi,
-    ));
-    let signed_by = errors.check(text::required(
-        &input.signed_by,
-        &f("signedBy"),
-        100,
-        Lines::Single,
-    ));
-    let contact_name = errors.check(text::required(
-        &input.contact_name,
-        &f("contactName"),
-        100,
-        Lines::Single,
-    ));
-    let contact_phone = errors.check(PhoneNumber::parse(&input.contact_phone, &f("contactPhone")));
-    let copy_to = errors.check(text::optional(
-        input.copy_to.as_deref(),
-        &f("copyTo"),
-        500,
-        Lines::Single,
-    ));
-    let replied_on = input.replied_on.unwrap_or(today);
-    if replied_on > today {
-        errors.push(UserError::invalid(
-            &f("repliedOn"),
-            "答复日期不能晚于今天 (repliedOn must not be in the future)",
-        ));
-    }
-    let case = super::workflow::load_case(
-        conn,
-        input.assignment_id,
-        input.expected_version,
-        &f("assignmentId"),
-    )
-    .await?;
-    let current = case.assignment;
-    flow::next(
-        current.role,
-        current.status,
-        Transition::Reply,
-        &f("assignmentId"),
-    )?;
-    if replied_on < current.assigned_on {
-        errors.push(UserError::invalid(
-            &f("repliedOn"),
-            "答复日期不能早于交办日期 (repliedOn must not precede assignedOn)",
-        ));
-    }
-    let others: Vec<(AssignmentRole, AssignmentStatus)> = assignment::Entity::find()
-        .filter(assignment::Column::SuggestionId.eq(current.suggestion_id))
-        .filter(assignment::Column::Id.ne(current.id))
-        .all(conn)
-        .await
-        .during("loading the other assignments")?
-        .into_iter()
-        .map(|a| (a.role, a.status))
-        .collect();
-    if current.round == 1 && flow::co_opinions_missing(current.role, &others) {
-        return Err(UserError::invalid_state(
-            &f("assignmentId"),
-            "协办单位的会办意见尚未全部提交，主办单位暂不能答复 (a co-handler's opinion is still missing)",
-        )
-        .into());
-    }
-    errors.check(super::session::scheme_of(&case.session).check(input.category, &f("category")));
-    errors.finish()?;
-
-    // An archived reply was sent when it was written; otherwise the session decides.
-    let release_state = super::release::on_submit(
-        case.session.review_before_release && !input.archived,
-        &f("assignmentId"),
-    )?;
-    let saved_reply = reply::ActiveModel {
-        assignment_id: Set(current.id),
-        unit_id: Set(current.unit_id),
-        round: Set(current.round),
-        doc_number: Set(doc_number.flatten()),
-        addressee: Set(addressee.flatten()),
-        category: Set(input.category),
-        original_category: Set(None),
-        reviewed_at: Set(None),
-        body: Set(body.unwrap_or_default()),
-        summary: Set(summary.flatten()),
-        signed_by: Set(signed_by.unwrap_or_default()),
-        replied_on: Set(replied_on),
-        contact_name: Set(contact_name.unwrap_or_default()),
-        contact_phone: Set(contact_phone
-            .map(PhoneNumber::into_string)
-            .unwrap_or_default()),
-        copy_to: Set(copy_to.flatten()),
-        publication: Set(Publication::None),
-        published_at: Set(None),
-        release_state: Set(release_state),
-        review_comment: Set(None),
-        sent_on: Set((release_state == ReleaseState::Sent).then_some(replied_on)),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await
-    .map_err(|e| {
-        super::on_unique(
-            e,
-            &["uq_reply_assignment_round", "reply.round"],
-            UserError::conflict(
-                &f("assignmentId"),
-                "本轮已有答复 (this round already has a reply)",
-            ),
-            "inserting a reply",
-        )
-    })?;
-    super::search::index_reply(conn, &saved_reply).await?;
-    let saved_assignment = if release_state == ReleaseState::Sent {
-        Box::pin(super::release::deliver(
-            conn,
-            &current,
-            &saved_reply,
-            replied_on,
-            now,
-            &f("assignmentId"),
-        ))
-        .await?
-    } else {
-        // With the office for review: the case is answered when the reply is sent.
-        super::workflow::event(
-            conn,
-            current.suggestion_id,
-            Some(current.id),
-            EventKind::ReplySubmittedForReview,
-            ActorRole::Unit,
-            now,
-            serde_json::json!({"replyId": saved_reply.id, "round": saved_reply.round,
-                "category": saved_reply.category, "repliedOn": replied_on}),
-        )
-        .await?;
-        current
-    };
-    Ok((saved_reply, saved_assignment))
-}
+use super::*;
 
 #[derive(Debug, Clone)]
 pub struct PublishInput {
@@ -261,7 +21,7 @@ pub struct PublishInput {
 
 /// The phone numbers and addresses of a suggestion's deputies (lead and co-signers):
 /// never published, wherever they occur in a text (DOMAIN §2.12).
-async fn deputies_private_details<C: ConnectionTrait>(
+pub(super) async fn deputies_private_details<C: ConnectionTrait>(
     conn: &C,
     parent: &suggestion::Model,
 ) -> ServiceResult<PrivateDetails> {
@@ -444,8 +204,8 @@ pub(crate) async fn publish_in<C: ConnectionTrait>(
         .await
         .during("reloading the reply")?
         .ok_or_else(|| anyhow::anyhow!("reply vanished inside its own transaction"))?;
-    super::search::index_published(conn, &saved, &parent).await?;
-    super::workflow::event(
+    crate::service::search::index_published(conn, &saved, &parent).await?;
+    crate::service::workflow::event(
         conn,
         parent.id,
         Some(owner.id),
@@ -484,7 +244,7 @@ pub(crate) async fn withdraw_publications<C: ConnectionTrait>(
 
 /// The update that takes replies off the public side (their public texts go too, and their
 /// version moves on); the caller says which replies.
-fn unpublishing(now: DateTime<Utc>) -> sea_orm::UpdateMany<reply::Entity> {
+pub(super) fn unpublishing(now: DateTime<Utc>) -> sea_orm::UpdateMany<reply::Entity> {
     use sea_orm::sea_query::{Expr, ExprTrait as _};
     reply::Entity::update_many()
         .set(reply::ActiveModel {
@@ -503,7 +263,7 @@ fn unpublishing(now: DateTime<Utc>) -> sea_orm::UpdateMany<reply::Entity> {
 
 /// Withdraws the publication of the published replies matching `condition` (on the reply
 /// joined with its assignment), recording why in the timeline.
-async fn withdraw_where<C: ConnectionTrait>(
+pub(super) async fn withdraw_where<C: ConnectionTrait>(
     conn: &C,
     condition: impl sea_orm::sea_query::IntoCondition,
     reason: &str,
@@ -534,9 +294,9 @@ async fn withdraw_where<C: ConnectionTrait>(
         .exec(conn)
         .await
         .during("withdrawing publications")?;
-    super::search::unindex_published(conn, &ids).await?;
+    crate::service::search::unindex_published(conn, &ids).await?;
     for (reply_id, assignment_id, suggestion_id) in published {
-        super::workflow::event(
+        crate::service::workflow::event(
             conn,
             suggestion_id,
             Some(assignment_id),
@@ -583,13 +343,13 @@ pub async fn unpublish(
     if result.rows_affected != 1 {
         return Err(conflict("答复", &["input", "replyId"]));
     }
-    super::search::unindex_published(&*txn, &[current.id]).await?;
+    crate::service::search::unindex_published(&*txn, &[current.id]).await?;
     let owner = assignment::Entity::find_by_id(current.assignment_id)
         .one(&*txn)
         .await
         .during("loading the assignment")?
         .ok_or_else(|| anyhow::anyhow!("reply {} has no assignment", current.id))?;
-    super::workflow::event(
+    crate::service::workflow::event(
         &*txn,
         owner.suggestion_id,
         Some(owner.id),

@@ -5,6 +5,11 @@
 //! The people and phone numbers are invented, except the published reply of seed 000
 //! (contact 马友竹, 0554-6678417), which is public.
 
+mod accounts;
+mod extras;
+pub use accounts::*;
+use extras::*;
+
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use entity::enums::{
     AssignmentRole, FeedbackStatus, FilingPeriod, Publication, ReplyCategory, SessionLevel,
@@ -20,6 +25,7 @@ use crate::domain::time::{local_date, ZONE};
 use crate::service::{self, ServiceError};
 
 pub const SESSION_NAME: &str = "省人大十三届五次会议";
+
 const LAST_NUMBER: &str = "0262";
 
 const UNITS: [(&str, &str, &str); 12] = [
@@ -408,99 +414,6 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
     ))
 }
 
-/// Username, password, role, index into `UNITS`, index into `DEPUTIES`.
-pub type DemoAccount = (
-    &'static str,
-    &'static str,
-    Role,
-    Option<usize>,
-    Option<usize>,
-);
-
-/// One account per role, with fixed passwords documented in the README. Created only by
-/// `banli demo`, never by the server itself. The two unit accounts work for the lead
-/// (民政局) and the co-handler (财政局) of one suggestion, to try out what each may see.
-pub const DEMO_ACCOUNTS: [DemoAccount; 6] = [
-    (
-        "demo-admin",
-        "banli:admin:2026",
-        Role::OfficeAdmin,
-        None,
-        None,
-    ),
-    (
-        "demo-office",
-        "banli:office:2026",
-        Role::OfficeStaff,
-        None,
-        None,
-    ),
-    (
-        "demo-unit-a",
-        "banli:unit-a:2026",
-        Role::UnitStaff,
-        Some(10),
-        None,
-    ),
-    (
-        "demo-unit-b",
-        "banli:unit-b:2026",
-        Role::UnitStaff,
-        Some(3),
-        None,
-    ),
-    (
-        "demo-deputy",
-        "banli:deputy:2026",
-        Role::Deputy,
-        None,
-        Some(0),
-    ),
-    (
-        "demo-auditor",
-        "banli:auditor:2026",
-        Role::Auditor,
-        None,
-        None,
-    ),
-];
-
-async fn load_accounts(
-    db: &Db,
-    units: &[entity::handling_unit::Model],
-    deputies: &[entity::deputy::Model],
-    now: DateTime<Utc>,
-) -> anyhow::Result<String> {
-    let mut lines = String::new();
-    for (username, password, role, unit, deputy) in DEMO_ACCOUNTS {
-        let unit_id = unit.and_then(|i| units.get(i)).map(|u| u.id);
-        let deputy_id = deputy.and_then(|i| deputies.get(i)).map(|d| d.id);
-        let bound = unit
-            .and_then(|i| units.get(i))
-            .map(|u| format!(" ({})", u.name))
-            .or_else(|| {
-                deputy
-                    .and_then(|i| deputies.get(i))
-                    .map(|d| format!(" ({})", d.name))
-            })
-            .unwrap_or_default();
-        let input = service::account::NewUser {
-            username: username.into(),
-            display_name: format!("演示账户 {username}"),
-            role,
-            unit_id,
-            deputy_id,
-            password: password.into(),
-        };
-        ok(
-            service::account::create_user(db, input, now).await,
-            "account",
-        )?;
-        lines.push_str(&format!("  {username} / {password} / {role}{bound}\n"));
-    }
-    Ok(lines)
-}
-
 async fn load_story(
     db: &Db,
     session_id: i64,
@@ -645,187 +558,5 @@ async fn load_story(
             story.number,
         )?;
     }
-    Ok(())
-}
-
-/// Online filing: a draft by 夏维奇 with a pending invitation to 李明华, and a suggestion
-/// 王秀英 filed that waits for the office's screening (审查).
-async fn load_filings(
-    db: &Db,
-    session_id: i64,
-    deputies: &[entity::deputy::Model],
-    now: DateTime<Utc>,
-    today: NaiveDate,
-) -> anyhow::Result<()> {
-    let filing = |filer: usize, title: &str, content: &str, co_signers: Vec<i64>| {
-        service::filing::NewFiling {
-            session_id,
-            filer_deputy_id: deputies[filer].id,
-            for_delegation: false,
-            kind: SuggestionKind::NpcSuggestion,
-            period: FilingPeriod::InterSession,
-            title: title.into(),
-            content: content.into(),
-            topic: Some("教科文卫".into()),
-            confidential: false,
-            co_signer_ids: co_signers,
-        }
-    };
-    ok(
-        service::filing::draft(
-            db,
-            filing(
-                0,
-                "关于加强中小学课后服务的建议",
-                "建议统筹课后服务经费，丰富课后服务内容，减轻家长负担。",
-                vec![deputies[1].id],
-            ),
-            now,
-        )
-        .await,
-        "a draft filing",
-    )?;
-    let submitted = ok(
-        service::filing::draft(
-            db,
-            filing(
-                2,
-                "关于推进城乡学校共同体建设的建议",
-                "建议以城区优质学校带动乡村学校，共享课程、师资和教研。",
-                Vec::new(),
-            ),
-            now,
-        )
-        .await,
-        "a filing to submit",
-    )?;
-    ok(
-        service::filing::step(
-            db,
-            deputies[2].id,
-            submitted.id,
-            None,
-            crate::domain::filing::FilingStep::Submit,
-            now,
-            today,
-        )
-        .await,
-        "submitting a filing",
-    )?;
-    Ok(())
-}
-
-/// 督办 of the key suggestion: the leader's instruction, progress reports asked of both
-/// units, and the lead unit's report filed.
-async fn supervise(
-    db: &Db,
-    suggestion_id: i64,
-    now: DateTime<Utc>,
-    today: NaiveDate,
-) -> anyhow::Result<()> {
-    ok(
-        service::supervision::record_instruction(
-            db,
-            service::supervision::NewInstruction {
-                suggestion_id,
-                leader: None,
-                content: "请民政局牵头、财政局配合，一个月内拿出基层养老服务提升方案。".into(),
-                instructed_on: Some(today),
-            },
-            now,
-            today,
-        )
-        .await,
-        "a leader's instruction",
-    )?;
-    let reports = ok(
-        service::supervision::request_reports(
-            db,
-            service::supervision::ReportRequest {
-                suggestion_id,
-                due_on: today + chrono::Days::new(14),
-                note: Some("报送调研和方案起草进展".into()),
-            },
-            now,
-            today,
-        )
-        .await,
-        "progress reports",
-    )?;
-    let lead = reports
-        .first()
-        .ok_or_else(|| anyhow::anyhow!("no progress report was asked for"))?;
-    ok(
-        service::supervision::file_report(
-            db,
-            Scope::All,
-            lead.id,
-            None,
-            "已赴三个县区调研养老服务站点运营情况，方案初稿正在征求财政局意见。",
-            now,
-            today,
-        )
-        .await,
-        "a progress report",
-    )?;
-    Ok(())
-}
-
-/// Review before release: the session asks for it from now on, and 教育局's reply to
-/// 第0257号 waits for the office's review.
-async fn reply_under_review(
-    db: &Db,
-    session_id: i64,
-    now: DateTime<Utc>,
-    today: NaiveDate,
-) -> anyhow::Result<()> {
-    ok(
-        service::session::update(
-            db,
-            service::session::SessionPatch {
-                id: session_id,
-                review_before_release: Some(true),
-                ..Default::default()
-            },
-            now,
-        )
-        .await,
-        "requiring review before release",
-    )?;
-    let case = suggestion::Entity::find()
-        .filter(suggestion::Column::SessionId.eq(session_id))
-        .filter(suggestion::Column::Number.eq("0257"))
-        .one(db.conn())
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("0257 is missing"))?;
-    let assignment = entity::assignment::Entity::find()
-        .filter(entity::assignment::Column::SuggestionId.eq(case.id))
-        .one(db.conn())
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("0257 has no assignment"))?;
-    ok(
-        service::reply::submit(
-            db,
-            service::reply::NewReply {
-                assignment_id: assignment.id,
-                expected_version: None,
-                doc_number: Some("淮教函〔2022〕257号".into()),
-                addressee: Some("王秀英代表".into()),
-                category: ReplyCategory::B,
-                body: "王秀英代表：\n\n您提出的第0257号建议收悉。我局高度重视乡村教师队伍建设，现答复如下：……".into(),
-                summary: None,
-                signed_by: "淮南市教育局".into(),
-                replied_on: Some(today),
-                contact_name: "周敏".into(),
-                contact_phone: "0554-6642100".into(),
-                copy_to: None,
-                archived: false,
-            },
-            now,
-            today,
-        )
-        .await,
-        "a reply under review",
-    )?;
     Ok(())
 }
