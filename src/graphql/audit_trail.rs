@@ -15,7 +15,7 @@ use async_graphql::extensions::{
 };
 use async_graphql::{Context, Request, ServerError, ServerResult, Value, Variables};
 
-use super::account::RequestAuth;
+use super::ops::account::RequestAuth;
 use super::{AppState, RequestId};
 use crate::domain::access::Caller;
 use crate::service::audit::{self, AuditOutcome, NewAuditEntry};

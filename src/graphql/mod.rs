@@ -2,27 +2,18 @@
 //! runs in tests without a server.
 
 pub mod access;
-pub mod account;
-pub mod audit;
 pub mod audit_trail;
 pub mod connection;
 pub mod cost;
 pub mod enums;
 pub mod error;
-pub mod export;
-pub mod feedback;
 pub mod idempotency;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
 pub mod objects;
 pub mod ops;
-pub mod public;
-pub mod release;
 pub mod scalars;
-pub mod search;
-pub mod statistics;
-pub mod supervision;
 
 use std::sync::Arc;
 
@@ -39,16 +30,16 @@ pub struct QueryRoot(
     ops::records::CoreQuery,
     ops::deadlines::DeadlineQuery,
     ops::calendar::CalendarQuery,
-    account::AccountQuery,
-    audit::AuditQuery,
-    public::PublicQuery,
-    feedback::FeedbackQuery,
-    statistics::StatisticsQuery,
-    search::SearchQuery,
-    export::ExportQuery,
+    ops::account::AccountQuery,
+    ops::audit::AuditQuery,
+    ops::public::PublicQuery,
+    ops::feedback::FeedbackQuery,
+    ops::statistics::StatisticsQuery,
+    ops::search::SearchQuery,
+    ops::export::ExportQuery,
     ops::filing::FilingQuery,
-    supervision::SupervisionQuery,
-    release::ReleaseQuery,
+    ops::supervision::SupervisionQuery,
+    ops::release::ReleaseQuery,
 );
 
 /// The mutation root.
@@ -59,12 +50,12 @@ pub struct MutationRoot(
     ops::replies::ReplyMutation,
     ops::workflow::WorkflowMutation,
     ops::calendar::CalendarMutation,
-    account::AccountMutation,
-    public::PublicMutation,
-    feedback::FeedbackMutation,
+    ops::account::AccountMutation,
+    ops::public::PublicMutation,
+    ops::feedback::FeedbackMutation,
     ops::filing::FilingMutation,
-    supervision::SupervisionMutation,
-    release::ReleaseMutation,
+    ops::supervision::SupervisionMutation,
+    ops::release::ReleaseMutation,
 );
 
 use crate::config::Environment;
@@ -355,7 +346,7 @@ pub fn prepare(
     db: &Db,
     request_id: String,
     caller: Caller,
-    auth: account::RequestAuth,
+    auth: ops::account::RequestAuth,
     environment: Environment,
 ) -> async_graphql::Request {
     let mut request = request;

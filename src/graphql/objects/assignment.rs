@@ -160,12 +160,12 @@ impl Assignment {
     async fn progress_reports(
         &self,
         ctx: &Context<'_>,
-    ) -> Result<Vec<crate::graphql::supervision::ProgressReport>> {
+    ) -> Result<Vec<crate::graphql::objects::ProgressReport>> {
         let rows: Vec<entity::progress_report::Model> =
             children(ctx, crate::graphql::loaders::ReportsOfAssignment(self.0.id)).await?;
         Ok(rows
             .into_iter()
-            .map(crate::graphql::supervision::ProgressReport)
+            .map(crate::graphql::objects::ProgressReport)
             .collect())
     }
     /// What happened to this assignment, oldest first.

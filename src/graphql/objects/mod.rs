@@ -2,16 +2,34 @@
 //! request's DataLoader (`loaders::{must, visible, children}`). One file per aggregate; the
 //! operations that return them live in `ops/` and in the aggregate modules beside it.
 
+mod account;
 mod assignment;
+mod audit;
+mod export;
+mod feedback;
 mod filing;
+mod public;
 mod records;
+mod release;
 mod reply;
+mod search;
+mod statistics;
 mod suggestion;
+mod supervision;
 mod workflow;
 
+pub use account::*;
 pub use assignment::*;
+pub use audit::*;
+pub use export::*;
+pub use feedback::*;
 pub use filing::*;
+pub use public::*;
 pub use records::*;
+pub use release::*;
 pub use reply::*;
+pub use search::*;
+pub use statistics::*;
 pub use suggestion::*;
+pub use supervision::*;
 pub use workflow::*;

@@ -26,7 +26,7 @@ pub enum Node {
     ReturnRequest(ReturnRequest),
     ExtensionRequest(ExtensionRequest),
     Filing(crate::graphql::objects::Filing),
-    ProgressReport(crate::graphql::supervision::ProgressReport),
+    ProgressReport(crate::graphql::objects::ProgressReport),
 }
 
 /// One allowed reply category of a session, with its label and definition.

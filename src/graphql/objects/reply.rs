@@ -77,7 +77,7 @@ impl Reply {
     }
     /// Where it stands on its way to the deputy (review before release); SENT when the
     /// session does not require review.
-    async fn release_state(&self) -> crate::graphql::release::ReleaseState {
+    async fn release_state(&self) -> crate::graphql::objects::ReleaseState {
         self.0.release_state.into()
     }
     /// The office's comments when it returned the reply for revision.
@@ -102,7 +102,7 @@ impl Reply {
     async fn feedback_counts(
         &self,
         ctx: &Context<'_>,
-    ) -> Result<crate::graphql::feedback::FeedbackCounts> {
+    ) -> Result<crate::graphql::objects::FeedbackCounts> {
         let counts = visible(ctx, crate::graphql::loaders::FeedbackCountsOf(self.0.id)).await?;
         Ok(counts.unwrap_or_default().into())
     }

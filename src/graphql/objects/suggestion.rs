@@ -140,12 +140,12 @@ impl Suggestion {
     async fn leader_instructions(
         &self,
         ctx: &Context<'_>,
-    ) -> Result<Vec<crate::graphql::supervision::LeaderInstruction>> {
+    ) -> Result<Vec<crate::graphql::objects::LeaderInstruction>> {
         let rows: Vec<entity::leader_instruction::Model> =
             children(ctx, crate::graphql::loaders::InstructionsOf(self.0.id)).await?;
         Ok(rows
             .into_iter()
-            .map(crate::graphql::supervision::LeaderInstruction)
+            .map(crate::graphql::objects::LeaderInstruction)
             .collect())
     }
     /// 督办: the progress reports asked for (the office all; a unit its own; empty for
@@ -154,12 +154,12 @@ impl Suggestion {
     async fn progress_reports(
         &self,
         ctx: &Context<'_>,
-    ) -> Result<Vec<crate::graphql::supervision::ProgressReport>> {
+    ) -> Result<Vec<crate::graphql::objects::ProgressReport>> {
         let rows: Vec<entity::progress_report::Model> =
             children(ctx, crate::graphql::loaders::ReportsOfSuggestion(self.0.id)).await?;
         Ok(rows
             .into_iter()
-            .map(crate::graphql::supervision::ProgressReport)
+            .map(crate::graphql::objects::ProgressReport)
             .collect())
     }
     /// Everything that happened to the suggestion, oldest first.

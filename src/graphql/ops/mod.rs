@@ -2,13 +2,22 @@
 //! call one service function and build the payload (`for_payload`). The object types they
 //! return live in `objects/`.
 
+pub mod account;
+pub mod audit;
 pub mod calendar;
 pub mod deadlines;
+pub mod export;
+pub mod feedback;
 pub mod filing;
+pub mod public;
 pub mod records;
 pub mod registry;
+pub mod release;
 pub mod replies;
+pub mod search;
+pub mod statistics;
 pub mod suggestions;
+pub mod supervision;
 pub mod workflow;
 
 use async_graphql::MaybeUndefined;

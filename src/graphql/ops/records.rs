@@ -98,9 +98,9 @@ impl CoreQuery {
                     .one(state(ctx)?.db.conn())
                     .await
                     .map_err(|e| crate::graphql::error::internal(ctx, &anyhow::Error::new(e)))?;
-                return Ok(found.map(|r| {
-                    Node::ProgressReport(crate::graphql::supervision::ProgressReport(r))
-                }));
+                return Ok(
+                    found.map(|r| Node::ProgressReport(crate::graphql::objects::ProgressReport(r)))
+                );
             }
             Kind::Filing => {
                 let found = service::filing::get(&state(ctx)?.db, access::scope(ctx), key)

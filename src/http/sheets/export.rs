@@ -249,7 +249,7 @@ pub(super) async fn statistics_sheet(
     let (filter, group_by, as_of) =
         statistics_filter(&params, &principal, authenticator.clock.today())
             .map_err(|errors| user_errors(StatusCode::BAD_REQUEST, &errors))?;
-    let limit = u64::try_from(crate::graphql::statistics::MAX_ROWS + 1).unwrap_or(u64::MAX);
+    let limit = u64::try_from(crate::graphql::ops::statistics::MAX_ROWS + 1).unwrap_or(u64::MAX);
     let as_of = crate::service::deadline::AsOf::on(db, as_of, authenticator.clock.today())
         .await
         .map_err(|e| service_error(request_id, e))?;
@@ -257,7 +257,7 @@ pub(super) async fn statistics_sheet(
         .await
         .map_err(|e| service_error(request_id, e))?;
     // The table rows and the total row.
-    if rows.len() > crate::graphql::statistics::MAX_ROWS + 1 {
+    if rows.len() > crate::graphql::ops::statistics::MAX_ROWS + 1 {
         return Err(user_errors(
             StatusCode::BAD_REQUEST,
             &[UserError::invalid(

@@ -7,123 +7,19 @@
 
 use async_graphql::{Context, ErrorExtensions, InputObject, Object, Result, SimpleObject, ID};
 
-use super::connection::{connection, Conn, TotalCount};
-use super::enums;
-use super::error::{for_payload, for_query, internal, user_error, UserErrorObject};
-use super::ids::{self, encode, Kind};
-use super::scalars::{Date, DateTime};
-use super::{account::RequestAuth, state};
 use crate::domain::search::SearchQuery;
 use crate::domain::UserError;
+use crate::graphql::connection::{connection, Conn, TotalCount};
+use crate::graphql::enums;
+use crate::graphql::error::{for_payload, for_query, internal, user_error, UserErrorObject};
 use crate::graphql::ids::filter_id;
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::objects::*;
 use crate::graphql::ops::records::keyword;
-use crate::service::public::{PublishedFilter, PublishedReplyRow};
+use crate::graphql::scalars::{Date, DateTime};
+use crate::graphql::{ops::account::RequestAuth, state};
+use crate::service::public::PublishedFilter;
 use crate::service::{self, page::PageArgs};
-
-/// A session as a published reply names it.
-#[derive(SimpleObject)]
-pub struct PublishedSession {
-    pub id: ID,
-    /// e.g. 省人大十三届五次会议
-    pub name: String,
-}
-
-/// The handling unit that answered.
-#[derive(SimpleObject)]
-pub struct PublishedUnit {
-    pub id: ID,
-    pub name: String,
-}
-
-/// A published reply (公开的答复), as the public page shows it (seed 000): only public
-/// fields. With SUMMARY publication `text` is the summary; redacted passages read
-/// ［不予公开］.
-pub struct PublishedReply(PublishedReplyRow);
-
-#[Object]
-impl PublishedReply {
-    /// The reply's ID (the same ID staff use for the reply).
-    async fn id(&self) -> ID {
-        encode(Kind::Reply, self.0.id)
-    }
-    /// The heading: 关于省人大十三届五次会议第0255号建议办理情况的答复函.
-    async fn title(&self) -> String {
-        crate::domain::publication::reply_title(&self.0.session_name, &self.0.number, self.0.kind)
-    }
-    /// 编号, e.g. 0255.
-    async fn suggestion_number(&self) -> &str {
-        &self.0.number
-    }
-    async fn suggestion_title(&self) -> &str {
-        &self.0.title
-    }
-    async fn kind(&self) -> enums::SuggestionKind {
-        self.0.kind.into()
-    }
-    async fn session(&self) -> PublishedSession {
-        PublishedSession {
-            id: encode(Kind::Session, self.0.session_id),
-            name: self.0.session_name.clone(),
-        }
-    }
-    async fn unit(&self) -> PublishedUnit {
-        PublishedUnit {
-            id: encode(Kind::HandlingUnit, self.0.unit_id),
-            name: self.0.unit_name.clone(),
-        }
-    }
-    /// The lead deputy's name (领衔代表).
-    async fn deputy_name(&self) -> &str {
-        &self.0.deputy_name
-    }
-    /// 称呼, e.g. 夏维奇代表.
-    async fn addressee(&self) -> Option<&str> {
-        self.0.addressee.as_deref()
-    }
-    /// FULL or SUMMARY.
-    async fn publication(&self) -> enums::Publication {
-        self.0.publication.into()
-    }
-    /// The published text: the letter's body, or its summary.
-    async fn text(&self) -> &str {
-        self.0.public_text.as_deref().unwrap_or_default()
-    }
-    /// The suggestion's text, when it was published with the reply.
-    async fn suggestion_text(&self) -> Option<&str> {
-        self.0.public_suggestion_text.as_deref()
-    }
-    async fn category(&self) -> enums::ReplyCategory {
-        self.0.category.into()
-    }
-    /// The category as the session's scheme names it, e.g. A类.
-    async fn category_label(&self) -> String {
-        service::session::scheme_from_json(&self.0.category_scheme)
-            .0
-            .into_iter()
-            .find(|d| d.code == self.0.category)
-            .map_or_else(|| format!("{:?}类", self.0.category), |d| d.label)
-    }
-    /// 联系人 of the handling unit.
-    async fn contact_name(&self) -> &str {
-        &self.0.contact_name
-    }
-    /// 联系电话: the handling unit's office phone.
-    async fn contact_phone(&self) -> &str {
-        &self.0.contact_phone
-    }
-    /// The date of the letter.
-    async fn replied_on(&self) -> Date {
-        Date(self.0.replied_on)
-    }
-    /// 发布时间
-    async fn published_at(&self) -> Option<DateTime> {
-        self.0.published_at.map(DateTime)
-    }
-    /// Handling round: above 1 for a reply after re-handling.
-    async fn round(&self) -> i32 {
-        self.0.round
-    }
-}
 
 /// Filters of `publishedReplies`; all given filters must hold.
 #[derive(InputObject, Default)]
@@ -140,21 +36,6 @@ pub struct PublishedReplyFilter {
     pub published_from: Option<Date>,
     /// Published on or before this date.
     pub published_to: Option<Date>,
-}
-
-/// A CAPTCHA image to show with a form.
-#[derive(SimpleObject)]
-pub struct Captcha {
-    /// Send back as `captchaId` with the answer.
-    pub id: String,
-    /// The image as a `data:image/png;base64,…` URL.
-    pub image_png: String,
-    /// The same challenge spoken, letter by letter, as a `data:audio/wav;base64,…` URL
-    /// (about 150 kB): for people who cannot see the image. Null unless asked for with
-    /// `createCaptcha(audio: true)`.
-    pub audio_wav: Option<String>,
-    /// After this the CAPTCHA is refused; fetch a new one.
-    pub expires_at: DateTime,
 }
 
 /// A feedback form as submitted under a published reply.
@@ -186,24 +67,6 @@ pub struct SubmitPublicFeedbackInput {
 pub struct SubmitPublicFeedbackPayload {
     /// 查询码: with it the submitter can later see what became of the feedback.
     pub lookup_code: Option<String>,
-    pub user_errors: Vec<UserErrorObject>,
-}
-
-/// A feedback as its submitter sees it through the lookup code: its status and any
-/// answer, nothing else.
-#[derive(SimpleObject)]
-pub struct SubmittedFeedback {
-    pub status: enums::FeedbackStatus,
-    /// The unit's or office's answer, once given.
-    pub answer: Option<String>,
-    pub submitted_at: DateTime,
-    pub answered_at: Option<DateTime>,
-}
-
-/// What `feedbackByLookupCode` answers.
-#[derive(SimpleObject)]
-pub struct FeedbackLookupResult {
-    pub feedback: Option<SubmittedFeedback>,
     pub user_errors: Vec<UserErrorObject>,
 }
 

@@ -1,96 +1,23 @@
 //! Accounts: `login`, `logout`, `me`, and user management for OFFICE_ADMIN.
 
-use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};
 use entity::app_user;
 
-use super::access::{self, Allow, ADMIN};
-use super::connection::{connection, Conn, TotalCount};
-use super::error::{for_payload, for_query, UserErrorObject};
-use super::ids::{self, Decoder, Kind};
-use super::loaders::{DeputyKey, UnitKey};
-use super::objects::{Deputy, HandlingUnit};
-use super::scalars::DateTime;
-use super::state;
-use crate::domain::access::Role;
+use crate::graphql::access::{self, Allow, ADMIN};
+use crate::graphql::connection::{connection, Conn, TotalCount};
+use crate::graphql::error::{for_payload, for_query, UserErrorObject};
+use crate::graphql::ids::{self, Decoder, Kind};
+use crate::graphql::objects::*;
+use crate::graphql::scalars::DateTime;
+use crate::graphql::state;
 use crate::service::account::{self as svc, NewUser, UserChanges, UserFilter};
 use crate::service::{page::PageArgs, ServiceError};
-
-/// The role of a user.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "crate::domain::access::Role")]
-pub enum UserRole {
-    /// 代表工作机构管理员: manages users, sessions and rules.
-    OfficeAdmin,
-    /// 代表工作机构工作人员: registers, assigns, reviews, supervises.
-    OfficeStaff,
-    /// 承办单位工作人员, bound to one unit.
-    UnitStaff,
-    /// 人大代表, bound to one deputy.
-    Deputy,
-    /// 审计员: reads the audit log.
-    Auditor,
-}
 
 /// The client's address and the hash of the bearer token of this request, if any.
 #[derive(Debug, Clone, Default)]
 pub struct RequestAuth {
     pub client_ip: Option<String>,
     pub token_hash: Option<String>,
-}
-
-/// A user account. Passwords and tokens are never readable.
-pub struct User(pub app_user::Model);
-
-#[Object]
-impl User {
-    async fn id(&self) -> ID {
-        ids::encode(Kind::User, self.0.id)
-    }
-    /// Sign-in name.
-    async fn username(&self) -> &str {
-        &self.0.username
-    }
-    async fn display_name(&self) -> &str {
-        &self.0.display_name
-    }
-    async fn role(&self) -> Option<UserRole> {
-        Role::parse(&self.0.role).map(Into::into)
-    }
-    /// The unit of a UNIT_STAFF user.
-    async fn unit(&self, ctx: &Context<'_>) -> Result<Option<HandlingUnit>> {
-        match self.0.unit_id {
-            Some(id) => Ok(Some(HandlingUnit(
-                super::loaders::must(ctx, UnitKey(id), "unit").await?,
-            ))),
-            None => Ok(None),
-        }
-    }
-    /// The deputy a DEPUTY user is.
-    async fn deputy(&self, ctx: &Context<'_>) -> Result<Option<Deputy>> {
-        match self.0.deputy_id {
-            Some(id) => Ok(Some(Deputy(
-                super::loaders::must(ctx, DeputyKey(id), "deputy").await?,
-            ))),
-            None => Ok(None),
-        }
-    }
-    async fn disabled(&self) -> bool {
-        self.0.disabled
-    }
-    /// Until when repeated wrong passwords keep the account locked.
-    async fn locked_until(&self, ctx: &Context<'_>) -> Result<Option<DateTime>> {
-        let now = state(ctx)?.clock.now();
-        Ok(self.0.locked_until.filter(|t| *t > now).map(DateTime))
-    }
-    async fn last_login_at(&self) -> Option<DateTime> {
-        self.0.last_login_at.map(DateTime)
-    }
-    async fn created_at(&self) -> DateTime {
-        DateTime(self.0.created_at)
-    }
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
 }
 
 #[derive(InputObject)]
@@ -199,7 +126,7 @@ impl AccountQuery {
         let found = <app_user::Entity as sea_orm::EntityTrait>::find_by_id(principal.user_id)
             .one(db.conn())
             .await
-            .map_err(|e| super::error::internal(ctx, &anyhow::Error::new(e)))?;
+            .map_err(|e| crate::graphql::error::internal(ctx, &anyhow::Error::new(e)))?;
         Ok(found.map(User))
     }
 
@@ -219,7 +146,7 @@ impl AccountQuery {
             .as_ref()
             .map(|id| ids::expect(id, Kind::HandlingUnit, &["filter", "unitId"]))
             .transpose()
-            .map_err(super::error::user_error)?;
+            .map_err(crate::graphql::error::user_error)?;
         let filter = UserFilter {
             role: f.role.map(Into::into),
             unit_id,

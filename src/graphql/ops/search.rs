@@ -1,16 +1,17 @@
 //! `similarSuggestions`: likely duplicates (并案 candidates) of a text being registered.
 
-use async_graphql::{Context, Object, Result, SimpleObject, ID};
+use async_graphql::{Context, Object, Result, ID};
 
-use super::access::{self, Allow, CASEWORK};
-use super::error::{for_query, internal, user_error};
-use super::ids::{self, Kind};
-use super::loaders::RequestLoader;
-use super::loaders::SuggestionKey;
-use super::objects::Suggestion;
-use super::state;
 use crate::domain::search::SimilarQuery;
 use crate::domain::UserError;
+use crate::graphql::access::{self, Allow, CASEWORK};
+use crate::graphql::error::{for_query, internal, user_error};
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::loaders::RequestLoader;
+use crate::graphql::loaders::SuggestionKey;
+use crate::graphql::objects::Suggestion;
+use crate::graphql::objects::*;
+use crate::graphql::state;
 use crate::service;
 
 #[derive(Default)]
@@ -18,17 +19,9 @@ pub struct SearchQuery;
 
 /// Most candidates one call returns.
 pub const MAX_SIMILAR: i32 = 50;
+
 /// Only the start of a pasted text is read: the query keeps a title's worth of tokens.
 const TEXT_PREFIX_CHARS: usize = 2_000;
-
-/// A suggestion like the given text, with how close it is.
-#[derive(SimpleObject)]
-pub struct SimilarSuggestion {
-    pub suggestion: Suggestion,
-    /// Relevance (BM25 on SQLite, `ts_rank` on PostgreSQL): higher is closer; compare
-    /// scores within one answer only.
-    pub score: f64,
-}
 
 #[Object]
 impl SearchQuery {

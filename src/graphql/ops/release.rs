@@ -1,34 +1,18 @@
 //! Review before release (答复审核) over GraphQL: the office's review, the unit's revision
 //! and sending; thin resolvers over `service::release`.
 
-use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
+use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 
-use super::access::{self, Allow, OFFICE, UNIT_WORK};
-use super::connection::{connection, Conn, TotalCount};
-use super::enums;
-use super::error::{for_payload, for_query, user_error, UserErrorObject};
-use super::ids::{self, Kind};
-use super::objects::{Assignment, Reply};
-use super::scalars::Date;
-use super::state;
+use crate::graphql::access::{self, Allow, OFFICE, UNIT_WORK};
+use crate::graphql::connection::{connection, Conn, TotalCount};
+use crate::graphql::enums;
+use crate::graphql::error::{for_payload, for_query, user_error, UserErrorObject};
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::objects::*;
+use crate::graphql::objects::{Assignment, Reply};
+use crate::graphql::scalars::Date;
+use crate::graphql::state;
 use crate::service::{self, page::PageArgs};
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "entity::enums::ReleaseState")]
-/// Where a reply stands on its way to the deputy.
-pub enum ReleaseState {
-    /// 草稿
-    Draft,
-    /// 待审核: with the office (sessions with review before release).
-    SubmittedForReview,
-    /// 退回修改: see `reviewComment`.
-    ReturnedForRevision,
-    /// 审核通过: the unit may send it.
-    Approved,
-    /// 已答复: sent to the deputy; only a sent reply is seen by the deputy, rated and
-    /// counted.
-    Sent,
-}
 
 #[derive(InputObject)]
 pub struct ReviewReplyReleaseInput {
@@ -76,7 +60,7 @@ pub struct ReleaseQueueFilter {
     #[graphql(
         default,
         validator(
-            custom = "super::limits::MaxItems::new(\"states\", super::limits::max_items::FILTER_VALUES)"
+            custom = "crate::graphql::limits::MaxItems::new(\"states\", crate::graphql::limits::max_items::FILTER_VALUES)"
         )
     )]
     pub states: Vec<ReleaseState>,

@@ -2,14 +2,15 @@
 //! clients never build those addresses by hand: the filter is checked here exactly as
 //! `suggestions` checks it and encoded into the address, global IDs unchanged.
 
-use async_graphql::{Context, Enum, Object, Result, SimpleObject, ID};
+use async_graphql::{Context, Enum, Object, Result, ID};
 
-use super::access::{self, Allow, CASEWORK, OFFICE};
-use super::error::{for_query, user_error};
-use super::ids::{self, Kind};
-use super::scalars::Date;
+use crate::graphql::access::{self, Allow, CASEWORK, OFFICE};
+use crate::graphql::error::{for_query, user_error};
 use crate::graphql::ids::filter_id;
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::objects::*;
 use crate::graphql::ops::records::SuggestionFilter;
+use crate::graphql::scalars::Date;
 use crate::routes::{with_query, IMPORT, IMPORT_TEMPLATE, SUGGESTIONS_CSV, SUGGESTIONS_XLSX};
 
 /// A spreadsheet format.
@@ -19,19 +20,6 @@ pub enum ExportFormat {
     Xlsx,
     /// UTF-8 with a byte-order mark, so Excel shows the Chinese correctly.
     Csv,
-}
-
-/// Where to fetch the import template of a session and where to send the filled one.
-#[derive(SimpleObject)]
-pub struct SuggestionImportLinks {
-    /// `GET` it (with `Authorization`): the .xlsx template with a 填写说明 sheet.
-    pub template_url: String,
-    /// `POST` the filled .xlsx itself as the body (`Content-Type:
-    /// application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`, with
-    /// `Authorization`). The answer is `{imported, errors: [{row, column, header, field,
-    /// code, message}]}`: 200 when every row was registered, 422 when nothing was because
-    /// some row is wrong.
-    pub upload_url: String,
 }
 
 #[derive(Default)]
