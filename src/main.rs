@@ -32,14 +32,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await?
         }
         Command::Migrate => {
-            let db = Db::connect(&settings).await?;
-            banli::startup::migrate(&db).await?;
+            migrated(&settings).await?.close().await;
             tracing::info!("migrations applied");
-            db.close().await;
         }
         Command::Demo => {
-            let db = Db::connect(&settings).await?;
-            banli::startup::migrate(&db).await?;
+            let db = migrated(&settings).await?;
             let report = banli::demo::load(&db).await?;
             println!("{report}");
             db.close().await;
@@ -48,21 +45,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             file,
             source,
             years,
-        }) => {
-            let csv = std::fs::read_to_string(&file)
-                .with_context(|| format!("reading {}", file.display()))?;
-            let db = Db::connect(&settings).await?;
-            banli::startup::migrate(&db).await?;
-            let change =
-                banli::service::calendar::import(&db, &csv, &years, &source, chrono::Utc::now())
-                    .await
-                    .map_err(plain)?;
-            println!(
-                "calendar loaded: years {:?}, {} special days; {} open deadlines re-dated",
-                change.years, change.days, change.redated
-            );
-            db.close().await;
-        }
+        }) => import_calendar(&settings, &file, &source, &years).await?,
         Command::User(UserCommand::Add {
             role,
             name,
@@ -70,84 +53,131 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             unit,
             deputy,
         }) => {
-            let db = Db::connect(&settings).await?;
-            banli::startup::migrate(&db).await?;
-            let user = banli::service::account::add_from_cli(
-                &db,
-                banli::service::account::CliUser {
-                    role,
-                    name,
-                    display_name,
-                    unit_code: unit,
-                    deputy_name: deputy,
-                    password: read_password()?,
-                },
-            )
-            .await
-            .map_err(plain)?;
-            println!("user {} created ({})", user.username, user.role);
-            db.close().await;
+            let user = banli::service::account::CliUser {
+                role,
+                name,
+                display_name,
+                unit_code: unit,
+                deputy_name: deputy,
+                password: read_password()?,
+            };
+            add_user(&settings, user).await?
         }
-        Command::Audit(AuditCommand::Verify) => {
-            // Read-only: no migration, so a mistyped database URL fails here instead of
-            // reporting an empty, "intact" log.
-            let db = Db::connect(&settings).await?;
-            let anchors = banli::service::audit_anchor::Anchors::from_settings(&settings)?;
-            let report = banli::service::audit::verify(&db, &anchors).await.context(
-                "verifying the audit log (a database from before the audit log needs `banli migrate` first)",
-            )?;
-            db.close().await;
-            for note in &report.notes {
-                eprintln!("note: {note}");
-            }
-            match report.first_broken {
-                None => println!(
-                    "audit log intact: {} rows checked, {} checkpoints matched",
-                    report.rows_checked, report.checkpoints_checked
-                ),
-                Some((id, reason)) => {
-                    eprintln!(
-                        "audit log BROKEN at row {id}: {reason} ({} rows checked before it)",
-                        report.rows_checked
-                    );
-                    return Ok(ExitCode::FAILURE);
-                }
-            }
-        }
-        Command::Feedback(FeedbackCommand::Purge) => {
-            let db = Db::connect(&settings).await?;
-            banli::startup::migrate(&db).await?;
-            let log = banli::service::audit::AuditLog::from_settings(&settings)?;
-            let report = banli::housekeeping::run_once(
-                &db,
-                &log,
-                &banli::domain::time::SystemClock,
-                settings.feedback_retention_days,
-            )
-            .await
-            .map_err(plain)?;
-            println!(
-                "feedback older than {} days: contact details erased from {} rows; {} expired CAPTCHAs deleted",
-                settings.feedback_retention_days, report.contacts_erased, report.captchas_deleted
-            );
-            db.close().await;
-        }
-        Command::Backup { path } => {
-            // No migration: a backup copies the database as it is.
-            let db = Db::connect(&settings).await?;
-            let report = banli::backup::sqlite(&db, &path).await;
-            db.close().await;
-            let report = report?;
-            println!(
-                "backup written to {}: {} bytes, {} suggestions, integrity ok",
-                path.display(),
-                report.bytes,
-                report.suggestions
-            );
-        }
+        Command::Audit(AuditCommand::Verify) => return verify_audit(&settings).await,
+        Command::Feedback(FeedbackCommand::Purge) => purge_feedback(&settings).await?,
+        Command::Backup { path } => backup(&settings, &path).await?,
         Command::Schema => {}
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The database, brought up to this build (migrations and derived data).
+async fn migrated(settings: &Settings) -> anyhow::Result<Db> {
+    let db = Db::connect(settings).await?;
+    banli::startup::migrate(&db).await?;
+    Ok(db)
+}
+
+/// `banli calendar import FILE`: loads the official working-day calendar of some years.
+async fn import_calendar(
+    settings: &Settings,
+    file: &std::path::Path,
+    source: &str,
+    years: &[i32],
+) -> anyhow::Result<()> {
+    let csv =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let db = migrated(settings).await?;
+    let change = banli::service::calendar::import(&db, &csv, years, source, chrono::Utc::now())
+        .await
+        .map_err(plain)?;
+    println!(
+        "calendar loaded: years {:?}, {} special days; {} open deadlines re-dated",
+        change.years, change.days, change.redated
+    );
+    db.close().await;
+    Ok(())
+}
+
+/// `banli user add`: an account made at the console (the first administrator).
+async fn add_user(
+    settings: &Settings,
+    user: banli::service::account::CliUser,
+) -> anyhow::Result<()> {
+    let db = migrated(settings).await?;
+    let user = banli::service::account::add_from_cli(&db, user)
+        .await
+        .map_err(plain)?;
+    println!("user {} created ({})", user.username, user.role);
+    db.close().await;
+    Ok(())
+}
+
+/// `banli audit verify`: the exit status says whether the audit log is intact.
+async fn verify_audit(settings: &Settings) -> anyhow::Result<ExitCode> {
+    // Read-only: no migration, so a mistyped database URL fails here instead of
+    // reporting an empty, "intact" log.
+    let db = Db::connect(settings).await?;
+    let anchors = banli::service::audit_anchor::Anchors::from_settings(settings)?;
+    let report = banli::service::audit::verify(&db, &anchors).await.context(
+        "verifying the audit log (a database from before the audit log needs `banli migrate` first)",
+    )?;
+    db.close().await;
+    for note in &report.notes {
+        eprintln!("note: {note}");
+    }
+    match report.first_broken {
+        None => {
+            println!(
+                "audit log intact: {} rows checked, {} checkpoints matched",
+                report.rows_checked, report.checkpoints_checked
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some((id, reason)) => {
+            eprintln!(
+                "audit log BROKEN at row {id}: {reason} ({} rows checked before it)",
+                report.rows_checked
+            );
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// `banli feedback purge`: the housekeeping chores now (contact details past retention).
+async fn purge_feedback(settings: &Settings) -> anyhow::Result<()> {
+    let db = migrated(settings).await?;
+    let log = banli::service::audit::AuditLog::from_settings(settings)?;
+    let report = banli::housekeeping::run_once(
+        &db,
+        &log,
+        &banli::domain::time::SystemClock,
+        settings.feedback_retention_days,
+    )
+    .await
+    .map_err(plain)?;
+    println!(
+        "feedback older than {} days: contact details erased from {} rows; {} expired CAPTCHAs deleted",
+        settings.feedback_retention_days, report.contacts_erased, report.captchas_deleted
+    );
+    db.close().await;
+    Ok(())
+}
+
+/// `banli backup PATH`: a consistent copy of the SQLite database, checked.
+async fn backup(settings: &Settings, path: &std::path::Path) -> anyhow::Result<()> {
+    // No migration: a backup copies the database as it is.
+    let db = Db::connect(settings).await?;
+    let report = banli::backup::sqlite(&db, path).await;
+    db.close().await;
+    let report = report?;
+    println!(
+        "backup written to {}: {} bytes, {} suggestions, integrity ok",
+        path.display(),
+        report.bytes,
+        report.suggestions
+    );
+    Ok(())
 }
 
 /// A new user's password: `BANLI_USER_PASSWORD`, or the first line of standard input.

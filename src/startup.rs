@@ -33,17 +33,69 @@ pub async fn migrate(db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The server's background tasks: the housekeeping chores, the listener for other instances'
+/// sign-outs and user changes (PostgreSQL), and the checkpoints of the audit log's head
+/// written outside the database. Each may be switched off by its setting.
+fn spawn_tasks(
+    settings: &Settings,
+    db: &Db,
+    audit: &Arc<AuditLog>,
+    tokens: Arc<crate::service::token_cache::TokenCache>,
+    clock: &Arc<dyn Clock>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let housekeeping = crate::housekeeping::spawn(
+        db.clone(),
+        Arc::clone(audit),
+        Arc::clone(clock),
+        settings.feedback_retention_days,
+        Duration::from_secs(settings.housekeeping_interval_secs),
+    );
+    let auth_listener = crate::service::token_cache::listen(db.clone(), tokens);
+    let audit_checkpoints = crate::service::audit_anchor::spawn(
+        db.clone(),
+        audit.anchors.clone(),
+        Arc::clone(clock),
+        Duration::from_secs(settings.audit_checkpoint_secs),
+    );
+    [housekeeping, auth_listener, audit_checkpoints]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// Says in the log where banli listens and how it is set up, and warns of settings that must
+/// not reach a real server (the CAPTCHA test mode, development mode).
+fn announce(settings: &Settings, port: u16, backend: sea_orm::DbBackend) {
+    tracing::info!(
+        port,
+        graphiql = crate::http::graphiql::available() && settings.graphiql,
+        serve_examples = settings.serve_examples,
+        backend = ?backend,
+        environment = settings.environment.as_str(),
+        cors_allowed_origins = ?settings.cors_allowed_origins,
+        "banli is listening"
+    );
+    if let Some(answer) = &settings.captcha_test_answer {
+        tracing::warn!(
+            test_answer = %answer,
+            "!!! CAPTCHA TEST MODE: every CAPTCHA accepts the fixed test answer; the public forms are NOT protected. Never run a public server like this. !!!"
+        );
+    }
+    if settings.environment == crate::config::Environment::Development {
+        tracing::warn!(
+            "development mode: every caller gets introspection and field suggestions; set BANLI_ENVIRONMENT=production on a real server"
+        );
+    }
+}
+
 pub struct Application {
     port: u16,
     server: Server,
     db: Db,
     /// The audit log's key, checkpoints and refusal sampling.
     audit: Arc<AuditLog>,
-    housekeeping: Option<tokio::task::JoinHandle<()>>,
-    /// Hears other instances' sign-outs and user changes (PostgreSQL).
-    auth_listener: Option<tokio::task::JoinHandle<()>>,
-    /// Writes checkpoints of the audit log's head outside the database.
-    audit_checkpoints: Option<tokio::task::JoinHandle<()>>,
+    /// The background tasks, stopped with the server.
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -66,13 +118,6 @@ impl Application {
         let audit = Arc::clone(&policies.audit);
         let tokens = Arc::clone(&policies.tokens);
         let auth_policy = policies.auth;
-        let housekeeping = crate::housekeeping::spawn(
-            db.clone(),
-            Arc::clone(&audit),
-            Arc::clone(&clock),
-            settings.feedback_retention_days,
-            Duration::from_secs(settings.housekeeping_interval_secs),
-        );
         let schemas = web::Data::new(graphql::Schemas::build(
             db.clone(),
             Arc::clone(&clock),
@@ -132,41 +177,14 @@ impl Application {
             server = server.workers(settings.workers);
         }
         let server = server.listen(listener)?.run();
-        tracing::info!(
-            port,
-            graphiql = crate::http::graphiql::available() && graphiql,
-            serve_examples,
-            backend = ?db.backend(),
-            environment = settings.environment.as_str(),
-            cors_allowed_origins = ?settings.cors_allowed_origins,
-            "banli is listening"
-        );
-        if let Some(answer) = &settings.captcha_test_answer {
-            tracing::warn!(
-                test_answer = %answer,
-                "!!! CAPTCHA TEST MODE: every CAPTCHA accepts the fixed test answer; the public forms are NOT protected. Never run a public server like this. !!!"
-            );
-        }
-        if settings.environment == crate::config::Environment::Development {
-            tracing::warn!(
-                "development mode: every caller gets introspection and field suggestions; set BANLI_ENVIRONMENT=production on a real server"
-            );
-        }
-        let auth_listener = crate::service::token_cache::listen(db.clone(), tokens);
-        let audit_checkpoints = crate::service::audit_anchor::spawn(
-            db.clone(),
-            audit.anchors.clone(),
-            Arc::clone(&clock),
-            Duration::from_secs(settings.audit_checkpoint_secs),
-        );
+        announce(settings, port, db.backend());
+        let tasks = spawn_tasks(settings, &db, &audit, tokens, &clock);
         Ok(Self {
             port,
             server,
             db,
             audit,
-            housekeeping,
-            auth_listener,
-            audit_checkpoints,
+            tasks,
         })
     }
 
@@ -186,14 +204,7 @@ impl Application {
     /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        for task in [
-            self.housekeeping,
-            self.auth_listener,
-            self.audit_checkpoints,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for task in self.tasks {
             task.abort();
         }
         self.db.close().await;

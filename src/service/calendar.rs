@@ -23,6 +23,59 @@ use crate::domain::workflow::{ActorRole, EventKind};
 use crate::domain::UserError;
 
 /// Loads the calendar stored in the database.
+/// One year of the calendar as stored: whether it was loaded (and from where) and its
+/// special days in date order.
+#[derive(Debug, Clone)]
+pub struct Year {
+    pub loaded: Option<calendar_year::Model>,
+    pub days: Vec<calendar_day::Model>,
+}
+
+/// The stored calendar of `year` (INVALID at `year` for a year dates cannot hold).
+pub async fn year(db: &Db, year: i32) -> ServiceResult<Year> {
+    let (Some(first), Some(last)) = (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    ) else {
+        return Err(UserError::invalid(&["year"], "年份无效 (invalid year)").into());
+    };
+    let loaded = calendar_year::Entity::find_by_id(year)
+        .one(db.conn())
+        .await
+        .during("loading a calendar year")?;
+    let days = calendar_day::Entity::find()
+        .filter(calendar_day::Column::Day.between(first, last))
+        .order_by_asc(calendar_day::Column::Day)
+        .all(db.conn())
+        .await
+        .during("loading a year's special days")?;
+    Ok(Year { loaded, days })
+}
+
+/// The due date the rules of `session_id` give for `period` from `start`, with how it was
+/// reached (NOT_FOUND at `sessionId`; INVALID at `start` past the last representable date).
+pub async fn preview_due_date(
+    db: &Db,
+    session_id: i64,
+    start: NaiveDate,
+    period: DeadlinePeriod,
+) -> ServiceResult<DueDate> {
+    let session = session::Entity::find_by_id(session_id)
+        .one(db.conn())
+        .await
+        .during("loading the session")?
+        .ok_or_else(|| UserError::missing(&["sessionId"], "会议", "session"))?;
+    let calendar = load(db.conn()).await?;
+    let rules = super::session::rules_of(&session);
+    compute_due(&rules, &calendar, start, period).ok_or_else(|| {
+        UserError::invalid(
+            &["start"],
+            "期限将晚于 9999-12-31，超出日期范围 (the due date would fall after 9999-12-31)",
+        )
+        .into()
+    })
+}
+
 pub async fn load<C: ConnectionTrait>(conn: &C) -> ServiceResult<WorkCalendar> {
     let days = calendar_day::Entity::find()
         .order_by_asc(calendar_day::Column::Day)

@@ -278,22 +278,14 @@ pub async fn revise(
         ));
     }
     errors.finish()?;
-    let mut changes = reply::ActiveModel {
+    let changes = reply::ActiveModel {
         release_state: Set(stored(to)),
+        category: input.category.map_or(sea_orm::ActiveValue::NotSet, Set),
+        body: body.map_or(sea_orm::ActiveValue::NotSet, Set),
+        summary: summary.map_or(sea_orm::ActiveValue::NotSet, |s| Set(Some(s))),
+        replied_on: input.replied_on.map_or(sea_orm::ActiveValue::NotSet, Set),
         ..Default::default()
     };
-    if let Some(category) = input.category {
-        changes.category = Set(category);
-    }
-    if let Some(body) = body {
-        changes.body = Set(body);
-    }
-    if let Some(summary) = summary {
-        changes.summary = Set(Some(summary));
-    }
-    if let Some(on) = input.replied_on {
-        changes.replied_on = Set(on);
-    }
     let saved = save(&*txn, &current, changes, now).await?;
     super::search::index_reply(&*txn, &saved).await?;
     super::workflow::event(

@@ -42,6 +42,19 @@ pub fn reports(scope: Scope) -> Condition {
     }
 }
 
+/// A progress report `scope` may see, or `None`.
+pub async fn report(
+    db: &Db,
+    scope: Scope,
+    id: i64,
+) -> ServiceResult<Option<progress_report::Model>> {
+    progress_report::Entity::find_by_id(id)
+        .filter(reports(scope))
+        .one(db.conn())
+        .await
+        .during("loading a progress report")
+}
+
 /// Which instructions the scope sees.
 pub fn instructions(scope: Scope) -> Condition {
     match scope {

@@ -122,11 +122,9 @@ impl AccountQuery {
         let Some(principal) = access::caller(ctx).principal() else {
             return Ok(None);
         };
-        let db = &state(ctx)?.db;
-        let found = <app_user::Entity as sea_orm::EntityTrait>::find_by_id(principal.user_id)
-            .one(db.conn())
+        let found = svc::user(&state(ctx)?.db, principal.user_id)
             .await
-            .map_err(|e| crate::graphql::error::internal(ctx, &anyhow::Error::new(e)))?;
+            .map_err(|e| crate::graphql::error::for_query(ctx, e))?;
         Ok(found.map(User))
     }
 

@@ -2,14 +2,11 @@
 //! which re-date open deadlines.
 
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
-use entity::calendar_day;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::payload;
-use crate::domain::UserError;
 use crate::graphql::access::{Allow, ADMIN, SIGNED_IN};
 use crate::graphql::enums;
-use crate::graphql::error::{for_payload, internal, user_error, UserErrorObject};
+use crate::graphql::error::{for_payload, UserErrorObject};
 use crate::graphql::limits::{max_items, MaxItems};
 use crate::graphql::objects::*;
 use crate::graphql::scalars::Date;
@@ -69,27 +66,10 @@ impl CalendarQuery {
     /// The official calendar's holidays and make-up working days of `year`.
     #[graphql(guard = "Allow(SIGNED_IN)")]
     async fn calendar(&self, ctx: &Context<'_>, year: i32) -> Result<CalendarYear> {
-        let (Some(first), Some(last)) = (
-            chrono::NaiveDate::from_ymd_opt(year, 1, 1),
-            chrono::NaiveDate::from_ymd_opt(year, 12, 31),
-        ) else {
-            return Err(user_error(UserError::invalid(
-                &["year"],
-                "年份无效 (invalid year)",
-            )));
-        };
-        let st = state(ctx)?;
-        let conn = st.db.conn();
-        let loaded = entity::calendar_year::Entity::find_by_id(year)
-            .one(conn)
+        let stored = service::calendar::year(&state(ctx)?.db, year)
             .await
-            .map_err(|e| internal(ctx, &anyhow::Error::new(e)))?;
-        let days = calendar_day::Entity::find()
-            .filter(calendar_day::Column::Day.between(first, last))
-            .order_by_asc(calendar_day::Column::Day)
-            .all(conn)
-            .await
-            .map_err(|e| internal(ctx, &anyhow::Error::new(e)))?;
+            .map_err(|e| crate::graphql::error::for_query(ctx, e))?;
+        let (loaded, days) = (stored.loaded, stored.days);
         Ok(CalendarYear {
             year,
             loaded: loaded.is_some(),

@@ -1,12 +1,10 @@
 //! Deadline queries: the due date a rule would give, and the deadline summary of a desk.
 
 use async_graphql::{Context, Object, Result, ID};
-use sea_orm::EntityTrait;
 
-use crate::domain::UserError;
 use crate::graphql::access::{self, Allow, SIGNED_IN, UNIT_DESK};
 use crate::graphql::enums;
-use crate::graphql::error::{for_query, internal, user_error};
+use crate::graphql::error::{for_query, user_error};
 use crate::graphql::ids::{self, Kind};
 use crate::graphql::objects::*;
 use crate::graphql::scalars::Date;
@@ -30,23 +28,14 @@ impl DeadlineQuery {
     ) -> Result<DeadlineExplanation> {
         let session_id =
             ids::expect(&session_id, Kind::Session, &["sessionId"]).map_err(user_error)?;
-        let db = &state(ctx)?.db;
-        let session = entity::session::Entity::find_by_id(session_id)
-            .one(db.conn())
-            .await
-            .map_err(|e| internal(ctx, &anyhow::Error::new(e)))?
-            .ok_or_else(|| user_error(UserError::missing(&["sessionId"], "会议", "session")))?;
-        let calendar = service::calendar::load(db.conn())
-            .await
-            .map_err(|e| for_query(ctx, e))?;
-        let rules = service::session::rules_of(&session);
-        let due = crate::domain::deadline::compute_due(&rules, &calendar, start.0, period.into())
-            .ok_or_else(|| {
-            user_error(UserError::invalid(
-                &["start"],
-                "期限将晚于 9999-12-31，超出日期范围 (the due date would fall after 9999-12-31)",
-            ))
-        })?;
+        let due = service::calendar::preview_due_date(
+            &state(ctx)?.db,
+            session_id,
+            start.0,
+            period.into(),
+        )
+        .await
+        .map_err(|e| for_query(ctx, e))?;
         Ok(DeadlineExplanation::new(&due, due.due_on, false, false))
     }
 

@@ -15,7 +15,7 @@ use crate::graphql::scalars::Date;
 use crate::graphql::state;
 use crate::service::{self, page::PageArgs};
 use entity::session;
-use sea_orm::{EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
 
 #[derive(Default)]
 pub struct CoreQuery;
@@ -84,89 +84,31 @@ impl CoreQuery {
     /// not see it (the two look the same).
     #[graphql(guard = "Allow(SIGNED_IN)")]
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+        use crate::graphql::objects::{ExtensionRequest, Filing, ProgressReport, ReturnRequest};
         let Some((kind, key)) = ids::decode(id.as_str()) else {
             return Ok(None);
         };
-        let loader = ctx.data::<RequestLoader>()?;
-        let loaded = match kind {
+        let st = state(ctx)?;
+        let scope = access::scope(ctx);
+        let found = match kind {
             // Accounts are not nodes: only `users` (OFFICE_ADMIN) and `me` show them.
             // Feedback is read through `publicFeedback`, where its scope applies.
-            Kind::User | Kind::PublicFeedback => return Ok(None),
-            Kind::ProgressReport => {
-                let found = entity::progress_report::Entity::find_by_id(key)
-                    .filter(service::supervision::reports(access::scope(ctx)))
-                    .one(state(ctx)?.db.conn())
-                    .await
-                    .map_err(|e| crate::graphql::error::internal(ctx, &anyhow::Error::new(e)))?;
-                return Ok(
-                    found.map(|r| Node::ProgressReport(crate::graphql::objects::ProgressReport(r)))
-                );
-            }
-            Kind::Filing => {
-                let found = service::filing::get(&state(ctx)?.db, access::scope(ctx), key)
-                    .await
-                    .map_err(|e| crate::graphql::error::for_query(ctx, e))?;
-                return Ok(found.map(|f| Node::Filing(crate::graphql::objects::Filing(f))));
-            }
-            Kind::Session => loader
-                .load_one(crate::graphql::loaders::SessionKey(key))
+            Kind::User | Kind::PublicFeedback => Ok(None),
+            Kind::ProgressReport => service::supervision::report(&st.db, scope, key)
                 .await
-                .map(|m| m.map(|m| Node::Session(Session(m)))),
-            Kind::Deputy => loader
-                .load_one(crate::graphql::loaders::DeputyKey(key))
+                .map(|r| r.map(|r| Node::ProgressReport(ProgressReport(r)))),
+            Kind::Filing => service::filing::get(&st.db, scope, key)
                 .await
-                .map(|m| m.map(|m| Node::Deputy(Deputy(m)))),
-            Kind::HandlingUnit => loader
-                .load_one(crate::graphql::loaders::UnitKey(key))
+                .map(|f| f.map(|f| Node::Filing(Filing(f)))),
+            Kind::ReturnRequest => service::workflow::return_request(&st.db, scope, key)
                 .await
-                .map(|m| m.map(|m| Node::HandlingUnit(HandlingUnit(m)))),
-            Kind::Suggestion => loader
-                .load_one(crate::graphql::loaders::SuggestionKey(key))
+                .map(|r| r.map(|r| Node::ReturnRequest(ReturnRequest(r)))),
+            Kind::ExtensionRequest => service::workflow::extension_request(&st.db, scope, key)
                 .await
-                .map(|m| m.map(|m| Node::Suggestion(Suggestion(m)))),
-            Kind::Assignment => loader
-                .load_one(crate::graphql::loaders::AssignmentKey(key))
-                .await
-                .map(|m| m.map(|m| Node::Assignment(Assignment(m)))),
-            Kind::Reply => loader
-                .load_one(crate::graphql::loaders::ReplyKey(key))
-                .await
-                .map(|m| m.map(|m| Node::Reply(Reply(m)))),
-            Kind::ReturnRequest | Kind::ExtensionRequest => {
-                let st = state(ctx)?;
-                let conn = st.db.conn();
-                let scope = access::scope(ctx);
-                let found = match kind {
-                    Kind::ReturnRequest => entity::return_request::Entity::find_by_id(key)
-                        .filter(service::scope::by_assignment(
-                            scope,
-                            entity::return_request::Column::AssignmentId,
-                        ))
-                        .one(conn)
-                        .await
-                        .map(|m| {
-                            m.map(|m| {
-                                Node::ReturnRequest(crate::graphql::objects::ReturnRequest(m))
-                            })
-                        }),
-                    _ => entity::extension_request::Entity::find_by_id(key)
-                        .filter(service::scope::by_assignment(
-                            scope,
-                            entity::extension_request::Column::AssignmentId,
-                        ))
-                        .one(conn)
-                        .await
-                        .map(|m| {
-                            m.map(|m| {
-                                Node::ExtensionRequest(crate::graphql::objects::ExtensionRequest(m))
-                            })
-                        }),
-                };
-                return found
-                    .map_err(|e| crate::graphql::error::internal(ctx, &anyhow::Error::new(e)));
-            }
+                .map(|r| r.map(|r| Node::ExtensionRequest(ExtensionRequest(r)))),
+            _ => return loaded_node(ctx, kind, key).await,
         };
-        loaded.map_err(|e| crate::graphql::error::internal(ctx, &e))
+        found.map_err(|e| crate::graphql::error::for_query(ctx, e))
     }
 
     /// Sessions, newest first.
@@ -402,4 +344,40 @@ impl CoreQuery {
         });
         Ok(connection(page, total, Assignment))
     }
+}
+
+/// A node of a kind the request's DataLoader reads (within the caller's scope).
+async fn loaded_node(ctx: &Context<'_>, kind: Kind, key: i64) -> Result<Option<Node>> {
+    use crate::graphql::loaders::{
+        AssignmentKey, DeputyKey, ReplyKey, SessionKey, SuggestionKey, UnitKey,
+    };
+    let loader = ctx.data::<RequestLoader>()?;
+    let loaded = match kind {
+        Kind::Session => loader
+            .load_one(SessionKey(key))
+            .await
+            .map(|m| m.map(|m| Node::Session(Session(m)))),
+        Kind::Deputy => loader
+            .load_one(DeputyKey(key))
+            .await
+            .map(|m| m.map(|m| Node::Deputy(Deputy(m)))),
+        Kind::HandlingUnit => loader
+            .load_one(UnitKey(key))
+            .await
+            .map(|m| m.map(|m| Node::HandlingUnit(HandlingUnit(m)))),
+        Kind::Suggestion => loader
+            .load_one(SuggestionKey(key))
+            .await
+            .map(|m| m.map(|m| Node::Suggestion(Suggestion(m)))),
+        Kind::Assignment => loader
+            .load_one(AssignmentKey(key))
+            .await
+            .map(|m| m.map(|m| Node::Assignment(Assignment(m)))),
+        Kind::Reply => loader
+            .load_one(ReplyKey(key))
+            .await
+            .map(|m| m.map(|m| Node::Reply(Reply(m)))),
+        _ => Ok(None),
+    };
+    loaded.map_err(|e| crate::graphql::error::internal(ctx, &e))
 }

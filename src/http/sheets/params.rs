@@ -183,6 +183,33 @@ pub fn export_filter(
     Ok((filter, as_of.flatten().unwrap_or(today)))
 }
 
+/// The groups of `groupBy` (comma-separated or repeated), each once, in the order given.
+fn groups(values: &[&str], errors: &mut crate::domain::error::Errors) -> Vec<GroupBy> {
+    let mut group_by = Vec::new();
+    for name in values.iter().flat_map(|v| v.split(',')) {
+        let group = match name.trim() {
+            "SESSION" => GroupBy::Session,
+            "UNIT" => GroupBy::Unit,
+            "TOPIC" => GroupBy::Topic,
+            "CATEGORY" => GroupBy::Category,
+            "MONTH" => GroupBy::Month,
+            other => {
+                errors.push(UserError::invalid(
+                    &["groupBy"],
+                    format!(
+                        "未知分组 {other} (groupBy takes SESSION, UNIT, TOPIC, CATEGORY, MONTH)"
+                    ),
+                ));
+                continue;
+            }
+        };
+        if !group_by.contains(&group) {
+            group_by.push(group);
+        }
+    }
+    group_by
+}
+
 /// The parameters of a statistics export: the `statistics` query's filter, `groupBy`
 /// (comma-separated: SESSION, UNIT, TOPIC, CATEGORY, MONTH) and `asOf`.
 pub(super) fn statistics_filter(
@@ -215,28 +242,7 @@ pub(super) fn statistics_filter(
     let from = errors.check(date_param(&values("from"), "from")).flatten();
     let to = errors.check(date_param(&values("to"), "to")).flatten();
     let as_of = errors.check(date_param(&values("asOf"), "asOf")).flatten();
-    let mut group_by = Vec::new();
-    for name in values("groupBy").iter().flat_map(|v| v.split(',')) {
-        let group = match name.trim() {
-            "SESSION" => GroupBy::Session,
-            "UNIT" => GroupBy::Unit,
-            "TOPIC" => GroupBy::Topic,
-            "CATEGORY" => GroupBy::Category,
-            "MONTH" => GroupBy::Month,
-            other => {
-                errors.push(UserError::invalid(
-                    &["groupBy"],
-                    format!(
-                        "未知分组 {other} (groupBy takes SESSION, UNIT, TOPIC, CATEGORY, MONTH)"
-                    ),
-                ));
-                continue;
-            }
-        };
-        if !group_by.contains(&group) {
-            group_by.push(group);
-        }
-    }
+    let group_by = groups(&values("groupBy"), &mut errors);
     if let (Some(from), Some(to)) = (from, to) {
         if from > to {
             errors.push(UserError::invalid(

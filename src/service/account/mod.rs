@@ -354,6 +354,14 @@ pub async fn change_password(
     set_password(db, tokens, user_id, new_password, now).await
 }
 
+/// The user `id`, if there is one.
+pub async fn user(db: &Db, id: i64) -> ServiceResult<Option<app_user::Model>> {
+    app_user::Entity::find_by_id(id)
+        .one(db.conn())
+        .await
+        .during("loading a user")
+}
+
 /// Filters of the user list.
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {

@@ -35,6 +35,24 @@ pub struct SignedIn {
     pub user: app_user::Model,
 }
 
+/// RATE_LIMITED while `client` is past its failed sign-ins of the window.
+async fn check_address(
+    db: &Db,
+    policy: &AuthPolicy,
+    client: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    match policy.per_address.check(db.conn(), client, now).await? {
+        Ok(()) => Ok(()),
+        Err(wait) => Err(UserError::rate_limited(
+            &["input"],
+            format!("此地址登录失败次数过多，请 {wait} 秒后再试 (too many failed sign-ins from this address; retry in {wait} s)"),
+            wait,
+        )
+        .into()),
+    }
+}
+
 pub async fn login(
     db: &Db,
     policy: &AuthPolicy,
@@ -49,14 +67,7 @@ pub async fn login(
         return Err(invalid_credentials());
     }
     if let Some(client) = client_ip.as_deref() {
-        if let Err(wait) = policy.per_address.check(db.conn(), client, now).await? {
-            return Err(UserError::rate_limited(
-                &["input"],
-                format!("此地址登录失败次数过多，请 {wait} 秒后再试 (too many failed sign-ins from this address; retry in {wait} s)"),
-                wait,
-            )
-            .into());
-        }
+        check_address(db, policy, client, now).await?;
     }
     let name = username.trim().to_ascii_lowercase();
     let user = app_user::Entity::find()

@@ -27,6 +27,36 @@ pub(crate) async fn set_suggestion_status<C: ConnectionTrait>(
     save_suggestion_status(conn, current, status, now, &["input", "suggestionId"]).await
 }
 
+/// INVALID_STATE unless the lead deputy rated `a`'s reply of this round, or the rating
+/// period (from the day it was answered) has run out by `today`.
+async fn check_rated<C: ConnectionTrait>(
+    conn: &C,
+    a: &assignment::Model,
+    session: &session::Model,
+    calendar: &crate::domain::calendar::WorkCalendar,
+    today: NaiveDate,
+) -> ServiceResult<()> {
+    let field = ["input", "suggestionId"];
+    let rated = rating::Entity::find()
+        .filter(rating::Column::AssignmentId.eq(a.id))
+        .filter(rating::Column::Round.eq(a.round))
+        .filter(rating::Column::ByLeadDeputy.eq(true))
+        .one(conn)
+        .await
+        .during("checking ratings")?
+        .is_some();
+    let answered = a.answered_on.unwrap_or(today);
+    let rating_due = due(session, calendar, answered, DeadlinePeriod::Rating, &field)?.due_on;
+    if !rated && today <= rating_due {
+        return Err(UserError::invalid_state(
+            &field,
+            format!("答复尚未测评，测评期限至 {rating_due} (a reply is not rated yet; the rating period ends {rating_due})"),
+        )
+        .into());
+    }
+    Ok(())
+}
+
 /// 办结: the office closes a replied suggestion once each reply is rated by the lead
 /// deputy, or the rating period has run out.
 pub async fn close_suggestion(
@@ -62,30 +92,7 @@ pub async fn close_suggestion(
         .during("loading assignments")?;
     for a in assignments.iter().filter(|a| flow::is_active(a.status)) {
         if flow::answers_deputy(a.role) {
-            let rated = rating::Entity::find()
-                .filter(rating::Column::AssignmentId.eq(a.id))
-                .filter(rating::Column::Round.eq(a.round))
-                .filter(rating::Column::ByLeadDeputy.eq(true))
-                .one(&*txn)
-                .await
-                .during("checking ratings")?
-                .is_some();
-            let answered = a.answered_on.unwrap_or(today);
-            let rating_due = due(
-                &session,
-                &calendar,
-                answered,
-                DeadlinePeriod::Rating,
-                &field,
-            )?
-            .due_on;
-            if !rated && today <= rating_due {
-                return Err(UserError::invalid_state(
-                    &field,
-                    format!("答复尚未测评，测评期限至 {rating_due} (a reply is not rated yet; the rating period ends {rating_due})"),
-                )
-                .into());
-            }
+            check_rated(&*txn, a, &session, &calendar, today).await?;
         }
         let to = flow::next(a.role, a.status, Transition::Close, &field)?;
         save_assignment(

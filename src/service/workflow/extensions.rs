@@ -221,3 +221,19 @@ async fn extend(
         .during("extending the round")?;
     Ok(())
 }
+
+/// An extension request `scope` may see (one of its assignments'), or `None`.
+pub async fn extension_request(
+    db: &Db,
+    scope: crate::domain::access::Scope,
+    id: i64,
+) -> ServiceResult<Option<extension_request::Model>> {
+    extension_request::Entity::find_by_id(id)
+        .filter(crate::service::scope::by_assignment(
+            scope,
+            extension_request::Column::AssignmentId,
+        ))
+        .one(db.conn())
+        .await
+        .during("loading an extension request")
+}

@@ -244,3 +244,19 @@ async fn reassign(
         .next()
         .ok_or_else(|| anyhow::anyhow!("a reassignment made no assignment").into())
 }
+
+/// A return request `scope` may see (one of its assignments'), or `None`.
+pub async fn return_request(
+    db: &Db,
+    scope: crate::domain::access::Scope,
+    id: i64,
+) -> ServiceResult<Option<return_request::Model>> {
+    return_request::Entity::find_by_id(id)
+        .filter(crate::service::scope::by_assignment(
+            scope,
+            return_request::Column::AssignmentId,
+        ))
+        .one(db.conn())
+        .await
+        .during("loading a return request")
+}
