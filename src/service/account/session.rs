@@ -53,6 +53,8 @@ async fn check_address(
     }
 }
 
+/// Signs in with a username and password: a new bearer token, or INVALID_CREDENTIALS (the
+/// same answer, after the same work, whatever was wrong) with the failure counted.
 pub async fn login(
     db: &Db,
     policy: &AuthPolicy,

@@ -65,6 +65,27 @@ pub async fn verify(db: &Db, anchors: &Anchors) -> anyhow::Result<VerifyReport> 
     verify_in_pages(db, anchors, VERIFY_PAGE_ROWS).await
 }
 
+/// What the checkpoints say of `row`, read after the row with id `passed`: a checkpoint
+/// naming a row in between that is gone (rows were deleted; the link check shows that too,
+/// at this row), or one naming this row with another hash (the chain was recomputed).
+fn against_checkpoints(
+    anchored: &std::collections::BTreeMap<i64, (String, DateTime<Utc>)>,
+    passed: i64,
+    row: &audit_log::Model,
+) -> Option<String> {
+    if let Some((missing, (_, at))) = anchored.range(passed + 1..row.id).next() {
+        return Some(format!(
+            "{at} 的检查点记有第 {missing} 行，该行已不存在 (the checkpoint of {at} names row {missing}, which is gone)"
+        ));
+    }
+    match anchored.get(&row.id) {
+        Some((head, at)) if *head != row.hash => Some(format!(
+            "hash 与 {at} 的检查点不符：此行及其前的链被重算过 (the hash differs from the checkpoint of {at}: the chain up to this row was recomputed)"
+        )),
+        _ => None,
+    }
+}
+
 /// `verify`, reading `rows_per_page` rows per query (tests use small pages to cross page
 /// boundaries). With the handle's anchors: the audit key for keyed hashes, and every
 /// checkpoint in the checkpoint file, each of whose rows must still be there with its hash.
@@ -140,26 +161,10 @@ pub async fn verify_in_pages(
         let last_page = (rows.len() as u64) < rows_per_page;
         for row in rows {
             let link = previous.as_ref().map(|(id, hash)| (*id, hash.as_str()));
-            let mut problem = check_row(&row, link, key, &mut keyed_seen).err();
-            // A checkpoint for a row that is not there any more: rows in between were
-            // deleted (the link check shows that too, at this row).
-            if problem.is_none() {
-                let passed = previous.as_ref().map_or(i64::MIN, |(id, _)| *id);
-                if let Some((missing, (_, at))) = anchored.range(passed + 1..row.id).next() {
-                    problem = Some(format!(
-                        "{at} 的检查点记有第 {missing} 行，该行已不存在 (the checkpoint of {at} names row {missing}, which is gone)"
-                    ));
-                }
-            }
-            if problem.is_none() {
-                if let Some((head, at)) = anchored.get(&row.id) {
-                    if *head != row.hash {
-                        problem = Some(format!(
-                            "hash 与 {at} 的检查点不符：此行及其前的链被重算过 (the hash differs from the checkpoint of {at}: the chain up to this row was recomputed)"
-                        ));
-                    }
-                }
-            }
+            let passed = previous.as_ref().map_or(i64::MIN, |(id, _)| *id);
+            let problem = check_row(&row, link, key, &mut keyed_seen)
+                .err()
+                .or_else(|| against_checkpoints(&anchored, passed, &row));
             if let Some(reason) = problem {
                 return Ok(report(rows_checked, Some((row.id, reason)), notes));
             }

@@ -401,20 +401,27 @@ async fn aggregate(
         .all(conn)
         .await
         .during("counting deadline statuses")?;
-    let mut result = Summary {
-        as_of: as_of.date,
-        ..Summary::default()
-    };
-    for row in rows {
-        let counts = StatusCounts {
-            not_due: row.not_due,
-            due_soon: row.due_soon,
-            overdue: row.overdue,
-            answered_on_time: row.answered_on_time,
-            answered_late: row.answered_late,
+    Ok(Summary::of_units(as_of.date, rows))
+}
+
+impl Summary {
+    /// The summary of the per-unit rows, with their sum.
+    fn of_units(as_of: NaiveDate, rows: Vec<UnitRow>) -> Self {
+        let mut result = Summary {
+            as_of,
+            ..Summary::default()
         };
-        result.overall.add(&counts);
-        result.by_unit.push((row.unit_id, counts));
+        for row in rows {
+            let counts = StatusCounts {
+                not_due: row.not_due,
+                due_soon: row.due_soon,
+                overdue: row.overdue,
+                answered_on_time: row.answered_on_time,
+                answered_late: row.answered_late,
+            };
+            result.overall.add(&counts);
+            result.by_unit.push((row.unit_id, counts));
+        }
+        result
     }
-    Ok(result)
 }

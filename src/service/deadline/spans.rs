@@ -72,6 +72,39 @@ pub(crate) async fn end_span<C: ConnectionTrait>(
 /// The name under which `upgrade_spans` marks its one run in `chore_run`.
 const SPANS_UPGRADE: &str = "upgrade:deadline_spans";
 
+/// The deadline history of `a` derived from its rounds and approved extensions by the
+/// workflow's rule (`domain::span::spans`).
+fn derived_history(
+    a: &assignment::Model,
+    rounds: &[entity::handling_round::Model],
+    extended: &[entity::extension_request::Model],
+) -> Vec<Span> {
+    let records: Vec<RoundRecord> = rounds
+        .iter()
+        .filter(|r| r.assignment_id == a.id)
+        .map(|r| RoundRecord {
+            round: r.round,
+            started_on: r.started_on,
+            original_due_on: r.original_due_on,
+            due_on: r.due_on,
+            answered_on: r.answered_on,
+        })
+        .collect();
+    let approved: Vec<ApprovedExtension> = extended
+        .iter()
+        .filter(|e| e.assignment_id == a.id)
+        .filter_map(|e| {
+            Some(ApprovedExtension {
+                round: e.round,
+                decided_on: e.decided_on?,
+                due_on: e.approved_due_on?,
+            })
+        })
+        .collect();
+    let window = u32::try_from((a.due_on - a.due_soon_from).num_days()).unwrap_or(0);
+    spans(&records, &approved, window)
+}
+
 /// Fills in the deadline history of assignments that had some before `deadline_span`
 /// existed (migration `m20261206_000005`): those with a re-handling round or an approved
 /// extension. Runs once per database, after the migrations; several instances starting
@@ -134,30 +167,7 @@ pub async fn upgrade_spans(db: &Db) -> ServiceResult<u64> {
             .await
             .during("loading rounds")?;
         for a in assignments {
-            let records: Vec<RoundRecord> = rounds
-                .iter()
-                .filter(|r| r.assignment_id == a.id)
-                .map(|r| RoundRecord {
-                    round: r.round,
-                    started_on: r.started_on,
-                    original_due_on: r.original_due_on,
-                    due_on: r.due_on,
-                    answered_on: r.answered_on,
-                })
-                .collect();
-            let approved: Vec<ApprovedExtension> = extended
-                .iter()
-                .filter(|e| e.assignment_id == a.id)
-                .filter_map(|e| {
-                    Some(ApprovedExtension {
-                        round: e.round,
-                        decided_on: e.decided_on?,
-                        due_on: e.approved_due_on?,
-                    })
-                })
-                .collect();
-            let window = u32::try_from((a.due_on - a.due_soon_from).num_days()).unwrap_or(0);
-            let history = spans(&records, &approved, window);
+            let history = derived_history(&a, &rounds, &extended);
             let Some((current, earlier)) = history.split_last() else {
                 continue;
             };

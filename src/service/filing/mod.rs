@@ -28,6 +28,7 @@ use entity::enums::{
 };
 use entity::{deputy, filing, filing_invitation, session, suggestion};
 use sea_orm::sea_query::Query;
+use sea_orm::ActiveValue::NotSet;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QuerySelect, Set,
@@ -154,6 +155,25 @@ pub struct FilingPatch {
     pub co_signer_ids: Option<Vec<i64>>,
 }
 
+/// The delegation a filing is made in the name of: the filer's own, when they file for it
+/// (INVALID when their record names none).
+fn delegation_of(
+    filer: &deputy::Model,
+    for_delegation: bool,
+    errors: &mut Errors,
+) -> Option<String> {
+    if !for_delegation {
+        return None;
+    }
+    if filer.delegation.is_none() {
+        errors.push(UserError::invalid(
+            &["input", "forDelegation"],
+            "您的代表资料中没有所属代表团，不能以代表团名义提出 (no delegation on your record)",
+        ));
+    }
+    filer.delegation.clone()
+}
+
 /// Drafts a suggestion (草稿) and invites its co-signers, in one transaction.
 pub async fn draft(db: &Db, input: NewFiling, now: DateTime<Utc>) -> ServiceResult<filing::Model> {
     let mut errors = Errors::new();
@@ -193,17 +213,7 @@ pub async fn draft(db: &Db, input: NewFiling, now: DateTime<Utc>) -> ServiceResu
         .await
         .during("loading the filer")?
         .ok_or_else(|| anyhow::anyhow!("a deputy account points at a missing deputy"))?;
-    let delegation = if input.for_delegation {
-        if filer.delegation.is_none() {
-            errors.push(UserError::invalid(
-                &["input", "forDelegation"],
-                "您的代表资料中没有所属代表团，不能以代表团名义提出 (no delegation on your record)",
-            ));
-        }
-        filer.delegation.clone()
-    } else {
-        None
-    };
+    let delegation = delegation_of(&filer, input.for_delegation, &mut errors);
     super::suggestion::check_co_signers(&*txn, filer.id, &input.co_signer_ids, &mut errors).await?;
     errors.finish()?;
     let saved = filing::ActiveModel {
@@ -301,6 +311,37 @@ async fn save<C: ConnectionTrait>(
     .await
 }
 
+/// Makes the invitations of filing `id` those of `ids`: invitations no longer wanted are
+/// withdrawn, new co-signers invited, and the answers of those kept stand.
+async fn reinvite<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let wanted: HashSet<i64> = ids.iter().copied().collect();
+    let invited: HashSet<i64> = filing_invitation::Entity::find()
+        .filter(filing_invitation::Column::FilingId.eq(id))
+        .all(conn)
+        .await
+        .during("loading the invitations")?
+        .into_iter()
+        .map(|i| i.deputy_id)
+        .collect();
+    filing_invitation::Entity::delete_many()
+        .filter(filing_invitation::Column::FilingId.eq(id))
+        .filter(filing_invitation::Column::DeputyId.is_not_in(wanted.iter().copied()))
+        .exec(conn)
+        .await
+        .during("withdrawing invitations")?;
+    let new: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|d| !invited.contains(d))
+        .collect();
+    invite(conn, id, &new, now).await
+}
+
 /// The filer edits a draft or a filing returned for revision (修改).
 pub async fn edit(
     db: &Db,
@@ -346,42 +387,16 @@ pub async fn edit(
         super::suggestion::check_co_signers(&*txn, filer_deputy_id, ids, &mut errors).await?;
     }
     errors.finish()?;
-    let mut changes = <filing::ActiveModel as Default>::default();
-    if let Some(title) = title {
-        changes.title = Set(title);
-    }
-    if let Some(content) = content {
-        changes.content = Set(content);
-    }
-    if let Some(topic) = topic {
-        changes.topic = Set(topic);
-    }
-    if let Some(confidential) = patch.confidential {
-        changes.confidential = Set(confidential);
-    }
+    let changes = filing::ActiveModel {
+        title: title.map_or(NotSet, Set),
+        content: content.map_or(NotSet, Set),
+        topic: topic.map_or(NotSet, Set),
+        confidential: patch.confidential.map_or(NotSet, Set),
+        ..Default::default()
+    };
     let saved = save(&*txn, &current, changes, now).await?;
     if let Some(ids) = &patch.co_signer_ids {
-        let wanted: HashSet<i64> = ids.iter().copied().collect();
-        let invited: HashSet<i64> = filing_invitation::Entity::find()
-            .filter(filing_invitation::Column::FilingId.eq(current.id))
-            .all(&*txn)
-            .await
-            .during("loading the invitations")?
-            .into_iter()
-            .map(|i| i.deputy_id)
-            .collect();
-        filing_invitation::Entity::delete_many()
-            .filter(filing_invitation::Column::FilingId.eq(current.id))
-            .filter(filing_invitation::Column::DeputyId.is_not_in(wanted.iter().copied()))
-            .exec(&*txn)
-            .await
-            .during("withdrawing invitations")?;
-        let new: Vec<i64> = ids
-            .iter()
-            .copied()
-            .filter(|d| !invited.contains(d))
-            .collect();
-        invite(&*txn, current.id, &new, now).await?;
+        reinvite(&*txn, current.id, ids, now).await?;
     }
     txn.commit().await.during("committing a filing")?;
     Ok(saved)

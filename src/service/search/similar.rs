@@ -9,20 +9,13 @@ pub struct Similar {
     pub score: f64,
 }
 
-/// The suggestions most like `query` (并案 candidates), best first: SQLite ranks by BM25
-/// with the title counting four times the content, PostgreSQL by `ts_rank` (title tokens
-/// carry weight A). Only suggestions `scope` sees, of `session_id` when given, never
-/// `exclude` (the suggestion being edited).
-pub async fn similar(
-    db: &Db,
-    scope: crate::domain::access::Scope,
-    session_id: Option<i64>,
-    exclude: Option<i64>,
+/// The ids of the suggestions whose index entry matches `query`, with their relevance
+/// score (SQLite: BM25 with the title weighted 4:1; PostgreSQL: `ts_rank`).
+fn scored_matches(
+    backend: DbBackend,
     query: &crate::domain::search::SimilarQuery,
-    limit: u64,
-) -> ServiceResult<Vec<Similar>> {
-    use sea_orm::sea_query::{Alias, ExprTrait as _, Order, Query};
-    let backend = db.backend();
+) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::sea_query::{Alias, Query};
     let mut matches = Query::select();
     match backend {
         DbBackend::Sqlite => {
@@ -55,6 +48,24 @@ pub async fn similar(
                 ));
         }
     }
+    matches
+}
+
+/// The suggestions most like `query` (并案 candidates), best first: SQLite ranks by BM25
+/// with the title counting four times the content, PostgreSQL by `ts_rank` (title tokens
+/// carry weight A). Only suggestions `scope` sees, of `session_id` when given, never
+/// `exclude` (the suggestion being edited).
+pub async fn similar(
+    db: &Db,
+    scope: crate::domain::access::Scope,
+    session_id: Option<i64>,
+    exclude: Option<i64>,
+    query: &crate::domain::search::SimilarQuery,
+    limit: u64,
+) -> ServiceResult<Vec<Similar>> {
+    use sea_orm::sea_query::{Alias, ExprTrait as _, Order, Query};
+    let backend = db.backend();
+    let matches = scored_matches(backend, query);
     let m = Alias::new("m");
     let mut select = Query::select();
     select

@@ -100,6 +100,40 @@ impl SuggestionOrder {
     }
 }
 
+/// The ids of suggestions with a reply in one of `categories` that `scope` may judge by:
+/// a unit by its own replies' categories, never by another unit's; a deputy by sent replies
+/// only (one in review is not theirs yet).
+fn replied_in(
+    categories: &[entity::enums::ReplyCategory],
+    scope: Scope,
+) -> sea_orm::sea_query::SelectStatement {
+    let mut replied = Query::select()
+        .column((assignment::Entity, assignment::Column::SuggestionId))
+        .from(assignment::Entity)
+        .inner_join(
+            reply::Entity,
+            Expr::col((reply::Entity, reply::Column::AssignmentId))
+                .equals((assignment::Entity, assignment::Column::Id)),
+        )
+        .and_where(
+            Expr::col((reply::Entity, reply::Column::Category)).is_in(categories.iter().copied()),
+        )
+        .to_owned();
+    match scope {
+        Scope::Unit(unit) => {
+            replied.and_where(Expr::col((assignment::Entity, assignment::Column::UnitId)).eq(unit));
+        }
+        Scope::Deputy(_) => {
+            replied.and_where(
+                Expr::col((reply::Entity, reply::Column::ReleaseState))
+                    .eq(entity::enums::ReleaseState::Sent),
+            );
+        }
+        Scope::All | Scope::Nothing => {}
+    }
+    replied
+}
+
 /// The SELECT behind the suggestion list and its `totalCount`.
 pub fn filtered(backend: DbBackend, filter: &SuggestionFilter) -> Select<suggestion::Entity> {
     let mut select =
@@ -146,36 +180,8 @@ pub fn filtered(backend: DbBackend, filter: &SuggestionFilter) -> Select<suggest
         );
     }
     if let Some(categories) = &filter.category {
-        let mut replied = Query::select()
-            .column((assignment::Entity, assignment::Column::SuggestionId))
-            .from(assignment::Entity)
-            .inner_join(
-                reply::Entity,
-                Expr::col((reply::Entity, reply::Column::AssignmentId))
-                    .equals((assignment::Entity, assignment::Column::Id)),
-            )
-            .and_where(
-                Expr::col((reply::Entity, reply::Column::Category))
-                    .is_in(categories.iter().copied()),
-            )
-            .to_owned();
-        // A unit filters by its own replies' categories, never by another unit's; a deputy
-        // by sent replies only (one in review is not theirs yet).
-        match filter.scope {
-            Scope::Unit(unit) => {
-                replied.and_where(
-                    Expr::col((assignment::Entity, assignment::Column::UnitId)).eq(unit),
-                );
-            }
-            Scope::Deputy(_) => {
-                replied.and_where(
-                    Expr::col((reply::Entity, reply::Column::ReleaseState))
-                        .eq(entity::enums::ReleaseState::Sent),
-                );
-            }
-            Scope::All | Scope::Nothing => {}
-        }
-        select = select.filter(suggestion::Column::Id.in_subquery(replied));
+        select =
+            select.filter(suggestion::Column::Id.in_subquery(replied_in(categories, filter.scope)));
     }
     if let Some(plans) = &filter.keyword_plan {
         select = select.filter(planned_keyword(backend, plans, filter.scope));
@@ -298,6 +304,24 @@ pub(super) fn score_key(score: f64) -> String {
     format!("{score:?}")
 }
 
+/// The place (score, id) a relevance cursor names; INVALID at `after` for any other cursor.
+fn relevance_cursor(text: &str) -> Result<(f64, i64), UserError> {
+    let bad = || {
+        UserError::invalid(
+            &["after"],
+            "分页游标无效或与排序方式不符 (cursor is invalid or was made for another ordering)",
+        )
+    };
+    let cursor = page::Cursor::decode(text).ok_or_else(bad)?;
+    let score = cursor
+        .key
+        .as_deref()
+        .and_then(|k| k.parse::<f64>().ok())
+        .filter(|_| cursor.ordering == "RELEVANCE")
+        .ok_or_else(bad)?;
+    Ok((score, cursor.id))
+}
+
 /// The page of a RELEVANCE list when the keyword is rare enough to rank (at most
 /// `RARE_MATCHES` suggestions and replies: the candidates are a bounded set): the
 /// filtered candidates' ids (one statement), their scores (one), the page's rows (one).
@@ -318,25 +342,7 @@ pub(super) async fn ranked(
         return Ok(None);
     }
     let limit = usize::try_from(page::page_size(args.first)?).unwrap_or(usize::MAX);
-    let after = match &args.after {
-        None => None,
-        Some(text) => {
-            let bad = || {
-                UserError::invalid(
-                    &["after"],
-                    "分页游标无效或与排序方式不符 (cursor is invalid or was made for another ordering)",
-                )
-            };
-            let cursor = page::Cursor::decode(text).ok_or_else(bad)?;
-            let score = cursor
-                .key
-                .as_deref()
-                .and_then(|k| k.parse::<f64>().ok())
-                .filter(|_| cursor.ordering == "RELEVANCE")
-                .ok_or_else(bad)?;
-            Some((score, cursor.id))
-        }
-    };
+    let after = args.after.as_deref().map(relevance_cursor).transpose()?;
     let candidates: Vec<i64> = filtered(db.backend(), filter)
         .select_only()
         .column(suggestion::Column::Id)

@@ -71,7 +71,7 @@ pub async fn rate_reply(
     let comment = errors.check(text::optional(
         input.comment.as_deref(),
         &["input", "comment"],
-        5000,
+        COMMENT_MAX,
         Lines::Multi,
     ));
     let rated_on = input.rated_on.unwrap_or(today);
@@ -100,32 +100,17 @@ pub async fn rate_reply(
         ));
     }
     errors.finish()?;
-    let taken = rating::Entity::find()
-        .filter(rating::Column::ReplyId.eq(current.id))
-        .filter(rating::Column::DeputyId.eq(deputy_id))
-        .one(step.conn())
-        .await
-        .during("checking earlier ratings")?;
-    if taken.is_some() {
-        return Err(UserError::duplicate(
-            &["input", "deputyId"],
-            "该代表已测评过此答复 (this deputy already rated the reply)",
-        )
-        .into());
-    }
+    check_first_rating(step.conn(), current.id, deputy_id).await?;
     let saved_rating = rating::ActiveModel {
         reply_id: Set(current.id),
         assignment_id: Set(step.case.assignment.id),
         round: Set(current.round),
         deputy_id: Set(deputy_id),
         by_lead_deputy: Set(by_lead),
-        satisfaction: Set(input.satisfaction),
-        work_satisfaction: Set(input.work_satisfaction),
-        result_satisfaction: Set(input.result_satisfaction),
         comment: Set(comment.flatten()),
         rated_on: Set(rated_on),
         created_at: Set(now),
-        ..Default::default()
+        ..scores(&input)
     }
     .insert(step.conn())
     .await
@@ -154,6 +139,41 @@ pub async fn rate_reply(
     }
     step.commit("committing the rating").await?;
     Ok((saved_rating, saved))
+}
+
+/// Longest comment with a rating.
+const COMMENT_MAX: usize = 5000;
+
+/// The satisfaction figures of a rating.
+fn scores(input: &RatingInput) -> rating::ActiveModel {
+    rating::ActiveModel {
+        satisfaction: Set(input.satisfaction),
+        work_satisfaction: Set(input.work_satisfaction),
+        result_satisfaction: Set(input.result_satisfaction),
+        ..Default::default()
+    }
+}
+
+/// DUPLICATE when `deputy_id` rated reply `reply_id` already.
+async fn check_first_rating<C: ConnectionTrait>(
+    conn: &C,
+    reply_id: i64,
+    deputy_id: i64,
+) -> ServiceResult<()> {
+    let taken = rating::Entity::find()
+        .filter(rating::Column::ReplyId.eq(reply_id))
+        .filter(rating::Column::DeputyId.eq(deputy_id))
+        .one(conn)
+        .await
+        .during("checking earlier ratings")?;
+    if taken.is_some() {
+        return Err(UserError::duplicate(
+            &["input", "deputyId"],
+            "该代表已测评过此答复 (this deputy already rated the reply)",
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// Whether the reply may be rated now by `deputy_id` (sent, of the current round, by the

@@ -122,18 +122,7 @@ pub async fn decide_return(
         Lines::Multi,
     )?;
     let txn = db.begin_write().await.during("beginning a transaction")?;
-    let request = return_request::Entity::find_by_id(input.request_id)
-        .one(&*txn)
-        .await
-        .during("loading the return request")?
-        .ok_or_else(|| UserError::missing(&REQUEST, "退回申请", "return request"))?;
-    if request.status != RequestStatus::Pending {
-        return Err(UserError::invalid_state(
-            &REQUEST,
-            "该退回申请已处理 (the request was already decided)",
-        )
-        .into());
-    }
+    let request = pending_return(&*txn, input.request_id).await?;
     let mut step = Step::on(txn, request.assignment_id, None, &REQUEST, now).await?;
     step.transition(if input.approve {
         Transition::ApproveReturn
@@ -159,26 +148,18 @@ pub async fn decide_return(
         None
     };
     let saved = step.save(changes).await?;
-    let decided = return_request::Entity::update_many()
-        .set(return_request::ActiveModel {
-            status: Set(if input.approve {
-                RequestStatus::Approved
-            } else {
-                RequestStatus::Rejected
-            }),
-            decided_on: Set(Some(today)),
-            decision_note: Set(note.clone()),
-            new_assignment_id: Set(new_assignment.as_ref().map(|a| a.id)),
-            ..Default::default()
-        })
-        .filter(return_request::Column::Id.eq(request.id))
-        .filter(return_request::Column::Status.eq(RequestStatus::Pending))
-        .exec(step.conn())
-        .await
-        .during("deciding the return request")?;
-    if decided.rows_affected != 1 {
-        return Err(conflict("退回申请", &REQUEST));
-    }
+    let decision = return_request::ActiveModel {
+        status: Set(if input.approve {
+            RequestStatus::Approved
+        } else {
+            RequestStatus::Rejected
+        }),
+        decided_on: Set(Some(today)),
+        decision_note: Set(note.clone()),
+        new_assignment_id: Set(new_assignment.as_ref().map(|a| a.id)),
+        ..Default::default()
+    };
+    record_decision(step.conn(), request.id, decision).await?;
     let kind = if input.approve {
         EventKind::ReturnApproved
     } else {
@@ -198,6 +179,46 @@ pub async fn decide_return(
         .ok_or_else(|| anyhow::anyhow!("return request vanished"))?;
     step.commit("committing the return decision").await?;
     Ok((request, saved, new_assignment))
+}
+
+/// The return request `id`, still pending (NOT_FOUND, or INVALID_STATE once decided).
+async fn pending_return<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> ServiceResult<return_request::Model> {
+    let request = return_request::Entity::find_by_id(id)
+        .one(conn)
+        .await
+        .during("loading the return request")?
+        .ok_or_else(|| UserError::missing(&REQUEST, "退回申请", "return request"))?;
+    if request.status != RequestStatus::Pending {
+        return Err(UserError::invalid_state(
+            &REQUEST,
+            "该退回申请已处理 (the request was already decided)",
+        )
+        .into());
+    }
+    Ok(request)
+}
+
+/// Stores the decision on the pending return request `id` (CONFLICT if it was decided
+/// meanwhile).
+async fn record_decision<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    decision: return_request::ActiveModel,
+) -> ServiceResult<()> {
+    let decided = return_request::Entity::update_many()
+        .set(decision)
+        .filter(return_request::Column::Id.eq(id))
+        .filter(return_request::Column::Status.eq(RequestStatus::Pending))
+        .exec(conn)
+        .await
+        .during("deciding the return request")?;
+    if decided.rows_affected != 1 {
+        return Err(conflict("退回申请", &REQUEST));
+    }
+    Ok(())
 }
 
 /// The assignment that replaces the returned one: the same role, at `unit_id`, assigned
