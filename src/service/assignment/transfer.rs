@@ -18,6 +18,72 @@ pub struct TransferInput {
     pub reason: String,
 }
 
+/// The unit that takes the assignments over: it exists (NOT_FOUND) and is not retired
+/// (INVALID_STATE), at `input.toUnitId`.
+async fn receiving_unit<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> ServiceResult<unit::Model> {
+    let to = unit::Entity::find_by_id(id)
+        .one(conn)
+        .await
+        .during("loading the unit")?
+        .ok_or_else(|| UserError::missing(&["input", "toUnitId"], "单位", "unit"))?;
+    if to.retired_on.is_some() {
+        return Err(UserError::invalid_state(
+            &["input", "toUnitId"],
+            "接收单位已撤销 (the unit was retired)",
+        )
+        .into());
+    }
+    Ok(to)
+}
+
+/// The assignments of `ids` (in `found`) that can move to unit `to`, in order; each one
+/// that cannot is an error at its place in the list: missing, already with `to`, not open,
+/// or of a suggestion `to` handles already (`already`, or an earlier one of the list).
+fn movable<'a>(
+    ids: &[i64],
+    found: &'a std::collections::HashMap<i64, assignment::Model>,
+    already: &std::collections::HashSet<i64>,
+    to: i64,
+    errors: &mut Errors,
+) -> Vec<&'a assignment::Model> {
+    let mut moving: Vec<&assignment::Model> = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let index = i.to_string();
+        let field = ["input", "assignmentIds", index.as_str()];
+        let Some(a) = found.get(id) else {
+            errors.push(UserError::missing(&field, "交办记录", "assignment"));
+            continue;
+        };
+        if a.unit_id == to {
+            errors.push(UserError::invalid(
+                &field,
+                "该交办已由此单位承办 (the assignment is already with this unit)",
+            ));
+        } else if !TRANSFERABLE.contains(&a.status) {
+            errors.push(UserError::invalid_state(
+                &field,
+                format!(
+                    "只能转移正在办理的交办（当前状态 {:?}）(only an open assignment with nothing pending can move)",
+                    a.status
+                ),
+            ));
+        } else if already.contains(&a.suggestion_id)
+            || moving.iter().any(|m| m.suggestion_id == a.suggestion_id)
+        {
+            errors.push(UserError::duplicate(
+                &field,
+                "接收单位已承办此建议 (the successor already handles this suggestion)",
+            ));
+        } else {
+            moving.push(a);
+        }
+    }
+    moving
+}
+
 /// Moves open assignments to another unit — after an institutional reform (机构改革) merges
 /// units or splits one — keeping each one's due date, round, deadline history, contacts
 /// and timeline; the timeline says UNIT_TRANSFERRED with from, to and why. Answered and
@@ -45,18 +111,7 @@ pub async fn transfer(
     let mut errors = Errors::new();
     let reason = reason.unwrap_or_default();
     let txn = db.begin_write().await.during("beginning a transaction")?;
-    let to = unit::Entity::find_by_id(input.to_unit_id)
-        .one(&*txn)
-        .await
-        .during("loading the unit")?
-        .ok_or_else(|| UserError::missing(&["input", "toUnitId"], "单位", "unit"))?;
-    if to.retired_on.is_some() {
-        return Err(UserError::invalid_state(
-            &["input", "toUnitId"],
-            "接收单位已撤销 (the unit was retired)",
-        )
-        .into());
-    }
+    let to = receiving_unit(&*txn, input.to_unit_id).await?;
     let found: std::collections::HashMap<i64, assignment::Model> = assignment::Entity::find()
         .filter(assignment::Column::Id.is_in(input.assignment_ids.iter().copied()))
         .all(&*txn)
@@ -76,40 +131,7 @@ pub async fn transfer(
         .into_iter()
         .map(|a| a.suggestion_id)
         .collect();
-    let mut moving = Vec::new();
-    for (i, id) in input.assignment_ids.iter().enumerate() {
-        let index = i.to_string();
-        let field = ["input", "assignmentIds", index.as_str()];
-        let Some(a) = found.get(id) else {
-            errors.push(UserError::missing(&field, "交办记录", "assignment"));
-            continue;
-        };
-        if a.unit_id == to.id {
-            errors.push(UserError::invalid(
-                &field,
-                "该交办已由此单位承办 (the assignment is already with this unit)",
-            ));
-        } else if !TRANSFERABLE.contains(&a.status) {
-            errors.push(UserError::invalid_state(
-                &field,
-                format!(
-                    "只能转移正在办理的交办（当前状态 {:?}）(only an open assignment with nothing pending can move)",
-                    a.status
-                ),
-            ));
-        } else if already.contains(&a.suggestion_id)
-            || moving
-                .iter()
-                .any(|m: &&assignment::Model| m.suggestion_id == a.suggestion_id)
-        {
-            errors.push(UserError::duplicate(
-                &field,
-                "接收单位已承办此建议 (the successor already handles this suggestion)",
-            ));
-        } else {
-            moving.push(a);
-        }
-    }
+    let moving = movable(&input.assignment_ids, &found, &already, to.id, &mut errors);
     errors.finish()?;
     let mut moved = Vec::new();
     for a in moving {
