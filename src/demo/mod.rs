@@ -7,8 +7,10 @@
 
 mod accounts;
 mod extras;
+mod seed;
 pub use accounts::*;
 use extras::*;
+use seed::*;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use entity::enums::{
@@ -192,6 +194,35 @@ const STORIES: [Story; 7] = [
 pub async fn load(db: &Db) -> anyhow::Result<String> {
     let now = Utc::now();
     let today = local_date(now);
+    if let Some(report) = already_loaded(db).await? {
+        return Ok(report);
+    }
+    let (session, units, deputies) = load_people(db, now).await?;
+    load_seed(db, session.id, &units, &deputies, now, today).await?;
+    load_filings(db, session.id, &deputies, now, today).await?;
+    for story in &STORIES {
+        load_story(db, session.id, &units, &deputies, story, now, today).await?;
+    }
+    reply_under_review(db, session.id, now, today).await?;
+    let accounts = load_accounts(db, &units, &deputies, now).await?;
+    Ok(format!(
+        "demo data loaded: session {SESSION_NAME}, {} units, {} deputies, {} suggestions\n\
+         demo accounts (username / password / role), for trying banli out only:\n{accounts}",
+        units.len(),
+        deputies.len(),
+        STORIES.len() + 1
+    ))
+}
+
+/// The report when the demo is already complete; an error when a partial one is there.
+async fn already_loaded(db: &Db) -> anyhow::Result<Option<String>> {
+    let session = entity::session::Entity::find()
+        .filter(entity::session::Column::Name.eq(SESSION_NAME))
+        .one(db.conn())
+        .await?;
+    let Some(session) = session else {
+        return Ok(None);
+    };
     let existing = service::suggestion::filtered(
         db.backend(),
         &service::suggestion::SuggestionFilter {
@@ -199,26 +230,29 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
             ..Default::default()
         },
     );
-    let session = entity::session::Entity::find()
-        .filter(entity::session::Column::Name.eq(SESSION_NAME))
+    let complete = existing
+        .filter(suggestion::Column::SessionId.eq(session.id))
+        .filter(suggestion::Column::Number.eq(LAST_NUMBER))
         .one(db.conn())
-        .await?;
-    if let Some(session) = session {
-        let complete = existing
-            .filter(suggestion::Column::SessionId.eq(session.id))
-            .filter(suggestion::Column::Number.eq(LAST_NUMBER))
-            .one(db.conn())
-            .await?
-            .is_some();
-        anyhow::ensure!(
-            complete,
-            "a partial demo session {SESSION_NAME} exists; load the demo into a fresh database"
-        );
-        return Ok(format!(
-            "demo data already present ({SESSION_NAME}); nothing changed"
-        ));
-    }
+        .await?
+        .is_some();
+    anyhow::ensure!(
+        complete,
+        "a partial demo session {SESSION_NAME} exists; load the demo into a fresh database"
+    );
+    Ok(Some(format!(
+        "demo data already present ({SESSION_NAME}); nothing changed"
+    )))
+}
 
+type People = (
+    entity::session::Model,
+    Vec<entity::handling_unit::Model>,
+    Vec<entity::deputy::Model>,
+);
+
+/// The session, its handling units and its deputies.
+async fn load_people(db: &Db, now: DateTime<Utc>) -> anyhow::Result<People> {
     let session = ok(
         service::session::create(
             db,
@@ -257,161 +291,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         };
         deputies.push(ok(service::deputy::create(db, input, now).await, "deputy")?);
     }
-
-    // Seed 000: suggestion 0255, answered by the city government, published.
-    let seed = ok(
-        service::suggestion::register(
-            db,
-            service::suggestion::NewSuggestion {
-                session_id: session.id,
-                kind: SuggestionKind::NpcSuggestion,
-                number: "0255".into(),
-                title: SEED_TITLE.into(),
-                content: "建议加大基层干部赴上海、江苏、浙江等先发地区交流培养力度，拓宽基层干部区域性流动渠道，提升乡镇（街道）干部工作能力和水平。".into(),
-                period: FilingPeriod::DuringSession,
-                lead_deputy_id: deputies[0].id,
-                co_signer_ids: vec![deputies[1].id, deputies[4].id],
-                topic: Some("组织人事".into()),
-                is_key: false,
-                supervising_leader: None,
-                confidential: false,
-                submitted_on: Some(date(2022, 1, 18)?),
-            },
-            now,
-            today,
-        )
-        .await,
-        "suggestion 0255",
-    )?;
-    let (_, seed_assignments) = ok(
-        service::assignment::assign(
-            db,
-            service::assignment::AssignInput {
-                suggestion_id: seed.id,
-                expected_version: None,
-                assigned_on: Some(date(2022, 6, 16)?),
-                units: vec![service::assignment::UnitAssignment {
-                    unit_id: units[0].id,
-                    role: AssignmentRole::Lead,
-                    due_on: None,
-                }],
-            },
-            now,
-            today,
-        )
-        .await,
-        "assigning 0255",
-    )?;
-    let lead = seed_assignments
-        .first()
-        .ok_or_else(|| anyhow::anyhow!("0255 has no assignment"))?;
-    ok(
-        service::workflow::sign_for(db, lead.id, None, now).await,
-        "signing for 0255",
-    )?;
-    let (seed_reply, _) = ok(
-        service::reply::submit(
-            db,
-            service::reply::NewReply {
-                assignment_id: lead.id,
-                expected_version: None,
-                doc_number: Some("淮府办函〔2022〕56号".into()),
-                addressee: Some("夏维奇代表".into()),
-                category: ReplyCategory::A,
-                body: SEED_BODY.into(),
-                summary: None,
-                signed_by: "淮南市人民政府".into(),
-                replied_on: Some(date(2022, 9, 16)?),
-                contact_name: "马友竹".into(),
-                contact_phone: "0554-6678417".into(),
-                copy_to: Some("省人大常委会选联工委，省政府办公厅".into()),
-                archived: false,
-            },
-            now,
-            today,
-        )
-        .await,
-        "replying to 0255",
-    )?;
-    ok(
-        service::reply::publish(
-            db,
-            service::reply::PublishInput {
-                reply_id: seed_reply.id,
-                expected_version: None,
-                publication: Publication::Full,
-                summary: None,
-                redact: Vec::new(),
-                with_suggestion_text: true,
-                published_at: None,
-            },
-            china_time(2022, 9, 19, 14, 52)?,
-        )
-        .await,
-        "publishing 0255",
-    )?;
-    let feedback = [
-        (
-            Some("王先生"),
-            Some("13812345678"),
-            "答复很具体，希望继续扩大基层干部赴长三角跟班学习的名额。",
-            FeedbackStatus::Handled,
-            Some("感谢您的关注，我们将在下一批选派中统筹考虑。"),
-        ),
-        (
-            None,
-            Some("reader@example.cn"),
-            "能否公布赴沪苏浙交流干部的遴选条件？",
-            FeedbackStatus::New,
-            None,
-        ),
-        (
-            Some("李女士"),
-            None,
-            "乡镇干部培训应更多安排到一线岗位。",
-            FeedbackStatus::Read,
-            None,
-        ),
-    ];
-    {
-        let txn = db.begin_write().await?;
-        let mut rng = rand::rng();
-        for (i, (name, contact, content, status, answer)) in feedback.into_iter().enumerate() {
-            let at = china_time(2022, 9, 20 + i as u32, 10, 5)?;
-            public_feedback::ActiveModel {
-                reply_id: Set(seed_reply.id),
-                name: Set(name.map(Into::into)),
-                contact: Set(contact.map(Into::into)),
-                content: Set(content.into()),
-                status: Set(status),
-                answer: Set(answer.map(Into::into)),
-                submitted_at: Set(at),
-                lookup_code: Set(crate::domain::feedback::lookup_code(&mut rng)),
-                version: Set(1),
-                updated_at: Set(at),
-                ..Default::default()
-            }
-            .insert(&*txn)
-            .await?;
-        }
-        // The feedback counts in the statistics like feedback sent through the form.
-        service::statistics::refresh_facts_of_reply(&*txn, seed_reply.id).await?;
-        txn.commit().await?;
-    }
-
-    load_filings(db, session.id, &deputies, now, today).await?;
-    for story in &STORIES {
-        load_story(db, session.id, &units, &deputies, story, now, today).await?;
-    }
-    reply_under_review(db, session.id, now, today).await?;
-    let accounts = load_accounts(db, &units, &deputies, now).await?;
-    Ok(format!(
-        "demo data loaded: session {SESSION_NAME}, {} units, {} deputies, {} suggestions\n\
-         demo accounts (username / password / role), for trying banli out only:\n{accounts}",
-        units.len(),
-        deputies.len(),
-        STORIES.len() + 1
-    ))
+    Ok((session, units, deputies))
 }
 
 async fn load_story(
@@ -423,8 +303,66 @@ async fn load_story(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> anyhow::Result<()> {
+    let created = register_story(db, session_id, deputies, story, now, today).await?;
+    if story.units.is_empty() {
+        return Ok(());
+    }
+    let assignments = assign_story(db, created.id, units, story, now, today).await?;
+    if story.is_key {
+        supervise(db, created.id, now, today).await?;
+    }
+    let Some((category, replied_on)) = story.reply else {
+        return Ok(());
+    };
+    let first = assignments
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("{} has no assignment", story.number))?;
+    let unit = units
+        .iter()
+        .find(|u| u.id == first.unit_id)
+        .ok_or_else(|| anyhow::anyhow!("unit of {} missing", story.number))?;
+    let lead = &deputies[story.lead];
+    let reply = reply_story(
+        db,
+        (first.id, unit),
+        lead,
+        story,
+        (category, replied_on),
+        now,
+    )
+    .await?;
+    if let Some(publication) = story.publish {
+        ok(
+            service::reply::publish(
+                db,
+                service::reply::PublishInput {
+                    reply_id: reply.id,
+                    expected_version: None,
+                    publication,
+                    summary: None,
+                    redact: Vec::new(),
+                    with_suggestion_text: false,
+                    published_at: None,
+                },
+                now,
+            )
+            .await,
+            story.number,
+        )?;
+    }
+    Ok(())
+}
+
+async fn register_story(
+    db: &Db,
+    session_id: i64,
+    deputies: &[entity::deputy::Model],
+    story: &Story,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> anyhow::Result<suggestion::Model> {
     let (y, m, d) = story.submitted_on;
-    let created = ok(
+    ok(
         service::suggestion::register(
             db,
             service::suggestion::NewSuggestion {
@@ -450,11 +388,19 @@ async fn load_story(
         )
         .await,
         story.number,
-    )?;
-    if story.units.is_empty() {
-        return Ok(());
-    }
-    // The key suggestion is assigned recently, so it shows up as due; the rest in spring 2022.
+    )
+}
+
+/// Assigns the story's units and signs for every assignment. The key suggestion is
+/// assigned recently, so it shows up as due; the rest in spring 2022.
+async fn assign_story(
+    db: &Db,
+    suggestion_id: i64,
+    units: &[entity::handling_unit::Model],
+    story: &Story,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> anyhow::Result<Vec<entity::assignment::Model>> {
     let assigned_on = if story.is_key {
         today
     } else {
@@ -464,7 +410,7 @@ async fn load_story(
         service::assignment::assign(
             db,
             service::assignment::AssignInput {
-                suggestion_id: created.id,
+                suggestion_id,
                 expected_version: None,
                 assigned_on: Some(assigned_on),
                 units: story
@@ -489,35 +435,33 @@ async fn load_story(
             story.number,
         )?;
     }
-    if story.is_key {
-        supervise(db, created.id, now, today).await?;
-    }
-    let Some((category, (y, m, d))) = story.reply else {
-        return Ok(());
-    };
-    let first = assignments
-        .first()
-        .ok_or_else(|| anyhow::anyhow!("{} has no assignment", story.number))?;
-    let unit = units
-        .iter()
-        .find(|u| u.id == first.unit_id)
-        .ok_or_else(|| anyhow::anyhow!("unit of {} missing", story.number))?;
+    Ok(assignments)
+}
+
+async fn reply_story(
+    db: &Db,
+    (assignment_id, unit): (i64, &entity::handling_unit::Model),
+    lead: &entity::deputy::Model,
+    story: &Story,
+    (category, (y, m, d)): (ReplyCategory, (i32, u32, u32)),
+    now: DateTime<Utc>,
+) -> anyhow::Result<entity::reply::Model> {
     let (reply, _) = ok(
         service::reply::submit(
             db,
             service::reply::NewReply {
-                assignment_id: first.id,
+                assignment_id,
                 expected_version: None,
                 doc_number: Some(format!(
                     "{}函〔2022〕{}号",
                     unit.code,
                     story.number.trim_start_matches('0')
                 )),
-                addressee: Some(format!("{}代表", deputies[story.lead].name)),
+                addressee: Some(format!("{}代表", lead.name)),
                 category,
                 body: format!(
                     "{}代表：\n\n您提出的第{}号建议收悉。经认真研究，现答复如下：……（答复正文）",
-                    deputies[story.lead].name, story.number
+                    lead.name, story.number
                 ),
                 summary: Some(format!(
                     "第{}号建议已办理，答复类别为{:?}类。",
@@ -534,29 +478,10 @@ async fn load_story(
                 archived: false,
             },
             now,
-            today,
+            local_date(now),
         )
         .await,
         story.number,
     )?;
-    if let Some(publication) = story.publish {
-        ok(
-            service::reply::publish(
-                db,
-                service::reply::PublishInput {
-                    reply_id: reply.id,
-                    expected_version: None,
-                    publication,
-                    summary: None,
-                    redact: Vec::new(),
-                    with_suggestion_text: false,
-                    published_at: None,
-                },
-                now,
-            )
-            .await,
-            story.number,
-        )?;
-    }
-    Ok(())
+    Ok(reply)
 }

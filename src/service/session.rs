@@ -8,7 +8,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde::Deserialize as _;
 
 use super::{on_unique, page, DbContext, ServiceResult};
-use crate::db::Db;
+use crate::db::{Db, WriteTxn};
 use crate::domain::category::{CategoryScheme, SchemePreset};
 use crate::domain::deadline::{due_soon_from, DeadlineRules, RulesPatch};
 use crate::domain::error::Errors;
@@ -191,7 +191,6 @@ pub async fn update(
     patch: SessionPatch,
     now: DateTime<Utc>,
 ) -> ServiceResult<SessionUpdate> {
-    use sea_orm::{ColumnTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _};
     let mut errors = Errors::new();
     let name = patch
         .name
@@ -216,102 +215,19 @@ pub async fn update(
         .review_before_release
         .unwrap_or(current.review_before_release);
     if current.review_before_release && !review_before_release {
-        let in_review = reply::Entity::find()
-            .filter(reply::Column::ReleaseState.ne(entity::enums::ReleaseState::Sent))
-            .filter(
-                reply::Column::AssignmentId
-                    .in_subquery(super::scope::session_assignment_ids(current.id)),
-            )
-            .one(&*txn)
-            .await
-            .during("looking for replies in review")?;
-        if in_review.is_some() {
-            errors.push(UserError::invalid_state(
-                &["input", "reviewBeforeRelease"],
-                "本次会议仍有答复在审核中，暂不能取消答复审核 (replies are still in review)",
-            ));
-        }
+        check_none_in_review(&txn, current.id, &mut errors).await?;
     }
     let scheme = patch.category_scheme.map(CategoryScheme::preset);
     if scheme.as_ref().is_some_and(|s| *s != scheme_of(&current)) {
-        // A reply's category is a code of the scheme it was written under.
-        let categorised = entity::reply::Entity::find()
-            .select_only()
-            .column(entity::reply::Column::Id)
-            .inner_join(assignment::Entity)
-            .filter(assignment::Column::SessionId.eq(current.id))
-            .limit(1)
-            .into_tuple::<i64>()
-            .one(&*txn)
-            .await
-            .during("looking for replies of the session")?;
-        if categorised.is_some() {
-            errors.push(UserError::invalid_state(
-                &["input", "categoryScheme"],
-                "本次会议已有答复按现行类别方案分类，不能更换方案 (replies of this session already carry categories of the scheme in force)",
-            ));
-        }
+        check_none_categorised(&txn, current.id, &mut errors).await?;
     }
     errors.finish()?;
 
-    let mut moves = Vec::new();
-    let mut warnings_moved = 0;
-    if rules != old_rules {
-        let calendar = super::calendar::load(&*txn).await?;
-        let open = assignment::Entity::find()
-            .filter(assignment::Column::SessionId.eq(current.id))
-            .filter(assignment::Column::Status.is_in(super::calendar::OPEN_STATES))
-            .order_by_asc(assignment::Column::DueOn)
-            .order_by_asc(assignment::Column::Id)
-            .all(&*txn)
-            .await
-            .during("loading the session's open deadlines")?;
-        for a in open {
-            let due = if a.due_on_explicit {
-                None
-            } else {
-                super::calendar::due_under(&*txn, &a, &rules, &calendar).await?
-            };
-            if let Some(due) = due {
-                if !patch.dry_run {
-                    super::calendar::move_due(
-                        &*txn,
-                        &a,
-                        &due,
-                        rules.due_soon_days,
-                        "SESSION_RULES",
-                        now,
-                    )
-                    .await?;
-                }
-                moves.push(DueMove {
-                    from: a.due_on,
-                    to: due.due_on,
-                    provisional: due.provisional,
-                    assignment: a,
-                });
-            } else if due_soon_from(a.due_on, rules.due_soon_days) != a.due_soon_from {
-                warnings_moved += 1;
-                if !patch.dry_run {
-                    assignment::Entity::update_many()
-                        .col_expr(
-                            assignment::Column::DueSoonFrom,
-                            Expr::val(due_soon_from(a.due_on, rules.due_soon_days)),
-                        )
-                        .col_expr(
-                            assignment::Column::Version,
-                            Expr::col(assignment::Column::Version).add(1),
-                        )
-                        .col_expr(assignment::Column::UpdatedAt, Expr::val(now))
-                        .filter(assignment::Column::Id.eq(a.id))
-                        .exec(&*txn)
-                        .await
-                        .during("moving a deadline warning")?;
-                }
-            }
-        }
-        moves.sort_by_key(|m| (m.to, m.assignment.id));
-    }
+    let (moves, warnings_moved) = if rules != old_rules {
+        redate_open(&txn, current.id, &rules, patch.dry_run, now).await?
+    } else {
+        (Vec::new(), 0)
+    };
     let mut model = session::ActiveModel {
         version: Set(current.version + 1),
         updated_at: Set(now),
@@ -328,21 +244,7 @@ pub async fn update(
     if let Some(scheme) = &scheme {
         model.category_scheme = Set(serde_json::to_value(scheme).map_err(anyhow::Error::from)?);
     }
-    let result = session::Entity::update_many()
-        .set(model)
-        .filter(session::Column::Id.eq(current.id))
-        .filter(session::Column::Version.eq(current.version))
-        .exec(&*txn)
-        .await
-        .map_err(|e| duplicate_name(e, "updating a session"))?;
-    if result.rows_affected != 1 {
-        return Err(super::conflict("会议", &["input", "id"]));
-    }
-    let saved = session::Entity::find_by_id(current.id)
-        .one(&*txn)
-        .await
-        .during("reloading the session")?
-        .ok_or_else(|| anyhow::anyhow!("session vanished inside its own transaction"))?;
+    let saved = save(&txn, &current, model).await?;
     if patch.dry_run {
         // Everything was checked, the name's uniqueness by the database itself; dropped
         // uncommitted, the transaction keeps nothing.
@@ -358,4 +260,162 @@ pub async fn update(
         warnings_moved,
         dry_run: patch.dry_run,
     })
+}
+
+/// Review before release may be switched off only while no reply is in review.
+async fn check_none_in_review(
+    txn: &WriteTxn,
+    session_id: i64,
+    errors: &mut Errors,
+) -> ServiceResult<()> {
+    use sea_orm::{ColumnTrait as _, QueryFilter as _};
+    let in_review = reply::Entity::find()
+        .filter(reply::Column::ReleaseState.ne(entity::enums::ReleaseState::Sent))
+        .filter(
+            reply::Column::AssignmentId
+                .in_subquery(super::scope::session_assignment_ids(session_id)),
+        )
+        .one(&**txn)
+        .await
+        .during("looking for replies in review")?;
+    if in_review.is_some() {
+        errors.push(UserError::invalid_state(
+            &["input", "reviewBeforeRelease"],
+            "本次会议仍有答复在审核中，暂不能取消答复审核 (replies are still in review)",
+        ));
+    }
+    Ok(())
+}
+
+/// The scheme may change only while no reply carries a category: a reply's category is a
+/// code of the scheme it was written under.
+async fn check_none_categorised(
+    txn: &WriteTxn,
+    session_id: i64,
+    errors: &mut Errors,
+) -> ServiceResult<()> {
+    use sea_orm::{ColumnTrait as _, QueryFilter as _, QuerySelect as _};
+    let categorised = entity::reply::Entity::find()
+        .select_only()
+        .column(entity::reply::Column::Id)
+        .inner_join(assignment::Entity)
+        .filter(assignment::Column::SessionId.eq(session_id))
+        .limit(1)
+        .into_tuple::<i64>()
+        .one(&**txn)
+        .await
+        .during("looking for replies of the session")?;
+    if categorised.is_some() {
+        errors.push(UserError::invalid_state(
+            &["input", "categoryScheme"],
+            "本次会议已有答复按现行类别方案分类，不能更换方案 (replies of this session already carry categories of the scheme in force)",
+        ));
+    }
+    Ok(())
+}
+
+/// Re-dates the session's open, rule-based deadlines under new rules (unless `dry_run`),
+/// and moves the DUE_SOON day of the others. Returns the moves, by new due date, and how
+/// many warnings moved without a new due date.
+async fn redate_open(
+    txn: &WriteTxn,
+    session_id: i64,
+    rules: &DeadlineRules,
+    dry_run: bool,
+    now: DateTime<Utc>,
+) -> ServiceResult<(Vec<DueMove>, usize)> {
+    use sea_orm::{ColumnTrait as _, QueryFilter as _, QueryOrder as _};
+    let mut moves = Vec::new();
+    let mut warnings_moved = 0;
+    let calendar = super::calendar::load(&**txn).await?;
+    let open = assignment::Entity::find()
+        .filter(assignment::Column::SessionId.eq(session_id))
+        .filter(assignment::Column::Status.is_in(super::calendar::OPEN_STATES))
+        .order_by_asc(assignment::Column::DueOn)
+        .order_by_asc(assignment::Column::Id)
+        .all(&**txn)
+        .await
+        .during("loading the session's open deadlines")?;
+    for a in open {
+        let due = if a.due_on_explicit {
+            None
+        } else {
+            super::calendar::due_under(&**txn, &a, rules, &calendar).await?
+        };
+        if let Some(due) = due {
+            if !dry_run {
+                super::calendar::move_due(
+                    &**txn,
+                    &a,
+                    &due,
+                    rules.due_soon_days,
+                    "SESSION_RULES",
+                    now,
+                )
+                .await?;
+            }
+            moves.push(DueMove {
+                from: a.due_on,
+                to: due.due_on,
+                provisional: due.provisional,
+                assignment: a,
+            });
+        } else if due_soon_from(a.due_on, rules.due_soon_days) != a.due_soon_from {
+            warnings_moved += 1;
+            if !dry_run {
+                move_warning(txn, &a, rules.due_soon_days, now).await?;
+            }
+        }
+    }
+    moves.sort_by_key(|m| (m.to, m.assignment.id));
+    Ok((moves, warnings_moved))
+}
+
+/// A new warning window for a deadline that keeps its due date.
+async fn move_warning(
+    txn: &WriteTxn,
+    a: &assignment::Model,
+    due_soon_days: u32,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    use sea_orm::{ColumnTrait as _, QueryFilter as _};
+    assignment::Entity::update_many()
+        .col_expr(
+            assignment::Column::DueSoonFrom,
+            Expr::val(due_soon_from(a.due_on, due_soon_days)),
+        )
+        .col_expr(
+            assignment::Column::Version,
+            Expr::col(assignment::Column::Version).add(1),
+        )
+        .col_expr(assignment::Column::UpdatedAt, Expr::val(now))
+        .filter(assignment::Column::Id.eq(a.id))
+        .exec(&**txn)
+        .await
+        .during("moving a deadline warning")?;
+    Ok(())
+}
+
+/// Saves the corrected session with a version check and reads it back.
+async fn save(
+    txn: &WriteTxn,
+    current: &session::Model,
+    model: session::ActiveModel,
+) -> ServiceResult<session::Model> {
+    use sea_orm::{ColumnTrait as _, QueryFilter as _};
+    let result = session::Entity::update_many()
+        .set(model)
+        .filter(session::Column::Id.eq(current.id))
+        .filter(session::Column::Version.eq(current.version))
+        .exec(&**txn)
+        .await
+        .map_err(|e| duplicate_name(e, "updating a session"))?;
+    if result.rows_affected != 1 {
+        return Err(super::conflict("会议", &["input", "id"]));
+    }
+    Ok(session::Entity::find_by_id(current.id)
+        .one(&**txn)
+        .await
+        .during("reloading the session")?
+        .ok_or_else(|| anyhow::anyhow!("session vanished inside its own transaction"))?)
 }

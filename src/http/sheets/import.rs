@@ -82,7 +82,7 @@ pub(super) async fn template(
 /// another content type. One audit row (`importSuggestions`, target the session).
 pub(super) async fn import_suggestions(
     req: HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     db: web::Data<Db>,
     authenticator: web::Data<Authenticator>,
     limits: web::Data<ImportLimits>,
@@ -105,63 +105,17 @@ pub(super) async fn import_suggestions(
                 .await
         }
     };
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default();
-    if content_type != XLSX_TYPE && content_type != "application/octet-stream" {
-        return error_response(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "BAD_REQUEST",
-            &format!(
-                "请直接上传 .xlsx 文件，Content-Type 为 {XLSX_TYPE} (send the .xlsx file itself as the body)"
-            ),
-        );
+    if let Err(refused) = check_content_type(&req) {
+        return *refused;
     }
     let session_id = match session_param(&req) {
         Ok(id) => id,
         Err(e) => return user_errors(StatusCode::BAD_REQUEST, &[e]),
     };
-    let too_large = || {
-        error_response(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "BAD_REQUEST",
-            &format!(
-                "文件过大，最大 {} 字节 (file larger than {} bytes)",
-                limits.max_bytes, limits.max_bytes
-            ),
-        )
+    let body = match read_body(&req, payload, limits.max_bytes).await {
+        Ok(body) => body,
+        Err(refused) => return *refused,
     };
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limits.max_bytes) {
-        return too_large();
-    }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        match chunk {
-            Ok(chunk) if body.len() + chunk.len() > limits.max_bytes => return too_large(),
-            Ok(chunk) => body.extend_from_slice(&chunk),
-            Err(_) => {
-                return error_response(
-                    StatusCode::BAD_REQUEST,
-                    "BAD_REQUEST",
-                    "请求体读取失败 (the body could not be read)",
-                )
-            }
-        }
-    }
     let entry = NewAuditEntry {
         occurred_at: authenticator.clock.now(),
         actor_user_id: Some(principal.user_id),
@@ -187,33 +141,107 @@ pub(super) async fn import_suggestions(
     )
     .await;
     if !work.is_recorded() {
-        let codes: Vec<String> = match &result {
-            Ok(report) => report
-                .errors
-                .iter()
-                .map(|e| e.code.as_str().to_owned())
-                .collect(),
-            Err(ServiceError::User(errors)) => {
-                errors.iter().map(|e| e.code.as_str().to_owned()).collect()
-            }
-            Err(ServiceError::Unexpected(_)) => Vec::new(),
-        };
-        let mut codes: Vec<String> = codes;
-        codes.sort();
-        codes.dedup();
-        let mut entry = work.entry();
-        entry.outcome = match &result {
-            Err(ServiceError::Unexpected(_)) => AuditOutcome::Error,
-            _ => AuditOutcome::UserError,
-        };
-        entry.error_codes = codes;
-        if let Err(error) = audit::append_now(&db, &authenticator.audit, &entry).await {
-            tracing::error!(request_id = %request_id, ?error, "appending the audit row of an import");
-        }
+        audit_refusal(&db, &authenticator, &work, &result, &request_id).await;
     }
     match result {
         Ok(report) if report.errors.is_empty() => HttpResponse::Ok().json(report),
         Ok(report) => HttpResponse::UnprocessableEntity().json(report),
         Err(e) => service_error(&request_id, e),
+    }
+}
+
+/// The body is the `.xlsx` itself (or octet-stream), not a form.
+fn check_content_type(req: &HttpRequest) -> Result<(), Box<HttpResponse>> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default();
+    if content_type != XLSX_TYPE && content_type != "application/octet-stream" {
+        return Err(Box::new(error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_REQUEST",
+            &format!(
+                "请直接上传 .xlsx 文件，Content-Type 为 {XLSX_TYPE} (send the .xlsx file itself as the body)"
+            ),
+        )));
+    }
+    Ok(())
+}
+
+/// The whole body, refused with 413 as soon as it is declared or read past `max_bytes`.
+async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    max_bytes: usize,
+) -> Result<web::BytesMut, Box<HttpResponse>> {
+    let too_large = || {
+        Box::new(error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "BAD_REQUEST",
+            &format!("文件过大，最大 {max_bytes} 字节 (file larger than {max_bytes} bytes)"),
+        ))
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max_bytes) {
+        return Err(too_large());
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        match chunk {
+            Ok(chunk) if body.len() + chunk.len() > max_bytes => return Err(too_large()),
+            Ok(chunk) => body.extend_from_slice(&chunk),
+            Err(_) => {
+                return Err(Box::new(error_response(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    "请求体读取失败 (the body could not be read)",
+                )))
+            }
+        }
+    }
+    Ok(body)
+}
+
+/// The audit row of an import that stored nothing: its error codes, sorted and unique.
+async fn audit_refusal(
+    db: &Db,
+    authenticator: &Authenticator,
+    work: &Work,
+    result: &Result<import::ImportReport, ServiceError>,
+    request_id: &str,
+) {
+    let mut codes: Vec<String> = match result {
+        Ok(report) => report
+            .errors
+            .iter()
+            .map(|e| e.code.as_str().to_owned())
+            .collect(),
+        Err(ServiceError::User(errors)) => {
+            errors.iter().map(|e| e.code.as_str().to_owned()).collect()
+        }
+        Err(ServiceError::Unexpected(_)) => Vec::new(),
+    };
+    codes.sort();
+    codes.dedup();
+    let mut entry = work.entry();
+    entry.outcome = match result {
+        Err(ServiceError::Unexpected(_)) => AuditOutcome::Error,
+        _ => AuditOutcome::UserError,
+    };
+    entry.error_codes = codes;
+    if let Err(error) = audit::append_now(db, &authenticator.audit, &entry).await {
+        tracing::error!(request_id = %request_id, ?error, "appending the audit row of an import");
     }
 }

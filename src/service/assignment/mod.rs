@@ -143,17 +143,29 @@ pub(crate) async fn add_assignments<C: ConnectionTrait>(
     mut errors: Errors,
     now: DateTime<Utc>,
 ) -> ServiceResult<Vec<assignment::Model>> {
-    let Target {
-        suggestion,
-        session,
-        assigned_on,
-        replacing,
-    } = target;
     let existing: Vec<assignment::Model> = assignment::Entity::find()
-        .filter(assignment::Column::SuggestionId.eq(suggestion.id))
+        .filter(assignment::Column::SuggestionId.eq(target.suggestion.id))
         .all(conn)
         .await
         .during("loading existing assignments")?;
+    check_units(conn, units, target.assigned_on, &mut errors).await?;
+    check_placements(&existing, units, target.replacing, &mut errors);
+    errors.finish()?;
+    let calendar = super::calendar::load(conn).await?;
+    let mut created = Vec::with_capacity(units.len());
+    for (i, u) in units.iter().enumerate() {
+        created.push(insert_assignment(conn, &target, &calendar, (i, u), now).await?);
+    }
+    Ok(created)
+}
+
+/// Each unit exists and is not retired; an explicit due date comes after the assignment.
+async fn check_units<C: ConnectionTrait>(
+    conn: &C,
+    units: &[UnitAssignment],
+    assigned_on: NaiveDate,
+    errors: &mut Errors,
+) -> ServiceResult<()> {
     let found: std::collections::HashMap<i64, unit::Model> = unit::Entity::find()
         .filter(unit::Column::Id.is_in(units.iter().map(|u| u.unit_id)))
         .all(conn)
@@ -185,8 +197,18 @@ pub(crate) async fn add_assignments<C: ConnectionTrait>(
             }
         }
     }
-    // Role rules count the active assignments (minus the one being handed over); a unit
-    // that ever had the case (one that returned it included) cannot be assigned again.
+    Ok(())
+}
+
+/// Role rules count the active assignments (minus `replacing`, the one being handed
+/// over); a unit that ever had the case (one that returned it included) cannot be
+/// assigned again.
+fn check_placements(
+    existing: &[assignment::Model],
+    units: &[UnitAssignment],
+    replacing: Option<i64>,
+    errors: &mut Errors,
+) {
     let active = |a: &&assignment::Model| {
         Some(a.id) != replacing && crate::domain::workflow::is_active(a.status)
     };
@@ -221,85 +243,95 @@ pub(crate) async fn add_assignments<C: ConnectionTrait>(
             errors.push(e);
         }
     }
-    errors.finish()?;
-    let calendar = super::calendar::load(conn).await?;
+}
+
+/// One new assignment with its due date, its first handling round and its timeline event.
+async fn insert_assignment<C: ConnectionTrait>(
+    conn: &C,
+    target: &Target<'_>,
+    calendar: &crate::domain::calendar::WorkCalendar,
+    (i, u): (usize, &UnitAssignment),
+    now: DateTime<Utc>,
+) -> ServiceResult<assignment::Model> {
+    let Target {
+        suggestion,
+        session,
+        assigned_on,
+        ..
+    } = *target;
+    let index = i.to_string();
+    let rule_due = super::workflow::due(
+        session,
+        calendar,
+        assigned_on,
+        super::calendar::period_of(u.role, 1),
+        &["input", "units", &index],
+    )?;
+    let (due_on, provisional) = match u.due_on {
+        Some(explicit) => (explicit, false),
+        None => (rule_due.due_on, rule_due.provisional),
+    };
     let rules = super::session::rules_of(session);
-    let mut created = Vec::with_capacity(units.len());
-    for (i, u) in units.iter().enumerate() {
-        let index = i.to_string();
-        let rule_due = super::workflow::due(
-            session,
-            &calendar,
-            assigned_on,
-            super::calendar::period_of(u.role, 1),
-            &["input", "units", &index],
-        )?;
-        let (due_on, provisional) = match u.due_on {
-            Some(explicit) => (explicit, false),
-            None => (rule_due.due_on, rule_due.provisional),
-        };
-        let model = assignment::ActiveModel {
-            suggestion_id: Set(suggestion.id),
-            session_id: Set(suggestion.session_id),
-            unit_id: Set(u.unit_id),
-            role: Set(u.role),
-            assigned_on: Set(assigned_on),
-            due_on: Set(due_on),
-            due_on_explicit: Set(u.due_on.is_some()),
-            original_due_on: Set(due_on),
-            due_soon_from: Set(due_soon_from(due_on, rules.due_soon_days)),
-            due_provisional: Set(provisional),
-            round: Set(1),
-            span_from: Set(assigned_on),
-            signed_for_at: Set(None),
-            status: Set(AssignmentStatus::Assigned),
-            answered_on: Set(None),
-            contact_name: Set(None),
-            contact_phone: Set(None),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        };
-        let saved = model.insert(conn).await.map_err(|e| {
-            super::on_unique(
-                e,
-                &["uq_assignment_suggestion_unit", "assignment.unit_id"],
-                UserError::duplicate(
-                    &["input", "units", &index, "unitId"],
-                    "该单位已承办过此建议 (this unit was already assigned to the suggestion)",
-                ),
-                "inserting an assignment",
-            )
-        })?;
-        handling_round::ActiveModel {
-            assignment_id: Set(saved.id),
-            round: Set(1),
-            started_on: Set(assigned_on),
-            due_on: Set(due_on),
-            original_due_on: Set(due_on),
-            due_provisional: Set(provisional),
-            answered_on: Set(None),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(conn)
-        .await
-        .during("inserting the first round")?;
-        super::workflow::event(
-            conn,
-            suggestion.id,
-            Some(saved.id),
-            EventKind::Assigned,
-            ActorRole::Office,
-            now,
-            serde_json::json!({"unitId": saved.unit_id, "role": saved.role, "assignedOn": assigned_on,
-                "dueOn": due_on, "provisional": provisional, "explicit": u.due_on.is_some()}),
+    let model = assignment::ActiveModel {
+        suggestion_id: Set(suggestion.id),
+        session_id: Set(suggestion.session_id),
+        unit_id: Set(u.unit_id),
+        role: Set(u.role),
+        assigned_on: Set(assigned_on),
+        due_on: Set(due_on),
+        due_on_explicit: Set(u.due_on.is_some()),
+        original_due_on: Set(due_on),
+        due_soon_from: Set(due_soon_from(due_on, rules.due_soon_days)),
+        due_provisional: Set(provisional),
+        round: Set(1),
+        span_from: Set(assigned_on),
+        signed_for_at: Set(None),
+        status: Set(AssignmentStatus::Assigned),
+        answered_on: Set(None),
+        contact_name: Set(None),
+        contact_phone: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let saved = model.insert(conn).await.map_err(|e| {
+        super::on_unique(
+            e,
+            &["uq_assignment_suggestion_unit", "assignment.unit_id"],
+            UserError::duplicate(
+                &["input", "units", &index, "unitId"],
+                "该单位已承办过此建议 (this unit was already assigned to the suggestion)",
+            ),
+            "inserting an assignment",
         )
-        .await?;
-        created.push(saved);
+    })?;
+    handling_round::ActiveModel {
+        assignment_id: Set(saved.id),
+        round: Set(1),
+        started_on: Set(assigned_on),
+        due_on: Set(due_on),
+        original_due_on: Set(due_on),
+        due_provisional: Set(provisional),
+        answered_on: Set(None),
+        created_at: Set(now),
+        ..Default::default()
     }
-    Ok(created)
+    .insert(conn)
+    .await
+    .during("inserting the first round")?;
+    super::workflow::event(
+        conn,
+        suggestion.id,
+        Some(saved.id),
+        EventKind::Assigned,
+        ActorRole::Office,
+        now,
+        serde_json::json!({"unitId": saved.unit_id, "role": saved.role, "assignedOn": assigned_on,
+            "dueOn": due_on, "provisional": provisional, "explicit": u.due_on.is_some()}),
+    )
+    .await?;
+    Ok(saved)
 }
 
 #[derive(Debug, Clone)]

@@ -22,9 +22,11 @@
 
 mod archive;
 mod parse;
+mod run;
 mod template;
 use archive::*;
 use parse::*;
+pub use run::import;
 pub use template::*;
 
 use std::collections::HashMap;
@@ -376,140 +378,6 @@ const REPLY_FIELDS: [Field; 7] = [
 
 /// The handling units, by name and by code, for looking the lead unit up.
 struct Units(HashMap<String, i64>);
-
-/// Imports the sheet in `bytes` into session `session_id`. `Ok` with a report whose
-/// `errors` are empty means every row was registered; with errors, nothing was.
-/// `Err(User)` is a problem with the request itself (no such session, not a workbook,
-/// too many rows).
-pub async fn import(
-    db: &Db,
-    session_id: i64,
-    bytes: &[u8],
-    limits: ImportLimits,
-    now: DateTime<Utc>,
-    today: NaiveDate,
-) -> ServiceResult<ImportReport> {
-    if session::Entity::find_by_id(session_id)
-        .one(db.conn())
-        .await
-        .during("loading the session of an import")?
-        .is_none()
-    {
-        return Err(UserError::missing(&["sessionId"], "会议", "session").into());
-    }
-    let read_limits = ReadLimits {
-        max_rows: limits.max_rows.saturating_add(1),
-        max_cols: MAX_COLUMNS,
-        max_unpacked_bytes: MAX_UNPACKED_BYTES,
-        max_part_bytes: MAX_PART_BYTES,
-    };
-    // Unpacking and parsing XML is CPU work of up to seconds: on a blocking thread, with
-    // the memory it may take bounded by the limits (parts' sizes, rows × columns).
-    let owned = bytes.to_vec();
-    let sheet = tokio::task::spawn_blocking(move || {
-        match spreadsheet::read_xlsx(&owned, Some(SHEET), read_limits) {
-            Err(spreadsheet::ReadError::NoSheet(_)) => {
-                spreadsheet::read_xlsx(&owned, None, read_limits)
-            }
-            other => other,
-        }
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("reading an uploaded workbook panicked or was cancelled: {e}"))?
-    .map_err(|e| read_error(&e, limits))?;
-    let Some((header, rows)) = sheet.rows.split_first() else {
-        return Err(UserError::invalid(
-            &["file"],
-            "表格是空的，请使用导入模板填写 (the sheet is empty; fill in the template)",
-        )
-        .into());
-    };
-    let layout = match layout(header) {
-        Ok(layout) => layout,
-        Err(errors) => {
-            return Ok(ImportReport {
-                imported: 0,
-                errors,
-            })
-        }
-    };
-    let roster = Roster::load(db).await?;
-    let units = Units::load(db).await?;
-    let mut dated = Backdated::default();
-    let mut errors: Vec<RowError> = Vec::new();
-    let mut first_row_of: HashMap<String, u32> = HashMap::new();
-    let mut imported = 0;
-    let txn = db.begin_write().await.during("beginning an import")?;
-    for (i, row) in rows.iter().enumerate() {
-        if row.iter().all(Cell::is_blank) {
-            continue;
-        }
-        // Row 1 is the header; rows[0] is row 2.
-        let row_number = u32::try_from(i + 2).unwrap_or(u32::MAX);
-        let parsed = parse_row(row_number, row, &layout, (&roster, &units), session_id);
-        let mut row_errors = parsed.errors.clone();
-        let number = parsed.input.number.clone();
-        let repeated = !number.is_empty()
-            && match first_row_of.get(&number) {
-                Some(first) => {
-                    row_errors.push(row_error(
-                        row_number,
-                        layout.get(&Field::Number).map(|c| (Field::Number, *c)),
-                        ErrorCode::Duplicate,
-                        format!("编号 {number} 与第 {first} 行重复 (number repeats row {first})"),
-                    ));
-                    true
-                }
-                None => {
-                    first_row_of.insert(number, row_number);
-                    false
-                }
-            };
-        let registered = match register_in(&*txn, parsed.input.clone(), now, today).await {
-            Ok(saved) if row_errors.is_empty() => {
-                archive_in(&*txn, &saved, &parsed.archive, now, today).await
-            }
-            Ok(_) => Ok(()),
-            Err(e) => Err(e),
-        };
-        match registered {
-            Ok(()) => {
-                imported += 1;
-                dated.count(&parsed, today, now);
-            }
-            Err(ServiceError::User(found)) => {
-                let mut mapped = register_errors(row_number, found, &parsed, &layout);
-                if repeated {
-                    // The earlier row of the file holds the number: already said so.
-                    mapped.retain(|e| {
-                        !(e.code == ErrorCode::Duplicate
-                            && e.field.as_deref() == Some(spec(Field::Number).api))
-                    });
-                }
-                row_errors.extend(mapped);
-            }
-            Err(unexpected) => return Err(unexpected),
-        }
-        errors.extend(row_errors);
-    }
-    if imported == 0 && errors.is_empty() {
-        return Err(
-            UserError::invalid(&["file"], "表格中没有要导入的建议 (no rows to import)").into(),
-        );
-    }
-    if !errors.is_empty() {
-        // Dropping the transaction rolls back every row registered so far.
-        drop(txn);
-        return Ok(ImportReport {
-            imported: 0,
-            errors,
-        });
-    }
-    txn.audit_created("Session", session_id);
-    dated.note(&txn);
-    txn.commit().await.during("committing an import")?;
-    Ok(ImportReport { imported, errors })
-}
 
 /// The past dates an import recorded, per column: how many rows gave one and the earliest;
 /// the import's audit row says so (`details.backdated`).

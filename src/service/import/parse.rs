@@ -213,6 +213,68 @@ pub(super) fn date_time_of(cell: Option<&Cell>) -> Result<Option<DateTime<Utc>>,
     }
 }
 
+/// One row's cells by field.
+#[derive(Clone, Copy)]
+pub(super) struct RowCells<'a> {
+    row: &'a [Cell],
+    layout: &'a Layout,
+}
+
+impl<'a> RowCells<'a> {
+    pub(super) fn new(row: &'a [Cell], layout: &'a Layout) -> Self {
+        Self { row, layout }
+    }
+
+    /// The field's text as written ("" when the column or cell is missing).
+    fn raw(self, f: Field) -> String {
+        text_of(self.row, self.layout.get(&f).copied())
+    }
+
+    fn cell(self, f: Field) -> Option<&'a Cell> {
+        self.layout.get(&f).and_then(|c| self.row.get(*c))
+    }
+
+    fn filled(self, f: Field) -> bool {
+        self.cell(f).is_some_and(|c| !c.is_blank())
+    }
+
+    /// The field's date, `None` when blank or not a date (reported).
+    fn date(self, f: Field, error: &mut impl FnMut(Field, ErrorCode, String)) -> Option<NaiveDate> {
+        match date_of(self.cell(f)) {
+            Ok(d) => d,
+            Err(()) => {
+                error(
+                    f,
+                    ErrorCode::Invalid,
+                    format!(
+                        "不是有效日期“{}”，请写成 2022-01-18 (not a date; write 2022-01-18)",
+                        self.raw(f).trim()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// A 是/否 field, false when blank or unreadable (reported).
+    fn flag(self, f: Field, error: &mut impl FnMut(Field, ErrorCode, String)) -> bool {
+        match tidy::parse_flag(&self.raw(f)) {
+            Ok(v) => v.unwrap_or(false),
+            Err(()) => {
+                error(
+                    f,
+                    ErrorCode::Invalid,
+                    format!(
+                        "应填“是”或“否”，而不是“{}” (must be 是 or 否)",
+                        self.raw(f).trim()
+                    ),
+                );
+                false
+            }
+        }
+    }
+}
+
 pub(super) fn parse_row(
     row_number: u32,
     row: &[Cell],
@@ -221,14 +283,14 @@ pub(super) fn parse_row(
     session_id: i64,
 ) -> Parsed {
     let (roster, units) = rosters;
+    let cells = RowCells::new(row, layout);
     let mut errors = Vec::new();
     let at = |f: Field| layout.get(&f).map(|c| (f, *c));
-    let raw = |f: Field| text_of(row, layout.get(&f).copied());
     let mut error = |f: Field, code: ErrorCode, message: String| {
         errors.push(row_error(row_number, at(f), code, message));
     };
     for s in &SPECS {
-        if tidy::is_damaged(&raw(s.field)) {
+        if tidy::is_damaged(&cells.raw(s.field)) {
             error(
                 s.field,
                 ErrorCode::Invalid,
@@ -237,84 +299,14 @@ pub(super) fn parse_row(
             );
         }
     }
-    let kind = match tidy::tidy(&raw(Field::Kind), Lines::Single).as_str() {
-        "" | "建议" | "代表建议" | "人大代表建议" => SuggestionKind::NpcSuggestion,
-        "提案" | "政协提案" => SuggestionKind::CppccProposal,
-        other => {
-            error(
-                Field::Kind,
-                ErrorCode::Invalid,
-                format!("类型应为“建议”或“提案”，而不是“{other}” (kind must be 建议 or 提案)"),
-            );
-            SuggestionKind::NpcSuggestion
-        }
-    };
-    let period = match tidy::tidy(&raw(Field::Period), Lines::Single).as_str() {
-        "" | "大会期间" | "会议期间" => FilingPeriod::DuringSession,
-        "闭会期间" => FilingPeriod::InterSession,
-        other => {
-            error(
-                Field::Period,
-                ErrorCode::Invalid,
-                format!("提出时间应为“大会期间”或“闭会期间”，而不是“{other}” (period must be 大会期间 or 闭会期间)"),
-            );
-            FilingPeriod::DuringSession
-        }
-    };
-    let mut flag = |f: Field| match tidy::parse_flag(&raw(f)) {
-        Ok(v) => v.unwrap_or(false),
-        Err(()) => {
-            error(
-                f,
-                ErrorCode::Invalid,
-                format!(
-                    "应填“是”或“否”，而不是“{}” (must be 是 or 否)",
-                    raw(f).trim()
-                ),
-            );
-            false
-        }
-    };
-    let is_key = flag(Field::IsKey);
-    let confidential = flag(Field::Confidential);
-    let submitted_on = match date_of(layout.get(&Field::SubmittedOn).and_then(|c| row.get(*c))) {
-        Ok(d) => d,
-        Err(()) => {
-            error(
-                Field::SubmittedOn,
-                ErrorCode::Invalid,
-                format!(
-                    "不是有效日期“{}”，请写成 2022-01-18 (not a date; write 2022-01-18)",
-                    raw(Field::SubmittedOn).trim()
-                ),
-            );
-            None
-        }
-    };
-    let lead_name = tidy::tidy_name(&raw(Field::LeadDeputy));
-    let mut lead_resolved = false;
-    let lead_deputy_id = if lead_name.is_empty() {
-        error(
-            Field::LeadDeputy,
-            ErrorCode::Invalid,
-            "领衔代表不能为空 (leadDeputy must not be empty)".to_owned(),
-        );
-        0
-    } else {
-        match roster.resolve(&lead_name) {
-            Ok(id) => {
-                lead_resolved = true;
-                id
-            }
-            Err((code, message)) => {
-                error(Field::LeadDeputy, code, message);
-                0
-            }
-        }
-    };
+    let (kind, period) = kind_and_period(cells, &mut error);
+    let is_key = cells.flag(Field::IsKey, &mut error);
+    let confidential = cells.flag(Field::Confidential, &mut error);
+    let submitted_on = cells.date(Field::SubmittedOn, &mut error);
+    let (lead_deputy_id, lead_resolved) = lead_deputy(cells, roster, &mut error);
     let mut co_signer_ids = Vec::new();
     let mut co_signer_names = Vec::new();
-    for name in tidy::split_names(&raw(Field::CoSigners)) {
+    for name in tidy::split_names(&cells.raw(Field::CoSigners)) {
         match roster.resolve(&name) {
             Ok(id) => {
                 co_signer_ids.push(id);
@@ -323,16 +315,16 @@ pub(super) fn parse_row(
             Err((code, message)) => error(Field::CoSigners, code, message),
         }
     }
-    let topic = tidy::tidy(&raw(Field::Topic), Lines::Single);
-    let leader = tidy::tidy(&raw(Field::SupervisingLeader), Lines::Single);
-    let archive = parse_archive(row, layout, units, &mut error);
+    let topic = tidy::tidy(&cells.raw(Field::Topic), Lines::Single);
+    let leader = tidy::tidy(&cells.raw(Field::SupervisingLeader), Lines::Single);
+    let archive = parse_archive(cells, units, &mut error);
     Parsed {
         input: NewSuggestion {
             session_id,
             kind,
-            number: tidy::tidy_number(&raw(Field::Number)),
-            title: tidy::tidy(&raw(Field::Title), Lines::Single),
-            content: tidy::tidy(&raw(Field::Content), Lines::Multi),
+            number: tidy::tidy_number(&cells.raw(Field::Number)),
+            title: tidy::tidy(&cells.raw(Field::Title), Lines::Single),
+            content: tidy::tidy(&cells.raw(Field::Content), Lines::Multi),
             period,
             lead_deputy_id,
             co_signer_ids,
@@ -349,19 +341,72 @@ pub(super) fn parse_row(
     }
 }
 
+/// 建议 or 提案, and 大会期间 or 闭会期间 (blank: the first).
+fn kind_and_period(
+    cells: RowCells<'_>,
+    error: &mut impl FnMut(Field, ErrorCode, String),
+) -> (SuggestionKind, FilingPeriod) {
+    let kind = match tidy::tidy(&cells.raw(Field::Kind), Lines::Single).as_str() {
+        "" | "建议" | "代表建议" | "人大代表建议" => SuggestionKind::NpcSuggestion,
+        "提案" | "政协提案" => SuggestionKind::CppccProposal,
+        other => {
+            error(
+                Field::Kind,
+                ErrorCode::Invalid,
+                format!("类型应为“建议”或“提案”，而不是“{other}” (kind must be 建议 or 提案)"),
+            );
+            SuggestionKind::NpcSuggestion
+        }
+    };
+    let period = match tidy::tidy(&cells.raw(Field::Period), Lines::Single).as_str() {
+        "" | "大会期间" | "会议期间" => FilingPeriod::DuringSession,
+        "闭会期间" => FilingPeriod::InterSession,
+        other => {
+            error(
+                Field::Period,
+                ErrorCode::Invalid,
+                format!("提出时间应为“大会期间”或“闭会期间”，而不是“{other}” (period must be 大会期间 or 闭会期间)"),
+            );
+            FilingPeriod::DuringSession
+        }
+    };
+    (kind, period)
+}
+
+/// The lead deputy's id from the roster (0 when blank or not found, reported), and
+/// whether it was found.
+fn lead_deputy(
+    cells: RowCells<'_>,
+    roster: &Roster,
+    error: &mut impl FnMut(Field, ErrorCode, String),
+) -> (i64, bool) {
+    let lead_name = tidy::tidy_name(&cells.raw(Field::LeadDeputy));
+    if lead_name.is_empty() {
+        error(
+            Field::LeadDeputy,
+            ErrorCode::Invalid,
+            "领衔代表不能为空 (leadDeputy must not be empty)".to_owned(),
+        );
+        return (0, false);
+    }
+    match roster.resolve(&lead_name) {
+        Ok(id) => (id, true),
+        Err((code, message)) => {
+            error(Field::LeadDeputy, code, message);
+            (0, false)
+        }
+    }
+}
+
 /// The archive columns of a row: the lead unit, the reply and the publication. A reply
 /// needs the unit, and its five required columns; a publication needs the reply.
 pub(super) fn parse_archive(
-    row: &[Cell],
-    layout: &Layout,
+    cells: RowCells<'_>,
     units: &Units,
     error: &mut impl FnMut(Field, ErrorCode, String),
 ) -> Archive {
-    let raw = |f: Field| text_of(row, layout.get(&f).copied());
-    let cell = |f: Field| layout.get(&f).and_then(|c| row.get(*c));
-    let filled = |f: Field| cell(f).is_some_and(|c| !c.is_blank());
     let mut archive = Archive::default();
-    let unit_name = tidy::tidy(&raw(Field::LeadUnit), Lines::Single);
+    let unit_name = tidy::tidy(&cells.raw(Field::LeadUnit), Lines::Single);
     if !unit_name.is_empty() {
         match units.resolve(&unit_name) {
             Some(id) => archive.unit_id = Some(id),
@@ -372,22 +417,8 @@ pub(super) fn parse_archive(
             ),
         }
     }
-    let mut date = |f: Field| match date_of(cell(f)) {
-        Ok(d) => d,
-        Err(()) => {
-            error(
-                f,
-                ErrorCode::Invalid,
-                format!(
-                    "不是有效日期“{}”，请写成 2022-01-18 (not a date; write 2022-01-18)",
-                    raw(f).trim()
-                ),
-            );
-            None
-        }
-    };
-    archive.assigned_on = date(Field::AssignedOn);
-    let replied_on = date(Field::RepliedOn);
+    archive.assigned_on = cells.date(Field::AssignedOn, error);
+    let replied_on = cells.date(Field::RepliedOn, error);
     if archive.assigned_on.is_some() && unit_name.is_empty() {
         error(
             Field::LeadUnit,
@@ -395,7 +426,8 @@ pub(super) fn parse_archive(
             "填写了交办日期，须同时填写主办单位 (assignedOn needs the lead unit)".to_owned(),
         );
     }
-    if REPLY_FIELDS.iter().any(|f| filled(*f)) {
+    let has_reply = REPLY_FIELDS.iter().any(|f| cells.filled(*f));
+    if has_reply {
         if unit_name.is_empty() {
             error(
                 Field::LeadUnit,
@@ -403,64 +435,20 @@ pub(super) fn parse_archive(
                 "导入答复须填写主办单位 (a reply needs the lead unit)".to_owned(),
             );
         }
-        for f in [
-            Field::Category,
-            Field::ReplyBody,
-            Field::SignedBy,
-            Field::ContactName,
-            Field::ContactPhone,
-        ] {
-            if !filled(f) {
-                error(
-                    f,
-                    ErrorCode::Invalid,
-                    format!(
-                        "导入答复时“{}”不能为空 ({} is required with a reply)",
-                        spec(f).header,
-                        spec(f).api
-                    ),
-                );
-            }
-        }
-        let written = tidy::tidy(&raw(Field::Category), Lines::Single).to_uppercase();
-        let category = match written.trim_end_matches('类') {
-            "A" => Some(ReplyCategory::A),
-            "B" => Some(ReplyCategory::B),
-            "C" => Some(ReplyCategory::C),
-            "D" => Some(ReplyCategory::D),
-            "" => None,
-            _ => {
-                error(
-                    Field::Category,
-                    ErrorCode::Invalid,
-                    format!("答复类别应为 A、B、C 或 D，而不是“{written}” (category must be A, B, C or D)"),
-                );
-                None
-            }
-        };
-        let doc_number = tidy::tidy(&raw(Field::DocNumber), Lines::Single);
-        archive.reply = category.map(|category| ArchivedReply {
-            replied_on,
-            category,
-            doc_number: (!doc_number.is_empty()).then_some(doc_number),
-            body: tidy::tidy(&raw(Field::ReplyBody), Lines::Multi),
-            signed_by: tidy::tidy(&raw(Field::SignedBy), Lines::Single),
-            contact_name: tidy::tidy(&raw(Field::ContactName), Lines::Single),
-            contact_phone: tidy::tidy(&raw(Field::ContactPhone), Lines::Single),
-        });
+        archive.reply = archived_reply(cells, replied_on, error);
     }
-    match date_time_of(cell(Field::PublishedAt)) {
+    match date_time_of(cells.cell(Field::PublishedAt)) {
         Ok(at) => archive.published_at = at,
         Err(()) => error(
             Field::PublishedAt,
             ErrorCode::Invalid,
             format!(
                 "不是有效时间“{}”，请写成 2022-09-19 14:52 (not a date and time)",
-                raw(Field::PublishedAt).trim()
+                cells.raw(Field::PublishedAt).trim()
             ),
         ),
     }
-    if archive.published_at.is_some() && !REPLY_FIELDS.iter().any(|f| filled(*f)) {
+    if archive.published_at.is_some() && !has_reply {
         error(
             Field::PublishedAt,
             ErrorCode::Invalid,
@@ -468,6 +456,61 @@ pub(super) fn parse_archive(
         );
     }
     archive
+}
+
+/// The reply of an archive row: its five required columns filled, a category A–D.
+fn archived_reply(
+    cells: RowCells<'_>,
+    replied_on: Option<NaiveDate>,
+    error: &mut impl FnMut(Field, ErrorCode, String),
+) -> Option<ArchivedReply> {
+    for f in [
+        Field::Category,
+        Field::ReplyBody,
+        Field::SignedBy,
+        Field::ContactName,
+        Field::ContactPhone,
+    ] {
+        if !cells.filled(f) {
+            error(
+                f,
+                ErrorCode::Invalid,
+                format!(
+                    "导入答复时“{}”不能为空 ({} is required with a reply)",
+                    spec(f).header,
+                    spec(f).api
+                ),
+            );
+        }
+    }
+    let written = tidy::tidy(&cells.raw(Field::Category), Lines::Single).to_uppercase();
+    let category = match written.trim_end_matches('类') {
+        "A" => Some(ReplyCategory::A),
+        "B" => Some(ReplyCategory::B),
+        "C" => Some(ReplyCategory::C),
+        "D" => Some(ReplyCategory::D),
+        "" => None,
+        _ => {
+            error(
+                Field::Category,
+                ErrorCode::Invalid,
+                format!(
+                    "答复类别应为 A、B、C 或 D，而不是“{written}” (category must be A, B, C or D)"
+                ),
+            );
+            None
+        }
+    };
+    let doc_number = tidy::tidy(&cells.raw(Field::DocNumber), Lines::Single);
+    category.map(|category| ArchivedReply {
+        replied_on,
+        category,
+        doc_number: (!doc_number.is_empty()).then_some(doc_number),
+        body: tidy::tidy(&cells.raw(Field::ReplyBody), Lines::Multi),
+        signed_by: tidy::tidy(&cells.raw(Field::SignedBy), Lines::Single),
+        contact_name: tidy::tidy(&cells.raw(Field::ContactName), Lines::Single),
+        contact_phone: tidy::tidy(&cells.raw(Field::ContactPhone), Lines::Single),
+    })
 }
 
 /// Maps `registerSuggestion`'s errors (`input.number`, `input.coSignerIds.2`) to the

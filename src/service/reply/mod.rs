@@ -81,49 +81,7 @@ pub(crate) async fn submit_in<C: ConnectionTrait>(
 ) -> ServiceResult<(reply::Model, assignment::Model)> {
     let f = |leaf: &'static str| ["input", leaf];
     let mut errors = Errors::new();
-    let doc_number = errors.check(text::optional(
-        input.doc_number.as_deref(),
-        &f("docNumber"),
-        100,
-        Lines::Single,
-    ));
-    let addressee = errors.check(text::optional(
-        input.addressee.as_deref(),
-        &f("addressee"),
-        200,
-        Lines::Single,
-    ));
-    let body = errors.check(text::required(
-        &input.body,
-        &f("body"),
-        BODY_MAX,
-        Lines::Multi,
-    ));
-    let summary = errors.check(text::optional(
-        input.summary.as_deref(),
-        &f("summary"),
-        5_000,
-        Lines::Multi,
-    ));
-    let signed_by = errors.check(text::required(
-        &input.signed_by,
-        &f("signedBy"),
-        100,
-        Lines::Single,
-    ));
-    let contact_name = errors.check(text::required(
-        &input.contact_name,
-        &f("contactName"),
-        100,
-        Lines::Single,
-    ));
-    let contact_phone = errors.check(PhoneNumber::parse(&input.contact_phone, &f("contactPhone")));
-    let copy_to = errors.check(text::optional(
-        input.copy_to.as_deref(),
-        &f("copyTo"),
-        500,
-        Lines::Single,
-    ));
+    let letter = checked_letter(&input, &mut errors);
     let replied_on = input.replied_on.unwrap_or(today);
     if replied_on > today {
         errors.push(UserError::invalid(
@@ -151,22 +109,7 @@ pub(crate) async fn submit_in<C: ConnectionTrait>(
             "答复日期不能早于交办日期 (repliedOn must not precede assignedOn)",
         ));
     }
-    let others: Vec<(AssignmentRole, AssignmentStatus)> = assignment::Entity::find()
-        .filter(assignment::Column::SuggestionId.eq(current.suggestion_id))
-        .filter(assignment::Column::Id.ne(current.id))
-        .all(conn)
-        .await
-        .during("loading the other assignments")?
-        .into_iter()
-        .map(|a| (a.role, a.status))
-        .collect();
-    if current.round == 1 && flow::co_opinions_missing(current.role, &others) {
-        return Err(UserError::invalid_state(
-            &f("assignmentId"),
-            "协办单位的会办意见尚未全部提交，主办单位暂不能答复 (a co-handler's opinion is still missing)",
-        )
-        .into());
-    }
+    check_co_opinions(conn, &current).await?;
     errors.check(super::session::scheme_of(&case.session).check(input.category, &f("category")));
     errors.finish()?;
 
@@ -179,20 +122,10 @@ pub(crate) async fn submit_in<C: ConnectionTrait>(
         assignment_id: Set(current.id),
         unit_id: Set(current.unit_id),
         round: Set(current.round),
-        doc_number: Set(doc_number.flatten()),
-        addressee: Set(addressee.flatten()),
         category: Set(input.category),
         original_category: Set(None),
         reviewed_at: Set(None),
-        body: Set(body.unwrap_or_default()),
-        summary: Set(summary.flatten()),
-        signed_by: Set(signed_by.unwrap_or_default()),
         replied_on: Set(replied_on),
-        contact_name: Set(contact_name.unwrap_or_default()),
-        contact_phone: Set(contact_phone
-            .map(PhoneNumber::into_string)
-            .unwrap_or_default()),
-        copy_to: Set(copy_to.flatten()),
         publication: Set(Publication::None),
         published_at: Set(None),
         release_state: Set(release_state),
@@ -201,7 +134,7 @@ pub(crate) async fn submit_in<C: ConnectionTrait>(
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
-        ..Default::default()
+        ..letter
     }
     .insert(conn)
     .await
@@ -243,4 +176,95 @@ pub(crate) async fn submit_in<C: ConnectionTrait>(
         current
     };
     Ok((saved_reply, saved_assignment))
+}
+
+/// The letter's checked texts (document number to copy-to), as the columns of a new reply;
+/// what fails goes to `errors`.
+fn checked_letter(input: &NewReply, errors: &mut Errors) -> reply::ActiveModel {
+    let f = |leaf: &'static str| ["input", leaf];
+    let optional = |value: Option<&str>, leaf, max, lines, errors: &mut Errors| {
+        errors
+            .check(text::optional(value, &f(leaf), max, lines))
+            .flatten()
+    };
+    let required = |value: &str, leaf, max, lines, errors: &mut Errors| {
+        errors
+            .check(text::required(value, &f(leaf), max, lines))
+            .unwrap_or_default()
+    };
+    let doc_number = optional(
+        input.doc_number.as_deref(),
+        "docNumber",
+        100,
+        Lines::Single,
+        errors,
+    );
+    let addressee = optional(
+        input.addressee.as_deref(),
+        "addressee",
+        200,
+        Lines::Single,
+        errors,
+    );
+    let body = required(&input.body, "body", BODY_MAX, Lines::Multi, errors);
+    let summary = optional(
+        input.summary.as_deref(),
+        "summary",
+        5_000,
+        Lines::Multi,
+        errors,
+    );
+    let signed_by = required(&input.signed_by, "signedBy", 100, Lines::Single, errors);
+    let contact_name = required(
+        &input.contact_name,
+        "contactName",
+        100,
+        Lines::Single,
+        errors,
+    );
+    let contact_phone = errors.check(PhoneNumber::parse(&input.contact_phone, &f("contactPhone")));
+    let copy_to = optional(
+        input.copy_to.as_deref(),
+        "copyTo",
+        500,
+        Lines::Single,
+        errors,
+    );
+    reply::ActiveModel {
+        doc_number: Set(doc_number),
+        addressee: Set(addressee),
+        body: Set(body),
+        summary: Set(summary),
+        signed_by: Set(signed_by),
+        contact_name: Set(contact_name),
+        contact_phone: Set(contact_phone
+            .map(PhoneNumber::into_string)
+            .unwrap_or_default()),
+        copy_to: Set(copy_to),
+        ..Default::default()
+    }
+}
+
+/// In its first round a lead unit answers only when every co-handler has sent its opinion.
+async fn check_co_opinions<C: ConnectionTrait>(
+    conn: &C,
+    current: &assignment::Model,
+) -> ServiceResult<()> {
+    let others: Vec<(AssignmentRole, AssignmentStatus)> = assignment::Entity::find()
+        .filter(assignment::Column::SuggestionId.eq(current.suggestion_id))
+        .filter(assignment::Column::Id.ne(current.id))
+        .all(conn)
+        .await
+        .during("loading the other assignments")?
+        .into_iter()
+        .map(|a| (a.role, a.status))
+        .collect();
+    if current.round == 1 && flow::co_opinions_missing(current.role, &others) {
+        return Err(UserError::invalid_state(
+            &["input", "assignmentId"],
+            "协办单位的会办意见尚未全部提交，主办单位暂不能答复 (a co-handler's opinion is still missing)",
+        )
+        .into());
+    }
+    Ok(())
 }

@@ -71,89 +71,15 @@ pub(crate) async fn publish_in<C: ConnectionTrait>(
     input: PublishInput,
     now: DateTime<Utc>,
 ) -> ServiceResult<reply::Model> {
-    let mut errors = Errors::new();
-    let summary = errors.check(text::optional(
-        input.summary.as_deref(),
-        &["input", "summary"],
-        5_000,
-        Lines::Multi,
-    ));
-    if input.publication == Publication::None {
-        errors.push(UserError::invalid(
-            &["input", "publication"],
-            "公开方式须为 FULL 或 SUMMARY (publication must be FULL or SUMMARY)",
-        ));
-    }
-    let published_at = input.published_at.unwrap_or(now);
-    if published_at > now {
-        errors.push(UserError::invalid(
-            &["input", "publishedAt"],
-            "公开时间不能晚于当前时间 (publishedAt cannot be in the future)",
-        ));
-    }
-    errors.finish()?;
+    let (summary, published_at) = checked_input(&input, now)?;
     let current = reply::Entity::find_by_id(input.reply_id)
         .one(conn)
         .await
         .during("loading the reply")?
         .ok_or_else(|| UserError::missing(&["input", "replyId"], "答复", "reply"))?;
     check_version("答复", input.expected_version, current.version)?;
-    if crate::domain::time::local_date(published_at) < current.replied_on {
-        return Err(UserError::invalid(
-            &["input", "publishedAt"],
-            format!(
-                "公开时间不能早于答复日期 {} (publishedAt cannot precede the reply date {})",
-                current.replied_on, current.replied_on
-            ),
-        )
-        .into());
-    }
-    if current.publication != Publication::None {
-        return Err(UserError::invalid_state(
-            &["input", "replyId"],
-            "答复已经公开 (the reply is already published)",
-        )
-        .into());
-    }
-    if current.release_state != ReleaseState::Sent {
-        return Err(UserError::invalid_state(
-            &["input", "replyId"],
-            "答复尚未发送给代表，不能公开 (only a reply sent to the deputy can be published)",
-        )
-        .into());
-    }
-    let owner = assignment::Entity::find_by_id(current.assignment_id)
-        .one(conn)
-        .await
-        .during("loading the assignment")?
-        .ok_or_else(|| anyhow::anyhow!("reply {} has no assignment", current.id))?;
-    let parent = load_suggestion(conn, owner.suggestion_id).await?;
-    // Only the reply in force is published: a round's reply is superseded by the next
-    // round's (re-handling after an UNSATISFIED rating), and the public sees one answer.
-    let later_round = reply::Entity::find()
-        .filter(reply::Column::AssignmentId.eq(current.assignment_id))
-        .filter(reply::Column::Round.gt(current.round))
-        .one(conn)
-        .await
-        .during("looking for a later round's reply")?;
-    if let Some(later) = later_round {
-        return Err(UserError::invalid_state(
-            &["input", "replyId"],
-            format!(
-                "此答复已被第 {} 轮答复取代，只能公开现行答复 (superseded by the round-{} reply: only the reply in force can be published)",
-                later.round, later.round
-            ),
-        )
-        .into());
-    }
-    if parent.confidential {
-        return Err(UserError::invalid_state(
-            &["input", "replyId"],
-            "代表要求保密的建议不公开 (the deputy asked for confidentiality; the reply cannot be published)",
-        )
-        .into());
-    }
-    let summary = summary.flatten().or(current.summary.clone());
+    let (owner, parent) = check_publishable(conn, &current, published_at).await?;
+    let summary = summary.or(current.summary.clone());
     if input.publication == Publication::Summary && summary.is_none() {
         return Err(UserError::invalid(
             &["input", "summary"],
@@ -189,7 +115,113 @@ pub(crate) async fn publish_in<C: ConnectionTrait>(
     if result.rows_affected != 1 {
         return Err(conflict("答复", &["input", "replyId"]));
     }
-    // The publication of an earlier round's reply gives way to this one.
+    let backdated = input.published_at.is_some_and(|at| at < now);
+    after_publishing(
+        conn,
+        &current,
+        (&owner, &parent),
+        (published_at, backdated),
+        now,
+    )
+    .await
+}
+
+/// The checked summary and the time of publication.
+fn checked_input(
+    input: &PublishInput,
+    now: DateTime<Utc>,
+) -> ServiceResult<(Option<String>, DateTime<Utc>)> {
+    let mut errors = Errors::new();
+    let summary = errors.check(text::optional(
+        input.summary.as_deref(),
+        &["input", "summary"],
+        5_000,
+        Lines::Multi,
+    ));
+    if input.publication == Publication::None {
+        errors.push(UserError::invalid(
+            &["input", "publication"],
+            "公开方式须为 FULL 或 SUMMARY (publication must be FULL or SUMMARY)",
+        ));
+    }
+    let published_at = input.published_at.unwrap_or(now);
+    if published_at > now {
+        errors.push(UserError::invalid(
+            &["input", "publishedAt"],
+            "公开时间不能晚于当前时间 (publishedAt cannot be in the future)",
+        ));
+    }
+    errors.finish()?;
+    Ok((summary.flatten(), published_at))
+}
+
+/// A reply may be published once, when it has been sent to the deputy, is the reply in
+/// force and its suggestion is not confidential. Returns its assignment and suggestion.
+async fn check_publishable<C: ConnectionTrait>(
+    conn: &C,
+    current: &reply::Model,
+    published_at: DateTime<Utc>,
+) -> ServiceResult<(assignment::Model, suggestion::Model)> {
+    let refuse = |message: String| -> ServiceResult<_> {
+        Err(UserError::invalid_state(&["input", "replyId"], message).into())
+    };
+    if crate::domain::time::local_date(published_at) < current.replied_on {
+        return Err(UserError::invalid(
+            &["input", "publishedAt"],
+            format!(
+                "公开时间不能早于答复日期 {} (publishedAt cannot precede the reply date {})",
+                current.replied_on, current.replied_on
+            ),
+        )
+        .into());
+    }
+    if current.publication != Publication::None {
+        return refuse("答复已经公开 (the reply is already published)".into());
+    }
+    if current.release_state != ReleaseState::Sent {
+        return refuse(
+            "答复尚未发送给代表，不能公开 (only a reply sent to the deputy can be published)"
+                .into(),
+        );
+    }
+    let owner = assignment::Entity::find_by_id(current.assignment_id)
+        .one(conn)
+        .await
+        .during("loading the assignment")?
+        .ok_or_else(|| anyhow::anyhow!("reply {} has no assignment", current.id))?;
+    let parent = load_suggestion(conn, owner.suggestion_id).await?;
+    // Only the reply in force is published: a round's reply is superseded by the next
+    // round's (re-handling after an UNSATISFIED rating), and the public sees one answer.
+    let later_round = reply::Entity::find()
+        .filter(reply::Column::AssignmentId.eq(current.assignment_id))
+        .filter(reply::Column::Round.gt(current.round))
+        .one(conn)
+        .await
+        .during("looking for a later round's reply")?;
+    if let Some(later) = later_round {
+        return refuse(format!(
+            "此答复已被第 {} 轮答复取代，只能公开现行答复 (superseded by the round-{} reply: only the reply in force can be published)",
+            later.round, later.round
+        ));
+    }
+    if parent.confidential {
+        return refuse(
+            "代表要求保密的建议不公开 (the deputy asked for confidentiality; the reply cannot be published)"
+                .into(),
+        );
+    }
+    Ok((owner, parent))
+}
+
+/// After the publication is stored: an earlier round's publication gives way, the public
+/// search index learns the text, and the timeline records it. Returns the saved reply.
+async fn after_publishing<C: ConnectionTrait>(
+    conn: &C,
+    current: &reply::Model,
+    (owner, parent): (&assignment::Model, &suggestion::Model),
+    (published_at, backdated): (DateTime<Utc>, bool),
+    now: DateTime<Utc>,
+) -> ServiceResult<reply::Model> {
     withdraw_where(
         conn,
         sea_orm::Condition::all()
@@ -204,7 +236,7 @@ pub(crate) async fn publish_in<C: ConnectionTrait>(
         .await
         .during("reloading the reply")?
         .ok_or_else(|| anyhow::anyhow!("reply vanished inside its own transaction"))?;
-    crate::service::search::index_published(conn, &saved, &parent).await?;
+    crate::service::search::index_published(conn, &saved, parent).await?;
     crate::service::workflow::event(
         conn,
         parent.id,
@@ -217,7 +249,7 @@ pub(crate) async fn publish_in<C: ConnectionTrait>(
             "publication": saved.publication,
             "publishedAt": published_at,
             // Recorded after the fact (an archive moved in): who did it is in the audit log.
-            "backdated": input.published_at.is_some_and(|at| at < now),
+            "backdated": backdated,
         }),
     )
     .await?;

@@ -186,30 +186,15 @@ pub(crate) async fn register_in<C: ConnectionTrait>(
 ) -> ServiceResult<suggestion::Model> {
     let mut errors = Errors::new();
     let number = errors.check(SuggestionNumber::parse(&input.number, &["input", "number"]));
-    let title = errors.check(text::required(
-        &input.title,
-        &["input", "title"],
-        TITLE_MAX,
-        Lines::Single,
-    ));
-    let content = errors.check(text::required(
-        &input.content,
-        &["input", "content"],
-        CONTENT_MAX,
-        Lines::Multi,
-    ));
-    let topic = errors.check(text::optional(
-        input.topic.as_deref(),
-        &["input", "topic"],
-        100,
-        Lines::Single,
-    ));
-    let leader = errors.check(text::optional(
-        input.supervising_leader.as_deref(),
-        &["input", "supervisingLeader"],
-        100,
-        Lines::Single,
-    ));
+    let texts = checked_texts(
+        SuggestionTexts {
+            title: Some(&input.title),
+            content: Some(&input.content),
+            topic: Some(input.topic.as_deref()),
+            supervising_leader: Some(input.supervising_leader.as_deref()),
+        },
+        &mut errors,
+    );
     let submitted_on = input.submitted_on.unwrap_or(today);
     if submitted_on > today {
         errors.push(UserError::invalid(
@@ -217,48 +202,9 @@ pub(crate) async fn register_in<C: ConnectionTrait>(
             "提出日期不能晚于今天 (submittedOn must not be in the future)",
         ));
     }
-    if session::Entity::find_by_id(input.session_id)
-        .one(conn)
-        .await
-        .during("loading the session")?
-        .is_none()
-    {
-        errors.push(UserError::missing(
-            &["input", "sessionId"],
-            "会议",
-            "session",
-        ));
-    }
-    if deputy::Entity::find_by_id(input.lead_deputy_id)
-        .one(conn)
-        .await
-        .during("loading the lead deputy")?
-        .is_none()
-    {
-        errors.push(UserError::missing(
-            &["input", "leadDeputyId"],
-            "领衔代表",
-            "deputy",
-        ));
-    }
-    check_co_signers(
-        conn,
-        input.lead_deputy_id,
-        &input.co_signer_ids,
-        &mut errors,
-    )
-    .await?;
+    check_references(conn, &input, &mut errors).await?;
     if let Some(number) = &number {
-        let taken = suggestion::Entity::find()
-            .filter(suggestion::Column::SessionId.eq(input.session_id))
-            .filter(suggestion::Column::Number.eq(number.as_str()))
-            .one(conn)
-            .await
-            .during("checking the number")?
-            .is_some();
-        if taken {
-            errors.push(duplicate_number());
-        }
+        check_number_free(conn, input.session_id, number, &mut errors).await?;
     }
     errors.finish()?;
     let model = suggestion::ActiveModel {
@@ -267,20 +213,16 @@ pub(crate) async fn register_in<C: ConnectionTrait>(
         number: Set(number
             .map(SuggestionNumber::into_string)
             .unwrap_or_default()),
-        title: Set(title.unwrap_or_default()),
-        content: Set(content.unwrap_or_default()),
         period: Set(input.period),
         lead_deputy_id: Set(input.lead_deputy_id),
-        topic: Set(topic.flatten()),
         is_key: Set(input.is_key),
-        supervising_leader: Set(leader.flatten()),
         confidential: Set(input.confidential),
         status: Set(SuggestionStatus::Registered),
         submitted_on: Set(submitted_on),
         version: Set(1),
         registered_at: Set(now),
         updated_at: Set(now),
-        ..Default::default()
+        ..texts
     };
     let saved = model.insert(conn).await.map_err(|e| {
         on_unique(
@@ -305,6 +247,91 @@ pub(crate) async fn register_in<C: ConnectionTrait>(
     Ok(saved)
 }
 
+/// The texts of a suggestion a registration gives or a correction changes (`None`: left
+/// as it is; for the optional ones `Some(None)` clears).
+struct SuggestionTexts<'a> {
+    title: Option<&'a str>,
+    content: Option<&'a str>,
+    topic: Option<Option<&'a str>>,
+    supervising_leader: Option<Option<&'a str>>,
+}
+
+/// The checked texts as the columns they set; what fails goes to `errors`.
+fn checked_texts(texts: SuggestionTexts<'_>, errors: &mut Errors) -> suggestion::ActiveModel {
+    let mut model = <suggestion::ActiveModel as Default>::default();
+    if let Some(title) = texts.title {
+        let checked = text::required(title, &["input", "title"], TITLE_MAX, Lines::Single);
+        model.title = Set(errors.check(checked).unwrap_or_default());
+    }
+    if let Some(content) = texts.content {
+        let checked = text::required(content, &["input", "content"], CONTENT_MAX, Lines::Multi);
+        model.content = Set(errors.check(checked).unwrap_or_default());
+    }
+    if let Some(topic) = texts.topic {
+        let checked = text::optional(topic, &["input", "topic"], 100, Lines::Single);
+        model.topic = Set(errors.check(checked).flatten());
+    }
+    if let Some(leader) = texts.supervising_leader {
+        let path = ["input", "supervisingLeader"];
+        let checked = text::optional(leader, &path, 100, Lines::Single);
+        model.supervising_leader = Set(errors.check(checked).flatten());
+    }
+    model
+}
+
+/// The session, the lead deputy and the co-signers exist (and the co-signers are others).
+async fn check_references<C: ConnectionTrait>(
+    conn: &C,
+    input: &NewSuggestion,
+    errors: &mut Errors,
+) -> ServiceResult<()> {
+    if session::Entity::find_by_id(input.session_id)
+        .one(conn)
+        .await
+        .during("loading the session")?
+        .is_none()
+    {
+        errors.push(UserError::missing(
+            &["input", "sessionId"],
+            "会议",
+            "session",
+        ));
+    }
+    if deputy::Entity::find_by_id(input.lead_deputy_id)
+        .one(conn)
+        .await
+        .during("loading the lead deputy")?
+        .is_none()
+    {
+        errors.push(UserError::missing(
+            &["input", "leadDeputyId"],
+            "领衔代表",
+            "deputy",
+        ));
+    }
+    check_co_signers(conn, input.lead_deputy_id, &input.co_signer_ids, errors).await
+}
+
+/// A number is unique within its session.
+async fn check_number_free<C: ConnectionTrait>(
+    conn: &C,
+    session_id: i64,
+    number: &SuggestionNumber,
+    errors: &mut Errors,
+) -> ServiceResult<()> {
+    let taken = suggestion::Entity::find()
+        .filter(suggestion::Column::SessionId.eq(session_id))
+        .filter(suggestion::Column::Number.eq(number.as_str()))
+        .one(conn)
+        .await
+        .during("checking the number")?
+        .is_some();
+    if taken {
+        errors.push(duplicate_number());
+    }
+    Ok(())
+}
+
 pub async fn update(
     db: &Db,
     patch: SuggestionPatch,
@@ -315,40 +342,15 @@ pub async fn update(
         .number
         .as_deref()
         .and_then(|n| errors.check(SuggestionNumber::parse(n, &["input", "number"])));
-    let title = patch.title.as_deref().and_then(|t| {
-        errors.check(text::required(
-            t,
-            &["input", "title"],
-            TITLE_MAX,
-            Lines::Single,
-        ))
-    });
-    let content = patch.content.as_deref().and_then(|t| {
-        errors.check(text::required(
-            t,
-            &["input", "content"],
-            CONTENT_MAX,
-            Lines::Multi,
-        ))
-    });
-    let topic = match &patch.topic {
-        None => None,
-        Some(t) => errors.check(text::optional(
-            t.as_deref(),
-            &["input", "topic"],
-            100,
-            Lines::Single,
-        )),
-    };
-    let leader = match &patch.supervising_leader {
-        None => None,
-        Some(t) => errors.check(text::optional(
-            t.as_deref(),
-            &["input", "supervisingLeader"],
-            100,
-            Lines::Single,
-        )),
-    };
+    let mut model = checked_texts(
+        SuggestionTexts {
+            title: patch.title.as_deref(),
+            content: patch.content.as_deref(),
+            topic: patch.topic.as_ref().map(Option::as_deref),
+            supervising_leader: patch.supervising_leader.as_ref().map(Option::as_deref),
+        },
+        &mut errors,
+    );
     let txn = db.begin_write().await.during("beginning a transaction")?;
     let current = suggestion::Entity::find_by_id(patch.id)
         .one(&*txn)
@@ -356,63 +358,24 @@ pub async fn update(
         .during("loading the suggestion")?
         .ok_or_else(|| UserError::missing(&["input", "id"], "建议", "suggestion"))?;
     check_version("建议", patch.expected_version, current.version)?;
-    if matches!(
-        current.status,
-        SuggestionStatus::Closed | SuggestionStatus::Withdrawn
-    ) {
-        return Err(UserError::invalid_state(
-            &["input", "id"],
-            format!(
-                "建议当前状态为 {}，不能修改 (cannot edit a suggestion in state {})",
-                crate::domain::workflow::suggestion_state_name(current.status),
-                crate::domain::workflow::suggestion_state_name(current.status)
-            ),
-        )
-        .into());
-    }
+    check_editable(&current)?;
     if let Some(ids) = &patch.co_signer_ids {
         check_co_signers(&*txn, current.lead_deputy_id, ids, &mut errors).await?;
     }
-    if let Some(number) = &number {
-        if number.as_str() != current.number {
-            let taken = suggestion::Entity::find()
-                .filter(suggestion::Column::SessionId.eq(current.session_id))
-                .filter(suggestion::Column::Number.eq(number.as_str()))
-                .one(&*txn)
-                .await
-                .during("checking the number")?
-                .is_some();
-            if taken {
-                errors.push(duplicate_number());
-            }
-        }
+    if let Some(number) = number.as_ref().filter(|n| n.as_str() != current.number) {
+        check_number_free(&*txn, current.session_id, number, &mut errors).await?;
     }
     errors.finish()?;
-    let mut model = suggestion::ActiveModel {
-        version: Set(current.version + 1),
-        updated_at: Set(now),
-        ..Default::default()
-    };
+    model.version = Set(current.version + 1);
+    model.updated_at = Set(now);
     if let Some(number) = number {
         model.number = Set(number.into_string());
-    }
-    if let Some(title) = title {
-        model.title = Set(title);
-    }
-    if let Some(content) = content {
-        model.content = Set(content);
     }
     if let Some(period) = patch.period {
         model.period = Set(period);
     }
-    if let Some(topic) = topic {
-        model.topic = Set(topic);
-    }
     if let Some(is_key) = patch.is_key {
         model.is_key = Set(is_key);
-    }
-    if let Some(leader) = leader {
-        model.supervising_leader = Set(leader);
     }
     if let Some(confidential) = patch.confidential {
         model.confidential = Set(confidential);
@@ -434,24 +397,53 @@ pub async fn update(
     if result.rows_affected != 1 {
         return Err(conflict("建议", &["input", "id"]));
     }
+    let saved = after_update(&txn, &patch, &current, now).await?;
+    txn.commit().await.during("committing a suggestion edit")?;
+    Ok(saved)
+}
+
+/// A closed or withdrawn suggestion is history.
+fn check_editable(current: &suggestion::Model) -> ServiceResult<()> {
+    if matches!(
+        current.status,
+        SuggestionStatus::Closed | SuggestionStatus::Withdrawn
+    ) {
+        let state = crate::domain::workflow::suggestion_state_name(current.status);
+        return Err(UserError::invalid_state(
+            &["input", "id"],
+            format!("建议当前状态为 {state}，不能修改 (cannot edit a suggestion in state {state})"),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// What follows a correction: the co-signers replaced, publications withdrawn from a
+/// suggestion newly confidential, the search index, the timeline. Returns the saved row.
+async fn after_update(
+    txn: &crate::db::WriteTxn,
+    patch: &SuggestionPatch,
+    current: &suggestion::Model,
+    now: DateTime<Utc>,
+) -> ServiceResult<suggestion::Model> {
     if let Some(ids) = &patch.co_signer_ids {
-        replace_co_signers(&*txn, current.id, ids).await?;
+        replace_co_signers(&**txn, current.id, ids).await?;
     }
     if patch.confidential == Some(true) && !current.confidential {
-        super::reply::withdraw_publications(&*txn, current.id, now).await?;
+        super::reply::withdraw_publications(&**txn, current.id, now).await?;
     }
     let saved = suggestion::Entity::find_by_id(current.id)
-        .one(&*txn)
+        .one(&**txn)
         .await
         .during("reloading the suggestion")?
         .ok_or_else(|| anyhow::anyhow!("suggestion vanished inside its own transaction"))?;
     if (&saved.title, &saved.number, &saved.content)
         != (&current.title, &current.number, &current.content)
     {
-        search::reindex_suggestion(&*txn, &saved).await?;
+        search::reindex_suggestion(&**txn, &saved).await?;
     }
     crate::service::workflow::event(
-        &*txn,
+        &**txn,
         saved.id,
         None,
         EventKind::Updated,
@@ -460,6 +452,5 @@ pub async fn update(
         serde_json::json!({"version": saved.version}),
     )
     .await?;
-    txn.commit().await.during("committing a suggestion edit")?;
     Ok(saved)
 }

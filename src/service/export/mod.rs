@@ -21,6 +21,8 @@
 //! statements, not one snapshot: a case edited during a long export shows as it was
 //! when its page was read.
 
+mod page;
+
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -41,6 +43,7 @@ use super::spreadsheet::{Cell, Column};
 use super::suggestion::{filtered, SuggestionFilter};
 use super::{DbContext, ServiceResult};
 use crate::db::Db;
+use crate::domain::access::Scope;
 use crate::domain::deadline::{self, DeadlineStatus};
 use crate::domain::span::{self, Span};
 
@@ -212,7 +215,7 @@ pub struct AssignmentRow {
 
 /// What the sheet shows of a reply (never its body).
 #[derive(Debug, Clone, FromQueryResult)]
-struct ReplyRow {
+pub(super) struct ReplyRow {
     id: i64,
     assignment_id: i64,
     round: i32,
@@ -257,11 +260,50 @@ impl SuggestionRows {
 
     /// The next page of rows; `None` after the last.
     pub async fn next_page(&mut self) -> ServiceResult<Option<Vec<Vec<Cell>>>> {
+        let Some(suggestions) = self.read_suggestions().await? else {
+            return Ok(None);
+        };
+        let db = self.db.clone();
+        let conn = db.conn();
+        let ids: Vec<i64> = suggestions.iter().map(|s| s.id).collect();
+        self.load_sessions(&suggestions).await?;
+        let signers_of = page::co_signers(conn, &ids).await?;
+        let deputies = page::deputies(conn, &ids).await?;
+        let assignments = page::assignments(conn, &ids, self.filter.scope).await?;
+        let assignments = in_force_on(conn, assignments, self.as_of).await?;
+        self.load_units(&assignments).await?;
+        let (replies, ratings) = page::replies_and_ratings(conn, &ids, self.filter.scope).await?;
+        let latest = page::latest_replies(&replies);
+        let mut assignments_of: HashMap<i64, Vec<&AssignmentRow>> = HashMap::new();
+        for a in &assignments {
+            assignments_of.entry(a.suggestion_id).or_default().push(a);
+        }
+        let page = suggestions
+            .iter()
+            .map(|s| {
+                let signers: Vec<&str> = signers_of
+                    .get(&s.id)
+                    .map(|ids| {
+                        ids.iter()
+                            .filter_map(|id| deputies.get(id).map(|(n, _)| n.as_str()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let mut row = self.suggestion_cells(s, &deputies, &signers);
+                let cases = assignments_of.get(&s.id).map_or(&[][..], Vec::as_slice);
+                row.extend(self.handling_cells(cases, &latest, &ratings));
+                row
+            })
+            .collect();
+        Ok(Some(page))
+    }
+
+    /// The next keyset page of suggestions (only the columns the sheet shows); `None`
+    /// after the last.
+    async fn read_suggestions(&mut self) -> ServiceResult<Option<Vec<SuggestionRow>>> {
         if self.done {
             return Ok(None);
         }
-        let db = self.db.clone();
-        let conn = db.conn();
         let mut select = filtered(self.db.backend(), &self.filter)
             .select_only()
             .columns([
@@ -283,7 +325,7 @@ impl SuggestionRows {
         }
         let suggestions: Vec<SuggestionRow> = select
             .into_model()
-            .all(conn)
+            .all(self.db.conn())
             .await
             .during("reading a page of the suggestion export")?;
         if (suggestions.len() as u64) < self.page_rows {
@@ -293,176 +335,37 @@ impl SuggestionRows {
             return Ok(None);
         };
         self.after = Some(last.id);
-        let ids: Vec<i64> = suggestions.iter().map(|s| s.id).collect();
+        Ok(Some(suggestions))
+    }
 
-        self.load_sessions(&suggestions).await?;
-        let co_signers: Vec<co_signer::Model> = co_signer::Entity::find()
-            .filter(co_signer::Column::SuggestionId.is_in(ids.iter().copied()))
-            .order_by_asc(co_signer::Column::SuggestionId)
-            .order_by_asc(co_signer::Column::Position)
-            .all(conn)
-            .await
-            .during("reading co-signers for an export")?;
-        // Names and delegations only: deputies' phones and addresses never leave.
-        let deputies: HashMap<i64, (String, Option<String>)> = deputy::Entity::find()
-            .select_only()
-            .columns([
-                deputy::Column::Id,
-                deputy::Column::Name,
-                deputy::Column::Delegation,
-            ])
-            .filter(
-                Condition::any()
-                    .add(
-                        deputy::Column::Id.in_subquery(
-                            Query::select()
-                                .column(suggestion::Column::LeadDeputyId)
-                                .from(suggestion::Entity)
-                                .and_where(suggestion::Column::Id.is_in(ids.iter().copied()))
-                                .to_owned(),
-                        ),
-                    )
-                    .add(
-                        deputy::Column::Id.in_subquery(
-                            Query::select()
-                                .column(co_signer::Column::DeputyId)
-                                .from(co_signer::Entity)
-                                .and_where(
-                                    co_signer::Column::SuggestionId.is_in(ids.iter().copied()),
-                                )
-                                .to_owned(),
-                        ),
-                    ),
-            )
-            .into_tuple::<(i64, String, Option<String>)>()
-            .all(conn)
-            .await
-            .during("reading deputies for an export")?
-            .into_iter()
-            .map(|(id, name, delegation)| (id, (name, delegation)))
-            .collect();
-        let assignments: Vec<AssignmentRow> = assignment::Entity::find()
-            .select_only()
-            .columns([
-                assignment::Column::Id,
-                assignment::Column::SuggestionId,
-                assignment::Column::UnitId,
-                assignment::Column::Role,
-                assignment::Column::Status,
-                assignment::Column::AssignedOn,
-                assignment::Column::DueOn,
-                assignment::Column::DueSoonFrom,
-                assignment::Column::AnsweredOn,
-                assignment::Column::SpanFrom,
-            ])
-            .filter(assignment::Column::SuggestionId.is_in(ids.iter().copied()))
-            .filter(super::scope::assignments(self.filter.scope))
-            .order_by_asc(assignment::Column::SuggestionId)
-            .order_by_asc(assignment::Column::Id)
-            .into_model()
-            .all(conn)
-            .await
-            .during("reading assignments for an export")?;
-        let assignments = in_force_on(conn, assignments, self.as_of).await?;
-        self.load_units(&assignments).await?;
-        // The replies of this page's (visible) assignments.
-        let visible_assignments = Query::select()
-            .column(assignment::Column::Id)
-            .from(assignment::Entity)
-            .and_where(assignment::Column::SuggestionId.is_in(ids.iter().copied()))
-            .cond_where(super::scope::assignments(self.filter.scope))
-            .to_owned();
-        let replies: Vec<ReplyRow> = reply::Entity::find()
-            .select_only()
-            .columns([
-                reply::Column::Id,
-                reply::Column::AssignmentId,
-                reply::Column::Round,
-                reply::Column::Category,
-                reply::Column::RepliedOn,
-            ])
-            .filter(reply::Column::AssignmentId.in_subquery(visible_assignments.clone()))
-            .order_by_asc(reply::Column::AssignmentId)
-            .order_by_asc(reply::Column::Round)
-            .into_model()
-            .all(conn)
-            .await
-            .during("reading replies for an export")?;
-        // The latest reply of each assignment (its current round).
-        let mut latest: HashMap<i64, &ReplyRow> = HashMap::new();
-        for r in &replies {
-            latest
-                .entry(r.assignment_id)
-                .and_modify(|cur| {
-                    if r.round >= cur.round {
-                        *cur = r;
-                    }
-                })
-                .or_insert(r);
-        }
-        // The lead deputy's ratings of this page's replies; each latest reply's is used.
-        let ratings: HashMap<i64, Satisfaction> = rating::Entity::find()
-            .select_only()
-            .columns([rating::Column::ReplyId, rating::Column::Satisfaction])
-            .filter(rating::Column::AssignmentId.in_subquery(visible_assignments))
-            .filter(rating::Column::ByLeadDeputy.eq(true))
-            .order_by_asc(rating::Column::Id)
-            .into_tuple::<(i64, Satisfaction)>()
-            .all(conn)
-            .await
-            .during("reading ratings for an export")?
-            .into_iter()
-            .collect();
-
-        let mut signers_of: HashMap<i64, Vec<i64>> = HashMap::new();
-        for c in &co_signers {
-            signers_of
-                .entry(c.suggestion_id)
-                .or_default()
-                .push(c.deputy_id);
-        }
-        let mut assignments_of: HashMap<i64, Vec<&AssignmentRow>> = HashMap::new();
-        for a in &assignments {
-            assignments_of.entry(a.suggestion_id).or_default().push(a);
-        }
-        let page = suggestions
-            .iter()
-            .map(|s| {
-                let (lead, delegation) = deputies
-                    .get(&s.lead_deputy_id)
-                    .map_or(("", None), |(n, d)| (n.as_str(), d.as_deref()));
-                let signers: Vec<&str> = signers_of
-                    .get(&s.id)
-                    .map(|ids| {
-                        ids.iter()
-                            .filter_map(|id| deputies.get(id).map(|(n, _)| n.as_str()))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let cases = assignments_of.get(&s.id).map_or(&[][..], Vec::as_slice);
-                let mut row = vec![
-                    Cell::text(
-                        self.sessions
-                            .get(&s.session_id)
-                            .cloned()
-                            .unwrap_or_default(),
-                    ),
-                    Cell::text(kind_label(s.kind)),
-                    Cell::text(&s.number),
-                    Cell::text(&s.title),
-                    Cell::text(lead),
-                    Cell::opt_text(delegation),
-                    Cell::text(signers.join("、")),
-                    Cell::opt_text(s.topic.as_deref()),
-                    Cell::text(if s.is_key { "是" } else { "否" }),
-                    Cell::Date(s.submitted_on),
-                    Cell::text(status_label(s.status)),
-                ];
-                row.extend(self.handling_cells(cases, &latest, &ratings));
-                row
-            })
-            .collect();
-        Ok(Some(page))
+    /// The cells from 会议 to 办理状态 for one suggestion.
+    fn suggestion_cells(
+        &self,
+        s: &SuggestionRow,
+        deputies: &HashMap<i64, (String, Option<String>)>,
+        signers: &[&str],
+    ) -> Vec<Cell> {
+        let (lead, delegation) = deputies
+            .get(&s.lead_deputy_id)
+            .map_or(("", None), |(n, d)| (n.as_str(), d.as_deref()));
+        vec![
+            Cell::text(
+                self.sessions
+                    .get(&s.session_id)
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+            Cell::text(kind_label(s.kind)),
+            Cell::text(&s.number),
+            Cell::text(&s.title),
+            Cell::text(lead),
+            Cell::opt_text(delegation),
+            Cell::text(signers.join("、")),
+            Cell::opt_text(s.topic.as_deref()),
+            Cell::text(if s.is_key { "是" } else { "否" }),
+            Cell::Date(s.submitted_on),
+            Cell::text(status_label(s.status)),
+        ]
     }
 
     /// The cells from 承办单位 to 满意度 for one suggestion's assignments.
