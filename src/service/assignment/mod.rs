@@ -245,6 +245,42 @@ fn check_placements(
     }
 }
 
+/// The first handling round of a new assignment, and the ASSIGNED event on the timeline.
+async fn first_round<C: ConnectionTrait>(
+    conn: &C,
+    saved: &assignment::Model,
+    provisional: bool,
+    explicit: bool,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let (assigned_on, due_on) = (saved.assigned_on, saved.due_on);
+    handling_round::ActiveModel {
+        assignment_id: Set(saved.id),
+        round: Set(1),
+        started_on: Set(assigned_on),
+        due_on: Set(due_on),
+        original_due_on: Set(due_on),
+        due_provisional: Set(provisional),
+        answered_on: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .during("inserting the first round")?;
+    super::workflow::event(
+        conn,
+        saved.suggestion_id,
+        Some(saved.id),
+        EventKind::Assigned,
+        ActorRole::Office,
+        now,
+        serde_json::json!({"unitId": saved.unit_id, "role": saved.role, "assignedOn": assigned_on,
+            "dueOn": due_on, "provisional": provisional, "explicit": explicit}),
+    )
+    .await
+}
+
 /// One new assignment with its due date, its first handling round and its timeline event.
 async fn insert_assignment<C: ConnectionTrait>(
     conn: &C,
@@ -306,31 +342,7 @@ async fn insert_assignment<C: ConnectionTrait>(
             "inserting an assignment",
         )
     })?;
-    handling_round::ActiveModel {
-        assignment_id: Set(saved.id),
-        round: Set(1),
-        started_on: Set(assigned_on),
-        due_on: Set(due_on),
-        original_due_on: Set(due_on),
-        due_provisional: Set(provisional),
-        answered_on: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await
-    .during("inserting the first round")?;
-    super::workflow::event(
-        conn,
-        suggestion.id,
-        Some(saved.id),
-        EventKind::Assigned,
-        ActorRole::Office,
-        now,
-        serde_json::json!({"unitId": saved.unit_id, "role": saved.role, "assignedOn": assigned_on,
-            "dueOn": due_on, "provisional": provisional, "explicit": u.due_on.is_some()}),
-    )
-    .await?;
+    first_round(conn, &saved, provisional, u.due_on.is_some(), now).await?;
     Ok(saved)
 }
 

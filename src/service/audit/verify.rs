@@ -102,39 +102,10 @@ pub async fn verify_in_pages(
                 .to_owned(),
         );
     }
-    // Checkpoints by the row they name: (the hash it had, when the checkpoint was written).
-    let mut anchored: std::collections::BTreeMap<i64, (String, DateTime<Utc>)> =
-        std::collections::BTreeMap::new();
-    let mut checkpoints_checked = 0;
-    match &anchors.checkpoint_file {
-        None => notes.push(
-            "no checkpoint file (audit_checkpoint_file): rows cut off the end are not detected"
-                .to_owned(),
-        ),
-        Some(path) => match crate::service::audit_anchor::read_checkpoints(path)? {
-            None => notes.push(format!(
-                "the checkpoint file {} does not exist (yet): rows cut off the end are not detected",
-                path.display()
-            )),
-            Some(checkpoints) => {
-                for (line, checkpoint) in checkpoints.into_iter().enumerate() {
-                    if let Err(reason) = checkpoint.check_signature(key) {
-                        return Ok(VerifyReport {
-                            rows_checked: 0,
-                            first_broken: Some((
-                                checkpoint.last_id,
-                                format!("检查点文件第 {} 行不可信 (checkpoint line {} cannot be trusted: {reason})", line + 1, line + 1),
-                            )),
-                            checkpoints_checked,
-                            notes,
-                        });
-                    }
-                    checkpoints_checked += 1;
-                    anchored.insert(checkpoint.last_id, (checkpoint.head, checkpoint.written_at));
-                }
-            }
-        },
-    }
+    let (anchored, checkpoints_checked) = match read_anchored(anchors, &mut notes)? {
+        Ok(found) => found,
+        Err(untrusted) => return Ok(untrusted),
+    };
     let rows_per_page = rows_per_page.max(1);
     let mut previous: Option<(i64, String)> = None;
     let mut rows_checked = 0u64;
@@ -173,16 +144,67 @@ pub async fn verify_in_pages(
         }
         if last_page {
             let last_id = previous.as_ref().map_or(0, |(id, _)| *id);
-            if let Some((&missing, (_, at))) = anchored.range(last_id + 1..).next() {
-                let reason = format!(
-                    "日志止于第 {last_id} 行，而 {at} 的检查点记有第 {missing} 行：末尾的行被删除 \
-                     (the log ends at row {last_id} but the checkpoint of {at} names row {missing}: rows were cut off the end)"
-                );
-                return Ok(report(rows_checked, Some((missing, reason)), notes));
-            }
-            return Ok(report(rows_checked, None, notes));
+            return Ok(report(rows_checked, cut_off(&anchored, last_id), notes));
         }
     }
+}
+
+/// Checkpoints by the row they name: (the hash it had, when the checkpoint was written).
+type Anchored = std::collections::BTreeMap<i64, (String, DateTime<Utc>)>;
+
+/// The checkpoints of the checkpoint file and how many there are, each checked against
+/// its signature; `Err` with the report when a line cannot be trusted. What the anchors
+/// cannot cover goes to `notes`.
+fn read_anchored(
+    anchors: &Anchors,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<Result<(Anchored, usize), VerifyReport>> {
+    let mut anchored = Anchored::new();
+    let Some(path) = &anchors.checkpoint_file else {
+        notes.push(
+            "no checkpoint file (audit_checkpoint_file): rows cut off the end are not detected"
+                .to_owned(),
+        );
+        return Ok(Ok((anchored, 0)));
+    };
+    let Some(checkpoints) = crate::service::audit_anchor::read_checkpoints(path)? else {
+        notes.push(format!(
+            "the checkpoint file {} does not exist (yet): rows cut off the end are not detected",
+            path.display()
+        ));
+        return Ok(Ok((anchored, 0)));
+    };
+    let mut count = 0;
+    for (line, checkpoint) in checkpoints.into_iter().enumerate() {
+        if let Err(reason) = checkpoint.check_signature(anchors.key.as_ref()) {
+            return Ok(Err(VerifyReport {
+                rows_checked: 0,
+                first_broken: Some((
+                    checkpoint.last_id,
+                    format!(
+                        "检查点文件第 {} 行不可信 (checkpoint line {} cannot be trusted: {reason})",
+                        line + 1,
+                        line + 1
+                    ),
+                )),
+                checkpoints_checked: line,
+                notes: std::mem::take(notes),
+            }));
+        }
+        count += 1;
+        anchored.insert(checkpoint.last_id, (checkpoint.head, checkpoint.written_at));
+    }
+    Ok(Ok((anchored, count)))
+}
+
+/// A checkpoint naming a row past the log's last: rows were cut off the end.
+fn cut_off(anchored: &Anchored, last_id: i64) -> Option<(i64, String)> {
+    let (&missing, (_, at)) = anchored.range(last_id + 1..).next()?;
+    let reason = format!(
+        "日志止于第 {last_id} 行，而 {at} 的检查点记有第 {missing} 行：末尾的行被删除 \
+         (the log ends at row {last_id} but the checkpoint of {at} names row {missing}: rows were cut off the end)"
+    );
+    Some((missing, reason))
 }
 
 /// The id and hash of the log's last row.

@@ -204,16 +204,7 @@ pub async fn submit(
         .as_deref()
         .is_some_and(|h| !h.trim().is_empty())
     {
-        tracing::info!(
-            reply_id = input.reply_id,
-            "public feedback with the honeypot filled, discarded"
-        );
-        if let Some(work) = db.work() {
-            work.user_errors(&["HONEYPOT"]);
-        }
-        return Ok(Submitted::Discarded {
-            lookup_code: lookup_code(&mut rand::rng()),
-        });
+        return Ok(discarded(db, input.reply_id));
     }
     let parsed = Submission::parse(
         &RawSubmission {
@@ -252,54 +243,32 @@ pub async fn submit(
     }
     let client = input.client_ip.as_deref().map(client_key);
     let fingerprint = content_fingerprint(&submission.content);
-    if let Some(client) = &client {
-        lock_client(&*txn, client).await?;
-        let since = now - TimeDelta::seconds(i64::from(policy.duplicate_window_secs));
-        let duplicates = public_feedback::Entity::find()
-            .filter(public_feedback::Column::ReplyId.eq(input.reply_id))
-            .filter(public_feedback::Column::ClientKey.eq(client.as_str()))
-            .filter(public_feedback::Column::ContentHash.eq(fingerprint.as_str()))
-            .filter(public_feedback::Column::SubmittedAt.gt(since))
-            .count(&*txn)
-            .await
-            .during("looking for a duplicate")?;
-        if duplicates > 0 {
-            return refuse(
-                txn,
-                vec![UserError::duplicate(
-                    &["input", "content"],
-                    "您已提交过相同的内容，请勿重复提交 (you sent the same content already)",
-                )],
-            )
-            .await;
-        }
-        if let Err(e) = check_window(
-            &*txn,
-            policy.per_client,
-            public_feedback::Column::ClientKey,
-            client.clone().into(),
-            "提交过于频繁",
-            now,
-        )
-        .await?
-        {
-            return refuse(txn, vec![e]).await;
-        }
+    let sender = Sender {
+        reply_id: input.reply_id,
+        client: client.as_deref(),
+        fingerprint: &fingerprint,
+    };
+    if let Some(refusal) = check_limits(&txn, policy, sender, now).await? {
+        return refuse(txn, vec![refusal]).await;
     }
-    if let Err(e) = check_window(
-        &*txn,
-        policy.per_reply,
-        public_feedback::Column::ReplyId,
-        input.reply_id.into(),
-        "该答复收到的意见过多",
-        now,
-    )
-    .await?
-    {
-        return refuse(txn, vec![e]).await;
-    }
-    let code = lookup_code(&mut rand::rng());
-    let saved = public_feedback::ActiveModel {
+    let saved = new_row(&input, submission, sender, now)
+        .insert(&*txn)
+        .await
+        .during("storing feedback")?;
+    super::statistics::refresh_facts_of_reply(&*txn, saved.reply_id).await?;
+    txn.audit_created("PublicFeedback", saved.id);
+    txn.commit().await.during("committing feedback")?;
+    Ok(Submitted::Stored(Box::new(saved)))
+}
+
+/// The row of a submission that passed every check, with a new lookup code.
+fn new_row(
+    input: &SubmitInput,
+    submission: Submission,
+    sender: Sender<'_>,
+    now: DateTime<Utc>,
+) -> public_feedback::ActiveModel {
+    public_feedback::ActiveModel {
         reply_id: Set(input.reply_id),
         name: Set(submission.name),
         contact: Set(submission.contact.map(|c| c.into_string())),
@@ -307,24 +276,91 @@ pub async fn submit(
         status: Set(FeedbackStatus::New),
         answer: Set(None),
         submitted_at: Set(now),
-        lookup_code: Set(code),
+        lookup_code: Set(lookup_code(&mut rand::rng())),
         version: Set(1),
         updated_at: Set(now),
-        client_key: Set(client),
-        content_hash: Set(Some(fingerprint)),
+        client_key: Set(sender.client.map(str::to_owned)),
+        content_hash: Set(Some(sender.fingerprint.to_owned())),
         consent_to_publish: Set(input.consent_to_publish),
         answered_at: Set(None),
         handled_by: Set(None),
         contact_erased_at: Set(None),
         ..Default::default()
     }
-    .insert(&*txn)
-    .await
-    .during("storing feedback")?;
-    super::statistics::refresh_facts_of_reply(&*txn, saved.reply_id).await?;
-    txn.audit_created("PublicFeedback", saved.id);
-    txn.commit().await.during("committing feedback")?;
-    Ok(Submitted::Stored(Box::new(saved)))
+}
+
+/// A submission with the honeypot filled (a robot): answered like a stored one, with a
+/// lookup code that finds nothing, and kept only as a HONEYPOT code in the audit row.
+fn discarded(db: &Db, reply_id: i64) -> Submitted {
+    tracing::info!(
+        reply_id,
+        "public feedback with the honeypot filled, discarded"
+    );
+    if let Some(work) = db.work() {
+        work.user_errors(&["HONEYPOT"]);
+    }
+    Submitted::Discarded {
+        lookup_code: lookup_code(&mut rand::rng()),
+    }
+}
+
+/// Who sends what: the reply, the client's key (none without an address) and the
+/// content's fingerprint.
+#[derive(Clone, Copy)]
+struct Sender<'a> {
+    reply_id: i64,
+    client: Option<&'a str>,
+    fingerprint: &'a str,
+}
+
+/// The first limit a submission passes, if any: the same content from the same client
+/// within the duplicate window, the client's rate, the reply's rate.
+async fn check_limits(
+    txn: &crate::db::WriteTxn,
+    policy: &FeedbackPolicy,
+    sender: Sender<'_>,
+    now: DateTime<Utc>,
+) -> ServiceResult<Option<UserError>> {
+    if let Some(client) = sender.client {
+        lock_client(&**txn, client).await?;
+        let since = now - TimeDelta::seconds(i64::from(policy.duplicate_window_secs));
+        let duplicates = public_feedback::Entity::find()
+            .filter(public_feedback::Column::ReplyId.eq(sender.reply_id))
+            .filter(public_feedback::Column::ClientKey.eq(client))
+            .filter(public_feedback::Column::ContentHash.eq(sender.fingerprint))
+            .filter(public_feedback::Column::SubmittedAt.gt(since))
+            .count(&**txn)
+            .await
+            .during("looking for a duplicate")?;
+        if duplicates > 0 {
+            return Ok(Some(UserError::duplicate(
+                &["input", "content"],
+                "您已提交过相同的内容，请勿重复提交 (you sent the same content already)",
+            )));
+        }
+        if let Err(e) = check_window(
+            &**txn,
+            policy.per_client,
+            public_feedback::Column::ClientKey,
+            client.to_owned().into(),
+            "提交过于频繁",
+            now,
+        )
+        .await?
+        {
+            return Ok(Some(e));
+        }
+    }
+    let per_reply = check_window(
+        &**txn,
+        policy.per_reply,
+        public_feedback::Column::ReplyId,
+        sender.reply_id.into(),
+        "该答复收到的意见过多",
+        now,
+    )
+    .await?;
+    Ok(per_reply.err())
 }
 
 /// The feedback behind a lookup code, for its submitter; the CAPTCHA is used up first.

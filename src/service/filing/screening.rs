@@ -63,54 +63,8 @@ pub async fn screen(
             is_key,
             supervising_leader,
         } => {
-            let session = session::Entity::find_by_id(current.session_id)
-                .one(&*txn)
-                .await
-                .during("loading the session")?
-                .ok_or_else(|| anyhow::anyhow!("a filing points at a missing session"))?;
-            let deadline = co_sign_deadline(&session);
-            let co_signer_ids: Vec<i64> = filing_invitation::Entity::find()
-                .filter(filing_invitation::Column::FilingId.eq(current.id))
-                .all(&*txn)
-                .await
-                .during("loading the invitations")?
-                .iter()
-                .filter(|i| co_signs(i, deadline, today))
-                .map(|i| i.deputy_id)
-                .collect();
-            let saved = register_in(
-                &*txn,
-                NewSuggestion {
-                    session_id: current.session_id,
-                    kind: current.kind,
-                    number,
-                    title: current.title.clone(),
-                    content: current.content.clone(),
-                    period: current.period,
-                    lead_deputy_id: current.filer_deputy_id,
-                    co_signer_ids,
-                    topic: current.topic.clone(),
-                    is_key,
-                    supervising_leader,
-                    confidential: current.confidential,
-                    submitted_on: current.submitted_on,
-                },
-                now,
-                today,
-            )
-            .await?;
-            let saved = if current.delegation.is_some() {
-                suggestion::ActiveModel {
-                    id: Set(saved.id),
-                    delegation: Set(current.delegation.clone()),
-                    ..Default::default()
-                }
-                .update(&*txn)
-                .await
-                .during("recording the delegation")?
-            } else {
-                saved
-            };
+            let office = (number, is_key, supervising_leader);
+            let saved = accept(&txn, &current, office, now, today).await?;
             changes.suggestion_id = Set(Some(saved.id));
             registered = Some(saved);
         }
@@ -124,21 +78,8 @@ pub async fn screen(
             reason,
             as_letter,
         } => {
-            let reason = text::optional(
-                reason.as_deref(),
-                &["input", "reason"],
-                COMMENT_MAX,
-                Lines::Multi,
-            )?;
-            if ground == NotAcceptedGround::Other && reason.is_none() {
-                return Err(UserError::invalid(
-                    &["input", "reason"],
-                    "不予立案理由为“其他”时须写明理由 (write the reason out for OTHER)",
-                )
-                .into());
-            }
+            changes.screening_comment = Set(rejection_reason(ground, reason.as_deref())?);
             changes.not_accepted_ground = Set(Some(ground));
-            changes.screening_comment = Set(reason);
             changes.as_letter = Set(as_letter);
         }
     }
@@ -146,6 +87,80 @@ pub async fn screen(
     txn.audit_created("Filing", saved.id);
     txn.commit().await.during("committing a screening")?;
     Ok((saved, registered))
+}
+
+/// 立案: registers the filing as a suggestion with the number and key flag the office
+/// gives, the co-signers who confirmed in time, and the filer's delegation.
+async fn accept(
+    txn: &crate::db::WriteTxn,
+    current: &filing::Model,
+    (number, is_key, supervising_leader): (String, bool, Option<String>),
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> ServiceResult<suggestion::Model> {
+    let session = session::Entity::find_by_id(current.session_id)
+        .one(&**txn)
+        .await
+        .during("loading the session")?
+        .ok_or_else(|| anyhow::anyhow!("a filing points at a missing session"))?;
+    let deadline = co_sign_deadline(&session);
+    let co_signer_ids: Vec<i64> = filing_invitation::Entity::find()
+        .filter(filing_invitation::Column::FilingId.eq(current.id))
+        .all(&**txn)
+        .await
+        .during("loading the invitations")?
+        .iter()
+        .filter(|i| co_signs(i, deadline, today))
+        .map(|i| i.deputy_id)
+        .collect();
+    let saved = register_in(
+        &**txn,
+        NewSuggestion {
+            session_id: current.session_id,
+            kind: current.kind,
+            number,
+            title: current.title.clone(),
+            content: current.content.clone(),
+            period: current.period,
+            lead_deputy_id: current.filer_deputy_id,
+            co_signer_ids,
+            topic: current.topic.clone(),
+            is_key,
+            supervising_leader,
+            confidential: current.confidential,
+            submitted_on: current.submitted_on,
+        },
+        now,
+        today,
+    )
+    .await?;
+    if current.delegation.is_none() {
+        return Ok(saved);
+    }
+    Ok(suggestion::ActiveModel {
+        id: Set(saved.id),
+        delegation: Set(current.delegation.clone()),
+        ..Default::default()
+    }
+    .update(&**txn)
+    .await
+    .during("recording the delegation")?)
+}
+
+/// The written reason of 不予立案, required for OTHER.
+fn rejection_reason(
+    ground: NotAcceptedGround,
+    reason: Option<&str>,
+) -> ServiceResult<Option<String>> {
+    let reason = text::optional(reason, &["input", "reason"], COMMENT_MAX, Lines::Multi)?;
+    if ground == NotAcceptedGround::Other && reason.is_none() {
+        return Err(UserError::invalid(
+            &["input", "reason"],
+            "不予立案理由为“其他”时须写明理由 (write the reason out for OTHER)",
+        )
+        .into());
+    }
+    Ok(reason)
 }
 
 /// Screening outcomes of a session (审查情况), for the office's statistics: the filings

@@ -150,32 +150,43 @@ pub(crate) async fn submit_in<C: ConnectionTrait>(
         )
     })?;
     super::search::index_reply(conn, &saved_reply).await?;
-    let saved_assignment = if release_state == ReleaseState::Sent {
-        Box::pin(super::release::deliver(
+    let saved_assignment = Box::pin(hand_over(conn, current, &saved_reply, now)).await?;
+    Ok((saved_reply, saved_assignment))
+}
+
+/// A reply sent goes to the deputy (the case is answered); one the office reviews first
+/// waits with it, and the timeline says so. Returns the assignment as it now is.
+async fn hand_over<C: ConnectionTrait>(
+    conn: &C,
+    current: assignment::Model,
+    saved_reply: &reply::Model,
+    now: DateTime<Utc>,
+) -> ServiceResult<assignment::Model> {
+    let replied_on = saved_reply.replied_on;
+    if saved_reply.release_state == ReleaseState::Sent {
+        return Box::pin(super::release::deliver(
             conn,
             &current,
-            &saved_reply,
+            saved_reply,
             replied_on,
             now,
-            &f("assignmentId"),
+            &["input", "assignmentId"],
         ))
-        .await?
-    } else {
-        // With the office for review: the case is answered when the reply is sent.
-        super::workflow::event(
-            conn,
-            current.suggestion_id,
-            Some(current.id),
-            EventKind::ReplySubmittedForReview,
-            ActorRole::Unit,
-            now,
-            serde_json::json!({"replyId": saved_reply.id, "round": saved_reply.round,
-                "category": saved_reply.category, "repliedOn": replied_on}),
-        )
-        .await?;
-        current
-    };
-    Ok((saved_reply, saved_assignment))
+        .await;
+    }
+    // With the office for review: the case is answered when the reply is sent.
+    super::workflow::event(
+        conn,
+        current.suggestion_id,
+        Some(current.id),
+        EventKind::ReplySubmittedForReview,
+        ActorRole::Unit,
+        now,
+        serde_json::json!({"replyId": saved_reply.id, "round": saved_reply.round,
+            "category": saved_reply.category, "repliedOn": replied_on}),
+    )
+    .await?;
+    Ok(current)
 }
 
 /// The letter's checked texts (document number to copy-to), as the columns of a new reply;
