@@ -298,13 +298,36 @@ pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result
         start: begin + Duration::from_secs(options.warmup),
         end: begin + Duration::from_secs(options.warmup + options.seconds),
     });
+    let joined = run_clerks(&options, &shared).await?;
+    print_steps(&joined, options.seconds as f64);
+    // No lost update on the contested suggestion: its version counts every successful edit
+    // (the warm-up's too).
+    let version = contested_version(&db, &contested).await?;
+    let edits = shared.edits_ok.load(Ordering::Relaxed);
+    let intact = u64::try_from(version).ok() == Some(edits + 1);
+    println!(
+        "contested suggestion: {edits} successful edits, final version {version} (expected {}): {}",
+        edits + 1,
+        if intact {
+            "no lost update"
+        } else {
+            "LOST UPDATES"
+        }
+    );
+    server.abort();
+    anyhow::ensure!(intact, "lost updates");
+    Ok(())
+}
+
+/// Runs the clerks on their threads until the window closes; their merged records.
+async fn run_clerks(options: &Options, shared: &Arc<Shared>) -> anyhow::Result<Recorder> {
     let threads = options.client_threads.max(1);
     let mut handles = Vec::new();
     for thread in 0..threads {
         let mine: Vec<usize> = (0..options.clients)
             .filter(|i| i % threads == thread)
             .collect();
-        let shared = Arc::clone(&shared);
+        let shared = Arc::clone(shared);
         handles.push(
             std::thread::Builder::new()
                 .name(format!("bench-clerk-{thread}"))
@@ -325,7 +348,7 @@ pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result
                 })?,
         );
     }
-    let joined = tokio::task::spawn_blocking(move || {
+    Ok(tokio::task::spawn_blocking(move || {
         let mut all = Recorder::new();
         for handle in handles {
             if let Ok(recorder) = handle.join() {
@@ -334,9 +357,11 @@ pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result
         }
         all
     })
-    .await?;
+    .await?)
+}
 
-    let seconds = options.seconds as f64;
+/// A Markdown line per step, then the successful writes and the lock errors.
+fn print_steps(joined: &Recorder, seconds: f64) {
     let mut lock_errors = 0;
     let mut writes = 0;
     println!("| Step | Successful/s | p50 ms | p99 ms | max ms | Errors |");
@@ -372,36 +397,21 @@ pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result
         );
     }
     println!("successful writes: {writes} ({:.1}/s); lock errors (INTERNAL at the client): {lock_errors}", writes as f64 / seconds);
+}
 
-    // No lost update on the contested suggestion: its version counts every successful edit
-    // (the warm-up's too).
-    let client_version = {
-        let row = sea_orm::ConnectionTrait::query_one_raw(
-            db.conn(),
-            sea_orm::Statement::from_string(
-                db.backend(),
-                format!(
-                    "SELECT version FROM suggestion WHERE id = {}",
-                    banli::graphql::ids::readable(&contested)
-                        .and_then(|t| t.rsplit_once(':').map(|(_, id)| id.to_owned()))
-                        .context("the contested id")?
-                ),
-            ),
-        )
-        .await?
-        .context("the contested suggestion")?;
-        row.try_get_by_index::<i32>(0)?
-    };
-    let edits = shared.edits_ok.load(Ordering::Relaxed);
-    println!(
-        "contested suggestion: {edits} successful edits, final version {client_version} (expected {}): {}",
-        edits + 1,
-        if u64::try_from(client_version).ok() == Some(edits + 1) { "no lost update" } else { "LOST UPDATES" }
-    );
-    server.abort();
-    anyhow::ensure!(
-        u64::try_from(client_version).ok() == Some(edits + 1),
-        "lost updates"
-    );
-    Ok(())
+/// The stored version of the contested suggestion.
+async fn contested_version(db: &Db, contested: &str) -> anyhow::Result<i32> {
+    let id = banli::graphql::ids::readable(contested)
+        .and_then(|t| t.rsplit_once(':').map(|(_, id)| id.to_owned()))
+        .context("the contested id")?;
+    let row = sea_orm::ConnectionTrait::query_one_raw(
+        db.conn(),
+        sea_orm::Statement::from_string(
+            db.backend(),
+            format!("SELECT version FROM suggestion WHERE id = {id}"),
+        ),
+    )
+    .await?
+    .context("the contested suggestion")?;
+    Ok(row.try_get_by_index::<i32>(0)?)
 }

@@ -88,6 +88,11 @@ pub async fn create(
     Ok(saved)
 }
 
+/// How many sessions there are (the `sessions` connection's `totalCount`).
+pub async fn count(db: &Db) -> ServiceResult<u64> {
+    page::count(db.conn(), session::Entity::find()).await
+}
+
 pub async fn list(db: &Db, args: &page::PageArgs) -> ServiceResult<page::Page<session::Model>> {
     let ordering = page::Ordering {
         name: "ID_DESC",

@@ -26,6 +26,7 @@ mod fuzz;
 mod hardening;
 mod http;
 mod idempotency;
+mod layout;
 mod metrics;
 mod outage;
 mod pagination;

@@ -14,8 +14,6 @@ use crate::graphql::objects::*;
 use crate::graphql::scalars::Date;
 use crate::graphql::state;
 use crate::service::{self, page::PageArgs};
-use entity::session;
-use sea_orm::EntityTrait;
 
 #[derive(Default)]
 pub struct CoreQuery;
@@ -128,7 +126,7 @@ impl CoreQuery {
             .map_err(|e| for_query(ctx, e))?;
         let total = TotalCount::new(move || {
             let db = db.clone();
-            async move { service::page::count(db.conn(), session::Entity::find()).await }
+            async move { service::session::count(&db).await }
         });
         Ok(connection(page, total, Session))
     }

@@ -137,14 +137,14 @@ async fn accept(
     if current.delegation.is_none() {
         return Ok(saved);
     }
-    Ok(suggestion::ActiveModel {
+    suggestion::ActiveModel {
         id: Set(saved.id),
         delegation: Set(current.delegation.clone()),
         ..Default::default()
     }
     .update(&**txn)
     .await
-    .during("recording the delegation")?)
+    .during("recording the delegation")
 }
 
 /// The written reason of 不予立案, required for OTHER.

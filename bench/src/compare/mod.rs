@@ -26,8 +26,12 @@ use serde_json::{json, Value};
 
 use crate::floor;
 
-const READS_LUA: &str = include_str!("../wrk-reads.lua");
-const WRITES_LUA: &str = include_str!("../wrk-writes.lua");
+mod report;
+mod requests;
+use requests::*;
+
+const READS_LUA: &str = include_str!("../../wrk-reads.lua");
+const WRITES_LUA: &str = include_str!("../../wrk-writes.lua");
 
 /// The selection every suggestion scenario asks for: what a suggestion's page shows.
 const SUGGESTION_FIELDS: &str = "id number title status submittedOn leadDeputy { id name } \
@@ -307,115 +311,6 @@ fn start_banli(
     }
 }
 
-/// IDs from the database, as the API writes them.
-async fn ids(db: &Db, kind: Kind, sql: &str) -> anyhow::Result<Vec<String>> {
-    let rows = db
-        .conn()
-        .query_all_raw(Statement::from_string(db.backend(), sql.to_owned()))
-        .await?;
-    rows.iter()
-        .map(|row| Ok(encode(kind, row.try_get_by_index::<i64>(0)?).0))
-        .collect()
-}
-
-/// The request bodies of a read scenario (wrk picks one at random per request).
-async fn bodies(db: &Db, scenario: Scenario) -> anyhow::Result<Vec<Value>> {
-    Ok(match scenario {
-        Scenario::Suggestion => {
-            let query = format!("query SuggestionPage($id: ID!) {{ suggestion(id: $id) {{ {SUGGESTION_FIELDS} }} }}");
-            // A spread of suggestions over all sessions (every 97th id).
-            ids(db, Kind::Suggestion, "SELECT id FROM suggestion WHERE id % 97 = 0")
-                .await?
-                .into_iter()
-                .map(|id| json!({"query": query, "variables": {"id": id}, "operationName": "SuggestionPage"}))
-                .collect()
-        }
-        Scenario::Suggestions => {
-            let query = format!("query SuggestionList($session: ID) {{ suggestions(filter: {{sessionId: $session}}, first: 50) {{ pageInfo {{ hasNextPage }} nodes {{ {SUGGESTION_FIELDS} }} }} }}");
-            ids(db, Kind::Session, "SELECT id FROM session")
-                .await?
-                .into_iter()
-                .map(|id| json!({"query": query, "variables": {"session": id}, "operationName": "SuggestionList"}))
-                .collect()
-        }
-        Scenario::Overdue => vec![json!({"operationName": "Overdue", "query":
-            "query Overdue { assignments(filter: {deadlineStatus: [OVERDUE]}, first: 50) { pageInfo { hasNextPage } nodes { id dueOn status unit { id name } suggestion { number title } } } }"})],
-        Scenario::Summary => vec![json!({"operationName": "DeadlineSummary", "query":
-            "query DeadlineSummary { deadlineSummary { overall { notDue dueSoon overdue answeredOnTime answeredLate } byUnit { unit { id name } counts { notDue dueSoon overdue answeredOnTime answeredLate } } } }"})],
-        Scenario::Published => vec![json!({"operationName": "PublicList", "query":
-            "query PublicList { publishedReplies(first: 20) { pageInfo { hasNextPage } nodes { id suggestionNumber suggestionTitle unit { name } category publishedAt text } } }"})],
-        Scenario::Writes => Vec::new(),
-    })
-}
-
-fn write_lines(path: &Path, lines: impl IntoIterator<Item = String>) -> anyhow::Result<()> {
-    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
-    for line in lines {
-        writeln!(file, "{line}")?;
-    }
-    file.flush()?;
-    Ok(())
-}
-
-/// Sends up to `n` sample bodies to both servers and fails unless their `data` agree.
-fn same_answers(
-    scenario: Scenario,
-    bodies: &[Value],
-    banli: &str,
-    floor: &str,
-    token: Option<&str>,
-) -> anyhow::Result<usize> {
-    let step = (bodies.len() / 5).max(1);
-    let mut checked = 0;
-    for body in bodies.iter().step_by(step).take(5) {
-        let (status, text) = http("POST", banli, Some(body.clone()), token)?;
-        let ours: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        anyhow::ensure!(
-            status == 200 && ours.get("errors").is_none(),
-            "{}: banli answered {status}: {}",
-            scenario.title(),
-            crate::truncate(&text, 400)
-        );
-        let (status, text) = http("POST", floor, Some(body.clone()), None)?;
-        let theirs: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        anyhow::ensure!(
-            status == 200,
-            "{}: the floor answered {status}: {}",
-            scenario.title(),
-            crate::truncate(&text, 400)
-        );
-        if ours["data"] != theirs["data"] {
-            anyhow::bail!(
-                "{}: banli and the floor disagree on {body}\n banli: {}\n floor: {}",
-                scenario.title(),
-                crate::truncate(&ours["data"].to_string(), 1500),
-                crate::truncate(&theirs["data"].to_string(), 1500)
-            );
-        }
-        checked += 1;
-    }
-    Ok(checked)
-}
-
-/// Signs in as a fresh office administrator; the bearer token.
-async fn token(db: &Db, base: &str) -> anyhow::Result<String> {
-    let (username, password) = crate::office_admin(db, "compare", "性能对比").await?;
-    let (_, text) = http(
-        "POST",
-        &format!("{base}/graphql"),
-        Some(
-            json!({"query": "mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { token } }",
-            "variables": {"u": username, "p": password}}),
-        ),
-        None,
-    )?;
-    let answer: Value = serde_json::from_str(&text)?;
-    answer["data"]["login"]["token"]
-        .as_str()
-        .map(str::to_owned)
-        .with_context(|| format!("no token: {text}"))
-}
-
 struct Measured {
     scenario: Scenario,
     banli: Wrk,
@@ -438,25 +333,11 @@ pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result
     std::fs::write(&reads_lua, READS_LUA)?;
     std::fs::write(&writes_lua, WRITES_LUA)?;
     let (assignments, _) = crate::sizes(&db).await?;
-
-    // Start-up: three cold starts of the server on this database (the first also applies
-    // pending migrations, if any, and is not counted), then the server for the run.
     let log = std::env::temp_dir().join(format!("banli-compare-{}.log", std::process::id()));
     println!("banli's log: {}", log.display());
-    let mut startups = Vec::new();
-    for _ in 0..3 {
-        let (server, took) = start_banli(&binary, database_url, options.workers, &log)?;
-        startups.push(took);
-        drop(server);
-    }
-    let (server, took) = start_banli(&binary, database_url, options.workers, &log)?;
-    startups.push(took);
-    startups.remove(0);
-    startups.sort();
+    let (server, startups) = start_timed(&binary, database_url, options.workers, &log)?;
     let pid = server.child.id();
-    let graphql = format!("{}/graphql", server.base);
     let token = token(&db, &server.base).await?;
-
     // The floor's pool is as large as banli's by default.
     let pool = floor::Pool::connect(
         database_url,
@@ -464,8 +345,6 @@ pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result
     )
     .await?;
     let (floor_address, floor_handle) = floor::start(pool, options.workers)?;
-    let floor_base = format!("http://{floor_address}");
-
     println!(
         "backend {:?}, {assignments} assignments; banli {} (pid {pid}); wrk -t{} -c{}, {} s warm-up + {} s measured per server; {} workers each",
         db.backend(),
@@ -478,88 +357,28 @@ pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result
     );
     println!(
         "start-up to ready (/readyz 200), existing database: {}",
-        startups
-            .iter()
-            .map(|d| format!("{:.0} ms", d.as_secs_f64() * 1000.0))
-            .collect::<Vec<_>>()
-            .join(", ")
+        report::durations(&startups)
     );
-
+    let setup = Setup {
+        db: &db,
+        options: &options,
+        dir: dir.path(),
+        reads_lua,
+        writes_lua,
+        base: server.base.clone(),
+        graphql: format!("{}/graphql", server.base),
+        token,
+        floor_base: format!("http://{floor_address}"),
+    };
     let mut results = Vec::new();
     for &scenario in &options.scenarios {
-        let token_arg = if scenario.public() {
-            ""
-        } else {
-            token.as_str()
-        };
         let (banli_run, floor_run, per_request) = if scenario == Scenario::Writes {
-            let open = ids(&db, Kind::Assignment,
-                "SELECT id FROM assignment WHERE status = 'SIGNED_FOR' AND role = 'SOLE' AND answered_on IS NULL ORDER BY id").await?;
-            let replies = ids(&db, Kind::Reply,
-                "SELECT r.id FROM reply r JOIN assignment a ON a.id = r.assignment_id JOIN suggestion s ON s.id = a.suggestion_id \
-                 WHERE r.publication <> 'NONE' AND r.published_at IS NOT NULL AND s.confidential = false AND r.id % 7 = 0").await?;
-            anyhow::ensure!(
-                !open.is_empty() && !replies.is_empty(),
-                "no open assignments or published replies"
-            );
-            let open_file = dir.path().join("assignments.txt");
-            let replies_file = dir.path().join("replies.txt");
-            write_lines(&open_file, open.iter().cloned())?;
-            write_lines(&replies_file, replies)?;
-            let args = [
-                open_file.to_string_lossy().into_owned(),
-                replies_file.to_string_lossy().into_owned(),
-                token.clone(),
-                options.threads.to_string(),
-            ];
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let before = counters(&server.base)?;
-            // No warm-up: every open assignment can be answered once.
-            let measured = wrk(&options, options.seconds, &writes_lua, &graphql, &args)?;
-            let per = per_request(before, counters(&server.base)?);
-            println!(
-                "{}: {} open SOLE assignments signed for to answer",
-                scenario.title(),
-                open.len()
-            );
-            (measured, None, per)
+            setup.writes(scenario).await?
         } else {
-            let bodies = bodies(&db, scenario).await?;
-            anyhow::ensure!(
-                !bodies.is_empty(),
-                "{}: no data to ask for",
-                scenario.title()
-            );
-            let floor_url = format!(
-                "{floor_base}{}",
-                scenario.floor_path().context("a read scenario")?
-            );
-            let checked = same_answers(
-                scenario,
-                &bodies,
-                &graphql,
-                &floor_url,
-                (!scenario.public()).then_some(token.as_str()),
-            )?;
-            let file = dir.path().join("bodies.txt");
-            write_lines(&file, bodies.iter().map(Value::to_string))?;
-            let file = file.to_string_lossy().into_owned();
-            let args = [file.as_str(), token_arg];
-            wrk(&options, options.warmup, &reads_lua, &graphql, &args)?;
-            let before = counters(&server.base)?;
-            let ours = wrk(&options, options.seconds, &reads_lua, &graphql, &args)?;
-            let per = per_request(before, counters(&server.base)?);
-            wrk(&options, options.warmup, &reads_lua, &floor_url, &args)?;
-            let theirs = wrk(&options, options.seconds, &reads_lua, &floor_url, &args)?;
-            println!(
-                "{}: same answers from banli and the floor on {checked} sample requests of {}",
-                scenario.title(),
-                bodies.len()
-            );
-            (ours, Some(theirs), per)
+            setup.reads(scenario).await?
         };
         let (rss_now, _) = rss(pid);
-        print_line(
+        report::print_line(
             scenario,
             &banli_run,
             floor_run.as_ref(),
@@ -577,83 +396,123 @@ pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result
     let (_, peak) = rss(pid);
     floor_handle.stop(true).await;
     drop(server);
-    print_table(&db, &results, peak, &startups);
+    report::print_table(&db, &results, peak, &startups);
     Ok(())
 }
 
-fn print_line(scenario: Scenario, ours: &Wrk, theirs: Option<&Wrk>, statements: f64, rss: f64) {
-    println!("{}", scenario.title());
-    println!(
-        "  banli: {:.0} req/s, p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, errors {} (+{} socket), {statements:.2} SQL statements/request, RSS {rss:.0} MiB{}",
-        ours.per_second(),
-        ms(ours.p50_us),
-        ms(ours.p95_us),
-        ms(ours.p99_us),
-        ours.errors,
-        ours.socket_errors,
-        if ours.counts.is_empty() { String::new() } else { format!(", successes {}", Value::Object(ours.counts.clone())) }
-    );
-    if let Some(theirs) = theirs {
-        println!(
-            "  floor: {:.0} req/s, p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, errors {} (+{} socket)",
-            theirs.per_second(),
-            ms(theirs.p50_us),
-            ms(theirs.p95_us),
-            ms(theirs.p99_us),
-            theirs.errors,
-            theirs.socket_errors
-        );
+/// Start-up: three cold starts of the server on this database (the first also applies
+/// pending migrations, if any, and is not counted), then the server for the run. Returns
+/// it and the counted start-up times, sorted.
+fn start_timed(
+    binary: &Path,
+    database_url: &str,
+    workers: usize,
+    log: &Path,
+) -> anyhow::Result<(Server, Vec<Duration>)> {
+    let mut startups = Vec::new();
+    for _ in 0..3 {
+        let (server, took) = start_banli(binary, database_url, workers, log)?;
+        startups.push(took);
+        drop(server);
     }
+    let (server, took) = start_banli(binary, database_url, workers, log)?;
+    startups.push(took);
+    startups.remove(0);
+    startups.sort();
+    Ok((server, startups))
 }
 
-fn ratio(a: f64, b: f64) -> String {
-    if b <= 0.0 {
-        "–".to_owned()
-    } else {
-        format!("{:.2}×", a / b)
-    }
+/// What every scenario of a run uses: the scripts, the two servers and the token.
+struct Setup<'a> {
+    db: &'a Db,
+    options: &'a Options,
+    dir: &'a Path,
+    reads_lua: PathBuf,
+    writes_lua: PathBuf,
+    base: String,
+    graphql: String,
+    token: String,
+    floor_base: String,
 }
 
-fn print_table(db: &Db, results: &[Measured], peak_rss: f64, startups: &[Duration]) {
-    println!();
-    println!("### {:?}", db.backend());
-    println!();
-    println!("| Scenario | banli req/s | banli p50 / p95 / p99 ms | floor req/s | floor p50 / p95 / p99 ms | p99 ratio | throughput ratio | SQL/request | errors |");
-    println!("|---|---|---|---|---|---|---|---|---|");
-    for m in results {
-        let (floor_rps, floor_lat, p99_ratio, rps_ratio) = match &m.floor {
-            Some(f) => (
-                format!("{:.0}", f.per_second()),
-                format!(
-                    "{:.2} / {:.2} / {:.2}",
-                    ms(f.p50_us),
-                    ms(f.p95_us),
-                    ms(f.p99_us)
-                ),
-                ratio(m.banli.p99_us as f64, f.p99_us as f64),
-                ratio(f.per_second(), m.banli.per_second()),
-            ),
-            None => ("–".into(), "–".into(), "–".into(), "–".into()),
-        };
-        println!(
-            "| {} | {:.0} | {:.2} / {:.2} / {:.2} | {floor_rps} | {floor_lat} | {p99_ratio} | {rps_ratio} | {:.2} | {} |",
-            m.scenario.title(),
-            m.banli.per_second(),
-            ms(m.banli.p50_us),
-            ms(m.banli.p95_us),
-            ms(m.banli.p99_us),
-            m.statements,
-            m.banli.errors + m.banli.socket_errors + m.floor.as_ref().map_or(0, |f| f.errors + f.socket_errors),
+/// One scenario's result: banli's run, the floor's (reads only) and banli's SQL
+/// statements per request.
+type ScenarioRun = (Wrk, Option<Wrk>, f64);
+
+impl Setup<'_> {
+    /// The write scenario: each open SOLE assignment answered once, with reads of
+    /// published replies between (no warm-up: every assignment can be answered once).
+    async fn writes(&self, scenario: Scenario) -> anyhow::Result<ScenarioRun> {
+        let open = ids(self.db, Kind::Assignment,
+            "SELECT id FROM assignment WHERE status = 'SIGNED_FOR' AND role = 'SOLE' AND answered_on IS NULL ORDER BY id").await?;
+        let replies = ids(self.db, Kind::Reply,
+            "SELECT r.id FROM reply r JOIN assignment a ON a.id = r.assignment_id JOIN suggestion s ON s.id = a.suggestion_id \
+             WHERE r.publication <> 'NONE' AND r.published_at IS NOT NULL AND s.confidential = false AND r.id % 7 = 0").await?;
+        anyhow::ensure!(
+            !open.is_empty() && !replies.is_empty(),
+            "no open assignments or published replies"
         );
+        let open_file = self.dir.join("assignments.txt");
+        let replies_file = self.dir.join("replies.txt");
+        write_lines(&open_file, open.iter().cloned())?;
+        write_lines(&replies_file, replies)?;
+        let args = [
+            open_file.to_string_lossy().into_owned(),
+            replies_file.to_string_lossy().into_owned(),
+            self.token.clone(),
+            self.options.threads.to_string(),
+        ];
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let before = counters(&self.base)?;
+        let seconds = self.options.seconds;
+        let measured = wrk(
+            self.options,
+            seconds,
+            &self.writes_lua,
+            &self.graphql,
+            &args,
+        )?;
+        let per = per_request(before, counters(&self.base)?);
+        println!(
+            "{}: {} open SOLE assignments signed for to answer",
+            scenario.title(),
+            open.len()
+        );
+        Ok((measured, None, per))
     }
-    println!();
-    let last_rss = results.last().map_or(0.0, |m| m.rss_mib);
-    println!(
-        "banli peak RSS {peak_rss:.0} MiB (after the last scenario {last_rss:.0} MiB); start-up to ready: {}",
-        startups
-            .iter()
-            .map(|d| format!("{:.0} ms", d.as_secs_f64() * 1000.0))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+
+    /// A read scenario: the same answers checked on samples, then banli and the floor each
+    /// warmed up and measured.
+    async fn reads(&self, scenario: Scenario) -> anyhow::Result<ScenarioRun> {
+        let bodies = bodies(self.db, scenario).await?;
+        anyhow::ensure!(
+            !bodies.is_empty(),
+            "{}: no data to ask for",
+            scenario.title()
+        );
+        let floor_url = format!(
+            "{}{}",
+            self.floor_base,
+            scenario.floor_path().context("a read scenario")?
+        );
+        let token = (!scenario.public()).then_some(self.token.as_str());
+        let checked = same_answers(scenario, &bodies, &self.graphql, &floor_url, token)?;
+        let file = self.dir.join("bodies.txt");
+        write_lines(&file, bodies.iter().map(Value::to_string))?;
+        let file = file.to_string_lossy().into_owned();
+        let args = [file.as_str(), token.unwrap_or("")];
+        let (options, lua) = (self.options, &self.reads_lua);
+        wrk(options, options.warmup, lua, &self.graphql, &args)?;
+        let before = counters(&self.base)?;
+        let ours = wrk(options, options.seconds, lua, &self.graphql, &args)?;
+        let per = per_request(before, counters(&self.base)?);
+        wrk(options, options.warmup, lua, &floor_url, &args)?;
+        let theirs = wrk(options, options.seconds, lua, &floor_url, &args)?;
+        println!(
+            "{}: same answers from banli and the floor on {checked} sample requests of {}",
+            scenario.title(),
+            bodies.len()
+        );
+        Ok((ours, Some(theirs), per))
+    }
 }
