@@ -26,6 +26,7 @@ pub mod handling_round;
 pub mod handling_unit;
 pub mod idempotency_key;
 pub mod leader_instruction;
+pub mod notification;
 pub mod progress_report;
 pub mod public_feedback;
 pub mod rating;

@@ -15,6 +15,7 @@ pub mod feedback;
 pub mod filing;
 pub mod idempotency;
 pub mod import;
+pub mod notice;
 pub mod phone;
 #[cfg(test)]
 mod properties;

@@ -105,7 +105,7 @@ proptest! {
     }
 }
 
-const TRANSITIONS: [Transition; 15] = [
+const TRANSITIONS: [Transition; 16] = [
     Transition::SignFor,
     Transition::RequestReturn,
     Transition::ApproveReturn,
@@ -119,6 +119,7 @@ const TRANSITIONS: [Transition; 15] = [
     Transition::Rate { unsatisfied: false },
     Transition::Rate { unsatisfied: true },
     Transition::FollowUp,
+    Transition::Urge,
     Transition::Close,
     Transition::Withdraw,
 ];

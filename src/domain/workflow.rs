@@ -45,6 +45,8 @@ pub enum Transition {
     },
     /// 跟踪办理 (B and C replies)
     FollowUp,
+    /// 催办: the office presses the unit on a case it has not answered yet.
+    Urge,
     /// 办结
     Close,
     /// 撤回
@@ -66,6 +68,7 @@ impl Transition {
             Self::ReviewReply => ("审核答复", "review the reply"),
             Self::Rate { .. } => ("测评", "rate"),
             Self::FollowUp => ("跟踪办理", "follow up"),
+            Self::Urge => ("催办", "urge the unit"),
             Self::Close => ("办结", "close"),
             Self::Withdraw => ("撤回", "withdraw"),
         }
@@ -114,6 +117,7 @@ pub fn next(
         (T::Rate { unsatisfied: false }, Replied) => Some(Replied),
         (T::Rate { unsatisfied: true }, Replied) => Some(Rehandling),
         (T::FollowUp, Replied | Closed) => Some(from),
+        (T::Urge, Assigned | SignedFor | Rehandling) => Some(from),
         (T::Close, Replied | OpinionSent) => Some(Closed),
         (
             T::Withdraw,
@@ -213,6 +217,8 @@ pub enum EventKind {
     ReplyPublished,
     /// A publication withdrawn because the case was marked confidential (保密).
     PublicationWithdrawn,
+    /// 催办: the office pressed the unit, with a message.
+    Urged,
     Rated,
     RehandlingStarted,
     FollowUpSent,
@@ -332,6 +338,12 @@ mod tests {
             (Lead, Replied, T::ReviewReply, Some(Replied)),
             (Lead, Replied, T::FollowUp, Some(Replied)),
             (Lead, SignedFor, T::FollowUp, None),
+            (Lead, Assigned, T::Urge, Some(Assigned)),
+            (CoHandler, SignedFor, T::Urge, Some(SignedFor)),
+            (Sole, Rehandling, T::Urge, Some(Rehandling)),
+            (Sole, Replied, T::Urge, None),
+            (Lead, ReturnRequested, T::Urge, None),
+            (Separate, Closed, T::Urge, None),
             (Lead, Replied, T::Close, Some(Closed)),
             (CoHandler, OpinionSent, T::Close, Some(Closed)),
             (Lead, Rehandling, T::Close, None),

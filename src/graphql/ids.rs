@@ -21,6 +21,7 @@ pub enum Kind {
     PublicFeedback,
     Filing,
     ProgressReport,
+    Notification,
 }
 
 impl Kind {
@@ -38,6 +39,7 @@ impl Kind {
             Kind::PublicFeedback => "PublicFeedback",
             Kind::Filing => "Filing",
             Kind::ProgressReport => "ProgressReport",
+            Kind::Notification => "Notification",
         }
     }
 
@@ -55,6 +57,7 @@ impl Kind {
             "PublicFeedback" => Kind::PublicFeedback,
             "Filing" => Kind::Filing,
             "ProgressReport" => Kind::ProgressReport,
+            "Notification" => Kind::Notification,
             _ => return None,
         })
     }
@@ -164,6 +167,7 @@ fn kind_label(kind: Kind) -> &'static str {
         Kind::PublicFeedback => "意见",
         Kind::Filing => "建议草稿",
         Kind::ProgressReport => "办理进展",
+        Kind::Notification => "通知",
     }
 }
 

@@ -49,6 +49,8 @@ pub mod max_items {
     pub const GROUP_BY: usize = 10;
     /// Assignments moved to another unit in one request.
     pub const TRANSFER: usize = 500;
+    /// Notifications marked read by id in one request.
+    pub const NOTIFICATIONS: usize = 100;
 }
 
 /// The validator behind [`max_items`]: refuses a longer list before anything is done with

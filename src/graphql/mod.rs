@@ -40,6 +40,7 @@ pub struct QueryRoot(
     ops::filing::FilingQuery,
     ops::supervision::SupervisionQuery,
     ops::release::ReleaseQuery,
+    ops::notifications::NotificationQuery,
 );
 
 /// The mutation root.
@@ -56,6 +57,7 @@ pub struct MutationRoot(
     ops::filing::FilingMutation,
     ops::supervision::SupervisionMutation,
     ops::release::ReleaseMutation,
+    ops::notifications::NotificationMutation,
 );
 
 use crate::config::Environment;

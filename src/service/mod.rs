@@ -21,6 +21,7 @@ pub mod filing;
 pub mod idempotency;
 pub mod import;
 pub mod limiter;
+pub mod notification;
 pub mod page;
 pub mod public;
 pub mod release;

@@ -475,6 +475,17 @@ fn matrix(f: &MatrixFixture) -> Vec<Row> {
         row("auditLog", "read the audit log",
             "{ auditLog(first: 1) { totalCount nodes { operation } } }", json!({}),
             [UNAUTH, ALLOWED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED]),
+        // Every signed-in user has their own notices (and sees no one else's).
+        row("notifications", "my notifications",
+            "{ notifications(first: 5) { totalCount nodes { kind } } }", json!({}),
+            [UNAUTH, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED]),
+        row("unreadNotificationCount", "how many of mine are unread",
+            "{ unreadNotificationCount }", json!({}),
+            [UNAUTH, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED]),
+        row("markNotificationsRead", "mark all of mine read",
+            "mutation { markNotificationsRead(input: {all: true}) { marked userErrors { field code message } } }",
+            json!({}),
+            [UNAUTH, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED]),
 
         // ---- office mutations ----------------------------------------------------------
         row("createSession", "create a session (duplicate name)",
@@ -619,6 +630,11 @@ fn matrix(f: &MatrixFixture) -> Vec<Row> {
             "mutation($id: ID!) { sendFollowUp(input: {assignmentId: $id, body: \"\"}) { userErrors { field code message } } }",
             json!({"id": f.other_assignment}),
             [UNAUTH, ALLOWED, ALLOWED, NOT_FOUND, FORBIDDEN, FORBIDDEN]),
+        // 催办 is the office's (an empty message is refused as INVALID: nothing is sent).
+        row("urgeAssignment", "urge A's assignment (empty message)",
+            "mutation($id: ID!) { urgeAssignment(input: {assignmentId: $id, message: \"\"}) { userErrors { field code message } } }",
+            json!({"id": f.own_assignment}),
+            [UNAUTH, ALLOWED, ALLOWED, FORBIDDEN, FORBIDDEN, FORBIDDEN]),
 
         // ---- deputy mutations: on D's own suggestion, then on E's ----------------------
         // A rating in the future is refused as INVALID, so nothing is rated.
@@ -866,7 +882,9 @@ fn every_operation_of_the_schema_has_a_matrix_row() {
     // Each row calls the operation it is filed under, as a query or a mutation.
     for r in matrix(&MatrixFixture::placeholder()) {
         assert!(
-            r.query.contains(&format!("{}(", r.op)) || r.query.contains(&format!("{} {{", r.op)),
+            r.query.contains(&format!("{}(", r.op))
+                || r.query.contains(&format!("{} {{", r.op))
+                || r.query.contains(&format!("{{ {} }}", r.op)),
             "row {:?} does not call {}",
             r.what,
             r.op

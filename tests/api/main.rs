@@ -28,6 +28,7 @@ mod http;
 mod idempotency;
 mod layout;
 mod metrics;
+mod notifications;
 mod outage;
 mod pagination;
 mod process;

@@ -27,6 +27,7 @@ pub enum Node {
     ExtensionRequest(ExtensionRequest),
     Filing(crate::graphql::objects::Filing),
     ProgressReport(crate::graphql::objects::ProgressReport),
+    Notification(crate::graphql::objects::Notification),
 }
 
 /// One allowed reply category of a session, with its label and definition.

@@ -9,6 +9,7 @@ pub mod deadlines;
 pub mod export;
 pub mod feedback;
 pub mod filing;
+pub mod notifications;
 pub mod public;
 pub mod records;
 pub mod registry;

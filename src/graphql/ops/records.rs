@@ -82,7 +82,9 @@ impl CoreQuery {
     /// not see it (the two look the same).
     #[graphql(guard = "Allow(SIGNED_IN)")]
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
-        use crate::graphql::objects::{ExtensionRequest, Filing, ProgressReport, ReturnRequest};
+        use crate::graphql::objects::{
+            ExtensionRequest, Filing, Notification, ProgressReport, ReturnRequest,
+        };
         let Some((kind, key)) = ids::decode(id.as_str()) else {
             return Ok(None);
         };
@@ -104,6 +106,13 @@ impl CoreQuery {
             Kind::ExtensionRequest => service::workflow::extension_request(&st.db, scope, key)
                 .await
                 .map(|r| r.map(|r| Node::ExtensionRequest(ExtensionRequest(r)))),
+            // A notification is its recipient's alone.
+            Kind::Notification => {
+                let user_id = access::signed_in(ctx)?.user_id;
+                service::notification::find(&st.db, user_id, key)
+                    .await
+                    .map(|n| n.map(|n| Node::Notification(Notification(n))))
+            }
             _ => return loaded_node(ctx, kind, key).await,
         };
         found.map_err(|e| crate::graphql::error::for_query(ctx, e))

@@ -1,4 +1,4 @@
-//! Follow-ups (跟踪办理) on B and C matters.
+//! Pressing on a case: follow-ups (跟踪办理) on B and C matters, and the office's urging (催办).
 
 use super::*;
 
@@ -73,4 +73,47 @@ pub async fn follow_up(
     step.audit_created("FollowUp", saved.id);
     step.commit("committing the follow-up").await?;
     Ok(saved)
+}
+
+#[derive(Debug, Clone)]
+pub struct UrgeInput {
+    pub assignment_id: i64,
+    pub expected_version: Option<i32>,
+    pub message: String,
+}
+
+/// The longest 催办 message, in characters.
+pub const URGE_MESSAGE_MAX: usize = 500;
+
+/// 催办: the office presses a unit on a case it has not answered yet, with a message. The
+/// urge stands in the case's timeline and the unit's staff are told at once; the case's
+/// state does not change.
+pub async fn urge(
+    db: &Db,
+    input: UrgeInput,
+    now: DateTime<Utc>,
+) -> ServiceResult<assignment::Model> {
+    let message = text::required(
+        &input.message,
+        &["input", "message"],
+        URGE_MESSAGE_MAX,
+        Lines::Multi,
+    )?;
+    let step = Step::begin(
+        db,
+        input.assignment_id,
+        input.expected_version,
+        Transition::Urge,
+        now,
+    )
+    .await?;
+    let assignment = step.case.assignment.clone();
+    step.event(
+        EventKind::Urged,
+        ActorRole::Office,
+        json!({"message": message, "dueOn": assignment.due_on}),
+    )
+    .await?;
+    step.commit("committing the urge").await?;
+    Ok(assignment)
 }

@@ -53,7 +53,7 @@ pub use returns::*;
 pub use review::*;
 pub(crate) use step::Step;
 
-/// Appends one event to the timeline.
+/// Appends one event to the timeline, with the notifications it gives.
 pub(crate) async fn event<C: ConnectionTrait>(
     conn: &C,
     suggestion_id: i64,
@@ -63,7 +63,7 @@ pub(crate) async fn event<C: ConnectionTrait>(
     now: DateTime<Utc>,
     details: Value,
 ) -> ServiceResult<()> {
-    workflow_event::ActiveModel {
+    let saved = workflow_event::ActiveModel {
         suggestion_id: Set(suggestion_id),
         assignment_id: Set(assignment_id),
         kind: Set(kind.as_str().to_owned()),
@@ -76,7 +76,9 @@ pub(crate) async fn event<C: ConnectionTrait>(
     .insert(conn)
     .await
     .during("appending a timeline event")?;
-    Ok(())
+    // The notices the event gives, in the same transaction (boxed: the event is awaited
+    // deep inside every transition's future, which must stay small).
+    Box::pin(super::notification::on_event(conn, &saved, kind)).await
 }
 
 /// An assignment with what its rules depend on, loaded inside a transaction.

@@ -1,4 +1,5 @@
-//! The reply's way back: the office's review, the deputy's rating and follow-up.
+//! The reply's way back and pressing on a case: the office's review, the deputy's rating,
+//! follow-ups (跟踪办理) and the office's urging (催办).
 
 use super::*;
 
@@ -7,6 +8,19 @@ payload!(ReviewReplyPayload { reply: Option<Reply> });
 payload!(RateReplyPayload { rating: Option<Rating>, assignment: Option<Assignment> });
 
 payload!(SendFollowUpPayload { follow_up: Option<FollowUp> });
+
+payload!(UrgeAssignmentPayload { assignment: Option<Assignment> });
+
+#[derive(InputObject)]
+pub struct UrgeAssignmentInput {
+    pub assignment_id: ID,
+    pub expected_version: Option<i32>,
+    /// What the office asks of the unit (at most 500 characters); the unit's notice
+    /// carries it.
+    pub message: String,
+    /// Makes a retry safe: the same key with the same input urges once.
+    pub idempotency_key: Option<String>,
+}
 
 #[derive(InputObject)]
 pub struct ReviewReplyInput {
@@ -164,6 +178,43 @@ impl RepliesMutation {
         let (follow_up, user_errors) = for_payload(ctx, result)?;
         Ok(SendFollowUpPayload {
             follow_up: follow_up.map(FollowUp),
+            user_errors,
+        })
+    }
+
+    /// 催办: the office presses the unit on a case it has not answered yet. The urge stands
+    /// in the case's timeline and the unit's staff are told at once; the state stays.
+    #[graphql(guard = "Allow(OFFICE)")]
+    async fn urge_assignment(
+        &self,
+        ctx: &Context<'_>,
+        input: UrgeAssignmentInput,
+    ) -> Result<UrgeAssignmentPayload> {
+        let st = state(ctx)?;
+        let idempotent = Idempotent::of(ctx, input.idempotency_key.as_deref(), &input);
+        let result = async {
+            let field = &["input", "assignmentId"];
+            let urge = service::workflow::UrgeInput {
+                assignment_id: ids::expect(&input.assignment_id, Kind::Assignment, field)?,
+                expected_version: input.expected_version,
+                message: input.message,
+            };
+            idempotent
+                .run(
+                    &st.db,
+                    |id| {
+                        crate::graphql::idempotency::stored::<entity::assignment::Entity>(
+                            &st.db, id,
+                        )
+                    },
+                    service::workflow::urge(&st.db, urge, st.clock.now()),
+                )
+                .await
+        }
+        .await;
+        let (assignment, user_errors) = for_payload(ctx, result)?;
+        Ok(UrgeAssignmentPayload {
+            assignment: assignment.map(Assignment),
             user_errors,
         })
     }

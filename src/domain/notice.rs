@@ -1,0 +1,329 @@
+//! Notifications (通知, DOMAIN.md §10): which timeline events tell whom, and the Chinese text
+//! of each notice. Pure: the services find the recipients and store the rows.
+//!
+//! A notice names the suggestion's number and title, the unit, the due date and the days
+//! left; it never carries the suggestion's text, a deputy's phone or a feedback submitter's
+//! data. [`Facts`] has no field for any of them, so no template can leak them.
+
+use chrono::NaiveDate;
+
+use super::workflow::EventKind;
+
+/// What a notice is about. Stored and shown as SCREAMING_SNAKE_CASE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumIter)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum NoticeKind {
+    /// 交办: a new case for the unit.
+    Assigned,
+    /// 退回申请: a unit asks to return a case (to the office).
+    ReturnRequested,
+    ReturnApproved,
+    ReturnRejected,
+    /// 会办意见: a co-handler's opinion reached the lead unit.
+    CoOpinionArrived,
+    /// 延期申请: a unit asks for more time (to the office).
+    ExtensionRequested,
+    ExtensionApproved,
+    ExtensionRejected,
+    /// 答复审核: a reply waits for the office's review.
+    ReplyForReview,
+    /// A reply the office returned for revision (to the unit).
+    ReplyReturned,
+    /// 答复: the deputy has the reply and is asked to rate it.
+    ReplyReceived,
+    /// 不满意: a new round of handling (to the unit and the office).
+    Rehandling,
+    /// 公开: the deputy's reply was published.
+    ReplyPublished,
+    /// 督办: the office asks the unit for a progress report.
+    ProgressReportRequested,
+    /// 催办: the office presses the unit on a case.
+    Urged,
+}
+
+impl NoticeKind {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        use strum::IntoEnumIterator as _;
+        Self::iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// Who is told of an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// The staff of the event's assignment's unit.
+    Unit,
+    /// The staff of the suggestion's lead unit.
+    LeadUnit,
+    /// The congress office's staff.
+    Office,
+    /// The suggestion's lead deputy.
+    Deputy,
+}
+
+/// The notices a timeline event gives, and to whom (DOMAIN.md §10's table, for the events
+/// that happen in a transition; the scheduled reminders are not events).
+pub fn notices_for(event: EventKind) -> &'static [(NoticeKind, Audience)] {
+    use Audience::*;
+    use NoticeKind as N;
+    match event {
+        EventKind::Assigned => &[(N::Assigned, Unit)],
+        EventKind::ReturnRequested => &[(N::ReturnRequested, Office)],
+        EventKind::ReturnApproved => &[(N::ReturnApproved, Unit)],
+        EventKind::ReturnRejected => &[(N::ReturnRejected, Unit)],
+        EventKind::OpinionSent => &[(N::CoOpinionArrived, LeadUnit)],
+        EventKind::ExtensionRequested => &[(N::ExtensionRequested, Office)],
+        EventKind::ExtensionApproved => &[(N::ExtensionApproved, Unit)],
+        EventKind::ExtensionRejected => &[(N::ExtensionRejected, Unit)],
+        EventKind::ReplySubmittedForReview | EventKind::ReplyRevised => {
+            &[(N::ReplyForReview, Office)]
+        }
+        EventKind::ReleaseReturned => &[(N::ReplyReturned, Unit)],
+        EventKind::ReplySubmitted => &[(N::ReplyReceived, Deputy)],
+        EventKind::RehandlingStarted => &[(N::Rehandling, Unit), (N::Rehandling, Office)],
+        EventKind::ReplyPublished => &[(N::ReplyPublished, Deputy)],
+        EventKind::ProgressReportRequested => &[(N::ProgressReportRequested, Unit)],
+        EventKind::Urged => &[(N::Urged, Unit)],
+        _ => &[],
+    }
+}
+
+/// What a notice may say about its case.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    /// The suggestion's number (第0255号).
+    pub number: &'a str,
+    /// The suggestion's title (never its text).
+    pub title: &'a str,
+    /// The unit the case is with (the sender, for a co-handler's opinion).
+    pub unit: Option<&'a str>,
+    /// The due date in force, and the day the notice is written (China dates).
+    pub due_on: Option<NaiveDate>,
+    pub today: NaiveDate,
+    /// The office's message of a 催办.
+    pub message: Option<&'a str>,
+}
+
+/// A notice's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    pub title: String,
+    pub body: String,
+}
+
+/// The longest title shown of a suggestion, in characters.
+pub const TITLE_CHARS: usize = 30;
+/// The longest 催办 message kept in a notice, in characters.
+pub const MESSAGE_CHARS: usize = 200;
+
+fn cut(text: &str, chars: usize) -> String {
+    if text.chars().count() <= chars {
+        return text.to_owned();
+    }
+    let mut short: String = text.chars().take(chars - 1).collect();
+    short.push('…');
+    short
+}
+
+/// "还有 5 天", "今天到期", "已逾期 3 天".
+pub fn days_left(due_on: NaiveDate, today: NaiveDate) -> String {
+    match (due_on - today).num_days() {
+        0 => "今天到期".to_owned(),
+        n if n > 0 => format!("还有 {n} 天"),
+        n => format!("已逾期 {} 天", -n),
+    }
+}
+
+/// The Chinese text of a notice.
+pub fn render(kind: NoticeKind, facts: &Facts<'_>) -> Text {
+    use NoticeKind as N;
+    let number = facts.number;
+    let case = format!("第{number}号建议《{}》", cut(facts.title, TITLE_CHARS));
+    let unit = facts.unit.unwrap_or("承办单位");
+    let due = facts
+        .due_on
+        .map(|d| format!("办理期限 {d}（{}）", days_left(d, facts.today)));
+    let due = due.as_deref().unwrap_or("办理期限待定");
+    let (title, body) = match kind {
+        N::Assigned => (
+            "新交办",
+            format!("{case}已交办{unit}，{due}，请及时签收办理。"),
+        ),
+        N::ReturnRequested => ("退回申请", format!("{unit}申请退回{case}，请审核。")),
+        N::ReturnApproved => (
+            "退回申请已同意",
+            format!("{unit}关于{case}的退回申请已同意，本件不再由贵单位办理。"),
+        ),
+        N::ReturnRejected => (
+            "退回申请未同意",
+            format!("{unit}关于{case}的退回申请未获同意，请继续办理，{due}。"),
+        ),
+        N::CoOpinionArrived => (
+            "会办意见已送达",
+            format!("{unit}已提交{case}的会办意见，请主办单位统筹答复。"),
+        ),
+        N::ExtensionRequested => (
+            "延期申请",
+            format!("{unit}申请延长{case}的办理期限，请审核。"),
+        ),
+        N::ExtensionApproved => (
+            "延期申请已同意",
+            format!("{unit}关于{case}的延期申请已同意，{due}。"),
+        ),
+        N::ExtensionRejected => (
+            "延期申请未同意",
+            format!("{unit}关于{case}的延期申请未获同意，{due}。"),
+        ),
+        N::ReplyForReview => ("答复待审核", format!("{unit}已提交{case}的答复，请审核。")),
+        N::ReplyReturned => (
+            "答复退回修改",
+            format!("{case}的答复已退回{unit}修改，请修改后重新提交。"),
+        ),
+        N::ReplyReceived => (
+            "答复已送达",
+            format!("您领衔提出的{case}已收到{unit}的答复，请在测评期限内对办理情况进行测评。"),
+        ),
+        N::Rehandling => (
+            "重新办理",
+            format!("代表对{case}的答复不满意，{unit}须重新办理，{due}。"),
+        ),
+        N::ReplyPublished => (
+            "答复已公开",
+            format!("您领衔提出的{case}的办理答复已公开。"),
+        ),
+        N::ProgressReportRequested => ("请报送办理进展", format!("请{unit}报送{case}的办理进展。")),
+        N::Urged => {
+            let message = facts
+                .message
+                .map(|m| format!("催办意见：{}", cut(m.trim(), MESSAGE_CHARS)))
+                .unwrap_or_default();
+            ("催办", format!("请{unit}抓紧办理{case}，{due}。{message}"))
+        }
+    };
+    Text {
+        title: format!("{title}：第{number}号建议"),
+        body,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use strum::IntoEnumIterator as _;
+
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn facts<'a>(title: &'a str, message: Option<&'a str>) -> Facts<'a> {
+        Facts {
+            number: "0255",
+            title,
+            unit: Some("淮南市人民政府"),
+            due_on: Some(day(2026, 12, 20)),
+            today: day(2026, 12, 15),
+            message,
+        }
+    }
+
+    #[test]
+    fn days_left_reads_as_offices_say_it() {
+        let today = day(2026, 12, 15);
+        for (due, said) in [
+            (day(2026, 12, 20), "还有 5 天"),
+            (day(2026, 12, 15), "今天到期"),
+            (day(2026, 12, 12), "已逾期 3 天"),
+        ] {
+            assert_eq!(days_left(due, today), said);
+        }
+    }
+
+    #[test]
+    fn events_tell_the_right_people() {
+        use Audience::*;
+        let table = [
+            (EventKind::Assigned, vec![(NoticeKind::Assigned, Unit)]),
+            (
+                EventKind::ReturnRequested,
+                vec![(NoticeKind::ReturnRequested, Office)],
+            ),
+            (
+                EventKind::OpinionSent,
+                vec![(NoticeKind::CoOpinionArrived, LeadUnit)],
+            ),
+            (
+                EventKind::ExtensionApproved,
+                vec![(NoticeKind::ExtensionApproved, Unit)],
+            ),
+            (
+                EventKind::ReplySubmitted,
+                vec![(NoticeKind::ReplyReceived, Deputy)],
+            ),
+            (
+                EventKind::RehandlingStarted,
+                vec![
+                    (NoticeKind::Rehandling, Unit),
+                    (NoticeKind::Rehandling, Office),
+                ],
+            ),
+            (EventKind::Urged, vec![(NoticeKind::Urged, Unit)]),
+            (EventKind::Registered, vec![]),
+            (EventKind::SignedFor, vec![]),
+            (EventKind::ContactLogged, vec![]),
+        ];
+        for (event, expected) in table {
+            assert_eq!(notices_for(event).to_vec(), expected, "{event:?}");
+        }
+    }
+
+    #[test]
+    fn every_kind_is_written_short_and_names_the_case() {
+        let long_title = "关于".to_owned() + &"加强基层治理".repeat(20) + "的建议";
+        let long_message = "请务必".repeat(200);
+        for kind in NoticeKind::iter() {
+            let text = render(kind, &facts(&long_title, Some(&long_message)));
+            assert!(text.title.chars().count() <= 20, "{kind:?}: {}", text.title);
+            assert!(text.body.chars().count() <= 320, "{kind:?}: {}", text.body);
+            assert!(text.title.contains("第0255号"), "{kind:?}: {}", text.title);
+            assert!(
+                text.body.contains("第0255号建议《关于加强"),
+                "{kind:?}: {}",
+                text.body
+            );
+            assert!(
+                text.body.contains('…'),
+                "the long title is cut: {}",
+                text.body
+            );
+            assert_eq!(NoticeKind::parse(kind.as_str()), Some(kind));
+        }
+    }
+
+    #[test]
+    fn an_urge_carries_the_message_and_the_days_left() {
+        let text = render(
+            NoticeKind::Urged,
+            &facts("关于加强养老服务的建议", Some("请本周内答复。")),
+        );
+        assert_eq!(text.title, "催办：第0255号建议");
+        assert_eq!(
+            text.body,
+            "请淮南市人民政府抓紧办理第0255号建议《关于加强养老服务的建议》，办理期限 2026-12-20（还有 5 天）。催办意见：请本周内答复。"
+        );
+    }
+
+    #[test]
+    fn the_assignment_notice_reads_as_a_clerk_expects() {
+        let text = render(NoticeKind::Assigned, &facts("关于加强养老服务的建议", None));
+        assert_eq!(text.title, "新交办：第0255号建议");
+        assert_eq!(
+            text.body,
+            "第0255号建议《关于加强养老服务的建议》已交办淮南市人民政府，办理期限 2026-12-20（还有 5 天），请及时签收办理。"
+        );
+    }
+}

@@ -1,0 +1,125 @@
+//! Notifications (通知): what banli told the signed-in user, with the case it is about.
+
+use async_graphql::{Context, Enum, Object, Result, ID};
+use entity::notification;
+
+use crate::domain::notice::NoticeKind;
+use crate::graphql::ids::{encode, Kind};
+use crate::graphql::loaders::{visible, AssignmentKey, SuggestionKey};
+use crate::graphql::objects::{Assignment, Node, Suggestion};
+use crate::graphql::scalars::DateTime;
+
+/// What a notification is about.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationKind {
+    /// 新交办: a new case for the unit.
+    Assigned,
+    /// 退回申请: a unit asks to return a case (to the office).
+    ReturnRequested,
+    /// 退回申请已同意 (to the unit).
+    ReturnApproved,
+    /// 退回申请未同意 (to the unit).
+    ReturnRejected,
+    /// 会办意见已送达: a co-handler's opinion reached the lead unit.
+    CoOpinionArrived,
+    /// 延期申请: a unit asks for more time (to the office).
+    ExtensionRequested,
+    /// 延期申请已同意 (to the unit).
+    ExtensionApproved,
+    /// 延期申请未同意 (to the unit).
+    ExtensionRejected,
+    /// 答复待审核: a reply waits for the office's review.
+    ReplyForReview,
+    /// 答复退回修改: the office returned a reply for revision (to the unit).
+    ReplyReturned,
+    /// 答复已送达: the deputy has the reply and is asked to rate it.
+    ReplyReceived,
+    /// 重新办理: an UNSATISFIED rating opened a new round (to the unit and the office).
+    Rehandling,
+    /// 答复已公开 (to the deputy).
+    ReplyPublished,
+    /// 请报送办理进展: the office asks the unit for a progress report (督办).
+    ProgressReportRequested,
+    /// 催办: the office presses the unit on a case.
+    Urged,
+}
+
+impl From<NoticeKind> for NotificationKind {
+    fn from(kind: NoticeKind) -> Self {
+        use NoticeKind as N;
+        match kind {
+            N::Assigned => Self::Assigned,
+            N::ReturnRequested => Self::ReturnRequested,
+            N::ReturnApproved => Self::ReturnApproved,
+            N::ReturnRejected => Self::ReturnRejected,
+            N::CoOpinionArrived => Self::CoOpinionArrived,
+            N::ExtensionRequested => Self::ExtensionRequested,
+            N::ExtensionApproved => Self::ExtensionApproved,
+            N::ExtensionRejected => Self::ExtensionRejected,
+            N::ReplyForReview => Self::ReplyForReview,
+            N::ReplyReturned => Self::ReplyReturned,
+            N::ReplyReceived => Self::ReplyReceived,
+            N::Rehandling => Self::Rehandling,
+            N::ReplyPublished => Self::ReplyPublished,
+            N::ProgressReportRequested => Self::ProgressReportRequested,
+            N::Urged => Self::Urged,
+        }
+    }
+}
+
+/// A notice to the signed-in user (通知): its kind, a Chinese title and text, and the case it
+/// is about. Only its recipient sees it.
+pub struct Notification(pub notification::Model);
+
+#[Object]
+impl Notification {
+    pub async fn id(&self) -> ID {
+        encode(Kind::Notification, self.0.id)
+    }
+    async fn kind(&self) -> Result<NotificationKind> {
+        NoticeKind::parse(&self.0.kind)
+            .map(Into::into)
+            .ok_or_else(|| format!("unknown notification kind {}", self.0.kind).into())
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// The notice in full (never the suggestion's text or anyone's phone number).
+    async fn text(&self) -> &str {
+        &self.0.body
+    }
+    /// The record it is about: the assignment, or the suggestion; null when the recipient
+    /// may no longer see it.
+    async fn subject(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
+        if let Some(id) = self.0.assignment_id {
+            return Ok(visible(ctx, AssignmentKey(id))
+                .await?
+                .map(|a| Node::Assignment(Assignment(a))));
+        }
+        let Some(id) = self.0.suggestion_id else {
+            return Ok(None);
+        };
+        Ok(visible(ctx, SuggestionKey(id))
+            .await?
+            .map(|s| Node::Suggestion(Suggestion(s))))
+    }
+    async fn suggestion(&self, ctx: &Context<'_>) -> Result<Option<Suggestion>> {
+        let Some(id) = self.0.suggestion_id else {
+            return Ok(None);
+        };
+        Ok(visible(ctx, SuggestionKey(id)).await?.map(Suggestion))
+    }
+    async fn assignment(&self, ctx: &Context<'_>) -> Result<Option<Assignment>> {
+        let Some(id) = self.0.assignment_id else {
+            return Ok(None);
+        };
+        Ok(visible(ctx, AssignmentKey(id)).await?.map(Assignment))
+    }
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+    /// When its recipient marked it read; null while unread.
+    async fn read_at(&self) -> Option<DateTime> {
+        self.0.read_at.map(DateTime)
+    }
+}

@@ -1,0 +1,129 @@
+//! Notifications (通知) over GraphQL: the signed-in user's own notices, their unread count,
+//! and marking them read; thin resolvers over `service::notification`.
+
+use async_graphql::{Context, InputObject, Object, Result, ID};
+
+use super::payload;
+use crate::domain::UserError;
+use crate::graphql::access::{self, Allow, SIGNED_IN};
+use crate::graphql::connection::{connection, Conn, TotalCount};
+use crate::graphql::error::{for_payload, for_query};
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::limits::{max_items, MaxItems};
+use crate::graphql::objects::Notification;
+use crate::graphql::state;
+use crate::service::{self, page::PageArgs};
+
+#[derive(InputObject, Default)]
+pub struct NotificationFilter {
+    /// Only those not read yet.
+    pub unread: Option<bool>,
+}
+
+#[derive(Default)]
+pub struct NotificationQuery;
+
+#[Object]
+impl NotificationQuery {
+    /// The signed-in user's notifications, newest first.
+    #[graphql(
+        guard = "Allow(SIGNED_IN)",
+        complexity = "crate::graphql::cost::page(first, child_complexity)"
+    )]
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<NotificationFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<Notification>> {
+        let user_id = access::signed_in(ctx)?.user_id;
+        let db = state(ctx)?.db.clone();
+        let unread = filter.and_then(|f| f.unread).unwrap_or(false);
+        let page = service::notification::list(&db, user_id, unread, &PageArgs { first, after })
+            .await
+            .map_err(|e| for_query(ctx, e))?;
+        let total = TotalCount::new(move || {
+            let db = db.clone();
+            async move { service::notification::count(&db, user_id, unread).await }
+        });
+        Ok(connection(page, total, Notification))
+    }
+
+    /// How many of the signed-in user's notifications are unread.
+    #[graphql(guard = "Allow(SIGNED_IN)")]
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        let user_id = access::signed_in(ctx)?.user_id;
+        let st = state(ctx)?;
+        service::notification::count(&st.db, user_id, true)
+            .await
+            .map_err(|e| for_query(ctx, e))
+    }
+}
+
+#[derive(InputObject)]
+pub struct MarkNotificationsReadInput {
+    /// These notifications (at most 100; others' IDs are ignored, as missing).
+    #[graphql(validator(custom = "MaxItems::new(\"ids\", max_items::NOTIFICATIONS)"))]
+    pub ids: Option<Vec<ID>>,
+    /// All of the signed-in user's notifications.
+    pub all: Option<bool>,
+}
+
+payload!(MarkNotificationsReadPayload {
+    /// How many were marked read now (already read ones keep their time).
+    marked: u64,
+    /// How many are still unread.
+    unread_count: u64,
+});
+
+#[derive(Default)]
+pub struct NotificationMutation;
+
+#[Object]
+impl NotificationMutation {
+    /// Marks the signed-in user's notifications read: those of `ids`, or `all`.
+    #[graphql(guard = "Allow(SIGNED_IN)")]
+    async fn mark_notifications_read(
+        &self,
+        ctx: &Context<'_>,
+        input: MarkNotificationsReadInput,
+    ) -> Result<MarkNotificationsReadPayload> {
+        let user_id = access::signed_in(ctx)?.user_id;
+        let st = state(ctx)?;
+        let result = async {
+            let ids = match (input.ids, input.all.unwrap_or(false)) {
+                (None, true) => None,
+                (Some(ids), false) => Some(
+                    ids.iter()
+                        .enumerate()
+                        .map(|(i, id)| {
+                            let index = i.to_string();
+                            ids::expect(id, Kind::Notification, &["input", "ids", &index])
+                        })
+                        .collect::<Result<Vec<i64>, UserError>>()?,
+                ),
+                _ => {
+                    return Err(UserError::invalid(
+                        &["input", "ids"],
+                        "请给出 ids 或 all: true 之一 (give either ids or all: true)",
+                    )
+                    .into())
+                }
+            };
+            let now = st.clock.now();
+            let marked =
+                service::notification::mark_read(&st.db, user_id, ids.as_deref(), now).await?;
+            let unread = service::notification::count(&st.db, user_id, true).await?;
+            Ok((marked, unread))
+        }
+        .await;
+        let (counts, user_errors) = for_payload(ctx, result)?;
+        let (marked, unread_count) = counts.unwrap_or_default();
+        Ok(MarkNotificationsReadPayload {
+            marked,
+            unread_count,
+            user_errors,
+        })
+    }
+}

@@ -1,0 +1,212 @@
+//! Notifications (通知): written in the transaction of the timeline event they tell of (so a
+//! committed change always has its notices and a rolled-back one never does), one row per
+//! recipient; read and marked read by their recipient only.
+
+use chrono::{DateTime, Utc};
+use entity::enums::{AssignmentRole, AssignmentStatus};
+use entity::{app_user, assignment, handling_unit, notification, suggestion, workflow_event};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
+
+use super::page::{self, Page, PageArgs};
+use super::{DbContext, ServiceResult};
+use crate::db::Db;
+use crate::domain::access::Role;
+use crate::domain::notice::{self, Audience, Facts};
+use crate::domain::time::local_date;
+use crate::domain::workflow::EventKind;
+
+/// Writes the notices `event` gives (DOMAIN.md §10), in the caller's transaction.
+pub(crate) async fn on_event<C: ConnectionTrait>(
+    conn: &C,
+    event: &workflow_event::Model,
+    kind: EventKind,
+) -> ServiceResult<()> {
+    let notices = notice::notices_for(kind);
+    if notices.is_empty() {
+        return Ok(());
+    }
+    let case = suggestion::Entity::find_by_id(event.suggestion_id)
+        .one(conn)
+        .await
+        .during("loading the suggestion of a notice")?
+        .ok_or_else(|| anyhow::anyhow!("an event names a missing suggestion"))?;
+    let assignment = match event.assignment_id {
+        Some(id) => assignment::Entity::find_by_id(id)
+            .one(conn)
+            .await
+            .during("loading the assignment of a notice")?,
+        None => None,
+    };
+    let unit = match &assignment {
+        Some(a) => handling_unit::Entity::find_by_id(a.unit_id)
+            .one(conn)
+            .await
+            .during("loading the unit of a notice")?
+            .map(|u| u.name),
+        None => None,
+    };
+    let facts = Facts {
+        number: &case.number,
+        title: &case.title,
+        unit: unit.as_deref(),
+        due_on: assignment.as_ref().map(|a| a.due_on),
+        today: local_date(event.occurred_at),
+        message: event.details.get("message").and_then(|m| m.as_str()),
+    };
+    let mut rows = Vec::new();
+    for &(kind, audience) in notices {
+        let text = notice::render(kind, &facts);
+        for user_id in recipients(conn, audience, &case, assignment.as_ref()).await? {
+            rows.push(notification::ActiveModel {
+                recipient_user_id: sea_orm::Set(user_id),
+                kind: sea_orm::Set(kind.as_str().to_owned()),
+                title: sea_orm::Set(text.title.clone()),
+                body: sea_orm::Set(text.body.clone()),
+                suggestion_id: sea_orm::Set(Some(case.id)),
+                assignment_id: sea_orm::Set(event.assignment_id),
+                event_id: sea_orm::Set(Some(event.id)),
+                dedupe_key: sea_orm::Set(None),
+                created_at: sea_orm::Set(event.occurred_at),
+                read_at: sea_orm::Set(None),
+                ..Default::default()
+            });
+        }
+    }
+    if !rows.is_empty() {
+        notification::Entity::insert_many(rows)
+            .exec(conn)
+            .await
+            .during("writing notifications")?;
+    }
+    Ok(())
+}
+
+/// The enabled accounts an audience of a case reaches.
+async fn recipients<C: ConnectionTrait>(
+    conn: &C,
+    audience: Audience,
+    case: &suggestion::Model,
+    assignment: Option<&assignment::Model>,
+) -> ServiceResult<Vec<i64>> {
+    let users = app_user::Entity::find()
+        .select_only()
+        .column(app_user::Column::Id)
+        .filter(app_user::Column::Disabled.eq(false))
+        .order_by_asc(app_user::Column::Id);
+    let unit_staff = users
+        .clone()
+        .filter(app_user::Column::Role.eq(Role::UnitStaff.as_str()));
+    let users = match audience {
+        Audience::Unit => match assignment {
+            Some(a) => unit_staff.filter(app_user::Column::UnitId.eq(a.unit_id)),
+            None => return Ok(Vec::new()),
+        },
+        Audience::LeadUnit => unit_staff.filter(
+            app_user::Column::UnitId.in_subquery(
+                Query::select()
+                    .column(assignment::Column::UnitId)
+                    .from(assignment::Entity)
+                    .and_where(assignment::Column::SuggestionId.eq(case.id))
+                    .and_where(assignment::Column::Role.eq(AssignmentRole::Lead))
+                    .and_where(
+                        assignment::Column::Status
+                            .is_not_in([AssignmentStatus::Returned, AssignmentStatus::Withdrawn]),
+                    )
+                    .to_owned(),
+            ),
+        ),
+        Audience::Office => users.filter(
+            app_user::Column::Role.is_in([Role::OfficeStaff.as_str(), Role::OfficeAdmin.as_str()]),
+        ),
+        Audience::Deputy => users
+            .filter(app_user::Column::Role.eq(Role::Deputy.as_str()))
+            .filter(app_user::Column::DeputyId.eq(case.lead_deputy_id)),
+    };
+    users
+        .into_tuple::<i64>()
+        .all(conn)
+        .await
+        .during("finding who to notify")
+}
+
+fn of_user(user_id: i64, unread_only: bool) -> Select<notification::Entity> {
+    let select =
+        notification::Entity::find().filter(notification::Column::RecipientUserId.eq(user_id));
+    if unread_only {
+        select.filter(notification::Column::ReadAt.is_null())
+    } else {
+        select
+    }
+}
+
+/// A user's notifications, newest first.
+pub async fn list(
+    db: &Db,
+    user_id: i64,
+    unread_only: bool,
+    args: &PageArgs,
+) -> ServiceResult<Page<notification::Model>> {
+    page::fetch(
+        db.conn(),
+        of_user(user_id, unread_only),
+        notification::Column::Id,
+        page::Ordering {
+            name: "ID_DESC",
+            column: None,
+            descending: true,
+        },
+        args,
+        |_| None,
+        |m| m.id,
+    )
+    .await
+}
+
+/// How many of a user's notifications `list` would give.
+pub async fn count(db: &Db, user_id: i64, unread_only: bool) -> ServiceResult<u64> {
+    of_user(user_id, unread_only)
+        .count(db.conn())
+        .await
+        .during("counting notifications")
+}
+
+/// One of a user's notifications (`None` for another user's: it looks missing).
+pub async fn find(db: &Db, user_id: i64, id: i64) -> ServiceResult<Option<notification::Model>> {
+    of_user(user_id, false)
+        .filter(notification::Column::Id.eq(id))
+        .one(db.conn())
+        .await
+        .during("loading a notification")
+}
+
+/// Marks a user's notifications read: those of `ids` (others' ids are ignored, as missing),
+/// or all of them. Already read ones keep their time. Returns how many were marked now.
+pub async fn mark_read(
+    db: &Db,
+    user_id: i64,
+    ids: Option<&[i64]>,
+    now: DateTime<Utc>,
+) -> ServiceResult<u64> {
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    let mut update = notification::Entity::update_many()
+        .col_expr(
+            notification::Column::ReadAt,
+            sea_orm::sea_query::Expr::val(now),
+        )
+        .filter(notification::Column::RecipientUserId.eq(user_id))
+        .filter(notification::Column::ReadAt.is_null());
+    if let Some(ids) = ids {
+        update = update.filter(notification::Column::Id.is_in(ids.iter().copied()));
+    }
+    let marked = update
+        .exec(&*txn)
+        .await
+        .during("marking notifications read")?
+        .rows_affected;
+    txn.commit().await.during("committing notifications read")?;
+    Ok(marked)
+}
