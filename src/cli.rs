@@ -46,11 +46,28 @@ pub enum Command {
     /// Public feedback chores.
     #[command(subcommand)]
     Feedback(FeedbackCommand),
+    /// The daily reminders (提醒) of cases due soon, overdue or not signed for.
+    #[command(subcommand)]
+    Reminders(RemindersCommand),
     /// Write a consistent copy of the SQLite database to PATH while the server runs (a new
     /// file; checked before the command reports success). PostgreSQL: use pg_dump.
     Backup {
         /// The file to write (must not exist).
         path: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RemindersCommand {
+    /// Run one pass now and print what it told (or would tell), per reason; the server
+    /// runs it every working day at `reminder_hour`. Nothing is told twice.
+    Run {
+        /// The day of the pass (China date, YYYY-MM-DD); default today.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Work it out and print it, but tell no one.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 

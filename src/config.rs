@@ -160,6 +160,19 @@ pub struct Settings {
     /// The first run is a minute after start; 0 switches the chores off (run
     /// `banli feedback purge` from cron instead).
     pub housekeeping_interval_secs: u64,
+    /// The China-time hour after which the daily reminder pass runs on working days
+    /// (`BANLI_REMINDER_HOUR`, 0–23).
+    pub reminder_hour: u32,
+    /// Calendar days before a due date at which the unit is told a case is due soon
+    /// (`BANLI_REMINDER_DUE_SOON_DAYS`, e.g. `[15,5,1]`).
+    pub reminder_due_soon_days: Vec<u32>,
+    /// Working days after the assignment by which a unit should have signed for it; later,
+    /// the unit and the office are told (`BANLI_REMINDER_SIGN_WITHIN_DAYS`).
+    pub reminder_sign_within_days: u32,
+    /// Seconds between the server's checks whether today's reminder pass is due
+    /// (`BANLI_REMINDER_CHECK_SECS`); 0 switches the pass off (run `banli reminders run`
+    /// from cron instead).
+    pub reminder_check_secs: u64,
     /// Seconds browsers and proxies may cache answers to public read queries sent with
     /// `GET` (`BANLI_PUBLIC_CACHE_SECS`); 0 sends `no-store`.
     pub public_cache_secs: u32,
@@ -233,6 +246,10 @@ impl Default for Settings {
             feedback_duplicate_window_secs: 24 * 3600,
             feedback_retention_days: 180,
             housekeeping_interval_secs: 3600,
+            reminder_hour: 9,
+            reminder_due_soon_days: vec![15, 5, 1],
+            reminder_sign_within_days: 3,
+            reminder_check_secs: 300,
             public_cache_secs: 60,
             serve_examples: false,
             import_max_bytes: 5 * 1024 * 1024,
@@ -265,6 +282,14 @@ impl Settings {
     }
 
     /// Refuses settings that would fail later or mean something else than they say.
+    /// The reminder rules these settings give.
+    pub fn reminder_rules(&self) -> crate::domain::reminder::ReminderRules {
+        crate::domain::reminder::ReminderRules {
+            due_soon_days: self.reminder_due_soon_days.clone(),
+            sign_within_working_days: self.reminder_sign_within_days,
+        }
+    }
+
     pub fn validate(&self) -> anyhow::Result<()> {
         for origin in &self.cors_allowed_origins {
             check_origin(origin)?;
@@ -286,6 +311,17 @@ impl Settings {
         anyhow::ensure!(
             self.captcha_ttl_secs >= 30,
             "captcha_ttl_secs must be at least 30"
+        );
+        anyhow::ensure!(
+            self.reminder_hour <= 23,
+            "reminder_hour must be 0–23, got {}",
+            self.reminder_hour
+        );
+        anyhow::ensure!(
+            self.reminder_due_soon_days
+                .iter()
+                .all(|d| (1..=90).contains(d)),
+            "reminder_due_soon_days must be 1–90 days each"
         );
         if let Some(answer) = &self.captcha_test_answer {
             anyhow::ensure!(

@@ -53,12 +53,42 @@ pub async fn claim(
     period: Duration,
     now: DateTime<Utc>,
 ) -> crate::service::ServiceResult<bool> {
-    use crate::service::DbContext as _;
     use entity::chore_run;
-    use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set};
+    use sea_orm::ColumnTrait as _;
     // Timers of different instances drift: a start this much early still counts as due.
     let due_after =
         chrono::Duration::from_std(period - period / 10).unwrap_or(chrono::Duration::MAX);
+    claim_with(
+        db,
+        name,
+        chore_run::Column::StartedAt.lte(now - due_after),
+        now,
+    )
+    .await
+}
+
+/// Claims the chore `name` if no instance started it since `since`: true for the one
+/// caller that moves its start mark to `now`.
+pub async fn claim_before(
+    db: &Db,
+    name: &str,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> crate::service::ServiceResult<bool> {
+    use entity::chore_run;
+    use sea_orm::ColumnTrait as _;
+    claim_with(db, name, chore_run::Column::StartedAt.lt(since), now).await
+}
+
+async fn claim_with(
+    db: &Db,
+    name: &str,
+    due: sea_orm::sea_query::SimpleExpr,
+    now: DateTime<Utc>,
+) -> crate::service::ServiceResult<bool> {
+    use crate::service::DbContext as _;
+    use entity::chore_run;
+    use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set};
     let txn = db.begin_write().await.during("beginning a chore claim")?;
     chore_run::Entity::insert(chore_run::ActiveModel {
         name: Set(name.to_owned()),
@@ -74,7 +104,7 @@ pub async fn claim(
             ..Default::default()
         })
         .filter(chore_run::Column::Name.eq(name))
-        .filter(chore_run::Column::StartedAt.lte(now - due_after))
+        .filter(due)
         .exec(&*txn)
         .await
         .during("claiming a chore")?;

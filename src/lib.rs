@@ -9,6 +9,7 @@ pub mod generate;
 pub mod graphql;
 pub mod housekeeping;
 pub mod http;
+pub mod reminders;
 pub mod routes;
 pub mod service;
 pub mod startup;

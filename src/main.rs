@@ -3,7 +3,9 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use banli::cli::{AuditCommand, CalendarCommand, Cli, Command, FeedbackCommand, UserCommand};
+use banli::cli::{
+    AuditCommand, CalendarCommand, Cli, Command, FeedbackCommand, RemindersCommand, UserCommand,
+};
 use banli::config::Settings;
 use banli::db::Db;
 use banli::startup::Application;
@@ -65,6 +67,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Audit(AuditCommand::Verify) => return verify_audit(&settings).await,
         Command::Feedback(FeedbackCommand::Purge) => purge_feedback(&settings).await?,
+        Command::Reminders(RemindersCommand::Run { as_of, dry_run }) => {
+            run_reminders(&settings, as_of, dry_run).await?
+        }
         Command::Backup { path } => backup(&settings, &path).await?,
         Command::Schema => {}
     }
@@ -161,6 +166,47 @@ async fn purge_feedback(settings: &Settings) -> anyhow::Result<()> {
         settings.feedback_retention_days, report.contacts_erased, report.captchas_deleted
     );
     db.close().await;
+    Ok(())
+}
+
+/// `banli reminders run`: one reminder pass, reported per reason.
+async fn run_reminders(
+    settings: &Settings,
+    as_of: Option<chrono::NaiveDate>,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let db = migrated(settings).await?;
+    let now = chrono::Utc::now();
+    let day = as_of.unwrap_or_else(|| banli::domain::time::local_date(now));
+    let rules = settings.reminder_rules();
+    let report = banli::service::reminder::run(&db, &rules, day, now, dry_run)
+        .await
+        .map_err(plain)?;
+    db.close().await;
+    if !report.working_day {
+        println!("{day} is not a working day: nothing to send (the next working day catches up)");
+        return Ok(());
+    }
+    let cases: Vec<String> = report
+        .cases
+        .iter()
+        .map(|(reason, n)| format!("{reason} {n}"))
+        .collect();
+    println!(
+        "{day}{}: cases told {}; {} digests (in-app){}",
+        if dry_run { " (dry run)" } else { "" },
+        if cases.is_empty() {
+            "none".to_owned()
+        } else {
+            cases.join(", ")
+        },
+        report.digests,
+        if dry_run {
+            " would be written; nothing was"
+        } else {
+            ""
+        }
+    );
     Ok(())
 }
 

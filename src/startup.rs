@@ -50,6 +50,13 @@ fn spawn_tasks(
         settings.feedback_retention_days,
         Duration::from_secs(settings.housekeeping_interval_secs),
     );
+    let reminders = crate::reminders::spawn(
+        db.clone(),
+        Arc::clone(clock),
+        settings.reminder_rules(),
+        settings.reminder_hour,
+        Duration::from_secs(settings.reminder_check_secs),
+    );
     let auth_listener = crate::service::token_cache::listen(db.clone(), tokens);
     let audit_checkpoints = crate::service::audit_anchor::spawn(
         db.clone(),
@@ -57,7 +64,7 @@ fn spawn_tasks(
         Arc::clone(clock),
         Duration::from_secs(settings.audit_checkpoint_secs),
     );
-    [housekeeping, auth_listener, audit_checkpoints]
+    [housekeeping, reminders, auth_listener, audit_checkpoints]
         .into_iter()
         .flatten()
         .collect()

@@ -30,6 +30,7 @@ pub mod notification;
 pub mod progress_report;
 pub mod public_feedback;
 pub mod rating;
+pub mod reminder;
 pub mod reply;
 pub mod return_request;
 pub mod session;

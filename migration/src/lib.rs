@@ -28,6 +28,7 @@ mod m20261206_000009_create_filing;
 mod m20261206_000010_create_supervision;
 mod m20261206_000011_add_review_before_release;
 mod m20261207_000001_create_notification;
+mod m20261207_000002_create_reminder;
 
 pub use m20261126_000001_add_assignment_facts::assignment_facts_sql;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000010_create_supervision::Migration),
             Box::new(m20261206_000011_add_review_before_release::Migration),
             Box::new(m20261207_000001_create_notification::Migration),
+            Box::new(m20261207_000002_create_reminder::Migration),
         ]
     }
 }

@@ -198,13 +198,14 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         return Ok(report);
     }
     let (session, units, deputies) = load_people(db, now).await?;
+    // The accounts first, so the story's steps tell them as they would tell real users.
+    let accounts = load_accounts(db, &units, &deputies, now).await?;
     load_seed(db, session.id, &units, &deputies, now, today).await?;
     load_filings(db, session.id, &deputies, now, today).await?;
     for story in &STORIES {
         load_story(db, session.id, &units, &deputies, story, now, today).await?;
     }
     reply_under_review(db, session.id, now, today).await?;
-    let accounts = load_accounts(db, &units, &deputies, now).await?;
     Ok(format!(
         "demo data loaded: session {SESSION_NAME}, {} units, {} deputies, {} suggestions\n\
          demo accounts (username / password / role), for trying banli out only:\n{accounts}",
@@ -310,6 +311,13 @@ async fn load_story(
     let assignments = assign_story(db, created.id, units, story, now, today).await?;
     if story.is_key {
         supervise(db, created.id, now, today).await?;
+        // 催办: the office presses the lead unit, which sees it among its notices.
+        let urge = service::workflow::UrgeInput {
+            assignment_id: assignments[0].id,
+            expected_version: None,
+            message: "该件为重点督办建议，请加快办理进度，按期报送办理进展。".into(),
+        };
+        ok(service::workflow::urge(db, urge, now).await, story.number)?;
     }
     let Some((category, replied_on)) = story.reply else {
         return Ok(());

@@ -21,6 +21,7 @@ pub mod phone;
 mod properties;
 pub mod publication;
 pub mod redaction;
+pub mod reminder;
 pub mod review;
 pub mod search;
 pub mod span;

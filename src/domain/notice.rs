@@ -39,6 +39,8 @@ pub enum NoticeKind {
     ProgressReportRequested,
     /// 催办: the office presses the unit on a case.
     Urged,
+    /// 办理提醒: the day's digest of cases due soon, overdue or not signed for.
+    DailyReminder,
 }
 
 impl NoticeKind {
@@ -203,6 +205,8 @@ pub fn render(kind: NoticeKind, facts: &Facts<'_>) -> Text {
                 .unwrap_or_default();
             ("催办", format!("请{unit}抓紧办理{case}，{due}。{message}"))
         }
+        // The daily digest lists its cases itself (`domain::reminder::digest`); of one case:
+        N::DailyReminder => ("办理提醒", format!("{case}，{due}。")),
     };
     Text {
         title: format!("{title}：第{number}号建议"),

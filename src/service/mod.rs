@@ -25,6 +25,7 @@ pub mod notification;
 pub mod page;
 pub mod public;
 pub mod release;
+pub mod reminder;
 pub mod reply;
 pub mod scope;
 pub mod search;

@@ -65,4 +65,23 @@ async fn the_demo_loads_once_with_every_desk_populated() {
         .await
         .unwrap();
     assert_eq!(in_review, 1);
+    // The demo accounts were told as the cases moved: the lead unit of the key suggestion
+    // of its assignment and of the office's 催办, the deputy of the reply and its publication.
+    let notices = "{ notifications(first: 20) { nodes { kind title } } }";
+    let kinds = |data: serde_json::Value| -> Vec<String> {
+        data["notifications"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["kind"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let unit_a = app.login("demo-unit-a", "banli:unit-a:2026").await;
+    let seen = kinds(app.with_token(&unit_a).data(notices, json!({})).await);
+    assert!(seen.contains(&"ASSIGNED".to_owned()), "{seen:?}");
+    assert!(seen.contains(&"URGED".to_owned()), "{seen:?}");
+    let deputy = app.login("demo-deputy", "banli:deputy:2026").await;
+    let seen = kinds(app.with_token(&deputy).data(notices, json!({})).await);
+    assert!(seen.contains(&"REPLY_RECEIVED".to_owned()), "{seen:?}");
+    assert!(seen.contains(&"REPLY_PUBLISHED".to_owned()), "{seen:?}");
 }

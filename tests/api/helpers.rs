@@ -130,6 +130,7 @@ fn test_settings(database_url: &str) -> Settings {
         // Tests run the chores themselves, so no background statements race the
         // statement counts.
         housekeeping_interval_secs: 0,
+        reminder_check_secs: 0,
         // The public form tests pass the CAPTCHA with this answer (the test mode, forced
         // on although the environment is production, as in a production load test).
         captcha_test_answer: Some(CAPTCHA_TEST_ANSWER.to_owned()),

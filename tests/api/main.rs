@@ -36,6 +36,7 @@ mod public;
 mod publish;
 mod records;
 mod release;
+mod reminders;
 mod reply;
 mod schema_file;
 mod search;

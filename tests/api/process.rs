@@ -33,6 +33,7 @@ impl Server {
             .env("BANLI_LISTEN", format!("127.0.0.1:{port}"))
             .env("BANLI_LOG", "error")
             .env("BANLI_HOUSEKEEPING_INTERVAL_SECS", "0")
+            .env("BANLI_REMINDER_CHECK_SECS", "0")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -42,6 +42,9 @@ pub enum NotificationKind {
     ProgressReportRequested,
     /// 催办: the office presses the unit on a case.
     Urged,
+    /// 办理提醒: the day's digest (working days, at `reminder_hour`) of the cases due soon,
+    /// overdue or not signed for; one per person per day, about no single record.
+    DailyReminder,
 }
 
 impl From<NoticeKind> for NotificationKind {
@@ -63,6 +66,7 @@ impl From<NoticeKind> for NotificationKind {
             N::ReplyPublished => Self::ReplyPublished,
             N::ProgressReportRequested => Self::ProgressReportRequested,
             N::Urged => Self::Urged,
+            N::DailyReminder => Self::DailyReminder,
         }
     }
 }

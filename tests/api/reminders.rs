@@ -1,0 +1,189 @@
+//! The daily reminder pass (提醒), over the real calendar: working days only, one digest per
+//! person, each case told once per reason (overdue once a working day), the office in copy
+//! for overdue and unsigned cases; twice or in two processes at once tells no one twice.
+
+use banli::domain::reminder::ReminderRules;
+use banli::domain::time::Clock as _;
+use banli::service::reminder;
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+
+use crate::helpers::{codes, id_at, spawn_app, TestApp};
+
+const DIGESTS: &str = "{ notifications(first: 20) { nodes { kind title text subject { id } } } }";
+
+fn day(m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+}
+
+struct Desk {
+    admin: TestApp,
+    clerk: TestApp,
+}
+
+/// Unit A's three open cases as of Monday 2026-11-23: 0001 due on Friday 11-27 (signed for),
+/// 0002 due last Friday 11-20 (signed for: overdue), 0003 assigned on Monday 11-16 and not
+/// signed for (three working days allowed).
+async fn desk() -> Desk {
+    let admin = spawn_app().await;
+    let session = admin.session("省人大十三届五次会议").await;
+    let deputy = admin.deputy("夏维奇").await;
+    let a = admin.unit("淮南市民政局", "HN-MZJ").await;
+    let clerk = admin.user("mz-staff", "UNIT_STAFF", Some(&a), None).await;
+    for (number, assigned_on, due_on, sign) in [
+        ("0001", "2026-11-02", Some("2026-11-27"), true),
+        ("0002", "2026-11-02", Some("2026-11-20"), true),
+        ("0003", "2026-11-16", None, false),
+    ] {
+        let suggestion = admin.suggestion(&session, &deputy, number).await;
+        let p = admin
+            .assign(
+                json!({"suggestionId": suggestion, "assignedOn": assigned_on,
+                "units": [{"unitId": a, "role": "SOLE", "dueOn": due_on}]}),
+            )
+            .await;
+        assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+        if sign {
+            clerk.sign_for(&id_at(&p, "assignments.0.id")).await;
+        }
+    }
+    Desk { admin, clerk }
+}
+
+async fn digests(app: &TestApp) -> Vec<Value> {
+    app.data(DIGESTS, json!({})).await["notifications"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "DAILY_REMINDER")
+        .cloned()
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_working_day_tells_each_case_once_in_one_digest_per_person() {
+    let d = desk().await;
+    let rules = ReminderRules::default();
+    let now = d.admin.clock.now();
+    // Sunday: nothing is sent.
+    let sunday = reminder::run(&d.admin.db, &rules, day(11, 22), now, false)
+        .await
+        .unwrap();
+    assert!(!sunday.working_day);
+    assert_eq!(sunday.digests, 0);
+    // Monday, dry: what would be told, with nothing written.
+    let dry = reminder::run(&d.admin.db, &rules, day(11, 23), now, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        dry.cases.iter().map(|(k, n)| (*k, *n)).collect::<Vec<_>>(),
+        [("DUE_SOON", 1), ("NOT_SIGNED_FOR", 1), ("OVERDUE", 1)]
+    );
+    assert_eq!(dry.digests, 2, "the clerk and the office administrator");
+    assert!(digests(&d.clerk).await.is_empty());
+    // Monday: one digest each.
+    let monday = reminder::run(&d.admin.db, &rules, day(11, 23), now, false)
+        .await
+        .unwrap();
+    assert_eq!(monday.cases, dry.cases);
+    let clerk = digests(&d.clerk).await;
+    assert_eq!(clerk.len(), 1, "{clerk:#?}");
+    assert_eq!(
+        clerk[0]["title"],
+        "办理提醒：已逾期 1 件，未签收 1 件，即将到期 1 件"
+    );
+    let lines: Vec<&str> = clerk[0]["text"].as_str().unwrap().lines().collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines[0].starts_with("· 第0002号《"), "{lines:?}");
+    assert!(
+        lines[0].ends_with("办理期限 2026-11-20（已逾期 3 天）"),
+        "{lines:?}"
+    );
+    assert!(lines[1].contains("未签收"), "{lines:?}");
+    assert!(
+        lines[2].ends_with("办理期限 2026-11-27（还有 4 天）"),
+        "{lines:?}"
+    );
+    let office = digests(&d.admin).await;
+    assert_eq!(office.len(), 1);
+    assert_eq!(office[0]["title"], "办理提醒：已逾期 1 件，未签收 1 件");
+    // Again the same day: nothing new.
+    let again = reminder::run(&d.admin.db, &rules, day(11, 23), now, false)
+        .await
+        .unwrap();
+    assert_eq!((again.digests, again.cases.len()), (0, 0));
+    // Tuesday: only the overdue case again (the due-soon and unsigned ones were told).
+    reminder::run(&d.admin.db, &rules, day(11, 24), now, false)
+        .await
+        .unwrap();
+    let clerk = digests(&d.clerk).await;
+    assert_eq!(clerk.len(), 2);
+    assert_eq!(clerk[0]["title"], "办理提醒：已逾期 1 件");
+    // Two passes at once on Wednesday: one digest each, all the same.
+    let (x, y) = tokio::join!(
+        reminder::run(&d.admin.db, &rules, day(11, 25), now, false),
+        reminder::run(&d.admin.db, &rules, day(11, 25), now, false)
+    );
+    x.unwrap();
+    y.unwrap();
+    assert_eq!(digests(&d.clerk).await.len(), 3);
+    assert_eq!(digests(&d.admin).await.len(), 3);
+}
+
+#[actix_web::test]
+async fn the_server_runs_the_pass_once_a_day_after_the_hour() {
+    let d = desk().await;
+    let rules = ReminderRules::default();
+    let at =
+        |h: u32| banli::domain::time::start_of_day(day(11, 23)) + chrono::Duration::hours(h.into());
+    let early = banli::reminders::run_if_due(&d.admin.db, &rules, 9, at(8))
+        .await
+        .unwrap();
+    assert!(early.is_none(), "before 09:00 China time");
+    let ran = banli::reminders::run_if_due(&d.admin.db, &rules, 9, at(9))
+        .await
+        .unwrap();
+    assert_eq!(ran.map(|r| r.digests), Some(2));
+    let later = banli::reminders::run_if_due(&d.admin.db, &rules, 9, at(15))
+        .await
+        .unwrap();
+    assert!(later.is_none(), "once a day");
+    let next = banli::reminders::run_if_due(&d.admin.db, &rules, 9, at(33))
+        .await
+        .unwrap();
+    assert_eq!(
+        next.map(|r| r.day),
+        Some(Some(day(11, 24))),
+        "the next day's"
+    );
+}
+
+#[test]
+fn reminders_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("banli.db");
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_banli"))
+            .args(["reminders", "run"])
+            .args(args)
+            .env("BANLI_DATABASE_URL", format!("sqlite://{}", db.display()))
+            .env("BANLI_CONFIG", dir.path().join("none.toml"))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "{stdout} {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    };
+    let sunday = run(&["--as-of", "2026-11-22"]);
+    assert!(
+        sunday.contains("2026-11-22 is not a working day"),
+        "{sunday}"
+    );
+    let monday = run(&["--as-of", "2026-11-23", "--dry-run"]);
+    assert!(monday.contains("dry run"), "{monday}");
+    assert!(monday.contains("0 digests"), "{monday}");
+}
