@@ -173,6 +173,13 @@ pub struct Settings {
     /// (`BANLI_REMINDER_CHECK_SECS`); 0 switches the pass off (run `banli reminders run`
     /// from cron instead).
     pub reminder_check_secs: u64,
+    /// Milliseconds between the checks for new notifications while anyone subscribes to
+    /// `notificationAdded` (`BANLI_NOTIFICATION_POLL_MS`); 0 switches real time off.
+    pub notification_poll_ms: u64,
+    /// Open `notificationAdded` connections one user may have (`BANLI_SUBSCRIPTIONS_PER_USER`).
+    pub subscriptions_per_user: usize,
+    /// Open `notificationAdded` connections in all (`BANLI_SUBSCRIPTIONS_TOTAL`).
+    pub subscriptions_total: usize,
     /// Seconds browsers and proxies may cache answers to public read queries sent with
     /// `GET` (`BANLI_PUBLIC_CACHE_SECS`); 0 sends `no-store`.
     pub public_cache_secs: u32,
@@ -250,6 +257,9 @@ impl Default for Settings {
             reminder_due_soon_days: vec![15, 5, 1],
             reminder_sign_within_days: 3,
             reminder_check_secs: 300,
+            notification_poll_ms: 200,
+            subscriptions_per_user: 5,
+            subscriptions_total: 1_000,
             public_cache_secs: 60,
             serve_examples: false,
             import_max_bytes: 5 * 1024 * 1024,

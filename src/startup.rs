@@ -95,6 +95,60 @@ fn announce(settings: &Settings, port: u16, backend: sea_orm::DbBackend) {
     }
 }
 
+/// What the routes are configured with, for every worker.
+#[derive(Clone)]
+struct Routes {
+    max_body: usize,
+    graphiql: bool,
+    serve_examples: bool,
+    cors_origins: Vec<String>,
+    cors_max_age: usize,
+    import_limits: crate::service::import::ImportLimits,
+    metrics_access: crate::http::metrics::MetricsAccess,
+}
+
+impl Routes {
+    fn from_settings(settings: &Settings) -> Self {
+        Self {
+            max_body: settings.max_body_bytes,
+            graphiql: settings.graphiql,
+            serve_examples: settings.serve_examples,
+            cors_origins: settings.cors_allowed_origins.clone(),
+            cors_max_age: settings.cors_max_age_secs,
+            import_limits: crate::service::import::ImportLimits {
+                max_bytes: settings.import_max_bytes,
+                max_rows: settings.import_max_rows,
+            },
+            metrics_access: crate::http::metrics::MetricsAccess {
+                enabled: settings.metrics_enabled,
+                token: settings.metrics_token.clone().filter(|t| !t.is_empty()),
+            },
+        }
+    }
+}
+
+/// Real time: the poller of new notifications (while anyone subscribes) and the limits of
+/// the open subscriptions.
+fn real_time(
+    settings: &Settings,
+    db: &Db,
+    policies: &graphql::Policies,
+) -> (
+    Option<tokio::task::JoinHandle<()>>,
+    web::Data<Arc<crate::http::subscription::Subscriptions>>,
+) {
+    let poller = policies.feed.spawn_poller(
+        db.clone(),
+        Duration::from_millis(settings.notification_poll_ms),
+    );
+    let subscriptions = web::Data::new(crate::http::subscription::Subscriptions::new(
+        settings.subscriptions_per_user,
+        settings.subscriptions_total,
+        settings.cors_allowed_origins.clone(),
+    ));
+    (poller, subscriptions)
+}
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -122,6 +176,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
         let policies = graphql::Policies::from_settings(settings)?;
+        let (feed_poller, subscriptions) = real_time(settings, &db, &policies);
         let audit = Arc::clone(&policies.audit);
         let tokens = Arc::clone(&policies.tokens);
         let auth_policy = policies.auth;
@@ -148,22 +203,11 @@ impl Application {
         });
         // One set of metrics for the process, shared by every worker.
         let metrics = web::Data::new(crate::http::metrics::Metrics::new()?);
-        let metrics_access = crate::http::metrics::MetricsAccess {
-            enabled: settings.metrics_enabled,
-            token: settings.metrics_token.clone().filter(|t| !t.is_empty()),
-        };
-        let max_body = settings.max_body_bytes;
-        let graphiql = settings.graphiql;
-        let serve_examples = settings.serve_examples;
-        let cors_origins = settings.cors_allowed_origins.clone();
-        let cors_max_age = settings.cors_max_age_secs;
-        let import_limits = crate::service::import::ImportLimits {
-            max_bytes: settings.import_max_bytes,
-            max_rows: settings.import_max_rows,
-        };
+        let routes = Routes::from_settings(settings);
         let mut server = HttpServer::new(move || {
+            let r = routes.clone();
             App::new()
-                .wrap(crate::http::cors(&cors_origins, cors_max_age))
+                .wrap(crate::http::cors(&r.cors_origins, r.cors_max_age))
                 .wrap(Compress::default())
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .wrap(TracingLogger::default())
@@ -173,10 +217,11 @@ impl Application {
                 .app_data(authenticator.clone())
                 .app_data(public_cache.clone())
                 .app_data(metrics.clone())
-                .configure(|cfg| crate::http::metrics::configure(cfg, metrics_access.clone()))
-                .configure(|cfg| crate::http::configure(cfg, max_body, graphiql))
-                .configure(|cfg| crate::http::examples::configure(cfg, serve_examples))
-                .configure(|cfg| crate::http::sheets::configure(cfg, import_limits))
+                .app_data(subscriptions.clone())
+                .configure(|cfg| crate::http::metrics::configure(cfg, r.metrics_access.clone()))
+                .configure(|cfg| crate::http::configure(cfg, r.max_body, r.graphiql))
+                .configure(|cfg| crate::http::examples::configure(cfg, r.serve_examples))
+                .configure(|cfg| crate::http::sheets::configure(cfg, r.import_limits))
         })
         .shutdown_timeout(settings.shutdown_timeout_secs)
         .client_request_timeout(Duration::from_secs(30));
@@ -185,7 +230,8 @@ impl Application {
         }
         let server = server.listen(listener)?.run();
         announce(settings, port, db.backend());
-        let tasks = spawn_tasks(settings, &db, &audit, tokens, &clock);
+        let mut tasks = spawn_tasks(settings, &db, &audit, tokens, &clock);
+        tasks.extend(feed_poller);
         Ok(Self {
             port,
             server,

@@ -18,7 +18,7 @@ pub mod scalars;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache};
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, MergedObject, Schema};
 
 pub use error::RequestId;
 pub use limits::Limits;
@@ -71,7 +71,10 @@ use crate::service::feedback::FeedbackPolicy;
 use crate::service::limiter::ClientWindow;
 use crate::service::token_cache::TokenCache;
 
-pub type BanliSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+/// The subscription root: the signed-in user's notifications as they are committed.
+pub type SubscriptionRoot = ops::notifications::NotificationSubscription;
+
+pub type BanliSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// What every resolver can reach: the database, the clock and the policies.
 pub struct AppState {
@@ -160,6 +163,8 @@ pub struct Policies {
     pub public_search: SearchGate,
     pub tokens: Arc<TokenCache>,
     pub audit: Arc<AuditLog>,
+    /// New notifications, for `notificationAdded`.
+    pub feed: Arc<crate::service::notification::Feed>,
 }
 
 impl Policies {
@@ -195,6 +200,7 @@ impl Policies {
                 settings.auth_cache_secs,
             ))),
             audit: Arc::new(AuditLog::from_settings(settings)?),
+            feed: crate::service::notification::Feed::new(),
         })
     }
 }
@@ -234,8 +240,9 @@ fn build(
     let builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
+    .data(Arc::clone(&policies.feed))
     .data(AppState {
         db,
         clock,
@@ -315,7 +322,7 @@ pub fn sdl() -> String {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .finish()
     .sdl()

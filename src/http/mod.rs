@@ -13,6 +13,7 @@ pub mod graphiql;
 pub mod metrics;
 pub mod public_get;
 pub mod sheets;
+pub mod subscription;
 
 use std::fmt;
 use std::sync::Arc;
@@ -45,7 +46,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize, graphiql_e
         // handler says otherwise (public reads over GET set their own Cache-Control).
         .wrap(actix_web::middleware::DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
         .app_data(json)
-        .route(web::post().to(graphql_post));
+        .route(web::post().to(graphql_post))
+        .route(
+            web::get()
+                .guard(actix_web::guard::fn_guard(subscription::is_upgrade))
+                .to(subscription::handle),
+        );
     let graphql = graphql.route(web::get().to(
         move |req: HttpRequest,
               schemas: web::Data<Schemas>,

@@ -210,3 +210,88 @@ pub async fn mark_read(
     txn.commit().await.during("committing notifications read")?;
     Ok(marked)
 }
+
+/// New notifications as they are committed, for the real-time subscription. A poller reads
+/// the rows after the last one it saw while anyone listens, so every process sees what any
+/// process committed (several banli instances on one PostgreSQL), and nothing rolled back
+/// is ever sent; a listener is only ever given its own user's notices (`notificationAdded`).
+#[derive(Debug)]
+pub struct Feed {
+    sender: tokio::sync::broadcast::Sender<std::sync::Arc<notification::Model>>,
+}
+
+/// Rows a poll reads at most; the rest come with the next poll.
+const FEED_BATCH: u64 = 500;
+
+impl Feed {
+    pub fn new() -> std::sync::Arc<Self> {
+        let (sender, _) = tokio::sync::broadcast::channel(4_096);
+        std::sync::Arc::new(Self { sender })
+    }
+
+    /// Every notification committed from now on (a slow listener skips what it missed).
+    pub fn subscribe(
+        &self,
+    ) -> tokio::sync::broadcast::Receiver<std::sync::Arc<notification::Model>> {
+        self.sender.subscribe()
+    }
+
+    /// Polls every `period` until aborted; `None` when `period` is zero (no real time).
+    pub fn spawn_poller(
+        self: &std::sync::Arc<Self>,
+        db: Db,
+        period: std::time::Duration,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        if period.is_zero() {
+            return None;
+        }
+        let feed = std::sync::Arc::clone(self);
+        Some(tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(period);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            // Where the listeners are: None while no one listens (then it restarts from
+            // the newest row, so a first listener gets no backlog).
+            let mut seen: Option<i64> = None;
+            loop {
+                ticks.tick().await;
+                if feed.sender.receiver_count() == 0 {
+                    seen = None;
+                    continue;
+                }
+                match feed.poll(&db, seen).await {
+                    Ok(last) => seen = Some(last),
+                    Err(error) => tracing::warn!(?error, "reading new notifications"),
+                }
+            }
+        }))
+    }
+
+    /// Sends the rows after `seen` (or learns the newest id); returns the last id sent.
+    async fn poll(&self, db: &Db, seen: Option<i64>) -> ServiceResult<i64> {
+        let Some(after) = seen else {
+            let newest: Option<i64> = notification::Entity::find()
+                .select_only()
+                .column_as(notification::Column::Id.max(), "newest")
+                .into_tuple::<Option<i64>>()
+                .one(db.conn())
+                .await
+                .during("reading the newest notification")?
+                .flatten();
+            return Ok(newest.unwrap_or(0));
+        };
+        let rows = notification::Entity::find()
+            .filter(notification::Column::Id.gt(after))
+            .order_by_asc(notification::Column::Id)
+            .limit(FEED_BATCH)
+            .all(db.conn())
+            .await
+            .during("reading new notifications")?;
+        let mut last = after;
+        for row in rows {
+            last = row.id;
+            // No listener left is not an error: the next poll stops.
+            let _ = self.sender.send(std::sync::Arc::new(row));
+        }
+        Ok(last)
+    }
+}

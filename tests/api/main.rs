@@ -45,6 +45,7 @@ mod seed_000;
 mod shutdown;
 mod statements;
 mod statistics;
+mod subscriptions;
 mod suggestion;
 mod supervision;
 mod workflow_story;

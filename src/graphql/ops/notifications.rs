@@ -1,7 +1,7 @@
 //! Notifications (通知) over GraphQL: the signed-in user's own notices, their unread count,
 //! and marking them read; thin resolvers over `service::notification`.
 
-use async_graphql::{Context, InputObject, Object, Result, ID};
+use async_graphql::{Context, InputObject, Object, Result, Subscription, ID};
 
 use super::payload;
 use crate::domain::UserError;
@@ -125,5 +125,38 @@ impl NotificationMutation {
             unread_count,
             user_errors,
         })
+    }
+}
+
+#[derive(Default)]
+pub struct NotificationSubscription;
+
+#[Subscription(name = "SubscriptionRoot")]
+impl NotificationSubscription {
+    /// 实时通知: each notification of the signed-in user as it is committed, over WebSocket
+    /// on `/graphql` (`graphql-transport-ws`, or the older `graphql-ws`), signed in with
+    /// `{"Authorization": "Bearer <token>"}` in `connection_init`. Only the user's own.
+    async fn notification_added(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl futures_util::Stream<Item = Notification>> {
+        let user_id = access::signed_in(ctx)?.user_id;
+        let feed = ctx.data::<std::sync::Arc<service::notification::Feed>>()?;
+        let receiver = feed.subscribe();
+        Ok(futures_util::stream::unfold(
+            receiver,
+            move |mut receiver| async move {
+                use tokio::sync::broadcast::error::RecvError;
+                loop {
+                    match receiver.recv().await {
+                        Ok(row) if row.recipient_user_id == user_id => {
+                            return Some((Notification((*row).clone()), receiver))
+                        }
+                        Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                        Err(RecvError::Closed) => return None,
+                    }
+                }
+            },
+        ))
     }
 }

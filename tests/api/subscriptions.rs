@@ -1,0 +1,171 @@
+//! `notificationAdded` over WebSocket (graphql-transport-ws): a signed-in user receives each
+//! of their own notices as it is committed, and no one else's; a connection needs a valid
+//! token, an allowed origin (if a browser page opened it) and a free slot.
+
+use std::time::{Duration, Instant};
+
+use awc::ws::{Frame, Message};
+use futures_util::{SinkExt as _, StreamExt as _};
+use serde_json::{json, Value};
+
+use crate::helpers::{codes, spawn_app_with, TestApp};
+
+type Connection = actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>;
+
+const SUBSCRIBE: &str = "subscription { notificationAdded { id kind title text } }";
+
+async fn open(app: &TestApp, origin: Option<&str>) -> Result<Connection, String> {
+    let url = format!("{}/graphql", app.address.replacen("http://", "ws://", 1));
+    let mut request = awc::Client::new()
+        .ws(url)
+        .protocols(["graphql-transport-ws"]);
+    if let Some(origin) = origin {
+        request = request.origin(origin);
+    }
+    request
+        .connect()
+        .await
+        .map(|(_, connection)| connection)
+        .map_err(|e| e.to_string())
+}
+
+async fn send(connection: &mut Connection, message: Value) {
+    connection
+        .send(Message::Text(message.to_string().into()))
+        .await
+        .unwrap();
+}
+
+/// The next text message within `limit`, or the close frame as `{"close": code, "reason": …}`.
+async fn receive(connection: &mut Connection, limit: Duration) -> Option<Value> {
+    loop {
+        let frame = tokio::time::timeout(limit, connection.next())
+            .await
+            .ok()??;
+        match frame.ok()? {
+            Frame::Text(bytes) => return serde_json::from_slice(&bytes).ok(),
+            Frame::Close(reason) => {
+                let code = reason.as_ref().map(|r| u16::from(r.code));
+                let why = reason.and_then(|r| r.description).unwrap_or_default();
+                return Some(json!({"close": code, "reason": why}));
+            }
+            _ => continue,
+        }
+    }
+}
+
+/// Opens, signs in with `token` and subscribes; returns the connection after its ack.
+async fn subscribed(app: &TestApp, token: &str) -> Connection {
+    let mut connection = open(app, None).await.expect("connects");
+    send(
+        &mut connection,
+        json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}}),
+    )
+    .await;
+    let ack = receive(&mut connection, Duration::from_secs(5)).await;
+    assert_eq!(
+        ack.as_ref().map(|a| &a["type"]),
+        Some(&json!("connection_ack")),
+        "{ack:?}"
+    );
+    send(
+        &mut connection,
+        json!({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}),
+    )
+    .await;
+    connection
+}
+
+#[actix_web::test]
+async fn each_user_receives_their_own_notices_as_they_are_committed() {
+    let admin = spawn_app_with(|_| {}).await;
+    let session = admin.session("省人大十三届五次会议").await;
+    let deputy = admin.deputy("夏维奇").await;
+    let a = admin.unit("淮南市民政局", "HN-MZJ").await;
+    let b = admin.unit("淮南市财政局", "HN-CZJ").await;
+    let clerk_a = admin.user("mz-staff", "UNIT_STAFF", Some(&a), None).await;
+    let clerk_b = admin.user("cz-staff", "UNIT_STAFF", Some(&b), None).await;
+    let mut mine = subscribed(&admin, clerk_a.token.as_deref().unwrap()).await;
+    let mut theirs = subscribed(&admin, clerk_b.token.as_deref().unwrap()).await;
+    // Let the feed see its listeners before the change commits.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let suggestion = admin.suggestion(&session, &deputy, "0001").await;
+    let committed = Instant::now();
+    let p = admin
+        .assign(
+            json!({"suggestionId": suggestion, "assignedOn": "2026-11-20",
+            "units": [{"unitId": a, "role": "SOLE"}]}),
+        )
+        .await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    let next = receive(&mut mine, Duration::from_secs(5))
+        .await
+        .expect("a notice");
+    let took = committed.elapsed();
+    assert_eq!(next["type"], "next", "{next:#}");
+    assert_eq!(next["id"], "1");
+    let notice = &next["payload"]["data"]["notificationAdded"];
+    assert_eq!(notice["kind"], "ASSIGNED", "{next:#}");
+    assert_eq!(notice["title"], "新交办：第0001号建议");
+    assert!(
+        took < Duration::from_secs(2),
+        "received {took:?} after the commit"
+    );
+    // The same notice is in the list, with the same id.
+    let listed = clerk_a
+        .data("{ notifications(first: 1) { nodes { id } } }", json!({}))
+        .await;
+    assert_eq!(listed["notifications"]["nodes"][0]["id"], notice["id"]);
+    // The other unit's clerk receives nothing.
+    let nothing = receive(&mut theirs, Duration::from_millis(1_200)).await;
+    assert!(nothing.is_none(), "{nothing:?}");
+}
+
+#[actix_web::test]
+async fn a_connection_needs_a_token_an_allowed_origin_and_a_free_slot() {
+    let admin = spawn_app_with(|s| {
+        s.subscriptions_per_user = 1;
+        s.cors_allowed_origins = vec!["https://desk.example.gov.cn".to_owned()];
+    })
+    .await;
+    // A page of another origin is refused before the upgrade; the allowed one connects.
+    let refused = open(&admin, Some("https://evil.example")).await;
+    assert!(refused.is_err(), "a foreign page may not subscribe");
+    let allowed = open(&admin, Some("https://desk.example.gov.cn")).await;
+    assert!(allowed.is_ok(), "{:?}", allowed.err());
+    // No token, or a wrong one: the server closes the connection, saying why.
+    for (payload, why) in [
+        (json!({}), "sign in first"),
+        (
+            json!({"Authorization": "Bearer not-a-token"}),
+            "invalid or expired",
+        ),
+    ] {
+        let mut connection = open(&admin, None).await.unwrap();
+        let init = json!({"type": "connection_init", "payload": payload});
+        send(&mut connection, init).await;
+        let answer = receive(&mut connection, Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(answer["close"], 1002, "{answer}");
+        assert!(answer["reason"].as_str().unwrap().contains(why), "{answer}");
+    }
+    // One connection per user here: the second is refused until the first closes.
+    let token = admin.token.clone().unwrap();
+    let first = subscribed(&admin, &token).await;
+    let mut second = open(&admin, None).await.unwrap();
+    send(
+        &mut second,
+        json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}}),
+    )
+    .await;
+    let answer = receive(&mut second, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(answer["close"], 1002, "{answer}");
+    assert!(
+        answer["reason"].as_str().unwrap().contains("too many"),
+        "{answer}"
+    );
+    drop(first);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _third = subscribed(&admin, &token).await;
+}
