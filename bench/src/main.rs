@@ -8,6 +8,7 @@
 mod compare;
 mod floor;
 mod public;
+mod reminders;
 mod timed;
 mod writers;
 
@@ -57,6 +58,9 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         iterations: usize,
     },
+    /// Time the daily reminder pass (dry, real, and again the same day) over the data set,
+    /// with one clerk per unit to receive the digests.
+    Reminders,
     /// Load the public pages over HTTP: `publishedReplies` and `createCaptcha` +
     /// `submitPublicFeedback` from concurrent clients (requests/s, p50/p99 latency).
     Public(public::Options),
@@ -115,6 +119,7 @@ async fn main() -> anyhow::Result<()> {
             timed::statistics(&db, &settings, iterations).await?;
         }
         Command::Search { iterations } => timed::search(&db, &settings, iterations).await?,
+        Command::Reminders => reminders::run(&db).await?,
         Command::Public(options) => public::run(db.clone(), &cli.database_url, options).await?,
         Command::Writers(options) => writers::run(db.clone(), &cli.database_url, options).await?,
         Command::Compare(options) => compare::run(db.clone(), &cli.database_url, options).await?,

@@ -105,24 +105,7 @@ proptest! {
     }
 }
 
-const TRANSITIONS: [Transition; 16] = [
-    Transition::SignFor,
-    Transition::RequestReturn,
-    Transition::ApproveReturn,
-    Transition::RejectReturn,
-    Transition::SendCoOpinion,
-    Transition::RequestExtension,
-    Transition::DecideExtension,
-    Transition::LogContact,
-    Transition::Reply,
-    Transition::ReviewReply,
-    Transition::Rate { unsatisfied: false },
-    Transition::Rate { unsatisfied: true },
-    Transition::FollowUp,
-    Transition::Urge,
-    Transition::Close,
-    Transition::Withdraw,
-];
+const TRANSITIONS: &[Transition] = &Transition::ALL;
 
 const ROLES: [AssignmentRole; 4] = [
     AssignmentRole::Lead,

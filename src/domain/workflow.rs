@@ -54,6 +54,26 @@ pub enum Transition {
 }
 
 impl Transition {
+    /// Every transition (both ratings), for the property tests.
+    pub const ALL: [Transition; 16] = [
+        Self::SignFor,
+        Self::RequestReturn,
+        Self::ApproveReturn,
+        Self::RejectReturn,
+        Self::SendCoOpinion,
+        Self::RequestExtension,
+        Self::DecideExtension,
+        Self::LogContact,
+        Self::Reply,
+        Self::ReviewReply,
+        Self::Rate { unsatisfied: false },
+        Self::Rate { unsatisfied: true },
+        Self::FollowUp,
+        Self::Urge,
+        Self::Close,
+        Self::Withdraw,
+    ];
+
     /// The step's name in Chinese and in English, for messages.
     fn label(self) -> (&'static str, &'static str) {
         match self {
