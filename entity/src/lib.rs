@@ -27,6 +27,7 @@ pub mod handling_unit;
 pub mod idempotency_key;
 pub mod leader_instruction;
 pub mod notification;
+pub mod notification_settings;
 pub mod progress_report;
 pub mod public_feedback;
 pub mod rating;

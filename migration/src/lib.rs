@@ -29,6 +29,7 @@ mod m20261206_000010_create_supervision;
 mod m20261206_000011_add_review_before_release;
 mod m20261207_000001_create_notification;
 mod m20261207_000002_create_reminder;
+mod m20261207_000003_create_notification_settings;
 
 pub use m20261126_000001_add_assignment_facts::assignment_facts_sql;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000011_add_review_before_release::Migration),
             Box::new(m20261207_000001_create_notification::Migration),
             Box::new(m20261207_000002_create_reminder::Migration),
+            Box::new(m20261207_000003_create_notification_settings::Migration),
         ]
     }
 }

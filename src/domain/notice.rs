@@ -8,6 +8,7 @@
 use chrono::NaiveDate;
 
 use super::workflow::EventKind;
+use super::UserError;
 
 /// What a notice is about. Stored and shown as SCREAMING_SNAKE_CASE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumIter)]
@@ -214,6 +215,71 @@ pub fn render(kind: NoticeKind, facts: &Facts<'_>) -> Text {
     }
 }
 
+/// A channel a notice goes on besides the app (in the app it always goes).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, strum::IntoStaticStr, strum::EnumIter,
+)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum Channel {
+    /// 短信, to the user's mobile number, through the provider's gateway.
+    Sms,
+    /// 电子邮件, to the user's address (scheduled reminders as one digest a day).
+    Email,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        use strum::IntoEnumIterator as _;
+        Self::iter().find(|c| c.as_str() == name)
+    }
+}
+
+/// The channels besides the app a kind goes on unless its recipient chose otherwise
+/// (DOMAIN.md §10's defaults).
+pub fn default_channels(kind: NoticeKind) -> &'static [Channel] {
+    use NoticeKind as N;
+    match kind {
+        N::Assigned | N::Rehandling | N::Urged | N::ReplyReceived => &[Channel::Sms],
+        N::DailyReminder => &[Channel::Sms, Channel::Email],
+        _ => &[],
+    }
+}
+
+/// An e-mail address as users type it: trimmed, at most 254 characters, one `@` between a
+/// local part and a domain with a dot, and nothing a mail header could be bent with.
+pub fn parse_email(value: &str, field: &[&str]) -> Result<String, UserError> {
+    let email = value.trim();
+    let refuse = || {
+        UserError::invalid(
+            field,
+            "电子邮件地址格式不正确，例如 zhou.min@example.gov.cn (not an e-mail address)",
+        )
+    };
+    let (local, domain) = email.split_once('@').ok_or_else(refuse)?;
+    let plain = |part: &str| {
+        !part.is_empty()
+            && part
+                .chars()
+                .all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[],;:\"\\@".contains(c))
+    };
+    let ok = email.chars().count() <= 254
+        && local.chars().count() <= 64
+        && plain(local)
+        && plain(domain)
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.');
+    if ok {
+        Ok(email.to_owned())
+    } else {
+        Err(refuse())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use strum::IntoEnumIterator as _;
@@ -329,5 +395,39 @@ mod tests {
             text.body,
             "第0255号建议《关于加强养老服务的建议》已交办淮南市人民政府，办理期限 2026-12-20（还有 5 天），请及时签收办理。"
         );
+    }
+
+    #[test]
+    fn e_mail_addresses_are_checked_as_users_type_them() {
+        for good in ["zhou.min@example.gov.cn", " mz-staff@hn.gov.cn ", "a@b.cn"] {
+            assert_eq!(parse_email(good, &["email"]).unwrap(), good.trim());
+        }
+        for bad in [
+            "",
+            "zhou",
+            "zhou@",
+            "@example.cn",
+            "zhou@example",
+            "zhou min@example.cn",
+            "zhou@exa\nmple.cn",
+            "a@b@c.cn",
+            "zhou@.cn",
+            "<zhou@example.cn>",
+        ] {
+            assert!(parse_email(bad, &["email"]).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn channels_default_as_the_offices_use_them() {
+        assert_eq!(default_channels(NoticeKind::Assigned), [Channel::Sms]);
+        assert_eq!(
+            default_channels(NoticeKind::DailyReminder),
+            [Channel::Sms, Channel::Email]
+        );
+        assert!(default_channels(NoticeKind::ReturnRequested).is_empty());
+        for channel in [Channel::Sms, Channel::Email] {
+            assert_eq!(Channel::parse(channel.as_str()), Some(channel));
+        }
     }
 }

@@ -51,6 +51,8 @@ pub mod max_items {
     pub const TRANSFER: usize = 500;
     /// Notifications marked read by id in one request.
     pub const NOTIFICATIONS: usize = 100;
+    /// Kinds of notice whose channels one request sets (more than there are; repeats fit).
+    pub const NOTICE_KINDS: usize = 40;
 }
 
 /// The validator behind [`max_items`]: refuses a longer list before anything is done with

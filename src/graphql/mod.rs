@@ -41,6 +41,7 @@ pub struct QueryRoot(
     ops::supervision::SupervisionQuery,
     ops::release::ReleaseQuery,
     ops::notifications::NotificationQuery,
+    ops::notifications::NotificationSettingsQuery,
 );
 
 /// The mutation root.
@@ -58,6 +59,7 @@ pub struct MutationRoot(
     ops::supervision::SupervisionMutation,
     ops::release::ReleaseMutation,
     ops::notifications::NotificationMutation,
+    ops::notifications::NotificationSettingsMutation,
 );
 
 use crate::config::Environment;

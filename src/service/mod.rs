@@ -22,6 +22,7 @@ pub mod idempotency;
 pub mod import;
 pub mod limiter;
 pub mod notification;
+pub mod notification_settings;
 pub mod page;
 pub mod public;
 pub mod release;

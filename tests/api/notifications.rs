@@ -318,3 +318,110 @@ async fn urging_tells_the_unit_at_once_and_stands_in_the_timeline() {
         .collect();
     assert!(outcomes.contains(&"SUCCESS"), "{audit:#}");
 }
+
+const SETTINGS: &str =
+    "{ myNotificationSettings { email mobile version kinds { kind channels chosen } } }";
+const UPDATE: &str = "mutation($i: UpdateMyNotificationSettingsInput!) {
+  updateMyNotificationSettings(input: $i) {
+    settings { email mobile version kinds { kind channels chosen } }
+    userErrors { field code message } } }";
+
+fn channels_of(settings: &Value, kind: &str) -> (Value, Value) {
+    let k = settings["kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == kind)
+        .unwrap();
+    (k["channels"].clone(), k["chosen"].clone())
+}
+
+#[actix_web::test]
+async fn each_user_keeps_their_own_contacts_and_channels() {
+    let c = case().await;
+    let mine = c.unit_a.data(SETTINGS, json!({})).await["myNotificationSettings"].clone();
+    assert_eq!(mine["version"], 0);
+    assert!(mine["email"].is_null() && mine["mobile"].is_null());
+    assert_eq!(
+        channels_of(&mine, "ASSIGNED"),
+        (json!(["SMS"]), json!(false))
+    );
+    assert_eq!(
+        channels_of(&mine, "DAILY_REMINDER"),
+        (json!(["SMS", "EMAIL"]), json!(false))
+    );
+    assert_eq!(
+        channels_of(&mine, "RETURN_REQUESTED"),
+        (json!([]), json!(false))
+    );
+    // SMS needs a mobile number; an address must be one; SMS goes to mobiles only.
+    let p = c
+        .unit_a
+        .data(
+            UPDATE,
+            json!({"i": {"kinds": [{"kind": "ASSIGNED", "channels": ["SMS"]}]}}),
+        )
+        .await;
+    assert_eq!(
+        fields(&p["updateMyNotificationSettings"]),
+        ["input.kinds.0.channels"]
+    );
+    let p = c
+        .unit_a
+        .data(
+            UPDATE,
+            json!({"i": {"email": "zhou", "mobile": "0554-6678417"}}),
+        )
+        .await;
+    assert_eq!(
+        fields(&p["updateMyNotificationSettings"]),
+        ["input.email", "input.mobile"],
+        "{p:#}"
+    );
+    assert_eq!(
+        codes(&p["updateMyNotificationSettings"]),
+        ["INVALID", "INVALID"]
+    );
+    // Saved with the version read.
+    let p = c
+        .unit_a
+        .data(
+            UPDATE,
+            json!({"i": {"expectedVersion": 0, "email": " zhou.min@hn.gov.cn ", "mobile": "13955400001",
+                "kinds": [{"kind": "ASSIGNED", "channels": []},
+                          {"kind": "URGED", "channels": ["EMAIL", "SMS", "SMS"]}]}}),
+        )
+        .await;
+    let saved = &p["updateMyNotificationSettings"];
+    assert_eq!(codes(saved), Vec::<String>::new(), "{p:#}");
+    let settings = &saved["settings"];
+    assert_eq!(settings["version"], 1);
+    assert_eq!(settings["email"], "zhou.min@hn.gov.cn");
+    assert_eq!(settings["mobile"], "13955400001");
+    assert_eq!(channels_of(settings, "ASSIGNED"), (json!([]), json!(true)));
+    assert_eq!(
+        channels_of(settings, "URGED"),
+        (json!(["SMS", "EMAIL"]), json!(true))
+    );
+    assert_eq!(channels_of(settings, "DAILY_REMINDER").1, json!(false));
+    // A stale version is a conflict; null clears a contact.
+    let p = c
+        .unit_a
+        .data(UPDATE, json!({"i": {"expectedVersion": 0, "mobile": null}}))
+        .await;
+    assert_eq!(codes(&p["updateMyNotificationSettings"]), ["CONFLICT"]);
+    let p = c
+        .unit_a
+        .data(UPDATE, json!({"i": {"expectedVersion": 1, "mobile": null}}))
+        .await;
+    let settings = &p["updateMyNotificationSettings"]["settings"];
+    assert!(settings["mobile"].is_null(), "{p:#}");
+    assert_eq!(settings["email"], "zhou.min@hn.gov.cn", "absent keeps it");
+    // Another user has their own (the defaults), never this one's contacts.
+    let theirs = c.unit_b.data(SETTINGS, json!({})).await;
+    assert!(
+        theirs["myNotificationSettings"]["email"].is_null(),
+        "{theirs:#}"
+    );
+    assert_eq!(theirs["myNotificationSettings"]["version"], 0);
+}

@@ -1,6 +1,6 @@
 //! Notifications (通知): what banli told the signed-in user, with the case it is about.
 
-use async_graphql::{Context, Enum, Object, Result, ID};
+use async_graphql::{Context, Enum, Object, Result, SimpleObject, ID};
 use entity::notification;
 
 use crate::domain::notice::NoticeKind;
@@ -125,5 +125,80 @@ impl Notification {
     /// When its recipient marked it read; null while unread.
     async fn read_at(&self) -> Option<DateTime> {
         self.0.read_at.map(DateTime)
+    }
+}
+
+impl From<NotificationKind> for NoticeKind {
+    fn from(kind: NotificationKind) -> Self {
+        use NotificationKind as K;
+        match kind {
+            K::Assigned => Self::Assigned,
+            K::ReturnRequested => Self::ReturnRequested,
+            K::ReturnApproved => Self::ReturnApproved,
+            K::ReturnRejected => Self::ReturnRejected,
+            K::CoOpinionArrived => Self::CoOpinionArrived,
+            K::ExtensionRequested => Self::ExtensionRequested,
+            K::ExtensionApproved => Self::ExtensionApproved,
+            K::ExtensionRejected => Self::ExtensionRejected,
+            K::ReplyForReview => Self::ReplyForReview,
+            K::ReplyReturned => Self::ReplyReturned,
+            K::ReplyReceived => Self::ReplyReceived,
+            K::Rehandling => Self::Rehandling,
+            K::ReplyPublished => Self::ReplyPublished,
+            K::ProgressReportRequested => Self::ProgressReportRequested,
+            K::Urged => Self::Urged,
+            K::DailyReminder => Self::DailyReminder,
+        }
+    }
+}
+
+/// A channel a notice goes on besides the app (in the app it always goes).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::notice::Channel")]
+pub enum NotificationChannel {
+    /// 短信, to the user's mobile number.
+    Sms,
+    /// 电子邮件, to the user's address (scheduled reminders as one digest a day).
+    Email,
+}
+
+/// The channels of one kind of notice for the signed-in user.
+#[derive(SimpleObject)]
+pub struct NotificationKindSetting {
+    pub kind: NotificationKind,
+    /// Besides the app (empty: the app only).
+    pub channels: Vec<NotificationChannel>,
+    /// Whether the user chose them; otherwise they are the office's defaults.
+    pub chosen: bool,
+}
+
+/// The signed-in user's notification settings. The e-mail address and mobile number are
+/// personal data: only the user and the office see them.
+#[derive(SimpleObject)]
+pub struct NotificationSettings {
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    /// Every kind of notice, with its channels.
+    pub kinds: Vec<NotificationKindSetting>,
+    /// 0 until the user first saves settings; pass it back as `expectedVersion`.
+    pub version: i32,
+}
+
+impl From<crate::service::notification_settings::Settings> for NotificationSettings {
+    fn from(s: crate::service::notification_settings::Settings) -> Self {
+        Self {
+            email: s.email,
+            mobile: s.mobile,
+            kinds: s
+                .kinds
+                .into_iter()
+                .map(|k| NotificationKindSetting {
+                    kind: k.kind.into(),
+                    channels: k.channels.into_iter().map(Into::into).collect(),
+                    chosen: k.chosen,
+                })
+                .collect(),
+            version: s.version,
+        }
     }
 }

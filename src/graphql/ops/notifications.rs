@@ -1,7 +1,7 @@
 //! Notifications (通知) over GraphQL: the signed-in user's own notices, their unread count,
 //! and marking them read; thin resolvers over `service::notification`.
 
-use async_graphql::{Context, InputObject, Object, Result, Subscription, ID};
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, Subscription, ID};
 
 use super::payload;
 use crate::domain::UserError;
@@ -10,7 +10,9 @@ use crate::graphql::connection::{connection, Conn, TotalCount};
 use crate::graphql::error::{for_payload, for_query};
 use crate::graphql::ids::{self, Kind};
 use crate::graphql::limits::{max_items, MaxItems};
-use crate::graphql::objects::Notification;
+use crate::graphql::objects::{
+    Notification, NotificationChannel, NotificationKind, NotificationSettings,
+};
 use crate::graphql::state;
 use crate::service::{self, page::PageArgs};
 
@@ -158,5 +160,88 @@ impl NotificationSubscription {
                 }
             },
         ))
+    }
+}
+
+#[derive(Default)]
+pub struct NotificationSettingsQuery;
+
+#[Object]
+impl NotificationSettingsQuery {
+    /// The signed-in user's notification settings: contacts and channels per kind.
+    #[graphql(guard = "Allow(SIGNED_IN)")]
+    async fn my_notification_settings(&self, ctx: &Context<'_>) -> Result<NotificationSettings> {
+        let user_id = access::signed_in(ctx)?.user_id;
+        let st = state(ctx)?;
+        service::notification_settings::get(&st.db, user_id)
+            .await
+            .map(Into::into)
+            .map_err(|e| for_query(ctx, e))
+    }
+}
+
+#[derive(InputObject)]
+pub struct KindChannelsInput {
+    pub kind: NotificationKind,
+    /// Besides the app (at most 20 values; empty: the app only); SMS needs a mobile number,
+    /// e-mail an address.
+    #[graphql(validator(custom = "MaxItems::new(\"channels\", max_items::FILTER_VALUES)"))]
+    pub channels: Vec<NotificationChannel>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateMyNotificationSettingsInput {
+    /// The `version` read; a stale one is CONFLICT.
+    pub expected_version: Option<i32>,
+    /// A new address; null clears it, absent keeps it.
+    pub email: MaybeUndefined<String>,
+    /// A new mobile number (11 digits from 1); null clears it, absent keeps it.
+    pub mobile: MaybeUndefined<String>,
+    /// The kinds whose channels change (at most 40 entries; the last entry of a kind wins).
+    #[graphql(validator(custom = "MaxItems::new(\"kinds\", max_items::NOTICE_KINDS)"))]
+    pub kinds: Option<Vec<KindChannelsInput>>,
+}
+
+payload!(UpdateMyNotificationSettingsPayload {
+    settings: Option<NotificationSettings>,
+});
+
+#[derive(Default)]
+pub struct NotificationSettingsMutation;
+
+#[Object]
+impl NotificationSettingsMutation {
+    /// Changes the signed-in user's e-mail, mobile number and channels per kind.
+    #[graphql(guard = "Allow(SIGNED_IN)")]
+    async fn update_my_notification_settings(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateMyNotificationSettingsInput,
+    ) -> Result<UpdateMyNotificationSettingsPayload> {
+        let user_id = access::signed_in(ctx)?.user_id;
+        let st = state(ctx)?;
+        let patch = service::notification_settings::SettingsPatch {
+            user_id,
+            expected_version: input.expected_version,
+            email: super::patch_of(input.email),
+            mobile: super::patch_of(input.mobile),
+            kinds: input
+                .kinds
+                .unwrap_or_default()
+                .into_iter()
+                .map(|k| {
+                    (
+                        k.kind.into(),
+                        k.channels.into_iter().map(Into::into).collect(),
+                    )
+                })
+                .collect(),
+        };
+        let result = service::notification_settings::update(&st.db, patch, st.clock.now()).await;
+        let (settings, user_errors) = for_payload(ctx, result)?;
+        Ok(UpdateMyNotificationSettingsPayload {
+            settings: settings.map(Into::into),
+            user_errors,
+        })
     }
 }

@@ -1,0 +1,219 @@
+//! A user's notification settings (`myNotificationSettings`, `updateMyNotificationSettings`):
+//! their e-mail and mobile number, and the channels besides the app per kind of notice. Read
+//! and changed by the user only; the office sees the contacts through its user list.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use entity::notification_settings as row;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use strum::IntoEnumIterator as _;
+
+use super::{check_version, conflict, DbContext, ServiceResult};
+use crate::db::Db;
+use crate::domain::error::Errors;
+use crate::domain::notice::{default_channels, parse_email, Channel, NoticeKind};
+use crate::domain::phone::PhoneNumber;
+use crate::domain::UserError;
+
+/// The channels of one kind, and whether the user chose them (else the defaults).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindChannels {
+    pub kind: NoticeKind,
+    pub channels: Vec<Channel>,
+    pub chosen: bool,
+}
+
+/// A user's settings, every kind listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    pub kinds: Vec<KindChannels>,
+    /// 0 until the user first saves settings.
+    pub version: i32,
+}
+
+/// A change of the settings; `None` leaves a field as it is, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsPatch {
+    pub user_id: i64,
+    pub expected_version: Option<i32>,
+    pub email: Option<Option<String>>,
+    pub mobile: Option<Option<String>>,
+    /// The kinds whose channels change, with their new channels (empty: the app only).
+    pub kinds: Vec<(NoticeKind, Vec<Channel>)>,
+}
+
+fn chosen_of(stored: Option<&row::Model>) -> BTreeMap<String, Vec<Channel>> {
+    stored
+        .and_then(|r| {
+            serde_json::from_value::<BTreeMap<String, Vec<String>>>(r.channels.clone()).ok()
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(kind, channels)| {
+            let channels = channels.iter().filter_map(|c| Channel::parse(c)).collect();
+            (kind, channels)
+        })
+        .collect()
+}
+
+fn settings_of(stored: Option<&row::Model>) -> Settings {
+    let chosen = chosen_of(stored);
+    let kinds = NoticeKind::iter()
+        .map(|kind| match chosen.get(kind.as_str()) {
+            Some(channels) => KindChannels {
+                kind,
+                channels: channels.clone(),
+                chosen: true,
+            },
+            None => KindChannels {
+                kind,
+                channels: default_channels(kind).to_vec(),
+                chosen: false,
+            },
+        })
+        .collect();
+    Settings {
+        email: stored.and_then(|r| r.email.clone()),
+        mobile: stored.and_then(|r| r.mobile.clone()),
+        kinds,
+        version: stored.map_or(0, |r| r.version),
+    }
+}
+
+async fn stored<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+) -> ServiceResult<Option<row::Model>> {
+    row::Entity::find()
+        .filter(row::Column::UserId.eq(user_id))
+        .one(conn)
+        .await
+        .during("loading notification settings")
+}
+
+/// The user's settings (the defaults until they save their own).
+pub async fn get(db: &Db, user_id: i64) -> ServiceResult<Settings> {
+    Ok(settings_of(stored(db.conn(), user_id).await?.as_ref()))
+}
+
+/// Changes the user's settings, with a version check. A channel needs its contact: SMS a
+/// mobile number, e-mail an address.
+pub async fn update(db: &Db, patch: SettingsPatch, now: DateTime<Utc>) -> ServiceResult<Settings> {
+    let mut errors = Errors::new();
+    let (email, mobile) = checked_contacts(&patch, &mut errors);
+    let txn = db.begin_write().await.during("beginning a transaction")?;
+    let current = stored(&*txn, patch.user_id).await?;
+    let version = current.as_ref().map_or(0, |r| r.version);
+    check_version("通知设置", patch.expected_version, version)?;
+    let email = email.unwrap_or_else(|| current.as_ref().and_then(|r| r.email.clone()));
+    let mobile = mobile.unwrap_or_else(|| current.as_ref().and_then(|r| r.mobile.clone()));
+    let mut chosen = chosen_of(current.as_ref());
+    for (i, (kind, channels)) in patch.kinds.iter().enumerate() {
+        let index = i.to_string();
+        let field = ["input", "kinds", index.as_str(), "channels"];
+        let mut channels = channels.clone();
+        channels.sort();
+        channels.dedup();
+        if channels.contains(&Channel::Sms) && mobile.is_none() {
+            errors.push(UserError::invalid(
+                &field,
+                "选择短信须先填写手机号码 (SMS needs a mobile number)",
+            ));
+        }
+        if channels.contains(&Channel::Email) && email.is_none() {
+            errors.push(UserError::invalid(
+                &field,
+                "选择电子邮件须先填写邮箱 (e-mail needs an address)",
+            ));
+        }
+        chosen.insert(kind.as_str().to_owned(), channels);
+    }
+    errors.finish()?;
+    let json: BTreeMap<&str, Vec<&str>> = chosen
+        .iter()
+        .map(|(k, cs)| (k.as_str(), cs.iter().map(|c| c.as_str()).collect()))
+        .collect();
+    let model = row::ActiveModel {
+        user_id: Set(patch.user_id),
+        email: Set(email),
+        mobile: Set(mobile),
+        channels: Set(serde_json::to_value(json).map_err(anyhow::Error::from)?),
+        version: Set(version + 1),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    save(&txn, current.as_ref(), model).await?;
+    let saved = stored(&*txn, patch.user_id).await?;
+    txn.commit()
+        .await
+        .during("committing notification settings")?;
+    Ok(settings_of(saved.as_ref()))
+}
+
+/// The patch's contacts, checked (`None`: keep; `Some(None)`: clear; blank clears too).
+fn checked_contacts(
+    patch: &SettingsPatch,
+    errors: &mut Errors,
+) -> (Option<Option<String>>, Option<Option<String>>) {
+    let email = patch.email.clone().map(|e| {
+        e.filter(|e| !e.trim().is_empty())
+            .and_then(|e| errors.check(parse_email(&e, &["input", "email"])))
+    });
+    let mobile = patch.mobile.clone().map(|m| {
+        m.filter(|m| !m.trim().is_empty())
+            .and_then(|m| errors.check(parse_mobile(&m, &["input", "mobile"])))
+    });
+    (email, mobile)
+}
+
+/// Inserts the first settings of a user, or updates theirs at the version read.
+async fn save(
+    txn: &crate::db::WriteTxn,
+    current: Option<&row::Model>,
+    model: row::ActiveModel,
+) -> ServiceResult<()> {
+    let taken = || {
+        UserError::conflict(
+            &["input", "expectedVersion"],
+            "通知设置已被修改，请刷新后重试 (the settings changed; reload and retry)",
+        )
+    };
+    let Some(current) = current else {
+        model.insert(&**txn).await.map_err(|e| {
+            super::on_unique(
+                e,
+                &["notification_settings.user_id", "user_id"],
+                taken(),
+                "saving notification settings",
+            )
+        })?;
+        return Ok(());
+    };
+    let result = row::Entity::update_many()
+        .set(model)
+        .filter(row::Column::Id.eq(current.id))
+        .filter(row::Column::Version.eq(current.version))
+        .exec(&**txn)
+        .await
+        .during("saving notification settings")?;
+    if result.rows_affected != 1 {
+        return Err(conflict("通知设置", &["input", "expectedVersion"]));
+    }
+    Ok(())
+}
+
+/// A Chinese mobile number (11 digits from 1), for SMS.
+fn parse_mobile(value: &str, field: &[&str]) -> Result<String, UserError> {
+    let phone = PhoneNumber::parse(value, field)?.into_string();
+    if phone.len() == 11 && phone.starts_with('1') && phone.chars().all(|c| c.is_ascii_digit()) {
+        Ok(phone)
+    } else {
+        Err(UserError::invalid(
+            field,
+            "短信须发往手机号码，例如 13812345678 (SMS needs a mobile number)",
+        ))
+    }
+}
