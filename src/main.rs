@@ -123,7 +123,7 @@ async fn verify_audit(settings: &Settings) -> anyhow::Result<ExitCode> {
     // Read-only: no migration, so a mistyped database URL fails here instead of
     // reporting an empty, "intact" log.
     let db = Db::connect(settings).await?;
-    let anchors = banli::service::audit_anchor::Anchors::from_settings(settings)?;
+    let anchors = banli::service::audit::anchor::Anchors::from_settings(settings)?;
     let report = banli::service::audit::verify(&db, &anchors).await.context(
         "verifying the audit log (a database from before the audit log needs `banli migrate` first)",
     )?;

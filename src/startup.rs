@@ -58,7 +58,7 @@ fn spawn_tasks(
         Duration::from_secs(settings.reminder_check_secs),
     );
     let auth_listener = crate::service::token_cache::listen(db.clone(), tokens);
-    let audit_checkpoints = crate::service::audit_anchor::spawn(
+    let audit_checkpoints = crate::service::audit::anchor::spawn(
         db.clone(),
         audit.anchors.clone(),
         Arc::clone(clock),

@@ -36,6 +36,11 @@ fn def(code: ReplyCategory, label: &str, definition: &str) -> CategoryDefinition
 }
 
 impl CategoryScheme {
+    /// The scheme as a session stores it (JSON); three classes if unreadable.
+    pub fn stored(value: &serde_json::Value) -> Self {
+        Self::deserialize(value).unwrap_or_else(|_| Self::preset(SchemePreset::ThreeClass))
+    }
+
     pub fn preset(preset: SchemePreset) -> Self {
         use ReplyCategory::{A, B, C, D};
         match preset {

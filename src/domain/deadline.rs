@@ -90,6 +90,11 @@ impl RulesPatch {
 }
 
 impl DeadlineRules {
+    /// The rules as a session stores them (JSON); defaults for anything missing or unreadable.
+    pub fn stored(value: &serde_json::Value) -> Self {
+        Self::deserialize(value).unwrap_or_default()
+    }
+
     /// Checks that the periods make sense together; field names are the API's.
     pub fn validate(&self) -> Result<(), Vec<UserError>> {
         let mut errors = Errors::new();

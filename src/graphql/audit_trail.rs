@@ -13,36 +13,13 @@ use std::sync::{Arc, Mutex};
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextResolve, ResolveInfo,
 };
-use async_graphql::{Context, Request, ServerError, ServerResult, Value, Variables};
+use async_graphql::{Request, ServerError, ServerResult, Value, Variables};
 
-use super::ops::account::RequestAuth;
-use super::{AppState, RequestId};
+use super::request::{CurrentWork, RequestAuth, RequestId};
+use super::AppState;
 use crate::domain::access::Caller;
 use crate::service::audit::{self, AuditOutcome, NewAuditEntry};
 use crate::service::work::Work;
-
-/// The unit of work of the root mutation field being executed, for its resolver to bind
-/// (mutation fields run one after another, so one slot per request holds it).
-#[derive(Default)]
-pub(crate) struct CurrentWork(Mutex<Option<Arc<Work>>>);
-
-impl CurrentWork {
-    fn set(&self, work: Option<Arc<Work>>) {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = work;
-    }
-}
-
-/// The unit of work of the mutation being resolved; `None` outside mutations.
-pub(crate) fn current_work(ctx: &Context<'_>) -> Option<Arc<Work>> {
-    ctx.data_opt::<CurrentWork>()?
-        .0
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone()
-}
 
 /// The input fields that name the object a mutation acts on (recorded as `Type:id`;
 /// creates record the new object instead, see `WriteTxn::audit_created`), in order of preference.

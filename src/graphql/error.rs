@@ -9,10 +9,6 @@ use crate::domain::UserError;
 use crate::service::failure::Failure;
 use crate::service::ServiceError;
 
-/// The request id attached to each GraphQL request (and to its log lines).
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
-
 /// Stable codes of user errors.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "crate::domain::ErrorCode")]
@@ -70,7 +66,7 @@ impl From<UserError> for UserErrorObject {
 /// otherwise, with the request id.
 pub fn internal(ctx: &Context<'_>, error: &anyhow::Error) -> async_graphql::Error {
     let request_id = ctx
-        .data_opt::<RequestId>()
+        .data_opt::<super::request::RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_default();
     let failure = Failure::of(error, &request_id);
@@ -125,7 +121,7 @@ pub fn for_payload<T>(
     match result {
         Ok(value) => Ok((Some(value), Vec::new())),
         Err(ServiceError::User(errors)) => {
-            if let Some(work) = super::audit_trail::current_work(ctx) {
+            if let Some(work) = super::request::current_work(ctx) {
                 let codes: Vec<&str> = errors.iter().map(|e| e.code.as_str()).collect();
                 crate::db::UnitOfWork::user_errors(work.as_ref(), &codes);
             }

@@ -13,6 +13,7 @@ pub mod limits;
 pub mod loaders;
 pub mod objects;
 pub mod ops;
+pub mod request;
 pub mod scalars;
 
 use std::sync::Arc;
@@ -20,9 +21,9 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, MergedObject, Schema};
 
-pub use error::RequestId;
 pub use limits::Limits;
 pub use loaders::Loaders;
+pub use request::RequestId;
 /// The query root: the core records plus the workflow, deadlines and calendar, and the
 /// audit log.
 #[derive(MergedObject, Default)]
@@ -211,7 +212,7 @@ impl Policies {
 /// (see [`State`]).
 pub(crate) fn state<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<State<'a>> {
     let app = ctx.data::<AppState>()?;
-    let db = match audit_trail::current_work(ctx) {
+    let db = match request::current_work(ctx) {
         Some(work) => app.db.within(work),
         None => app.db.clone(),
     };
@@ -357,7 +358,7 @@ pub fn prepare(
     db: &Db,
     request_id: String,
     caller: Caller,
-    auth: ops::account::RequestAuth,
+    auth: request::RequestAuth,
     environment: Environment,
 ) -> async_graphql::Request {
     let mut request = request;

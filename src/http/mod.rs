@@ -30,7 +30,7 @@ use tracing_actix_web::RequestId;
 use crate::db::Db;
 use crate::domain::access::Caller;
 use crate::domain::time::Clock;
-use crate::graphql::ops::account::RequestAuth;
+use crate::graphql::request::RequestAuth;
 use crate::graphql::{self, Schemas};
 use crate::service::account::{self, AuthPolicy};
 

@@ -18,6 +18,7 @@ use sea_orm::{
 use super::{DbContext, ServiceResult};
 use crate::db::Db;
 use crate::domain::calendar::{parse_csv, DayKind, SpecialDay, WorkCalendar};
+use crate::domain::deadline::DeadlineRules;
 use crate::domain::deadline::{compute_due, due_soon_from, DeadlinePeriod, DueDate};
 use crate::domain::workflow::{ActorRole, EventKind};
 use crate::domain::UserError;
@@ -66,7 +67,7 @@ pub async fn preview_due_date(
         .during("loading the session")?
         .ok_or_else(|| UserError::missing(&["sessionId"], "会议", "session"))?;
     let calendar = load(db.conn()).await?;
-    let rules = super::session::rules_of(&session);
+    let rules = DeadlineRules::stored(&session.deadline_rules);
     compute_due(&rules, &calendar, start, period).ok_or_else(|| {
         UserError::invalid(
             &["start"],
@@ -97,6 +98,29 @@ pub async fn load<C: ConnectionTrait>(conn: &C) -> ServiceResult<WorkCalendar> {
         }),
         years.into_iter().map(|y| y.year),
     ))
+}
+
+/// Computes a rule-based due date, refusing dates chrono cannot represent.
+pub(crate) fn due(
+    session: &session::Model,
+    calendar: &WorkCalendar,
+    start: NaiveDate,
+    period: DeadlinePeriod,
+    field: &[&str],
+) -> ServiceResult<DueDate> {
+    compute_due(
+        &DeadlineRules::stored(&session.deadline_rules),
+        calendar,
+        start,
+        period,
+    )
+    .ok_or_else(|| {
+        UserError::invalid(
+            field,
+            "期限将晚于 9999-12-31，超出日期范围 (the due date would fall after 9999-12-31)",
+        )
+        .into()
+    })
 }
 
 /// The period a round of an assignment runs on: the reply (or the co-handler's opinion)
@@ -281,7 +305,7 @@ pub async fn redate<C: ConnectionTrait>(
                 sessions.entry(s.session_id).or_insert(found)
             }
         };
-        let rules = super::session::rules_of(session);
+        let rules = DeadlineRules::stored(&session.deadline_rules);
         if let Some(due) = due_under(conn, &a, &rules, calendar).await? {
             move_due(conn, &a, &due, rules.due_soon_days, "CALENDAR", now).await?;
             moved += 1;
@@ -298,7 +322,7 @@ pub(crate) async fn due_under<C: ConnectionTrait>(
     rules: &crate::domain::deadline::DeadlineRules,
     calendar: &WorkCalendar,
 ) -> ServiceResult<Option<DueDate>> {
-    let start = super::workflow::current_round(conn, a)
+    let start = super::timeline::current_round(conn, a)
         .await?
         .map_or(a.assigned_on, |r| r.started_on);
     let Some(due) = compute_due(rules, calendar, start, period_of(a.role, a.round)) else {
@@ -330,7 +354,7 @@ pub(crate) async fn move_due<C: ConnectionTrait>(
         .exec(conn)
         .await
         .during("re-dating a round")?;
-    super::workflow::event(
+    super::timeline::event(
         conn,
         a.suggestion_id,
         Some(a.id),

@@ -8,7 +8,6 @@
 pub mod account;
 pub mod assignment;
 pub mod audit;
-pub mod audit_anchor;
 pub mod calendar;
 pub mod captcha;
 pub mod deadline;
@@ -34,7 +33,9 @@ pub mod session;
 pub mod spreadsheet;
 pub mod statistics;
 pub mod suggestion;
+pub mod suggestion_state;
 pub mod supervision;
+pub mod timeline;
 pub mod token_cache;
 pub mod unit;
 pub mod work;

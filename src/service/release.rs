@@ -16,6 +16,7 @@ use super::workflow::load_case;
 use super::{check_version, DbContext, ServiceResult};
 use crate::db::Db;
 use crate::domain::access::Scope;
+use crate::domain::category::CategoryScheme;
 use crate::domain::error::Errors;
 use crate::domain::review::{self as rules, ReleaseStep};
 use crate::domain::text::{self, Lines};
@@ -66,7 +67,7 @@ pub(crate) async fn deliver<C: ConnectionTrait>(
     field: &[&str],
 ) -> ServiceResult<assignment::Model> {
     let to = flow::next(current.role, current.status, Transition::Reply, field)?;
-    let saved = super::workflow::save_assignment(
+    let saved = crate::service::assignment::save_assignment(
         conn,
         current,
         assignment::ActiveModel {
@@ -78,9 +79,9 @@ pub(crate) async fn deliver<C: ConnectionTrait>(
         field,
     )
     .await?;
-    super::workflow::answer_round(conn, &saved, answered_on).await?;
+    super::timeline::answer_round(conn, &saved, answered_on).await?;
     super::statistics::refresh_facts(conn, saved.id).await?;
-    super::workflow::event(
+    super::timeline::event(
         conn,
         current.suggestion_id,
         Some(current.id),
@@ -92,7 +93,7 @@ pub(crate) async fn deliver<C: ConnectionTrait>(
             "late": answered_on > current.due_on}),
     )
     .await?;
-    super::workflow::refresh_suggestion(conn, current.suggestion_id, now).await?;
+    crate::service::suggestion_state::refresh(conn, current.suggestion_id, now).await?;
     Ok(saved)
 }
 
@@ -199,7 +200,7 @@ pub async fn review(
     } else {
         EventKind::ReleaseReturned
     };
-    super::workflow::event(
+    super::timeline::event(
         &*txn,
         load_case(&*txn, saved.assignment_id, None, &["input", "replyId"])
             .await?
@@ -265,7 +266,8 @@ pub async fn revise(
     let to = rules::next(from, ReleaseStep::Submit, required, &field)?;
     if let Some(category) = input.category {
         errors.check(
-            super::session::scheme_of(&case.session).check(category, &["input", "category"]),
+            CategoryScheme::stored(&case.session.category_scheme)
+                .check(category, &["input", "category"]),
         );
     }
     if input
@@ -288,7 +290,7 @@ pub async fn revise(
     };
     let saved = save(&*txn, &current, changes, now).await?;
     super::search::index_reply(&*txn, &saved).await?;
-    super::workflow::event(
+    super::timeline::event(
         &*txn,
         case.suggestion.id,
         Some(saved.assignment_id),

@@ -5,7 +5,6 @@ use entity::enums::SessionLevel;
 use entity::{assignment, reply, session};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
-use serde::Deserialize as _;
 
 use super::{on_unique, page, DbContext, ServiceResult};
 use crate::db::{Db, WriteTxn};
@@ -25,22 +24,6 @@ pub struct NewSession {
     pub closes_on: Option<NaiveDate>,
     pub category_scheme: SchemePreset,
     pub deadline_rules: Option<DeadlineRules>,
-}
-
-/// The deadline rules stored with a session (defaults for anything missing).
-pub fn rules_of(session: &session::Model) -> DeadlineRules {
-    serde_json::from_value(session.deadline_rules.clone()).unwrap_or_default()
-}
-
-/// The category scheme stored with a session (three classes if unreadable).
-pub fn scheme_of(session: &session::Model) -> CategoryScheme {
-    scheme_from_json(&session.category_scheme)
-}
-
-/// A category scheme as stored in `session.category_scheme` (three classes if unreadable).
-pub fn scheme_from_json(stored: &serde_json::Value) -> CategoryScheme {
-    CategoryScheme::deserialize(stored)
-        .unwrap_or_else(|_| CategoryScheme::preset(SchemePreset::ThreeClass))
 }
 
 pub async fn create(
@@ -210,7 +193,7 @@ pub async fn update(
     super::check_version("会议", patch.expected_version, current.version)?;
     let opens_on = patch.opens_on.unwrap_or(current.opens_on);
     let closes_on = patch.closes_on.unwrap_or(current.closes_on);
-    let old_rules = rules_of(&current);
+    let old_rules = DeadlineRules::stored(&current.deadline_rules);
     let rules = patch
         .deadline_rules
         .map_or(old_rules, |p| p.apply(old_rules));
@@ -223,7 +206,10 @@ pub async fn update(
         check_none_in_review(&txn, current.id, &mut errors).await?;
     }
     let scheme = patch.category_scheme.map(CategoryScheme::preset);
-    if scheme.as_ref().is_some_and(|s| *s != scheme_of(&current)) {
+    if scheme
+        .as_ref()
+        .is_some_and(|s| *s != CategoryScheme::stored(&current.category_scheme))
+    {
         check_none_categorised(&txn, current.id, &mut errors).await?;
     }
     errors.finish()?;

@@ -22,6 +22,7 @@ use super::page::{self, Page, PageArgs};
 use super::{check_version, DbContext, ServiceResult};
 use crate::db::Db;
 use crate::domain::access::Scope;
+use crate::domain::deadline::DeadlineRules;
 use crate::domain::error::Errors;
 use crate::domain::supervision::{self as rules, ReportStatus, ReportStep};
 use crate::domain::text::{self, Lines};
@@ -187,7 +188,7 @@ pub async fn record_instruction(
     .insert(&*txn)
     .await
     .during("recording an instruction")?;
-    super::workflow::event(
+    super::timeline::event(
         &*txn,
         parent.id,
         None,
@@ -266,7 +267,7 @@ pub async fn request_reports(
         .insert(&*txn)
         .await
         .during("requesting a progress report")?;
-        super::workflow::event(
+        super::timeline::event(
             &*txn,
             parent.id,
             Some(a.id),
@@ -344,7 +345,7 @@ pub async fn file_report(
         now,
     )
     .await?;
-    super::workflow::event(
+    super::timeline::event(
         &*txn,
         saved.suggestion_id,
         Some(saved.assignment_id),
@@ -384,7 +385,7 @@ pub async fn cancel_report(
         now,
     )
     .await?;
-    super::workflow::event(
+    super::timeline::event(
         &*txn,
         saved.suggestion_id,
         Some(saved.assignment_id),
@@ -514,7 +515,7 @@ pub async fn summary(
         .await
         .during("loading the session")?
         .ok_or_else(|| UserError::missing(&["sessionId"], "会议", "session"))?;
-    let due_soon_days = super::session::rules_of(&session).due_soon_days;
+    let due_soon_days = DeadlineRules::stored(&session.deadline_rules).due_soon_days;
     let rows: Vec<(progress_report::Model, Option<assignment::Model>)> =
         progress_report::Entity::find()
             .filter(reports(scope))

@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use futures_util::future::BoxFuture;
 use sea_orm::{DatabaseTransaction, DbErr};
 
+use super::audit::anchor::AuditKey;
 use super::audit::{self, AuditOutcome, NewAuditEntry};
-use super::audit_anchor::AuditKey;
 use super::idempotency::Keyed;
 use crate::db::UnitOfWork;
 

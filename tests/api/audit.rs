@@ -658,7 +658,7 @@ async fn anchored_app(keyed: bool) -> (TestApp, tempfile::TempDir) {
 }
 
 async fn checkpoint(app: &TestApp) {
-    let written = banli::service::audit_anchor::write_checkpoint(
+    let written = banli::service::audit::anchor::write_checkpoint(
         &app.db,
         &app.audit.anchors,
         None,

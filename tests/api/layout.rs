@@ -272,3 +272,268 @@ fn layers_import_only_downwards() {
         problems.join("\n")
     );
 }
+
+/// The module a source file under `src/` defines, as path segments (`src/service/workflow/mod.rs`
+/// is `["service", "workflow"]`; `src/lib.rs` is the crate root, `[]`).
+fn module_of(name: &str) -> Vec<String> {
+    let path = name.trim_start_matches("src/").trim_end_matches(".rs");
+    let mut segments: Vec<String> = path.split('/').map(str::to_owned).collect();
+    if matches!(
+        segments.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) {
+        segments.pop();
+    }
+    segments
+}
+
+/// The paths a `use` tree or a path expression names, starting at `chars[*at]`:
+/// `a::{b, c::d}` gives `[a, b]` and `[a, c, d]`; `a::B::new(` gives `[a, B, new]`.
+fn use_tree(chars: &[char], at: &mut usize) -> Vec<Vec<String>> {
+    let skip_space = |at: &mut usize| {
+        while chars.get(*at).is_some_and(|c| c.is_whitespace()) {
+            *at += 1;
+        }
+    };
+    skip_space(at);
+    if chars.get(*at) == Some(&'{') {
+        *at += 1;
+        let mut paths = Vec::new();
+        loop {
+            skip_space(at);
+            match chars.get(*at) {
+                None => return paths,
+                Some('}') => {
+                    *at += 1;
+                    return paths;
+                }
+                _ => {}
+            }
+            paths.extend(use_tree(chars, at));
+            // Skip a rename (`as x`) up to the next item.
+            while chars.get(*at).is_some_and(|c| *c != ',' && *c != '}') {
+                *at += 1;
+            }
+            if chars.get(*at) == Some(&',') {
+                *at += 1;
+            }
+        }
+    }
+    let start = *at;
+    while chars
+        .get(*at)
+        .is_some_and(|c| c.is_alphanumeric() || *c == '_' || *c == '*')
+    {
+        *at += 1;
+    }
+    let word: String = chars[start..*at].iter().collect();
+    if word.is_empty() {
+        return vec![Vec::new()];
+    }
+    let word = if word == "self" {
+        Vec::new()
+    } else {
+        vec![word]
+    };
+    skip_space(at);
+    if chars.get(*at) == Some(&':') && chars.get(*at + 1) == Some(&':') {
+        *at += 2;
+        return use_tree(chars, at)
+            .into_iter()
+            .map(|rest| word.iter().cloned().chain(rest).collect())
+            .collect();
+    }
+    vec![word]
+}
+
+/// Every absolute path a module's code names through `crate::` or `super::`, and whether it
+/// was named by a `pub use` (a re-export).
+fn named_paths(module: &[String], code: &str) -> Vec<(Vec<String>, bool)> {
+    let chars: Vec<char> = code.chars().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let ident_before = i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '_');
+        let rest: String = chars[i..chars.len().min(i + 7)].iter().collect();
+        let mut base: Option<Vec<String>> = None;
+        let mut at = i;
+        if !ident_before && rest == "crate::" {
+            base = Some(Vec::new());
+            at = i + 7;
+        } else if !ident_before && rest.starts_with("super::") {
+            let mut up = module.to_vec();
+            while chars[at..].iter().take(7).collect::<String>() == "super::" {
+                up.pop();
+                at += 7;
+            }
+            base = Some(up);
+        }
+        let Some(base) = base else {
+            i += 1;
+            continue;
+        };
+        let line_start = chars[..i]
+            .iter()
+            .rposition(|c| *c == '\n' || *c == ';')
+            .map_or(0, |p| p + 1);
+        let before: String = chars[line_start..i].iter().collect();
+        let re_export = before.trim_start().starts_with("pub use");
+        for path in use_tree(&chars, &mut at) {
+            found.push((base.iter().cloned().chain(path).collect(), re_export));
+        }
+        i = at.max(i + 1);
+    }
+    found
+}
+
+/// The import circles among `src/`'s modules, each a sorted list of module names, and for
+/// each edge inside a circle the file and path that make it (`a → b: src/a.rs names b::x`).
+/// Modules are compared two levels deep (`service::workflow`, `graphql::ops`, `http::sheets`):
+/// a module's own files may use one another, and a child may use what its parent declares.
+fn import_circles(files: &[(String, String)]) -> (Vec<Vec<String>>, Vec<String>) {
+    use std::collections::{BTreeMap, BTreeSet};
+    const DEPTH: usize = 2;
+    let modules: BTreeSet<Vec<String>> = files.iter().map(|(name, _)| module_of(name)).collect();
+    let mut named = BTreeMap::new();
+    let mut re_exports: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
+    for (name, text) in files {
+        let module = module_of(name);
+        let code = without_tests(&code_only(text)).join("\n");
+        let paths = named_paths(&module, &code);
+        for (path, re_export) in &paths {
+            if *re_export {
+                if let Some(item) = path.last() {
+                    let mut alias = module.clone();
+                    alias.push(item.clone());
+                    re_exports.insert(alias, path.clone());
+                }
+            }
+        }
+        // Relative re-exports (`pub use loaders::Loaders;`) name a child module.
+        for line in code
+            .lines()
+            .filter(|l| l.trim_start().starts_with("pub use "))
+        {
+            let chars: Vec<char> = line.trim_start()["pub use ".len()..].chars().collect();
+            for path in use_tree(&chars, &mut 0) {
+                if path.first().is_some_and(|p| p != "crate" && p != "super") {
+                    let mut alias = module.clone();
+                    alias.push(path.last().cloned().unwrap_or_default());
+                    re_exports.insert(alias, module.iter().cloned().chain(path).collect());
+                }
+            }
+        }
+        named.insert(module, (name.clone(), paths));
+    }
+    let owner = |path: &[String]| -> Vec<String> {
+        let path = re_exports.get(path).map_or(path, Vec::as_slice);
+        let mut len = path.len();
+        while len > 0 && !modules.contains(&path[..len]) {
+            len -= 1;
+        }
+        path[..len.min(DEPTH)].to_vec()
+    };
+    let mut edges: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
+    let mut evidence: BTreeMap<(Vec<String>, Vec<String>), String> = BTreeMap::new();
+    for (module, (name, paths)) in &named {
+        let from: Vec<String> = module.iter().take(DEPTH).cloned().collect();
+        for (path, _) in paths {
+            let to = owner(path);
+            let ancestor = from.starts_with(&to);
+            if !ancestor && !to.is_empty() {
+                edges.entry(from.clone()).or_default().insert(to.clone());
+                evidence
+                    .entry((from.clone(), to))
+                    .or_insert_with(|| format!("{name} names {}", path.join("::")));
+            }
+        }
+    }
+    let reach = |start: &Vec<String>| -> BTreeSet<Vec<String>> {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![start.clone()];
+        while let Some(node) = stack.pop() {
+            for next in edges.get(&node).into_iter().flatten() {
+                if seen.insert(next.clone()) {
+                    stack.push(next.clone());
+                }
+            }
+        }
+        seen
+    };
+    let reachable: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = edges
+        .keys()
+        .map(|node| (node.clone(), reach(node)))
+        .collect();
+    let mut circles = BTreeSet::new();
+    for (node, seen) in &reachable {
+        if !seen.contains(node) {
+            continue;
+        }
+        let circle: Vec<String> = seen
+            .iter()
+            .filter(|other| {
+                reachable
+                    .get(*other)
+                    .is_some_and(|back| back.contains(node))
+            })
+            .map(|m| m.join("::"))
+            .collect();
+        circles.insert(circle);
+    }
+    let inside: BTreeSet<String> = circles.iter().flatten().cloned().collect();
+    let how = evidence
+        .iter()
+        .filter(|((from, to), _)| {
+            inside.contains(&from.join("::")) && inside.contains(&to.join("::"))
+        })
+        .filter(|((from, to), _)| reachable.get(to).is_some_and(|back| back.contains(from)))
+        .map(|((from, to), why)| format!("{} → {}: {why}", from.join("::"), to.join("::")))
+        .collect();
+    (circles.into_iter().collect(), how)
+}
+
+#[test]
+fn no_import_circles_between_modules() {
+    let files: Vec<(String, String)> = sources()
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("src/"))
+        .collect();
+    let (circles, how) = import_circles(&files);
+    let shown: Vec<String> = circles.iter().map(|c| c.join(" ↔ ")).collect();
+    assert!(
+        circles.is_empty(),
+        "modules that import one another (see ARCHITECTURE.md):\n{}\nthrough:\n{}",
+        shown.join("\n"),
+        how.join("\n")
+    );
+}
+
+#[test]
+fn the_circle_check_sees_a_circle_through_groups_super_and_re_exports() {
+    let file = |name: &str, text: &str| (name.to_owned(), text.to_owned());
+    let circle = [
+        file("src/lib.rs", "pub mod a;\npub mod b;\n"),
+        file("src/a/mod.rs", "pub mod x;\npub use x::Thing;\n"),
+        file(
+            "src/a/x.rs",
+            "use crate::{b::{self, y::Other}};\npub struct Thing;\n",
+        ),
+        file("src/b/mod.rs", "pub mod y;\n"),
+        file("src/b/y.rs", "fn f() { super::super::a::Thing; }\n"),
+    ];
+    let (circles, how) = import_circles(&circle);
+    assert_eq!(circles, vec![vec!["a::x".to_owned(), "b::y".to_owned()]]);
+    assert_eq!(
+        how,
+        vec![
+            "a::x → b::y: src/a/x.rs names b::y::Other".to_owned(),
+            "b::y → a::x: src/b/y.rs names a::Thing".to_owned(),
+        ]
+    );
+    let upward_only = [
+        file("src/lib.rs", "pub mod a;\n"),
+        file("src/a/mod.rs", "pub mod x;\npub struct Shared;\n"),
+        file("src/a/x.rs", "use super::Shared;\n"),
+    ];
+    assert!(import_circles(&upward_only).0.is_empty());
+}

@@ -3,6 +3,7 @@
 use async_graphql::{Context, Object, Result, ID};
 use entity::assignment;
 
+use crate::domain::deadline::DeadlineRules;
 use crate::graphql::enums;
 use crate::graphql::error::internal;
 use crate::graphql::ids::{encode, Kind};
@@ -124,7 +125,7 @@ impl Assignment {
             .find(|r| r.round == a.round)
             .map_or(a.assigned_on, |r| r.started_on);
         let period = crate::service::calendar::period_of(a.role, a.round);
-        let rules = crate::service::session::rules_of(&session);
+        let rules = DeadlineRules::stored(&session.deadline_rules);
         let due = crate::domain::deadline::compute_due(&rules, &calendar, start, period)
             .ok_or_else(|| {
                 internal(

@@ -2,12 +2,12 @@
 
 use async_graphql::{Object, SimpleObject, ID};
 
+use crate::domain::category::CategoryScheme;
 use crate::graphql::enums;
 use crate::graphql::error::UserErrorObject;
 use crate::graphql::ids::{encode, Kind};
 use crate::graphql::scalars::{Date, DateTime};
 use crate::service::public::PublishedReplyRow;
-use crate::service::{self};
 
 /// A session as a published reply names it.
 #[derive(SimpleObject)]
@@ -86,7 +86,7 @@ impl PublishedReply {
     }
     /// The category as the session's scheme names it, e.g. A类.
     async fn category_label(&self) -> String {
-        service::session::scheme_from_json(&self.0.category_scheme)
+        CategoryScheme::stored(&self.0.category_scheme)
             .0
             .into_iter()
             .find(|d| d.code == self.0.category)

@@ -5,13 +5,13 @@ use async_graphql::Interface;
 use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use entity::{deputy, handling_unit, session};
 
+use crate::domain::category::CategoryScheme;
 use crate::graphql::enums;
 use crate::graphql::error::internal;
 use crate::graphql::ids::{encode, Kind};
 use crate::graphql::loaders::*;
 use crate::graphql::objects::*;
 use crate::graphql::scalars::{Date, DateTime};
-use crate::service;
 
 /// An object with a global ID, fetchable with `node(id:)`.
 #[derive(Interface)]
@@ -121,7 +121,7 @@ impl Session {
     /// The reply categories this session allows.
     #[graphql(complexity = "crate::graphql::cost::categories(child_complexity)")]
     async fn category_scheme(&self) -> Vec<CategoryDefinition> {
-        service::session::scheme_of(&self.0)
+        CategoryScheme::stored(&self.0.category_scheme)
             .0
             .into_iter()
             .map(|d| CategoryDefinition {
@@ -132,7 +132,7 @@ impl Session {
             .collect()
     }
     async fn deadline_rules(&self) -> DeadlineRules {
-        service::session::rules_of(&self.0).into()
+        crate::domain::deadline::DeadlineRules::stored(&self.0.deadline_rules).into()
     }
     async fn version(&self) -> i32 {
         self.0.version

@@ -3,6 +3,7 @@
 use async_graphql::{Context, Enum, Object, Result, SimpleObject, ID};
 use entity::{leader_instruction, progress_report};
 
+use crate::domain::deadline::DeadlineRules;
 use crate::domain::supervision::ReportStatus as Status;
 use crate::graphql::ids::{encode, Kind};
 use crate::graphql::loaders::{must, visible};
@@ -119,7 +120,7 @@ impl ProgressReport {
         let due_soon_days = match suggestion {
             Some(s) => {
                 let session = must(ctx, SessionKey(s.session_id), "session").await?;
-                service::session::rules_of(&session).due_soon_days
+                DeadlineRules::stored(&session.deadline_rules).due_soon_days
             }
             None => crate::domain::deadline::DeadlineRules::default().due_soon_days,
         };

@@ -8,17 +8,11 @@ use crate::graphql::connection::{connection, Conn, TotalCount};
 use crate::graphql::error::{for_payload, for_query, UserErrorObject};
 use crate::graphql::ids::{self, Decoder, Kind};
 use crate::graphql::objects::*;
+use crate::graphql::request::RequestAuth;
 use crate::graphql::scalars::DateTime;
 use crate::graphql::state;
 use crate::service::account::{self as svc, NewUser, UserChanges, UserFilter};
 use crate::service::{page::PageArgs, ServiceError};
-
-/// The client's address and the hash of the bearer token of this request, if any.
-#[derive(Debug, Clone, Default)]
-pub struct RequestAuth {
-    pub client_ip: Option<String>,
-    pub token_hash: Option<String>,
-}
 
 #[derive(InputObject)]
 pub struct LoginInput {

@@ -17,7 +17,7 @@ use crate::graphql::ids::{self, Kind};
 use crate::graphql::objects::*;
 use crate::graphql::ops::records::keyword;
 use crate::graphql::scalars::{Date, DateTime};
-use crate::graphql::{ops::account::RequestAuth, state};
+use crate::graphql::{request::RequestAuth, state};
 use crate::service::public::PublishedFilter;
 use crate::service::{self, page::PageArgs};
 

@@ -39,7 +39,7 @@ use super::{authenticate, AuthFailure, Authenticator};
 use crate::db::Db;
 use crate::domain::access::{Caller, Principal, Role};
 use crate::domain::UserError;
-use crate::graphql::ops::account::RequestAuth;
+use crate::graphql::request::RequestAuth;
 use crate::routes::{
     url_encode, IMPORT, IMPORT_TEMPLATE, STATISTICS_CSV, STATISTICS_XLSX, SUGGESTIONS_CSV,
     SUGGESTIONS_XLSX,

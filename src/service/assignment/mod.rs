@@ -17,11 +17,35 @@ use super::{check_version, page, DbContext, ServiceResult};
 use crate::db::Db;
 use crate::domain::assignment::{check_roles, Placement};
 use crate::domain::deadline::due_soon_from;
+use crate::domain::deadline::DeadlineRules;
 use crate::domain::error::Errors;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::text::{self, Lines};
 use crate::domain::workflow::{ActorRole, EventKind};
 use crate::domain::UserError;
+
+/// Writes `changes` to an assignment if nobody changed it since it was read; returns the
+/// stored row.
+pub(crate) async fn save_assignment<C: ConnectionTrait>(
+    conn: &C,
+    current: &assignment::Model,
+    changes: assignment::ActiveModel,
+    now: DateTime<Utc>,
+    field: &[&str],
+) -> ServiceResult<assignment::Model> {
+    let saved = super::save_versioned(
+        conn,
+        current.id,
+        current.version,
+        changes,
+        now,
+        "交办记录",
+        field,
+    )
+    .await?;
+    super::deadline::retally(conn, current, &saved).await?;
+    Ok(saved)
+}
 
 #[derive(Debug, Clone)]
 pub struct UnitAssignment {
@@ -117,9 +141,14 @@ pub(crate) async fn assign_in<C: ConnectionTrait>(
         replacing: None,
     };
     let created = add_assignments(conn, target, &input.units, errors, now).await?;
-    let saved =
-        super::workflow::set_suggestion_status(conn, &current, SuggestionStatus::Assigned, now)
-            .await?;
+    let saved = super::suggestion_state::save(
+        conn,
+        &current,
+        SuggestionStatus::Assigned,
+        now,
+        &["input", "suggestionId"],
+    )
+    .await?;
     Ok((saved, created))
 }
 
@@ -268,7 +297,7 @@ async fn first_round<C: ConnectionTrait>(
     .insert(conn)
     .await
     .during("inserting the first round")?;
-    super::workflow::event(
+    super::timeline::event(
         conn,
         saved.suggestion_id,
         Some(saved.id),
@@ -296,7 +325,7 @@ async fn insert_assignment<C: ConnectionTrait>(
         ..
     } = *target;
     let index = i.to_string();
-    let rule_due = super::workflow::due(
+    let rule_due = super::calendar::due(
         session,
         calendar,
         assigned_on,
@@ -307,7 +336,7 @@ async fn insert_assignment<C: ConnectionTrait>(
         Some(explicit) => (explicit, false),
         None => (rule_due.due_on, rule_due.provisional),
     };
-    let rules = super::session::rules_of(session);
+    let rules = DeadlineRules::stored(&session.deadline_rules);
     let model = assignment::ActiveModel {
         suggestion_id: Set(suggestion.id),
         session_id: Set(suggestion.session_id),
@@ -407,10 +436,15 @@ pub async fn set_contact(
         contact_phone: Set(phone.map(PhoneNumber::into_string)),
         ..Default::default()
     };
-    let saved =
-        super::workflow::save_assignment(&*txn, &current, changes, now, &["input", "assignmentId"])
-            .await?;
-    super::workflow::event(
+    let saved = crate::service::assignment::save_assignment(
+        &*txn,
+        &current,
+        changes,
+        now,
+        &["input", "assignmentId"],
+    )
+    .await?;
+    super::timeline::event(
         &*txn,
         saved.suggestion_id,
         Some(saved.id),

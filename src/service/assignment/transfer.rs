@@ -139,7 +139,7 @@ pub async fn transfer(
             unit_id: Set(to.id),
             ..Default::default()
         };
-        let saved = crate::service::workflow::save_assignment(
+        let saved = crate::service::assignment::save_assignment(
             &*txn,
             a,
             changes,
@@ -147,7 +147,7 @@ pub async fn transfer(
             &["input", "assignmentIds"],
         )
         .await?;
-        crate::service::workflow::event(
+        crate::service::timeline::event(
             &*txn,
             saved.suggestion_id,
             Some(saved.id),

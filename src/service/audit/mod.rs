@@ -9,7 +9,7 @@
 //! around them and edit or delete a row breaks the chain at that row (or, for a deleted
 //! row, at the one after it), which `verify` reports. Removing rows from the *end* of the
 //! log, or recomputing every hash after an edit, leaves a valid chain: the anchors kept
-//! outside the database catch those (`service::audit_anchor`: a key for HMAC hashes, and
+//! outside the database catch those (`service::audit::anchor`: a key for HMAC hashes, and
 //! checkpoints of the head in a file).
 //!
 //! Appenders are serialised, so the chain never forks: on SQLite by `Db::begin_write`
@@ -18,6 +18,7 @@
 //! statement of a write transaction so the lock is held briefly. A unique index on
 //! `prev_hash` turns any fork that slipped through into a failed insert.
 
+pub mod anchor;
 mod list;
 mod verify;
 pub use list::*;
@@ -34,12 +35,12 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use super::audit_anchor::{Anchors, AuditKey};
 use super::page::{self, Page, PageArgs};
 use super::{DbContext, ServiceResult};
 use crate::db::Db;
 use crate::domain::time::start_of_day;
 use crate::domain::UserError;
+use anchor::{Anchors, AuditKey};
 
 /// `prev_hash` of the first row.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -316,14 +317,14 @@ pub async fn append<C: ConnectionTrait>(
 /// and the sampling of anonymous refusals. One per process, shared by every request.
 #[derive(Debug)]
 pub struct AuditLog {
-    pub anchors: super::audit_anchor::Anchors,
+    pub anchors: Anchors,
     pub refusals: RefusalSampler,
 }
 
 impl AuditLog {
     pub fn from_settings(settings: &crate::config::Settings) -> anyhow::Result<Self> {
         Ok(Self {
-            anchors: super::audit_anchor::Anchors::from_settings(settings)?,
+            anchors: Anchors::from_settings(settings)?,
             refusals: RefusalSampler::default(),
         })
     }

@@ -167,7 +167,7 @@ fn read_anchored(
         );
         return Ok(Ok((anchored, 0)));
     };
-    let Some(checkpoints) = crate::service::audit_anchor::read_checkpoints(path)? else {
+    let Some(checkpoints) = crate::service::audit::anchor::read_checkpoints(path)? else {
         notes.push(format!(
             "the checkpoint file {} does not exist (yet): rows cut off the end are not detected",
             path.display()

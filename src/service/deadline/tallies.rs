@@ -16,7 +16,7 @@ pub(super) fn tally_class(a: &assignment::Model) -> Option<(i64, i64, bool)> {
 
 /// Keeps the tallies in step with one assignment write (`old` → `new`), inside the
 /// writer's transaction. Every assignment update goes through
-/// `service::workflow::save_assignment`, which calls this.
+/// `service::assignment::save_assignment`, which calls this.
 pub(crate) async fn retally<C: ConnectionTrait>(
     conn: &C,
     old: &assignment::Model,

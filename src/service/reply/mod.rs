@@ -12,6 +12,7 @@ use sea_orm::{
 
 use super::{check_version, conflict, DbContext, ServiceResult};
 use crate::db::Db;
+use crate::domain::category::CategoryScheme;
 use crate::domain::error::Errors;
 use crate::domain::phone::PhoneNumber;
 use crate::domain::publication::Redactions;
@@ -72,6 +73,28 @@ pub async fn submit(
     Ok(done)
 }
 
+/// INVALID at `input.repliedOn` for a reply dated after today or before the assignment.
+fn check_replied_on(
+    replied_on: NaiveDate,
+    today: NaiveDate,
+    assigned_on: NaiveDate,
+    errors: &mut Errors,
+) {
+    let field = ["input", "repliedOn"];
+    if replied_on > today {
+        errors.push(UserError::invalid(
+            &field,
+            "答复日期不能晚于今天 (repliedOn must not be in the future)",
+        ));
+    }
+    if replied_on < assigned_on {
+        errors.push(UserError::invalid(
+            &field,
+            "答复日期不能早于交办日期 (repliedOn must not precede assignedOn)",
+        ));
+    }
+}
+
 /// [`submit`] inside the caller's write transaction (the archive import's).
 pub(crate) async fn submit_in<C: ConnectionTrait>(
     conn: &C,
@@ -83,12 +106,6 @@ pub(crate) async fn submit_in<C: ConnectionTrait>(
     let mut errors = Errors::new();
     let letter = checked_letter(&input, &mut errors);
     let replied_on = input.replied_on.unwrap_or(today);
-    if replied_on > today {
-        errors.push(UserError::invalid(
-            &f("repliedOn"),
-            "答复日期不能晚于今天 (repliedOn must not be in the future)",
-        ));
-    }
     let case = super::workflow::load_case(
         conn,
         input.assignment_id,
@@ -103,14 +120,11 @@ pub(crate) async fn submit_in<C: ConnectionTrait>(
         Transition::Reply,
         &f("assignmentId"),
     )?;
-    if replied_on < current.assigned_on {
-        errors.push(UserError::invalid(
-            &f("repliedOn"),
-            "答复日期不能早于交办日期 (repliedOn must not precede assignedOn)",
-        ));
-    }
+    check_replied_on(replied_on, today, current.assigned_on, &mut errors);
     check_co_opinions(conn, &current).await?;
-    errors.check(super::session::scheme_of(&case.session).check(input.category, &f("category")));
+    errors.check(
+        CategoryScheme::stored(&case.session.category_scheme).check(input.category, &f("category")),
+    );
     errors.finish()?;
 
     // An archived reply was sent when it was written; otherwise the session decides.
@@ -175,7 +189,7 @@ async fn hand_over<C: ConnectionTrait>(
         .await;
     }
     // With the office for review: the case is answered when the reply is sent.
-    super::workflow::event(
+    super::timeline::event(
         conn,
         current.suggestion_id,
         Some(current.id),

@@ -237,7 +237,7 @@ async fn after_publishing<C: ConnectionTrait>(
         .during("reloading the reply")?
         .ok_or_else(|| anyhow::anyhow!("reply vanished inside its own transaction"))?;
     crate::service::search::index_published(conn, &saved, parent).await?;
-    crate::service::workflow::event(
+    crate::service::timeline::event(
         conn,
         parent.id,
         Some(owner.id),
@@ -328,7 +328,7 @@ pub(super) async fn withdraw_where<C: ConnectionTrait>(
         .during("withdrawing publications")?;
     crate::service::search::unindex_published(conn, &ids).await?;
     for (reply_id, assignment_id, suggestion_id) in published {
-        crate::service::workflow::event(
+        crate::service::timeline::event(
             conn,
             suggestion_id,
             Some(assignment_id),
@@ -381,7 +381,7 @@ pub async fn unpublish(
         .await
         .during("loading the assignment")?
         .ok_or_else(|| anyhow::anyhow!("reply {} has no assignment", current.id))?;
-    crate::service::workflow::event(
+    crate::service::timeline::event(
         &*txn,
         owner.suggestion_id,
         Some(owner.id),

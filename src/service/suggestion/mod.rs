@@ -234,7 +234,7 @@ pub(crate) async fn register_in<C: ConnectionTrait>(
     })?;
     replace_co_signers(conn, saved.id, &input.co_signer_ids).await?;
     search::index_suggestion(conn, &saved).await?;
-    crate::service::workflow::event(
+    crate::service::timeline::event(
         conn,
         saved.id,
         None,
@@ -442,7 +442,7 @@ async fn after_update(
     {
         search::reindex_suggestion(&**txn, &saved).await?;
     }
-    crate::service::workflow::event(
+    crate::service::timeline::event(
         &**txn,
         saved.id,
         None,

@@ -17,16 +17,6 @@ async fn load_suggestion<C: ConnectionTrait>(
     Ok(found)
 }
 
-/// Sets a suggestion's state if nobody changed it since it was read; returns the stored row.
-pub(crate) async fn set_suggestion_status<C: ConnectionTrait>(
-    conn: &C,
-    current: &suggestion::Model,
-    status: SuggestionStatus,
-    now: DateTime<Utc>,
-) -> ServiceResult<suggestion::Model> {
-    save_suggestion_status(conn, current, status, now, &["input", "suggestionId"]).await
-}
-
 /// INVALID_STATE unless the lead deputy rated `a`'s reply of this round, or the rating
 /// period (from the day it was answered) has run out by `today`.
 async fn check_rated<C: ConnectionTrait>(
@@ -107,7 +97,14 @@ pub async fn close_suggestion(
         )
         .await?;
     }
-    let saved = set_suggestion_status(&*txn, &current, SuggestionStatus::Closed, now).await?;
+    let saved = crate::service::suggestion_state::save(
+        &*txn,
+        &current,
+        SuggestionStatus::Closed,
+        now,
+        &["input", "suggestionId"],
+    )
+    .await?;
     event(
         &*txn,
         saved.id,
@@ -169,7 +166,14 @@ pub async fn withdraw_suggestion(
         )
         .await?;
     }
-    let saved = set_suggestion_status(&*txn, &current, SuggestionStatus::Withdrawn, now).await?;
+    let saved = crate::service::suggestion_state::save(
+        &*txn,
+        &current,
+        SuggestionStatus::Withdrawn,
+        now,
+        &["input", "suggestionId"],
+    )
+    .await?;
     event(
         &*txn,
         saved.id,

@@ -1,6 +1,7 @@
 //! Extensions (延期): a unit asks for more time; the office decides, never past the hard cap.
 
 use super::*;
+use crate::domain::deadline::DeadlineRules;
 
 #[derive(Debug, Clone)]
 pub struct ExtensionInput {
@@ -200,7 +201,7 @@ async fn extend(
 ) -> ServiceResult<()> {
     let case = &step.case;
     check_extension_date(step.conn(), case, new_due, &["input", "dueOn"]).await?;
-    let rules = crate::service::session::rules_of(&case.session);
+    let rules = DeadlineRules::stored(&case.session.deadline_rules);
     changes.due_on = Set(new_due);
     changes.due_on_explicit = Set(true);
     changes.due_provisional = Set(false);

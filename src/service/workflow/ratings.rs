@@ -1,6 +1,7 @@
 //! The deputy's rating (满意度测评) and the re-handling an UNSATISFIED rating opens.
 
 use super::*;
+use crate::domain::deadline::DeadlineRules;
 
 #[derive(Debug, Clone)]
 pub struct RatingInput {
@@ -132,7 +133,7 @@ pub async fn rate_reply(
     } else {
         step.case.assignment.clone()
     };
-    refresh_suggestion(step.conn(), saved.suggestion_id, now).await?;
+    suggestion_state::refresh(step.conn(), saved.suggestion_id, now).await?;
     step.audit_created("Rating", saved_rating.id);
     if rated_on < today {
         step.audit_backdated("ratedOn", rated_on);
@@ -231,7 +232,7 @@ async fn rehandle(
         DeadlinePeriod::Rehandling,
         &REPLY,
     )?;
-    let rules = crate::service::session::rules_of(&case.session);
+    let rules = DeadlineRules::stored(&case.session.deadline_rules);
     handling_round::ActiveModel {
         assignment_id: Set(case.assignment.id),
         round: Set(next_round),

@@ -171,7 +171,7 @@ pub async fn decide_return(
         json!({"note": note, "reassignedTo": new_assignment.as_ref().map(|a| a.unit_id)}),
     )
     .await?;
-    refresh_suggestion(step.conn(), saved.suggestion_id, now).await?;
+    suggestion_state::refresh(step.conn(), saved.suggestion_id, now).await?;
     let request = return_request::Entity::find_by_id(request.id)
         .one(step.conn())
         .await

@@ -1,6 +1,7 @@
 //! The office's review of a reply's category (答复类别审核).
 
 use super::*;
+use crate::domain::category::CategoryScheme;
 
 #[derive(Debug, Clone)]
 pub struct ReviewInput {
@@ -37,7 +38,7 @@ pub async fn review_reply(
         Transition::ReviewReply,
         &field,
     )?;
-    crate::service::session::scheme_of(&case.session)
+    CategoryScheme::stored(&case.session.category_scheme)
         .check(input.category, &["input", "category"])?;
     let result = reply::Entity::update_many()
         .set(reply::ActiveModel {

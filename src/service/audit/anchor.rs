@@ -203,7 +203,7 @@ pub async fn write_checkpoint(
     let Some(path) = &anchors.checkpoint_file else {
         return Ok(None);
     };
-    let Some((rows, last_id, head)) = super::audit::head(db).await? else {
+    let Some((rows, last_id, head)) = super::head(db).await? else {
         return Ok(None);
     };
     if last.is_some_and(|c| c.last_id == last_id && c.head == head) {
