@@ -180,6 +180,33 @@ pub struct Settings {
     pub subscriptions_per_user: usize,
     /// Open `notificationAdded` connections in all (`BANLI_SUBSCRIPTIONS_TOTAL`).
     pub subscriptions_total: usize,
+    /// Milliseconds between the delivery worker's rounds (`BANLI_DELIVERY_POLL_MS`); 0
+    /// switches it off (deliveries then wait in the outbox).
+    pub delivery_poll_ms: u64,
+    /// Seconds a worker's claim on a delivery holds (`BANLI_DELIVERY_LEASE_SECS`); a worker
+    /// killed mid-send leaves it to be sent again after this.
+    pub delivery_lease_secs: u64,
+    /// Attempts per delivery before it is marked FAILED (`BANLI_DELIVERY_MAX_ATTEMPTS`).
+    pub delivery_max_attempts: u32,
+    /// Seconds before the second attempt; the wait doubles after each failure
+    /// (`BANLI_DELIVERY_BACKOFF_SECS`), up to `delivery_backoff_max_secs`.
+    pub delivery_backoff_secs: u64,
+    pub delivery_backoff_max_secs: u64,
+    /// Seconds a gateway may take to answer one call (`BANLI_DELIVERY_TIMEOUT_SECS`).
+    pub delivery_timeout_secs: u64,
+    /// The SMS provider gateway's URL (`BANLI_SMS_GATEWAY_URL`); unset: no SMS is sent
+    /// (deliveries are marked SKIPPED).
+    pub sms_gateway_url: Option<String>,
+    /// The shared secret the gateway checks each call's HMAC-SHA256 signature with
+    /// (`BANLI_SMS_GATEWAY_SECRET`).
+    pub sms_gateway_secret: Option<String>,
+    /// The signature registered with the provider, shown as 【…】 (`BANLI_SMS_SIGNATURE`).
+    pub sms_signature: String,
+    /// The provider's registered template id for notices (`BANLI_SMS_TEMPLATE_ID`).
+    pub sms_template_id: String,
+    /// Segments (70 Chinese characters; 67 each in a longer message) an SMS may take
+    /// (`BANLI_SMS_MAX_SEGMENTS`); a longer notice is cut with "…".
+    pub sms_max_segments: usize,
     /// Seconds browsers and proxies may cache answers to public read queries sent with
     /// `GET` (`BANLI_PUBLIC_CACHE_SECS`); 0 sends `no-store`.
     pub public_cache_secs: u32,
@@ -260,6 +287,17 @@ impl Default for Settings {
             notification_poll_ms: 200,
             subscriptions_per_user: 5,
             subscriptions_total: 1_000,
+            delivery_poll_ms: 1_000,
+            delivery_lease_secs: 120,
+            delivery_max_attempts: 5,
+            delivery_backoff_secs: 60,
+            delivery_backoff_max_secs: 3_600,
+            delivery_timeout_secs: 10,
+            sms_gateway_url: None,
+            sms_gateway_secret: None,
+            sms_signature: "人大代表建议办理".to_owned(),
+            sms_template_id: "BANLI_NOTICE".to_owned(),
+            sms_max_segments: 2,
             public_cache_secs: 60,
             serve_examples: false,
             import_max_bytes: 5 * 1024 * 1024,
@@ -292,6 +330,19 @@ impl Settings {
     }
 
     /// Refuses settings that would fail later or mean something else than they say.
+    /// How failed deliveries are tried again.
+    pub fn delivery_backoff(&self) -> crate::domain::delivery::Backoff {
+        let secs = |s: u64| chrono::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 1000));
+        crate::domain::delivery::Backoff {
+            attempts: self.delivery_max_attempts.max(1),
+            first: secs(self.delivery_backoff_secs),
+            longest: secs(
+                self.delivery_backoff_max_secs
+                    .max(self.delivery_backoff_secs),
+            ),
+        }
+    }
+
     /// The reminder rules these settings give.
     pub fn reminder_rules(&self) -> crate::domain::reminder::ReminderRules {
         crate::domain::reminder::ReminderRules {
@@ -333,6 +384,7 @@ impl Settings {
                 .all(|d| (1..=90).contains(d)),
             "reminder_due_soon_days must be 1–90 days each"
         );
+        self.validate_delivery()?;
         if let Some(answer) = &self.captcha_test_answer {
             anyhow::ensure!(
                 crate::domain::captcha::normalise_answer(answer).is_some(),
@@ -342,6 +394,32 @@ impl Settings {
                 self.environment != Environment::Production || self.captcha_test_mode_in_production,
                 "验证码测试模式不能在生产环境中开启 (captcha_test_answer is set while environment is \
                  production; unset it, or set captcha_test_mode_in_production to force it)"
+            );
+        }
+        Ok(())
+    }
+
+    /// The delivery worker's and the SMS gateway's settings.
+    fn validate_delivery(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.delivery_max_attempts >= 1 && self.delivery_lease_secs >= 2,
+            "delivery_max_attempts must be at least 1 and delivery_lease_secs at least 2"
+        );
+        anyhow::ensure!(
+            (1..=5).contains(&self.sms_max_segments),
+            "sms_max_segments must be 1–5, got {}",
+            self.sms_max_segments
+        );
+        if let Some(url) = &self.sms_gateway_url {
+            anyhow::ensure!(
+                url.starts_with("https://") || url.starts_with("http://"),
+                "sms_gateway_url must be an http(s) URL, got {url:?}"
+            );
+            anyhow::ensure!(
+                self.sms_gateway_secret
+                    .as_ref()
+                    .is_some_and(|s| s.len() >= 16),
+                "sms_gateway_secret must be set (at least 16 characters) when sms_gateway_url is"
             );
         }
         Ok(())

@@ -3,6 +3,7 @@ pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod delivery;
 pub mod demo;
 pub mod domain;
 pub mod generate;

@@ -33,15 +33,17 @@ pub async fn migrate(db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The server's background tasks: the housekeeping chores, the listener for other instances'
-/// sign-outs and user changes (PostgreSQL), and the checkpoints of the audit log's head
-/// written outside the database. Each may be switched off by its setting.
+/// The server's background tasks: the housekeeping chores, the daily reminder pass, the
+/// delivery worker, the listener for other instances' sign-outs and user changes
+/// (PostgreSQL), and the checkpoints of the audit log's head written outside the database.
+/// Each may be switched off by its setting.
 fn spawn_tasks(
     settings: &Settings,
     db: &Db,
     audit: &Arc<AuditLog>,
     tokens: Arc<crate::service::token_cache::TokenCache>,
     clock: &Arc<dyn Clock>,
+    delivery_worker: crate::delivery::Worker,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let housekeeping = crate::housekeeping::spawn(
         db.clone(),
@@ -57,6 +59,10 @@ fn spawn_tasks(
         settings.reminder_hour,
         Duration::from_secs(settings.reminder_check_secs),
     );
+    let deliveries = crate::delivery::spawn(
+        delivery_worker,
+        Duration::from_millis(settings.delivery_poll_ms),
+    );
     let auth_listener = crate::service::token_cache::listen(db.clone(), tokens);
     let audit_checkpoints = crate::service::audit::anchor::spawn(
         db.clone(),
@@ -64,10 +70,16 @@ fn spawn_tasks(
         Arc::clone(clock),
         Duration::from_secs(settings.audit_checkpoint_secs),
     );
-    [housekeeping, reminders, auth_listener, audit_checkpoints]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        housekeeping,
+        reminders,
+        deliveries,
+        auth_listener,
+        audit_checkpoints,
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// Says in the log where banli listens and how it is set up, and warns of settings that must
@@ -230,7 +242,9 @@ impl Application {
         }
         let server = server.listen(listener)?.run();
         announce(settings, port, db.backend());
-        let mut tasks = spawn_tasks(settings, &db, &audit, tokens, &clock);
+        let worker =
+            crate::delivery::Worker::from_settings(settings, db.clone(), Arc::clone(&clock))?;
+        let mut tasks = spawn_tasks(settings, &db, &audit, tokens, &clock, worker);
         tasks.extend(feed_poller);
         Ok(Self {
             port,

@@ -27,6 +27,8 @@ pub mod handling_unit;
 pub mod idempotency_key;
 pub mod leader_instruction;
 pub mod notification;
+pub mod notification_attempt;
+pub mod notification_delivery;
 pub mod notification_settings;
 pub mod progress_report;
 pub mod public_feedback;

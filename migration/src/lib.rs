@@ -30,6 +30,7 @@ mod m20261206_000011_add_review_before_release;
 mod m20261207_000001_create_notification;
 mod m20261207_000002_create_reminder;
 mod m20261207_000003_create_notification_settings;
+mod m20261207_000004_create_notification_delivery;
 
 pub use m20261126_000001_add_assignment_facts::assignment_facts_sql;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_create_notification::Migration),
             Box::new(m20261207_000002_create_reminder::Migration),
             Box::new(m20261207_000003_create_notification_settings::Migration),
+            Box::new(m20261207_000004_create_notification_delivery::Migration),
         ]
     }
 }

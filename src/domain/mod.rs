@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod captcha;
 pub mod category;
 pub mod deadline;
+pub mod delivery;
 pub mod error;
 pub mod feedback;
 pub mod filing;

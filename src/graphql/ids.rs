@@ -22,6 +22,7 @@ pub enum Kind {
     Filing,
     ProgressReport,
     Notification,
+    NotificationDelivery,
 }
 
 impl Kind {
@@ -40,6 +41,7 @@ impl Kind {
             Kind::Filing => "Filing",
             Kind::ProgressReport => "ProgressReport",
             Kind::Notification => "Notification",
+            Kind::NotificationDelivery => "NotificationDelivery",
         }
     }
 
@@ -58,6 +60,7 @@ impl Kind {
             "Filing" => Kind::Filing,
             "ProgressReport" => Kind::ProgressReport,
             "Notification" => Kind::Notification,
+            "NotificationDelivery" => Kind::NotificationDelivery,
             _ => return None,
         })
     }
@@ -168,6 +171,7 @@ fn kind_label(kind: Kind) -> &'static str {
         Kind::Filing => "建议草稿",
         Kind::ProgressReport => "办理进展",
         Kind::Notification => "通知",
+        Kind::NotificationDelivery => "通知发送记录",
     }
 }
 

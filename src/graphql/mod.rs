@@ -43,6 +43,7 @@ pub struct QueryRoot(
     ops::release::ReleaseQuery,
     ops::notifications::NotificationQuery,
     ops::notifications::NotificationSettingsQuery,
+    ops::deliveries::DeliveryQuery,
 );
 
 /// The mutation root.

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod calendar;
 pub mod captcha;
 pub mod deadline;
+pub mod delivery;
 pub mod deputy;
 pub mod export;
 pub mod facts;

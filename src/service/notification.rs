@@ -81,6 +81,12 @@ pub(crate) async fn on_event<C: ConnectionTrait>(
             .exec(conn)
             .await
             .during("writing notifications")?;
+        let written = notification::Entity::find()
+            .filter(notification::Column::EventId.eq(event.id))
+            .all(conn)
+            .await
+            .during("reading the notifications back")?;
+        super::delivery::plan(conn, &written, event.occurred_at).await?;
     }
     Ok(())
 }

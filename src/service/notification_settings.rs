@@ -59,6 +59,14 @@ fn chosen_of(stored: Option<&row::Model>) -> BTreeMap<String, Vec<Channel>> {
         .collect()
 }
 
+/// The channels besides the app a notice of `kind` goes on to the owner of `stored`: their
+/// choice, else the office's defaults.
+pub(crate) fn channels_for(stored: Option<&row::Model>, kind: NoticeKind) -> Vec<Channel> {
+    chosen_of(stored)
+        .remove(kind.as_str())
+        .unwrap_or_else(|| default_channels(kind).to_vec())
+}
+
 fn settings_of(stored: Option<&row::Model>) -> Settings {
     let chosen = chosen_of(stored);
     let kinds = NoticeKind::iter()

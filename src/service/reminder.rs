@@ -292,6 +292,15 @@ async fn store(
             .exec_without_returning(&*txn)
             .await
             .during("writing the digests")?;
+        let written = notification::Entity::find()
+            .filter(
+                notification::Column::DedupeKey
+                    .is_in(part.iter().map(|(user, _)| format!("{kind}:{day}:{user}"))),
+            )
+            .all(&*txn)
+            .await
+            .during("reading the digests back")?;
+        super::delivery::plan(&*txn, &written, now).await?;
     }
     txn.commit().await.during("committing the reminders")?;
     Ok(())

@@ -475,6 +475,10 @@ fn matrix(f: &MatrixFixture) -> Vec<Row> {
         row("auditLog", "read the audit log",
             "{ auditLog(first: 1) { totalCount nodes { operation } } }", json!({}),
             [UNAUTH, ALLOWED, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED]),
+        // Deliveries show mobile numbers and addresses: the office's only.
+        row("notificationDeliveries", "the record of SMS and e-mail deliveries",
+            "{ notificationDeliveries(first: 5) { totalCount nodes { status } } }", json!({}),
+            [UNAUTH, ALLOWED, ALLOWED, FORBIDDEN, FORBIDDEN, FORBIDDEN]),
         // Every signed-in user has their own notices (and sees no one else's).
         row("notifications", "my notifications",
             "{ notifications(first: 5) { totalCount nodes { kind } } }", json!({}),

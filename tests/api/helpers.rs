@@ -131,6 +131,8 @@ fn test_settings(database_url: &str) -> Settings {
         // statement counts.
         housekeeping_interval_secs: 0,
         reminder_check_secs: 0,
+        // Tests run the delivery worker themselves, on the test's clock.
+        delivery_poll_ms: 0,
         // The public form tests pass the CAPTCHA with this answer (the test mode, forced
         // on although the environment is production, as in a production load test).
         captcha_test_answer: Some(CAPTCHA_TEST_ANSWER.to_owned()),

@@ -17,6 +17,7 @@ mod browser;
 mod corrections;
 mod crash;
 mod deadlines;
+mod deliveries;
 mod demo;
 mod disk;
 mod examples;

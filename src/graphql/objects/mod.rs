@@ -5,6 +5,7 @@
 mod account;
 mod assignment;
 mod audit;
+mod delivery;
 mod export;
 mod feedback;
 mod filing;
@@ -22,6 +23,7 @@ mod workflow;
 pub use account::*;
 pub use assignment::*;
 pub use audit::*;
+pub use delivery::*;
 pub use export::*;
 pub use feedback::*;
 pub use filing::*;

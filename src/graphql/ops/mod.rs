@@ -6,6 +6,7 @@ pub mod account;
 pub mod audit;
 pub mod calendar;
 pub mod deadlines;
+pub mod deliveries;
 pub mod export;
 pub mod feedback;
 pub mod filing;

@@ -1,0 +1,364 @@
+//! Deliveries beyond the app (the outbox), over HTTP and through the worker: a notice's SMS
+//! is written with it, sent once to a gateway (a small HTTP server here) with a valid
+//! signature, retried with a growing wait when the gateway fails, given up after the last
+//! attempt, taken up again when a killed worker's lease runs out, and shown to the office
+//! with every attempt.
+
+use std::sync::{Arc, Mutex};
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use banli::config::Settings;
+use banli::delivery::{sms, Worker};
+use banli::domain::time::Clock;
+use serde_json::{json, Value};
+
+use crate::helpers::{codes, id_at, spawn_app, TestApp};
+
+const DELIVERIES: &str = "query($f: NotificationDeliveryFilter) {
+  notificationDeliveries(filter: $f, first: 50) {
+    totalCount
+    nodes { id recipientId channel address kind title status attemptCount nextAttemptAt
+      sentAt lastError createdAt attempts { attempt outcome answer startedAt finishedAt } }
+  } }";
+const SETTINGS: &str = "mutation($i: UpdateMyNotificationSettingsInput!) {
+  updateMyNotificationSettings(input: $i) { settings { mobile version } userErrors { code } } }";
+const URGE: &str = "mutation($i: UrgeAssignmentInput!) { urgeAssignment(input: $i) {
+  assignment { id } userErrors { field code message } } }";
+const SECRET: &str = "gateway-secret-for-tests";
+
+/// What the test gateway received: the signature headers and the body.
+#[derive(Clone, Debug)]
+struct Received {
+    timestamp: String,
+    signature: String,
+    body: String,
+}
+
+/// A stand-in for an SMS provider's gateway: records every call and answers with
+/// `status`, which the test can change.
+#[derive(Clone)]
+struct Gateway {
+    url: String,
+    received: Arc<Mutex<Vec<Received>>>,
+    status: Arc<Mutex<u16>>,
+}
+
+impl Gateway {
+    async fn start() -> Self {
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let status = Arc::new(Mutex::new(200u16));
+        let (r, s) = (Arc::clone(&received), Arc::clone(&status));
+        let server = HttpServer::new(move || {
+            let (r, s) = (Arc::clone(&r), Arc::clone(&s));
+            App::new().route(
+                "/sms",
+                web::post().to(move |req: HttpRequest, body: String| {
+                    let (r, s) = (Arc::clone(&r), Arc::clone(&s));
+                    async move {
+                        let header = |name: &str| {
+                            req.headers()
+                                .get(name)
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or_default()
+                                .to_owned()
+                        };
+                        r.lock().unwrap().push(Received {
+                            timestamp: header("X-Banli-Timestamp"),
+                            signature: header("X-Banli-Signature"),
+                            body,
+                        });
+                        let code = *s.lock().unwrap();
+                        HttpResponse::build(actix_web::http::StatusCode::from_u16(code).unwrap())
+                            .body(if code == 200 {
+                                r#"{"code":"OK","bizId":"biz-1"}"#
+                            } else {
+                                r#"{"code":"isv.BUSINESS_LIMIT_CONTROL"}"#
+                            })
+                    }
+                }),
+            )
+        })
+        .workers(1)
+        .bind("127.0.0.1:0")
+        .expect("bind the test gateway");
+        let port = server.addrs()[0].port();
+        actix_web::rt::spawn(server.run());
+        Self {
+            url: format!("http://127.0.0.1:{port}/sms"),
+            received,
+            status,
+        }
+    }
+
+    fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    fn answer(&self, status: u16) {
+        *self.status.lock().unwrap() = status;
+    }
+}
+
+/// A worker over `app`'s database and clock, sending SMS to `gateway` (none: no SMS sender).
+fn worker(app: &TestApp, gateway: Option<&Gateway>, adjust: impl FnOnce(&mut Settings)) -> Worker {
+    let mut settings = Settings {
+        sms_gateway_url: gateway.map(|g| g.url.clone()),
+        sms_gateway_secret: Some(SECRET.to_owned()),
+        sms_signature: "淮南市人大".to_owned(),
+        ..Settings::default()
+    };
+    adjust(&mut settings);
+    let clock: Arc<dyn Clock> = app.clock.clone();
+    Worker::from_settings(&settings, app.db.clone(), clock).expect("a worker")
+}
+
+/// A unit clerk with a mobile number and a case assigned to the unit: the ASSIGNED notice
+/// goes by SMS (the office's default for it). Returns the office, the clerk and the
+/// assignment.
+async fn assigned_with_mobile() -> (TestApp, TestApp, String) {
+    let admin = spawn_app().await;
+    let session = admin.session("市人大十七届三次会议").await;
+    let deputy = admin.deputy("夏维奇").await;
+    let unit = admin.unit("淮南市民政局", "HN-MZJ").await;
+    let clerk = admin
+        .user("mz-staff", "UNIT_STAFF", Some(&unit), None)
+        .await;
+    let p = clerk
+        .graphql(SETTINGS, json!({"i": {"mobile": "13955400001"}}))
+        .await;
+    assert_eq!(
+        codes(&p["data"]["updateMyNotificationSettings"]),
+        Vec::<String>::new()
+    );
+    let s = admin
+        .register(
+            json!({"sessionId": session, "number": "0255", "title": "关于养老服务的建议",
+            "content": "建议内容：请联系代表 13955400002。", "leadDeputyId": deputy,
+            "submittedOn": "2026-02-20"}),
+        )
+        .await;
+    let suggestion = id_at(&s, "suggestion.id");
+    let p = admin
+        .assign(
+            json!({"suggestionId": suggestion, "assignedOn": "2026-02-25",
+            "units": [{"unitId": unit, "role": "LEAD"}]}),
+        )
+        .await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    let assignment = p["assignments"][0]["id"].as_str().unwrap().to_owned();
+    (admin, clerk, assignment)
+}
+
+async fn deliveries(app: &TestApp, filter: Value) -> Vec<Value> {
+    let data = app.data(DELIVERIES, json!({"f": filter})).await;
+    data["notificationDeliveries"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[actix_web::test]
+async fn an_sms_goes_out_once_signed_and_the_office_sees_it_with_its_attempt() {
+    let (admin, clerk, _) = assigned_with_mobile().await;
+    let pending = deliveries(&admin, json!({"status": "PENDING"})).await;
+    assert_eq!(pending.len(), 1, "{pending:#?}");
+    assert_eq!(pending[0]["channel"], "SMS");
+    assert_eq!(pending[0]["address"], "13955400001");
+    assert_eq!(pending[0]["kind"], "ASSIGNED");
+    assert_eq!(pending[0]["attempts"], json!([]));
+
+    let gateway = Gateway::start().await;
+    let w = worker(&admin, Some(&gateway), |_| {});
+    assert_eq!(w.run_once().await.unwrap(), 1);
+    assert_eq!(w.run_once().await.unwrap(), 0, "sent once");
+
+    let calls = gateway.received();
+    assert_eq!(calls.len(), 1);
+    let call = &calls[0];
+    let timestamp: i64 = call.timestamp.parse().expect("a unix timestamp");
+    assert_eq!(call.signature, sms::sign(SECRET, timestamp, &call.body));
+    let body: Value = serde_json::from_str(&call.body).unwrap();
+    assert_eq!(body["phoneNumbers"], json!(["13955400001"]));
+    assert_eq!(body["signName"], "淮南市人大");
+    let text = body["text"].as_str().unwrap();
+    assert!(text.starts_with("【淮南市人大】"), "{text}");
+    assert!(text.contains("0255"), "{text}");
+    assert!(banli::domain::delivery::sms_segments(text) <= 2, "{text}");
+    assert!(
+        !text.contains("13955400002") && !text.contains("建议内容"),
+        "{text}"
+    );
+    assert!(body["outId"]
+        .as_str()
+        .unwrap()
+        .starts_with("banli-delivery-"));
+
+    let sent = deliveries(&admin, json!({"channel": "SMS"})).await;
+    assert_eq!(sent[0]["status"], "SENT");
+    assert!(sent[0]["sentAt"].is_string());
+    assert_eq!(sent[0]["nextAttemptAt"], Value::Null);
+    assert_eq!(sent[0]["attempts"][0]["outcome"], "SENT");
+    assert!(sent[0]["attempts"][0]["answer"]
+        .as_str()
+        .unwrap()
+        .contains("biz-1"));
+
+    // Deliveries show addresses: the office's only.
+    let refused = clerk.graphql(DELIVERIES, json!({})).await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{refused:#}"
+    );
+}
+
+#[actix_web::test]
+async fn a_failing_gateway_is_tried_again_later_and_then_given_up() {
+    let (admin, _, _) = assigned_with_mobile().await;
+    let gateway = Gateway::start().await;
+    gateway.answer(503);
+    let w = worker(&admin, Some(&gateway), |s| {
+        s.delivery_max_attempts = 3;
+        s.delivery_backoff_secs = 60;
+    });
+    assert_eq!(w.run_once().await.unwrap(), 1);
+    let d = &deliveries(&admin, json!({})).await[0];
+    assert_eq!(d["status"], "PENDING");
+    assert_eq!(d["attemptCount"], 1);
+    assert!(d["lastError"].as_str().unwrap().contains("503"), "{d:#}");
+    assert_eq!(w.run_once().await.unwrap(), 0, "not due before its wait");
+
+    admin.clock.advance(chrono::Duration::seconds(61));
+    assert_eq!(w.run_once().await.unwrap(), 1);
+    admin.clock.advance(chrono::Duration::seconds(61));
+    assert_eq!(
+        w.run_once().await.unwrap(),
+        0,
+        "the wait doubled to two minutes"
+    );
+    admin.clock.advance(chrono::Duration::seconds(60));
+    assert_eq!(w.run_once().await.unwrap(), 1);
+
+    let d = &deliveries(&admin, json!({"status": "FAILED"})).await[0];
+    assert_eq!(d["attemptCount"], 3);
+    let outcomes: Vec<&str> = d["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["FAILED", "FAILED", "FAILED"]);
+    // The rest of banli is unaffected: the office still works.
+    let me = admin.data("{ me { username } }", json!({})).await;
+    assert_eq!(me["me"]["username"], "test-admin");
+    admin.clock.advance(chrono::Duration::days(1));
+    assert_eq!(
+        w.run_once().await.unwrap(),
+        0,
+        "a failed delivery stays failed"
+    );
+    assert_eq!(gateway.received().len(), 3);
+}
+
+#[actix_web::test]
+async fn an_unreachable_gateway_is_a_failed_attempt_and_no_gateway_is_skipped() {
+    let (admin, _, _) = assigned_with_mobile().await;
+    let unreachable = worker(&admin, None, |s| {
+        s.sms_gateway_url = Some("http://127.0.0.1:9/sms".to_owned());
+    });
+    assert_eq!(unreachable.run_once().await.unwrap(), 1);
+    let d = &deliveries(&admin, json!({})).await[0];
+    assert_eq!(d["status"], "PENDING");
+    assert!(
+        d["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("短信网关无法连接"),
+        "{d:#}"
+    );
+
+    admin.clock.advance(chrono::Duration::minutes(2));
+    let none = worker(&admin, None, |_| {});
+    assert_eq!(none.run_once().await.unwrap(), 1);
+    let d = &deliveries(&admin, json!({"status": "SKIPPED"})).await[0];
+    assert!(
+        d["lastError"].as_str().unwrap().contains("未配置短信"),
+        "{d:#}"
+    );
+    assert_eq!(d["attempts"][1]["outcome"], "SKIPPED");
+}
+
+#[actix_web::test]
+async fn a_killed_workers_claim_runs_out_and_another_sends_it_once() {
+    let (admin, _, _) = assigned_with_mobile().await;
+    let gateway = Gateway::start().await;
+    // A worker claims the delivery and is killed before it sends.
+    let now = admin.clock.now();
+    let dead = banli::service::delivery::claim(
+        &admin.db,
+        "killed-worker",
+        now,
+        chrono::Duration::seconds(120),
+        10,
+    )
+    .await
+    .unwrap();
+    assert_eq!(dead.len(), 1);
+    let alive = worker(&admin, Some(&gateway), |s| s.delivery_lease_secs = 120);
+    assert_eq!(alive.run_once().await.unwrap(), 0, "the claim still holds");
+    admin.clock.advance(chrono::Duration::seconds(121));
+    assert_eq!(alive.run_once().await.unwrap(), 1);
+    assert_eq!(gateway.received().len(), 1, "sent once");
+
+    // Had the killed worker sent it and come back late, its record would not undo the other's.
+    let late = banli::service::delivery::finish(
+        &admin.db,
+        &dead[0].delivery,
+        now,
+        admin.clock.now(),
+        &banli::service::delivery::Outcome::Failed("late".into()),
+        &banli::domain::delivery::Backoff::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(late, banli::domain::delivery::DeliveryStatus::Pending);
+    let d = &deliveries(&admin, json!({})).await[0];
+    assert_eq!(d["status"], "SENT", "{d:#}");
+    assert_eq!(
+        d["attempts"].as_array().unwrap().len(),
+        2,
+        "both attempts are kept"
+    );
+}
+
+#[actix_web::test]
+async fn two_workers_at_once_send_each_delivery_once() {
+    let (admin, _, assignment) = assigned_with_mobile().await;
+    for n in 0..9 {
+        let p = admin
+            .graphql(
+                URGE,
+                json!({"i": {"assignmentId": assignment, "message": format!("请加快办理（第{n}次）"),
+                    "idempotencyKey": format!("urge-{n}")}}),
+            )
+            .await;
+        assert_eq!(
+            codes(&p["data"]["urgeAssignment"]),
+            Vec::<String>::new(),
+            "{p:#}"
+        );
+    }
+    assert_eq!(
+        deliveries(&admin, json!({"status": "PENDING"})).await.len(),
+        10
+    );
+    let gateway = Gateway::start().await;
+    let a = worker(&admin, Some(&gateway), |_| {});
+    let b = worker(&admin, Some(&gateway), |_| {});
+    let (sent_a, sent_b) = futures_util::join!(a.run_once(), b.run_once());
+    let (sent_a, sent_b) = (sent_a.unwrap(), sent_b.unwrap());
+    assert_eq!(sent_a + sent_b, 10, "a: {sent_a}, b: {sent_b}");
+    assert_eq!(gateway.received().len(), 10, "no delivery sent twice");
+    let sent = deliveries(&admin, json!({"status": "SENT"})).await;
+    assert_eq!(sent.len(), 10);
+    assert!(sent.iter().all(|d| d["attemptCount"] == 1));
+}
