@@ -19,6 +19,18 @@ pub enum LogFormat {
     Json,
 }
 
+/// How banli talks to the SMTP server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// A plain connection upgraded with STARTTLS, refused if the server cannot (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a relay on the same host or a closed network.
+    None,
+}
+
 /// What the server reveals about its own schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -207,6 +219,19 @@ pub struct Settings {
     /// Segments (70 Chinese characters; 67 each in a longer message) an SMS may take
     /// (`BANLI_SMS_MAX_SEGMENTS`); a longer notice is cut with "…".
     pub sms_max_segments: usize,
+    /// The SMTP server for e-mail notices (`BANLI_SMTP_HOST`); unset: no e-mail is sent
+    /// (deliveries are marked SKIPPED).
+    pub smtp_host: Option<String>,
+    /// Its port (`BANLI_SMTP_PORT`): 587 for STARTTLS, 465 for TLS, 25 for a plain relay.
+    pub smtp_port: u16,
+    /// `starttls`, `tls` or `none` (`BANLI_SMTP_SECURITY`); `none` only to a relay on the
+    /// same host or a closed network.
+    pub smtp_security: SmtpSecurity,
+    /// Credentials, if the server asks for them (`BANLI_SMTP_USERNAME`, `BANLI_SMTP_PASSWORD`).
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    /// The sender, e.g. `人大代表建议办理 <banli@rd.example.gov.cn>` (`BANLI_SMTP_FROM`).
+    pub smtp_from: String,
     /// Seconds browsers and proxies may cache answers to public read queries sent with
     /// `GET` (`BANLI_PUBLIC_CACHE_SECS`); 0 sends `no-store`.
     pub public_cache_secs: u32,
@@ -298,6 +323,12 @@ impl Default for Settings {
             sms_signature: "人大代表建议办理".to_owned(),
             sms_template_id: "BANLI_NOTICE".to_owned(),
             sms_max_segments: 2,
+            smtp_host: None,
+            smtp_port: 587,
+            smtp_security: SmtpSecurity::Starttls,
+            smtp_username: None,
+            smtp_password: None,
+            smtp_from: "人大代表建议办理 <banli@localhost>".to_owned(),
             public_cache_secs: 60,
             serve_examples: false,
             import_max_bytes: 5 * 1024 * 1024,
@@ -410,6 +441,14 @@ impl Settings {
             "sms_max_segments must be 1–5, got {}",
             self.sms_max_segments
         );
+        if let Some(host) = &self.smtp_host {
+            anyhow::ensure!(!host.trim().is_empty(), "smtp_host must not be blank");
+            anyhow::ensure!(
+                self.smtp_from.parse::<lettre::message::Mailbox>().is_ok(),
+                "smtp_from must be a mailbox such as `banli <banli@example.gov.cn>`, got {:?}",
+                self.smtp_from
+            );
+        }
         if let Some(url) = &self.sms_gateway_url {
             anyhow::ensure!(
                 url.starts_with("https://") || url.starts_with("http://"),

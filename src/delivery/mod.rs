@@ -3,6 +3,7 @@
 //! and records the outcome (`service::delivery::finish`). A channel this deployment has no
 //! sender for is marked SKIPPED, so the office sees why nothing went out.
 
+pub mod email;
 pub mod sms;
 
 use std::sync::Arc;
@@ -40,11 +41,14 @@ pub struct Senders {
 }
 
 impl Senders {
-    /// The senders the settings configure (an SMS gateway when its URL is set).
+    /// The senders the settings configure (an SMS gateway when its URL is set, SMTP when
+    /// its host is).
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
         let sms = sms::Gateway::from_settings(settings)?
             .map(|gateway| Arc::new(gateway) as Arc<dyn Sender>);
-        Ok(Self { sms, email: None })
+        let email =
+            email::Smtp::from_settings(settings)?.map(|smtp| Arc::new(smtp) as Arc<dyn Sender>);
+        Ok(Self { sms, email })
     }
 
     fn of(&self, channel: Channel) -> Option<&Arc<dyn Sender>> {

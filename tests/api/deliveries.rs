@@ -13,6 +13,7 @@ use banli::domain::time::Clock;
 use serde_json::{json, Value};
 
 use crate::helpers::{codes, id_at, spawn_app, TestApp};
+use crate::smtp::SmtpServer;
 
 const DELIVERIES: &str = "query($f: NotificationDeliveryFilter) {
   notificationDeliveries(filter: $f, first: 50) {
@@ -361,4 +362,125 @@ async fn two_workers_at_once_send_each_delivery_once() {
     let sent = deliveries(&admin, json!({"status": "SENT"})).await;
     assert_eq!(sent.len(), 10);
     assert!(sent.iter().all(|d| d["attemptCount"] == 1));
+}
+
+/// A worker sending e-mail to the test SMTP server (no SMS gateway).
+fn mail_worker(app: &TestApp, smtp: &SmtpServer) -> Worker {
+    worker(app, None, |s| {
+        s.smtp_host = Some("127.0.0.1".to_owned());
+        s.smtp_port = smtp.port;
+        s.smtp_security = banli::config::SmtpSecurity::None;
+        s.smtp_from = "淮南市人大常委会 <banli@rd.huainan.example>".to_owned();
+        s.delivery_backoff_secs = 60;
+    })
+}
+
+#[actix_web::test]
+async fn an_email_reaches_the_smtp_server_and_a_refusal_is_tried_again() {
+    let (admin, clerk, assignment) = assigned_with_mobile().await;
+    let p = clerk
+        .graphql(
+            SETTINGS,
+            json!({"i": {"email": "mz-staff@huainan.example", "expectedVersion": 1,
+                "kinds": [{"kind": "URGED", "channels": ["EMAIL"]}]}}),
+        )
+        .await;
+    assert_eq!(
+        codes(&p["data"]["updateMyNotificationSettings"]),
+        Vec::<String>::new(),
+        "{p:#}"
+    );
+    let p = admin
+        .graphql(
+            URGE,
+            json!({"i": {"assignmentId": assignment, "message": "请于本周内报送答复。",
+                "idempotencyKey": "urge-mail"}}),
+        )
+        .await;
+    assert_eq!(
+        codes(&p["data"]["urgeAssignment"]),
+        Vec::<String>::new(),
+        "{p:#}"
+    );
+    let mails = deliveries(&admin, json!({"channel": "EMAIL"})).await;
+    assert_eq!(mails.len(), 1, "{mails:#?}");
+    assert_eq!(mails[0]["kind"], "URGED");
+
+    let smtp = SmtpServer::start().await;
+    smtp.refuse(true);
+    let w = mail_worker(&admin, &smtp);
+    // The SMS of the assignment (no gateway: skipped) and the e-mail (refused: later).
+    assert_eq!(w.run_once().await.unwrap(), 2);
+    let d = &deliveries(&admin, json!({"channel": "EMAIL"})).await[0];
+    assert_eq!(d["status"], "PENDING");
+    assert!(d["lastError"].as_str().unwrap().contains("451"), "{d:#}");
+    assert!(smtp.received().is_empty());
+
+    smtp.refuse(false);
+    admin.clock.advance(chrono::Duration::seconds(61));
+    assert_eq!(w.run_once().await.unwrap(), 1);
+    let d = &deliveries(&admin, json!({"channel": "EMAIL"})).await[0];
+    assert_eq!(d["status"], "SENT", "{d:#}");
+    assert!(
+        d["attempts"][1]["answer"]
+            .as_str()
+            .unwrap()
+            .starts_with("250"),
+        "{d:#}"
+    );
+    let mail = &smtp.received()[0];
+    assert_eq!(mail.to, ["<mz-staff@huainan.example>"]);
+    assert!(
+        mail.from.contains("banli@rd.huainan.example"),
+        "{}",
+        mail.from
+    );
+    assert!(mail.data.contains("Subject: "), "{}", mail.data);
+    let text = mail.text();
+    assert!(
+        text.contains("0255") && text.contains("请于本周内报送答复"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("13955400002") && !text.contains("建议内容"),
+        "{text}"
+    );
+}
+
+#[actix_web::test]
+async fn the_daily_digest_goes_by_email_once_a_day() {
+    let (admin, clerk, _) = assigned_with_mobile().await;
+    let p = clerk
+        .graphql(
+            SETTINGS,
+            json!({"i": {"email": "mz-staff@huainan.example", "expectedVersion": 1}}),
+        )
+        .await;
+    assert_eq!(
+        codes(&p["data"]["updateMyNotificationSettings"]),
+        Vec::<String>::new(),
+        "{p:#}"
+    );
+    let rules = banli::domain::reminder::ReminderRules::default();
+    let monday = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let now = admin.clock.now();
+    for _ in 0..2 {
+        banli::service::reminder::run(&admin.db, &rules, monday, now, false)
+            .await
+            .unwrap();
+    }
+    let digests = deliveries(&admin, json!({"channel": "EMAIL"})).await;
+    assert_eq!(
+        digests.len(),
+        1,
+        "one digest, however often the pass runs: {digests:#?}"
+    );
+    assert_eq!(digests[0]["kind"], "DAILY_REMINDER");
+    assert_eq!(digests[0]["address"], "mz-staff@huainan.example");
+    let smtp = SmtpServer::start().await;
+    let w = mail_worker(&admin, &smtp);
+    w.run_once().await.unwrap();
+    let mails = smtp.received();
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].text().contains("0255"), "{}", mails[0].text());
 }

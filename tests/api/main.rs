@@ -44,6 +44,7 @@ mod search;
 mod security;
 mod seed_000;
 mod shutdown;
+mod smtp;
 mod statements;
 mod statistics;
 mod subscriptions;

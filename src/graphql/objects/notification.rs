@@ -11,6 +11,7 @@ use crate::graphql::scalars::DateTime;
 
 /// What a notification is about.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::notice::NoticeKind")]
 pub enum NotificationKind {
     /// 新交办: a new case for the unit.
     Assigned,
@@ -45,30 +46,6 @@ pub enum NotificationKind {
     /// 办理提醒: the day's digest (working days, at `reminder_hour`) of the cases due soon,
     /// overdue or not signed for; one per person per day, about no single record.
     DailyReminder,
-}
-
-impl From<NoticeKind> for NotificationKind {
-    fn from(kind: NoticeKind) -> Self {
-        use NoticeKind as N;
-        match kind {
-            N::Assigned => Self::Assigned,
-            N::ReturnRequested => Self::ReturnRequested,
-            N::ReturnApproved => Self::ReturnApproved,
-            N::ReturnRejected => Self::ReturnRejected,
-            N::CoOpinionArrived => Self::CoOpinionArrived,
-            N::ExtensionRequested => Self::ExtensionRequested,
-            N::ExtensionApproved => Self::ExtensionApproved,
-            N::ExtensionRejected => Self::ExtensionRejected,
-            N::ReplyForReview => Self::ReplyForReview,
-            N::ReplyReturned => Self::ReplyReturned,
-            N::ReplyReceived => Self::ReplyReceived,
-            N::Rehandling => Self::Rehandling,
-            N::ReplyPublished => Self::ReplyPublished,
-            N::ProgressReportRequested => Self::ProgressReportRequested,
-            N::Urged => Self::Urged,
-            N::DailyReminder => Self::DailyReminder,
-        }
-    }
 }
 
 /// A notice to the signed-in user (通知): its kind, a Chinese title and text, and the case it
@@ -125,30 +102,6 @@ impl Notification {
     /// When its recipient marked it read; null while unread.
     async fn read_at(&self) -> Option<DateTime> {
         self.0.read_at.map(DateTime)
-    }
-}
-
-impl From<NotificationKind> for NoticeKind {
-    fn from(kind: NotificationKind) -> Self {
-        use NotificationKind as K;
-        match kind {
-            K::Assigned => Self::Assigned,
-            K::ReturnRequested => Self::ReturnRequested,
-            K::ReturnApproved => Self::ReturnApproved,
-            K::ReturnRejected => Self::ReturnRejected,
-            K::CoOpinionArrived => Self::CoOpinionArrived,
-            K::ExtensionRequested => Self::ExtensionRequested,
-            K::ExtensionApproved => Self::ExtensionApproved,
-            K::ExtensionRejected => Self::ExtensionRejected,
-            K::ReplyForReview => Self::ReplyForReview,
-            K::ReplyReturned => Self::ReplyReturned,
-            K::ReplyReceived => Self::ReplyReceived,
-            K::Rehandling => Self::Rehandling,
-            K::ReplyPublished => Self::ReplyPublished,
-            K::ProgressReportRequested => Self::ProgressReportRequested,
-            K::Urged => Self::Urged,
-            K::DailyReminder => Self::DailyReminder,
-        }
     }
 }
 
