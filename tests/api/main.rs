@@ -18,6 +18,7 @@ mod corrections;
 mod crash;
 mod deadlines;
 mod deliveries;
+mod delivery_crash;
 mod demo;
 mod disk;
 mod examples;
