@@ -34,20 +34,14 @@ pub(crate) async fn on_event<C: ConnectionTrait>(
         .await
         .during("loading the suggestion of a notice")?
         .ok_or_else(|| anyhow::anyhow!("an event names a missing suggestion"))?;
-    let assignment = match event.assignment_id {
+    let (assignment, unit) = match event.assignment_id {
         Some(id) => assignment::Entity::find_by_id(id)
+            .find_also_related(handling_unit::Entity)
             .one(conn)
             .await
-            .during("loading the assignment of a notice")?,
-        None => None,
-    };
-    let unit = match &assignment {
-        Some(a) => handling_unit::Entity::find_by_id(a.unit_id)
-            .one(conn)
-            .await
-            .during("loading the unit of a notice")?
-            .map(|u| u.name),
-        None => None,
+            .during("loading the assignment of a notice")?
+            .map_or((None, None), |(a, u)| (Some(a), u.map(|u| u.name))),
+        None => (None, None),
     };
     let facts = Facts {
         number: &case.number,

@@ -150,6 +150,24 @@ async fn assigned_with_mobile() -> (TestApp, TestApp, String) {
     (admin, clerk, assignment)
 }
 
+/// The office urges the unit on `assignment` `times` times (each an SMS to the clerk).
+async fn urge(admin: &TestApp, assignment: &str, times: usize) {
+    for n in 0..times {
+        let p = admin
+            .graphql(
+                URGE,
+                json!({"i": {"assignmentId": assignment, "message": format!("请加快办理（第{n}次）"),
+                    "idempotencyKey": format!("urge-{n}")}}),
+            )
+            .await;
+        assert_eq!(
+            codes(&p["data"]["urgeAssignment"]),
+            Vec::<String>::new(),
+            "{p:#}"
+        );
+    }
+}
+
 async fn deliveries(app: &TestApp, filter: Value) -> Vec<Value> {
     let data = app.data(DELIVERIES, json!({"f": filter})).await;
     data["notificationDeliveries"]["nodes"]
@@ -334,20 +352,7 @@ async fn a_killed_workers_claim_runs_out_and_another_sends_it_once() {
 #[actix_web::test]
 async fn two_workers_at_once_send_each_delivery_once() {
     let (admin, _, assignment) = assigned_with_mobile().await;
-    for n in 0..9 {
-        let p = admin
-            .graphql(
-                URGE,
-                json!({"i": {"assignmentId": assignment, "message": format!("请加快办理（第{n}次）"),
-                    "idempotencyKey": format!("urge-{n}")}}),
-            )
-            .await;
-        assert_eq!(
-            codes(&p["data"]["urgeAssignment"]),
-            Vec::<String>::new(),
-            "{p:#}"
-        );
-    }
+    urge(&admin, &assignment, 9).await;
     assert_eq!(
         deliveries(&admin, json!({"status": "PENDING"})).await.len(),
         10
@@ -483,4 +488,35 @@ async fn the_daily_digest_goes_by_email_once_a_day() {
     let mails = smtp.received();
     assert_eq!(mails.len(), 1);
     assert!(mails[0].text().contains("0255"), "{}", mails[0].text());
+}
+
+#[actix_web::test]
+async fn a_page_of_deliveries_is_three_statements_whatever_its_size() {
+    let (admin, _, assignment) = assigned_with_mobile().await;
+    urge(&admin, &assignment, 9).await;
+    let gateway = Gateway::start().await;
+    gateway.answer(503);
+    worker(&admin, Some(&gateway), |_| {})
+        .run_once()
+        .await
+        .unwrap();
+    let query = "query($first: Int) { notificationDeliveries(first: $first) {
+        nodes { id kind title status attempts { attempt outcome answer } } } }";
+    let mut counts = Vec::new();
+    for first in [2, 10] {
+        let before = admin.db.statement_count();
+        let data = admin.data(query, json!({"first": first})).await;
+        counts.push(admin.db.statement_count() - before);
+        let nodes = data["notificationDeliveries"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), first);
+        assert!(nodes
+            .iter()
+            .all(|n| n["attempts"].as_array().unwrap().len() == 1));
+    }
+    assert_eq!(
+        counts[0], counts[1],
+        "statements for 2 rows vs 10: {counts:?}"
+    );
+    // the page, its notices, their attempts (the token is cached)
+    assert!(counts[1] <= 3, "{counts:?}");
 }
