@@ -219,6 +219,11 @@ pub struct Settings {
     /// Segments (70 Chinese characters; 67 each in a longer message) an SMS may take
     /// (`BANLI_SMS_MAX_SEGMENTS`); a longer notice is cut with "…".
     pub sms_max_segments: usize,
+    /// The office's OA system's webhook (`BANLI_WEBHOOK_URL`); unset: webhook deliveries are
+    /// marked SKIPPED.
+    pub webhook_url: Option<String>,
+    /// The shared secret of each call's HMAC-SHA256 signature (`BANLI_WEBHOOK_SECRET`).
+    pub webhook_secret: Option<String>,
     /// The SMTP server for e-mail notices (`BANLI_SMTP_HOST`); unset: no e-mail is sent
     /// (deliveries are marked SKIPPED).
     pub smtp_host: Option<String>,
@@ -323,6 +328,8 @@ impl Default for Settings {
             sms_signature: "人大代表建议办理".to_owned(),
             sms_template_id: "BANLI_NOTICE".to_owned(),
             sms_max_segments: 2,
+            webhook_url: None,
+            webhook_secret: None,
             smtp_host: None,
             smtp_port: 587,
             smtp_security: SmtpSecurity::Starttls,
@@ -449,17 +456,24 @@ impl Settings {
                 self.smtp_from
             );
         }
-        if let Some(url) = &self.sms_gateway_url {
-            anyhow::ensure!(
-                url.starts_with("https://") || url.starts_with("http://"),
-                "sms_gateway_url must be an http(s) URL, got {url:?}"
-            );
-            anyhow::ensure!(
-                self.sms_gateway_secret
-                    .as_ref()
-                    .is_some_and(|s| s.len() >= 16),
-                "sms_gateway_secret must be set (at least 16 characters) when sms_gateway_url is"
-            );
+        for (name, url, secret) in [
+            (
+                "sms_gateway",
+                &self.sms_gateway_url,
+                &self.sms_gateway_secret,
+            ),
+            ("webhook", &self.webhook_url, &self.webhook_secret),
+        ] {
+            if let Some(url) = url {
+                anyhow::ensure!(
+                    url.starts_with("https://") || url.starts_with("http://"),
+                    "{name}_url must be an http(s) URL, got {url:?}"
+                );
+                anyhow::ensure!(
+                    secret.as_ref().is_some_and(|s| s.len() >= 16),
+                    "{name}_secret must be set (at least 16 characters) when {name}_url is"
+                );
+            }
         }
         Ok(())
     }

@@ -28,6 +28,7 @@ pub mod idempotency_key;
 pub mod leader_instruction;
 pub mod notification;
 pub mod notification_attempt;
+pub mod notification_defaults;
 pub mod notification_delivery;
 pub mod notification_settings;
 pub mod progress_report;

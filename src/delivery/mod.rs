@@ -5,6 +5,7 @@
 
 pub mod email;
 pub mod sms;
+pub mod webhook;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +14,8 @@ use chrono::Duration as Span;
 use entity::{notification, notification_delivery};
 use futures_util::future::BoxFuture;
 use futures_util::StreamExt as _;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -21,6 +24,67 @@ use crate::domain::notice::Channel;
 use crate::domain::time::Clock;
 use crate::service::delivery::{self as outbox, Claimed, Outcome};
 use crate::service::ServiceResult;
+
+/// `sha256=<hex>` of HMAC-SHA256 with `secret` over `"{timestamp}.{body}"` (the scheme
+/// GitHub's and Stripe's webhooks use).
+pub fn sign(secret: &str, timestamp: i64, body: &str) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC accepts every key length"));
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body.as_bytes());
+    let digest = mac.finalize().into_bytes();
+    format!("sha256={}", crate::domain::feedback::hex(&digest))
+}
+
+/// A JSON POST signed with [`sign`]: what the SMS gateway and the OA webhook both take.
+pub struct SignedPost {
+    client: reqwest::Client,
+    url: String,
+    secret: String,
+}
+
+impl SignedPost {
+    pub fn new(url: String, secret: Option<String>, timeout_secs: u64) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(timeout_secs.max(1)))
+            .build()?;
+        Ok(Self {
+            client,
+            url,
+            secret: secret.unwrap_or_default(),
+        })
+    }
+
+    /// Posts `body` for `delivery` (its id in `X-Banli-Delivery`); `Ok` with the answer on
+    /// a 2xx, `Err` naming the peer (in Chinese and English) otherwise.
+    pub async fn post(
+        &self,
+        delivery: i64,
+        body: String,
+        (zh, en): (&str, &str),
+    ) -> Result<String, String> {
+        let timestamp = chrono::Utc::now().timestamp();
+        let response = self
+            .client
+            .post(&self.url)
+            .header("Content-Type", "application/json; charset=utf-8")
+            .header("X-Banli-Delivery", delivery.to_string())
+            .header("X-Banli-Timestamp", timestamp.to_string())
+            .header("X-Banli-Signature", sign(&self.secret, timestamp, &body))
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| format!("{zh}无法连接 ({en} unreachable): {e}"))?;
+        let status = response.status();
+        let answer = response.text().await.unwrap_or_default();
+        if status.is_success() {
+            Ok(answer)
+        } else {
+            Err(format!("{zh}拒绝 ({en} answered HTTP {status}): {answer}"))
+        }
+    }
+}
 
 /// Sends one notice over one channel, to the delivery's address (the delivery's id lets a
 /// provider drop a repeated call). `Ok` carries what the provider answered, `Err` why
@@ -38,23 +102,31 @@ pub trait Sender: Send + Sync {
 pub struct Senders {
     pub sms: Option<Arc<dyn Sender>>,
     pub email: Option<Arc<dyn Sender>>,
+    pub webhook: Option<Arc<dyn Sender>>,
 }
 
 impl Senders {
     /// The senders the settings configure (an SMS gateway when its URL is set, SMTP when
-    /// its host is).
+    /// its host is, the OA webhook when its URL is).
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
         let sms = sms::Gateway::from_settings(settings)?
             .map(|gateway| Arc::new(gateway) as Arc<dyn Sender>);
         let email =
             email::Smtp::from_settings(settings)?.map(|smtp| Arc::new(smtp) as Arc<dyn Sender>);
-        Ok(Self { sms, email })
+        let webhook = webhook::Webhook::from_settings(settings)?
+            .map(|hook| Arc::new(hook) as Arc<dyn Sender>);
+        Ok(Self {
+            sms,
+            email,
+            webhook,
+        })
     }
 
     fn of(&self, channel: Channel) -> Option<&Arc<dyn Sender>> {
         match channel {
             Channel::Sms => self.sms.as_ref(),
             Channel::Email => self.email.as_ref(),
+            Channel::Webhook => self.webhook.as_ref(),
         }
     }
 }
@@ -131,6 +203,7 @@ impl Worker {
                 match channel {
                     Some(Channel::Sms) => "短信",
                     Some(Channel::Email) => "电子邮件",
+                    Some(Channel::Webhook) => "OA 推送",
                     None => "该",
                 },
                 claimed.delivery.channel
@@ -179,4 +252,19 @@ pub fn spawn(worker: Worker, period: Duration) -> Option<tokio::task::JoinHandle
             }
         }
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signature_covers_the_timestamp_and_the_body() {
+        let a = sign("secret", 1_780_000_000, r#"{"a":1}"#);
+        assert!(a.starts_with("sha256=") && a.len() == 7 + 64, "{a}");
+        assert_ne!(a, sign("secret", 1_780_000_001, r#"{"a":1}"#));
+        assert_ne!(a, sign("secret", 1_780_000_000, r#"{"a":2}"#));
+        assert_ne!(a, sign("other", 1_780_000_000, r#"{"a":1}"#));
+        assert_eq!(a, sign("secret", 1_780_000_000, r#"{"a":1}"#));
+    }
 }

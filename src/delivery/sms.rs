@@ -6,18 +6,14 @@
 
 use entity::{notification, notification_delivery};
 use futures_util::future::BoxFuture;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
-use super::Sender;
+use super::{Sender, SignedPost};
 use crate::config::Settings;
 use crate::domain::delivery::sms_text;
 
 /// The configured gateway.
 pub struct Gateway {
-    client: reqwest::Client,
-    url: String,
-    secret: String,
+    post: SignedPost,
     signature: String,
     template_id: String,
     max_segments: usize,
@@ -29,15 +25,12 @@ impl Gateway {
         let Some(url) = settings.sms_gateway_url.clone() else {
             return Ok(None);
         };
-        let client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(
-                settings.delivery_timeout_secs.max(1),
-            ))
-            .build()?;
         Ok(Some(Self {
-            client,
-            url,
-            secret: settings.sms_gateway_secret.clone().unwrap_or_default(),
+            post: SignedPost::new(
+                url,
+                settings.sms_gateway_secret.clone(),
+                settings.delivery_timeout_secs,
+            )?,
             signature: settings.sms_signature.clone(),
             template_id: settings.sms_template_id.clone(),
             max_segments: settings.sms_max_segments,
@@ -71,18 +64,6 @@ impl Gateway {
     }
 }
 
-/// `sha256=<hex>` of HMAC-SHA256 with `secret` over `"{timestamp}.{body}"` (the scheme
-/// GitHub's and Stripe's webhooks use).
-pub fn sign(secret: &str, timestamp: i64, body: &str) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
-        .unwrap_or_else(|_| unreachable!("HMAC accepts every key length"));
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body.as_bytes());
-    let digest = mac.finalize().into_bytes();
-    format!("sha256={}", crate::domain::feedback::hex(&digest))
-}
-
 impl Sender for Gateway {
     fn send<'a>(
         &'a self,
@@ -91,41 +72,9 @@ impl Sender for Gateway {
     ) -> BoxFuture<'a, Result<String, String>> {
         Box::pin(async move {
             let body = self.body(delivery, notice);
-            let timestamp = chrono::Utc::now().timestamp();
-            let response = self
-                .client
-                .post(&self.url)
-                .header("Content-Type", "application/json; charset=utf-8")
-                .header("X-Banli-Timestamp", timestamp.to_string())
-                .header("X-Banli-Signature", sign(&self.secret, timestamp, &body))
-                .body(body)
-                .send()
+            self.post
+                .post(delivery.id, body, ("短信网关", "the SMS gateway"))
                 .await
-                .map_err(|e| format!("短信网关无法连接 (gateway unreachable): {e}"))?;
-            let status = response.status();
-            let answer = response.text().await.unwrap_or_default();
-            if status.is_success() {
-                Ok(answer)
-            } else {
-                Err(format!(
-                    "短信网关拒绝 (gateway answered HTTP {status}): {answer}"
-                ))
-            }
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_signature_covers_the_timestamp_and_the_body() {
-        let a = sign("secret", 1_780_000_000, r#"{"a":1}"#);
-        assert!(a.starts_with("sha256=") && a.len() == 7 + 64, "{a}");
-        assert_ne!(a, sign("secret", 1_780_000_001, r#"{"a":1}"#));
-        assert_ne!(a, sign("secret", 1_780_000_000, r#"{"a":2}"#));
-        assert_ne!(a, sign("other", 1_780_000_000, r#"{"a":1}"#));
-        assert_eq!(a, sign("secret", 1_780_000_000, r#"{"a":1}"#));
     }
 }

@@ -225,9 +225,17 @@ pub enum Channel {
     Sms,
     /// 电子邮件, to the user's address (scheduled reminders as one digest a day).
     Email,
+    /// OA 推送: a signed JSON POST to the office's OA system, for the kinds the office
+    /// chooses (never a user's choice).
+    Webhook,
 }
 
 impl Channel {
+    /// Whether a user may choose it for themselves (the webhook is the office's).
+    pub fn personal(self) -> bool {
+        self != Channel::Webhook
+    }
+
     pub fn as_str(self) -> &'static str {
         self.into()
     }

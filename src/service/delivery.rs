@@ -29,8 +29,12 @@ use crate::domain::notice::{Channel, NoticeKind};
 /// limits).
 const SETTINGS_CHUNK: usize = 500;
 
+/// The address of webhook deliveries: the office's OA system (its URL is a setting).
+pub const WEBHOOK_ADDRESS: &str = "OA";
+
 /// Writes the deliveries of `notices` over the channels their recipients chose (or the
-/// office's defaults), for each recipient who left the address the channel needs. In the
+/// office's defaults), for each recipient who left the address the channel needs, and to
+/// the OA webhook for the kinds the office sends there. In the
 /// caller's transaction; a notice planned twice keeps its first deliveries.
 pub(crate) async fn plan<C: ConnectionTrait>(
     conn: &C,
@@ -49,16 +53,18 @@ pub(crate) async fn plan<C: ConnectionTrait>(
             .during("loading recipients' channels")?;
         settings.extend(rows.into_iter().map(|r| (r.user_id, r)));
     }
+    let office = super::notification_settings::office_defaults(conn).await?;
     let mut rows = Vec::new();
     for notice in notices {
         let Some(kind) = NoticeKind::parse(&notice.kind) else {
             continue;
         };
         let stored = settings.get(&notice.recipient_user_id);
-        for channel in super::notification_settings::channels_for(stored, kind) {
+        for channel in super::notification_settings::channels_for(stored, &office, kind) {
             let address = match channel {
                 Channel::Sms => stored.and_then(|s| s.mobile.clone()),
                 Channel::Email => stored.and_then(|s| s.email.clone()),
+                Channel::Webhook => Some(WEBHOOK_ADDRESS.to_owned()),
             };
             let Some(address) = address else { continue };
             rows.push(delivery::ActiveModel {

@@ -479,6 +479,13 @@ fn matrix(f: &MatrixFixture) -> Vec<Row> {
         row("notificationDeliveries", "the record of SMS and e-mail deliveries",
             "{ notificationDeliveries(first: 5) { totalCount nodes { status } } }", json!({}),
             [UNAUTH, ALLOWED, ALLOWED, FORBIDDEN, FORBIDDEN, FORBIDDEN]),
+        row("notificationDefaults", "the office's defaults per kind of notice",
+            "{ notificationDefaults { version } }", json!({}),
+            [UNAUTH, ALLOWED, ALLOWED, FORBIDDEN, FORBIDDEN, FORBIDDEN]),
+        row("updateNotificationDefaults", "change the office's defaults (none)",
+            "mutation { updateNotificationDefaults(input: {kinds: []}) { userErrors { field code message } } }",
+            json!({}),
+            [UNAUTH, ALLOWED, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN]),
         // Every signed-in user has their own notices (and sees no one else's).
         row("notifications", "my notifications",
             "{ notifications(first: 5) { totalCount nodes { kind } } }", json!({}),

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use banli::config::Settings;
-use banli::delivery::{sms, Worker};
+use banli::delivery::Worker;
 use banli::domain::time::Clock;
 use serde_json::{json, Value};
 
@@ -52,7 +52,7 @@ impl Gateway {
         let server = HttpServer::new(move || {
             let (r, s) = (Arc::clone(&r), Arc::clone(&s));
             App::new().route(
-                "/sms",
+                "/{endpoint}",
                 web::post().to(move |req: HttpRequest, body: String| {
                     let (r, s) = (Arc::clone(&r), Arc::clone(&s));
                     async move {
@@ -195,7 +195,10 @@ async fn an_sms_goes_out_once_signed_and_the_office_sees_it_with_its_attempt() {
     assert_eq!(calls.len(), 1);
     let call = &calls[0];
     let timestamp: i64 = call.timestamp.parse().expect("a unix timestamp");
-    assert_eq!(call.signature, sms::sign(SECRET, timestamp, &call.body));
+    assert_eq!(
+        call.signature,
+        banli::delivery::sign(SECRET, timestamp, &call.body)
+    );
     let body: Value = serde_json::from_str(&call.body).unwrap();
     assert_eq!(body["phoneNumbers"], json!(["13955400001"]));
     assert_eq!(body["signName"], "淮南市人大");
@@ -519,4 +522,93 @@ async fn a_page_of_deliveries_is_three_statements_whatever_its_size() {
     );
     // the page, its notices, their attempts (the token is cached)
     assert!(counts[1] <= 3, "{counts:?}");
+}
+
+const DEFAULTS: &str = "mutation($i: UpdateNotificationDefaultsInput!) {
+  updateNotificationDefaults(input: $i) {
+    defaults { version kinds { kind channels chosen } } userErrors { field code message } } }";
+
+#[actix_web::test]
+async fn the_office_sends_a_kind_to_the_oa_webhook_instead_of_sms() {
+    let (admin, clerk, assignment) = assigned_with_mobile().await;
+    let p = admin
+        .graphql(
+            DEFAULTS,
+            json!({"i": {"expectedVersion": 0, "kinds": [{"kind": "URGED", "channels": ["WEBHOOK"]}]}}),
+        )
+        .await["data"]["updateNotificationDefaults"]
+        .clone();
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    assert_eq!(p["defaults"]["version"], 1);
+    let stale = admin
+        .graphql(DEFAULTS, json!({"i": {"expectedVersion": 0, "kinds": []}}))
+        .await;
+    assert_eq!(
+        codes(&stale["data"]["updateNotificationDefaults"]),
+        ["CONFLICT"]
+    );
+
+    // A user who chose nothing gets the office's choice; the webhook is not theirs to pick.
+    let mine = clerk
+        .data(
+            "{ myNotificationSettings { kinds { kind channels chosen } } }",
+            json!({}),
+        )
+        .await;
+    let urged = mine["myNotificationSettings"]["kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == "URGED")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        urged,
+        json!({"kind": "URGED", "channels": [], "chosen": false})
+    );
+    let refused = clerk
+        .graphql(
+            SETTINGS,
+            json!({"i": {"kinds": [{"kind": "URGED", "channels": ["WEBHOOK"]}]}}),
+        )
+        .await;
+    let refused = &refused["data"]["updateMyNotificationSettings"];
+    assert_eq!(codes(refused), ["INVALID"], "{refused:#}");
+
+    urge(&admin, &assignment, 1).await;
+    let hooks = deliveries(&admin, json!({"channel": "WEBHOOK"})).await;
+    assert_eq!(hooks.len(), 1, "{hooks:#?}");
+    assert_eq!(
+        (hooks[0]["address"].as_str(), hooks[0]["kind"].as_str()),
+        (Some("OA"), Some("URGED"))
+    );
+    let sms = deliveries(&admin, json!({"channel": "SMS"})).await;
+    assert_eq!(
+        sms.len(),
+        1,
+        "only the assignment's SMS, not the urge's: {sms:#?}"
+    );
+
+    let oa = Gateway::start().await;
+    let w = worker(&admin, None, |s| {
+        s.webhook_url = Some(oa.url.replace("/sms", "/oa"));
+        s.webhook_secret = Some(SECRET.to_owned());
+    });
+    w.run_once().await.unwrap();
+    let calls = oa.received();
+    assert_eq!(calls.len(), 1);
+    let timestamp: i64 = calls[0].timestamp.parse().unwrap();
+    assert_eq!(
+        calls[0].signature,
+        banli::delivery::sign(SECRET, timestamp, &calls[0].body)
+    );
+    let body: Value = serde_json::from_str(&calls[0].body).unwrap();
+    assert_eq!(body["kind"], "URGED");
+    assert!(
+        body["text"].as_str().unwrap().contains("请加快办理"),
+        "{body:#}"
+    );
+    assert!(!calls[0].body.contains("13955400002") && !calls[0].body.contains("建议内容"));
+    let hook = &deliveries(&admin, json!({"channel": "WEBHOOK"})).await[0];
+    assert_eq!(hook["status"], "SENT", "{hook:#}");
 }

@@ -113,6 +113,9 @@ pub enum NotificationChannel {
     Sms,
     /// 电子邮件, to the user's address (scheduled reminders as one digest a day).
     Email,
+    /// OA 推送: a signed JSON POST to the office's OA system, for the kinds the office
+    /// chooses in `updateNotificationDefaults` (not a user's choice).
+    Webhook,
 }
 
 /// The channels of one kind of notice for the signed-in user.
@@ -137,21 +140,46 @@ pub struct NotificationSettings {
     pub version: i32,
 }
 
+fn kind_settings(
+    kinds: Vec<crate::service::notification_settings::KindChannels>,
+) -> Vec<NotificationKindSetting> {
+    kinds
+        .into_iter()
+        .map(|k| NotificationKindSetting {
+            kind: k.kind.into(),
+            channels: k.channels.into_iter().map(Into::into).collect(),
+            chosen: k.chosen,
+        })
+        .collect()
+}
+
 impl From<crate::service::notification_settings::Settings> for NotificationSettings {
     fn from(s: crate::service::notification_settings::Settings) -> Self {
         Self {
             email: s.email,
             mobile: s.mobile,
-            kinds: s
-                .kinds
-                .into_iter()
-                .map(|k| NotificationKindSetting {
-                    kind: k.kind.into(),
-                    channels: k.channels.into_iter().map(Into::into).collect(),
-                    chosen: k.chosen,
-                })
-                .collect(),
+            kinds: kind_settings(s.kinds),
             version: s.version,
+        }
+    }
+}
+
+/// The office's defaults for notices: per kind, the channels a user who chose nothing gets,
+/// and WEBHOOK for the kinds that go to the OA system.
+#[derive(SimpleObject)]
+pub struct NotificationDefaults {
+    /// Every kind of notice; `chosen` says whether the office set it (otherwise banli's
+    /// defaults).
+    pub kinds: Vec<NotificationKindSetting>,
+    /// 0 until the office first saves defaults; pass it back as `expectedVersion`.
+    pub version: i32,
+}
+
+impl From<crate::service::notification_settings::OfficeDefaults> for NotificationDefaults {
+    fn from(d: crate::service::notification_settings::OfficeDefaults) -> Self {
+        Self {
+            kinds: kind_settings(d.kinds()),
+            version: d.version,
         }
     }
 }

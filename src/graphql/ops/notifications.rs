@@ -5,13 +5,13 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, Subscr
 
 use super::payload;
 use crate::domain::UserError;
-use crate::graphql::access::{self, Allow, SIGNED_IN};
+use crate::graphql::access::{self, Allow, ADMIN, OFFICE, SIGNED_IN};
 use crate::graphql::connection::{connection, Conn, TotalCount};
 use crate::graphql::error::{for_payload, for_query};
 use crate::graphql::ids::{self, Kind};
 use crate::graphql::limits::{max_items, MaxItems};
 use crate::graphql::objects::{
-    Notification, NotificationChannel, NotificationKind, NotificationSettings,
+    Notification, NotificationChannel, NotificationDefaults, NotificationKind, NotificationSettings,
 };
 use crate::graphql::state;
 use crate::service::{self, page::PageArgs};
@@ -178,6 +178,17 @@ impl NotificationSettingsQuery {
             .map(Into::into)
             .map_err(|e| for_query(ctx, e))
     }
+
+    /// The office's defaults per kind of notice (what users who chose nothing get, and which
+    /// kinds go to the OA webhook).
+    #[graphql(guard = "Allow(OFFICE)")]
+    async fn notification_defaults(&self, ctx: &Context<'_>) -> Result<NotificationDefaults> {
+        let st = state(ctx)?;
+        service::notification_settings::defaults(&st.db)
+            .await
+            .map(Into::into)
+            .map_err(|e| for_query(ctx, e))
+    }
 }
 
 #[derive(InputObject)]
@@ -244,4 +255,50 @@ impl NotificationSettingsMutation {
             user_errors,
         })
     }
+
+    /// Changes the office's defaults per kind of notice (OFFICE_ADMIN).
+    #[graphql(guard = "Allow(ADMIN)")]
+    async fn update_notification_defaults(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateNotificationDefaultsInput,
+    ) -> Result<UpdateNotificationDefaultsPayload> {
+        let st = state(ctx)?;
+        let kinds: Vec<_> = input
+            .kinds
+            .into_iter()
+            .map(|k| {
+                (
+                    k.kind.into(),
+                    k.channels.into_iter().map(Into::into).collect(),
+                )
+            })
+            .collect();
+        let result = service::notification_settings::update_defaults(
+            &st.db,
+            input.expected_version,
+            &kinds,
+            st.clock.now(),
+        )
+        .await;
+        let (defaults, user_errors) = for_payload(ctx, result)?;
+        Ok(UpdateNotificationDefaultsPayload {
+            defaults: defaults.map(Into::into),
+            user_errors,
+        })
+    }
 }
+
+#[derive(InputObject)]
+pub struct UpdateNotificationDefaultsInput {
+    /// The `version` read; a stale one is CONFLICT.
+    pub expected_version: Option<i32>,
+    /// The kinds whose default channels change (at most 40 entries; the last entry of a
+    /// kind wins); WEBHOOK sends the kind to the OA system.
+    #[graphql(validator(custom = "MaxItems::new(\"kinds\", max_items::NOTICE_KINDS)"))]
+    pub kinds: Vec<KindChannelsInput>,
+}
+
+payload!(UpdateNotificationDefaultsPayload {
+    defaults: Option<NotificationDefaults>,
+});
