@@ -49,6 +49,9 @@ pub enum Command {
     /// The daily reminders (提醒) of cases due soon, overdue or not signed for.
     #[command(subcommand)]
     Reminders(RemindersCommand),
+    /// The texts of the notices (`notice_templates`).
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
     /// Write a consistent copy of the SQLite database to PATH while the server runs (a new
     /// file; checked before the command reports success). PostgreSQL: use pg_dump.
     Backup {
@@ -69,6 +72,14 @@ pub enum RemindersCommand {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// Check the texts in force (the shipped ones, with `notice_templates` in their place)
+    /// and print each filled in with a sample case; a text that breaks a rule is refused
+    /// with its kind, key and reason, as the server would refuse to start.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]

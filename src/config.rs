@@ -5,6 +5,8 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
+use anyhow::Context as _;
+
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
@@ -181,6 +183,12 @@ pub struct Settings {
     /// Working days after the assignment by which a unit should have signed for it; later,
     /// the unit and the office are told (`BANLI_REMINDER_SIGN_WITHIN_DAYS`).
     pub reminder_sign_within_days: u32,
+    /// A deputy who has not rated a reply is told (测评提醒) when this many working days of
+    /// the session's rating window are left (`BANLI_REMINDER_RATING_DAYS`; default 5).
+    pub reminder_rating_days: u32,
+    /// A TOML file with the deployment's own notice texts (`BANLI_NOTICE_TEMPLATES`); the
+    /// kinds and keys it leaves out keep the shipped texts (`src/domain/notices.toml`).
+    pub notice_templates: Option<std::path::PathBuf>,
     /// Seconds between the server's checks whether today's reminder pass is due
     /// (`BANLI_REMINDER_CHECK_SECS`); 0 switches the pass off (run `banli reminders run`
     /// from cron instead).
@@ -313,6 +321,8 @@ impl Default for Settings {
             reminder_hour: 9,
             reminder_due_soon_days: vec![15, 5, 1],
             reminder_sign_within_days: 3,
+            reminder_rating_days: 5,
+            notice_templates: None,
             reminder_check_secs: 300,
             notification_poll_ms: 200,
             subscriptions_per_user: 5,
@@ -381,11 +391,24 @@ impl Settings {
         }
     }
 
+    /// The notice texts these settings give: the shipped ones, with the deployment's file
+    /// (`notice_templates`) in their place where it says so.
+    pub fn notice_texts(&self) -> anyhow::Result<crate::domain::templates::Templates> {
+        use crate::domain::templates::Templates;
+        let Some(path) = &self.notice_templates else {
+            return Ok(Templates::defaults());
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading notice_templates {}", path.display()))?;
+        Templates::with_overrides(&text).with_context(|| format!("in {}", path.display()))
+    }
+
     /// The reminder rules these settings give.
     pub fn reminder_rules(&self) -> crate::domain::reminder::ReminderRules {
         crate::domain::reminder::ReminderRules {
             due_soon_days: self.reminder_due_soon_days.clone(),
             sign_within_working_days: self.reminder_sign_within_days,
+            rating_warning_working_days: self.reminder_rating_days,
         }
     }
 

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use banli::cli::{
-    AuditCommand, CalendarCommand, Cli, Command, FeedbackCommand, RemindersCommand, UserCommand,
+    AuditCommand, CalendarCommand, Cli, Command, FeedbackCommand, RemindersCommand,
+    TemplatesCommand, UserCommand,
 };
 use banli::config::Settings;
 use banli::db::Db;
@@ -26,6 +27,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let settings = Settings::load(&cli.config).context("reading the configuration")?;
     banli::telemetry::init(settings.log_format);
+    let texts = settings.notice_texts()?;
+    if let Command::Templates(TemplatesCommand::Check) = command {
+        print!("{}", banli::domain::templates::samples(&texts));
+        return Ok(ExitCode::SUCCESS);
+    }
+    banli::domain::templates::install(texts)?;
     match command {
         Command::Serve => {
             Application::build(settings)
@@ -71,7 +78,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             run_reminders(&settings, as_of, dry_run).await?
         }
         Command::Backup { path } => backup(&settings, &path).await?,
-        Command::Schema => {}
+        Command::Schema | Command::Templates(_) => {}
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -156,6 +156,16 @@ impl WorkCalendar {
         }
         day
     }
+
+    /// The working days after `from` up to and including `to` (0 when `to` is not after
+    /// `from`): how many working days are left until `to`, seen on `from`.
+    pub fn working_days_after(&self, from: NaiveDate, to: NaiveDate) -> u32 {
+        from.iter_days()
+            .skip(1)
+            .take_while(|d| *d <= to)
+            .filter(|d| self.is_working_day(*d))
+            .fold(0, |n, _| n.saturating_add(1))
+    }
 }
 
 /// Saturday or Sunday.
@@ -301,6 +311,28 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn working_days_after_counts_the_days_off_out() {
+        let calendar = WorkCalendar::official();
+        // (from, to, working days in (from, to]): 2024-09-29 is a make-up Sunday, 1–7 Oct
+        // the National Day holidays, 12 Oct a make-up Saturday.
+        let table = [
+            ("2024-09-27", "2024-09-27", 0),
+            ("2024-09-27", "2024-09-26", 0),
+            ("2024-09-27", "2024-09-30", 2),
+            ("2024-09-27", "2024-10-08", 3),
+            ("2024-09-27", "2024-10-12", 7),
+            ("2026-12-04", "2026-12-07", 1),
+        ];
+        for (from, to, n) in table {
+            assert_eq!(
+                calendar.working_days_after(d(from), d(to)),
+                n,
+                "{from} → {to}"
+            );
+        }
     }
 
     #[test]

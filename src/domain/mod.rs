@@ -28,6 +28,7 @@ pub mod search;
 pub mod span;
 pub mod statistics;
 pub mod supervision;
+pub mod templates;
 pub mod text;
 pub mod time;
 pub mod workflow;

@@ -42,6 +42,8 @@ pub enum NoticeKind {
     Urged,
     /// 办理提醒: the day's digest of cases due soon, overdue or not signed for.
     DailyReminder,
+    /// 测评提醒: the day's digest for a deputy of replies whose rating window ends soon.
+    RatingDue,
 }
 
 impl NoticeKind {
@@ -123,7 +125,8 @@ pub const TITLE_CHARS: usize = 30;
 /// The longest 催办 message kept in a notice, in characters.
 pub const MESSAGE_CHARS: usize = 200;
 
-fn cut(text: &str, chars: usize) -> String {
+/// `text` cut to `chars` characters, the last one an ellipsis.
+pub fn cut(text: &str, chars: usize) -> String {
     if text.chars().count() <= chars {
         return text.to_owned();
     }
@@ -138,80 +141,6 @@ pub fn days_left(due_on: NaiveDate, today: NaiveDate) -> String {
         0 => "今天到期".to_owned(),
         n if n > 0 => format!("还有 {n} 天"),
         n => format!("已逾期 {} 天", -n),
-    }
-}
-
-/// The Chinese text of a notice.
-pub fn render(kind: NoticeKind, facts: &Facts<'_>) -> Text {
-    use NoticeKind as N;
-    let number = facts.number;
-    let case = format!("第{number}号建议《{}》", cut(facts.title, TITLE_CHARS));
-    let unit = facts.unit.unwrap_or("承办单位");
-    let due = facts
-        .due_on
-        .map(|d| format!("办理期限 {d}（{}）", days_left(d, facts.today)));
-    let due = due.as_deref().unwrap_or("办理期限待定");
-    let (title, body) = match kind {
-        N::Assigned => (
-            "新交办",
-            format!("{case}已交办{unit}，{due}，请及时签收办理。"),
-        ),
-        N::ReturnRequested => ("退回申请", format!("{unit}申请退回{case}，请审核。")),
-        N::ReturnApproved => (
-            "退回申请已同意",
-            format!("{unit}关于{case}的退回申请已同意，本件不再由贵单位办理。"),
-        ),
-        N::ReturnRejected => (
-            "退回申请未同意",
-            format!("{unit}关于{case}的退回申请未获同意，请继续办理，{due}。"),
-        ),
-        N::CoOpinionArrived => (
-            "会办意见已送达",
-            format!("{unit}已提交{case}的会办意见，请主办单位统筹答复。"),
-        ),
-        N::ExtensionRequested => (
-            "延期申请",
-            format!("{unit}申请延长{case}的办理期限，请审核。"),
-        ),
-        N::ExtensionApproved => (
-            "延期申请已同意",
-            format!("{unit}关于{case}的延期申请已同意，{due}。"),
-        ),
-        N::ExtensionRejected => (
-            "延期申请未同意",
-            format!("{unit}关于{case}的延期申请未获同意，{due}。"),
-        ),
-        N::ReplyForReview => ("答复待审核", format!("{unit}已提交{case}的答复，请审核。")),
-        N::ReplyReturned => (
-            "答复退回修改",
-            format!("{case}的答复已退回{unit}修改，请修改后重新提交。"),
-        ),
-        N::ReplyReceived => (
-            "答复已送达",
-            format!("您领衔提出的{case}已收到{unit}的答复，请在测评期限内对办理情况进行测评。"),
-        ),
-        N::Rehandling => (
-            "重新办理",
-            format!("代表对{case}的答复不满意，{unit}须重新办理，{due}。"),
-        ),
-        N::ReplyPublished => (
-            "答复已公开",
-            format!("您领衔提出的{case}的办理答复已公开。"),
-        ),
-        N::ProgressReportRequested => ("请报送办理进展", format!("请{unit}报送{case}的办理进展。")),
-        N::Urged => {
-            let message = facts
-                .message
-                .map(|m| format!("催办意见：{}", cut(m.trim(), MESSAGE_CHARS)))
-                .unwrap_or_default();
-            ("催办", format!("请{unit}抓紧办理{case}，{due}。{message}"))
-        }
-        // The daily digest lists its cases itself (`domain::reminder::digest`); of one case:
-        N::DailyReminder => ("办理提醒", format!("{case}，{due}。")),
-    };
-    Text {
-        title: format!("{title}：第{number}号建议"),
-        body,
     }
 }
 
@@ -251,7 +180,7 @@ impl Channel {
 pub fn default_channels(kind: NoticeKind) -> &'static [Channel] {
     use NoticeKind as N;
     match kind {
-        N::Assigned | N::Rehandling | N::Urged | N::ReplyReceived => &[Channel::Sms],
+        N::Assigned | N::Rehandling | N::Urged | N::ReplyReceived | N::RatingDue => &[Channel::Sms],
         N::DailyReminder => &[Channel::Sms, Channel::Email],
         _ => &[],
     }
@@ -290,23 +219,10 @@ pub fn parse_email(value: &str, field: &[&str]) -> Result<String, UserError> {
 
 #[cfg(test)]
 mod tests {
-    use strum::IntoEnumIterator as _;
-
     use super::*;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
-
-    fn facts<'a>(title: &'a str, message: Option<&'a str>) -> Facts<'a> {
-        Facts {
-            number: "0255",
-            title,
-            unit: Some("淮南市人民政府"),
-            due_on: Some(day(2026, 12, 20)),
-            today: day(2026, 12, 15),
-            message,
-        }
     }
 
     #[test]
@@ -357,52 +273,6 @@ mod tests {
         for (event, expected) in table {
             assert_eq!(notices_for(event).to_vec(), expected, "{event:?}");
         }
-    }
-
-    #[test]
-    fn every_kind_is_written_short_and_names_the_case() {
-        let long_title = "关于".to_owned() + &"加强基层治理".repeat(20) + "的建议";
-        let long_message = "请务必".repeat(200);
-        for kind in NoticeKind::iter() {
-            let text = render(kind, &facts(&long_title, Some(&long_message)));
-            assert!(text.title.chars().count() <= 20, "{kind:?}: {}", text.title);
-            assert!(text.body.chars().count() <= 320, "{kind:?}: {}", text.body);
-            assert!(text.title.contains("第0255号"), "{kind:?}: {}", text.title);
-            assert!(
-                text.body.contains("第0255号建议《关于加强"),
-                "{kind:?}: {}",
-                text.body
-            );
-            assert!(
-                text.body.contains('…'),
-                "the long title is cut: {}",
-                text.body
-            );
-            assert_eq!(NoticeKind::parse(kind.as_str()), Some(kind));
-        }
-    }
-
-    #[test]
-    fn an_urge_carries_the_message_and_the_days_left() {
-        let text = render(
-            NoticeKind::Urged,
-            &facts("关于加强养老服务的建议", Some("请本周内答复。")),
-        );
-        assert_eq!(text.title, "催办：第0255号建议");
-        assert_eq!(
-            text.body,
-            "请淮南市人民政府抓紧办理第0255号建议《关于加强养老服务的建议》，办理期限 2026-12-20（还有 5 天）。催办意见：请本周内答复。"
-        );
-    }
-
-    #[test]
-    fn the_assignment_notice_reads_as_a_clerk_expects() {
-        let text = render(NoticeKind::Assigned, &facts("关于加强养老服务的建议", None));
-        assert_eq!(text.title, "新交办：第0255号建议");
-        assert_eq!(
-            text.body,
-            "第0255号建议《关于加强养老服务的建议》已交办淮南市人民政府，办理期限 2026-12-20（还有 5 天），请及时签收办理。"
-        );
     }
 
     #[test]

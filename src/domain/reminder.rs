@@ -5,7 +5,8 @@
 
 use chrono::NaiveDate;
 
-use super::notice::{days_left, Text};
+use super::notice::{days_left, NoticeKind, Text};
+use super::templates::{self, Part, Templates};
 
 /// When to remind (DOMAIN.md §10's defaults).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +15,9 @@ pub struct ReminderRules {
     pub due_soon_days: Vec<u32>,
     /// Working days after the assignment by which a unit should have signed for it.
     pub sign_within_working_days: u32,
+    /// A deputy who has not rated a reply is told once when this many working days of the
+    /// rating window are left.
+    pub rating_warning_working_days: u32,
 }
 
 impl Default for ReminderRules {
@@ -21,6 +25,7 @@ impl Default for ReminderRules {
         Self {
             due_soon_days: vec![15, 5, 1],
             sign_within_working_days: 3,
+            rating_warning_working_days: 5,
         }
     }
 }
@@ -35,13 +40,16 @@ pub enum Reason {
 }
 
 impl Reason {
-    /// The key a case is told of this reason under: once ever, overdue once per day.
-    pub fn key(self, day: NaiveDate) -> String {
-        match self {
+    /// The key a case is told of this reason under: once per handling round, overdue once
+    /// per day. A round after the first (re-handling, with a due date of its own) is told
+    /// again, under keys of its own.
+    pub fn key(self, day: NaiveDate, round: i32) -> String {
+        let key = match self {
             Reason::Overdue => format!("OVERDUE:{day}"),
             Reason::NotSignedFor => "NOT_SIGNED_FOR".to_owned(),
             Reason::DueSoon(days) => format!("DUE_SOON:{days}"),
-        }
+        };
+        round_key(&key, round)
     }
 
     /// The reason's name in reports (`banli reminders run`).
@@ -54,9 +62,20 @@ impl Reason {
     }
 }
 
+/// `key` of a handling round: the first round's keys are plain, later ones prefixed.
+fn round_key(key: &str, round: i32) -> String {
+    if round <= 1 {
+        key.to_owned()
+    } else {
+        format!("R{round}:{key}")
+    }
+}
+
 /// An open case as the pass sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpenCase {
+    /// The handling round (1, then 2… after an UNSATISFIED rating).
+    pub round: i32,
     pub signed_for: bool,
     /// The last day to sign for it (the assignment date plus the working days allowed).
     pub sign_by: NaiveDate,
@@ -87,7 +106,7 @@ pub fn due(
     };
     let left = (case.due_on - day).num_days();
     if left < 0 {
-        tell(Reason::Overdue, vec![Reason::Overdue.key(day)]);
+        tell(Reason::Overdue, vec![Reason::Overdue.key(day, case.round)]);
     } else {
         let passed: Vec<u32> = rules
             .due_soon_days
@@ -96,18 +115,21 @@ pub fn due(
             .filter(|t| i64::from(*t) >= left)
             .collect();
         if let Some(&nearest) = passed.iter().min() {
-            let nearest_key = Reason::DueSoon(nearest).key(day);
+            let nearest_key = Reason::DueSoon(nearest).key(day, case.round);
             if !told(&nearest_key) {
                 let keys = passed
                     .iter()
-                    .map(|t| Reason::DueSoon(*t).key(day))
+                    .map(|t| Reason::DueSoon(*t).key(day, case.round))
                     .collect();
                 tell(Reason::DueSoon(nearest), keys);
             }
         }
     }
     if !case.signed_for && day > case.sign_by {
-        tell(Reason::NotSignedFor, vec![Reason::NotSignedFor.key(day)]);
+        tell(
+            Reason::NotSignedFor,
+            vec![Reason::NotSignedFor.key(day, case.round)],
+        );
     }
     out
 }
@@ -120,6 +142,8 @@ pub struct DigestItem {
     pub title: String,
     pub unit: String,
     pub due_on: NaiveDate,
+    /// A co-handler's case: what is due is its opinion to the lead unit (会办意见).
+    pub opinion: bool,
 }
 
 /// The most cases a digest lists; the rest are counted.
@@ -135,8 +159,15 @@ fn short(text: &str, chars: usize) -> String {
     cut
 }
 
-/// The day's digest for one person: counts in the title, the most urgent cases listed.
+/// The day's digest for one person: counts in the title, the most urgent cases listed (in
+/// this process's texts).
 pub fn digest(day: NaiveDate, items: &mut [DigestItem]) -> Text {
+    digest_with(templates::current(), day, items)
+}
+
+/// [`digest`] in `texts`.
+pub fn digest_with(texts: &Templates, day: NaiveDate, items: &mut [DigestItem]) -> Text {
+    const KIND: NoticeKind = NoticeKind::DailyReminder;
     items.sort_by(|a, b| {
         (a.reason, a.due_on, &a.number, &a.unit).cmp(&(b.reason, b.due_on, &b.number, &b.unit))
     });
@@ -151,34 +182,100 @@ pub fn digest(day: NaiveDate, items: &mut [DigestItem]) -> Text {
         .filter(|(_, n)| *n > 0)
         .map(|(what, n)| format!("{what} {n} 件"))
         .collect();
-    let mut lines: Vec<String> = items
-        .iter()
-        .take(DIGEST_LINES)
-        .map(|i| {
-            let state = match i.reason {
-                Reason::NotSignedFor => "未签收，".to_owned(),
-                _ => String::new(),
-            };
-            format!(
-                "· 第{}号《{}》 {}：{}办理期限 {}（{}）",
-                i.number,
-                short(&i.title, LINE_TITLE_CHARS),
-                i.unit,
-                state,
-                i.due_on,
-                days_left(i.due_on, day)
-            )
+    let lines = items.iter().take(DIGEST_LINES).map(|i| {
+        texts.fill(KIND, Part::Line, |slot| match slot {
+            "number" => i.number.clone(),
+            "title" => short(&i.title, LINE_TITLE_CHARS),
+            "unit" => i.unit.clone(),
+            "state" if i.reason == Reason::NotSignedFor => "未签收，".to_owned(),
+            "period" if i.opinion => "会办意见期限".to_owned(),
+            "period" => "办理期限".to_owned(),
+            "due_on" => i.due_on.to_string(),
+            "days_left" => days_left(i.due_on, day),
+            _ => String::new(),
         })
-        .collect();
-    if items.len() > DIGEST_LINES {
-        lines.push(format!(
-            "另有 {} 件，请登录系统查看。",
-            items.len() - DIGEST_LINES
-        ));
-    }
+    });
+    let title = texts.fill(KIND, Part::DigestTitle, |slot| match slot {
+        "summary" => summary.join("，"),
+        "count" => items.len().to_string(),
+        _ => String::new(),
+    });
     Text {
-        title: format!("办理提醒：{}", summary.join("，")),
-        body: lines.join("\n"),
+        title,
+        body: with_more(texts, KIND, lines.collect(), items.len()),
+    }
+}
+
+/// The listed lines, and the kind's `more` line for the cases past [`DIGEST_LINES`].
+fn with_more(texts: &Templates, kind: NoticeKind, mut lines: Vec<String>, total: usize) -> String {
+    if total > DIGEST_LINES {
+        let rest = (total - DIGEST_LINES).to_string();
+        lines.push(texts.fill(kind, Part::More, |slot| match slot {
+            "rest" => rest.clone(),
+            _ => String::new(),
+        }));
+    }
+    lines.join("\n")
+}
+
+/// The key a reply's rating reminder is recorded under, per handling round.
+pub fn rating_key(round: i32) -> String {
+    round_key("RATING_DUE", round)
+}
+
+/// Whether a deputy is told on `day` that the rating window of a reply ends soon: it ends
+/// on `rating_due` (still open that day), `working_days_left` working days after `day`.
+/// The service records [`rating_key`] so it is said once.
+pub fn rating_due_soon(
+    rules: &ReminderRules,
+    day: NaiveDate,
+    rating_due: NaiveDate,
+    working_days_left: u32,
+) -> bool {
+    day <= rating_due && working_days_left <= rules.rating_warning_working_days
+}
+
+/// A reply waiting for the deputy's rating, in their digest.
+#[derive(Debug, Clone)]
+pub struct RatingItem {
+    pub number: String,
+    pub title: String,
+    /// The unit that replied.
+    pub unit: String,
+    pub rating_due: NaiveDate,
+    pub working_days_left: u32,
+}
+
+/// The day's rating reminder for one deputy: the replies to rate, the nearest end first (in
+/// this process's texts).
+pub fn rating_digest(items: &mut [RatingItem]) -> Text {
+    rating_digest_with(templates::current(), items)
+}
+
+/// [`rating_digest`] in `texts`.
+pub fn rating_digest_with(texts: &Templates, items: &mut [RatingItem]) -> Text {
+    const KIND: NoticeKind = NoticeKind::RatingDue;
+    items.sort_by(|a, b| {
+        (a.rating_due, &a.number, &a.unit).cmp(&(b.rating_due, &b.number, &b.unit))
+    });
+    let lines = items.iter().take(DIGEST_LINES).map(|i| {
+        texts.fill(KIND, Part::Line, |slot| match slot {
+            "number" => i.number.clone(),
+            "title" => short(&i.title, LINE_TITLE_CHARS),
+            "unit" => i.unit.clone(),
+            "rating_due" => i.rating_due.to_string(),
+            "left" if i.working_days_left == 0 => "今天截止".to_owned(),
+            "left" => format!("还有 {} 个工作日", i.working_days_left),
+            _ => String::new(),
+        })
+    });
+    let title = texts.fill(KIND, Part::DigestTitle, |slot| match slot {
+        "count" => items.len().to_string(),
+        _ => String::new(),
+    });
+    Text {
+        title,
+        body: with_more(texts, KIND, lines.collect(), items.len()),
     }
 }
 
@@ -194,6 +291,7 @@ mod tests {
 
     fn case(signed_for: bool, due_on: NaiveDate) -> OpenCase {
         OpenCase {
+            round: 1,
             signed_for,
             sign_by: day(12, 3),
             due_on,
@@ -268,6 +366,7 @@ mod tests {
             title: "关于加强基层养老服务体系建设和服务能力提升的建议".to_owned(),
             unit: "淮南市民政局".to_owned(),
             due_on,
+            opinion: false,
         };
         let mut items = vec![
             item(Reason::DueSoon(5), "0003", day(12, 12)),
@@ -294,5 +393,80 @@ mod tests {
         let text = digest(day(12, 7), &mut many);
         assert_eq!(text.body.lines().count(), DIGEST_LINES + 1);
         assert!(text.body.ends_with("另有 5 件，请登录系统查看。"));
+    }
+
+    #[test]
+    fn a_new_round_is_told_again_under_its_own_keys() {
+        let rules = ReminderRules::default();
+        let first = due(&rules, &case(true, day(12, 21)), day(12, 16), |_| false);
+        assert_eq!(first.keys, vec!["DUE_SOON:15", "DUE_SOON:5"]);
+        let told: HashSet<String> = first.keys.into_iter().collect();
+        let second_round = OpenCase {
+            round: 2,
+            ..case(true, day(12, 21))
+        };
+        let again = due(&rules, &second_round, day(12, 16), |k| told.contains(k));
+        assert_eq!(again.reasons, vec![Reason::DueSoon(5)]);
+        assert_eq!(again.keys, vec!["R2:DUE_SOON:15", "R2:DUE_SOON:5"]);
+        assert_eq!(rating_key(1), "RATING_DUE");
+        assert_eq!(rating_key(3), "R3:RATING_DUE");
+    }
+
+    #[test]
+    fn a_deputy_is_told_when_five_working_days_of_the_rating_window_are_left() {
+        let rules = ReminderRules::default();
+        // (today, rating due, working days left, told?)
+        let table = [
+            (day(12, 1), day(12, 18), 13, false),
+            (day(12, 10), day(12, 18), 6, false),
+            (day(12, 11), day(12, 18), 5, true),
+            (day(12, 18), day(12, 18), 0, true),
+            (day(12, 19), day(12, 18), 0, false),
+        ];
+        for (today, rating_due, left, told) in table {
+            assert_eq!(
+                rating_due_soon(&rules, today, rating_due, left),
+                told,
+                "{today} → {rating_due}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_rating_digest_lists_the_nearest_end_first() {
+        let item = |number: &str, rating_due, working_days_left| RatingItem {
+            number: number.to_owned(),
+            title: "关于加强基层养老服务体系建设和服务能力提升的建议".to_owned(),
+            unit: "淮南市民政局".to_owned(),
+            rating_due,
+            working_days_left,
+        };
+        let mut items = vec![item("0007", day(12, 18), 5), item("0003", day(12, 11), 0)];
+        let text = rating_digest(&mut items);
+        assert_eq!(text.title, "测评提醒：2 件答复待您测评");
+        assert_eq!(
+            text.body.lines().collect::<Vec<_>>(),
+            [
+                "· 第0003号《关于加强基层养老服务体系建设和服务能力…》 淮南市民政局的答复：测评期限 2026-12-11（今天截止）",
+                "· 第0007号《关于加强基层养老服务体系建设和服务能力…》 淮南市民政局的答复：测评期限 2026-12-18（还有 5 个工作日）",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_co_handlers_line_names_its_opinion_due() {
+        let mut items = vec![DigestItem {
+            reason: Reason::DueSoon(5),
+            number: "0009".to_owned(),
+            title: "关于公交线路的建议".to_owned(),
+            unit: "淮南市交通运输局".to_owned(),
+            due_on: day(12, 12),
+            opinion: true,
+        }];
+        let text = digest(day(12, 7), &mut items);
+        assert_eq!(
+            text.body,
+            "· 第0009号《关于公交线路的建议》 淮南市交通运输局：会办意见期限 2026-12-12（还有 5 天）"
+        );
     }
 }

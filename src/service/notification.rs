@@ -53,7 +53,7 @@ pub(crate) async fn on_event<C: ConnectionTrait>(
     };
     let mut rows = Vec::new();
     for &(kind, audience) in notices {
-        let text = notice::render(kind, &facts);
+        let text = crate::domain::templates::render(kind, &facts);
         for user_id in recipients(conn, audience, &case, assignment.as_ref()).await? {
             rows.push(notification::ActiveModel {
                 recipient_user_id: sea_orm::Set(user_id),

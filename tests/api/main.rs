@@ -51,5 +51,6 @@ mod statistics;
 mod subscriptions;
 mod suggestion;
 mod supervision;
+mod templates;
 mod workflow_story;
 mod workflow_walk;

@@ -187,3 +187,109 @@ fn reminders_from_the_command_line() {
     assert!(monday.contains("dry run"), "{monday}");
     assert!(monday.contains("0 digests"), "{monday}");
 }
+
+/// Two replies to deputy 夏维奇, sent on Monday 2026-11-02 (the rating window of 20 working
+/// days ends on Monday 11-30): 0001 not rated, 0002 rated on 11-10. The deputy is told of
+/// 0001 once, on 11-23 when 5 working days are left, in one RATING_DUE digest.
+#[actix_web::test]
+async fn a_deputy_is_told_once_when_the_rating_window_ends_soon() {
+    let admin = spawn_app().await;
+    let session = admin.session("省人大十三届五次会议").await;
+    let deputy = admin.deputy("夏维奇").await;
+    let other = admin.deputy("周敏").await;
+    let unit = admin.unit("淮南市民政局", "HN-MZJ").await;
+    let xia = admin.user("xia-weiqi", "DEPUTY", None, Some(&deputy)).await;
+    let zhou = admin.user("zhou-min", "DEPUTY", None, Some(&other)).await;
+    for number in ["0001", "0002"] {
+        let suggestion = admin.suggestion(&session, &deputy, number).await;
+        let p = admin
+            .assign(
+                json!({"suggestionId": suggestion, "assignedOn": "2026-10-12",
+                "units": [{"unitId": unit, "role": "SOLE"}]}),
+            )
+            .await;
+        let assignment = id_at(&p, "assignments.0.id");
+        admin.sign_for(&assignment).await;
+        let mut input = TestApp::reply_input(&assignment);
+        input["repliedOn"] = json!("2026-11-02");
+        let p = admin.submit_reply(input).await;
+        assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+        if number == "0002" {
+            let p = admin
+                .data(
+                    "mutation($id: ID!) { rateReply(input: {replyId: $id, satisfaction: SATISFIED, ratedOn: \"2026-11-10\"}) { userErrors { code message } } }",
+                    json!({"id": id_at(&p, "reply.id")}),
+                )
+                .await;
+            assert_eq!(p["rateReply"]["userErrors"], json!([]), "{p:#}");
+        }
+    }
+    // Both deputies keep a mobile number, for the SMS the kind goes on by default.
+    for (app, mobile) in [(&xia, "13805541234"), (&zhou, "13905541234")] {
+        let p = app
+            .data(
+                "mutation($m: String) { updateMyNotificationSettings(input: {mobile: $m}) { userErrors { code } } }",
+                json!({"m": mobile}),
+            )
+            .await;
+        assert_eq!(
+            p["updateMyNotificationSettings"]["userErrors"],
+            json!([]),
+            "{p:#}"
+        );
+    }
+    let rules = ReminderRules::default();
+    let now = admin.clock.now();
+    let pass = |d: u32| reminder::run(&admin.db, &rules, day(11, d), now, false);
+    let rating_digests = |app: &TestApp| {
+        let app = app.clone();
+        async move {
+            app.data(DIGESTS, json!({})).await["notifications"]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|n| n["kind"] == "RATING_DUE")
+                .cloned()
+                .collect::<Vec<Value>>()
+        }
+    };
+    // Friday 11-20: 6 working days are left.
+    let friday = pass(20).await.unwrap();
+    assert_eq!(friday.cases.get("RATING_DUE"), None, "{friday:?}");
+    assert!(rating_digests(&xia).await.is_empty());
+    // Monday 11-23: 5 are left; 0001 is told of, 0002 (rated) is not.
+    let monday = pass(23).await.unwrap();
+    assert_eq!(monday.cases.get("RATING_DUE"), Some(&1), "{monday:?}");
+    let told = rating_digests(&xia).await;
+    assert_eq!(told.len(), 1, "{told:#?}");
+    assert_eq!(told[0]["title"], "测评提醒：1 件答复待您测评");
+    let text = told[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("第0001号")
+            && text.contains("淮南市民政局的答复：测评期限 2026-11-30（还有 5 个工作日）"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("第0002号") && !text.contains("现答复如下"),
+        "{text}"
+    );
+    // Once: the next days tell nothing new, and no other deputy hears of it.
+    for d in [24, 25, 30] {
+        let again = pass(d).await.unwrap();
+        assert_eq!(again.cases.get("RATING_DUE"), None, "11-{d}: {again:?}");
+    }
+    assert_eq!(rating_digests(&xia).await.len(), 1);
+    assert!(rating_digests(&zhou).await.is_empty());
+    // The digest goes out by SMS, planned with it, to 夏维奇's number only.
+    let sms = admin
+        .data(
+            "{ notificationDeliveries(filter: {channel: SMS}) { nodes { kind address } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        sms["notificationDeliveries"]["nodes"],
+        json!([{"kind": "RATING_DUE", "address": "13805541234"}]),
+        "{sms:#}"
+    );
+}

@@ -46,6 +46,10 @@ pub enum NotificationKind {
     /// 办理提醒: the day's digest (working days, at `reminder_hour`) of the cases due soon,
     /// overdue or not signed for; one per person per day, about no single record.
     DailyReminder,
+    /// 测评提醒: the day's digest for a deputy (working days, at `reminder_hour`) of the
+    /// replies they have not rated whose rating window ends within 5 working days; each
+    /// reply once per round.
+    RatingDue,
 }
 
 /// A notice to the signed-in user (通知): its kind, a Chinese title and text, and the case it

@@ -4,12 +4,14 @@
 //! office for every overdue or unsigned case. What was told is recorded (`reminder`, unique
 //! per case and key) in the same transaction as the digests (`notification`, unique per
 //! person and day), so running the pass twice, or in two processes at once, tells no one
-//! twice.
+//! twice. Deputies are told when a reply's rating window ends soon ([`rating`]).
+
+mod rating;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::AssignmentStatus;
+use entity::enums::{AssignmentRole, AssignmentStatus};
 use entity::{app_user, assignment, handling_unit, notification, reminder, suggestion};
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
@@ -36,7 +38,8 @@ pub struct PassReport {
     pub day: Option<NaiveDate>,
     /// False on a weekend or holiday: nothing is sent; the next working day catches up.
     pub working_day: bool,
-    /// Cases told of, by reason (OVERDUE, NOT_SIGNED_FOR, DUE_SOON).
+    /// Cases told of, by reason (OVERDUE, NOT_SIGNED_FOR, DUE_SOON, and RATING_DUE for
+    /// replies whose deputy is told to rate them).
     pub cases: BTreeMap<&'static str, usize>,
     /// Digests written (one per person).
     pub digests: usize,
@@ -47,6 +50,8 @@ pub struct PassReport {
 struct Candidate {
     id: i64,
     unit_id: i64,
+    role: AssignmentRole,
+    round: i32,
     status: AssignmentStatus,
     assigned_on: NaiveDate,
     due_on: NaiveDate,
@@ -81,6 +86,7 @@ pub async fn run(
     let mut office = Vec::new();
     for c in &candidates {
         let case = OpenCase {
+            round: c.round,
             signed_for: c.status != AssignmentStatus::Assigned,
             sign_by: add_working_days(&calendar, c.assigned_on, rules.sign_within_working_days),
             due_on: c.due_on,
@@ -94,6 +100,7 @@ pub async fn run(
                 title: c.title.clone(),
                 unit: c.unit.clone(),
                 due_on: c.due_on,
+                opinion: c.role == AssignmentRole::CoHandler,
             };
             if matches!(reason, Reason::Overdue | Reason::NotSignedFor) {
                 office.push(item.clone());
@@ -102,7 +109,22 @@ pub async fn run(
         }
         keys.extend(decided.keys.into_iter().map(|k| (c.id, k)));
     }
-    let digests = digests(db, day, by_unit, office).await?;
+    let mut digests: Vec<(i64, NoticeKind, Text)> = digests(db, day, by_unit, office)
+        .await?
+        .into_iter()
+        .map(|(user, text)| (user, NoticeKind::DailyReminder, text))
+        .collect();
+    let ratings = rating::due(db.conn(), rules, &calendar, day).await?;
+    if ratings.replies > 0 {
+        report.cases.insert("RATING_DUE", ratings.replies);
+    }
+    keys.extend(ratings.keys);
+    digests.extend(
+        ratings
+            .digests
+            .into_iter()
+            .map(|(user, text)| (user, NoticeKind::RatingDue, text)),
+    );
     report.digests = digests.len();
     let nothing = keys.is_empty() && digests.is_empty();
     if !dry_run && !nothing {
@@ -134,6 +156,8 @@ async fn candidates(
         .columns([
             assignment::Column::Id,
             assignment::Column::UnitId,
+            assignment::Column::Role,
+            assignment::Column::Round,
             assignment::Column::Status,
             assignment::Column::AssignedOn,
             assignment::Column::DueOn,
@@ -180,11 +204,11 @@ async fn told_before(db: &Db, day: NaiveDate) -> ServiceResult<HashSet<(i64, Str
         .select_only()
         .columns([reminder::Column::AssignmentId, reminder::Column::Key])
         .filter(reminder::Column::AssignmentId.in_subquery(open))
-        // Past days' overdue keys decide nothing today.
+        // Past days' overdue keys (of any round) decide nothing today.
         .filter(
             sea_orm::Condition::any()
-                .add(reminder::Column::Key.not_like("OVERDUE:%"))
-                .add(reminder::Column::Key.eq(Reason::Overdue.key(day))),
+                .add(reminder::Column::Key.not_like("%OVERDUE:%"))
+                .add(reminder::Column::Key.like(format!("%{}", Reason::Overdue.key(day, 1)))),
         )
         .into_tuple::<(i64, String)>()
         .all(db.conn())
@@ -245,7 +269,7 @@ async fn store(
     day: NaiveDate,
     now: DateTime<Utc>,
     keys: Vec<(i64, String)>,
-    digests: Vec<(i64, Text)>,
+    digests: Vec<(i64, NoticeKind, Text)>,
 ) -> ServiceResult<()> {
     let txn = db.begin_write().await.during("beginning the reminders")?;
     for part in keys.chunks(500) {
@@ -268,21 +292,23 @@ async fn store(
             .await
             .during("recording the reminders")?;
     }
-    let kind = NoticeKind::DailyReminder.as_str();
+    let dedupe = |user: i64, kind: NoticeKind| format!("{}:{day}:{user}", kind.as_str());
     for part in digests.chunks(200) {
-        let rows = part.iter().map(|(user, text)| notification::ActiveModel {
-            recipient_user_id: Set(*user),
-            kind: Set(kind.to_owned()),
-            title: Set(text.title.clone()),
-            body: Set(text.body.clone()),
-            suggestion_id: Set(None),
-            assignment_id: Set(None),
-            event_id: Set(None),
-            dedupe_key: Set(Some(format!("{kind}:{day}:{user}"))),
-            created_at: Set(now),
-            read_at: Set(None),
-            ..Default::default()
-        });
+        let rows = part
+            .iter()
+            .map(|(user, kind, text)| notification::ActiveModel {
+                recipient_user_id: Set(*user),
+                kind: Set(kind.as_str().to_owned()),
+                title: Set(text.title.clone()),
+                body: Set(text.body.clone()),
+                suggestion_id: Set(None),
+                assignment_id: Set(None),
+                event_id: Set(None),
+                dedupe_key: Set(Some(dedupe(*user, *kind))),
+                created_at: Set(now),
+                read_at: Set(None),
+                ..Default::default()
+            });
         notification::Entity::insert_many(rows)
             .on_conflict(
                 OnConflict::column(notification::Column::DedupeKey)
@@ -295,7 +321,7 @@ async fn store(
         let written = notification::Entity::find()
             .filter(
                 notification::Column::DedupeKey
-                    .is_in(part.iter().map(|(user, _)| format!("{kind}:{day}:{user}"))),
+                    .is_in(part.iter().map(|(user, kind, _)| dedupe(*user, *kind))),
             )
             .all(&*txn)
             .await
