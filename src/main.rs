@@ -260,10 +260,29 @@ fn plain(e: banli::service::ServiceError) -> anyhow::Error {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli).await {
+/// The stack of every thread the server starts (the runtime's and actix's workers), unless
+/// `RUST_MIN_STACK` says otherwise: 8 MiB rather than std's 2 MiB, so deeply nested requests
+/// have room in any build (stack is reserved address space; only what is used is memory).
+const THREAD_STACK: usize = 8 * 1024 * 1024;
+
+fn main() -> ExitCode {
+    let stack = match std::env::var("RUST_MIN_STACK") {
+        Ok(value) => value.trim().parse().unwrap_or(THREAD_STACK),
+        Err(_) => {
+            // Before any thread starts: std reads it once, at the first spawn.
+            std::env::set_var("RUST_MIN_STACK", THREAD_STACK.to_string());
+            THREAD_STACK
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(stack)
+        .build();
+    let outcome = match runtime {
+        Ok(runtime) => runtime.block_on(run(Cli::parse())),
+        Err(error) => Err(error.into()),
+    };
+    match outcome {
         Ok(code) => code,
         Err(error) => {
             eprintln!("banli: {error:#}");

@@ -53,6 +53,8 @@ pub struct Model {
     /// and public feedback on its replies still open (NEW, READ) and handled.
     pub feedback_open: i32,
     pub feedback_handled: i32,
+    /// and how often the case was urged (催办).
+    pub urge_count: i32,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

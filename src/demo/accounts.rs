@@ -14,7 +14,7 @@ pub type DemoAccount = (
 /// One account per role, with fixed passwords documented in the README. Created only by
 /// `banli demo`, never by the server itself. The two unit accounts work for the lead
 /// (民政局) and the co-handler (财政局) of one suggestion, to try out what each may see.
-pub const DEMO_ACCOUNTS: [DemoAccount; 6] = [
+pub const DEMO_ACCOUNTS: [DemoAccount; 7] = [
     (
         "demo-admin",
         "banli:admin:2026",
@@ -54,6 +54,13 @@ pub const DEMO_ACCOUNTS: [DemoAccount; 6] = [
         "demo-auditor",
         "banli:auditor:2026",
         Role::Auditor,
+        None,
+        None,
+    ),
+    (
+        "demo-coordinator",
+        "banli:coordinator:2026",
+        Role::Coordinator,
         None,
         None,
     ),

@@ -316,6 +316,7 @@ async fn load_story(
             assignment_id: assignments[0].id,
             expected_version: None,
             message: "该件为重点督办建议，请加快办理进度，按期报送办理进展。".into(),
+            by: crate::domain::workflow::ActorRole::Office,
         };
         ok(service::workflow::urge(db, urge, now).await, story.number)?;
     }

@@ -19,15 +19,19 @@ pub enum Role {
     Deputy,
     /// Reads the audit log; changes nothing.
     Auditor,
+    /// The coordinating office (督查室): reads every case, its deadlines and the
+    /// statistics, and urges units (催办); changes nothing else.
+    Coordinator,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::OfficeAdmin,
         Role::OfficeStaff,
         Role::UnitStaff,
         Role::Deputy,
         Role::Auditor,
+        Role::Coordinator,
     ];
 
     /// The stable name stored in the database and shown in the API.
@@ -38,6 +42,7 @@ impl Role {
             Role::UnitStaff => "UNIT_STAFF",
             Role::Deputy => "DEPUTY",
             Role::Auditor => "AUDITOR",
+            Role::Coordinator => "COORDINATOR",
         }
     }
 
@@ -48,7 +53,8 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == canonical)
     }
 
-    /// The congress office: sees everything that is not the audit log.
+    /// The congress office: sees everything that is not the audit log. (The coordinating
+    /// office sees every case too, through [`Caller::scope`], but is not the office.)
     pub fn is_office(self) -> bool {
         matches!(self, Role::OfficeAdmin | Role::OfficeStaff)
     }
@@ -124,7 +130,7 @@ impl Caller {
     /// What this caller may see of suggestions and assignments.
     pub fn scope(&self) -> Scope {
         match self.principal() {
-            Some(p) if p.role.is_office() => Scope::All,
+            Some(p) if p.role.is_office() || p.role == Role::Coordinator => Scope::All,
             Some(Principal {
                 role: Role::UnitStaff,
                 unit_id: Some(unit),

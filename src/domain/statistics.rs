@@ -70,6 +70,9 @@ pub struct Counts {
     pub met_face_to_face: i64,
     pub feedback_open: i64,
     pub feedback_handled: i64,
+    /// Assignments urged (催办) at least once, and the urges summed.
+    pub urged: i64,
+    pub urges: i64,
 }
 
 pub const CATEGORIES: [ReplyCategory; 4] = [
@@ -187,6 +190,8 @@ mod tests {
             met_face_to_face: 2,
             feedback_open: 2,
             feedback_handled: 1,
+            urged: 2,
+            urges: 3,
         };
         let rates: [(&str, Rate, (i64, i64)); 9] = [
             ("办复率", counts.reply_rate(), (4, 6)),

@@ -273,6 +273,8 @@ impl EventKind {
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum ActorRole {
     Office,
+    /// The coordinating office (督查室), which urges units.
+    Coordinator,
     Unit,
     Deputy,
     System,

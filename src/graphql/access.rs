@@ -9,6 +9,11 @@ use crate::domain::access::{Caller, Principal, Role, Scope};
 
 /// The congress office.
 pub const OFFICE: &[Role] = &[Role::OfficeAdmin, Role::OfficeStaff];
+/// Who reads every case, its deadlines and the statistics: the office and the
+/// coordinating office (督查室).
+pub const OVERSIGHT: &[Role] = &[Role::OfficeAdmin, Role::OfficeStaff, Role::Coordinator];
+/// Who urges units (催办): the same.
+pub const URGERS: &[Role] = OVERSIGHT;
 /// Office administrators only.
 pub const ADMIN: &[Role] = &[Role::OfficeAdmin];
 /// Who works with suggestions: the office, the units and the deputies, each in scope.
@@ -18,11 +23,26 @@ pub const CASEWORK: &[Role] = &[
     Role::UnitStaff,
     Role::Deputy,
 ];
+/// Who reads cases: the office, the units and the deputies, each in scope, and the
+/// coordinating office (督查室), which sees every case and changes none.
+pub const CASE_READERS: &[Role] = &[
+    Role::OfficeAdmin,
+    Role::OfficeStaff,
+    Role::UnitStaff,
+    Role::Deputy,
+    Role::Coordinator,
+];
+/// Who reads deadline and statistics figures: the office, units for their own, and the
+/// coordinating office.
+pub const DESK_READERS: &[Role] = &[
+    Role::OfficeAdmin,
+    Role::OfficeStaff,
+    Role::UnitStaff,
+    Role::Coordinator,
+];
 /// Who acts for a handling unit: its staff, or the office on its behalf (recording what
 /// a unit sent on paper).
 pub const UNIT_WORK: &[Role] = &[Role::OfficeAdmin, Role::OfficeStaff, Role::UnitStaff];
-/// Who reads deadline figures: the office, and units for their own.
-pub const UNIT_DESK: &[Role] = UNIT_WORK;
 /// Who acts for a deputy: the deputy, or the office entering a paper rating form.
 pub const DEPUTY_WORK: &[Role] = &[Role::OfficeAdmin, Role::OfficeStaff, Role::Deputy];
 /// Every signed-in role.

@@ -1,6 +1,6 @@
 //! The statement that recomputes the per-assignment statistics facts (`reply_category`,
 //! the lead deputy's first and final satisfaction, a face-to-face contact, open and
-//! handled public feedback) from their source rows; `service::statistics` runs it for the
+//! handled public feedback, how often it was urged) from their source rows; `service::statistics` runs it for the
 //! one assignment a write touches, and for all after bulk loads.
 //!
 //! Migration m20261126_000001 keeps its own frozen copy, the statement it ran when it
@@ -42,7 +42,9 @@ pub fn assignment_facts_sql(backend: DbBackend, one_assignment: bool) -> String 
            met_face_to_face = EXISTS (SELECT 1 FROM contact_record c \
               WHERE c.assignment_id = assignment.id AND c.method = 'FACE_TO_FACE'), \
            feedback_open = {open}, \
-           feedback_handled = {handled}",
+           feedback_handled = {handled}, \
+           urge_count = (SELECT COUNT(*) FROM workflow_event e \
+              WHERE e.assignment_id = assignment.id AND e.kind = 'URGED')",
         first = lead_rating("ASC"),
         last = lead_rating("DESC"),
         open = feedback("'NEW', 'READ'"),

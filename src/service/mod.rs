@@ -16,6 +16,7 @@ pub mod deputy;
 pub mod export;
 pub mod facts;
 pub mod failure;
+pub mod feed_cursor;
 pub mod feedback;
 pub mod filing;
 pub mod idempotency;

@@ -11,6 +11,7 @@ use sea_orm::{
     QuerySelect, Select,
 };
 
+use super::feed_cursor::FeedCursor;
 use super::page::{self, Page, PageArgs};
 use super::{DbContext, ServiceResult};
 use crate::db::Db;
@@ -222,6 +223,9 @@ pub struct Feed {
 
 /// Rows a poll reads at most; the rest come with the next poll.
 const FEED_BATCH: u64 = 500;
+/// How long a missing id is looked for again (a transaction that takes longer to commit
+/// its notices than this is not in the real-time feed; they are in the list all the same).
+const FEED_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Feed {
     pub fn new() -> std::sync::Arc<Self> {
@@ -251,47 +255,69 @@ impl Feed {
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             // Where the listeners are: None while no one listens (then it restarts from
             // the newest row, so a first listener gets no backlog).
-            let mut seen: Option<i64> = None;
+            let mut cursor: Option<FeedCursor> = None;
             loop {
                 ticks.tick().await;
                 if feed.sender.receiver_count() == 0 {
-                    seen = None;
+                    cursor = None;
                     continue;
                 }
-                match feed.poll(&db, seen).await {
-                    Ok(last) => seen = Some(last),
-                    Err(error) => tracing::warn!(?error, "reading new notifications"),
+                let polled = match cursor.as_mut() {
+                    Some(cursor) => feed.poll(&db, cursor).await,
+                    None => newest(&db)
+                        .await
+                        .map(|n| cursor = Some(FeedCursor::after(n, FEED_GRACE))),
+                };
+                if let Err(error) = polled {
+                    tracing::warn!(?error, "reading new notifications");
                 }
             }
         }))
     }
 
-    /// Sends the rows after `seen` (or learns the newest id); returns the last id sent.
-    async fn poll(&self, db: &Db, seen: Option<i64>) -> ServiceResult<i64> {
-        let Some(after) = seen else {
-            let newest: Option<i64> = notification::Entity::find()
-                .select_only()
-                .column_as(notification::Column::Id.max(), "newest")
-                .into_tuple::<Option<i64>>()
-                .one(db.conn())
+    /// Sends the rows committed since the last poll: those after the newest sent, and any
+    /// that filled a gap below it (committed late; see [`FeedCursor`]).
+    async fn poll(&self, db: &Db, cursor: &mut FeedCursor) -> ServiceResult<()> {
+        let now = std::time::Instant::now();
+        let gaps = cursor.gaps();
+        let mut rows = Vec::new();
+        if !gaps.is_empty() {
+            rows = notification::Entity::find()
+                .filter(notification::Column::Id.is_in(gaps))
+                .order_by_asc(notification::Column::Id)
+                .all(db.conn())
                 .await
-                .during("reading the newest notification")?
-                .flatten();
-            return Ok(newest.unwrap_or(0));
-        };
-        let rows = notification::Entity::find()
-            .filter(notification::Column::Id.gt(after))
-            .order_by_asc(notification::Column::Id)
-            .limit(FEED_BATCH)
-            .all(db.conn())
-            .await
-            .during("reading new notifications")?;
-        let mut last = after;
-        for row in rows {
-            last = row.id;
-            // No listener left is not an error: the next poll stops.
-            let _ = self.sender.send(std::sync::Arc::new(row));
+                .during("reading notifications committed late")?;
         }
-        Ok(last)
+        rows.extend(
+            notification::Entity::find()
+                .filter(notification::Column::Id.gt(cursor.newest()))
+                .order_by_asc(notification::Column::Id)
+                .limit(FEED_BATCH)
+                .all(db.conn())
+                .await
+                .during("reading new notifications")?,
+        );
+        for row in rows {
+            if cursor.take(row.id, now) {
+                // No listener left is not an error: the next poll stops.
+                let _ = self.sender.send(std::sync::Arc::new(row));
+            }
+        }
+        cursor.settle(now);
+        Ok(())
     }
+}
+
+/// The newest notification's id (0 when there is none).
+async fn newest(db: &Db) -> ServiceResult<i64> {
+    let newest: Option<i64> = notification::Entity::find()
+        .select_only()
+        .column_as(notification::Column::Id.max(), "newest")
+        .into_tuple::<Option<i64>>()
+        .one(db.conn())
+        .await
+        .during("reading the newest notification")?
+        .flatten();
+    Ok(newest.unwrap_or(0))
 }

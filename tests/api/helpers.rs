@@ -70,10 +70,37 @@ pub const CAPTCHA_TEST_ANSWER: &str = "TEST";
 
 static ANNOUNCE: Once = Once::new();
 
+static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+
+/// Drops the test databases earlier runs left behind (each test makes its own and keeps
+/// it for inspection until the next run), once per test process and before it makes any;
+/// one still in use is left alone.
+async fn sweep(admin_url: &str) {
+    let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(admin_url).await else {
+        return;
+    };
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'banli\\_t\\_%'")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap_or_default();
+    for name in names {
+        // The names are ours (checked just above to be banli_t_…), not user input.
+        if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name}"
+            )))
+            .execute(&mut conn)
+            .await;
+        }
+    }
+}
+
 /// A fresh, migrated database for one test.
 async fn fresh_database() -> (String, &'static str, Option<tempfile::TempDir>) {
     match std::env::var("BANLI_TEST_DATABASE_URL") {
         Ok(admin_url) if !admin_url.trim().is_empty() => {
+            SWEPT.get_or_init(|| sweep(&admin_url)).await;
             let name = format!("banli_t_{}", uuid::Uuid::new_v4().simple());
             let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
                 .await

@@ -425,3 +425,96 @@ async fn each_user_keeps_their_own_contacts_and_channels() {
     );
     assert_eq!(theirs["myNotificationSettings"]["version"], 0);
 }
+
+/// The coordinating office (督查室, COORDINATOR): reads every case, urges, and sees the
+/// urges per unit in the statistics; its urge is its own in the timeline.
+#[actix_web::test]
+async fn the_coordinating_office_reads_every_case_urges_and_counts_the_urges() {
+    let c = case().await;
+    let coordinator = c.admin.user("dcs-staff", "COORDINATOR", None, None).await;
+    // Every case, as the office sees it.
+    let seen = coordinator
+        .data(
+            "query($id: ID!) { suggestion(id: $id) { number assignments { id } } }",
+            json!({"id": c.suggestion}),
+        )
+        .await;
+    assert_eq!(seen["suggestion"]["number"], "0001", "{seen:#}");
+    // The office urges the lead unit twice, the coordinating office the co-handler once.
+    for (app, assignment, message) in [
+        (&c.admin, &c.lead, "请于本周内报送办理情况。"),
+        (&c.admin, &c.lead, "请再次抓紧办理。"),
+        (&coordinator, &c.co, "督查室提醒：请尽快提交会办意见。"),
+    ] {
+        let p = app
+            .data(
+                URGE,
+                json!({"i": {"assignmentId": assignment, "message": message}}),
+            )
+            .await;
+        assert_eq!(codes(&p["urgeAssignment"]), Vec::<String>::new(), "{p:#}");
+    }
+    let told = notices(&c.unit_b, None).await;
+    assert_eq!(kinds(&told), ["URGED", "ASSIGNED"], "{told:#}");
+    let timeline = coordinator
+        .data(
+            "query($id: ID!) { suggestion(id: $id) { timeline { kind actorRole assignment { id } } } }",
+            json!({"id": c.suggestion}),
+        )
+        .await;
+    let urges: Vec<(String, String)> = timeline["suggestion"]["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "URGED")
+        .map(|e| {
+            (
+                e["actorRole"].as_str().unwrap().to_owned(),
+                e["assignment"]["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        urges,
+        [
+            ("OFFICE".to_owned(), c.lead.clone()),
+            ("OFFICE".to_owned(), c.lead.clone()),
+            ("COORDINATOR".to_owned(), c.co.clone()),
+        ],
+        "{timeline:#}"
+    );
+    // Urged cases per unit, in the table the coordinating office reads.
+    let table = coordinator
+        .data(
+            "{ statistics(groupBy: [UNIT]) { rows { unit { name } urgedAssignments urges } total { urgedAssignments urges } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        table["statistics"],
+        json!({
+            "rows": [
+                {"unit": {"name": "淮南市民政局"}, "urgedAssignments": 1, "urges": 2},
+                {"unit": {"name": "淮南市财政局"}, "urgedAssignments": 1, "urges": 1},
+            ],
+            "total": {"urgedAssignments": 2, "urges": 3},
+        }),
+        "{table:#}"
+    );
+    // It changes nothing else: not the case, not a unit's work.
+    for mutation in [
+        "mutation($id: ID!) { signForAssignment(input: {assignmentId: $id}) { userErrors { code } } }",
+        "mutation($id: ID!) { closeSuggestion(input: {suggestionId: $id}) { userErrors { code } } }",
+    ] {
+        let id = if mutation.contains("signFor") {
+            &c.lead
+        } else {
+            &c.suggestion
+        };
+        let refused = coordinator.graphql(mutation, json!({"id": id})).await;
+        assert_eq!(
+            refused["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{mutation}: {refused:#}"
+        );
+    }
+}

@@ -293,3 +293,33 @@ async fn a_deputy_is_told_once_when_the_rating_window_ends_soon() {
         "{sms:#}"
     );
 }
+
+/// The coordinating office (督查室) is told of the overdue cases of every unit, and of
+/// nothing else.
+#[actix_web::test]
+async fn the_coordinating_office_gets_the_overdue_cases() {
+    let d = desk().await;
+    let coordinator = d.admin.user("dcs-staff", "COORDINATOR", None, None).await;
+    let now = d.admin.clock.now();
+    let monday = reminder::run(
+        &d.admin.db,
+        &ReminderRules::default(),
+        day(11, 23),
+        now,
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        monday.digests, 3,
+        "the clerk, the office and the coordinating office"
+    );
+    let told = digests(&coordinator).await;
+    assert_eq!(told.len(), 1, "{told:#?}");
+    assert_eq!(told[0]["title"], "办理提醒：已逾期 1 件");
+    let text = told[0]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("· 第0002号《") && text.lines().count() == 1,
+        "{text}"
+    );
+}

@@ -169,3 +169,66 @@ async fn a_connection_needs_a_token_an_allowed_origin_and_a_free_slot() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let _third = subscribed(&admin, &token).await;
 }
+
+/// On PostgreSQL a notice can commit after one with a larger id (two writers at once); the
+/// feed still delivers it, once. (SQLite has one writer at a time: ids commit in order.)
+#[actix_web::test]
+async fn a_notice_committed_after_a_newer_one_is_still_delivered_once() {
+    use sea_orm::{ActiveModelTrait as _, ActiveValue::Set, TransactionTrait as _};
+    let admin = spawn_app_with(|_| {}).await;
+    if admin.backend != "postgres" {
+        eprintln!("out-of-order commits: PostgreSQL only; skipped on SQLite");
+        return;
+    }
+    let session = admin.session("省人大十三届五次会议").await;
+    let deputy = admin.deputy("夏维奇").await;
+    let a = admin.unit("淮南市民政局", "HN-MZJ").await;
+    let clerk = admin.user("mz-staff", "UNIT_STAFF", Some(&a), None).await;
+    let me = clerk.data("{ me { id } }", json!({})).await["me"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, user_id) = banli::graphql::ids::decode(&me).unwrap();
+    let mut connection = subscribed(&admin, clerk.token.as_deref().unwrap()).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // A slow writer takes an id and holds its transaction open…
+    let slow = admin.db.conn().begin().await.unwrap();
+    entity::notification::ActiveModel {
+        recipient_user_id: Set(user_id),
+        kind: Set("URGED".to_owned()),
+        title: Set("催办：第0000号建议".to_owned()),
+        body: Set("迟到的通知".to_owned()),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&slow)
+    .await
+    .unwrap();
+    // …while a newer notice commits and is delivered.
+    let suggestion = admin.suggestion(&session, &deputy, "0001").await;
+    let p = admin
+        .assign(
+            json!({"suggestionId": suggestion, "assignedOn": "2026-11-20",
+            "units": [{"unitId": a, "role": "SOLE"}]}),
+        )
+        .await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    let first = receive(&mut connection, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(
+        first["payload"]["data"]["notificationAdded"]["kind"],
+        "ASSIGNED"
+    );
+    // Then the slow one commits: it is delivered too, and nothing twice.
+    slow.commit().await.unwrap();
+    let late = receive(&mut connection, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(
+        late["payload"]["data"]["notificationAdded"]["title"], "催办：第0000号建议",
+        "{late:#}"
+    );
+    let nothing = receive(&mut connection, Duration::from_millis(1_200)).await;
+    assert!(nothing.is_none(), "{nothing:?}");
+}

@@ -24,6 +24,9 @@ pub enum UserRole {
     Deputy,
     /// 审计员: reads the audit log.
     Auditor,
+    /// 督查室 (the coordinating office): reads every case, its deadlines and the
+    /// statistics, and urges units (催办); changes nothing else.
+    Coordinator,
 }
 
 /// A user account. Passwords and tokens are never readable.

@@ -224,6 +224,14 @@ impl StatisticsRow {
     async fn feedback_open(&self) -> i32 {
         int(self.counts.feedback_open)
     }
+    /// Assignments urged (催办) at least once, by the office or the coordinating office.
+    async fn urged_assignments(&self) -> i32 {
+        int(self.counts.urged)
+    }
+    /// Urges summed (an assignment urged twice counts twice).
+    async fn urges(&self) -> i32 {
+        int(self.counts.urges)
+    }
 }
 
 /// What the rows of a statistics table are grouped by.

@@ -115,7 +115,8 @@ impl TimelineEvent {
     async fn kind(&self) -> &str {
         &self.0.kind
     }
-    /// The role acted in: OFFICE, UNIT, DEPUTY or SYSTEM.
+    /// The role acted in: OFFICE, COORDINATOR (the coordinating office's 催办), UNIT,
+    /// DEPUTY or SYSTEM.
     async fn actor_role(&self) -> &str {
         &self.0.actor_role
     }

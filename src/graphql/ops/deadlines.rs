@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Object, Result, ID};
 
-use crate::graphql::access::{self, Allow, SIGNED_IN, UNIT_DESK};
+use crate::graphql::access::{self, Allow, DESK_READERS, SIGNED_IN};
 use crate::graphql::enums;
 use crate::graphql::error::{for_query, user_error};
 use crate::graphql::ids::{self, Kind};
@@ -41,7 +41,7 @@ impl DeadlineQuery {
 
     /// How many assignments are in each deadline status as of `asOf` (default today),
     /// overall and per unit.
-    #[graphql(guard = "Allow(UNIT_DESK)")]
+    #[graphql(guard = "Allow(DESK_READERS)")]
     async fn deadline_summary(
         &self,
         ctx: &Context<'_>,

@@ -4,7 +4,7 @@
 
 use async_graphql::{Context, Enum, Object, Result, ID};
 
-use crate::graphql::access::{self, Allow, CASEWORK, OFFICE};
+use crate::graphql::access::{self, Allow, CASE_READERS, OFFICE};
 use crate::graphql::error::{for_query, user_error};
 use crate::graphql::ids::filter_id;
 use crate::graphql::ids::{self, Kind};
@@ -40,7 +40,7 @@ impl ExportQuery {
     /// same `Authorization` header; it holds the rows the caller sees in `suggestions`,
     /// one per suggestion, in registration order, streamed in bounded memory (a unit sees
     /// only its own assignments, replies and ratings).
-    #[graphql(guard = "Allow(CASEWORK)")]
+    #[graphql(guard = "Allow(CASE_READERS)")]
     async fn suggestion_export(
         &self,
         ctx: &Context<'_>,

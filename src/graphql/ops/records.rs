@@ -3,7 +3,7 @@
 use async_graphql::{Context, InputObject, Object, Result, ID};
 
 use crate::domain::distinct;
-use crate::graphql::access::{self, Allow, CASEWORK, SIGNED_IN};
+use crate::graphql::access::{self, Allow, CASE_READERS, SIGNED_IN};
 use crate::graphql::connection::{connection, Conn, TotalCount};
 use crate::graphql::enums;
 use crate::graphql::error::{for_query, user_error};
@@ -205,7 +205,7 @@ impl CoreQuery {
     /// Suggestions matching `filter`, in `orderBy` order (default: newest registered first):
     /// all for the office, a unit's assigned ones, a deputy's own.
     #[graphql(
-        guard = "Allow(CASEWORK)",
+        guard = "Allow(CASE_READERS)",
         complexity = "crate::graphql::cost::page(first, child_complexity)"
     )]
     async fn suggestions(
@@ -252,7 +252,7 @@ impl CoreQuery {
     }
 
     /// One suggestion by ID; null when there is none or the caller may not see it.
-    #[graphql(guard = "Allow(CASEWORK)")]
+    #[graphql(guard = "Allow(CASE_READERS)")]
     async fn suggestion(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Suggestion>> {
         let Ok(key) = ids::expect(&id, Kind::Suggestion, &["id"]) else {
             return Ok(None);
@@ -280,7 +280,7 @@ impl CoreQuery {
 
     /// One suggestion by its number within a session (e.g. "0255"); null when there is none
     /// or the caller may not see it.
-    #[graphql(guard = "Allow(CASEWORK)")]
+    #[graphql(guard = "Allow(CASE_READERS)")]
     async fn suggestion_by_number(
         &self,
         ctx: &Context<'_>,
@@ -302,7 +302,7 @@ impl CoreQuery {
     /// 30 June" is `filter: {deadlineStatus: [OVERDUE]}, asOf: "…-06-30"`. A unit sees its
     /// own assignments, a deputy those of their suggestions.
     #[graphql(
-        guard = "Allow(CASEWORK)",
+        guard = "Allow(CASE_READERS)",
         complexity = "crate::graphql::cost::page(first, child_complexity)"
     )]
     async fn assignments(

@@ -4,7 +4,7 @@ use async_graphql::{Context, Object, Result, ID};
 
 use crate::domain::search::SimilarQuery;
 use crate::domain::UserError;
-use crate::graphql::access::{self, Allow, CASEWORK};
+use crate::graphql::access::{self, Allow, CASE_READERS};
 use crate::graphql::error::{for_query, internal, user_error};
 use crate::graphql::ids::{self, Kind};
 use crate::graphql::loaders::RequestLoader;
@@ -31,7 +31,7 @@ impl SearchQuery {
     /// match each other. Only the suggestions the caller may see, of `sessionId` when
     /// given, never `excludeId` (the one being edited); `first` of them (default 10, at
     /// most 50).
-    #[graphql(guard = "Allow(CASEWORK)")]
+    #[graphql(guard = "Allow(CASE_READERS)")]
     async fn similar_suggestions(
         &self,
         ctx: &Context<'_>,

@@ -5,7 +5,7 @@
 use async_graphql::{Context, InputObject, Object, Result, ID};
 
 use crate::domain::UserError;
-use crate::graphql::access::{self, Allow, UNIT_DESK};
+use crate::graphql::access::{self, Allow, DESK_READERS};
 use crate::graphql::enums;
 use crate::graphql::error::{for_query, user_error};
 use crate::graphql::ids::{self, Kind};
@@ -105,7 +105,7 @@ impl StatisticsQuery {
     /// categories, ratings, contacts and feedback are as stored now. Rates come with
     /// their numerator and denominator. The office sees every unit, a unit's staff their
     /// own.
-    #[graphql(guard = "Allow(UNIT_DESK)")]
+    #[graphql(guard = "Allow(DESK_READERS)")]
     async fn statistics(
         &self,
         ctx: &Context<'_>,
@@ -151,7 +151,7 @@ impl StatisticsQuery {
     /// The relative address of the same table as a spreadsheet (the groups, then a 合计
     /// row; rates as percentages): `GET` it with the same `Authorization` header. The
     /// filter is checked here exactly as `statistics` checks it.
-    #[graphql(guard = "Allow(UNIT_DESK)")]
+    #[graphql(guard = "Allow(DESK_READERS)")]
     async fn statistics_export(
         &self,
         ctx: &Context<'_>,

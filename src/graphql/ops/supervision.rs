@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 
-use crate::graphql::access::{self, Allow, OFFICE, UNIT_DESK, UNIT_WORK};
+use crate::graphql::access::{self, Allow, DESK_READERS, OFFICE, UNIT_WORK};
 use crate::graphql::connection::{connection, Conn, TotalCount};
 use crate::graphql::error::{for_payload, for_query, user_error, UserErrorObject};
 use crate::graphql::ids::{self, Kind};
@@ -31,7 +31,7 @@ impl SupervisionQuery {
     /// Progress reports within sight (the office all; a unit those asked of it), earliest
     /// due first.
     #[graphql(
-        guard = "Allow(UNIT_DESK)",
+        guard = "Allow(DESK_READERS)",
         complexity = "crate::graphql::cost::page(first, child_complexity)"
     )]
     async fn progress_reports(
@@ -69,7 +69,7 @@ impl SupervisionQuery {
 
     /// 督办情况: a session's progress reports by status as of `asOf` (default today),
     /// overall and per unit (a unit sees its own).
-    #[graphql(guard = "Allow(UNIT_DESK)")]
+    #[graphql(guard = "Allow(DESK_READERS)")]
     async fn supervision_summary(
         &self,
         ctx: &Context<'_>,

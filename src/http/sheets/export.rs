@@ -36,7 +36,7 @@ pub(super) async fn export_request(
         db,
         authenticator,
         request_id,
-        crate::graphql::access::CASEWORK,
+        crate::graphql::access::CASE_READERS,
     )
     .await?;
     let Some(params) = pairs(req) else {
@@ -236,7 +236,7 @@ pub(super) async fn statistics_sheet(
         db,
         authenticator,
         request_id,
-        crate::graphql::access::UNIT_DESK,
+        crate::graphql::access::DESK_READERS,
     )
     .await?;
     let Some(params) = pairs(req) else {

@@ -3,8 +3,8 @@
 //! decoded as the API decodes its arguments (`params`).
 //!
 //! ```text
-//! GET  /export/suggestions.xlsx?sessionId=…&status=ASSIGNED,REPLIED&keyword=…   CASEWORK roles
-//! GET  /export/suggestions.csv?…                                                CASEWORK roles
+//! GET  /export/suggestions.xlsx?sessionId=…&status=ASSIGNED,REPLIED&keyword=…   CASE_READERS roles
+//! GET  /export/suggestions.csv?…                                                CASE_READERS roles
 //! GET  /import/suggestions/template.xlsx?sessionId=…                            the office
 //! POST /import/suggestions?sessionId=…   (body: the .xlsx file itself)          the office
 //! ```

@@ -219,7 +219,8 @@ async fn told_before(db: &Db, day: NaiveDate) -> ServiceResult<HashSet<(i64, Str
 }
 
 /// One digest per person: each enabled unit clerk gets their unit's cases, each enabled
-/// office account the overdue and unsigned ones.
+/// office account the overdue and unsigned ones, the coordinating office (督查室) the
+/// overdue ones.
 async fn digests(
     db: &Db,
     day: NaiveDate,
@@ -238,12 +239,19 @@ async fn digests(
             Role::UnitStaff.as_str(),
             Role::OfficeStaff.as_str(),
             Role::OfficeAdmin.as_str(),
+            Role::Coordinator.as_str(),
         ]))
         .order_by_asc(app_user::Column::Id)
         .into_tuple()
         .all(db.conn())
         .await
         .during("finding who to remind")?;
+    let mut overdue: Vec<DigestItem> = office
+        .iter()
+        .filter(|i| i.reason == Reason::Overdue)
+        .cloned()
+        .collect();
+    let coordinator_text = (!overdue.is_empty()).then(|| remind::digest(day, &mut overdue));
     let office_text = (!office.is_empty()).then(|| remind::digest(day, &mut office));
     let unit_texts: HashMap<i64, Text> = by_unit
         .iter_mut()
@@ -251,11 +259,14 @@ async fn digests(
         .collect();
     let mut out = Vec::new();
     for (user, role, unit) in staff {
-        if role == Role::UnitStaff.as_str() {
-            if let Some(text) = unit.and_then(|u| unit_texts.get(&u)) {
-                out.push((user, text.clone()));
-            }
-        } else if let Some(text) = &office_text {
+        let text = if role == Role::UnitStaff.as_str() {
+            unit.and_then(|u| unit_texts.get(&u))
+        } else if role == Role::Coordinator.as_str() {
+            coordinator_text.as_ref()
+        } else {
+            office_text.as_ref()
+        };
+        if let Some(text) = text {
             out.push((user, text.clone()));
         }
     }

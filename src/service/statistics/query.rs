@@ -185,6 +185,8 @@ fn reply_figures() -> Vec<(&'static str, SimpleExpr)> {
             "feedback_handled",
             figure("SUM(assignment.feedback_handled)"),
         ),
+        ("urged", figure(&count_when("assignment.urge_count > 0"))),
+        ("urges", figure("SUM(assignment.urge_count)")),
     ]
 }
 
@@ -316,6 +318,8 @@ pub(super) fn decode(row: &QueryResult, group_by: &[GroupBy]) -> ServiceResult<R
         met_face_to_face: get("met_face_to_face")?,
         feedback_open: get("feedback_open")?,
         feedback_handled: get("feedback_handled")?,
+        urged: get("urged")?,
+        urges: get("urges")?,
     };
     // Late = answered late + overdue; both are counted above.
     let counts = Counts {

@@ -83,6 +83,8 @@ fn columns(group_by: &[GroupBy]) -> Vec<Column> {
         ("公众意见", false),
         ("已处理意见", false),
         ("未处理意见", false),
+        ("被催办件数", false),
+        ("催办次数", false),
     ] {
         columns.push(match (rate, header) {
             (true, _) => Column::percent(header, 1),
@@ -153,6 +155,8 @@ fn figure_cells(c: &Counts) -> Vec<Cell> {
         Cell::Integer(c.feedback_received()),
         Cell::Integer(c.feedback_handled),
         Cell::Integer(c.feedback_open),
+        Cell::Integer(c.urged),
+        Cell::Integer(c.urges),
     ]);
     cells
 }

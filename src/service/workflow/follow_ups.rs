@@ -80,12 +80,14 @@ pub struct UrgeInput {
     pub assignment_id: i64,
     pub expected_version: Option<i32>,
     pub message: String,
+    /// Who urges: the office, or the coordinating office (督查室).
+    pub by: ActorRole,
 }
 
 /// The longest 催办 message, in characters.
 pub const URGE_MESSAGE_MAX: usize = 500;
 
-/// 催办: the office presses a unit on a case it has not answered yet, with a message. The
+/// 催办: the office (or the coordinating office) presses a unit on a case it has not answered yet, with a message. The
 /// urge stands in the case's timeline and the unit's staff are told at once; the case's
 /// state does not change.
 pub async fn urge(
@@ -110,10 +112,11 @@ pub async fn urge(
     let assignment = step.case.assignment.clone();
     step.event(
         EventKind::Urged,
-        ActorRole::Office,
+        input.by,
         json!({"message": message, "dueOn": assignment.due_on}),
     )
     .await?;
+    crate::service::statistics::refresh_facts(step.conn(), assignment.id).await?;
     step.commit("committing the urge").await?;
     Ok(assignment)
 }

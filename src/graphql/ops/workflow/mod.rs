@@ -20,8 +20,10 @@ pub use signing::*;
 use async_graphql::{Context, InputObject, MergedObject, Object, Result, ID};
 
 use super::payload;
+use crate::domain::access::Role;
+use crate::domain::workflow::ActorRole;
 use crate::domain::UserError;
-use crate::graphql::access::{self, Allow, DEPUTY_WORK, OFFICE, UNIT_WORK};
+use crate::graphql::access::{self, caller, Allow, DEPUTY_WORK, OFFICE, UNIT_WORK, URGERS};
 use crate::graphql::enums;
 use crate::graphql::error::for_payload;
 use crate::graphql::idempotency::Idempotent;

@@ -182,9 +182,10 @@ impl RepliesMutation {
         })
     }
 
-    /// 催办: the office presses the unit on a case it has not answered yet. The urge stands
-    /// in the case's timeline and the unit's staff are told at once; the state stays.
-    #[graphql(guard = "Allow(OFFICE)")]
+    /// 催办: the office or the coordinating office (COORDINATOR) presses the unit on a case
+    /// it has not answered yet. The urge stands in the case's timeline and the statistics
+    /// (`urgedAssignments`), and the unit's staff are told at once; the state stays.
+    #[graphql(guard = "Allow(URGERS)")]
     async fn urge_assignment(
         &self,
         ctx: &Context<'_>,
@@ -198,6 +199,10 @@ impl RepliesMutation {
                 assignment_id: ids::expect(&input.assignment_id, Kind::Assignment, field)?,
                 expected_version: input.expected_version,
                 message: input.message,
+                by: match caller(ctx).role() {
+                    Some(Role::Coordinator) => ActorRole::Coordinator,
+                    _ => ActorRole::Office,
+                },
             };
             idempotent
                 .run(
