@@ -13,6 +13,7 @@ mod compare;
 mod floor;
 mod public;
 mod reminders;
+mod subscribers;
 mod timed;
 mod writers;
 
@@ -75,6 +76,9 @@ enum Command {
     /// HTTP with wrk, scenario by scenario: requests/s, latency, SQL statements per
     /// request, RSS, start-up, and the ratios to the floor.
     Compare(compare::Options),
+    /// Many WebSocket subscribers of `notificationAdded` on a `banli serve` child process:
+    /// its RSS with every subscription idle, and commit → receipt latency of one notice each.
+    Subscribers(subscribers::Options),
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -83,6 +87,20 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     }
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[index.min(sorted.len() - 1)].as_secs_f64() * 1000.0
+}
+
+/// A memory figure of `/proc/<process>/status` (`VmRSS:`, `VmHWM:`…) in MiB; 0 where the
+/// kernel has none.
+fn memory_mib(process: &str, key: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{process}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -127,6 +145,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Public(options) => public::run(db.clone(), &cli.database_url, options).await?,
         Command::Writers(options) => writers::run(db.clone(), &cli.database_url, options).await?,
         Command::Compare(options) => compare::run(db.clone(), &cli.database_url, options).await?,
+        Command::Subscribers(options) => {
+            subscribers::run(db.clone(), &cli.database_url, options).await?
+        }
     }
     db.close().await;
     Ok(())

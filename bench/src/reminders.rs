@@ -10,15 +10,7 @@ use banli::domain::reminder::ReminderRules;
 use banli::service::reminder::{self, PassReport};
 
 fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
+    crate::memory_mib("self", "VmHWM:")
 }
 
 fn line(what: &str, report: &PassReport, seconds: f64) {

@@ -26,6 +26,9 @@ pub struct Model {
     pub co_sign_deadline: Option<Date>,
     /// Replies go to the office for review before they are sent (答复审核).
     pub review_before_release: bool,
+    /// The days before a due date at which the session's units are told a case is due soon
+    /// (a JSON array such as `[15, 5, 1]`); none: the deployment's default.
+    pub reminder_days: Option<Json>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

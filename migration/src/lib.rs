@@ -33,6 +33,7 @@ mod m20261207_000003_create_notification_settings;
 mod m20261207_000004_create_notification_delivery;
 mod m20261207_000005_create_notification_defaults;
 mod m20261207_000006_add_assignment_urge_count;
+mod m20261207_000007_add_session_reminder_days;
 
 pub use m20261126_000001_add_assignment_facts::assignment_facts_sql;
 
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000004_create_notification_delivery::Migration),
             Box::new(m20261207_000005_create_notification_defaults::Migration),
             Box::new(m20261207_000006_add_assignment_urge_count::Migration),
+            Box::new(m20261207_000007_add_session_reminder_days::Migration),
         ]
     }
 }

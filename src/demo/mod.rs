@@ -266,6 +266,7 @@ async fn load_people(db: &Db, now: DateTime<Utc>) -> anyhow::Result<People> {
                 closes_on: Some(date(2022, 1, 21)?),
                 category_scheme: SchemePreset::ThreeClass,
                 deadline_rules: None,
+                reminder_days: None,
             },
             now,
         )

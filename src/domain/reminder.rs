@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 
 use super::notice::{days_left, NoticeKind, Text};
 use super::templates::{self, Part, Templates};
+use super::UserError;
 
 /// When to remind (DOMAIN.md §10's defaults).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +27,53 @@ impl Default for ReminderRules {
             due_soon_days: vec![15, 5, 1],
             sign_within_working_days: 3,
             rating_warning_working_days: 5,
+        }
+    }
+}
+
+/// The most due-soon thresholds a session may set, and the farthest.
+pub const MAX_THRESHOLDS: usize = 5;
+pub const MAX_THRESHOLD_DAYS: i32 = 90;
+
+/// Due-soon thresholds as a session sets them: 1–5 distinct days, each 1–90; kept from the
+/// farthest to the nearest.
+pub fn parse_days(days: &[i32], field: &[&str]) -> Result<Vec<u32>, UserError> {
+    let mut kept: Vec<u32> = Vec::new();
+    for day in days {
+        match u32::try_from(*day) {
+            Ok(d) if (1..=MAX_THRESHOLD_DAYS).contains(day) => kept.push(d),
+            _ => {
+                return Err(UserError::invalid(
+                    field,
+                    format!("提醒天数须为 1 至 {MAX_THRESHOLD_DAYS} (each threshold 1–{MAX_THRESHOLD_DAYS} days), got {day}"),
+                ))
+            }
+        }
+    }
+    kept.sort_unstable_by(|a, b| b.cmp(a));
+    kept.dedup();
+    if kept.is_empty() || kept.len() > MAX_THRESHOLDS {
+        return Err(UserError::invalid(
+            field,
+            format!("提醒天数须为 1 至 {MAX_THRESHOLDS} 个 (1–{MAX_THRESHOLDS} thresholds; null for the default)"),
+        ));
+    }
+    Ok(kept)
+}
+
+impl ReminderRules {
+    /// These rules with a session's own due-soon thresholds (stored as a JSON array), if it
+    /// set any that still read as valid.
+    pub fn for_session(&self, stored: Option<&serde_json::Value>) -> ReminderRules {
+        let own = stored
+            .and_then(|v| serde_json::from_value::<Vec<i32>>(v.clone()).ok())
+            .and_then(|days| parse_days(&days, &[]).ok());
+        match own {
+            Some(due_soon_days) => ReminderRules {
+                due_soon_days,
+                ..self.clone()
+            },
+            None => self.clone(),
         }
     }
 }
@@ -468,5 +516,33 @@ mod tests {
             text.body,
             "· 第0009号《关于公交线路的建议》 淮南市交通运输局：会办意见期限 2026-12-12（还有 5 天）"
         );
+    }
+
+    #[test]
+    fn a_session_sets_its_own_thresholds() {
+        let field = ["input", "reminderDays"];
+        // (given, kept or refused)
+        let table: [(&[i32], Option<&[u32]>); 7] = [
+            (&[15, 5, 1], Some(&[15, 5, 1])),
+            (&[1, 30, 7, 7], Some(&[30, 7, 1])),
+            (&[90], Some(&[90])),
+            (&[], None),
+            (&[0, 5], None),
+            (&[91], None),
+            (&[30, 20, 10, 5, 3, 1], None),
+        ];
+        for (given, kept) in table {
+            let parsed = parse_days(given, &field);
+            assert_eq!(parsed.as_deref().ok(), kept, "{given:?}");
+            if let Err(e) = parsed {
+                assert_eq!(e.field, ["input", "reminderDays"]);
+            }
+        }
+        let rules = ReminderRules::default();
+        let own = rules.for_session(Some(&serde_json::json!([30, 10])));
+        assert_eq!(own.due_soon_days, [30, 10]);
+        assert_eq!(own.sign_within_working_days, 3);
+        assert_eq!(rules.for_session(None), rules);
+        assert_eq!(rules.for_session(Some(&serde_json::json!("broken"))), rules);
     }
 }

@@ -53,6 +53,8 @@ pub mod max_items {
     pub const NOTIFICATIONS: usize = 100;
     /// Kinds of notice whose channels one request sets (more than there are; repeats fit).
     pub const NOTICE_KINDS: usize = 40;
+    /// A session's due-soon reminder thresholds (five at most count; repeats fit).
+    pub const REMINDER_DAYS: usize = 10;
 }
 
 /// The validator behind [`max_items`]: refuses a longer list before anything is done with

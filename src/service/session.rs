@@ -24,6 +24,27 @@ pub struct NewSession {
     pub closes_on: Option<NaiveDate>,
     pub category_scheme: SchemePreset,
     pub deadline_rules: Option<DeadlineRules>,
+    /// Due-soon reminder thresholds in days; none: the deployment's default.
+    pub reminder_days: Option<Vec<i32>>,
+}
+
+/// The thresholds as stored: checked, farthest first, as a JSON array.
+fn reminder_days(
+    days: Option<&[i32]>,
+    errors: &mut Errors,
+) -> ServiceResult<Option<serde_json::Value>> {
+    let Some(days) = days else {
+        return Ok(None);
+    };
+    match crate::domain::reminder::parse_days(days, &["input", "reminderDays"]) {
+        Ok(kept) => Ok(Some(
+            serde_json::to_value(kept).map_err(anyhow::Error::from)?,
+        )),
+        Err(error) => {
+            errors.push(error);
+            Ok(None)
+        }
+    }
 }
 
 pub async fn create(
@@ -44,6 +65,7 @@ pub async fn create(
     check_dates(input.opens_on, input.closes_on, &mut errors);
     let rules = input.deadline_rules.unwrap_or_default();
     check_rules(&rules, &mut errors);
+    let reminders = reminder_days(input.reminder_days.as_deref(), &mut errors)?;
     errors.finish()?;
     let name = name.unwrap_or_default();
     let scheme = CategoryScheme::preset(input.category_scheme);
@@ -56,6 +78,7 @@ pub async fn create(
         closes_on: Set(input.closes_on),
         category_scheme: Set(serde_json::to_value(&scheme).map_err(anyhow::Error::from)?),
         deadline_rules: Set(serde_json::to_value(rules).map_err(anyhow::Error::from)?),
+        reminder_days: Set(reminders),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -142,6 +165,8 @@ pub struct SessionPatch {
     pub review_before_release: Option<bool>,
     pub category_scheme: Option<SchemePreset>,
     pub deadline_rules: Option<RulesPatch>,
+    /// New due-soon reminder thresholds; `Some(None)`: back to the deployment's default.
+    pub reminder_days: Option<Option<Vec<i32>>>,
     /// Work everything out and say what would change, but change nothing.
     pub dry_run: bool,
 }
@@ -199,19 +224,22 @@ pub async fn update(
         .map_or(old_rules, |p| p.apply(old_rules));
     check_dates(opens_on, closes_on, &mut errors);
     check_rules(&rules, &mut errors);
+    let reminders = match &patch.reminder_days {
+        Some(days) => Some(reminder_days(days.as_deref(), &mut errors)?),
+        None => None,
+    };
     let review_before_release = patch
         .review_before_release
         .unwrap_or(current.review_before_release);
-    if current.review_before_release && !review_before_release {
-        check_none_in_review(&txn, current.id, &mut errors).await?;
-    }
     let scheme = patch.category_scheme.map(CategoryScheme::preset);
-    if scheme
-        .as_ref()
-        .is_some_and(|s| *s != CategoryScheme::stored(&current.category_scheme))
-    {
-        check_none_categorised(&txn, current.id, &mut errors).await?;
-    }
+    check_switches(
+        &txn,
+        &current,
+        review_before_release,
+        scheme.as_ref(),
+        &mut errors,
+    )
+    .await?;
     errors.finish()?;
 
     let (moves, warnings_moved) = if rules != old_rules {
@@ -232,25 +260,51 @@ pub async fn update(
     if let Some(name) = name.flatten() {
         model.name = Set(name);
     }
+    if let Some(reminders) = reminders {
+        model.reminder_days = Set(reminders);
+    }
     if let Some(scheme) = &scheme {
         model.category_scheme = Set(serde_json::to_value(scheme).map_err(anyhow::Error::from)?);
     }
     let saved = save(&txn, &current, model).await?;
-    if patch.dry_run {
-        // Everything was checked, the name's uniqueness by the database itself; dropped
-        // uncommitted, the transaction keeps nothing.
-        drop(txn);
-    } else {
-        txn.commit()
-            .await
-            .during("committing a session correction")?;
-    }
+    commit_unless_dry(txn, patch.dry_run).await?;
     Ok(SessionUpdate {
         session: saved,
         moves,
         warnings_moved,
         dry_run: patch.dry_run,
     })
+}
+
+/// Commits the correction, or on a dry run drops it: everything was checked (the name's
+/// uniqueness by the database itself), and an uncommitted transaction keeps nothing.
+async fn commit_unless_dry(txn: WriteTxn, dry_run: bool) -> ServiceResult<()> {
+    if dry_run {
+        drop(txn);
+        return Ok(());
+    }
+    txn.commit()
+        .await
+        .during("committing a session correction")?;
+    Ok(())
+}
+
+/// What a correction may switch only in some states: review before release (off only while
+/// no reply is in review) and the category scheme (only while no reply has a category).
+async fn check_switches(
+    txn: &WriteTxn,
+    current: &session::Model,
+    review_before_release: bool,
+    scheme: Option<&CategoryScheme>,
+    errors: &mut Errors,
+) -> ServiceResult<()> {
+    if current.review_before_release && !review_before_release {
+        check_none_in_review(txn, current.id, errors).await?;
+    }
+    if scheme.is_some_and(|s| *s != CategoryScheme::stored(&current.category_scheme)) {
+        check_none_categorised(txn, current.id, errors).await?;
+    }
+    Ok(())
 }
 
 /// Review before release may be switched off only while no reply is in review.

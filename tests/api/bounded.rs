@@ -260,9 +260,10 @@ async fn every_list_argument_has_a_documented_limit_and_refuses_one_item_more() 
         assert!(!refused_for_length, "{label} × {max}: {response}");
     }
 
-    // The server is alive and answers.
+    // The server is alive and answers. (A list at its limit may be valid input: a session
+    // created with `reminderDays` of ten entries is one.)
     let data = app.data("{ sessions { totalCount } }", json!({})).await;
-    assert_eq!(data["sessions"]["totalCount"], 0);
+    assert!(data["sessions"]["totalCount"].is_number(), "{data}");
 }
 
 #[actix_web::test]

@@ -518,3 +518,54 @@ async fn the_coordinating_office_reads_every_case_urges_and_counts_the_urges() {
         );
     }
 }
+
+/// Contacts are personal data: the user reads their own, the office everyone's (one query
+/// for a page of users), no one else any.
+#[actix_web::test]
+async fn contacts_are_read_by_their_owner_and_the_office_only() {
+    let c = case().await;
+    let p = c
+        .unit_a
+        .data(
+            "mutation { updateMyNotificationSettings(input: {email: \"mz@hn.gov.cn\", mobile: \"13905540001\"}) { userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(p["updateMyNotificationSettings"]["userErrors"], json!([]));
+    let mine = c.unit_a.data("{ me { email mobile } }", json!({})).await;
+    assert_eq!(
+        mine["me"],
+        json!({"email": "mz@hn.gov.cn", "mobile": "13905540001"})
+    );
+    let listed = c
+        .admin
+        .data(
+            "{ users(first: 50) { nodes { username email mobile } } }",
+            json!({}),
+        )
+        .await;
+    let nodes = listed["users"]["nodes"].as_array().unwrap();
+    let of = |name: &str| {
+        nodes
+            .iter()
+            .find(|n| n["username"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(
+        of("mz-staff"),
+        json!({"username": "mz-staff", "email": "mz@hn.gov.cn", "mobile": "13905540001"})
+    );
+    assert_eq!(of("cz-staff")["mobile"], json!(null));
+    // Another unit's clerk reaches no one's contacts but their own.
+    let theirs = c.unit_b.data("{ me { username mobile } }", json!({})).await;
+    assert_eq!(
+        theirs["me"],
+        json!({"username": "cz-staff", "mobile": null})
+    );
+    let refused = c
+        .unit_b
+        .graphql("{ users(first: 5) { nodes { mobile } } }", json!({}))
+        .await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
+}

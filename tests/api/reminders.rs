@@ -323,3 +323,91 @@ async fn the_coordinating_office_gets_the_overdue_cases() {
         "{text}"
     );
 }
+
+/// A session sets its own due-soon thresholds (`reminderDays`); another keeps the
+/// deployment's (15, 5, 1); null goes back to them.
+#[actix_web::test]
+async fn each_session_reminds_at_its_own_thresholds() {
+    let admin = spawn_app().await;
+    let p = admin
+        .create_session(json!({"name": "市人大十七届三次会议", "level": "CITY",
+            "term": 17, "meeting": 3, "reminderDays": [10, 30, 30]}))
+        .await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    let own = id_at(&p, "session.id");
+    let plain = admin.session("省人大十三届五次会议").await;
+    let deputy = admin.deputy("夏维奇").await;
+    let unit = admin.unit("淮南市民政局", "HN-MZJ").await;
+    let clerk = admin
+        .user("mz-staff", "UNIT_STAFF", Some(&unit), None)
+        .await;
+    // Both cases are due on 2026-12-18, 25 days after Monday 11-23.
+    for (session, number) in [(&own, "0001"), (&plain, "0002")] {
+        let suggestion = admin.suggestion(session, &deputy, number).await;
+        let p = admin
+            .assign(
+                json!({"suggestionId": suggestion, "assignedOn": "2026-11-02",
+                "units": [{"unitId": unit, "role": "SOLE", "dueOn": "2026-12-18"}]}),
+            )
+            .await;
+        clerk.sign_for(&id_at(&p, "assignments.0.id")).await;
+    }
+    let read = admin
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Session { reminderDays } } }",
+            json!({"id": own}),
+        )
+        .await;
+    assert_eq!(
+        read["node"]["reminderDays"],
+        json!([30, 10]),
+        "kept farthest first, once"
+    );
+    let rules = ReminderRules::default();
+    let now = admin.clock.now();
+    let monday = reminder::run(&admin.db, &rules, day(11, 23), now, false)
+        .await
+        .unwrap();
+    assert_eq!(monday.cases.get("DUE_SOON"), Some(&1), "{monday:?}");
+    let told = digests(&clerk).await;
+    assert_eq!(told.len(), 1, "{told:#?}");
+    let text = told[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("第0001号") && !text.contains("第0002号"),
+        "{text}"
+    );
+    // Bad thresholds are refused where they were given; null restores the default.
+    const UPDATE: &str = "mutation($i: UpdateSessionInput!) { updateSession(input: $i) {
+        session { reminderDays } userErrors { field code } } }";
+    for bad in [
+        json!([0]),
+        json!([91]),
+        json!([]),
+        json!([30, 20, 10, 5, 3, 1]),
+    ] {
+        let p = admin
+            .data(UPDATE, json!({"i": {"id": own, "reminderDays": bad}}))
+            .await;
+        assert_eq!(
+            p["updateSession"]["userErrors"],
+            json!([{"field": ["input", "reminderDays"], "code": "INVALID"}]),
+            "{bad}: {p:#}"
+        );
+    }
+    let p = admin
+        .data(UPDATE, json!({"i": {"id": own, "reminderDays": null}}))
+        .await;
+    assert_eq!(
+        p["updateSession"]["session"]["reminderDays"],
+        json!(null),
+        "{p:#}"
+    );
+    let tuesday = reminder::run(&admin.db, &rules, day(11, 24), now, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        tuesday.cases.get("DUE_SOON"),
+        None,
+        "24 days: no default threshold yet"
+    );
+}

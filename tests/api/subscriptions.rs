@@ -76,6 +76,19 @@ async fn subscribed(app: &TestApp, token: &str) -> Connection {
     connection
 }
 
+/// A new suggestion 0001 of `session` by `deputy`, assigned to `unit` alone (its staff
+/// are told).
+async fn assign_new(admin: &TestApp, session: &str, deputy: &str, unit: &str) {
+    let suggestion = admin.suggestion(session, deputy, "0001").await;
+    let p = admin
+        .assign(
+            json!({"suggestionId": suggestion, "assignedOn": "2026-11-20",
+            "units": [{"unitId": unit, "role": "SOLE"}]}),
+        )
+        .await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+}
+
 #[actix_web::test]
 async fn each_user_receives_their_own_notices_as_they_are_committed() {
     let admin = spawn_app_with(|_| {}).await;
@@ -89,15 +102,8 @@ async fn each_user_receives_their_own_notices_as_they_are_committed() {
     let mut theirs = subscribed(&admin, clerk_b.token.as_deref().unwrap()).await;
     // Let the feed see its listeners before the change commits.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let suggestion = admin.suggestion(&session, &deputy, "0001").await;
     let committed = Instant::now();
-    let p = admin
-        .assign(
-            json!({"suggestionId": suggestion, "assignedOn": "2026-11-20",
-            "units": [{"unitId": a, "role": "SOLE"}]}),
-        )
-        .await;
-    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    assign_new(&admin, &session, &deputy, &a).await;
     let next = receive(&mut mine, Duration::from_secs(5))
         .await
         .expect("a notice");
@@ -205,14 +211,7 @@ async fn a_notice_committed_after_a_newer_one_is_still_delivered_once() {
     .await
     .unwrap();
     // …while a newer notice commits and is delivered.
-    let suggestion = admin.suggestion(&session, &deputy, "0001").await;
-    let p = admin
-        .assign(
-            json!({"suggestionId": suggestion, "assignedOn": "2026-11-20",
-            "units": [{"unitId": a, "role": "SOLE"}]}),
-        )
-        .await;
-    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    assign_new(&admin, &session, &deputy, &a).await;
     let first = receive(&mut connection, Duration::from_secs(5))
         .await
         .unwrap();

@@ -105,6 +105,31 @@ key!(
 
 key!(InstructionsOf, ReportsOfSuggestion, ReportsOfAssignment);
 
+key!(ContactsOfUser);
+
+/// A user's notification settings (contacts and channels), if they kept any. Whether the
+/// caller may read them is the resolver's check.
+impl Loader<ContactsOfUser> for Loaders {
+    type Value = entity::notification_settings::Model;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ContactsOfUser],
+    ) -> Result<HashMap<ContactsOfUser, Self::Value>, Self::Error> {
+        use entity::notification_settings as settings;
+        let rows = settings::Entity::find()
+            .filter(settings::Column::UserId.is_in(keys.iter().map(|k| k.0)))
+            .all(self.db.conn())
+            .await
+            .map_err(failed("loading users' contacts"))?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (ContactsOfUser(row.user_id), row))
+            .collect())
+    }
+}
+
 /// The official calendar, loaded once per request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CalendarKey;

@@ -32,6 +32,22 @@ pub enum UserRole {
 /// A user account. Passwords and tokens are never readable.
 pub struct User(pub app_user::Model);
 
+impl User {
+    /// The user's kept contacts, for the office or the user themself.
+    async fn contacts(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<entity::notification_settings::Model>> {
+        let caller = crate::graphql::access::caller(ctx);
+        let own = caller.principal().map(|p| p.user_id) == Some(self.0.id);
+        if !own && !caller.role().is_some_and(Role::is_office) {
+            return Err(crate::graphql::access::forbidden());
+        }
+        crate::graphql::loaders::visible(ctx, crate::graphql::loaders::ContactsOfUser(self.0.id))
+            .await
+    }
+}
+
 #[Object]
 impl User {
     async fn id(&self) -> ID {
@@ -67,6 +83,15 @@ impl User {
     }
     async fn disabled(&self) -> bool {
         self.0.disabled
+    }
+    /// The e-mail address notices go to. Personal data: the office and the user themself
+    /// read it (FORBIDDEN for anyone else); null when none is kept.
+    async fn email(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(self.contacts(ctx).await?.and_then(|c| c.email))
+    }
+    /// The mobile number SMS notices go to; personal data, as `email`.
+    async fn mobile(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(self.contacts(ctx).await?.and_then(|c| c.mobile))
     }
     /// Until when repeated wrong passwords keep the account locked.
     async fn locked_until(&self, ctx: &Context<'_>) -> Result<Option<DateTime>> {

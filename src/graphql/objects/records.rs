@@ -134,6 +134,17 @@ impl Session {
     async fn deadline_rules(&self) -> DeadlineRules {
         crate::domain::deadline::DeadlineRules::stored(&self.0.deadline_rules).into()
     }
+    /// The days before a due date at which the session's units are told a case is due
+    /// soon, farthest first; null: the deployment's default (`reminder_due_soon_days`,
+    /// 15, 5 and 1 unless configured).
+    async fn reminder_days(&self) -> Option<Vec<i32>> {
+        let days: Vec<u32> = serde_json::from_value(self.0.reminder_days.clone()?).ok()?;
+        Some(
+            days.into_iter()
+                .filter_map(|d| i32::try_from(d).ok())
+                .collect(),
+        )
+    }
     async fn version(&self) -> i32 {
         self.0.version
     }

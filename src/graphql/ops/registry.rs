@@ -66,8 +66,15 @@ pub struct CreateSessionInput {
     pub closes_on: Option<Date>,
     /// Default THREE_CLASS (A/B/C).
     pub category_scheme: Option<enums::CategorySchemePreset>,
-    /// Defaults of DOMAIN.md §4 for anything not given.
+    /// The defaults for anything not given.
     pub deadline_rules: Option<DeadlineRulesInput>,
+    /// The days before a due date at which the session's units are told a case is due
+    /// soon (1–5 distinct days of 1–90, e.g. [15, 5, 1]; at most 10 entries); not given:
+    /// the deployment's default (`reminder_due_soon_days`).
+    #[graphql(validator(
+        custom = "crate::graphql::limits::MaxItems::new(\"reminderDays\", crate::graphql::limits::max_items::REMINDER_DAYS)"
+    ))]
+    pub reminder_days: Option<Vec<i32>>,
     /// Makes a retry safe: the same key with the same input answers with what the first
     /// request did, without doing it again (kept 7 days; 1–100 printable ASCII characters,
     /// e.g. a UUID). The same key with another input: IDEMPOTENCY_KEY_REUSED.
@@ -98,6 +105,12 @@ pub struct UpdateSessionInput {
     /// approved extensions, and answered deadlines stay); a new `dueSoonDays` moves the
     /// DUE_SOON day of every open deadline.
     pub deadline_rules: Option<DeadlineRulesInput>,
+    /// New due-soon reminder thresholds (1–5 distinct days of 1–90; at most 10 entries);
+    /// null: back to the deployment's default. The next daily pass uses them.
+    #[graphql(validator(
+        custom = "crate::graphql::limits::MaxItems::new(\"reminderDays\", crate::graphql::limits::max_items::REMINDER_DAYS)"
+    ))]
+    pub reminder_days: MaybeUndefined<Vec<i32>>,
     /// Preview: check everything and answer with what would change, storing nothing.
     #[graphql(default = false)]
     pub dry_run: bool,
@@ -249,6 +262,7 @@ impl RegistryMutation {
                 Into::into,
             ),
             deadline_rules: Some(input.deadline_rules.unwrap_or_default().apply()),
+            reminder_days: input.reminder_days,
         };
         let (session, user_errors) = for_payload(
             ctx,
@@ -321,6 +335,11 @@ impl RegistryMutation {
                 review_before_release: input.review_before_release,
                 category_scheme: input.category_scheme.map(Into::into),
                 deadline_rules: input.deadline_rules.map(DeadlineRulesInput::patch),
+                reminder_days: match input.reminder_days {
+                    MaybeUndefined::Undefined => None,
+                    MaybeUndefined::Null => Some(None),
+                    MaybeUndefined::Value(days) => Some(Some(days)),
+                },
                 dry_run: input.dry_run,
             };
             service::session::update(&st.db, patch, st.clock.now()).await

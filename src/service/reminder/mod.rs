@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{AssignmentRole, AssignmentStatus};
-use entity::{app_user, assignment, handling_unit, notification, reminder, suggestion};
+use entity::{app_user, assignment, handling_unit, notification, reminder, session, suggestion};
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
     ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -50,6 +50,7 @@ pub struct PassReport {
 struct Candidate {
     id: i64,
     unit_id: i64,
+    session_id: i64,
     role: AssignmentRole,
     round: i32,
     status: AssignmentStatus,
@@ -79,7 +80,14 @@ pub async fn run(
         return Ok(report);
     }
     report.working_day = true;
-    let candidates = candidates(db, rules, day).await?;
+    let per_session = session_rules(db, rules).await?;
+    let horizon = per_session
+        .values()
+        .chain([rules])
+        .flat_map(|r| r.due_soon_days.iter().copied())
+        .max()
+        .unwrap_or(0);
+    let candidates = candidates(db, horizon, day).await?;
     let told = told_before(db, day).await?;
     let mut keys = Vec::new();
     let mut by_unit: HashMap<i64, Vec<DigestItem>> = HashMap::new();
@@ -91,6 +99,7 @@ pub async fn run(
             sign_by: add_working_days(&calendar, c.assigned_on, rules.sign_within_working_days),
             due_on: c.due_on,
         };
+        let rules = per_session.get(&c.session_id).unwrap_or(rules);
         let decided = remind::due(rules, &case, day, |k| told.contains(&(c.id, k.to_owned())));
         for reason in decided.reasons {
             *report.cases.entry(reason.name()).or_default() += 1;
@@ -133,6 +142,25 @@ pub async fn run(
     Ok(report)
 }
 
+/// The rules of each session that set due-soon thresholds of its own.
+async fn session_rules(
+    db: &Db,
+    rules: &ReminderRules,
+) -> ServiceResult<HashMap<i64, ReminderRules>> {
+    let own: Vec<(i64, Option<serde_json::Value>)> = session::Entity::find()
+        .select_only()
+        .columns([session::Column::Id, session::Column::ReminderDays])
+        .filter(session::Column::ReminderDays.is_not_null())
+        .into_tuple()
+        .all(db.conn())
+        .await
+        .during("reading the sessions' reminder days")?;
+    Ok(own
+        .into_iter()
+        .map(|(id, days)| (id, rules.for_session(days.as_ref())))
+        .collect())
+}
+
 /// The `n`-th working day after `from` (`from` itself when `n` is 0).
 fn add_working_days(calendar: &WorkCalendar, from: NaiveDate, n: u32) -> NaiveDate {
     let mut day = from;
@@ -143,19 +171,15 @@ fn add_working_days(calendar: &WorkCalendar, from: NaiveDate, n: u32) -> NaiveDa
 }
 
 /// Open cases that may be due a reminder on `day`: not signed for, or due within the
-/// largest threshold, or overdue; with what a digest names.
-async fn candidates(
-    db: &Db,
-    rules: &ReminderRules,
-    day: NaiveDate,
-) -> ServiceResult<Vec<Candidate>> {
-    let horizon = rules.due_soon_days.iter().copied().max().unwrap_or(0);
+/// largest threshold (`horizon` days) of any session, or overdue; with what a digest names.
+async fn candidates(db: &Db, horizon: u32, day: NaiveDate) -> ServiceResult<Vec<Candidate>> {
     let horizon = day + chrono::Duration::days(i64::from(horizon));
     assignment::Entity::find()
         .select_only()
         .columns([
             assignment::Column::Id,
             assignment::Column::UnitId,
+            assignment::Column::SessionId,
             assignment::Column::Role,
             assignment::Column::Round,
             assignment::Column::Status,
