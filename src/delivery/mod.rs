@@ -45,15 +45,24 @@ pub struct SignedPost {
 }
 
 impl SignedPost {
-    pub fn new(url: String, secret: Option<String>, timeout_secs: u64) -> anyhow::Result<Self> {
+    /// The poster of a peer the settings name: `None` when its URL is not set. Calls time
+    /// out after `delivery_timeout_secs`.
+    pub fn configured(
+        url: &Option<String>,
+        secret: &Option<String>,
+        settings: &crate::config::Settings,
+    ) -> anyhow::Result<Option<Self>> {
+        let Some(url) = url.clone() else {
+            return Ok(None);
+        };
         let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(timeout_secs.max(1)))
+            .timeout(Duration::from_secs(settings.delivery_timeout_secs.max(1)))
             .build()?;
-        Ok(Self {
+        Ok(Some(Self {
             client,
             url,
-            secret: secret.unwrap_or_default(),
-        })
+            secret: secret.clone().unwrap_or_default(),
+        }))
     }
 
     /// Posts `body` for `delivery` (its id in `X-Banli-Delivery`); `Ok` with the answer on

@@ -22,15 +22,13 @@ pub struct Gateway {
 impl Gateway {
     /// The gateway the settings name, if `sms_gateway_url` is set.
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Option<Self>> {
-        let Some(url) = settings.sms_gateway_url.clone() else {
-            return Ok(None);
-        };
-        Ok(Some(Self {
-            post: SignedPost::new(
-                url,
-                settings.sms_gateway_secret.clone(),
-                settings.delivery_timeout_secs,
-            )?,
+        let post = SignedPost::configured(
+            &settings.sms_gateway_url,
+            &settings.sms_gateway_secret,
+            settings,
+        )?;
+        Ok(post.map(|post| Self {
+            post,
             signature: settings.sms_signature.clone(),
             template_id: settings.sms_template_id.clone(),
             max_segments: settings.sms_max_segments,

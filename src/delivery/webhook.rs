@@ -16,16 +16,9 @@ pub struct Webhook {
 impl Webhook {
     /// The webhook the settings name, if `webhook_url` is set.
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Option<Self>> {
-        let Some(url) = settings.webhook_url.clone() else {
-            return Ok(None);
-        };
-        Ok(Some(Self {
-            post: SignedPost::new(
-                url,
-                settings.webhook_secret.clone(),
-                settings.delivery_timeout_secs,
-            )?,
-        }))
+        let post =
+            SignedPost::configured(&settings.webhook_url, &settings.webhook_secret, settings)?;
+        Ok(post.map(|post| Self { post }))
     }
 }
 
