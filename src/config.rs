@@ -11,6 +11,9 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+mod files;
+pub use files::FileSettings;
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -250,12 +253,6 @@ pub struct Settings {
     pub public_cache_secs: u32,
     /// Serve the example public page at `/examples/public-form/` (`BANLI_SERVE_EXAMPLES`).
     pub serve_examples: bool,
-    /// Largest `.xlsx` file the bulk import accepts, in bytes (`BANLI_IMPORT_MAX_BYTES`; 413
-    /// beyond). The template filled with a year's suggestions of a province is well under 1 MiB.
-    pub import_max_bytes: usize,
-    /// Most suggestions (data rows) one bulk import registers (`BANLI_IMPORT_MAX_ROWS`);
-    /// all rows go through one transaction, which holds SQLite's writer while it runs.
-    pub import_max_rows: u32,
     /// Serve `GET /metrics` in the Prometheus text format (`BANLI_METRICS_ENABLED`; off by
     /// default: a 404).
     pub metrics_enabled: bool,
@@ -274,6 +271,9 @@ pub struct Settings {
     /// Seconds between checkpoints, written when the log grew
     /// (`BANLI_AUDIT_CHECKPOINT_SECS`; 0: none).
     pub audit_checkpoint_secs: u64,
+    /// Files received: attachments (where they are kept, how large) and the import's limits.
+    #[serde(flatten)]
+    pub files: FileSettings,
 }
 
 impl Default for Settings {
@@ -348,13 +348,12 @@ impl Default for Settings {
             smtp_from: "人大代表建议办理 <banli@localhost>".to_owned(),
             public_cache_secs: 60,
             serve_examples: false,
-            import_max_bytes: 5 * 1024 * 1024,
-            import_max_rows: 2_000,
             metrics_enabled: false,
             metrics_token: None,
             audit_key_file: None,
             audit_checkpoint_file: None,
             audit_checkpoint_secs: 300,
+            files: FileSettings::default(),
         }
     }
 }
@@ -427,10 +426,6 @@ impl Settings {
             "public_search_concurrency must be at least 1"
         );
         anyhow::ensure!(
-            self.import_max_rows >= 1 && self.import_max_bytes >= 1024,
-            "import_max_rows must be at least 1 and import_max_bytes at least 1024"
-        );
-        anyhow::ensure!(
             self.captcha_ttl_secs >= 30,
             "captcha_ttl_secs must be at least 30"
         );
@@ -446,6 +441,7 @@ impl Settings {
             "reminder_due_soon_days must be 1–90 days each"
         );
         self.validate_delivery()?;
+        self.files.validate()?;
         if let Some(answer) = &self.captcha_test_answer {
             anyhow::ensure!(
                 crate::domain::captcha::normalise_answer(answer).is_some(),

@@ -14,6 +14,13 @@ pub const STATISTICS_XLSX: &str = "/export/statistics.xlsx";
 pub const STATISTICS_CSV: &str = "/export/statistics.csv";
 /// Where the filled template is posted.
 pub const IMPORT: &str = "/import/suggestions";
+/// Where attachments are downloaded: `/files/{attachment's global ID}`.
+pub const FILES: &str = "/files";
+
+/// The download address of an attachment (relative; its global ID).
+pub fn file_url(global_id: &str) -> String {
+    format!("{FILES}/{}", url_encode(global_id))
+}
 
 /// `value` percent-encoded for a URL query (all but unreserved ASCII).
 pub fn url_encode(value: &str) -> String {

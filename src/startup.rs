@@ -128,8 +128,8 @@ impl Routes {
             cors_origins: settings.cors_allowed_origins.clone(),
             cors_max_age: settings.cors_max_age_secs,
             import_limits: crate::service::import::ImportLimits {
-                max_bytes: settings.import_max_bytes,
-                max_rows: settings.import_max_rows,
+                max_bytes: settings.files.import_max_bytes,
+                max_rows: settings.files.import_max_rows,
             },
             metrics_access: crate::http::metrics::MetricsAccess {
                 enabled: settings.metrics_enabled,
@@ -192,6 +192,10 @@ impl Application {
         let audit = Arc::clone(&policies.audit);
         let tokens = Arc::clone(&policies.tokens);
         let auth_policy = policies.auth;
+        let uploads = web::Data::new(crate::http::upload::Uploads::from_settings(
+            settings,
+            Arc::clone(&policies.files),
+        ));
         let schemas = web::Data::new(graphql::Schemas::build(
             db.clone(),
             Arc::clone(&clock),
@@ -230,10 +234,12 @@ impl Application {
                 .app_data(public_cache.clone())
                 .app_data(metrics.clone())
                 .app_data(subscriptions.clone())
+                .app_data(uploads.clone())
                 .configure(|cfg| crate::http::metrics::configure(cfg, r.metrics_access.clone()))
                 .configure(|cfg| crate::http::configure(cfg, r.max_body, r.graphiql))
                 .configure(|cfg| crate::http::examples::configure(cfg, r.serve_examples))
                 .configure(|cfg| crate::http::sheets::configure(cfg, r.import_limits))
+                .configure(crate::http::files::configure)
         })
         .shutdown_timeout(settings.shutdown_timeout_secs)
         .client_request_timeout(Duration::from_secs(30));

@@ -358,3 +358,47 @@ pub enum ReleaseState {
     #[sea_orm(string_value = "SENT")]
     Sent,
 }
+
+/// What an attachment (附件) is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum AttachmentKind {
+    /// 建议原件: the deputy's original.
+    #[sea_orm(string_value = "SUGGESTION_ORIGINAL")]
+    SuggestionOriginal,
+    /// 相关材料: supporting material.
+    #[sea_orm(string_value = "SUPPORTING")]
+    Supporting,
+    /// 答复函盖章件: the signed, sealed reply letter (never public).
+    #[sea_orm(string_value = "REPLY_LETTER")]
+    ReplyLetter,
+    /// 答复函公开件: the redacted copy the office may publish.
+    #[sea_orm(string_value = "REPLY_LETTER_FOR_PUBLICATION")]
+    ReplyLetterForPublication,
+    /// 沟通佐证: photos or minutes of a meeting with the deputy.
+    #[sea_orm(string_value = "CONTACT_EVIDENCE")]
+    ContactEvidence,
+    /// 会办意见函: a co-handler's signed opinion letter.
+    #[sea_orm(string_value = "CO_OPINION_LETTER")]
+    CoOpinionLetter,
+}
+
+/// The record an attachment belongs to.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum AttachmentOwner {
+    #[sea_orm(string_value = "SUGGESTION")]
+    Suggestion,
+    #[sea_orm(string_value = "REPLY")]
+    Reply,
+    #[sea_orm(string_value = "CONTACT_RECORD")]
+    ContactRecord,
+    #[sea_orm(string_value = "CO_OPINION")]
+    CoOpinion,
+}

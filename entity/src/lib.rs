@@ -6,6 +6,7 @@
 pub mod app_user;
 pub mod assignment;
 pub mod assignment_tally;
+pub mod attachment;
 pub mod audit_log;
 pub mod auth_token;
 pub mod calendar_day;

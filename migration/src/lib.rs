@@ -34,6 +34,7 @@ mod m20261207_000004_create_notification_delivery;
 mod m20261207_000005_create_notification_defaults;
 mod m20261207_000006_add_assignment_urge_count;
 mod m20261207_000007_add_session_reminder_days;
+mod m20261207_000008_create_attachment;
 
 pub use m20261126_000001_add_assignment_facts::assignment_facts_sql;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000005_create_notification_defaults::Migration),
             Box::new(m20261207_000006_add_assignment_urge_count::Migration),
             Box::new(m20261207_000007_add_session_reminder_days::Migration),
+            Box::new(m20261207_000008_create_attachment::Migration),
         ]
     }
 }

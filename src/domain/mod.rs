@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod assignment;
+pub mod attachment;
 pub mod calendar;
 pub mod captcha;
 pub mod category;

@@ -259,6 +259,10 @@ pub enum EventKind {
     ReleaseReturned,
     /// A returned reply revised and submitted again.
     ReplyRevised,
+    /// A file attached to the suggestion or one of its records (附件).
+    AttachmentAdded,
+    /// An attachment deleted by its uploader while its record was open.
+    AttachmentRemoved,
 }
 
 impl EventKind {

@@ -249,3 +249,22 @@ pub enum PublishedReplyOrder {
     PublishedAtDesc,
     PublishedAtAsc,
 }
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::AttachmentKind")]
+/// What an attachment (附件) is.
+pub enum AttachmentKind {
+    /// 建议原件: the deputy's original (on a suggestion).
+    SuggestionOriginal,
+    /// 相关材料: supporting material (on any record).
+    Supporting,
+    /// 答复函盖章件: the signed, sealed reply letter (on a reply). Never public.
+    ReplyLetter,
+    /// 答复函公开件: the redacted copy of the letter that publishing the reply may publish
+    /// (on a reply).
+    ReplyLetterForPublication,
+    /// 沟通佐证: photos or minutes of a meeting with the deputy (on a contact record).
+    ContactEvidence,
+    /// 会办意见函: a co-handler's signed opinion letter (on a co-handler opinion).
+    CoOpinionLetter,
+}

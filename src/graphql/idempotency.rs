@@ -31,6 +31,25 @@ impl Idempotent {
     /// The key of `input` (its `idempotencyKey`, passed as `key`), fingerprinted with the
     /// mutation's name and the whole input.
     pub(crate) fn of<T: InputType>(ctx: &Context<'_>, key: Option<&str>, input: &T) -> Self {
+        // The input as the schema sees it (field order fixed by the input type), so a
+        // retry fingerprints alike whatever order the client wrote the fields in.
+        let canonical = || {
+            input
+                .to_value()
+                .into_json()
+                .map(|json| json.to_string())
+                .unwrap_or_default()
+        };
+        Self::fingerprinted(ctx, key, canonical)
+    }
+
+    /// The key of an input fingerprinted as `canonical` says (an upload's includes the
+    /// file's hash, which the input itself does not show).
+    pub(crate) fn fingerprinted(
+        ctx: &Context<'_>,
+        key: Option<&str>,
+        canonical: impl FnOnce() -> String,
+    ) -> Self {
         let header = ctx.data_opt::<HeaderKey>().map(|h| h.0.as_str());
         let Some(key) = key.or(header) else {
             return Self(Ok(None));
@@ -48,13 +67,7 @@ impl Idempotent {
                 "幂等键仅供已登录用户使用 (idempotency keys need a signed-in user)",
             )));
         };
-        // The input as the schema sees it (field order fixed by the input type), so a
-        // retry fingerprints alike whatever order the client wrote the fields in.
-        let canonical = input
-            .to_value()
-            .into_json()
-            .map(|json| json.to_string())
-            .unwrap_or_default();
+        let canonical = canonical();
         Self(
             Keyed::new(
                 principal.user_id,

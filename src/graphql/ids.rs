@@ -23,6 +23,9 @@ pub enum Kind {
     ProgressReport,
     Notification,
     NotificationDelivery,
+    Attachment,
+    ContactRecord,
+    CoOpinion,
 }
 
 impl Kind {
@@ -42,6 +45,9 @@ impl Kind {
             Kind::ProgressReport => "ProgressReport",
             Kind::Notification => "Notification",
             Kind::NotificationDelivery => "NotificationDelivery",
+            Kind::Attachment => "Attachment",
+            Kind::ContactRecord => "ContactRecord",
+            Kind::CoOpinion => "CoOpinion",
         }
     }
 
@@ -61,6 +67,9 @@ impl Kind {
             "ProgressReport" => Kind::ProgressReport,
             "Notification" => Kind::Notification,
             "NotificationDelivery" => Kind::NotificationDelivery,
+            "Attachment" => Kind::Attachment,
+            "ContactRecord" => Kind::ContactRecord,
+            "CoOpinion" => Kind::CoOpinion,
             _ => return None,
         })
     }
@@ -172,6 +181,9 @@ fn kind_label(kind: Kind) -> &'static str {
         Kind::ProgressReport => "办理进展",
         Kind::Notification => "通知",
         Kind::NotificationDelivery => "通知发送记录",
+        Kind::Attachment => "附件",
+        Kind::ContactRecord => "沟通记录",
+        Kind::CoOpinion => "会办意见",
     }
 }
 

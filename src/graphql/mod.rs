@@ -23,6 +23,7 @@ use async_graphql::{Context, MergedObject, Schema};
 
 pub use limits::Limits;
 pub use loaders::Loaders;
+pub use ops::attachments::StagedUploads;
 pub use request::RequestId;
 /// The query root: the core records plus the workflow, deadlines and calendar, and the
 /// audit log.
@@ -62,6 +63,7 @@ pub struct MutationRoot(
     ops::release::ReleaseMutation,
     ops::notifications::NotificationMutation,
     ops::notifications::NotificationSettingsMutation,
+    ops::attachments::AttachmentMutation,
 );
 
 use crate::config::Environment;
@@ -94,6 +96,8 @@ pub struct AppState {
     pub tokens: Arc<TokenCache>,
     /// The audit log's key, checkpoints and refusal sampling.
     pub audit: Arc<AuditLog>,
+    /// Where attachment content is kept.
+    pub files: Arc<crate::service::attachment::FileStore>,
 }
 
 /// What a resolver works with: the application state, and the database handle bound to
@@ -169,6 +173,8 @@ pub struct Policies {
     pub audit: Arc<AuditLog>,
     /// New notifications, for `notificationAdded`.
     pub feed: Arc<crate::service::notification::Feed>,
+    /// Where attachment content is kept.
+    pub files: Arc<crate::service::attachment::FileStore>,
 }
 
 impl Policies {
@@ -205,6 +211,9 @@ impl Policies {
             ))),
             audit: Arc::new(AuditLog::from_settings(settings)?),
             feed: crate::service::notification::Feed::new(),
+            files: Arc::new(crate::service::attachment::FileStore::open(
+                &settings.files.root(&settings.database_url),
+            )?),
         })
     }
 }
@@ -257,6 +266,7 @@ fn build(
         public_search: policies.public_search,
         tokens: policies.tokens,
         audit: policies.audit,
+        files: policies.files,
     })
     // First, so it sees every error the others and async-graphql raise: a stable code
     // on each.

@@ -101,3 +101,41 @@ mod tests {
         );
     }
 }
+
+/// A file sent with the request (the GraphQL multipart request spec's `Upload`): in the
+/// request's JSON it is `null`, and the `map` part names the file that takes its place.
+/// banli's own scalar rather than async-graphql's, whose parser panics on a forged value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Upload(pub usize);
+
+impl Upload {
+    /// How the HTTP layer writes the `index`th file of a request into its variables.
+    pub const MARK: &'static str = "#__banli_file__:";
+
+    pub fn marker(index: usize) -> String {
+        format!("{}{index}", Self::MARK)
+    }
+}
+
+/// A file of a multipart request; see the `uploadAttachment` mutation.
+#[Scalar(name = "Upload")]
+impl ScalarType for Upload {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => text
+                .strip_prefix(Self::MARK)
+                .and_then(|n| n.parse::<usize>().ok())
+                .map(Upload)
+                .ok_or_else(|| {
+                    InputValueError::custom(
+                        "文件须按 GraphQL multipart 规范随请求上传 (send the file as a GraphQL multipart request)",
+                    )
+                }),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::Null
+    }
+}

@@ -3,17 +3,20 @@
 //!
 //! Operations run only from `POST /graphql` with a JSON body: a browser cannot send that
 //! cross-origin without a CORS preflight, which only the configured origins pass, so a
-//! foreign page cannot make a signed-in user's browser run a mutation (CSRF). Form,
-//! multipart and text bodies are refused with 415, and `GET` runs nothing but anonymous
-//! public read queries (`public_get`), which change nothing and may be cached.
+//! foreign page cannot make a signed-in user's browser run a mutation (CSRF). Form and
+//! text bodies are refused with 415; a multipart body (a file upload, `upload`) runs only
+//! with a header no form can send; and `GET` runs nothing but anonymous public read
+//! queries (`public_get`), which change nothing and may be cached.
 
 pub mod client_ip;
 pub mod examples;
+pub mod files;
 pub mod graphiql;
 pub mod metrics;
 pub mod public_get;
 pub mod sheets;
 pub mod subscription;
+pub mod upload;
 
 use std::fmt;
 use std::sync::Arc;
@@ -46,6 +49,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize, graphiql_e
         // handler says otherwise (public reads over GET set their own Cache-Control).
         .wrap(actix_web::middleware::DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
         .app_data(json)
+        .route(
+            web::post()
+                .guard(actix_web::guard::fn_guard(upload::is_multipart))
+                .to(upload::graphql_multipart),
+        )
         .route(web::post().to(graphql_post))
         .route(
             web::get()
@@ -102,7 +110,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize, graphiql_e
 pub fn cors(origins: &[String], max_age_secs: usize) -> Cors {
     let cors = Cors::default()
         .allowed_methods(["GET", "POST"])
-        .allowed_headers(["content-type", "authorization", "idempotency-key"])
+        .allowed_headers([
+            "content-type",
+            "authorization",
+            "idempotency-key",
+            "apollo-require-preflight",
+            "x-apollo-operation-name",
+        ])
         .max_age(max_age_secs);
     origins
         .iter()
@@ -281,18 +295,44 @@ async fn graphql_post(
     body: web::Json<Body>,
 ) -> Either<GraphQLResponse, HttpResponse> {
     let Body::Single(request) = body.into_inner() else {
-        return Either::Right(graphql_error(
-            StatusCode::BAD_REQUEST,
-            "BATCH_NOT_SUPPORTED",
-            "不支持批量请求，请每次发送一个操作 (batched requests are not supported; send one operation per request)",
-        ));
+        return Either::Right(batch_refused());
     };
     let request_id = request_id.to_string();
-    let (caller, auth) = match authenticate(&req, &db, &authenticator).await {
+    let (caller, auth) = match caller_of(&req, &db, &authenticator, &request_id).await {
         Ok(found) => found,
+        Err(refused) => return Either::Right(refused),
+    };
+    let run = Run {
+        req: &req,
+        schemas: &schemas,
+        db: &db,
+        timeout: &timeout,
+        request_id,
+    };
+    Either::Left(run.execute(*request, caller, auth).await)
+}
+
+fn batch_refused() -> HttpResponse {
+    graphql_error(
+        StatusCode::BAD_REQUEST,
+        "BATCH_NOT_SUPPORTED",
+        "不支持批量请求，请每次发送一个操作 (batched requests are not supported; send one operation per request)",
+    )
+}
+
+/// The caller of a request to run an operation, or the refusal to answer with (a bad
+/// token is audited).
+async fn caller_of(
+    req: &HttpRequest,
+    db: &Db,
+    authenticator: &Authenticator,
+    request_id: &str,
+) -> Result<(Caller, RequestAuth), HttpResponse> {
+    match authenticate(req, db, authenticator).await {
+        Ok(found) => Ok(found),
         Err(AuthFailure::Invalid { client_ip }) => {
             crate::service::audit::refused(
-                &db,
+                db,
                 &authenticator.audit,
                 crate::service::audit::NewAuditEntry::refusal(
                     authenticator.clock.now(),
@@ -300,56 +340,75 @@ async fn graphql_post(
                     "http:POST /graphql",
                     "UNAUTHENTICATED",
                     client_ip,
-                    Some(request_id.clone()),
+                    Some(request_id.to_owned()),
                 ),
             )
             .await;
-            return Either::Right(refusal(
+            Err(refusal(
                 StatusCode::UNAUTHORIZED,
                 "UNAUTHENTICATED",
                 "登录已失效或凭据无效，请重新登录 (the token is invalid or expired; sign in again)",
-            ));
+            ))
         }
         Err(AuthFailure::Unavailable(error)) => {
             tracing::error!(request_id = %request_id, %error, "authenticating a request");
-            return Either::Right(refusal(
+            Err(refusal(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "UNAVAILABLE",
                 "服务暂不可用，请稍后重试 (service unavailable; retry later)",
-            ));
+            ))
         }
-    };
-    let schema = schemas.for_caller(&caller);
-    let request = graphql::prepare(
-        *request,
-        &db,
-        request_id.clone(),
-        caller,
-        auth,
-        schemas.environment(),
-    );
-    // An `Idempotency-Key` header stands for `idempotencyKey` in the mutation's input.
-    let request = match req.headers().get("idempotency-key") {
-        Some(key) => request.data(graphql::idempotency::HeaderKey(
-            String::from_utf8_lossy(key.as_bytes()).into_owned(),
-        )),
-        None => request,
-    };
-    let mut request = request;
-    let operation = operation_name(&mut request);
-    let started = std::time::Instant::now();
-    let response = match tokio::time::timeout(timeout.0, schema.execute(request)).await {
-        Ok(response) => crate::graphql::error::coded(response),
-        Err(_) => timed_out(request_id),
-    };
-    if let Some(metrics) = req.app_data::<web::Data<metrics::Metrics>>() {
-        metrics.observe(
-            operation.as_deref(),
-            started.elapsed().as_secs_f64(),
-            response.errors.is_empty(),
-        );
     }
-    Either::Left(response.into())
+}
+
+/// What running one operation from `POST /graphql` takes.
+struct Run<'a> {
+    req: &'a HttpRequest,
+    schemas: &'a Schemas,
+    db: &'a Db,
+    timeout: &'a RequestTimeout,
+    request_id: String,
+}
+
+impl Run<'_> {
+    /// Runs `request` for `caller` within the timeout, and counts it in the metrics.
+    async fn execute(
+        self,
+        request: async_graphql::Request,
+        caller: Caller,
+        auth: RequestAuth,
+    ) -> GraphQLResponse {
+        let schema = self.schemas.for_caller(&caller);
+        let request = graphql::prepare(
+            request,
+            self.db,
+            self.request_id.clone(),
+            caller,
+            auth,
+            self.schemas.environment(),
+        );
+        // An `Idempotency-Key` header stands for `idempotencyKey` in the mutation's input.
+        let mut request = match self.req.headers().get("idempotency-key") {
+            Some(key) => request.data(graphql::idempotency::HeaderKey(
+                String::from_utf8_lossy(key.as_bytes()).into_owned(),
+            )),
+            None => request,
+        };
+        let operation = operation_name(&mut request);
+        let started = std::time::Instant::now();
+        let response = match tokio::time::timeout(self.timeout.0, schema.execute(request)).await {
+            Ok(response) => crate::graphql::error::coded(response),
+            Err(_) => timed_out(self.request_id),
+        };
+        if let Some(metrics) = self.req.app_data::<web::Data<metrics::Metrics>>() {
+            metrics.observe(
+                operation.as_deref(),
+                started.elapsed().as_secs_f64(),
+                response.errors.is_empty(),
+            );
+        }
+        response.into()
+    }
 }
 
 /// The name of the operation a request runs, for the metrics: `operationName`, or the name

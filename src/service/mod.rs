@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod assignment;
+pub mod attachment;
 pub mod audit;
 pub mod calendar;
 pub mod captcha;

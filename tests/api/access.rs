@@ -653,6 +653,16 @@ fn matrix(f: &MatrixFixture) -> Vec<Row> {
             "mutation($id: ID!) { sendFollowUp(input: {assignmentId: $id, body: \"\"}) { userErrors { field code message } } }",
             json!({"id": f.other_assignment}),
             [UNAUTH, ALLOWED, ALLOWED, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN]),
+        // Attachments: the office, units and deputies attach (each to its own records);
+        // a JSON request carries no file, so an allowed caller gets INVALID at input.file.
+        row("uploadAttachment", "attach to D's suggestion without a file",
+            "mutation($id: ID!) { uploadAttachment(input: {ownerId: $id, kind: SUPPORTING, file: \"#__banli_file__:0\"}) { userErrors { field code message } } }",
+            json!({"id": f.own_suggestion}),
+            [UNAUTH, ALLOWED, ALLOWED, ALLOWED, ALLOWED, FORBIDDEN, FORBIDDEN]),
+        row("deleteAttachment", "delete an attachment that does not exist",
+            "mutation($id: ID!) { deleteAttachment(input: {id: $id}) { userErrors { field code message } } }",
+            json!({"id": missing(Kind::Attachment)}),
+            [UNAUTH, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN]),
         // 催办 is the office's (an empty message is refused as INVALID: nothing is sent).
         row("urgeAssignment", "urge A's assignment (empty message)",
             "mutation($id: ID!) { urgeAssignment(input: {assignmentId: $id, message: \"\"}) { userErrors { field code message } } }",

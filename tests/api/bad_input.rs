@@ -116,7 +116,7 @@ async fn every_hostile_or_broken_request_gets_a_typed_error_and_changes_nothing(
         raw("invalid UTF-8", "application/json", b"{\"query\": \"{ sessions { totalCount } }\xff\xfe\"}".to_vec(), Expect::Http(400, "BAD_REQUEST")),
         raw("text/plain", "text/plain", r#"{"query": "{ sessions { totalCount } }"}"#, Expect::Http(415, "BAD_REQUEST")),
         raw("form encoded", "application/x-www-form-urlencoded", "query=%7B%20sessions%20%7B%20totalCount%20%7D%20%7D", Expect::Http(415, "BAD_REQUEST")),
-        raw("multipart", "multipart/form-data; boundary=x", "--x\r\n\r\n{}\r\n--x--", Expect::Http(415, "BAD_REQUEST")),
+        raw("multipart without the preflight header", "multipart/form-data; boundary=x", "--x\r\n\r\n{}\r\n--x--", Expect::Http(400, "PREFLIGHT_REQUIRED")),
         raw("no content type", "", r#"{"query": "{ sessions { totalCount } }"}"#, Expect::Http(415, "BAD_REQUEST")),
         raw("a 10 MB body", "application/json", format!(r#"{{"query": "{{ sessions {{ totalCount }} }}", "x": "{}"}}"#, "x".repeat(10 * 1024 * 1024)), Expect::Http(413, "BAD_REQUEST")),
         raw("a batch", "application/json", json!([{"query": "{ sessions { totalCount } }"}, {"query": "{ sessions { totalCount } }"}]).to_string(), Expect::Http(400, "BATCH_NOT_SUPPORTED")),

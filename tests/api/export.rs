@@ -973,8 +973,8 @@ async fn an_import_refuses_what_is_not_a_filled_template() {
 
 async fn spawn_app_with_small_imports() -> TestApp {
     crate::helpers::spawn_app_with(|s| {
-        s.import_max_rows = 3;
-        s.import_max_bytes = 32 * 1024;
+        s.files.import_max_rows = 3;
+        s.files.import_max_bytes = 32 * 1024;
     })
     .await
 }

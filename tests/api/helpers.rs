@@ -54,7 +54,10 @@ pub struct TestApp {
     #[allow(dead_code)]
     pub clock: Arc<FixedClock>,
     client: awc::Client,
-    _dir: Option<Arc<tempfile::TempDir>>,
+    /// Where this app keeps attachment files (in the test's temporary directory).
+    #[allow(dead_code)]
+    pub files_dir: std::path::PathBuf,
+    _dir: Arc<tempfile::TempDir>,
 }
 
 /// The office administrator every test app starts signed in as.
@@ -97,7 +100,7 @@ async fn sweep(admin_url: &str) {
 }
 
 /// A fresh, migrated database for one test.
-async fn fresh_database() -> (String, &'static str, Option<tempfile::TempDir>) {
+async fn fresh_database() -> (String, &'static str) {
     match std::env::var("BANLI_TEST_DATABASE_URL") {
         Ok(admin_url) if !admin_url.trim().is_empty() => {
             SWEPT.get_or_init(|| sweep(&admin_url)).await;
@@ -114,15 +117,13 @@ async fn fresh_database() -> (String, &'static str, Option<tempfile::TempDir>) {
                 .rsplit_once('/')
                 .map(|(b, _)| b)
                 .unwrap_or(&admin_url);
-            (format!("{base}/{name}"), "postgres", None)
+            (format!("{base}/{name}"), "postgres")
         }
         _ => {
             ANNOUNCE.call_once(|| {
                 eprintln!("banli tests: SQLite only; PostgreSQL skipped (BANLI_TEST_DATABASE_URL is not set)");
             });
-            let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!("sqlite://{}", dir.path().join("banli.db").display());
-            (url, "sqlite", Some(dir))
+            (String::new(), "sqlite")
         }
     }
 }
@@ -149,7 +150,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 /// The settings every test server starts from, over `database_url`.
-fn test_settings(database_url: &str) -> Settings {
+fn test_settings(database_url: &str, files_dir: &std::path::Path) -> Settings {
     Settings {
         listen: "127.0.0.1:0".parse().unwrap(),
         database_url: database_url.to_owned(),
@@ -166,13 +167,25 @@ fn test_settings(database_url: &str) -> Settings {
         captcha_test_mode_in_production: true,
         // Every test client is 127.0.0.1; the limiter has its own test.
         captcha_per_minute: 10_000,
+        files: banli::config::FileSettings {
+            attachments_dir: Some(files_dir.display().to_string()),
+            ..Default::default()
+        },
         ..Settings::default()
     }
 }
 
 async fn spawn(adjust: impl FnOnce(&mut Settings), sign_in: bool) -> TestApp {
-    let (database_url, backend, dir) = fresh_database().await;
-    let mut settings = test_settings(&database_url);
+    let (database_url, backend) = fresh_database().await;
+    // The SQLite database (on SQLite) and the attachment files of this test.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = if database_url.is_empty() {
+        format!("sqlite://{}", dir.path().join("banli.db").display())
+    } else {
+        database_url
+    };
+    let files_dir = dir.path().join("files");
+    let mut settings = test_settings(&database_url, &files_dir);
     adjust(&mut settings);
     let db = Db::connect(&settings).await.expect("connect");
     banli::startup::migrate(&db).await.expect("migrate");
@@ -206,7 +219,8 @@ async fn spawn(adjust: impl FnOnce(&mut Settings), sign_in: bool) -> TestApp {
         client: awc::Client::builder()
             .timeout(std::time::Duration::from_secs(60))
             .finish(),
-        _dir: dir.map(Arc::new),
+        files_dir,
+        _dir: Arc::new(dir),
     };
     if sign_in {
         app.token = Some(app.login(ADMIN.0, ADMIN.1).await);
@@ -262,7 +276,7 @@ impl TestApp {
     /// this app's token.
     #[allow(dead_code)]
     pub async fn second_instance(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
-        let mut settings = test_settings(&self.database_url);
+        let mut settings = test_settings(&self.database_url, &self.files_dir);
         adjust(&mut settings);
         let db = Db::connect(&settings).await.expect("connect");
         let app =
@@ -322,6 +336,97 @@ impl TestApp {
             response.status().as_u16(),
             response.headers().clone(),
             String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+
+    /// A GraphQL multipart request (operations, map, then one part per file) with this
+    /// app's token and `headers`; `files` are (variable path, file name, bytes). Returns
+    /// the status and the body as JSON.
+    #[allow(dead_code)]
+    pub async fn upload(
+        &self,
+        query: &str,
+        variables: Value,
+        files: &[(&str, &str, &[u8])],
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
+        const BOUNDARY: &str = "banli-test-7d3f9c1e";
+        let mut body = Vec::new();
+        let part = |body: &mut Vec<u8>, disposition: String, bytes: &[u8]| {
+            body.extend_from_slice(format!("--{BOUNDARY}\r\n{disposition}\r\n\r\n").as_bytes());
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        };
+        let operations = json!({"query": query, "variables": variables}).to_string();
+        part(
+            &mut body,
+            "Content-Disposition: form-data; name=\"operations\"".into(),
+            operations.as_bytes(),
+        );
+        let map: serde_json::Map<String, Value> = files
+            .iter()
+            .enumerate()
+            .map(|(i, (path, _, _))| (i.to_string(), json!([path])))
+            .collect();
+        part(
+            &mut body,
+            "Content-Disposition: form-data; name=\"map\"".into(),
+            Value::Object(map).to_string().as_bytes(),
+        );
+        for (i, (_, name, bytes)) in files.iter().enumerate() {
+            part(
+                &mut body,
+                format!("Content-Disposition: form-data; name=\"{i}\"; filename=\"{name}\"\r\nContent-Type: application/pdf"),
+                bytes,
+            );
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .insert_header((
+                "content-type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            ));
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
+        if let Some(token) = &self.token {
+            request = request.insert_header(("authorization", format!("Bearer {token}")));
+        }
+        let mut response = match request.send_body(body).await {
+            Ok(response) => response,
+            // The server may answer and close before the whole body was sent (a refused
+            // upload): the client then sees the connection go.
+            Err(e) => return (0, json!({"sendError": e.to_string()})),
+        };
+        let bytes = response.body().limit(64 * 1024 * 1024).await.expect("body");
+        let value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| panic!("JSON response: {}", String::from_utf8_lossy(&bytes)));
+        (response.status().as_u16(), value)
+    }
+
+    /// GETs `path` with this app's token and `headers`; returns the status, the headers
+    /// and the body's bytes.
+    #[allow(dead_code)]
+    pub async fn get_bytes(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, awc::http::header::HeaderMap, Vec<u8>) {
+        let mut request = self.client.get(format!("{}{path}", self.address));
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
+        if let Some(token) = &self.token {
+            request = request.insert_header(("authorization", format!("Bearer {token}")));
+        }
+        let mut response = request.send().await.expect("request");
+        let bytes = response.body().limit(64 * 1024 * 1024).await.expect("body");
+        (
+            response.status().as_u16(),
+            response.headers().clone(),
+            bytes.to_vec(),
         )
     }
 

@@ -8,6 +8,7 @@ mod helpers;
 mod access;
 mod accounts;
 mod assign;
+mod attachments;
 mod audit;
 mod audit_trail;
 mod backup;

@@ -107,6 +107,37 @@ key!(InstructionsOf, ReportsOfSuggestion, ReportsOfAssignment);
 
 key!(ContactsOfUser);
 
+/// The attachments of one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AttachmentsOf(pub entity::enums::AttachmentOwner, pub i64);
+
+/// Attachments of records the caller sees already: one statement per kind of record in
+/// the batch.
+impl Loader<AttachmentsOf> for Loaders {
+    type Value = Vec<entity::attachment::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[AttachmentsOf],
+    ) -> Result<HashMap<AttachmentsOf, Self::Value>, Self::Error> {
+        let mut out: HashMap<AttachmentsOf, Self::Value> = HashMap::new();
+        let kinds = crate::domain::distinct(keys.iter().map(|k| k.0));
+        for kind in kinds {
+            let ids: Vec<i64> = keys.iter().filter(|k| k.0 == kind).map(|k| k.1).collect();
+            let rows = crate::service::attachment::of_owners(&self.db, kind, &ids)
+                .await
+                .map_err(|e| Arc::new(anyhow::anyhow!("loading attachments: {e}")))?;
+            for row in rows {
+                out.entry(AttachmentsOf(kind, row.owner_id))
+                    .or_default()
+                    .push(row);
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// A user's notification settings (contacts and channels), if they kept any. Whether the
 /// caller may read them is the resolver's check.
 impl Loader<ContactsOfUser> for Loaders {

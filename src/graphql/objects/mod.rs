@@ -4,6 +4,7 @@
 
 mod account;
 mod assignment;
+mod attachment;
 mod audit;
 mod delivery;
 mod export;
@@ -22,6 +23,7 @@ mod workflow;
 
 pub use account::*;
 pub use assignment::*;
+pub use attachment::*;
 pub use audit::*;
 pub use delivery::*;
 pub use export::*;

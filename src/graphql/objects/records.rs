@@ -28,6 +28,7 @@ pub enum Node {
     Filing(crate::graphql::objects::Filing),
     ProgressReport(crate::graphql::objects::ProgressReport),
     Notification(crate::graphql::objects::Notification),
+    Attachment(crate::graphql::objects::Attachment),
 }
 
 /// One allowed reply category of a session, with its label and definition.

@@ -22,6 +22,12 @@ impl Reply {
             must(ctx, AssignmentKey(self.0.assignment_id), "assignment").await?,
         ))
     }
+    /// Files attached: the signed letter (答复函盖章件), its copy for publication, supporting
+    /// material; oldest first.
+    #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<Attachment>> {
+        attachments_of(ctx, entity::enums::AttachmentOwner::Reply, self.0.id).await
+    }
     /// Handling round: 1 for the first reply.
     async fn round(&self) -> i32 {
         self.0.round

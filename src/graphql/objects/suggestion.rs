@@ -162,6 +162,11 @@ impl Suggestion {
             .map(crate::graphql::objects::ProgressReport)
             .collect())
     }
+    /// Files attached: the deputy's original (建议原件) and supporting material, oldest first.
+    #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<Attachment>> {
+        attachments_of(ctx, entity::enums::AttachmentOwner::Suggestion, self.0.id).await
+    }
     /// Everything that happened to the suggestion, oldest first.
     #[graphql(complexity = "crate::graphql::cost::timeline(child_complexity)")]
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEvent>> {

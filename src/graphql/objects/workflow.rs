@@ -15,7 +15,9 @@ use crate::graphql::error::internal;
 use crate::graphql::ids::{encode, Kind};
 use crate::graphql::loaders::{loader, must, visible};
 use crate::graphql::loaders::{AssignmentKey, DeputyKey, ReplyKey, UnitKey, UnitOfAssignment};
-use crate::graphql::objects::{Assignment, Deputy, HandlingUnit, Reply};
+use crate::graphql::objects::{
+    attachments_of, Assignment, Attachment, Deputy, HandlingUnit, Reply,
+};
 use crate::graphql::scalars::{Date, DateTime};
 
 /// One handling round (round 1, then one per re-handling), with its own deadline.
@@ -153,6 +155,7 @@ const DETAIL_REFERENCES: &[(&str, Kind)] = &[
     ("suggestedUnitId", Kind::HandlingUnit),
     ("reassignedTo", Kind::HandlingUnit),
     ("replyId", Kind::Reply),
+    ("attachmentId", Kind::Attachment),
 ];
 
 /// A unit's request to return a wrong assignment (退回申请).
@@ -240,7 +243,10 @@ impl ExtensionRequest {
 
 /// A contact with the deputy (沟通记录).
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct ContactRecord {
+    #[graphql(skip)]
+    pub row_id: i64,
     pub stage: enums::ContactStage,
     pub method: enums::ContactMethod,
     pub contacted_on: Date,
@@ -252,6 +258,7 @@ pub struct ContactRecord {
 impl From<contact_record::Model> for ContactRecord {
     fn from(m: contact_record::Model) -> Self {
         Self {
+            row_id: m.id,
             stage: m.stage.into(),
             method: m.method.into(),
             contacted_on: Date(m.contacted_on),
@@ -267,6 +274,15 @@ pub struct CoOpinion(pub co_opinion::Model);
 
 #[Object]
 impl CoOpinion {
+    /// Opaque ID (to attach files to the opinion).
+    async fn id(&self) -> ID {
+        encode(Kind::CoOpinion, self.0.id)
+    }
+    /// Files attached (the 会办意见函), oldest first.
+    #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<Attachment>> {
+        attachments_of(ctx, entity::enums::AttachmentOwner::CoOpinion, self.0.id).await
+    }
     /// The co-handler's assignment; null for a lead unit's staff, who see the opinion
     /// and its sender but not the other unit's assignment.
     async fn assignment(&self, ctx: &Context<'_>) -> Result<Option<Assignment>> {

@@ -3,6 +3,7 @@
 //! return live in `objects/`.
 
 pub mod account;
+pub mod attachments;
 pub mod audit;
 pub mod calendar;
 pub mod deadlines;

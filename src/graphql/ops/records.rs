@@ -113,6 +113,10 @@ impl CoreQuery {
                     .await
                     .map(|n| n.map(|n| Node::Notification(Notification(n))))
             }
+            // An attachment is seen by whoever sees its record.
+            Kind::Attachment => service::attachment::visible(&st.db, scope, key)
+                .await
+                .map(|a| a.map(|a| Node::Attachment(crate::graphql::objects::Attachment(a)))),
             _ => return loaded_node(ctx, kind, key).await,
         };
         found.map_err(|e| crate::graphql::error::for_query(ctx, e))

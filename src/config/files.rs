@@ -1,0 +1,131 @@
+//! The settings of files banli receives: attachments and the spreadsheet import (part of
+//! [`super::Settings`], flattened: `BANLI_ATTACHMENTS_DIR` and the others are top-level keys
+//! like every setting).
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// Where attachments are kept, and how large an upload or an import may be.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FileSettings {
+    /// The directory of the attachment files (`BANLI_ATTACHMENTS_DIR`); unset:
+    /// `banli-files/` beside an SQLite database file, or in the working directory. Several
+    /// servers on one PostgreSQL database need it on shared storage.
+    pub attachments_dir: Option<String>,
+    /// Largest file one upload may carry, in bytes (`BANLI_ATTACHMENT_MAX_BYTES`; 20 MiB).
+    pub attachment_max_bytes: u64,
+    /// Most files in one request (`BANLI_ATTACHMENT_MAX_FILES`).
+    pub attachment_max_files: usize,
+    /// Largest multipart request, all parts together, in bytes
+    /// (`BANLI_UPLOAD_MAX_REQUEST_BYTES`).
+    pub upload_max_request_bytes: u64,
+    /// Largest `.xlsx` file the bulk import accepts, in bytes (`BANLI_IMPORT_MAX_BYTES`; 413
+    /// beyond). The template filled with a year's suggestions of a province is well under 1 MiB.
+    pub import_max_bytes: usize,
+    /// Most suggestions (data rows) one bulk import registers (`BANLI_IMPORT_MAX_ROWS`);
+    /// all rows go through one transaction, which holds SQLite's writer while it runs.
+    pub import_max_rows: u32,
+}
+
+impl Default for FileSettings {
+    fn default() -> Self {
+        Self {
+            attachments_dir: None,
+            attachment_max_bytes: 20 * 1024 * 1024,
+            attachment_max_files: 5,
+            upload_max_request_bytes: 64 * 1024 * 1024,
+            import_max_bytes: 5 * 1024 * 1024,
+            import_max_rows: 2_000,
+        }
+    }
+}
+
+impl FileSettings {
+    /// The attachment directory: as set, else `banli-files/` beside the SQLite database
+    /// file of `database_url`, else in the working directory.
+    pub fn root(&self, database_url: &str) -> PathBuf {
+        if let Some(dir) = self
+            .attachments_dir
+            .as_deref()
+            .filter(|d| !d.trim().is_empty())
+        {
+            return PathBuf::from(dir);
+        }
+        let file = database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| database_url.strip_prefix("sqlite:"))
+            .map(|f| f.split('?').next().unwrap_or(f))
+            .filter(|f| !f.is_empty() && !f.contains(":memory:"));
+        match file.and_then(|f| std::path::Path::new(f).parent()) {
+            Some(dir) => dir.join("banli-files"),
+            None => PathBuf::from("banli-files"),
+        }
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.attachment_max_bytes >= 1024 && self.attachment_max_files >= 1,
+            "attachment_max_bytes must be at least 1024 and attachment_max_files at least 1"
+        );
+        anyhow::ensure!(
+            self.upload_max_request_bytes >= self.attachment_max_bytes,
+            "upload_max_request_bytes must be at least attachment_max_bytes"
+        );
+        anyhow::ensure!(
+            self.import_max_rows >= 1 && self.import_max_bytes >= 1024,
+            "import_max_rows must be at least 1 and import_max_bytes at least 1024"
+        );
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API returns its own error type
+    fn file_settings_are_top_level_keys() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "banli.toml",
+                "attachments_dir = \"/srv/banli-files\"\nimport_max_rows = 7\n",
+            )?;
+            jail.set_env("BANLI_ATTACHMENT_MAX_BYTES", "1048576");
+            let settings = super::super::Settings::load(std::path::Path::new("banli.toml"))
+                .map_err(|e| e.to_string())?;
+            assert_eq!(
+                settings.files.attachments_dir.as_deref(),
+                Some("/srv/banli-files")
+            );
+            assert_eq!(settings.files.import_max_rows, 7);
+            assert_eq!(settings.files.attachment_max_bytes, 1_048_576);
+            assert_eq!(settings.files.attachment_max_files, 5);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn files_sit_beside_an_sqlite_database_unless_set() {
+        let files = FileSettings::default();
+        let rows = [
+            ("sqlite://banli.db", "banli-files"),
+            (
+                "sqlite:///var/lib/banli/banli.db?mode=rwc",
+                "/var/lib/banli/banli-files",
+            ),
+            ("sqlite::memory:", "banli-files"),
+            ("postgres://banli@db/banli", "banli-files"),
+        ];
+        for (url, expected) in rows {
+            assert_eq!(files.root(url), PathBuf::from(expected), "{url}");
+        }
+        let set = FileSettings {
+            attachments_dir: Some("/srv/files".into()),
+            ..FileSettings::default()
+        };
+        assert_eq!(set.root("sqlite://banli.db"), PathBuf::from("/srv/files"));
+    }
+}

@@ -1,0 +1,549 @@
+//! Attachments (附件) over HTTP: the GraphQL multipart upload with its CSRF header and
+//! limits, the type judged by the bytes, content-addressed storage, downloads that follow
+//! the record's visibility, and deletion while the record is open.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use banli::graphql::ids::Kind;
+use serde_json::{json, Value};
+
+use crate::helpers::{assigned, codes, fields, id_at, missing, spawn_app, TestApp};
+
+const UPLOAD: &str = "mutation($input: UploadAttachmentInput!) { uploadAttachment(input: $input) {
+    attachment { id kind filename mediaType byteSize sha256 description downloadUrl }
+    userErrors { field code message } } }";
+
+const PREFLIGHT: (&str, &str) = ("apollo-require-preflight", "true");
+
+fn pdf(extra: &str) -> Vec<u8> {
+    format!("%PDF-1.7\n%\u{e2}\u{e3}\n1 0 obj << /Type /Catalog >> endobj\n{extra}\n%%EOF\n")
+        .into_bytes()
+}
+
+fn png() -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0".to_vec();
+    bytes.extend_from_slice(&[0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0, b'I', b'E', b'N', b'D']);
+    bytes
+}
+
+/// A ZIP holding `names` (each with a line of XML).
+fn zip_of(names: &[&str]) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut out);
+        for name in names {
+            zip.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(b"<?xml version=\"1.0\"?><ofd:OFD/>").unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    out.into_inner()
+}
+
+async fn upload(app: &TestApp, owner: &str, kind: &str, name: &str, bytes: &[u8]) -> Value {
+    let input = json!({"ownerId": owner, "kind": kind, "file": null, "description": "盖章扫描件"});
+    let (status, body) = app
+        .upload(
+            UPLOAD,
+            json!({"input": input}),
+            &[("variables.input.file", name, bytes)],
+            &[PREFLIGHT],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["data"]["uploadAttachment"].clone()
+}
+
+/// Every file under `dir` (the stored ones and any staging leftovers), recursively.
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+async fn attachment_rows(app: &TestApp) -> usize {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    entity::attachment::Entity::find()
+        .count(app.db.conn())
+        .await
+        .unwrap() as usize
+}
+
+/// A case of unit A with a reply; returns (suggestion, reply, unit A's staff, unit B's
+/// staff).
+async fn replied(app: &TestApp, number: &str) -> (String, String, TestApp, TestApp) {
+    let (_, suggestion, assignment) = assigned(app, number).await;
+    let unit = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Assignment { unit { id } } } }",
+            json!({"id": assignment}),
+        )
+        .await["node"]["unit"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other = app
+        .unit(&format!("其他单位{number}"), &format!("X{number}"))
+        .await;
+    let unit_a = app
+        .user(&format!("a{number}"), "UNIT_STAFF", Some(&unit), None)
+        .await;
+    let unit_b = app
+        .user(&format!("b{number}"), "UNIT_STAFF", Some(&other), None)
+        .await;
+    let p = unit_a.submit_reply(TestApp::reply_input(&assignment)).await;
+    let reply = id_at(&p, "reply.id");
+    (suggestion, reply, unit_a, unit_b)
+}
+
+#[actix_web::test]
+async fn a_signed_letter_goes_up_and_comes_down_for_its_unit_only() {
+    let app = spawn_app().await;
+    let (suggestion, reply, unit_a, unit_b) = replied(&app, "0501").await;
+    let letter = pdf("答复函正文");
+    let p = upload(
+        &unit_a,
+        &reply,
+        "REPLY_LETTER",
+        "答复函（盖章件）.pdf",
+        &letter,
+    )
+    .await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    let a = &p["attachment"];
+    assert_eq!(a["kind"], "REPLY_LETTER");
+    assert_eq!(a["filename"], "答复函（盖章件）.pdf");
+    assert_eq!(a["mediaType"], "application/pdf");
+    assert_eq!(a["byteSize"], letter.len());
+    assert_eq!(a["description"], "盖章扫描件");
+    let id = a["id"].as_str().unwrap().to_owned();
+    let url = a["downloadUrl"].as_str().unwrap().to_owned();
+    assert_eq!(url, format!("/files/{id}"));
+
+    // Down again, as a download: the bytes, the UTF-8 name, and no way to run as a page.
+    let (status, headers, body) = unit_a.get_bytes(&url, &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, letter);
+    let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(header("content-type").as_deref(), Some("application/pdf"));
+    let disposition = header("content-disposition").unwrap();
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    assert!(
+        disposition.contains("filename*=UTF-8''%E7%AD%94%E5%A4%8D%E5%87%BD"),
+        "{disposition}"
+    );
+    assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(
+        header("content-security-policy").as_deref(),
+        Some("sandbox")
+    );
+    let etag = header("etag").unwrap();
+    assert_eq!(etag, format!("\"{}\"", a["sha256"].as_str().unwrap()));
+
+    // Ranges and revalidation.
+    let (status, headers, body) = unit_a.get_bytes(&url, &[("range", "bytes=0-3")]).await;
+    assert_eq!(status, 206);
+    assert_eq!(body, b"%PDF");
+    assert_eq!(
+        headers.get("content-range").unwrap().to_str().unwrap(),
+        format!("bytes 0-3/{}", letter.len())
+    );
+    let (status, _, body) = unit_a.get_bytes(&url, &[("range", "bytes=-5")]).await;
+    assert_eq!(
+        (status, body.as_slice()),
+        (206, &letter[letter.len() - 5..])
+    );
+    let (status, _, _) = unit_a.get_bytes(&url, &[("range", "bytes=99999-")]).await;
+    assert_eq!(status, 416);
+    let (status, _, body) = unit_a.get_bytes(&url, &[("if-none-match", &etag)]).await;
+    assert_eq!((status, body.len()), (304, 0));
+
+    // Another unit, the public and a forged address see nothing there.
+    assert_eq!(unit_b.get_bytes(&url, &[]).await.0, 404);
+    assert_eq!(app.as_public().get_bytes(&url, &[]).await.0, 401);
+    let forged = format!("/files/{}", missing(Kind::Attachment));
+    assert_eq!(unit_a.get_bytes(&forged, &[]).await.0, 404);
+    let nodes = "query($id: ID!) { node(id: $id) { ... on Attachment { filename } } }";
+    assert!(unit_b.data(nodes, json!({"id": id})).await["node"].is_null());
+    assert_eq!(
+        app.data(nodes, json!({"id": id})).await["node"]["filename"],
+        "答复函（盖章件）.pdf"
+    );
+
+    // The reply lists it, the timeline tells of it, the audit log of each download.
+    let seen = unit_a
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Reply { attachments { id kind } } } }",
+            json!({"id": reply}),
+        )
+        .await;
+    assert_eq!(seen["node"]["attachments"][0]["id"], id.as_str());
+    let timeline = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Suggestion { timeline { kind details } } } }",
+            json!({"id": suggestion}),
+        )
+        .await;
+    let added = timeline["node"]["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "ATTACHMENT_ADDED")
+        .cloned()
+        .expect("an ATTACHMENT_ADDED event");
+    assert_eq!(added["details"]["attachmentId"], id.as_str());
+    let downloads = app
+        .data(
+            "{ auditLog(first: 50, filter: {operation: \"downloadAttachment\"}) { totalCount nodes { target actorName } } }",
+            json!({}),
+        )
+        .await;
+    // The whole file and the range from its first byte; not a later range, a refusal or
+    // a revalidation (304).
+    assert_eq!(downloads["auditLog"]["totalCount"], 2, "{downloads:#}");
+    assert_eq!(downloads["auditLog"]["nodes"][0]["actorName"], "a0501");
+}
+
+#[actix_web::test]
+async fn the_bytes_decide_the_type() {
+    let app = spawn_app().await;
+    let (suggestion, reply, unit_a, _) = replied(&app, "0502").await;
+
+    // A PNG called .pdf is kept as the PNG it is, and offered as .png.
+    let p = upload(&unit_a, &reply, "SUPPORTING", "现场照片.pdf", &png()).await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    assert_eq!(p["attachment"]["mediaType"], "image/png");
+    let url = p["attachment"]["downloadUrl"].as_str().unwrap().to_owned();
+    let (_, headers, _) = unit_a.get_bytes(&url, &[]).await;
+    let disposition = headers
+        .get("content-disposition")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(disposition.contains(".png"), "{disposition}");
+    assert_eq!(headers.get("content-type").unwrap(), "image/png");
+
+    // OFD (a ZIP with OFD.xml at its root) and DOCX are accepted, any other ZIP is not.
+    let ofd = upload(
+        &app,
+        &suggestion,
+        "SUGGESTION_ORIGINAL",
+        "建议原件.ofd",
+        &zip_of(&["OFD.xml", "Doc_0/Document.xml"]),
+    )
+    .await;
+    assert_eq!(ofd["attachment"]["mediaType"], "application/ofd", "{ofd:#}");
+    let docx = upload(
+        &app,
+        &suggestion,
+        "SUPPORTING",
+        "附表.docx",
+        &zip_of(&["[Content_Types].xml", "word/document.xml"]),
+    )
+    .await;
+    assert_eq!(
+        docx["attachment"]["mediaType"],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+
+    let before = (
+        attachment_rows(&app).await,
+        files_under(&app.files_dir).len(),
+    );
+    let refused: [(&str, Vec<u8>); 4] = [
+        (
+            "页面.pdf",
+            b"<!DOCTYPE html><html><script>alert(1)</script></html>".to_vec(),
+        ),
+        (
+            "图标.png",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>".to_vec(),
+        ),
+        (
+            "程序.pdf",
+            b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0".to_vec(),
+        ),
+        ("网站.zip", zip_of(&["index.html"])),
+    ];
+    for (name, bytes) in refused {
+        let p = upload(&unit_a, &reply, "SUPPORTING", name, &bytes).await;
+        assert_eq!(codes(&p), ["INVALID"], "{name}: {p:#}");
+        assert_eq!(fields(&p), ["input.file"]);
+        assert!(p["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("PDF、OFD"));
+    }
+    let after = (
+        attachment_rows(&app).await,
+        files_under(&app.files_dir).len(),
+    );
+    assert_eq!(before, after, "a refused file leaves no row and no file");
+}
+
+#[actix_web::test]
+async fn uploads_need_the_preflight_header_and_stay_within_limits() {
+    let app = spawn_app_limits().await;
+    let (_, reply, unit_a, _) = replied(&app, "0503").await;
+    let input = json!({"input": {"ownerId": reply, "kind": "SUPPORTING", "file": null}});
+    let file = pdf("x");
+
+    // CSRF: a form can send multipart, but not this header.
+    let (status, body) = unit_a
+        .upload(
+            UPLOAD,
+            input.clone(),
+            &[("variables.input.file", "a.pdf", &file)],
+            &[],
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "PREFLIGHT_REQUIRED"
+    );
+    // Nor does the public upload anything.
+    let (status, _) = app
+        .as_public()
+        .upload(
+            UPLOAD,
+            input.clone(),
+            &[("variables.input.file", "a.pdf", &file)],
+            &[PREFLIGHT],
+        )
+        .await;
+    assert_eq!(status, 401);
+
+    // A file past the limit (64 KiB here) is cut off mid-stream.
+    let big = pdf(&"x".repeat(200 * 1024));
+    let (status, body) = unit_a
+        .upload(
+            UPLOAD,
+            input.clone(),
+            &[("variables.input.file", "大文件.pdf", &big)],
+            &[PREFLIGHT],
+        )
+        .await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "FILE_TOO_LARGE");
+    // Too many files in one request.
+    let many: Vec<(&str, &str, &[u8])> = (0..3)
+        .map(|_| ("variables.input.file", "a.pdf", file.as_slice()))
+        .collect();
+    let (status, body) = unit_a
+        .upload(UPLOAD, input.clone(), &many, &[PREFLIGHT])
+        .await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "TOO_MANY_FILES");
+    // A JSON request cannot name a file.
+    let p = unit_a
+        .data(
+            "mutation($id: ID!) { uploadAttachment(input: {ownerId: $id, kind: SUPPORTING, file: \"#__banli_file__:0\"}) { userErrors { field code } } }",
+            json!({"id": reply}),
+        )
+        .await;
+    assert_eq!(fields(&p["uploadAttachment"]), ["input.file"]);
+
+    assert_eq!(attachment_rows(&app).await, 0);
+    assert_eq!(
+        files_under(&app.files_dir),
+        Vec::<std::path::PathBuf>::new()
+    );
+    // The server is still there.
+    let p = upload(&unit_a, &reply, "SUPPORTING", "小文件.pdf", &file).await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+}
+
+async fn spawn_app_limits() -> TestApp {
+    crate::helpers::spawn_app_with(|s| {
+        s.files.attachment_max_bytes = 64 * 1024;
+        s.files.attachment_max_files = 2;
+        s.files.upload_max_request_bytes = 1024 * 1024;
+    })
+    .await
+}
+
+#[actix_web::test]
+async fn each_attaches_to_their_own_and_only_the_uploader_deletes_while_open() {
+    let app = spawn_app().await;
+    let (suggestion, reply, unit_a, unit_b) = replied(&app, "0504").await;
+    let file = pdf("y");
+
+    // Kinds belong to records; units attach to their own records, not to suggestions.
+    let p = upload(&unit_a, &suggestion, "SUPPORTING", "a.pdf", &file).await;
+    assert_eq!(codes(&p), ["INVALID"], "{p:#}");
+    assert_eq!(fields(&p), ["input.ownerId"]);
+    let p = upload(&app, &suggestion, "REPLY_LETTER", "a.pdf", &file).await;
+    assert_eq!(fields(&p), ["input.kind"]);
+    let p = upload(&unit_b, &reply, "REPLY_LETTER", "a.pdf", &file).await;
+    assert_eq!(
+        codes(&p),
+        ["NOT_FOUND"],
+        "another unit's reply does not exist for B"
+    );
+
+    // The same bytes twice: two attachments, one stored file.
+    let first = upload(&unit_a, &reply, "REPLY_LETTER", "答复函.pdf", &file).await;
+    let second = upload(&unit_a, &reply, "SUPPORTING", "副本.pdf", &file).await;
+    assert_eq!(
+        first["attachment"]["sha256"],
+        second["attachment"]["sha256"]
+    );
+    let stored = files_under(&app.files_dir);
+    assert_eq!(stored.len(), 1, "{stored:?}");
+
+    let delete = "mutation($id: ID!) { deleteAttachment(input: {id: $id}) { deletedAttachmentId userErrors { field code } } }";
+    let id = id_at(&second, "attachment.id");
+    let p = unit_b.data(delete, json!({"id": id})).await;
+    assert_eq!(codes(&p["deleteAttachment"]), ["NOT_FOUND"]);
+    let p = app.data(delete, json!({"id": id})).await;
+    assert_eq!(
+        codes(&p["deleteAttachment"]),
+        ["INVALID_STATE"],
+        "not the uploader"
+    );
+    let p = unit_a.data(delete, json!({"id": id})).await;
+    assert_eq!(
+        p["deleteAttachment"]["deletedAttachmentId"],
+        id.as_str(),
+        "{p:#}"
+    );
+    assert_eq!(attachment_rows(&app).await, 1);
+
+    // Once the deputy rated the reply, its attachments are part of the record.
+    let deputy = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Suggestion { leadDeputy { id } } } }",
+            json!({"id": suggestion}),
+        )
+        .await["node"]["leadDeputy"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let d = app.user("deputy0504", "DEPUTY", None, Some(&deputy)).await;
+    let p = upload(
+        &d,
+        &suggestion,
+        "SUGGESTION_ORIGINAL",
+        "建议原件.pdf",
+        &file,
+    )
+    .await;
+    assert_eq!(
+        codes(&p),
+        Vec::<String>::new(),
+        "a deputy attaches to their own suggestion"
+    );
+    let rated = d
+        .data(
+            "mutation($id: ID!) { rateReply(input: {replyId: $id, satisfaction: SATISFIED, ratedOn: \"2026-03-02\"}) { userErrors { code } } }",
+            json!({"id": reply}),
+        )
+        .await;
+    assert_eq!(
+        codes(&rated["rateReply"]),
+        Vec::<String>::new(),
+        "{rated:#}"
+    );
+    let first_id = id_at(&first, "attachment.id");
+    let p = unit_a.data(delete, json!({"id": first_id})).await;
+    assert_eq!(codes(&p["deleteAttachment"]), ["INVALID_STATE"]);
+    let p = upload(&unit_a, &reply, "SUPPORTING", "补充.pdf", &file).await;
+    assert_eq!(codes(&p), ["INVALID_STATE"]);
+}
+
+#[actix_web::test]
+async fn broken_multipart_bodies_get_typed_errors_and_change_nothing() {
+    let app = spawn_app().await;
+    let (_, reply, unit_a, _) = replied(&app, "0505").await;
+    let part = |name: &str, file: Option<&str>, body: &str| {
+        let file = file
+            .map(|f| format!("; filename=\"{f}\""))
+            .unwrap_or_default();
+        format!("--b\r\nContent-Disposition: form-data; name=\"{name}\"{file}\r\n\r\n{body}\r\n")
+    };
+    let operations = json!({"query": UPLOAD, "variables": {"input": {"ownerId": reply, "kind": "SUPPORTING", "file": null}}}).to_string();
+    let map = r#"{"0": ["variables.input.file"]}"#;
+    let pdf = String::from_utf8(pdf("z")).unwrap();
+    let cases: Vec<(&str, String)> = vec![
+        ("garbage", "--b\r\n\r\n{}\r\n--b--".into()),
+        ("not multipart at all", "hello".into()),
+        (
+            "operations not JSON",
+            part("operations", None, "{nope") + &part("map", None, map) + "--b--\r\n",
+        ),
+        (
+            "a batch",
+            part("operations", None, &format!("[{operations}]"))
+                + &part("map", None, "{}")
+                + "--b--\r\n",
+        ),
+        (
+            "map first",
+            part("map", None, map) + &part("operations", None, &operations) + "--b--\r\n",
+        ),
+        (
+            "map not JSON",
+            part("operations", None, &operations) + &part("map", None, "[1,") + "--b--\r\n",
+        ),
+        (
+            "map names no variable",
+            part("operations", None, &operations)
+                + &part("map", None, r#"{"0": ["variables.nope.file"]}"#)
+                + &part("0", Some("a.pdf"), &pdf)
+                + "--b--\r\n",
+        ),
+        (
+            "a file the map does not name",
+            part("operations", None, &operations)
+                + &part("map", None, map)
+                + &part("7", Some("a.pdf"), &pdf)
+                + "--b--\r\n",
+        ),
+        (
+            "a file the map names is missing",
+            part("operations", None, &operations) + &part("map", None, map) + "--b--\r\n",
+        ),
+        ("no operations", "--b--\r\n".into()),
+    ];
+    let token = format!("Bearer {}", unit_a.token.as_deref().unwrap());
+    for (name, body) in cases {
+        let (status, _, text) = unit_a
+            .request(
+                "POST",
+                "/graphql",
+                &[
+                    ("content-type", "multipart/form-data; boundary=b"),
+                    ("authorization", &token),
+                    PREFLIGHT,
+                ],
+                body,
+            )
+            .await;
+        assert_eq!(status, 400, "{name}: {text}");
+        let body: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{name}: {text}"));
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_REQUEST",
+            "{name}: {text}"
+        );
+    }
+    assert_eq!(attachment_rows(&app).await, 0);
+    assert_eq!(
+        files_under(&app.files_dir),
+        Vec::<std::path::PathBuf>::new()
+    );
+    let p = upload(&unit_a, &reply, "SUPPORTING", "a.pdf", pdf.as_bytes()).await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+}
