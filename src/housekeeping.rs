@@ -115,12 +115,19 @@ async fn claim_with(
 /// Runs the chores a minute after start and then every `period` (the contact erasure is
 /// due daily; the default hour keeps it close to its date and the CAPTCHA table small),
 /// until the task is aborted. `None` when `period` is zero (switched off).
+/// The attachment store and how long an unreferenced file is kept.
+pub struct Files {
+    pub store: Arc<crate::service::attachment::FileStore>,
+    pub grace: Duration,
+}
+
 pub fn spawn(
     db: Db,
     log: Arc<AuditLog>,
     clock: Arc<dyn Clock>,
     retention_days: u32,
     period: Duration,
+    files: Files,
 ) -> Option<tokio::task::JoinHandle<()>> {
     if period.is_zero() {
         return None;
@@ -154,6 +161,15 @@ pub fn spawn(
                     "housekeeping done"
                 ),
                 Err(error) => tracing::error!(?error, "housekeeping failed; retrying next period"),
+            }
+            match crate::service::attachment::sweep(&db, &files.store, files.grace).await {
+                Ok(report) => tracing::info!(
+                    files_removed = report.files_removed,
+                    staging_removed = report.staging_removed,
+                    missing = report.missing.len(),
+                    "attachment store swept"
+                ),
+                Err(error) => tracing::error!(?error, "sweeping the attachment store failed"),
             }
         }
     }))

@@ -44,6 +44,7 @@ fn spawn_tasks(
     tokens: Arc<crate::service::token_cache::TokenCache>,
     clock: &Arc<dyn Clock>,
     delivery_worker: crate::delivery::Worker,
+    files: Arc<crate::service::attachment::FileStore>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let housekeeping = crate::housekeeping::spawn(
         db.clone(),
@@ -51,6 +52,10 @@ fn spawn_tasks(
         Arc::clone(clock),
         settings.feedback_retention_days,
         Duration::from_secs(settings.housekeeping_interval_secs),
+        crate::housekeeping::Files {
+            store: files,
+            grace: Duration::from_secs(settings.files.attachment_orphan_grace_hours * 3600),
+        },
     );
     let reminders = crate::reminders::spawn(
         db.clone(),
@@ -192,9 +197,11 @@ impl Application {
         let audit = Arc::clone(&policies.audit);
         let tokens = Arc::clone(&policies.tokens);
         let auth_policy = policies.auth;
+        let files = Arc::clone(&policies.files);
         let uploads = web::Data::new(crate::http::upload::Uploads::from_settings(
             settings,
             Arc::clone(&policies.files),
+            Arc::clone(&policies.links),
         ));
         let schemas = web::Data::new(graphql::Schemas::build(
             db.clone(),
@@ -250,7 +257,7 @@ impl Application {
         announce(settings, port, db.backend());
         let worker =
             crate::delivery::Worker::from_settings(settings, db.clone(), Arc::clone(&clock))?;
-        let mut tasks = spawn_tasks(settings, &db, &audit, tokens, &clock, worker);
+        let mut tasks = spawn_tasks(settings, &db, &audit, tokens, &clock, worker, files);
         tasks.extend(feed_poller);
         Ok(Self {
             port,

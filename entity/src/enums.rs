@@ -401,4 +401,8 @@ pub enum AttachmentOwner {
     ContactRecord,
     #[sea_orm(string_value = "CO_OPINION")]
     CoOpinion,
+    /// A case: the letter prepared for its next reply, which `submitReply` moves onto the
+    /// reply it makes.
+    #[sea_orm(string_value = "ASSIGNMENT")]
+    Assignment,
 }

@@ -26,6 +26,8 @@ pub struct Model {
     pub co_sign_deadline: Option<Date>,
     /// Replies go to the office for review before they are sent (答复审核).
     pub review_before_release: bool,
+    /// A reply counts only with its signed letter (REPLY_LETTER) uploaded first.
+    pub reply_requires_signed_letter: bool,
     /// The days before a due date at which the session's units are told a case is due soon
     /// (a JSON array such as `[15, 5, 1]`); none: the deployment's default.
     pub reminder_days: Option<Json>,

@@ -35,6 +35,7 @@ mod m20261207_000005_create_notification_defaults;
 mod m20261207_000006_add_assignment_urge_count;
 mod m20261207_000007_add_session_reminder_days;
 mod m20261207_000008_create_attachment;
+mod m20261207_000009_add_session_signed_letter;
 
 pub use m20261126_000001_add_assignment_facts::assignment_facts_sql;
 
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000006_add_assignment_urge_count::Migration),
             Box::new(m20261207_000007_add_session_reminder_days::Migration),
             Box::new(m20261207_000008_create_attachment::Migration),
+            Box::new(m20261207_000009_add_session_signed_letter::Migration),
         ]
     }
 }

@@ -21,6 +21,15 @@ pub struct FileSettings {
     /// Largest multipart request, all parts together, in bytes
     /// (`BANLI_UPLOAD_MAX_REQUEST_BYTES`).
     pub upload_max_request_bytes: u64,
+    /// The key of signed download links (`BANLI_DOWNLOAD_LINK_SECRET`, at least 32
+    /// characters). Unset: a random key per process, so a link works only on the server that
+    /// made it; set the same one on every server behind a load balancer.
+    pub download_link_secret: Option<String>,
+    /// Seconds a signed download link is good for (`BANLI_DOWNLOAD_LINK_SECS`).
+    pub download_link_secs: u32,
+    /// Hours a stored file no attachment refers to is kept before housekeeping removes it
+    /// (`BANLI_ATTACHMENT_ORPHAN_GRACE_HOURS`): longer than any upload takes to commit.
+    pub attachment_orphan_grace_hours: u64,
     /// Largest `.xlsx` file the bulk import accepts, in bytes (`BANLI_IMPORT_MAX_BYTES`; 413
     /// beyond). The template filled with a year's suggestions of a province is well under 1 MiB.
     pub import_max_bytes: usize,
@@ -36,6 +45,9 @@ impl Default for FileSettings {
             attachment_max_bytes: 20 * 1024 * 1024,
             attachment_max_files: 5,
             upload_max_request_bytes: 64 * 1024 * 1024,
+            download_link_secret: None,
+            download_link_secs: 300,
+            attachment_orphan_grace_hours: 24,
             import_max_bytes: 5 * 1024 * 1024,
             import_max_rows: 2_000,
         }
@@ -72,6 +84,12 @@ impl FileSettings {
         anyhow::ensure!(
             self.upload_max_request_bytes >= self.attachment_max_bytes,
             "upload_max_request_bytes must be at least attachment_max_bytes"
+        );
+        anyhow::ensure!(
+            self.download_link_secret
+                .as_ref()
+                .is_none_or(|s| s.len() >= 32),
+            "download_link_secret must have at least 32 characters"
         );
         anyhow::ensure!(
             self.import_max_rows >= 1 && self.import_max_bytes >= 1024,

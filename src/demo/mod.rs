@@ -352,6 +352,7 @@ async fn load_story(
                     summary: None,
                     redact: Vec::new(),
                     with_suggestion_text: false,
+                    with_letter: false,
                     published_at: None,
                 },
                 now,

@@ -47,6 +47,7 @@ pub(super) async fn load_seed(
                 summary: None,
                 redact: Vec::new(),
                 with_suggestion_text: true,
+                with_letter: false,
                 published_at: None,
             },
             china_time(2022, 9, 19, 14, 52)?,

@@ -134,6 +134,8 @@ pub fn kinds_for(owner: AttachmentOwner) -> &'static [AttachmentKind] {
         AttachmentOwner::Reply => &[K::ReplyLetter, K::ReplyLetterForPublication, K::Supporting],
         AttachmentOwner::ContactRecord => &[K::ContactEvidence, K::Supporting],
         AttachmentOwner::CoOpinion => &[K::CoOpinionLetter, K::Supporting],
+        // The letter of the reply being prepared (submitReply takes it along).
+        AttachmentOwner::Assignment => &[K::ReplyLetter, K::ReplyLetterForPublication],
     }
 }
 
@@ -332,6 +334,9 @@ mod tests {
             (O::CoOpinion, K::CoOpinionLetter, true),
             (O::CoOpinion, K::Supporting, true),
             (O::CoOpinion, K::SuggestionOriginal, false),
+            (O::Assignment, K::ReplyLetter, true),
+            (O::Assignment, K::ReplyLetterForPublication, true),
+            (O::Assignment, K::ContactEvidence, false),
         ];
         for (owner, kind, ok) in rows {
             assert_eq!(check_kind(owner, kind, f).is_ok(), ok, "{owner:?} {kind:?}");

@@ -98,6 +98,8 @@ pub struct AppState {
     pub audit: Arc<AuditLog>,
     /// Where attachment content is kept.
     pub files: Arc<crate::service::attachment::FileStore>,
+    /// Signs download links.
+    pub links: Arc<crate::service::attachment::LinkSigner>,
 }
 
 /// What a resolver works with: the application state, and the database handle bound to
@@ -175,6 +177,8 @@ pub struct Policies {
     pub feed: Arc<crate::service::notification::Feed>,
     /// Where attachment content is kept.
     pub files: Arc<crate::service::attachment::FileStore>,
+    /// Signs download links.
+    pub links: Arc<crate::service::attachment::LinkSigner>,
 }
 
 impl Policies {
@@ -214,6 +218,10 @@ impl Policies {
             files: Arc::new(crate::service::attachment::FileStore::open(
                 &settings.files.root(&settings.database_url),
             )?),
+            links: Arc::new(crate::service::attachment::LinkSigner::new(
+                settings.files.download_link_secret.as_deref(),
+                settings.files.download_link_secs,
+            )),
         })
     }
 }
@@ -267,6 +275,7 @@ fn build(
         tokens: policies.tokens,
         audit: policies.audit,
         files: policies.files,
+        links: policies.links,
     })
     // First, so it sees every error the others and async-graphql raise: a stable code
     // on each.

@@ -1,14 +1,16 @@
 //! `GET /files/{id}`: an attachment's content, for whoever sees the record it belongs to
-//! (with the API's `Authorization: Bearer` header). Anyone else gets 404, exactly as for
-//! an attachment that does not exist.
+//! (with the API's `Authorization: Bearer` header, or a signed link made for them:
+//! `Attachment.signedDownloadUrl`). Anyone else gets 404, exactly as for an attachment that
+//! does not exist (an invalid token gets 401, a forged or expired link 403).
 //!
 //! The answer is a download, never a page: `Content-Disposition: attachment` with the
 //! UTF-8 name (RFC 6266, `filename*` of RFC 5987, an ASCII fallback), the type found in
 //! the bytes, `X-Content-Type-Options: nosniff` and `Content-Security-Policy: sandbox`.
 //! The ETag is the content's SHA-256 (`If-None-Match` answers 304), and one byte range
 //! (`Range: bytes=…`, `If-Range`) answers 206, so a viewer can page through a large PDF.
-//! Each download of a whole file, or of a range from its first byte, is written to the
-//! audit log (who read which file).
+//! Each download of a private file, whole or a range from its first byte, is written to the
+//! audit log (who read which file). A published reply's letter copy (答复函公开件) is public:
+//! anyone may download it without signing in, and caches may keep it.
 
 use std::ops::RangeInclusive;
 
@@ -23,7 +25,7 @@ use tracing_actix_web::RequestId;
 use super::upload::Uploads;
 use super::{authenticate, refusal, AuthFailure, Authenticator};
 use crate::db::Db;
-use crate::domain::access::Caller;
+use crate::domain::access::{Caller, Principal};
 use crate::domain::attachment as rules;
 use crate::graphql::ids::{self, Kind};
 use crate::service::attachment;
@@ -61,31 +63,15 @@ async fn download(
     uploads: web::Data<Uploads>,
     request_id: RequestId,
 ) -> HttpResponse {
-    let (caller, auth) =
-        match authenticate(&req, &db, &authenticator).await {
-            Ok(found) => found,
-            Err(AuthFailure::Invalid { .. }) => return refusal(
-                StatusCode::UNAUTHORIZED,
-                "UNAUTHENTICATED",
-                "登录已失效或凭据无效，请重新登录 (the token is invalid or expired; sign in again)",
-            ),
-            Err(AuthFailure::Unavailable(error)) => {
-                tracing::error!(%error, "authenticating a download");
-                return unavailable();
-            }
-        };
-    let Some(principal) = caller.principal().cloned() else {
-        return refusal(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHENTICATED",
-            "请先登录 (sign in first)",
-        );
-    };
     let Some((Kind::Attachment, id)) = ids::decode(&path) else {
         return not_found();
     };
-    let row = match attachment::visible(&db, Caller::User(principal.clone()).scope(), id).await {
-        Ok(Some(row)) => row,
+    let (caller, auth) = match caller_of(&req, &db, &authenticator, &uploads, id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let (row, reader) = match find(&db, &caller, id).await {
+        Ok(Some(found)) => found,
         Ok(None) => return not_found(),
         Err(error) => {
             tracing::error!(error = %format!("{error:#}"), "loading an attachment");
@@ -107,27 +93,129 @@ async fn download(
                 .finish()
         }
     };
-    if range.as_ref().is_none_or(|r| *r.start() == 0) {
-        let entry = NewAuditEntry {
-            occurred_at: authenticator.clock.now(),
-            actor_user_id: Some(principal.user_id),
-            actor_name: Some(principal.username.clone()),
-            role: principal.role.as_str().to_owned(),
-            operation: "downloadAttachment".to_owned(),
-            target: Some(format!("Attachment:{}", row.id)),
-            outcome: AuditOutcome::Success,
-            error_codes: Vec::new(),
-            client_ip: auth.client_ip.clone(),
-            request_id: Some(request_id.to_string()),
-            details: None,
-        };
-        if let Err(error) = audit::append_now(&db, &authenticator.audit, &entry).await {
-            // No record of the read, no read.
-            tracing::error!(error = %format!("{error:?}"), "auditing a download");
-            return unavailable();
+    let cache = match &reader {
+        // A private file: who read it is audited (a range from the first byte counts).
+        Some(principal) => {
+            if range.as_ref().is_none_or(|r| *r.start() == 0) {
+                let entry = read_entry(&authenticator, principal, &row, auth, &request_id);
+                if let Err(error) = audit::append_now(&db, &authenticator.audit, &entry).await {
+                    // No record of the read, no read.
+                    tracing::error!(error = %format!("{error:?}"), "auditing a download");
+                    return unavailable();
+                }
+            }
+            "private, no-cache".to_owned()
+        }
+        None => format!("public, max-age={}", uploads.public_cache_secs),
+    };
+    serve(
+        &uploads,
+        &row,
+        Served {
+            etag,
+            size,
+            range,
+            cache,
+        },
+    )
+    .await
+}
+
+/// Who downloads: the bearer token's user, a signed link's user, or the public.
+async fn caller_of(
+    req: &HttpRequest,
+    db: &Db,
+    authenticator: &Authenticator,
+    uploads: &Uploads,
+    id: i64,
+) -> Result<(Caller, crate::graphql::request::RequestAuth), HttpResponse> {
+    match authenticate(req, db, authenticator).await {
+        // A signed link (no header) acts for the user it was made for.
+        Ok((Caller::Anonymous, auth)) if req.query_string().contains("signature=") => {
+            Ok((linked(req, db, authenticator, uploads, id).await?, auth))
+        }
+        Ok(found) => Ok(found),
+        Err(AuthFailure::Invalid { .. }) => Err(refusal(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "登录已失效或凭据无效，请重新登录 (the token is invalid or expired; sign in again)",
+        )),
+        Err(AuthFailure::Unavailable(error)) => {
+            tracing::error!(%error, "authenticating a download");
+            Err(unavailable())
         }
     }
-    serve(&uploads, &row, etag, size, range).await
+}
+
+/// The user a signed link to attachment `id` acts for; 403 `LINK_INVALID` for a link
+/// forged, expired or made for a user who can no longer sign in.
+async fn linked(
+    req: &HttpRequest,
+    db: &Db,
+    authenticator: &Authenticator,
+    uploads: &Uploads,
+    id: i64,
+) -> Result<Caller, HttpResponse> {
+    let invalid = || {
+        refusal(
+            StatusCode::FORBIDDEN,
+            "LINK_INVALID",
+            "下载链接无效或已过期，请重新获取 (the download link is invalid or expired; get a new one)",
+        )
+    };
+    let Some(grant) = uploads
+        .links
+        .check(id, req.query_string(), authenticator.clock.now())
+    else {
+        return Err(invalid());
+    };
+    match crate::service::account::principal_of(db, grant.user_id).await {
+        Ok(Some(principal)) => Ok(Caller::User(principal)),
+        Ok(None) => Err(invalid()),
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "loading a link's user");
+            Err(unavailable())
+        }
+    }
+}
+
+/// The attachment `id` as `caller` may download it: a private one they see (with them as
+/// its reader, for the audit log), or a published letter copy anyone may have (no reader).
+async fn find(
+    db: &Db,
+    caller: &Caller,
+    id: i64,
+) -> crate::service::ServiceResult<Option<(Row, Option<Principal>)>> {
+    if let Some(principal) = caller.principal() {
+        if let Some(row) = attachment::visible(db, caller.scope(), id).await? {
+            return Ok(Some((row, Some(principal.clone()))));
+        }
+    }
+    Ok(attachment::public_copy(db, id)
+        .await?
+        .map(|row| (row, None)))
+}
+
+fn read_entry(
+    authenticator: &Authenticator,
+    principal: &Principal,
+    row: &Row,
+    auth: crate::graphql::request::RequestAuth,
+    request_id: &RequestId,
+) -> NewAuditEntry {
+    NewAuditEntry {
+        occurred_at: authenticator.clock.now(),
+        actor_user_id: Some(principal.user_id),
+        actor_name: Some(principal.username.clone()),
+        role: principal.role.as_str().to_owned(),
+        operation: "downloadAttachment".to_owned(),
+        target: Some(format!("Attachment:{}", row.id)),
+        outcome: AuditOutcome::Success,
+        error_codes: Vec::new(),
+        client_ip: auth.client_ip,
+        request_id: Some(request_id.to_string()),
+        details: None,
+    }
 }
 
 /// Whether `name` holds `etag` (or `*`).
@@ -165,13 +253,22 @@ fn wanted_range(
     }
 }
 
-async fn serve(
-    uploads: &Uploads,
-    row: &Row,
+/// How one download is answered.
+struct Served {
     etag: String,
     size: u64,
     range: Option<RangeInclusive<u64>>,
-) -> HttpResponse {
+    /// `Cache-Control`.
+    cache: String,
+}
+
+async fn serve(uploads: &Uploads, row: &Row, served: Served) -> HttpResponse {
+    let Served {
+        etag,
+        size,
+        range,
+        cache,
+    } = served;
     let mut file = match uploads.store.open_read(&row.sha256).await {
         Ok(file) => file,
         Err(error) => {
@@ -206,7 +303,7 @@ async fn serve(
         .insert_header(disposition(&name))
         .insert_header((header::ETAG, etag))
         .insert_header((header::ACCEPT_RANGES, "bytes"))
-        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .insert_header((header::CACHE_CONTROL, cache))
         .insert_header((header::CONTENT_SECURITY_POLICY, "sandbox"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         // Sent as stored: compressing would break byte ranges (and PDFs, JPEGs and

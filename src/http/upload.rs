@@ -43,16 +43,26 @@ pub struct Uploads {
     pub max_request_bytes: u64,
     /// The limit of the `operations` part (the JSON body limit).
     pub max_operations_bytes: usize,
+    /// `max-age` of a published letter copy's download (`public_cache_secs`).
+    pub public_cache_secs: u32,
+    /// Checks signed download links.
+    pub links: Arc<crate::service::attachment::LinkSigner>,
 }
 
 impl Uploads {
-    pub fn from_settings(settings: &crate::config::Settings, store: Arc<FileStore>) -> Self {
+    pub fn from_settings(
+        settings: &crate::config::Settings,
+        store: Arc<FileStore>,
+        links: Arc<crate::service::attachment::LinkSigner>,
+    ) -> Self {
         Self {
             store,
             max_file_bytes: settings.files.attachment_max_bytes,
             max_files: settings.files.attachment_max_files,
             max_request_bytes: settings.files.upload_max_request_bytes,
             max_operations_bytes: settings.max_body_bytes,
+            public_cache_secs: settings.public_cache_secs,
+            links,
         }
     }
 }

@@ -163,6 +163,7 @@ pub struct SessionPatch {
     pub closes_on: Option<Option<NaiveDate>>,
     pub co_sign_deadline: Option<Option<NaiveDate>>,
     pub review_before_release: Option<bool>,
+    pub reply_requires_signed_letter: Option<bool>,
     pub category_scheme: Option<SchemePreset>,
     pub deadline_rules: Option<RulesPatch>,
     /// New due-soon reminder thresholds; `Some(None)`: back to the deployment's default.
@@ -254,6 +255,9 @@ pub async fn update(
         closes_on: Set(closes_on),
         co_sign_deadline: Set(patch.co_sign_deadline.unwrap_or(current.co_sign_deadline)),
         review_before_release: Set(review_before_release),
+        reply_requires_signed_letter: Set(patch
+            .reply_requires_signed_letter
+            .unwrap_or(current.reply_requires_signed_letter)),
         deadline_rules: Set(serde_json::to_value(rules).map_err(anyhow::Error::from)?),
         ..Default::default()
     };

@@ -172,7 +172,9 @@ async fn a_signed_letter_goes_up_and_comes_down_for_its_unit_only() {
 
     // Another unit, the public and a forged address see nothing there.
     assert_eq!(unit_b.get_bytes(&url, &[]).await.0, 404);
-    assert_eq!(app.as_public().get_bytes(&url, &[]).await.0, 401);
+    assert_eq!(app.as_public().get_bytes(&url, &[]).await.0, 404);
+    let bad_token = app.with_token("not-a-token");
+    assert_eq!(bad_token.get_bytes(&url, &[]).await.0, 401);
     let forged = format!("/files/{}", missing(Kind::Attachment));
     assert_eq!(unit_a.get_bytes(&forged, &[]).await.0, 404);
     let nodes = "query($id: ID!) { node(id: $id) { ... on Attachment { filename } } }";
@@ -462,6 +464,24 @@ async fn each_attaches_to_their_own_and_only_the_uploader_deletes_while_open() {
     assert_eq!(codes(&p["deleteAttachment"]), ["INVALID_STATE"]);
     let p = upload(&unit_a, &reply, "SUPPORTING", "补充.pdf", &file).await;
     assert_eq!(codes(&p), ["INVALID_STATE"]);
+
+    // The case list counts them (the letter and the deputy's original; the deleted one
+    // is gone).
+    let url = app
+        .data("{ suggestionExport(format: CSV) }", json!({}))
+        .await["suggestionExport"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _, csv) = app.get_bytes(&url, &[]).await;
+    assert_eq!(status, 200);
+    let csv = String::from_utf8(csv).unwrap();
+    let mut lines = csv.lines();
+    assert!(
+        lines.next().unwrap().trim_end().ends_with(",附件数"),
+        "{csv}"
+    );
+    assert!(lines.next().unwrap().trim_end().ends_with(",2"), "{csv}");
 }
 
 #[actix_web::test]
@@ -546,4 +566,271 @@ async fn broken_multipart_bodies_get_typed_errors_and_change_nothing() {
     );
     let p = upload(&unit_a, &reply, "SUPPORTING", "a.pdf", pdf.as_bytes()).await;
     assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+}
+
+#[actix_web::test]
+async fn only_the_copy_for_publication_goes_public_and_only_while_published() {
+    let app = spawn_app().await;
+    let (_, reply, unit_a, unit_b) = replied(&app, "0506").await;
+    let original = upload(
+        &unit_a,
+        &reply,
+        "REPLY_LETTER",
+        "答复函（盖章件）.pdf",
+        &pdf("原件：联系电话 13912345678"),
+    )
+    .await;
+    let publish = |with_letter: bool| json!({"replyId": reply, "publication": "FULL", "withLetter": with_letter});
+    // No copy yet: publishing the letter is refused, and nothing is published.
+    let p = app.publish(publish(true)).await;
+    assert_eq!(codes(&p), ["INVALID"], "{p:#}");
+    assert_eq!(fields(&p), ["input.withLetter"]);
+
+    let copy_bytes = pdf("公开件：联系电话已删除");
+    let copy = upload(
+        &unit_a,
+        &reply,
+        "REPLY_LETTER_FOR_PUBLICATION",
+        "答复函（公开件）.pdf",
+        &copy_bytes,
+    )
+    .await;
+    let copy_url = copy["attachment"]["downloadUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let original_url = original["attachment"]["downloadUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let public = app.as_public();
+    // Published without the letter: the copy stays private.
+    let p = app.publish(publish(false)).await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    assert_eq!(public.get_bytes(&copy_url, &[]).await.0, 404);
+    let unpublish = "mutation($id: ID!) { unpublishReply(input: {replyId: $id, reason: \"补充公开件\"}) { userErrors { code } } }";
+    let p = app.data(unpublish, json!({"id": reply})).await;
+    assert_eq!(codes(&p["unpublishReply"]), Vec::<String>::new(), "{p:#}");
+
+    let p = app.publish(publish(true)).await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    let shown = public
+        .data(
+            "query($id: ID!) { publishedReply(id: $id) { attachments { id filename mediaType downloadUrl } } }",
+            json!({"id": reply}),
+        )
+        .await;
+    let listed = shown["publishedReply"]["attachments"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(listed.len(), 1, "only the copy: {shown:#}");
+    assert_eq!(listed[0]["filename"], "答复函（公开件）.pdf");
+    assert_eq!(listed[0]["downloadUrl"], copy_url.as_str());
+    let (status, headers, body) = public.get_bytes(&copy_url, &[]).await;
+    assert_eq!((status, body), (200, copy_bytes.clone()));
+    let cache = headers.get("cache-control").unwrap().to_str().unwrap();
+    assert!(cache.starts_with("public, max-age="), "{cache}");
+    // The signed original never goes public, whoever asks.
+    assert_eq!(public.get_bytes(&original_url, &[]).await.0, 404);
+    assert_eq!(unit_b.get_bytes(&original_url, &[]).await.0, 404);
+    assert_eq!(unit_b.get_bytes(&copy_url, &[]).await.0, 200);
+    // A published copy is not deleted from under the public.
+    let delete =
+        "mutation($id: ID!) { deleteAttachment(input: {id: $id}) { userErrors { field code } } }";
+    let p = unit_a
+        .data(delete, json!({"id": copy["attachment"]["id"]}))
+        .await;
+    assert_eq!(codes(&p["deleteAttachment"]), ["INVALID_STATE"]);
+    // Reads of the public copy (anonymous, or by unit B, who sees it only as the public
+    // does) are not audited: it is public.
+    let downloads = app
+        .data(
+            "{ auditLog(first: 10, filter: {operation: \"downloadAttachment\"}) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(downloads["auditLog"]["totalCount"], 0);
+
+    // Withdrawn: the copy is private again at once.
+    let p = app.data(unpublish, json!({"id": reply})).await;
+    assert_eq!(codes(&p["unpublishReply"]), Vec::<String>::new(), "{p:#}");
+    assert_eq!(public.get_bytes(&copy_url, &[]).await.0, 404);
+    // Published again without the letter: the copy stays private.
+    let p = app.publish(publish(false)).await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    assert_eq!(public.get_bytes(&copy_url, &[]).await.0, 404);
+}
+
+#[actix_web::test]
+async fn housekeeping_removes_unreferenced_files_and_reports_missing_ones() {
+    use banli::service::attachment::{sweep, FileStore};
+    use std::time::{Duration, SystemTime};
+    let app = spawn_app().await;
+    let (_, reply, unit_a, _) = replied(&app, "0507").await;
+    let kept = upload(&unit_a, &reply, "SUPPORTING", "kept.pdf", &pdf("kept")).await;
+    let gone = upload(&unit_a, &reply, "SUPPORTING", "gone.pdf", &pdf("gone")).await;
+    let lost = upload(&unit_a, &reply, "SUPPORTING", "lost.pdf", &pdf("lost")).await;
+    let p = unit_a
+        .data(
+            "mutation($id: ID!) { deleteAttachment(input: {id: $id}) { userErrors { code } } }",
+            json!({"id": gone["attachment"]["id"]}),
+        )
+        .await;
+    assert_eq!(codes(&p["deleteAttachment"]), Vec::<String>::new());
+    let store = FileStore::open(&app.files_dir).unwrap();
+    let lost_sha = lost["attachment"]["sha256"].as_str().unwrap();
+    std::fs::remove_file(store.path_of(lost_sha)).unwrap();
+    // An upload cut off by a crash two hours ago, and one in progress now.
+    let staging = app.files_dir.join(".staging");
+    let crashed = std::fs::File::create(staging.join("upload-crashed")).unwrap();
+    crashed
+        .set_modified(SystemTime::now() - Duration::from_secs(7200))
+        .unwrap();
+    std::fs::write(staging.join("upload-now"), b"%PDF").unwrap();
+
+    let (_, lost_id) =
+        banli::graphql::ids::decode(lost["attachment"]["id"].as_str().unwrap()).unwrap();
+    let report = sweep(&app.db, &store, Duration::from_secs(3600))
+        .await
+        .unwrap();
+    assert_eq!(
+        report.files_removed, 0,
+        "the deleted one's file is within its grace"
+    );
+    assert_eq!(report.staging_removed, 1, "only the crashed upload's");
+    assert_eq!(report.missing, [lost_id]);
+    assert!(staging.join("upload-now").exists());
+
+    let report = sweep(&app.db, &store, Duration::ZERO).await.unwrap();
+    assert_eq!(report.files_removed, 1);
+    assert!(!store
+        .path_of(gone["attachment"]["sha256"].as_str().unwrap())
+        .exists());
+    let url = kept["attachment"]["downloadUrl"].as_str().unwrap();
+    assert_eq!(unit_a.get_bytes(url, &[]).await.0, 200);
+    // A row whose file is gone answers 500 with a message, not a panic or an empty file.
+    let url = lost["attachment"]["downloadUrl"].as_str().unwrap();
+    assert_eq!(unit_a.get_bytes(url, &[]).await.0, 500);
+}
+
+#[actix_web::test]
+async fn a_session_may_count_a_reply_only_with_its_signed_letter() {
+    let app = spawn_app().await;
+    let (session, _, assignment) = assigned(&app, "0508").await;
+    let p = app
+        .data(
+            "mutation($id: ID!) { updateSession(input: {id: $id, replyRequiresSignedLetter: true}) {
+                session { replyRequiresSignedLetter } userErrors { code } } }",
+            json!({"id": session}),
+        )
+        .await;
+    assert_eq!(
+        p["updateSession"]["session"]["replyRequiresSignedLetter"], true,
+        "{p:#}"
+    );
+    let p = app.submit_reply(TestApp::reply_input(&assignment)).await;
+    assert_eq!(codes(&p), ["INVALID_STATE"], "{p:#}");
+    assert_eq!(fields(&p), ["input.assignmentId"]);
+
+    // The letter goes to the case first; the reply takes it along.
+    let letter = upload(
+        &app,
+        &assignment,
+        "REPLY_LETTER",
+        "答复函（盖章件）.pdf",
+        &pdf("盖章"),
+    )
+    .await;
+    assert_eq!(codes(&letter), Vec::<String>::new(), "{letter:#}");
+    let p = upload(&app, &assignment, "CONTACT_EVIDENCE", "照片.png", &png()).await;
+    assert_eq!(fields(&p), ["input.kind"]);
+    // A letter still being prepared is the unit's draft: the deputy does not see it.
+    let suggestion = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Assignment { suggestion { leadDeputy { id } } } } }",
+            json!({"id": assignment}),
+        )
+        .await;
+    let deputy_id = suggestion["node"]["suggestion"]["leadDeputy"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let deputy = app
+        .user("deputy0508", "DEPUTY", None, Some(&deputy_id))
+        .await;
+    let theirs = deputy
+        .data(
+            "query($a: ID!, $f: ID!) { a: node(id: $a) { ... on Assignment { attachments { id } } } f: node(id: $f) { id } }",
+            json!({"a": assignment, "f": letter["attachment"]["id"]}),
+        )
+        .await;
+    assert_eq!(theirs["a"]["attachments"], json!([]), "{theirs:#}");
+    assert!(theirs["f"].is_null());
+    let url = letter["attachment"]["downloadUrl"].as_str().unwrap();
+    assert_eq!(deputy.get_bytes(url, &[]).await.0, 404);
+    let p = app.submit_reply(TestApp::reply_input(&assignment)).await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    let reply = id_at(&p, "reply.id");
+    let seen = app
+        .data(
+            "query($r: ID!, $a: ID!) { r: node(id: $r) { ... on Reply { attachments { id kind } } }
+                a: node(id: $a) { ... on Assignment { attachments { id } } } }",
+            json!({"r": reply, "a": assignment}),
+        )
+        .await;
+    assert_eq!(
+        seen["r"]["attachments"][0]["id"],
+        letter["attachment"]["id"]
+    );
+    assert_eq!(seen["a"]["attachments"], json!([]));
+    // Sent, the reply and its letter are the deputy's to read.
+    assert_eq!(deputy.get_bytes(url, &[]).await.0, 200);
+}
+
+#[actix_web::test]
+async fn a_signed_link_serves_its_user_for_a_few_minutes() {
+    let app = spawn_app().await;
+    let (_, reply, unit_a, _) = replied(&app, "0509").await;
+    let letter = pdf("链接");
+    let p = upload(&unit_a, &reply, "REPLY_LETTER", "答复函.pdf", &letter).await;
+    let id = id_at(&p, "attachment.id");
+    let signed = unit_a
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Attachment { signedDownloadUrl } } }",
+            json!({"id": id}),
+        )
+        .await["node"]["signedDownloadUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        signed.starts_with(&format!("/files/{id}?expires=")),
+        "{signed}"
+    );
+    // An <a href> sends no header: the link itself is the credential, for its user only.
+    let public = app.as_public();
+    let (status, _, body) = public.get_bytes(&signed, &[]).await;
+    assert_eq!((status, body), (200, letter));
+    let downloads = app
+        .data(
+            "{ auditLog(first: 5, filter: {operation: \"downloadAttachment\"}) { nodes { actorName } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(downloads["auditLog"]["nodes"][0]["actorName"], "a0509");
+
+    let forged = signed.replace("&user=", "&user=1");
+    let other_file = signed.replace(&id, &missing(Kind::Attachment));
+    for (what, url) in [("another user", forged), ("another file", other_file)] {
+        let (status, _, body) = public.get_bytes(&url, &[]).await;
+        assert_eq!(status, 403, "{what}");
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "LINK_INVALID",
+            "{what}"
+        );
+    }
+    app.clock.advance(chrono::Duration::seconds(301));
+    assert_eq!(public.get_bytes(&signed, &[]).await.0, 403, "expired");
 }

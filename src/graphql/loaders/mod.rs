@@ -107,6 +107,31 @@ key!(InstructionsOf, ReportsOfSuggestion, ReportsOfAssignment);
 
 key!(ContactsOfUser);
 
+key!(PublishedCopiesOf);
+
+/// The published letter copies of a reply (public: no scope applies).
+impl Loader<PublishedCopiesOf> for Loaders {
+    type Value = Vec<entity::attachment::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[PublishedCopiesOf],
+    ) -> Result<HashMap<PublishedCopiesOf, Self::Value>, Self::Error> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let rows = crate::service::attachment::published_copies(&self.db, &ids)
+            .await
+            .map_err(|e| Arc::new(anyhow::anyhow!("loading published letters: {e}")))?;
+        let mut out: HashMap<PublishedCopiesOf, Self::Value> = HashMap::new();
+        for row in rows {
+            out.entry(PublishedCopiesOf(row.owner_id))
+                .or_default()
+                .push(row);
+        }
+        Ok(out)
+    }
+}
+
 /// The attachments of one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AttachmentsOf(pub entity::enums::AttachmentOwner, pub i64);

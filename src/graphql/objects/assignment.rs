@@ -178,6 +178,19 @@ impl Assignment {
             .map(TimelineEvent)
             .collect())
     }
+    /// The letter prepared for the next reply (REPLY_LETTER, REPLY_LETTER_FOR_PUBLICATION),
+    /// until `submitReply` moves it onto the reply.
+    #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<Attachment>> {
+        // A letter still being prepared is the unit's draft, not the deputy's to see.
+        if matches!(
+            crate::graphql::access::scope(ctx),
+            crate::domain::access::Scope::Deputy(_)
+        ) {
+            return Ok(Vec::new());
+        }
+        attachments_of(ctx, entity::enums::AttachmentOwner::Assignment, self.0.id).await
+    }
     /// Contacts with the deputy (沟通记录), by date.
     #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
     async fn contact_records(&self, ctx: &Context<'_>) -> Result<Vec<ContactRecord>> {

@@ -5,7 +5,7 @@ use entity::attachment;
 
 use crate::graphql::enums;
 use crate::graphql::ids::{encode, Kind};
-use crate::graphql::loaders::{children, AttachmentsOf};
+use crate::graphql::loaders::{children, AttachmentsOf, PublishedCopiesOf};
 use crate::graphql::scalars::DateTime;
 
 /// A file attached to a record (附件): its content is downloaded from `downloadUrl`.
@@ -49,6 +49,19 @@ impl Attachment {
     async fn download_url(&self) -> String {
         crate::routes::file_url(encode(Kind::Attachment, self.0.id).as_str())
     }
+    /// `downloadUrl` signed for the caller, for `<a href>` and `<img src>`, which cannot
+    /// send the `Authorization` header: good for this user only, for
+    /// `download_link_secs` (5 minutes by default); the download is checked and audited as
+    /// theirs. Fetch a fresh one for each link shown.
+    async fn signed_download_url(&self, ctx: &Context<'_>) -> Result<String> {
+        let st = crate::graphql::state(ctx)?;
+        let user = crate::graphql::access::signed_in(ctx)?.user_id;
+        let query = st.links.sign(self.0.id, user, st.clock.now());
+        Ok(format!(
+            "{}?{query}",
+            crate::routes::file_url(encode(Kind::Attachment, self.0.id).as_str())
+        ))
+    }
 }
 
 /// The attachments of one record, oldest first (the record is visible to the caller).
@@ -80,4 +93,42 @@ impl super::ContactRecord {
         )
         .await
     }
+}
+
+/// A published reply's letter copy for publication (答复函公开件), which anyone may
+/// download from `downloadUrl` (no sign-in; cacheable).
+pub struct PublishedAttachment(pub attachment::Model);
+
+#[Object]
+impl PublishedAttachment {
+    async fn id(&self) -> ID {
+        encode(Kind::Attachment, self.0.id)
+    }
+    async fn filename(&self) -> &str {
+        &self.0.filename
+    }
+    /// e.g. `application/pdf`, `application/ofd`.
+    async fn media_type(&self) -> &str {
+        &self.0.media_type
+    }
+    /// Size in bytes.
+    async fn byte_size(&self) -> i64 {
+        self.0.byte_size
+    }
+    /// Where to download it (relative to the server); no sign-in needed.
+    async fn download_url(&self) -> String {
+        crate::routes::file_url(encode(Kind::Attachment, self.0.id).as_str())
+    }
+}
+
+/// The published letter copies of a published reply.
+pub(crate) async fn published_copies_of(
+    ctx: &Context<'_>,
+    reply_id: i64,
+) -> Result<Vec<PublishedAttachment>> {
+    Ok(children(ctx, PublishedCopiesOf(reply_id))
+        .await?
+        .into_iter()
+        .map(PublishedAttachment)
+        .collect())
 }

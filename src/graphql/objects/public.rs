@@ -112,6 +112,15 @@ impl PublishedReply {
     async fn round(&self) -> i32 {
         self.0.round
     }
+    /// The letter's copy for publication (答复函公开件), when the office published it with
+    /// the reply; anyone may download it. The signed original is never here.
+    #[graphql(complexity = "crate::graphql::cost::few(child_complexity)")]
+    async fn attachments(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::graphql::objects::PublishedAttachment>> {
+        crate::graphql::objects::published_copies_of(ctx, self.0.id).await
+    }
 }
 
 /// A CAPTCHA image to show with a form.

@@ -119,6 +119,11 @@ impl Session {
     async fn review_before_release(&self) -> bool {
         self.0.review_before_release
     }
+    /// A reply counts only with its signed letter (答复函盖章件): `submitReply` waits until
+    /// a REPLY_LETTER is uploaded to the assignment.
+    async fn reply_requires_signed_letter(&self) -> bool {
+        self.0.reply_requires_signed_letter
+    }
     /// The reply categories this session allows.
     #[graphql(complexity = "crate::graphql::cost::categories(child_complexity)")]
     async fn category_scheme(&self) -> Vec<CategoryDefinition> {

@@ -27,7 +27,9 @@ payload!(DeleteAttachmentPayload { deleted_attachment_id: Option<ID> });
 
 #[derive(InputObject)]
 pub struct UploadAttachmentInput {
-    /// The record: a Suggestion, a Reply, a ContactRecord or a CoOpinion.
+    /// The record: a Suggestion, a Reply, a ContactRecord, a CoOpinion, or an Assignment
+    /// for the letter of the reply being prepared (REPLY_LETTER, REPLY_LETTER_FOR_PUBLICATION;
+    /// `submitReply` moves them onto the reply it makes).
     pub owner_id: ID,
     pub kind: enums::AttachmentKind,
     /// The file, sent as the GraphQL multipart request spec says (a `multipart/form-data`
@@ -56,6 +58,7 @@ fn owner_of(id: &ID) -> Result<service::attachment::Owner, UserError> {
         Some((Kind::Reply, key)) => (AttachmentOwner::Reply, key),
         Some((Kind::ContactRecord, key)) => (AttachmentOwner::ContactRecord, key),
         Some((Kind::CoOpinion, key)) => (AttachmentOwner::CoOpinion, key),
+        Some((Kind::Assignment, key)) => (AttachmentOwner::Assignment, key),
         _ => return Err(UserError::missing(field, "记录", "record")),
     };
     Ok(service::attachment::Owner {

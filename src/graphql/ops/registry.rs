@@ -98,6 +98,9 @@ pub struct UpdateSessionInput {
     /// Replies go to the office for review before they are sent (答复审核). It cannot be
     /// turned off while a reply of the session is in review (INVALID_STATE).
     pub review_before_release: Option<bool>,
+    /// A reply counts only with its signed letter (答复函盖章件): `submitReply` is
+    /// INVALID_STATE until a REPLY_LETTER is uploaded to the assignment.
+    pub reply_requires_signed_letter: Option<bool>,
     /// Only while no reply of the session carries a category (INVALID_STATE otherwise).
     pub category_scheme: Option<enums::CategorySchemePreset>,
     /// Each number given replaces the one in force, the rest stay. The session's open,
@@ -333,6 +336,7 @@ impl RegistryMutation {
                 closes_on: date(input.closes_on),
                 co_sign_deadline: date(input.co_sign_deadline),
                 review_before_release: input.review_before_release,
+                reply_requires_signed_letter: input.reply_requires_signed_letter,
                 category_scheme: input.category_scheme.map(Into::into),
                 deadline_rules: input.deadline_rules.map(DeadlineRulesInput::patch),
                 reminder_days: match input.reminder_days {

@@ -61,6 +61,12 @@ pub struct PublishReplyInput {
     pub redact: Option<Vec<String>>,
     /// Also publish the suggestion's text (redacted likewise). Default false.
     pub with_suggestion_text: Option<bool>,
+    /// Also publish the letter's copy for publication (答复函公开件, the reply's
+    /// REPLY_LETTER_FOR_PUBLICATION attachments), which the public may then download; INVALID
+    /// when the reply has none. Default false: the copy stays private (also when a reply
+    /// withdrawn and published again leaves it out). The signed original (REPLY_LETTER) is
+    /// never published.
+    pub with_letter: Option<bool>,
     /// When it was published, for records moved in from an archive (seed 000: published
     /// 2022-09-19 14:52); default now. Never in the future, never before the reply's date;
     /// the timeline marks it back-dated, and the audit log says who did it.
@@ -167,6 +173,7 @@ impl ReplyMutation {
                 summary: input.summary,
                 redact: input.redact.unwrap_or_default(),
                 with_suggestion_text: input.with_suggestion_text.unwrap_or(false),
+                with_letter: input.with_letter.unwrap_or(false),
                 published_at: input.published_at.map(|at| at.0),
             };
             service::reply::publish(&st.db, publish, st.clock.now()).await

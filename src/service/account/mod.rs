@@ -362,6 +362,27 @@ pub async fn user(db: &Db, id: i64) -> ServiceResult<Option<app_user::Model>> {
         .during("loading a user")
 }
 
+/// The user `id` as a caller (a signed download link acts for its user): None when there
+/// is no such user, or it is disabled.
+pub async fn principal_of(
+    db: &Db,
+    id: i64,
+) -> ServiceResult<Option<crate::domain::access::Principal>> {
+    let Some(user) = user(db, id).await? else {
+        return Ok(None);
+    };
+    let Some(role) = Role::parse(&user.role).filter(|_| !user.disabled) else {
+        return Ok(None);
+    };
+    Ok(Some(crate::domain::access::Principal {
+        user_id: user.id,
+        username: user.username,
+        role,
+        unit_id: user.unit_id.filter(|_| role == Role::UnitStaff),
+        deputy_id: user.deputy_id.filter(|_| role == Role::Deputy),
+    }))
+}
+
 /// Filters of the user list.
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {

@@ -1,12 +1,16 @@
 //! Attachments (附件): files that belong to a suggestion, a reply, a contact record or a
-//! co-handler's opinion. Who sees one follows the record it belongs to; who adds one:
+//! co-handler's opinion (or to a case: the letter of the reply being prepared, which
+//! `submitReply` moves onto its reply, [`adopt_letters`]). Who sees one follows the record it belongs to; who adds one:
 //! the office to any record, a unit to its own replies, contact records and opinions, a
 //! deputy to their own suggestions. The uploader may delete one while its record is still
 //! open (a suggestion not closed or withdrawn, a reply of the current round not yet rated,
 //! a case still with the unit); afterwards it is part of the record.
 
 mod inspect;
+mod links;
+mod public;
 pub mod store;
+mod sweep;
 
 use chrono::{DateTime, Utc};
 use entity::enums::{AssignmentStatus, AttachmentKind, AttachmentOwner, SuggestionStatus};
@@ -25,7 +29,11 @@ use crate::domain::text::{self, Lines};
 use crate::domain::workflow::{ActorRole, EventKind};
 use crate::domain::UserError;
 pub use inspect::detect;
+pub use links::{Grant, LinkSigner};
+pub(crate) use public::publish_copies;
+pub use public::{public_copy, published_copies};
 pub use store::{FileStore, StagedFile};
+pub use sweep::{sweep, SweepReport};
 
 /// The record an attachment belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +115,16 @@ async fn place<C: ConnectionTrait>(conn: &C, owner: Owner) -> ServiceResult<Plac
             let open = a.round == r.round && case_open(a.status) && !rated;
             (a.suggestion_id, Some(a.id), open)
         }
+        AttachmentOwner::Assignment => {
+            let Some(a) = assignment::Entity::find_by_id(owner.id)
+                .one(conn)
+                .await
+                .during("loading an assignment")?
+            else {
+                return Err(missing().into());
+            };
+            (a.suggestion_id, Some(a.id), case_open(a.status))
+        }
         AttachmentOwner::ContactRecord | AttachmentOwner::CoOpinion => {
             let assignment_id = if owner.kind == AttachmentOwner::ContactRecord {
                 contact_record::Entity::find_by_id(owner.id)
@@ -140,6 +158,9 @@ async fn sees(db: &Db, scope: Scope, owner: Owner, place: Place) -> ServiceResul
     let field = &OWNER[..];
     let seen = match (owner.kind, place.assignment_id) {
         (_, _) if scope == Scope::All => Ok(()),
+        // The letter of a reply still being prepared is the unit's draft (DOMAIN §7: a
+        // deputy sees a reply once it is sent).
+        (AttachmentOwner::Assignment, _) if matches!(scope, Scope::Deputy(_)) => return Ok(false),
         (AttachmentOwner::Suggestion, _) => {
             scope::check_suggestion(db, scope, place.suggestion_id, field).await
         }
@@ -358,6 +379,14 @@ pub async fn delete(
     if !place(db.conn(), owner).await?.open {
         return Err(UserError::invalid_state(&field, closed().message).into());
     }
+    if public_copy(db, found.id).await?.is_some() {
+        return Err(UserError::invalid_state(
+            &field,
+            "该附件已随答复公开，请先撤回公开或不带答复函重新公开 (the copy is published with \
+             its reply; publish the reply again without it first)",
+        )
+        .into());
+    }
     let txn = db.begin_write().await.during("beginning a transaction")?;
     let gone = found
         .clone()
@@ -375,4 +404,88 @@ pub async fn delete(
 /// The type an attachment's bytes were found to have.
 pub fn file_type(row: &attachment::Model) -> Option<FileType> {
     rules::type_of(&row.media_type)
+}
+
+/// In `submitReply`'s transaction: the letters prepared on the assignment become the new
+/// reply's. With `required` (the session's `reply_requires_signed_letter`), INVALID_STATE
+/// unless a signed letter (REPLY_LETTER) is among them.
+pub(crate) async fn adopt_letters<C: ConnectionTrait>(
+    conn: &C,
+    assignment_id: i64,
+    reply_id: i64,
+    required: bool,
+) -> ServiceResult<()> {
+    use sea_orm::sea_query::Expr;
+    let prepared = attachment::Entity::find()
+        .filter(attachment::Column::OwnerType.eq(AttachmentOwner::Assignment))
+        .filter(attachment::Column::OwnerId.eq(assignment_id))
+        .all(conn)
+        .await
+        .during("loading the prepared letters")?;
+    if required
+        && !prepared
+            .iter()
+            .any(|a| a.kind == AttachmentKind::ReplyLetter)
+    {
+        return Err(UserError::invalid_state(
+            &["input", "assignmentId"],
+            "本次会议要求答复附答复函盖章件：请先上传 REPLY_LETTER (this session counts a reply \
+             only with its signed letter; upload the REPLY_LETTER to the assignment first)",
+        )
+        .into());
+    }
+    if prepared.is_empty() {
+        return Ok(());
+    }
+    attachment::Entity::update_many()
+        .col_expr(
+            attachment::Column::OwnerType,
+            Expr::value(AttachmentOwner::Reply),
+        )
+        .col_expr(attachment::Column::OwnerId, Expr::value(reply_id))
+        .filter(attachment::Column::Id.is_in(prepared.iter().map(|a| a.id)))
+        .exec(conn)
+        .await
+        .during("moving the prepared letters onto the reply")?;
+    Ok(())
+}
+
+/// Which attachments `scope` sees, among those of the suggestions it sees (a condition on
+/// `attachment`, for counts): a unit the suggestion's own files and those of its
+/// assignments' records; a deputy the suggestion's files, sent replies' and the contact
+/// records' and opinions', never a letter still being prepared.
+pub fn seen_by(scope: Scope) -> sea_orm::Condition {
+    use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
+    use sea_orm::Condition;
+    let own = attachment::Column::OwnerType.eq(AttachmentOwner::Suggestion);
+    match scope {
+        Scope::All => Condition::all(),
+        Scope::Unit(_) => Condition::any().add(own).add(scope::by_assignment(
+            scope,
+            attachment::Column::AssignmentId,
+        )),
+        Scope::Deputy(_) => Condition::any()
+            .add(own)
+            .add(
+                attachment::Column::OwnerType
+                    .is_in([AttachmentOwner::ContactRecord, AttachmentOwner::CoOpinion]),
+            )
+            .add(
+                Condition::all()
+                    .add(attachment::Column::OwnerType.eq(AttachmentOwner::Reply))
+                    .add(
+                        attachment::Column::OwnerId.in_subquery(
+                            Query::select()
+                                .column(reply::Column::Id)
+                                .from(reply::Entity)
+                                .and_where(
+                                    reply::Column::ReleaseState
+                                        .eq(entity::enums::ReleaseState::Sent),
+                                )
+                                .to_owned(),
+                        ),
+                    ),
+            ),
+        Scope::Nothing => Condition::all().add(Expr::value(1).eq(0)),
+    }
 }

@@ -133,7 +133,7 @@ impl Staging {
         self.file.flush().await?;
         Ok(StagedFile {
             temp: self.temp,
-            sha256: hex(&self.hasher.finalize()),
+            sha256: crate::domain::feedback::hex(&self.hasher.finalize()),
             size: self.size,
             head: self.head,
             filename: self.filename,
@@ -168,14 +168,6 @@ impl StagedFile {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,7 +183,10 @@ mod tests {
             staging.write(b"hello").await.unwrap();
             let staged = staging.finish(None).await.unwrap();
             assert_eq!(staged.size, 14);
-            assert_eq!(staged.sha256, hex(&Sha256::digest(b"%PDF-1.7 hello")),);
+            assert_eq!(
+                staged.sha256,
+                crate::domain::feedback::hex(&Sha256::digest(b"%PDF-1.7 hello"))
+            );
             store.keep(&staged).await.unwrap();
             kept.push(staged.sha256.clone());
         }

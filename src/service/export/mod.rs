@@ -72,6 +72,7 @@ pub fn suggestion_columns() -> Vec<Column> {
         Column::date("答复日期"),
         Column::text("答复类别", 16.0),
         Column::text("满意度", 16.0),
+        Column::integer("附件数"),
     ]
 }
 
@@ -274,6 +275,7 @@ impl SuggestionRows {
         self.load_units(&assignments).await?;
         let (replies, ratings) = page::replies_and_ratings(conn, &ids, self.filter.scope).await?;
         let latest = page::latest_replies(&replies);
+        let attachments = page::attachment_counts(conn, &ids, self.filter.scope).await?;
         let mut assignments_of: HashMap<i64, Vec<&AssignmentRow>> = HashMap::new();
         for a in &assignments {
             assignments_of.entry(a.suggestion_id).or_default().push(a);
@@ -292,6 +294,7 @@ impl SuggestionRows {
                 let mut row = self.suggestion_cells(s, &deputies, &signers);
                 let cases = assignments_of.get(&s.id).map_or(&[][..], Vec::as_slice);
                 row.extend(self.handling_cells(cases, &latest, &ratings));
+                row.push(Cell::Integer(attachments.get(&s.id).copied().unwrap_or(0)));
                 row
             })
             .collect();

@@ -151,3 +151,25 @@ pub(super) fn latest_replies(replies: &[ReplyRow]) -> HashMap<i64, &ReplyRow> {
     }
     latest
 }
+
+/// The number of attachments of each suggestion that `scope` sees.
+pub(super) async fn attachment_counts<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+    scope: crate::domain::access::Scope,
+) -> ServiceResult<HashMap<i64, i64>> {
+    use entity::attachment;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let rows: Vec<(i64, i64)> = attachment::Entity::find()
+        .select_only()
+        .column(attachment::Column::SuggestionId)
+        .column_as(attachment::Column::Id.count(), "n")
+        .filter(attachment::Column::SuggestionId.is_in(ids.iter().copied()))
+        .filter(crate::service::attachment::seen_by(scope))
+        .group_by(attachment::Column::SuggestionId)
+        .into_tuple()
+        .all(conn)
+        .await
+        .during("counting attachments per suggestion")?;
+    Ok(rows.into_iter().collect())
+}

@@ -77,6 +77,7 @@ pub(super) async fn archive_in<C: sea_orm::ConnectionTrait>(
                 summary: None,
                 redact: Vec::new(),
                 with_suggestion_text: false,
+                with_letter: false,
                 published_at: Some(at),
             },
             now,

@@ -163,6 +163,13 @@ pub(crate) async fn submit_in<C: ConnectionTrait>(
             "inserting a reply",
         )
     })?;
+    super::attachment::adopt_letters(
+        conn,
+        current.id,
+        saved_reply.id,
+        case.session.reply_requires_signed_letter && !input.archived,
+    )
+    .await?;
     super::search::index_reply(conn, &saved_reply).await?;
     let saved_assignment = Box::pin(hand_over(conn, current, &saved_reply, now)).await?;
     Ok((saved_reply, saved_assignment))

@@ -14,6 +14,9 @@ pub struct PublishInput {
     pub redact: Vec<String>,
     /// Publish the suggestion's text with the reply (redacted likewise).
     pub with_suggestion_text: bool,
+    /// Publish the reply's letter copies for publication (REPLY_LETTER_FOR_PUBLICATION);
+    /// without, they stay private.
+    pub with_letter: bool,
     /// When it was published, for an archive moved into banli (default now): never in the
     /// future, never before the reply's date.
     pub published_at: Option<DateTime<Utc>>,
@@ -115,6 +118,7 @@ pub(crate) async fn publish_in<C: ConnectionTrait>(
     if result.rows_affected != 1 {
         return Err(conflict("答复", &["input", "replyId"]));
     }
+    crate::service::attachment::publish_copies(conn, current.id, input.with_letter, now).await?;
     let backdated = input.published_at.is_some_and(|at| at < now);
     after_publishing(
         conn,
