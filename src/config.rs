@@ -12,7 +12,7 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 mod files;
-pub use files::FileSettings;
+pub use files::{FileSettings, StoreKind};
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,6 +15,7 @@ mod public;
 mod reminders;
 mod subscribers;
 mod timed;
+mod uploads;
 mod writers;
 
 use std::time::{Duration, Instant};
@@ -79,6 +80,9 @@ enum Command {
     /// Many WebSocket subscribers of `notificationAdded` on a `banli serve` child process:
     /// its RSS with every subscription idle, and commit → receipt latency of one notice each.
     Subscribers(subscribers::Options),
+    /// Attachments through a `banli serve` child process: its RSS around a 20 MB upload,
+    /// concurrent uploads and their errors, download MB/s.
+    Uploads(uploads::Options),
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -101,6 +105,43 @@ fn memory_mib(process: &str, key: &str) -> f64 {
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// A `banli serve` child process (the release binary beside this one), killed when dropped:
+/// its memory is its own to measure.
+pub struct Child(pub std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `banli serve` on `port` over `database_url`, without its background chores,
+/// with `env` added (`BANLI_…` settings).
+fn serve(database_url: &str, port: u16, env: &[(&str, String)]) -> anyhow::Result<Child> {
+    let binary = std::env::current_exe()?.with_file_name("banli");
+    let mut command = std::process::Command::new(&binary);
+    command
+        .arg("serve")
+        .env("BANLI_DATABASE_URL", database_url)
+        .env("BANLI_CONFIG", "/nonexistent/banli.toml")
+        .env("BANLI_LISTEN", format!("127.0.0.1:{port}"))
+        .env("BANLI_LOG", "warn")
+        .env("BANLI_DELIVERY_POLL_MS", "0")
+        .env("BANLI_REMINDER_CHECK_SECS", "0")
+        .env("BANLI_HOUSEKEEPING_INTERVAL_SECS", "0")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit());
+    let child = command.spawn().with_context(|| {
+        format!(
+            "starting {} (cargo build --release first)",
+            binary.display()
+        )
+    })?;
+    Ok(Child(child))
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -148,6 +189,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Subscribers(options) => {
             subscribers::run(db.clone(), &cli.database_url, options).await?
         }
+        Command::Uploads(options) => uploads::run(db.clone(), &cli.database_url, options).await?,
     }
     db.close().await;
     Ok(())

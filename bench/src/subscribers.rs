@@ -6,12 +6,10 @@
 //! `--spacing-ms` apart, and each subscriber's receipt is timed from its notice's commit
 //! (one clock: the clients run in this process).
 
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
 use awc::ws::{Frame, Message};
 use banli::db::Db;
 use futures_util::{SinkExt as _, StreamExt as _};
@@ -44,42 +42,18 @@ fn rss_mib(pid: u32) -> f64 {
     crate::memory_mib(&pid.to_string(), "VmRSS:")
 }
 
-/// The server, killed when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_server(database_url: &str, port: u16, options: &Options) -> anyhow::Result<Server> {
-    let binary = std::env::current_exe()?.with_file_name("banli");
-    let child = Command::new(&binary)
-        .arg("serve")
-        .env("BANLI_DATABASE_URL", database_url)
-        .env("BANLI_CONFIG", "/nonexistent/banli.toml")
-        .env("BANLI_LISTEN", format!("127.0.0.1:{port}"))
-        .env("BANLI_LOG", "warn")
-        .env(
-            "BANLI_SUBSCRIPTIONS_TOTAL",
-            (options.count + 10).to_string(),
-        )
-        .env("BANLI_NOTIFICATION_POLL_MS", options.poll_ms.to_string())
-        .env("BANLI_DELIVERY_POLL_MS", "0")
-        .env("BANLI_REMINDER_CHECK_SECS", "0")
-        .env("BANLI_HOUSEKEEPING_INTERVAL_SECS", "0")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .with_context(|| {
-            format!(
-                "starting {} (cargo build --release first)",
-                binary.display()
-            )
-        })?;
-    Ok(Server(child))
+fn start_server(database_url: &str, port: u16, options: &Options) -> anyhow::Result<crate::Child> {
+    crate::serve(
+        database_url,
+        port,
+        &[
+            (
+                "BANLI_SUBSCRIPTIONS_TOTAL",
+                (options.count + 10).to_string(),
+            ),
+            ("BANLI_NOTIFICATION_POLL_MS", options.poll_ms.to_string()),
+        ],
+    )
 }
 
 /// `count` users with a bearer token each, written straight to the database (signing in a

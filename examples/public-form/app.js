@@ -76,6 +76,7 @@
     '  publishedReply(id: $id) {' +
     '    id title unit { name } addressee publication text suggestionText' +
     '    categoryLabel contactName contactPhone repliedOn publishedAt' +
+    '    attachments { id filename mediaType byteSize downloadUrl }' +
     '  }' +
     '}';
 
@@ -345,6 +346,8 @@
     $('reply-contact-phone').textContent = reply.contactPhone;
     $('reply-date').textContent = formatChineseDate(reply.repliedOn);
 
+    renderAttachments(reply.attachments || []);
+
     $('reply-suggestion').hidden = !reply.suggestionText;
     $('reply-suggestion').open = false;
     renderParagraphs($('reply-suggestion-text'), reply.suggestionText || '');
@@ -354,6 +357,30 @@
     // 焦点移到答复标题：读屏软件从这里读起，键盘用户从这里往下走。
     $('reply-title').focus();
     feedbackCaptcha.load();
+  }
+
+  // 答复函公开件：文件名、类型和大小，链接直接下载（公开件无需登录）。
+  function renderAttachments(files) {
+    var list = $('reply-attachments-list');
+    list.textContent = '';
+    files.forEach(function (file) {
+      var item = document.createElement('li');
+      var link = document.createElement('a');
+      link.href = file.downloadUrl;
+      link.setAttribute('download', file.filename);
+      link.textContent = file.filename;
+      item.appendChild(link);
+      var kind = {
+        'application/pdf': 'PDF', 'application/ofd': 'OFD', 'image/jpeg': 'JPEG',
+        'image/png': 'PNG', 'application/msword': 'DOC', 'application/vnd.ms-excel': 'XLS'
+      }[file.mediaType] || (/wordprocessingml/.test(file.mediaType) ? 'DOCX' : 'XLSX');
+      var size = file.byteSize >= 1048576
+        ? (file.byteSize / 1048576).toFixed(1) + ' MB'
+        : Math.max(1, Math.round(file.byteSize / 1024)) + ' KB';
+      item.appendChild(document.createTextNode('（' + kind + '，' + size + '）'));
+      list.appendChild(item);
+    });
+    $('reply-attachments').hidden = files.length === 0;
   }
 
   // ---------------------------------------------------------------------------

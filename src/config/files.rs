@@ -6,6 +6,16 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+/// Where attachment files are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    /// Under `attachments_dir`.
+    Local,
+    /// In an S3-compatible bucket (`s3_*`).
+    S3,
+}
+
 /// Where attachments are kept, and how large an upload or an import may be.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -14,6 +24,21 @@ pub struct FileSettings {
     /// `banli-files/` beside an SQLite database file, or in the working directory. Several
     /// servers on one PostgreSQL database need it on shared storage.
     pub attachments_dir: Option<String>,
+    /// `local` (files under `attachments_dir`) or `s3` (an S3-compatible object store; uploads
+    /// are still received in `attachments_dir/.staging`) (`BANLI_ATTACHMENTS_STORE`).
+    pub attachments_store: StoreKind,
+    /// The object store's address, e.g. `https://minio.intranet:9000`
+    /// (`BANLI_S3_ENDPOINT`; unset: AWS's for `s3_region`).
+    pub s3_endpoint: Option<String>,
+    /// The bucket (`BANLI_S3_BUCKET`; required with `s3`).
+    pub s3_bucket: Option<String>,
+    /// `BANLI_S3_REGION`.
+    pub s3_region: String,
+    /// Credentials (`BANLI_S3_ACCESS_KEY_ID`, `BANLI_S3_SECRET_ACCESS_KEY`).
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<String>,
+    /// Allow an `http://` endpoint (`BANLI_S3_ALLOW_HTTP`; only on a closed network).
+    pub s3_allow_http: bool,
     /// Largest file one upload may carry, in bytes (`BANLI_ATTACHMENT_MAX_BYTES`; 20 MiB).
     pub attachment_max_bytes: u64,
     /// Most files in one request (`BANLI_ATTACHMENT_MAX_FILES`).
@@ -42,6 +67,13 @@ impl Default for FileSettings {
     fn default() -> Self {
         Self {
             attachments_dir: None,
+            attachments_store: StoreKind::Local,
+            s3_endpoint: None,
+            s3_bucket: None,
+            s3_region: "us-east-1".to_owned(),
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_allow_http: false,
             attachment_max_bytes: 20 * 1024 * 1024,
             attachment_max_files: 5,
             upload_max_request_bytes: 64 * 1024 * 1024,
@@ -74,6 +106,34 @@ impl FileSettings {
             Some(dir) => dir.join("banli-files"),
             None => PathBuf::from("banli-files"),
         }
+    }
+
+    /// The object store of `attachments_store = "s3"`; None for local files.
+    pub fn object_store(
+        &self,
+    ) -> anyhow::Result<Option<std::sync::Arc<dyn object_store::ObjectStore>>> {
+        if self.attachments_store == StoreKind::Local {
+            return Ok(None);
+        }
+        let Some(bucket) = self.s3_bucket.as_deref().filter(|b| !b.trim().is_empty()) else {
+            anyhow::bail!("attachments_store = \"s3\" needs s3_bucket");
+        };
+        let mut builder = object_store::aws::AmazonS3Builder::new()
+            .with_bucket_name(bucket)
+            .with_region(&self.s3_region)
+            .with_allow_http(self.s3_allow_http)
+            // Path-style addresses (`endpoint/bucket/key`), which every S3-compatible
+            // server understands.
+            .with_virtual_hosted_style_request(false);
+        if let Some(endpoint) = &self.s3_endpoint {
+            builder = builder.with_endpoint(endpoint);
+        }
+        if let (Some(id), Some(secret)) = (&self.s3_access_key_id, &self.s3_secret_access_key) {
+            builder = builder
+                .with_access_key_id(id)
+                .with_secret_access_key(secret);
+        }
+        Ok(Some(std::sync::Arc::new(builder.build()?)))
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {

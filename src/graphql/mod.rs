@@ -215,8 +215,9 @@ impl Policies {
             ))),
             audit: Arc::new(AuditLog::from_settings(settings)?),
             feed: crate::service::notification::Feed::new(),
-            files: Arc::new(crate::service::attachment::FileStore::open(
-                &settings.files.root(&settings.database_url),
+            files: Arc::new(crate::service::attachment::FileStore::from_settings(
+                &settings.files,
+                &settings.database_url,
             )?),
             links: Arc::new(crate::service::attachment::LinkSigner::new(
                 settings.files.download_link_secret.as_deref(),

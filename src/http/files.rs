@@ -19,7 +19,6 @@ use actix_web::http::header::{
 };
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 use tracing_actix_web::RequestId;
 
 use super::upload::Uploads;
@@ -269,9 +268,14 @@ async fn serve(uploads: &Uploads, row: &Row, served: Served) -> HttpResponse {
         range,
         cache,
     } = served;
-    let mut file = match uploads.store.open_read(&row.sha256).await {
-        Ok(file) => file,
-        Err(error) => {
+    let (status, length) = match &range {
+        Some(r) => (StatusCode::PARTIAL_CONTENT, r.end() - r.start() + 1),
+        None => (StatusCode::OK, size),
+    };
+    let wanted = range.as_ref().map(|r| *r.start()..*r.end() + 1);
+    let body = match uploads.store.read(&row.sha256, wanted).await {
+        Ok(body) => body,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             tracing::error!(attachment = row.id, sha256 = %row.sha256, %error,
                 "an attachment's file is missing from the store");
             return refusal(
@@ -280,18 +284,11 @@ async fn serve(uploads: &Uploads, row: &Row, served: Served) -> HttpResponse {
                 "附件文件缺失，请联系管理员 (the attachment's file is missing; tell the administrator)",
             );
         }
+        Err(error) => {
+            tracing::error!(attachment = row.id, %error, "reading an attachment");
+            return unavailable();
+        }
     };
-    let (status, start, length) = match &range {
-        Some(r) => (
-            StatusCode::PARTIAL_CONTENT,
-            *r.start(),
-            r.end() - r.start() + 1,
-        ),
-        None => (StatusCode::OK, 0, size),
-    };
-    if start > 0 && file.seek(std::io::SeekFrom::Start(start)).await.is_err() {
-        return unavailable();
-    }
     let file_type = rules::type_of(&row.media_type);
     let name = file_type.map_or_else(
         || row.filename.clone(),
@@ -315,8 +312,7 @@ async fn serve(uploads: &Uploads, row: &Row, served: Served) -> HttpResponse {
             format!("bytes {}-{}/{size}", r.start(), r.end()),
         ));
     }
-    // Streamed in 64 KiB reads: a large file never sits in memory.
-    let body = tokio_util::io::ReaderStream::with_capacity(file.take(length), 64 * 1024);
+    // Streamed in chunks: a large file never sits in memory.
     response.no_chunking(length).streaming(body)
 }
 

@@ -8,6 +8,8 @@ use std::path::Path;
 use banli::graphql::ids::Kind;
 use serde_json::{json, Value};
 
+use banli::service::attachment::FileStore;
+
 use crate::helpers::{assigned, codes, fields, id_at, missing, spawn_app, TestApp};
 
 const UPLOAD: &str = "mutation($input: UploadAttachmentInput!) { uploadAttachment(input: $input) {
@@ -73,6 +75,17 @@ fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// The app's attachment store, as the server has it (local or S3).
+fn store_of(app: &TestApp) -> FileStore {
+    FileStore::from_settings(&app.files, &app.database_url).unwrap()
+}
+
+/// Files kept in the app's store, and files left in its staging directory.
+async fn stored(app: &TestApp) -> (usize, usize) {
+    let kept = store_of(app).list().await.unwrap().len();
+    (kept, files_under(&app.files_dir.join(".staging")).len())
+}
+
 async fn attachment_rows(app: &TestApp) -> usize {
     use sea_orm::{EntityTrait, PaginatorTrait};
     entity::attachment::Entity::find()
@@ -108,9 +121,7 @@ async fn replied(app: &TestApp, number: &str) -> (String, String, TestApp, TestA
     (suggestion, reply, unit_a, unit_b)
 }
 
-#[actix_web::test]
-async fn a_signed_letter_goes_up_and_comes_down_for_its_unit_only() {
-    let app = spawn_app().await;
+async fn a_signed_letter_goes_up_and_comes_down_for_its_unit_only(app: TestApp) {
     let (suggestion, reply, unit_a, unit_b) = replied(&app, "0501").await;
     let letter = pdf("答复函正文");
     let p = upload(
@@ -218,9 +229,7 @@ async fn a_signed_letter_goes_up_and_comes_down_for_its_unit_only() {
     assert_eq!(downloads["auditLog"]["nodes"][0]["actorName"], "a0501");
 }
 
-#[actix_web::test]
-async fn the_bytes_decide_the_type() {
-    let app = spawn_app().await;
+async fn the_bytes_decide_the_type(app: TestApp) {
     let (suggestion, reply, unit_a, _) = replied(&app, "0502").await;
 
     // A PNG called .pdf is kept as the PNG it is, and offered as .png.
@@ -260,10 +269,7 @@ async fn the_bytes_decide_the_type() {
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     );
 
-    let before = (
-        attachment_rows(&app).await,
-        files_under(&app.files_dir).len(),
-    );
+    let before = (attachment_rows(&app).await, stored(&app).await);
     let refused: [(&str, Vec<u8>); 4] = [
         (
             "页面.pdf",
@@ -288,16 +294,11 @@ async fn the_bytes_decide_the_type() {
             .unwrap()
             .contains("PDF、OFD"));
     }
-    let after = (
-        attachment_rows(&app).await,
-        files_under(&app.files_dir).len(),
-    );
+    let after = (attachment_rows(&app).await, stored(&app).await);
     assert_eq!(before, after, "a refused file leaves no row and no file");
 }
 
-#[actix_web::test]
-async fn uploads_need_the_preflight_header_and_stay_within_limits() {
-    let app = spawn_app_limits().await;
+async fn uploads_need_the_preflight_header_and_stay_within_limits(app: TestApp) {
     let (_, reply, unit_a, _) = replied(&app, "0503").await;
     let input = json!({"input": {"ownerId": reply, "kind": "SUPPORTING", "file": null}});
     let file = pdf("x");
@@ -360,26 +361,23 @@ async fn uploads_need_the_preflight_header_and_stay_within_limits() {
 
     assert_eq!(attachment_rows(&app).await, 0);
     assert_eq!(
-        files_under(&app.files_dir),
-        Vec::<std::path::PathBuf>::new()
+        stored(&app).await,
+        (0, 0),
+        "nothing kept, nothing left in staging"
     );
     // The server is still there.
     let p = upload(&unit_a, &reply, "SUPPORTING", "小文件.pdf", &file).await;
     assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
 }
 
-async fn spawn_app_limits() -> TestApp {
-    crate::helpers::spawn_app_with(|s| {
-        s.files.attachment_max_bytes = 64 * 1024;
-        s.files.attachment_max_files = 2;
-        s.files.upload_max_request_bytes = 1024 * 1024;
-    })
-    .await
+/// Small limits, for the test of limits.
+fn limits(s: &mut banli::config::Settings) {
+    s.files.attachment_max_bytes = 64 * 1024;
+    s.files.attachment_max_files = 2;
+    s.files.upload_max_request_bytes = 1024 * 1024;
 }
 
-#[actix_web::test]
-async fn each_attaches_to_their_own_and_only_the_uploader_deletes_while_open() {
-    let app = spawn_app().await;
+async fn each_attaches_to_their_own_and_only_the_uploader_deletes_while_open(app: TestApp) {
     let (suggestion, reply, unit_a, unit_b) = replied(&app, "0504").await;
     let file = pdf("y");
 
@@ -403,8 +401,7 @@ async fn each_attaches_to_their_own_and_only_the_uploader_deletes_while_open() {
         first["attachment"]["sha256"],
         second["attachment"]["sha256"]
     );
-    let stored = files_under(&app.files_dir);
-    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(stored(&app).await, (1, 0), "one file for the same bytes");
 
     let delete = "mutation($id: ID!) { deleteAttachment(input: {id: $id}) { deletedAttachmentId userErrors { field code } } }";
     let id = id_at(&second, "attachment.id");
@@ -560,17 +557,12 @@ async fn broken_multipart_bodies_get_typed_errors_and_change_nothing() {
         );
     }
     assert_eq!(attachment_rows(&app).await, 0);
-    assert_eq!(
-        files_under(&app.files_dir),
-        Vec::<std::path::PathBuf>::new()
-    );
+    assert_eq!(stored(&app).await, (0, 0));
     let p = upload(&unit_a, &reply, "SUPPORTING", "a.pdf", pdf.as_bytes()).await;
     assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
 }
 
-#[actix_web::test]
-async fn only_the_copy_for_publication_goes_public_and_only_while_published() {
-    let app = spawn_app().await;
+async fn only_the_copy_for_publication_goes_public_and_only_while_published(app: TestApp) {
     let (_, reply, unit_a, unit_b) = replied(&app, "0506").await;
     let original = upload(
         &unit_a,
@@ -662,11 +654,9 @@ async fn only_the_copy_for_publication_goes_public_and_only_while_published() {
     assert_eq!(public.get_bytes(&copy_url, &[]).await.0, 404);
 }
 
-#[actix_web::test]
-async fn housekeeping_removes_unreferenced_files_and_reports_missing_ones() {
-    use banli::service::attachment::{sweep, FileStore};
+async fn housekeeping_removes_unreferenced_files_and_reports_missing_ones(app: TestApp) {
+    use banli::service::attachment::sweep;
     use std::time::{Duration, SystemTime};
-    let app = spawn_app().await;
     let (_, reply, unit_a, _) = replied(&app, "0507").await;
     let kept = upload(&unit_a, &reply, "SUPPORTING", "kept.pdf", &pdf("kept")).await;
     let gone = upload(&unit_a, &reply, "SUPPORTING", "gone.pdf", &pdf("gone")).await;
@@ -678,9 +668,9 @@ async fn housekeeping_removes_unreferenced_files_and_reports_missing_ones() {
         )
         .await;
     assert_eq!(codes(&p["deleteAttachment"]), Vec::<String>::new());
-    let store = FileStore::open(&app.files_dir).unwrap();
+    let store = store_of(&app);
     let lost_sha = lost["attachment"]["sha256"].as_str().unwrap();
-    std::fs::remove_file(store.path_of(lost_sha)).unwrap();
+    store.remove(lost_sha).await.unwrap();
     // An upload cut off by a crash two hours ago, and one in progress now.
     let staging = app.files_dir.join(".staging");
     let crashed = std::fs::File::create(staging.join("upload-crashed")).unwrap();
@@ -704,9 +694,8 @@ async fn housekeeping_removes_unreferenced_files_and_reports_missing_ones() {
 
     let report = sweep(&app.db, &store, Duration::ZERO).await.unwrap();
     assert_eq!(report.files_removed, 1);
-    assert!(!store
-        .path_of(gone["attachment"]["sha256"].as_str().unwrap())
-        .exists());
+    let gone_sha = gone["attachment"]["sha256"].as_str().unwrap();
+    assert!(!store.exists(gone_sha).await.unwrap());
     let url = kept["attachment"]["downloadUrl"].as_str().unwrap();
     assert_eq!(unit_a.get_bytes(url, &[]).await.0, 200);
     // A row whose file is gone answers 500 with a message, not a panic or an empty file.
@@ -834,3 +823,43 @@ async fn a_signed_link_serves_its_user_for_a_few_minutes() {
     app.clock.advance(chrono::Duration::seconds(301));
     assert_eq!(public.get_bytes(&signed, &[]).await.0, 403, "expired");
 }
+
+/// The storage tests, on local files and on a real S3-protocol server (moto's, which
+/// `.ci/run` installs into `target/moto`; without it the S3 runs are skipped, except in CI).
+macro_rules! on_each_store {
+    ($($name:ident $(with $adjust:path)?),* $(,)?) => {
+        mod local_files {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    let app = crate::helpers::spawn_app_with(|_s| { $($adjust(_s);)? }).await;
+                    super::$name(app).await;
+                }
+            )*
+        }
+        mod s3 {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    let Some(server) = crate::s3::server().await else { return };
+                    let bucket = server.bucket().await;
+                    let app = crate::helpers::spawn_app_with(|s| {
+                        server.configure(s, &bucket);
+                        $($adjust(s);)?
+                    })
+                    .await;
+                    super::$name(app).await;
+                }
+            )*
+        }
+    };
+}
+
+on_each_store!(
+    a_signed_letter_goes_up_and_comes_down_for_its_unit_only,
+    the_bytes_decide_the_type,
+    uploads_need_the_preflight_header_and_stay_within_limits with super::limits,
+    each_attaches_to_their_own_and_only_the_uploader_deletes_while_open,
+    only_the_copy_for_publication_goes_public_and_only_while_published,
+    housekeeping_removes_unreferenced_files_and_reports_missing_ones,
+);

@@ -57,6 +57,9 @@ pub struct TestApp {
     /// Where this app keeps attachment files (in the test's temporary directory).
     #[allow(dead_code)]
     pub files_dir: std::path::PathBuf,
+    /// The attachment settings the server runs with (its store: local or S3).
+    #[allow(dead_code)]
+    pub files: banli::config::FileSettings,
     _dir: Arc<tempfile::TempDir>,
 }
 
@@ -190,6 +193,7 @@ async fn spawn(adjust: impl FnOnce(&mut Settings), sign_in: bool) -> TestApp {
     let db = Db::connect(&settings).await.expect("connect");
     banli::startup::migrate(&db).await.expect("migrate");
     let clock = Arc::new(FixedClock(std::sync::Mutex::new(fixed_now())));
+    let files = settings.files.clone();
     let app = Application::build_with(&settings, db.clone(), clock.clone()).expect("build");
     let address = format!("http://127.0.0.1:{}", app.port());
     let audit = Arc::clone(app.audit_log());
@@ -220,6 +224,7 @@ async fn spawn(adjust: impl FnOnce(&mut Settings), sign_in: bool) -> TestApp {
             .timeout(std::time::Duration::from_secs(60))
             .finish(),
         files_dir,
+        files,
         _dir: Arc::new(dir),
     };
     if sign_in {

@@ -41,6 +41,7 @@ mod records;
 mod release;
 mod reminders;
 mod reply;
+mod s3;
 mod schema_file;
 mod search;
 mod security;

@@ -6,6 +6,7 @@
 //! open (a suggestion not closed or withdrawn, a reply of the current round not yet rated,
 //! a case still with the unit); afterwards it is part of the record.
 
+mod backend;
 mod inspect;
 mod links;
 mod public;

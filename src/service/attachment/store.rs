@@ -1,17 +1,20 @@
-//! Where attachment content lives: files under `attachments_dir`, addressed by their
-//! SHA-256 (`ab/cd/abcd…`), so a file uploaded twice is stored once.
+//! Where attachment content lives: addressed by its SHA-256 (`ab/cd/abcd…`) in a directory
+//! or an S3-compatible bucket ([`Backend`]), so a file uploaded twice is stored once.
 //!
-//! An upload streams into a temporary file in `.staging/` (the same file system), hashed
-//! as it comes; [`FileStore::keep`] flushes it to disk and links it into place under its
-//! hash before the database transaction that records it commits. A file appears whole or
-//! not at all; a crash leaves at most a staging file or an unreferenced file behind, which
-//! housekeeping removes.
+//! An upload streams into a temporary file in `attachments_dir/.staging/`, hashed as it
+//! comes; [`FileStore::keep`] makes it durable under its hash (flushed and linked into
+//! place, or uploaded to the bucket) before the database transaction that records it
+//! commits. A file appears whole or not at all; a crash leaves at most a staging file or an
+//! unreferenced file behind, which housekeeping removes.
 
 use std::io;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
+
+pub use super::backend::{Backend, Chunks, Kept};
 
 /// The bytes of a file's start that the type check reads.
 pub const HEAD_BYTES: usize = 8 * 1024;
@@ -21,36 +24,52 @@ const STAGING: &str = ".staging";
 /// The attachment files of this deployment.
 #[derive(Debug)]
 pub struct FileStore {
-    root: PathBuf,
+    staging: PathBuf,
+    backend: Backend,
 }
 
 impl FileStore {
-    /// Opens (and creates) the store at `root`.
+    /// Opens (and creates) a store of files under `root`.
     pub fn open(root: &Path) -> anyhow::Result<Self> {
+        Self::with_backend(root, Backend::Local(root.to_path_buf()))
+    }
+
+    /// A store whose staging directory is under `root` and whose files live in `backend`.
+    pub fn with_backend(root: &Path, backend: Backend) -> anyhow::Result<Self> {
         use anyhow::Context as _;
-        std::fs::create_dir_all(root.join(STAGING))
+        let staging = root.join(STAGING);
+        std::fs::create_dir_all(&staging)
             .with_context(|| format!("creating attachments_dir {}", root.display()))?;
-        Ok(Self {
-            root: root.to_path_buf(),
-        })
+        Ok(Self { staging, backend })
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
+    /// The store the settings describe.
+    pub fn from_settings(
+        files: &crate::config::FileSettings,
+        database_url: &str,
+    ) -> anyhow::Result<Self> {
+        let root = files.root(database_url);
+        match files.object_store()? {
+            Some(store) => Self::with_backend(&root, Backend::Object(store)),
+            None => Self::open(&root),
+        }
     }
 
-    /// Where the content with this hash lives (whether or not it is there).
-    pub fn path_of(&self, sha256: &str) -> PathBuf {
-        let a = sha256.get(..2).unwrap_or("_");
-        let b = sha256.get(2..4).unwrap_or("_");
-        self.root.join(a).join(b).join(sha256)
+    /// Where uploads are received.
+    pub fn staging(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Where the content with this hash lives in a local store (None in a bucket).
+    pub fn local_path(&self, sha256: &str) -> Option<PathBuf> {
+        self.backend.local_path(sha256)
     }
 
     /// A new upload, written to a temporary file that disappears unless kept.
     pub async fn stage(&self, filename: &str, limit: u64) -> io::Result<Staging> {
         let temp = tempfile::Builder::new()
             .prefix("upload-")
-            .tempfile_in(self.root.join(STAGING))?;
+            .tempfile_in(&self.staging)?;
         let file = tokio::fs::File::from_std(temp.reopen()?);
         Ok(Staging {
             temp,
@@ -63,39 +82,37 @@ impl FileStore {
         })
     }
 
-    /// Makes the staged file durable under its hash: flushed to disk, then linked into
-    /// place (content already there is identical and is kept as it is).
+    /// Makes the staged file durable under its hash (content already there is identical
+    /// and is kept as it is).
     pub async fn keep(&self, staged: &StagedFile) -> io::Result<()> {
-        let target = self.path_of(&staged.sha256);
-        let source = staged.temp.path().to_path_buf();
-        tokio::task::spawn_blocking(move || keep_blocking(&source, &target))
-            .await
-            .map_err(io::Error::other)?
+        self.backend.keep(staged.temp.path(), &staged.sha256).await
     }
 
-    /// The content with this hash, for reading; `NotFound` when it is missing.
-    pub async fn open_read(&self, sha256: &str) -> io::Result<tokio::fs::File> {
-        tokio::fs::File::open(self.path_of(sha256)).await
+    /// The content with this hash in `range` (all of it without one); `NotFound` when it
+    /// is missing.
+    pub async fn read(&self, sha256: &str, range: Option<Range<u64>>) -> io::Result<Chunks> {
+        self.backend.read(sha256, range).await
     }
-}
 
-fn keep_blocking(source: &Path, target: &Path) -> io::Result<()> {
-    if target.exists() {
-        return Ok(());
+    /// Whether the content with this hash is kept.
+    pub async fn exists(&self, sha256: &str) -> io::Result<bool> {
+        self.backend.exists(sha256).await
     }
-    std::fs::File::open(source)?.sync_all()?;
-    let dir = target
-        .parent()
-        .ok_or_else(|| io::Error::other("no parent"))?;
-    std::fs::create_dir_all(dir)?;
-    match std::fs::hard_link(source, target) {
-        Ok(()) => {}
-        // Another upload of the same content got there first.
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(()),
-        Err(e) => return Err(e),
+
+    /// Removes the content with this hash.
+    pub async fn remove(&self, sha256: &str) -> io::Result<()> {
+        self.backend.remove(sha256).await
     }
-    // The new directory entry itself, so the link survives a crash.
-    std::fs::File::open(dir)?.sync_all()
+
+    /// How long ago the content with this hash was written (None when it is not kept).
+    pub async fn age(&self, sha256: &str) -> io::Result<Option<std::time::Duration>> {
+        self.backend.age(sha256).await
+    }
+
+    /// Every kept file.
+    pub async fn list(&self) -> io::Result<Vec<Kept>> {
+        self.backend.list().await
+    }
 }
 
 /// A file being received: written, hashed and measured as its chunks arrive.
@@ -191,7 +208,7 @@ mod tests {
             kept.push(staged.sha256.clone());
         }
         assert_eq!(kept[0], kept[1]);
-        let path = store.path_of(&kept[0]);
+        let path = store.local_path(&kept[0]).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"%PDF-1.7 hello");
         assert!(path.starts_with(dir.path().join(&kept[0][..2]).join(&kept[0][2..4])));
         // The staging files went with their uploads.

@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use entity::attachment;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -29,58 +29,13 @@ pub struct SweepReport {
     pub missing: Vec<i64>,
 }
 
-/// A stored file: its hash (its name), path and age.
-struct Stored {
-    sha256: String,
-    path: PathBuf,
-    age: Duration,
-}
-
-fn age_of(meta: &std::fs::Metadata) -> Duration {
-    meta.modified()
-        .ok()
-        .and_then(|m| SystemTime::now().duration_since(m).ok())
-        .unwrap_or_default()
-}
-
-/// A staging file and its age.
-type Staged = (PathBuf, Duration);
-
-/// Every stored file, and the staging files, under the store (blocking).
-fn walk(store_root: PathBuf) -> std::io::Result<(Vec<Stored>, Vec<Staged>)> {
-    let mut stored = Vec::new();
-    let mut staging = Vec::new();
-    for entry in std::fs::read_dir(&store_root)? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name == ".staging" {
-            for file in std::fs::read_dir(entry.path())?.flatten() {
-                let meta = file.metadata()?;
-                staging.push((file.path(), age_of(&meta)));
-            }
-            continue;
-        }
-        if !entry.file_type()?.is_dir() {
-            continue;
-        }
-        for sub in std::fs::read_dir(entry.path())?.flatten() {
-            if !sub.file_type()?.is_dir() {
-                continue;
-            }
-            for file in std::fs::read_dir(sub.path())?.flatten() {
-                let meta = file.metadata()?;
-                let sha256 = file.file_name().to_string_lossy().into_owned();
-                if meta.is_file() && sha256.len() == 64 {
-                    stored.push(Stored {
-                        sha256,
-                        path: file.path(),
-                        age: age_of(&meta),
-                    });
-                }
-            }
-        }
+/// The staging files and their ages (blocking).
+fn staging_files(dir: &std::path::Path) -> std::io::Result<Vec<(PathBuf, Duration)>> {
+    let mut found = Vec::new();
+    for file in std::fs::read_dir(dir)?.flatten() {
+        found.push((file.path(), super::backend::age_of(&file.metadata()?)));
     }
-    Ok((stored, staging))
+    Ok(found)
 }
 
 /// The hashes among `hashes` that some attachment refers to.
@@ -122,7 +77,11 @@ async fn missing_files(db: &Db, store: &FileStore) -> ServiceResult<Vec<i64>> {
         };
         after = *last;
         for (id, sha256) in page {
-            if !store.path_of(&sha256).is_file() {
+            let there = store
+                .exists(&sha256)
+                .await
+                .map_err(|e| anyhow::Error::new(e).context("checking an attachment's file"))?;
+            if !there {
                 missing.push(id);
             }
         }
@@ -132,22 +91,37 @@ async fn missing_files(db: &Db, store: &FileStore) -> ServiceResult<Vec<i64>> {
 /// One sweep: unreferenced files older than `grace` removed, staging leftovers removed,
 /// rows without their file reported.
 pub async fn sweep(db: &Db, store: &FileStore, grace: Duration) -> ServiceResult<SweepReport> {
-    let root = store.root().to_path_buf();
-    let (stored, staging) = tokio::task::spawn_blocking(move || walk(root))
+    let dir = store.staging().to_path_buf();
+    let staging = tokio::task::spawn_blocking(move || staging_files(&dir))
         .await
-        .map_err(|e| anyhow::anyhow!("walking the attachment store: {e}"))?
-        .map_err(|e| anyhow::Error::new(e).context("walking the attachment store"))?;
+        .map_err(|e| anyhow::anyhow!("reading the staging directory: {e}"))?
+        .map_err(|e| anyhow::Error::new(e).context("reading the staging directory"))?;
     let mut report = SweepReport::default();
     for (path, age) in staging {
         if age >= STAGING_GRACE.min(grace) && std::fs::remove_file(&path).is_ok() {
             report.staging_removed += 1;
         }
     }
-    let old: Vec<&Stored> = stored.iter().filter(|s| s.age >= grace).collect();
-    let hashes: Vec<String> = old.iter().map(|s| s.sha256.clone()).collect();
+    let stored = store
+        .list()
+        .await
+        .map_err(|e| anyhow::Error::new(e).context("listing the attachment store"))?;
+    let hashes: Vec<String> = stored
+        .into_iter()
+        .filter(|kept| kept.age >= grace)
+        .map(|kept| kept.sha256)
+        .collect();
     let kept = referenced(db, &hashes).await?;
-    for file in old {
-        if !kept.contains(&file.sha256) && std::fs::remove_file(&file.path).is_ok() {
+    for sha256 in hashes.iter().filter(|h| !kept.contains(*h)) {
+        // Asked again just before: an upload of the same content since the listing marked
+        // it new, and its row is about to refer to it.
+        let still_old = store
+            .age(sha256)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|age| age >= grace);
+        if still_old && store.remove(sha256).await.is_ok() {
             report.files_removed += 1;
         }
     }
