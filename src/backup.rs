@@ -5,6 +5,10 @@
 //! server keeps writing: in WAL mode a reader never blocks the writer. The copy is then
 //! opened and checked (`PRAGMA integrity_check`) before it is reported done.
 //! PostgreSQL is backed up with its own tools (`pg_dump`, README "Backups").
+//!
+//! The attachment files the copy refers to are then copied beside it ([`attachments`]):
+//! `PATH.files/ab/cd/<sha256>`, read from the store (a directory or a bucket). A stored file
+//! never changes, so files copied after the database copy are exactly the ones it refers to.
 
 use std::path::Path;
 
@@ -72,4 +76,64 @@ pub async fn sqlite(db: &Db, path: &Path) -> anyhow::Result<BackupReport> {
         .with_context(|| format!("reading the size of {}", path.display()))?
         .len();
     Ok(BackupReport { bytes, suggestions })
+}
+
+/// What the attachment part of a backup copied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilesReport {
+    pub files: u64,
+    pub bytes: u64,
+    /// Files the copy refers to that the store does not have.
+    pub missing: Vec<String>,
+}
+
+/// Copies into `dir` (`ab/cd/<sha256>`) every attachment file the SQLite database copy at
+/// `copy` refers to, from `store`; files already in `dir` are kept (a rerun resumes).
+pub async fn attachments(
+    copy: &Path,
+    store: &crate::service::attachment::FileStore,
+    dir: &Path,
+) -> anyhow::Result<FilesReport> {
+    use futures_util::TryStreamExt as _;
+    use tokio::io::AsyncWriteExt as _;
+    let mut conn = SqliteConnectOptions::new()
+        .filename(copy)
+        .read_only(true)
+        .connect()
+        .await
+        .with_context(|| format!("opening the backup {}", copy.display()))?;
+    let hashes: Vec<String> = sqlx::query_scalar("SELECT DISTINCT sha256 FROM attachment")
+        .fetch_all(&mut conn)
+        .await
+        .context("listing the backup's attachments")?;
+    let mut report = FilesReport::default();
+    for sha256 in hashes {
+        let (Some(a), Some(b)) = (sha256.get(..2), sha256.get(2..4)) else {
+            continue;
+        };
+        let target = dir.join(a).join(b).join(&sha256);
+        if target.exists() {
+            continue;
+        }
+        let mut chunks = match store.read(&sha256, None).await {
+            Ok(chunks) => chunks,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                report.missing.push(sha256);
+                continue;
+            }
+            Err(e) => return Err(e).context("reading an attachment file"),
+        };
+        let parent = target.parent().context("no parent")?;
+        tokio::fs::create_dir_all(parent).await?;
+        let partial = parent.join(format!("{sha256}.partial"));
+        let mut file = tokio::fs::File::create(&partial).await?;
+        while let Some(chunk) = chunks.try_next().await? {
+            report.bytes += chunk.len() as u64;
+            file.write_all(&chunk).await?;
+        }
+        file.sync_all().await?;
+        tokio::fs::rename(&partial, &target).await?;
+        report.files += 1;
+    }
+    Ok(report)
 }

@@ -230,6 +230,26 @@ async fn backup(settings: &Settings, path: &std::path::Path) -> anyhow::Result<(
         report.bytes,
         report.suggestions
     );
+    let store = banli::service::attachment::FileStore::from_settings(
+        &settings.files,
+        &settings.database_url,
+    )?;
+    let dir = std::path::PathBuf::from(format!("{}.files", path.display()));
+    let files = banli::backup::attachments(path, &store, &dir).await?;
+    println!(
+        "attachments copied to {}: {} files, {} bytes",
+        dir.display(),
+        files.files,
+        files.bytes
+    );
+    if !files.missing.is_empty() {
+        eprintln!(
+            "{} attachment files the database refers to are missing from the store: {}",
+            files.missing.len(),
+            files.missing.join(", ")
+        );
+        return Err(anyhow::anyhow!("the backup lacks attachment files"));
+    }
     Ok(())
 }
 

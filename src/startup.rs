@@ -166,6 +166,24 @@ fn real_time(
     (poller, subscriptions)
 }
 
+/// The attachment store (its directories made, so a server that cannot write there says so
+/// now) and what the upload and download routes share.
+fn uploads(
+    settings: &Settings,
+    policies: &graphql::Policies,
+) -> anyhow::Result<(
+    Arc<crate::service::attachment::FileStore>,
+    web::Data<crate::http::upload::Uploads>,
+)> {
+    policies.files.prepare()?;
+    let uploads = crate::http::upload::Uploads::from_settings(
+        settings,
+        Arc::clone(&policies.files),
+        Arc::clone(&policies.links),
+    );
+    Ok((Arc::clone(&policies.files), web::Data::new(uploads)))
+}
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -197,12 +215,7 @@ impl Application {
         let audit = Arc::clone(&policies.audit);
         let tokens = Arc::clone(&policies.tokens);
         let auth_policy = policies.auth;
-        let files = Arc::clone(&policies.files);
-        let uploads = web::Data::new(crate::http::upload::Uploads::from_settings(
-            settings,
-            Arc::clone(&policies.files),
-            Arc::clone(&policies.links),
-        ));
+        let (files, uploads) = uploads(settings, &policies)?;
         let schemas = web::Data::new(graphql::Schemas::build(
             db.clone(),
             Arc::clone(&clock),

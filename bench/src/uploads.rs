@@ -155,7 +155,21 @@ impl Target {
 
 pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result<()> {
     let owner = owner(&db).await?;
-    let (username, password) = crate::office_admin(&db, "uploads", "上传测试").await?;
+    let credentials = crate::office_admin(&db, "uploads", "上传测试").await?;
+    let database_url = database_url.to_owned();
+    // awc runs on an actix system of its own.
+    tokio::task::spawn_blocking(move || {
+        actix_web::rt::System::new().block_on(measure(&database_url, owner, credentials, options))
+    })
+    .await?
+}
+
+async fn measure(
+    database_url: &str,
+    owner: String,
+    (username, password): (String, String),
+    options: Options,
+) -> anyhow::Result<()> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();

@@ -330,7 +330,7 @@ async fn uploads_need_the_preflight_header_and_stay_within_limits(app: TestApp) 
     assert_eq!(status, 401);
 
     // A file past the limit (64 KiB here) is cut off mid-stream.
-    let big = pdf(&"x".repeat(200 * 1024));
+    let big = pdf(&"x".repeat(90 * 1024));
     let (status, body) = unit_a
         .upload(
             UPLOAD,
@@ -341,6 +341,17 @@ async fn uploads_need_the_preflight_header_and_stay_within_limits(app: TestApp) 
         .await;
     assert_eq!(status, 413, "{body}");
     assert_eq!(body["errors"][0]["extensions"]["code"], "FILE_TOO_LARGE");
+    // Two files within their limit, but a request past its own.
+    let half = pdf(&"y".repeat(60 * 1024));
+    let two: Vec<(&str, &str, &[u8])> = vec![
+        ("variables.input.file", "a.pdf", half.as_slice()),
+        ("variables.input.file", "b.pdf", half.as_slice()),
+    ];
+    let (status, body) = unit_a
+        .upload(UPLOAD, input.clone(), &two, &[PREFLIGHT])
+        .await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE");
     // Too many files in one request.
     let many: Vec<(&str, &str, &[u8])> = (0..3)
         .map(|_| ("variables.input.file", "a.pdf", file.as_slice()))
@@ -374,7 +385,7 @@ async fn uploads_need_the_preflight_header_and_stay_within_limits(app: TestApp) 
 fn limits(s: &mut banli::config::Settings) {
     s.files.attachment_max_bytes = 64 * 1024;
     s.files.attachment_max_files = 2;
-    s.files.upload_max_request_bytes = 1024 * 1024;
+    s.files.upload_max_request_bytes = 100 * 1024;
 }
 
 async fn each_attaches_to_their_own_and_only_the_uploader_deletes_while_open(app: TestApp) {
@@ -863,3 +874,247 @@ on_each_store!(
     only_the_copy_for_publication_goes_public_and_only_while_published,
     housekeeping_removes_unreferenced_files_and_reports_missing_ones,
 );
+
+/// One upload to the server at `url`; None when no answer came (the server was killed).
+async fn try_upload(url: &str, token: &str, owner: &str, bytes: &[u8]) -> Option<Value> {
+    let operations = json!({"query": UPLOAD, "variables": {"input": {"ownerId": owner, "kind": "SUPPORTING", "file": null}}});
+    let mut body = Vec::new();
+    for (name, value) in [
+        ("operations", operations.to_string()),
+        ("map", r#"{"0": ["variables.input.file"]}"#.to_owned()),
+    ] {
+        body.extend_from_slice(
+            format!("--b\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        b"--b\r\nContent-Disposition: form-data; name=\"0\"; filename=\"a.pdf\"\r\n\r\n",
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(b"\r\n--b--\r\n");
+    let mut response = awc::Client::default()
+        .post(format!("{url}/graphql"))
+        .insert_header(("content-type", "multipart/form-data; boundary=b"))
+        .insert_header(("authorization", format!("Bearer {token}")))
+        .insert_header(PREFLIGHT)
+        .send_body(body)
+        .await
+        .ok()?;
+    let bytes = response.body().limit(1 << 20).await.ok()?;
+    let value: Value = serde_json::from_slice(&bytes).ok()?;
+    value["data"]["uploadAttachment"]["attachment"]["id"]
+        .is_string()
+        .then_some(value)
+}
+
+#[actix_web::test]
+async fn a_server_killed_during_uploads_keeps_what_it_acknowledged_and_leaves_no_strays() {
+    use crate::process::{free_port, Server};
+    use std::time::Duration;
+    let app = spawn_app().await;
+    let (_, reply, _, _) = replied(&app, "0510").await;
+    let files = app.files_dir.display().to_string();
+    let env = [("BANLI_ATTACHMENTS_DIR", files.as_str())];
+    let port = free_port();
+    let client = awc::Client::default();
+    // The child server runs on the real clock: unit A signs in there.
+    let server = Server::start_with(&app.database_url, port, &env);
+    server.ready_check().wait(&client).await;
+    let login = json!({"query": "mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { token } }",
+        "variables": {"u": "a0510", "p": crate::helpers::USER_PASSWORD}});
+    let answer: Value = client
+        .post(format!("{}/graphql", server.url))
+        .send_json(&login)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = answer["data"]["login"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    drop(server);
+    let mut acknowledged = Vec::new();
+    let mut lost = 0;
+    for round in 0..4u64 {
+        let server = Server::start_with(&app.database_url, port, &env);
+        server.ready_check().wait(&client).await;
+        // Uploads of 2 MiB in flight, and a kill -9 somewhere among them.
+        let uploads: Vec<_> = (0..4)
+            .map(|i| {
+                let (url, token, reply) = (server.url.clone(), token.clone(), reply.clone());
+                let bytes = pdf(&format!("{round}-{i}-{}", "x".repeat(2 << 20)));
+                actix_web::rt::spawn(async move { try_upload(&url, &token, &reply, &bytes).await })
+            })
+            .collect();
+        // From mid-stream to after some have committed.
+        let after = [30, 150, 600, 3000][round as usize];
+        actix_web::rt::time::sleep(Duration::from_millis(after)).await;
+        drop(server); // SIGKILL: no shutdown of any kind
+        for upload in uploads {
+            match upload.await.unwrap() {
+                Some(answer) => {
+                    acknowledged.push(id_at(&answer, "data.uploadAttachment.attachment.id"))
+                }
+                None => lost += 1,
+            }
+        }
+    }
+    eprintln!(
+        "kill -9 during uploads: {} acknowledged, {lost} cut off",
+        acknowledged.len()
+    );
+    assert!(
+        !acknowledged.is_empty(),
+        "the last round lets uploads finish"
+    );
+    // Every acknowledged upload is there, with its file; every row has its file.
+    let server = Server::start_with(&app.database_url, port, &env);
+    server.ready_check().wait(&client).await;
+    let store = store_of(&app);
+    let rows = {
+        use sea_orm::EntityTrait;
+        entity::attachment::Entity::find()
+            .all(app.db.conn())
+            .await
+            .unwrap()
+    };
+    for id in &acknowledged {
+        let (_, key) = banli::graphql::ids::decode(id).unwrap();
+        assert!(
+            rows.iter().any(|r| r.id == key),
+            "acknowledged {id} is missing"
+        );
+    }
+    for row in &rows {
+        assert!(
+            store.exists(&row.sha256).await.unwrap(),
+            "row {} has no file",
+            row.id
+        );
+    }
+    // Housekeeping takes away what the cut-off uploads left: no file without a row.
+    let report = banli::service::attachment::sweep(&app.db, &store, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(report.missing, Vec::<i64>::new());
+    assert_eq!(stored(&app).await, (rows.len(), 0), "{report:?}");
+}
+
+#[actix_web::test]
+async fn a_backup_carries_the_files_its_database_refers_to() {
+    use sha2::Digest as _;
+    let app = spawn_app().await;
+    if app.backend != "sqlite" {
+        eprintln!("backup of attachments: SQLite only (PostgreSQL is backed up with pg_dump)");
+        return;
+    }
+    let (suggestion, reply, unit_a, _) = replied(&app, "0511").await;
+    let letter = upload(&unit_a, &reply, "REPLY_LETTER", "答复函.pdf", &pdf("备份")).await;
+    let original = upload(&app, &suggestion, "SUGGESTION_ORIGINAL", "原件.png", &png()).await;
+    // One no row refers to any more: not part of the backup.
+    let gone = upload(&unit_a, &reply, "SUPPORTING", "删.pdf", &pdf("删除")).await;
+    let p = unit_a
+        .data(
+            "mutation($id: ID!) { deleteAttachment(input: {id: $id}) { userErrors { code } } }",
+            json!({"id": gone["attachment"]["id"]}),
+        )
+        .await;
+    assert_eq!(codes(&p["deleteAttachment"]), Vec::<String>::new());
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("banli-backup.db");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_banli"))
+        .args(["backup", path.to_str().unwrap()])
+        .env("BANLI_DATABASE_URL", &app.database_url)
+        .env("BANLI_ATTACHMENTS_DIR", &app.files_dir)
+        .env("BANLI_CONFIG", "/nonexistent/banli.toml")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("2 files"), "{stdout}");
+
+    // Restored elsewhere: the copy's rows, each with its file, byte for byte.
+    let restored = FileStore::open(&dir.path().join("banli-backup.db.files")).unwrap();
+    assert_eq!(restored.list().await.unwrap().len(), 2);
+    for a in [&letter, &original] {
+        let sha = a["attachment"]["sha256"].as_str().unwrap();
+        let mut bytes = Vec::new();
+        let mut chunks = restored.read(sha, None).await.unwrap();
+        while let Some(chunk) = futures_util::StreamExt::next(&mut chunks).await {
+            bytes.extend_from_slice(&chunk.unwrap());
+        }
+        let digest: String = sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(digest, sha);
+    }
+}
+
+#[actix_web::test]
+async fn a_25_mb_file_is_refused_mid_stream_under_the_default_limit() {
+    let app = spawn_app().await;
+    let (_, reply, unit_a, _) = replied(&app, "0512").await;
+    let big = pdf(&"z".repeat(25 * 1024 * 1024));
+    let input = json!({"input": {"ownerId": reply, "kind": "REPLY_LETTER", "file": null}});
+    let (status, body) = unit_a
+        .upload(
+            UPLOAD,
+            input,
+            &[("variables.input.file", "扫描件.pdf", &big)],
+            &[PREFLIGHT],
+        )
+        .await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "FILE_TOO_LARGE");
+    assert!(body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("20 MB"));
+    assert_eq!(attachment_rows(&app).await, 0);
+    assert_eq!(
+        stored(&app).await,
+        (0, 0),
+        "nothing kept, nothing left in staging"
+    );
+}
+
+#[actix_web::test]
+async fn a_retried_upload_with_its_key_is_answered_once() {
+    let app = spawn_app().await;
+    let (_, reply, unit_a, _) = replied(&app, "0513").await;
+    let send = |key: &'static str, bytes: Vec<u8>| {
+        let (unit_a, reply) = (unit_a.clone(), reply.clone());
+        async move {
+            let input = json!({"input": {"ownerId": reply, "kind": "REPLY_LETTER", "file": null,
+                "idempotencyKey": key}});
+            let (status, body) = unit_a
+                .upload(
+                    UPLOAD,
+                    input,
+                    &[("variables.input.file", "答复函.pdf", &bytes)],
+                    &[PREFLIGHT],
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+            body["data"]["uploadAttachment"].clone()
+        }
+    };
+    let first = send("upload-0513", pdf("一")).await;
+    let again = send("upload-0513", pdf("一")).await;
+    assert_eq!(codes(&again), Vec::<String>::new(), "{again:#}");
+    assert_eq!(again["attachment"]["id"], first["attachment"]["id"]);
+    assert_eq!(attachment_rows(&app).await, 1, "the retry made nothing new");
+    // The same key with another file is another request.
+    let other = send("upload-0513", pdf("二")).await;
+    assert_eq!(codes(&other), ["IDEMPOTENCY_KEY_REUSED"], "{other:#}");
+    assert_eq!(attachment_rows(&app).await, 1);
+}

@@ -220,7 +220,13 @@ pub(super) fn age_of(meta: &std::fs::Metadata) -> Duration {
 /// The files of a local root (`ab/cd/<sha256>`; the staging directory aside).
 fn list_local(root: &Path) -> io::Result<Vec<Kept>> {
     let mut kept = Vec::new();
-    for entry in std::fs::read_dir(root)?.flatten() {
+    let entries = match std::fs::read_dir(root) {
+        Ok(entries) => entries,
+        // Nothing kept yet.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(kept),
+        Err(e) => return Err(e),
+    };
+    for entry in entries.flatten() {
         if entry.file_name() == ".staging" || !entry.file_type()?.is_dir() {
             continue;
         }

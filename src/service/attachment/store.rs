@@ -35,12 +35,21 @@ impl FileStore {
     }
 
     /// A store whose staging directory is under `root` and whose files live in `backend`.
+    /// Nothing is created on disk until [`FileStore::prepare`] or the first upload (so
+    /// commands that never store a file, such as `banli schema`, leave no directory).
     pub fn with_backend(root: &Path, backend: Backend) -> anyhow::Result<Self> {
+        Ok(Self {
+            staging: root.join(STAGING),
+            backend,
+        })
+    }
+
+    /// Creates the directories the store writes to, so a server that cannot write there
+    /// says so at start-up rather than at the first upload.
+    pub fn prepare(&self) -> anyhow::Result<()> {
         use anyhow::Context as _;
-        let staging = root.join(STAGING);
-        std::fs::create_dir_all(&staging)
-            .with_context(|| format!("creating attachments_dir {}", root.display()))?;
-        Ok(Self { staging, backend })
+        std::fs::create_dir_all(&self.staging)
+            .with_context(|| format!("creating {}", self.staging.display()))
     }
 
     /// The store the settings describe.
@@ -67,6 +76,7 @@ impl FileStore {
 
     /// A new upload, written to a temporary file that disappears unless kept.
     pub async fn stage(&self, filename: &str, limit: u64) -> io::Result<Staging> {
+        tokio::fs::create_dir_all(&self.staging).await?;
         let temp = tempfile::Builder::new()
             .prefix("upload-")
             .tempfile_in(&self.staging)?;

@@ -32,7 +32,13 @@ pub struct SweepReport {
 /// The staging files and their ages (blocking).
 fn staging_files(dir: &std::path::Path) -> std::io::Result<Vec<(PathBuf, Duration)>> {
     let mut found = Vec::new();
-    for file in std::fs::read_dir(dir)?.flatten() {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        // No upload yet: nothing staged.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(found),
+        Err(e) => return Err(e),
+    };
+    for file in entries.flatten() {
         found.push((file.path(), super::backend::age_of(&file.metadata()?)));
     }
     Ok(found)
