@@ -34,6 +34,12 @@ impl Server {
             .env("BANLI_LOG", "error")
             .env("BANLI_HOUSEKEEPING_INTERVAL_SECS", "0")
             .env("BANLI_REMINDER_CHECK_SECS", "0")
+            // Attachment files in a temporary directory (on PostgreSQL the default is the
+            // working directory: the checkout).
+            .env(
+                "BANLI_ATTACHMENTS_DIR",
+                std::env::temp_dir().join(format!("banli-test-files-{port}")),
+            )
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
