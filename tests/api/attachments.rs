@@ -94,19 +94,36 @@ async fn attachment_rows(app: &TestApp) -> usize {
         .unwrap() as usize
 }
 
+/// The text at `path` (dot-separated) under `node(id)`, selected by `fragment`
+/// (`... on Assignment { unit { id } }`).
+async fn node_text(app: &TestApp, id: &str, fragment: &str, path: &str) -> String {
+    let data = app
+        .data(
+            &format!("query($id: ID!) {{ node(id: $id) {{ {fragment} }} }}"),
+            json!({"id": id}),
+        )
+        .await;
+    let mut value = &data["node"];
+    for key in path.split('.') {
+        value = &value[key];
+    }
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("no text at {path} in {data:#}"))
+        .to_owned()
+}
+
 /// A case of unit A with a reply; returns (suggestion, reply, unit A's staff, unit B's
 /// staff).
 async fn replied(app: &TestApp, number: &str) -> (String, String, TestApp, TestApp) {
     let (_, suggestion, assignment) = assigned(app, number).await;
-    let unit = app
-        .data(
-            "query($id: ID!) { node(id: $id) { ... on Assignment { unit { id } } } }",
-            json!({"id": assignment}),
-        )
-        .await["node"]["unit"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let unit = node_text(
+        app,
+        &assignment,
+        "... on Assignment { unit { id } }",
+        "unit.id",
+    )
+    .await;
     let other = app
         .unit(&format!("其他单位{number}"), &format!("X{number}"))
         .await;
@@ -433,15 +450,13 @@ async fn each_attaches_to_their_own_and_only_the_uploader_deletes_while_open(app
     assert_eq!(attachment_rows(&app).await, 1);
 
     // Once the deputy rated the reply, its attachments are part of the record.
-    let deputy = app
-        .data(
-            "query($id: ID!) { node(id: $id) { ... on Suggestion { leadDeputy { id } } } }",
-            json!({"id": suggestion}),
-        )
-        .await["node"]["leadDeputy"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let deputy = node_text(
+        &app,
+        &suggestion,
+        "... on Suggestion { leadDeputy { id } }",
+        "leadDeputy.id",
+    )
+    .await;
     let d = app.user("deputy0504", "DEPUTY", None, Some(&deputy)).await;
     let p = upload(
         &d,
@@ -746,16 +761,13 @@ async fn a_session_may_count_a_reply_only_with_its_signed_letter() {
     let p = upload(&app, &assignment, "CONTACT_EVIDENCE", "照片.png", &png()).await;
     assert_eq!(fields(&p), ["input.kind"]);
     // A letter still being prepared is the unit's draft: the deputy does not see it.
-    let suggestion = app
-        .data(
-            "query($id: ID!) { node(id: $id) { ... on Assignment { suggestion { leadDeputy { id } } } } }",
-            json!({"id": assignment}),
-        )
-        .await;
-    let deputy_id = suggestion["node"]["suggestion"]["leadDeputy"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let deputy_id = node_text(
+        &app,
+        &assignment,
+        "... on Assignment { suggestion { leadDeputy { id } } }",
+        "suggestion.leadDeputy.id",
+    )
+    .await;
     let deputy = app
         .user("deputy0508", "DEPUTY", None, Some(&deputy_id))
         .await;
@@ -795,15 +807,13 @@ async fn a_signed_link_serves_its_user_for_a_few_minutes() {
     let letter = pdf("链接");
     let p = upload(&unit_a, &reply, "REPLY_LETTER", "答复函.pdf", &letter).await;
     let id = id_at(&p, "attachment.id");
-    let signed = unit_a
-        .data(
-            "query($id: ID!) { node(id: $id) { ... on Attachment { signedDownloadUrl } } }",
-            json!({"id": id}),
-        )
-        .await["node"]["signedDownloadUrl"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let signed = node_text(
+        &unit_a,
+        &id,
+        "... on Attachment { signedDownloadUrl }",
+        "signedDownloadUrl",
+    )
+    .await;
     assert!(
         signed.starts_with(&format!("/files/{id}?expires=")),
         "{signed}"
