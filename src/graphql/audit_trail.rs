@@ -1,5 +1,10 @@
 //! One audit row per mutation: success, user error or refusal.
 //!
+//! The mutation root is wrapped ([`AuditedMutations`]), so the trail acts where mutations
+//! run and nowhere else: a schema extension would wrap the resolution of every field of
+//! every query too (and async-graphql resolves fields on a faster path when a schema has no
+//! extensions at all, see [`super::Schemas`]).
+//!
 //! Each root mutation field runs with a unit of work ([`Work`]: its audit entry with actor,
 //! role, operation, target, client IP and request id), which [`super::state`] binds to the
 //! database handle the resolver passes to its service. The write transaction that commits
@@ -8,15 +13,19 @@
 //! response leaves. Nothing the client sent is stored except the
 //! id of the object acted on: no passwords, tokens, CAPTCHA answers or phone numbers.
 
-use std::sync::{Arc, Mutex};
+use std::borrow::Cow;
+use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextResolve, ResolveInfo,
+use async_graphql::parser::types::Field;
+use async_graphql::registry::Registry;
+use async_graphql::resolver_utils::{resolve_container, ContainerType};
+use async_graphql::{
+    Context, ContextSelectionSet, ObjectType, OutputType, Positioned, ServerError, ServerResult,
+    Value,
 };
-use async_graphql::{Request, ServerError, ServerResult, Value, Variables};
 
-use super::request::{CurrentWork, RequestAuth, RequestId};
-use super::AppState;
+use super::request::{with_work, RequestAuth, RequestId};
+use super::{AppState, MutationRoot};
 use crate::domain::access::Caller;
 use crate::service::audit::{self, AuditOutcome, NewAuditEntry};
 use crate::service::work::Work;
@@ -37,81 +46,43 @@ const TARGET_FIELDS: [&str; 6] = [
 /// let anyone grow the audit log at will and queue each form view behind the log's lock.
 const UNAUDITED: [&str; 1] = ["createCaptcha"];
 
-pub struct AuditTrail;
+/// The mutation root with its audit trail: the same type in the schema (`MutationRoot`),
+/// each root field resolved inside its unit of work.
+#[derive(Default)]
+pub struct AuditedMutations(MutationRoot);
 
-impl ExtensionFactory for AuditTrail {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AuditTrailExtension {
-            variables: Mutex::new(Variables::default()),
-        })
+impl OutputType for AuditedMutations {
+    fn type_name() -> Cow<'static, str> {
+        MutationRoot::type_name()
     }
-}
 
-struct AuditTrailExtension {
-    /// The request's variables, to read the target id of `input: $input`.
-    variables: Mutex<Variables>,
-}
-
-impl AuditTrailExtension {
-    /// The global id the mutation's `input` names, if any.
-    fn target(&self, info: &ResolveInfo<'_>) -> Option<String> {
-        let variables = match self.variables.lock() {
-            Ok(v) => v.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        };
-        let (_, input) = info
-            .field
-            .arguments
-            .iter()
-            .find(|(name, _)| name.node.as_str() == "input")?;
-        let input = input
-            .node
-            .clone()
-            .into_const_with(|name| variables.get(&name).cloned().ok_or(()))
-            .ok()?;
-        let Value::Object(fields) = input else {
-            return None;
-        };
-        TARGET_FIELDS.iter().find_map(|key| match fields.get(*key) {
-            Some(Value::String(id)) => super::ids::readable(id),
-            _ => None,
-        })
-    }
-}
-
-fn error_code(error: &ServerError) -> Option<String> {
-    let code = error.extensions.as_ref()?.get("code")?;
-    match code {
-        Value::String(code) => Some(code.clone()),
-        _ => None,
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for AuditTrailExtension {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        if let Ok(mut variables) = self.variables.lock() {
-            *variables = request.variables.clone();
-        }
-        next.run(ctx, request.data(CurrentWork::default())).await
+    fn create_type_info(registry: &mut Registry) -> String {
+        MutationRoot::create_type_info(registry)
     }
 
     async fn resolve(
         &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        let is_mutation = info.path_node.parent.is_none()
-            && info.parent_type == "MutationRoot"
-            && !UNAUDITED.contains(&info.name);
-        let Some(state) = ctx.data_opt::<AppState>().filter(|_| is_mutation) else {
-            return next.run(ctx, info).await;
+        ctx: &ContextSelectionSet<'_>,
+        _field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        resolve_container(ctx, self).await
+    }
+}
+
+impl ObjectType for AuditedMutations {}
+
+impl ContainerType for AuditedMutations {
+    async fn resolve_field(&self, ctx: &Context<'_>) -> ServerResult<Option<Value>> {
+        let name = ctx.field().name();
+        // Boxed: the merged root's future is nested too deep to be laid out inside this one.
+        let resolve: std::pin::Pin<
+            Box<dyn std::future::Future<Output = ServerResult<Option<Value>>> + Send + '_>,
+        > = Box::pin(self.0.resolve_field(ctx));
+        let Some(state) = ctx
+            .data_opt::<AppState>()
+            .filter(|_| !UNAUDITED.contains(&name))
+        else {
+            return resolve.await;
         };
         let caller = ctx.data_opt::<Caller>();
         let principal = caller.and_then(Caller::principal);
@@ -120,8 +91,8 @@ impl Extension for AuditTrailExtension {
             actor_user_id: principal.map(|p| p.user_id),
             actor_name: principal.map(|p| p.username.clone()),
             role: caller.map_or("ANONYMOUS", Caller::role_name).to_owned(),
-            operation: info.name.to_owned(),
-            target: self.target(&info),
+            operation: name.to_owned(),
+            target: target(ctx),
             outcome: AuditOutcome::Success,
             error_codes: Vec::new(),
             client_ip: ctx
@@ -131,42 +102,63 @@ impl Extension for AuditTrailExtension {
             details: None,
         };
         let work = Work::new(entry, state.audit.key().cloned());
-        let slot = ctx.data_opt::<CurrentWork>();
-        if let Some(slot) = slot {
-            slot.set(Some(Arc::clone(&work)));
-        }
-        let result = next.run(ctx, info).await;
-        if let Some(slot) = slot {
-            slot.set(None);
-        }
+        let result = with_work(Arc::clone(&work), resolve).await;
         if !work.is_recorded() {
-            let mut entry = work.entry();
-            // User errors were noted by the resolver; a success without a commit changed
-            // nothing and keeps its outcome.
-            if let Err(error) = &result {
-                let code = error_code(error);
-                entry.outcome = match code.as_deref() {
-                    Some("UNAUTHENTICATED" | "FORBIDDEN") => AuditOutcome::Refused,
-                    _ => AuditOutcome::Error,
-                };
-                entry.error_codes = code.into_iter().collect();
-            }
-            // Refusals of callers who are not signed in are sampled per client and minute.
-            let sampled_out = entry.outcome == AuditOutcome::Refused
-                && entry.actor_user_id.is_none()
-                && !state
-                    .audit
-                    .refusals
-                    .admit(entry.client_ip.as_deref(), entry.occurred_at);
-            if sampled_out {
-                return result;
-            }
-            if let Err(error) = audit::append_now(&state.db, &state.audit, &entry).await {
-                // The mutation itself changed nothing; its answer stands, the log says why
-                // its audit row is missing.
-                tracing::error!(?error, operation = %entry.operation, "appending an audit row");
-            }
+            record_uncommitted(state, &work, &result).await;
         }
         result
+    }
+}
+
+/// Appends the entry of a mutation whose resolver committed nothing. User errors were
+/// noted by the resolver; a success without a commit changed nothing and keeps its
+/// outcome.
+async fn record_uncommitted(state: &AppState, work: &Work, result: &ServerResult<Option<Value>>) {
+    let mut entry = work.entry();
+    if let Err(error) = result {
+        let code = error_code(error);
+        entry.outcome = match code.as_deref() {
+            Some("UNAUTHENTICATED" | "FORBIDDEN") => AuditOutcome::Refused,
+            _ => AuditOutcome::Error,
+        };
+        entry.error_codes = code.into_iter().collect();
+    }
+    // Refusals of callers who are not signed in are sampled per client and minute.
+    let sampled_out = entry.outcome == AuditOutcome::Refused
+        && entry.actor_user_id.is_none()
+        && !state
+            .audit
+            .refusals
+            .admit(entry.client_ip.as_deref(), entry.occurred_at);
+    if sampled_out {
+        return;
+    }
+    if let Err(error) = audit::append_now(&state.db, &state.audit, &entry).await {
+        // The mutation itself changed nothing; its answer stands, the log says why its
+        // audit row is missing.
+        tracing::error!(?error, operation = %entry.operation, "appending an audit row");
+    }
+}
+
+/// The global id the mutation's `input` names, if any.
+fn target(ctx: &Context<'_>) -> Option<String> {
+    let arguments = ctx.field().arguments().ok()?;
+    let (_, input) = arguments
+        .into_iter()
+        .find(|(name, _)| name.as_str() == "input")?;
+    let Value::Object(fields) = input else {
+        return None;
+    };
+    TARGET_FIELDS.iter().find_map(|key| match fields.get(*key) {
+        Some(Value::String(id)) => super::ids::readable(id),
+        _ => None,
+    })
+}
+
+fn error_code(error: &ServerError) -> Option<String> {
+    let code = error.extensions.as_ref()?.get("code")?;
+    match code {
+        Value::String(code) => Some(code.clone()),
+        _ => None,
     }
 }

@@ -121,7 +121,7 @@ pub fn for_payload<T>(
     match result {
         Ok(value) => Ok((Some(value), Vec::new())),
         Err(ServiceError::User(errors)) => {
-            if let Some(work) = super::request::current_work(ctx) {
+            if let Some(work) = super::request::current_work() {
                 let codes: Vec<&str> = errors.iter().map(|e| e.code.as_str()).collect();
                 crate::db::UnitOfWork::user_errors(work.as_ref(), &codes);
             }
@@ -156,7 +156,30 @@ pub fn coded(mut response: async_graphql::Response) -> async_graphql::Response {
     response
 }
 
+/// Marks a request that is only to be parsed and validated: [`ErrorCodes`] answers it with
+/// no data and no errors instead of executing it (`Schemas::execute` uses it to learn why
+/// a request was refused, with the numbers and codes the extensions give).
+pub struct ValidateOnly;
+
+/// The codes of a response that ran without [`ErrorCodes`] (`Schemas::execute`): the errors
+/// of its execution — those with a path — that carry no code are `BAD_USER_INPUT`, as that
+/// extension marks them; [`coded`] marks the rest.
+pub fn after_execution(mut response: async_graphql::Response) -> async_graphql::Response {
+    for error in &mut response.errors {
+        if !error.path.is_empty() {
+            set_code(error, "BAD_USER_INPUT");
+        }
+    }
+    response
+}
+
 fn with_code(mut error: async_graphql::ServerError, code: &str) -> async_graphql::ServerError {
+    set_code(&mut error, code);
+    error
+}
+
+/// Gives `error` the code `code` unless it carries one.
+fn set_code(error: &mut async_graphql::ServerError, code: &str) {
     let has_code = error
         .extensions
         .as_ref()
@@ -167,7 +190,6 @@ fn with_code(mut error: async_graphql::ServerError, code: &str) -> async_graphql
             .get_or_insert_with(Default::default)
             .set("code", code);
     }
-    error
 }
 
 #[async_graphql::async_trait::async_trait]
@@ -202,6 +224,9 @@ impl async_graphql::extensions::Extension for ErrorCodes {
         operation_name: Option<&str>,
         next: async_graphql::extensions::NextExecute<'_>,
     ) -> async_graphql::Response {
+        if ctx.data_opt::<ValidateOnly>().is_some() {
+            return async_graphql::Response::new(async_graphql::Value::Null);
+        }
         let mut response = next.run(ctx, operation_name).await;
         response.errors = std::mem::take(&mut response.errors)
             .into_iter()

@@ -55,7 +55,7 @@ impl Idempotent {
             return Self(Ok(None));
         };
         let principal = ctx.data_opt::<Caller>().and_then(Caller::principal);
-        let Some(work) = super::request::current_work(ctx) else {
+        let Some(work) = super::request::current_work() else {
             return Self(Err(UserError::invalid(
                 &FIELD,
                 "幂等键仅用于变更操作 (idempotency keys are for mutations)",

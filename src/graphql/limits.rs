@@ -134,6 +134,16 @@ impl Enforce {
             }),
         }
     }
+
+    /// The checks that run on the parsed document before validation, for callers that run
+    /// a request without the extension (see `Schemas::execute`).
+    pub fn admit(
+        &self,
+        document: &ExecutableDocument,
+        operation_name: Option<&str>,
+    ) -> ServerResult<()> {
+        self.inner.admit(document, operation_name)
+    }
 }
 
 impl ExtensionFactory for Enforce {
@@ -160,9 +170,7 @@ impl Extension for EnforceLimits {
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
         let operation_name = request.operation_name.clone();
-        let document = request.parsed_query()?;
-        let shape = Shape::of(document, operation_name.as_deref()).map_err(|()| too_deep(None))?;
-        self.check(&shape)?;
+        self.admit(request.parsed_query()?, operation_name.as_deref())?;
         next.run(ctx, request).await
     }
 
@@ -183,6 +191,15 @@ impl Extension for EnforceLimits {
 }
 
 impl EnforceLimits {
+    fn admit(
+        &self,
+        document: &ExecutableDocument,
+        operation_name: Option<&str>,
+    ) -> ServerResult<()> {
+        let shape = Shape::of(document, operation_name).map_err(|()| too_deep(None))?;
+        self.check(&shape)
+    }
+
     fn check(&self, shape: &Shape) -> ServerResult<()> {
         let limits = &self.limits;
         if shape.aliases > limits.aliases {

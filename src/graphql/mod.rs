@@ -5,6 +5,7 @@ pub mod access;
 pub mod audit_trail;
 pub mod connection;
 pub mod cost;
+pub mod documents;
 pub mod enums;
 pub mod error;
 pub mod idempotency;
@@ -15,6 +16,7 @@ pub mod objects;
 pub mod ops;
 pub mod request;
 pub mod scalars;
+pub mod schemas;
 
 use std::sync::Arc;
 
@@ -25,6 +27,7 @@ pub use limits::Limits;
 pub use loaders::Loaders;
 pub use ops::attachments::StagedUploads;
 pub use request::RequestId;
+pub use schemas::{conceals_schema, Runner, Schemas};
 /// The query root: the core records plus the workflow, deadlines and calendar, and the
 /// audit log.
 #[derive(MergedObject, Default)]
@@ -80,7 +83,7 @@ use crate::service::token_cache::TokenCache;
 /// The subscription root: the signed-in user's notifications as they are committed.
 pub type SubscriptionRoot = ops::notifications::NotificationSubscription;
 
-pub type BanliSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+pub type BanliSchema = Schema<QueryRoot, audit_trail::AuditedMutations, SubscriptionRoot>;
 
 /// What every resolver can reach: the database, the clock and the policies.
 pub struct AppState {
@@ -231,7 +234,7 @@ impl Policies {
 /// (see [`State`]).
 pub(crate) fn state<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<State<'a>> {
     let app = ctx.data::<AppState>()?;
-    let db = match request::current_work(ctx) {
+    let db = match request::current_work() {
         Some(work) => app.db.within(work),
         None => app.db.clone(),
     };
@@ -246,22 +249,24 @@ pub fn build_schema(
     limits: Limits,
     policies: Policies,
 ) -> BanliSchema {
-    build(db, clock, limits, policies, true)
+    build(db, clock, limits, policies, true, false)
 }
 
 /// `reveal`: whether the schema answers introspection and suggests field names in
 /// validation errors. async-graphql switches suggestions off only for a whole schema, so
-/// banli builds two instances that share the database pool and the clock.
+/// banli builds an instance per audience; they share the database pool and the clock.
+/// `fast`: without extensions, see [`schemas`].
 fn build(
     db: Db,
     clock: Arc<dyn Clock>,
     limits: Limits,
     policies: Policies,
     reveal: bool,
+    fast: bool,
 ) -> BanliSchema {
     let builder = Schema::build(
         QueryRoot::default(),
-        MutationRoot::default(),
+        audit_trail::AuditedMutations::default(),
         SubscriptionRoot::default(),
     )
     .data(Arc::clone(&policies.feed))
@@ -278,16 +283,22 @@ fn build(
         files: policies.files,
         links: policies.links,
     })
-    // First, so it sees every error the others and async-graphql raise: a stable code
-    // on each.
-    .extension(error::ErrorCodes)
-    // Depth and complexity are checked by the extension, which answers with codes and
-    // numbers; it also caps aliases and root fields before validation runs.
-    .extension(limits::Enforce::new(limits, reveal))
-    // One audit row per mutation, whatever its outcome.
-    .extension(audit_trail::AuditTrail)
     // Bounds the recursion of nested selections, input values and fragments while parsing.
     .limit_recursive_depth(limits::RECURSIVE_DEPTH);
+    let builder = if fast {
+        // The same limits, refused without the numbers (the extended instance explains).
+        builder
+            .limit_depth(limits.depth)
+            .limit_complexity(limits.complexity)
+    } else {
+        builder
+            // First, so it sees every error the others and async-graphql raise: a stable
+            // code on each.
+            .extension(error::ErrorCodes)
+            // Depth and complexity are checked by the extension, which answers with codes
+            // and numbers; it also caps aliases and root fields before validation runs.
+            .extension(limits::Enforce::new(limits, reveal))
+    };
     if reveal {
         builder.finish()
     } else {
@@ -298,54 +309,11 @@ fn build(
     }
 }
 
-/// The schema instances banli serves, and which caller gets which.
-pub struct Schemas {
-    revealing: BanliSchema,
-    concealing: BanliSchema,
-    environment: Environment,
-}
-
-impl Schemas {
-    pub fn build(
-        db: Db,
-        clock: Arc<dyn Clock>,
-        limits: Limits,
-        policies: Policies,
-        environment: Environment,
-    ) -> Self {
-        Self {
-            revealing: build(db.clone(), clock.clone(), limits, policies.clone(), true),
-            concealing: build(db, clock, limits, policies, false),
-            environment,
-        }
-    }
-
-    pub fn environment(&self) -> Environment {
-        self.environment
-    }
-
-    /// The schema that answers `caller`: without introspection and field suggestions when
-    /// [`conceals_schema`] says so.
-    pub fn for_caller(&self, caller: &Caller) -> &BanliSchema {
-        if conceals_schema(self.environment, caller) {
-            &self.concealing
-        } else {
-            &self.revealing
-        }
-    }
-}
-
-/// Anonymous callers in production do not get to map the schema (no introspection, no
-/// "did you mean" suggestions); signed-in users and everyone in development do.
-pub fn conceals_schema(environment: Environment, caller: &Caller) -> bool {
-    environment == Environment::Production && caller.is_anonymous()
-}
-
 /// The SDL of the schema, as committed in `schema.graphql`.
 pub fn sdl() -> String {
     Schema::build(
         QueryRoot::default(),
-        MutationRoot::default(),
+        audit_trail::AuditedMutations::default(),
         SubscriptionRoot::default(),
     )
     .finish()
@@ -385,12 +353,9 @@ pub fn prepare(
     let mut request = request;
     let conceal = conceals_schema(environment, &caller);
     let scope = caller.scope();
-    // The DataLoader's default 1 ms window stays: without it (tried once), under
-    // load the loading task often ran before sibling resolvers had registered their
-    // keys, and a 50-row nested page took 104 statements instead of 6 (BENCHMARKS.md).
     let loader = DataLoader::with_cache(
         Loaders::new(db.clone(), scope),
-        tokio::spawn,
+        loaders::spawn_batch,
         HashMapCache::default(),
     );
     // A mutation reads what it changed: no cached row may answer for it.

@@ -2,9 +2,7 @@
 //! the mutation field being resolved: the request's own context, below every other module
 //! of the GraphQL layer.
 
-use std::sync::{Arc, Mutex};
-
-use async_graphql::Context;
+use std::sync::Arc;
 
 use crate::service::work::Work;
 
@@ -19,25 +17,18 @@ pub struct RequestAuth {
     pub token_hash: Option<String>,
 }
 
-/// The unit of work of the root mutation field being executed, for its resolver to bind
-/// (mutation fields run one after another, so one slot per request holds it).
-#[derive(Default)]
-pub(crate) struct CurrentWork(Mutex<Option<Arc<Work>>>);
+tokio::task_local! {
+    /// The unit of work of the root mutation field being resolved (mutation fields run
+    /// one after another, each inside its own scope: `audit_trail`).
+    static WORK: Arc<Work>;
+}
 
-impl CurrentWork {
-    pub(crate) fn set(&self, work: Option<Arc<Work>>) {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = work;
-    }
+/// Runs `resolve` (a root mutation field) with `work` as its unit of work.
+pub(crate) async fn with_work<F: std::future::Future>(work: Arc<Work>, resolve: F) -> F::Output {
+    WORK.scope(work, resolve).await
 }
 
 /// The unit of work of the mutation being resolved; `None` outside mutations.
-pub(crate) fn current_work(ctx: &Context<'_>) -> Option<Arc<Work>> {
-    ctx.data_opt::<CurrentWork>()?
-        .0
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone()
+pub(crate) fn current_work() -> Option<Arc<Work>> {
+    WORK.try_with(Arc::clone).ok()
 }

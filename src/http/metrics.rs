@@ -12,8 +12,8 @@ use std::sync::Mutex;
 
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 use sea_orm::DbBackend;
 
@@ -35,6 +35,7 @@ pub struct Metrics {
     refusals_audited_seen: AtomicU64,
     pool_connections: IntGauge,
     pool_idle: IntGauge,
+    documents: IntGaugeVec,
     operations: Mutex<HashSet<String>>,
 }
 
@@ -80,8 +81,16 @@ impl Metrics {
             "banli_db_pool_idle_connections",
             "Idle connections in the database pool.",
         )?;
+        let documents = IntGaugeVec::new(
+            Opts::new(
+                "banli_graphql_document_cache",
+                "Parsed GraphQL documents kept by their text: entries now, and since start the requests answered from them (hits) and the documents parsed (misses).",
+            ),
+            &["measure"],
+        )?;
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(documents.clone()),
             Box::new(seconds.clone()),
             Box::new(statements.clone()),
             Box::new(refusals.clone()),
@@ -103,6 +112,7 @@ impl Metrics {
             refusals_audited_seen: AtomicU64::new(0),
             pool_connections,
             pool_idle,
+            documents,
             operations: Mutex::new(HashSet::new()),
         })
     }
@@ -148,7 +158,21 @@ impl Metrics {
     }
 
     /// The metrics as Prometheus text, with the pool and statement figures read now.
-    pub fn render(&self, db: &Db, refusals: &crate::service::audit::RefusalSampler) -> String {
+    pub fn render(
+        &self,
+        db: &Db,
+        refusals: &crate::service::audit::RefusalSampler,
+        documents: crate::graphql::documents::DocumentStats,
+    ) -> String {
+        for (measure, value) in [
+            ("entries", documents.entries as u64),
+            ("hits", documents.hits),
+            ("misses", documents.misses),
+        ] {
+            self.documents
+                .with_label_values(&[measure])
+                .set(i64::try_from(value).unwrap_or(i64::MAX));
+        }
         let (refused, audited) = refusals.counts();
         for (counter, seen, total) in [
             (
@@ -200,6 +224,7 @@ async fn metrics(
     metrics: web::Data<Metrics>,
     db: web::Data<Db>,
     authenticator: web::Data<super::Authenticator>,
+    schemas: web::Data<crate::graphql::Schemas>,
 ) -> HttpResponse {
     if !access.enabled {
         return HttpResponse::NotFound().finish();
@@ -219,5 +244,5 @@ async fn metrics(
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(metrics.render(&db, &authenticator.audit.refusals))
+        .body(metrics.render(&db, &authenticator.audit.refusals, schemas.document_stats()))
 }

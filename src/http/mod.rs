@@ -378,7 +378,9 @@ impl Run<'_> {
         caller: Caller,
         auth: RequestAuth,
     ) -> GraphQLResponse {
-        let schema = self.schemas.for_caller(&caller);
+        let runner = self.schemas.runner(&caller);
+        let mut request = request;
+        self.schemas.parse(&mut request);
         let request = graphql::prepare(
             request,
             self.db,
@@ -396,7 +398,7 @@ impl Run<'_> {
         };
         let operation = operation_name(&mut request);
         let started = std::time::Instant::now();
-        let response = match tokio::time::timeout(self.timeout.0, schema.execute(request)).await {
+        let response = match tokio::time::timeout(self.timeout.0, runner.execute(request)).await {
             Ok(response) => crate::graphql::error::coded(response),
             Err(_) => timed_out(self.request_id),
         };
@@ -437,8 +439,10 @@ async fn run_anonymous(
     request_id: RequestId,
 ) -> async_graphql::Response {
     let caller = Caller::Anonymous;
-    let schema = schemas.for_caller(&caller);
+    let runner = schemas.runner(&caller);
     let request_id = request_id.to_string();
+    let mut request = request;
+    schemas.parse(&mut request);
     let request = graphql::prepare(
         request,
         db,
@@ -450,7 +454,7 @@ async fn run_anonymous(
         },
         schemas.environment(),
     );
-    match tokio::time::timeout(timeout.0, schema.execute(request)).await {
+    match tokio::time::timeout(timeout.0, runner.execute(request)).await {
         Ok(response) => crate::graphql::error::coded(response),
         Err(_) => timed_out(request_id),
     }

@@ -95,6 +95,57 @@ async fn complexity_just_under_and_over_the_limit() {
     assert!(message(&r).contains("查询复杂度"), "{r:#}");
 }
 
+/// Documents are parsed once per text and kept; every limit still holds for a kept one,
+/// since what a request costs depends on its variables, and a document that breaks a limit
+/// is refused however often it has been sent.
+#[actix_web::test]
+async fn a_kept_document_is_still_refused_by_a_limit_it_breaks() {
+    let app = spawn_app_with(|s| {
+        s.max_query_complexity = 100;
+        s.max_query_depth = 4;
+        s.metrics_enabled = true;
+    })
+    .await;
+    let before = document_cache(&app).await;
+    let query = "query Sessions($first: Int) { sessions(first: $first) { totalCount edges { node { id name } } } }";
+    for _ in 0..3 {
+        assert_ok(&app.graphql(query, json!({"first": 20})).await);
+        let r = app.graphql(query, json!({"first": 21})).await;
+        assert_refused(&r, "TOO_COMPLEX");
+        assert!(message(&r).contains("105 > 100"), "{r:#}");
+    }
+    let deep = "query Deep { suggestions { edges { node { session { name } } } } }";
+    for _ in 0..2 {
+        let r = app.graphql(deep, json!({})).await;
+        assert_refused(&r, "TOO_DEEP");
+        assert!(message(&r).contains("5 > 4"), "{r:#}");
+    }
+    let unknown = "query Unknown { sessions { nothing } }";
+    for _ in 0..2 {
+        let r = app.graphql(unknown, json!({})).await;
+        assert_refused(&r, "GRAPHQL_VALIDATION_FAILED");
+    }
+    // Each of the three texts was parsed once; the other requests used the kept document.
+    let after = document_cache(&app).await;
+    assert_eq!(after[2] - before[2], 3, "parsed: {before:?} → {after:?}");
+    assert_eq!(after[1] - before[1], 7, "kept: {before:?} → {after:?}");
+    assert_eq!(after[0] - before[0], 3, "entries: {before:?} → {after:?}");
+}
+
+/// `banli_graphql_document_cache`: entries, hits, misses.
+async fn document_cache(app: &TestApp) -> [u64; 3] {
+    let (status, metrics) = app.get("/metrics").await;
+    assert_eq!(status, 200, "{metrics}");
+    ["entries", "hits", "misses"].map(|measure| {
+        let line = format!("banli_graphql_document_cache{{measure=\"{measure}\"}} ");
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(line.as_str()))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no {measure} in {metrics}"))
+    })
+}
+
 #[actix_web::test]
 async fn default_limits_admit_the_desk_list_and_refuse_a_nested_explosion() {
     let app = spawn_app().await;

@@ -68,6 +68,28 @@ async fn nested_suggestion_list_statement_count_is_constant_in_page_size() {
     // + units + parent units + replies of assignments, + the caller's token with its user
     assert!(large <= 10, "{large} statements for one nested page");
 
+    // Under concurrent requests a desk page's relations still load in whole batches: the
+    // list loads them up front (`loaders::prefetch`), so no batch splits when requests
+    // interleave (before, 40 concurrent pages of 50 made 2.4 times the statements).
+    let desk = "query($first: Int) { suggestions(first: $first, orderBy: NUMBER_ASC) {
+        nodes { number leadDeputy { name } assignments { role unit { name } replies { category } }
+        replies { category } } } }";
+    let alone = {
+        let before = app.db.statement_count();
+        app.data(desk, json!({"first": 50})).await;
+        app.db.statement_count() - before
+    };
+    // The page, the deputies, assignments with units, replies of assignments and of
+    // suggestions (the token is cached).
+    assert_eq!(alone, 5, "statements of one desk page");
+    let before = app.db.statement_count();
+    let pages = (0..40).map(|_| app.data(desk, json!({"first": 50})));
+    for data in futures_util::future::join_all(pages).await {
+        assert_eq!(data["suggestions"]["nodes"].as_array().unwrap().len(), 50);
+    }
+    let concurrent = app.db.statement_count() - before;
+    assert_eq!(concurrent, 40 * alone, "statements of 40 concurrent pages");
+
     let assignments = "query($first: Int) { assignments(first: $first) {
         edges { node { dueOn unit { name } suggestion { number leadDeputy { name } } replies { category } } } } }";
     let (small, _) = statements_for(&app, assignments, 5).await;

@@ -248,6 +248,8 @@ impl CoreQuery {
         let page = service::suggestion::list(&db, &filter, order, &page_args(first, after))
             .await
             .map_err(|e| for_query(ctx, e))?;
+        let rows: Vec<_> = page.rows.iter().map(|(_, row)| row).collect();
+        crate::graphql::loaders::prefetch::suggestions(ctx, &rows).await?;
         let total = TotalCount::new(move || {
             let (db, filter) = (db.clone(), filter.clone());
             async move { service::suggestion::count(&db, &filter).await }

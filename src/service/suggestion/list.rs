@@ -287,11 +287,25 @@ pub async fn list(
             return Ok(page);
         }
     }
+    let mut select = filtered(db.backend(), filter);
+    let ordering = order.ordering();
+    if filter.session_id.is_some() && ordering.column.is_none() {
+        // One session's suggestions in id order are in (session_id, id) order, which the
+        // index `(session_id, id)` holds. Asked for id order alone, PostgreSQL walks the
+        // primary key and filters by session (it assumes a session's rows spread over all
+        // ids, where they are contiguous): 254 ms for an old session's page at 1m.
+        let direction = if ordering.descending {
+            sea_orm::Order::Desc
+        } else {
+            sea_orm::Order::Asc
+        };
+        select = sea_orm::QueryOrder::order_by(select, suggestion::Column::SessionId, direction);
+    }
     page::fetch(
         db.conn(),
-        filtered(db.backend(), filter),
+        select,
         suggestion::Column::Id,
-        order.ordering(),
+        ordering,
         args,
         |m| order.key(m),
         |m| m.id,
