@@ -44,7 +44,14 @@ run() {
       psql "$pg_admin/postgres" -qc "CREATE DATABASE $db"
       "$bench" --database-url "$pg_admin/$db" generate --scale "$scale"
     fi
-    run "$pg_admin/$db" "$@"
+    # PostGraphile 4 beside them (npm, into target/postgraphile; reused by later runs).
+    postgraphile=target/postgraphile/node_modules/.bin/postgraphile
+    if [ ! -x "$postgraphile" ]; then
+      mkdir -p target/postgraphile
+      (cd target/postgraphile && npm install --no-audit --no-fund --silent postgraphile@4.14.1 >/dev/null)
+    fi
+    "$postgraphile" --version | head -n 1
+    run "$pg_admin/$db" --postgraphile "$postgraphile" "$@"
   else
     echo "PostgreSQL does not answer at 127.0.0.1:5432: the PostgreSQL table is skipped"
   fi

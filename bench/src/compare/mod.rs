@@ -11,6 +11,9 @@
 //! `/metrics` counter over the measured run) and banli's RSS, and the ratios. The write
 //! mix (`submitReply`, `createCaptcha` + `submitPublicFeedback`) runs on banli only: the
 //! floor answers reads. It writes to the database (replies to open assignments).
+//!
+//! On PostgreSQL, with `--postgraphile`, PostGraphile 4 runs beside them on the two nested
+//! reads (`postgraphile.rs`), checked for the same rows first.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -19,13 +22,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use banli::db::Db;
-use banli::graphql::ids::{encode, Kind};
+use banli::graphql::ids::{decode, encode, Kind};
 use sea_orm::{ConnectionTrait, Statement};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::floor;
 
+mod postgraphile;
 mod report;
 mod requests;
 use requests::*;
@@ -98,6 +102,10 @@ pub struct Options {
     /// The banli server binary (default: `banli` beside this one, i.e. the same build).
     #[arg(long)]
     pub banli: Option<PathBuf>,
+    /// PostGraphile 4's command (`target/postgraphile/node_modules/.bin/postgraphile`, as
+    /// `bench/compare.sh` installs it): run beside banli and the floor on PostgreSQL.
+    #[arg(long)]
+    pub postgraphile: Option<PathBuf>,
     /// Scenarios to run, in this order.
     #[arg(
         long,
@@ -315,6 +323,7 @@ struct Measured {
     scenario: Scenario,
     banli: Wrk,
     floor: Option<Wrk>,
+    postgraphile: Option<Wrk>,
     statements: f64,
     rss_mib: f64,
 }
@@ -345,6 +354,18 @@ pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result
     )
     .await?;
     let (floor_address, floor_handle) = floor::start(pool, options.workers)?;
+    let generated = match (&options.postgraphile, db.backend()) {
+        (Some(binary), sea_orm::DbBackend::Postgres) => {
+            let log = log.with_extension("postgraphile.log");
+            Some(postgraphile::start(
+                binary,
+                database_url,
+                options.workers,
+                &log,
+            )?)
+        }
+        _ => None,
+    };
     println!(
         "backend {:?}, {assignments} assignments; banli {} (pid {pid}); wrk -t{} -c{}, {} s warm-up + {} s measured per server; {} workers each",
         db.backend(),
@@ -369,32 +390,12 @@ pub async fn run(db: Db, database_url: &str, options: Options) -> anyhow::Result
         graphql: format!("{}/graphql", server.base),
         token,
         floor_base: format!("http://{floor_address}"),
+        postgraphile: generated.as_ref().map(|g| g.url.clone()),
     };
-    let mut results = Vec::new();
-    for &scenario in &options.scenarios {
-        let (banli_run, floor_run, per_request) = if scenario == Scenario::Writes {
-            setup.writes(scenario).await?
-        } else {
-            setup.reads(scenario).await?
-        };
-        let (rss_now, _) = rss(pid);
-        report::print_line(
-            scenario,
-            &banli_run,
-            floor_run.as_ref(),
-            per_request,
-            rss_now,
-        );
-        results.push(Measured {
-            scenario,
-            banli: banli_run,
-            floor: floor_run,
-            statements: per_request,
-            rss_mib: rss_now,
-        });
-    }
+    let results = setup.measure(pid).await?;
     let (_, peak) = rss(pid);
     floor_handle.stop(true).await;
+    drop(generated);
     drop(server);
     report::print_table(&db, &results, peak, &startups);
     Ok(())
@@ -433,13 +434,46 @@ struct Setup<'a> {
     graphql: String,
     token: String,
     floor_base: String,
+    /// PostGraphile's GraphQL URL, when it runs.
+    postgraphile: Option<String>,
 }
 
-/// One scenario's result: banli's run, the floor's (reads only) and banli's SQL
-/// statements per request.
-type ScenarioRun = (Wrk, Option<Wrk>, f64);
+/// One scenario's result: banli's run, the floor's (reads only), banli's SQL statements
+/// per request and PostGraphile's run (when it runs the scenario).
+type ScenarioRun = (Wrk, Option<Wrk>, f64, Option<Wrk>);
 
 impl Setup<'_> {
+    /// Every scenario of the run, each line printed as it finishes.
+    async fn measure(&self, pid: u32) -> anyhow::Result<Vec<Measured>> {
+        let mut results = Vec::new();
+        for &scenario in &self.options.scenarios {
+            let (banli_run, floor_run, per_request, generated_run) = if scenario == Scenario::Writes
+            {
+                self.writes(scenario).await?
+            } else {
+                self.reads(scenario).await?
+            };
+            let (rss_now, _) = rss(pid);
+            report::print_line(
+                scenario,
+                &banli_run,
+                floor_run.as_ref(),
+                generated_run.as_ref(),
+                per_request,
+                rss_now,
+            );
+            results.push(Measured {
+                scenario,
+                banli: banli_run,
+                floor: floor_run,
+                postgraphile: generated_run,
+                statements: per_request,
+                rss_mib: rss_now,
+            });
+        }
+        Ok(results)
+    }
+
     /// The write scenario: each open SOLE assignment answered once, with reads of
     /// published replies between (no warm-up: every assignment can be answered once).
     async fn writes(&self, scenario: Scenario) -> anyhow::Result<ScenarioRun> {
@@ -478,7 +512,7 @@ impl Setup<'_> {
             scenario.title(),
             open.len()
         );
-        Ok((measured, None, per))
+        Ok((measured, None, per, None))
     }
 
     /// A read scenario: the same answers checked on samples, then banli and the floor each
@@ -513,6 +547,37 @@ impl Setup<'_> {
             scenario.title(),
             bodies.len()
         );
-        Ok((ours, Some(theirs), per))
+        let generated = match &self.postgraphile {
+            Some(url) if postgraphile::runs(scenario) => {
+                Some(self.generated(scenario, &bodies, url)?)
+            }
+            _ => None,
+        };
+        Ok((ours, Some(theirs), per, generated))
+    }
+
+    /// PostGraphile on a read scenario: the same rows checked on samples, then warmed up
+    /// and measured.
+    fn generated(&self, scenario: Scenario, bodies: &[Value], url: &str) -> anyhow::Result<Wrk> {
+        let theirs = postgraphile::bodies(scenario, bodies)?;
+        let checked = postgraphile::same_rows(
+            scenario,
+            bodies,
+            &self.graphql,
+            &theirs,
+            url,
+            Some(&self.token),
+        )?;
+        println!(
+            "{}: same rows from banli and PostGraphile on {checked} sample requests",
+            scenario.title()
+        );
+        let file = self.dir.join("postgraphile.txt");
+        write_lines(&file, theirs.iter().map(Value::to_string))?;
+        let file = file.to_string_lossy().into_owned();
+        let args = [file.as_str(), ""];
+        let (options, lua) = (self.options, &self.reads_lua);
+        wrk(options, options.warmup, lua, url, &args)?;
+        wrk(options, options.seconds, lua, url, &args)
     }
 }

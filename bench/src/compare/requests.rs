@@ -64,6 +64,17 @@ pub(super) fn same_answers(
     floor: &str,
     token: Option<&str>,
 ) -> anyhow::Result<usize> {
+    if let (Some(_), Some(body)) = (token, bodies.first()) {
+        // The floor checks tokens as banli does: none, or a wrong one, is refused.
+        for wrong in [None, Some("bl_not-a-token")] {
+            let (status, _) = http("POST", floor, Some(body.clone()), wrong)?;
+            anyhow::ensure!(
+                status == 401,
+                "{}: the floor answered {status} to a request without a valid token",
+                scenario.title()
+            );
+        }
+    }
     let step = (bodies.len() / 5).max(1);
     let mut checked = 0;
     for body in bodies.iter().step_by(step).take(5) {
@@ -75,7 +86,7 @@ pub(super) fn same_answers(
             scenario.title(),
             crate::truncate(&text, 400)
         );
-        let (status, text) = http("POST", floor, Some(body.clone()), None)?;
+        let (status, text) = http("POST", floor, Some(body.clone()), token)?;
         let theirs: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         anyhow::ensure!(
             status == 200,
