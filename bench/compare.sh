@@ -46,12 +46,17 @@ run() {
     fi
     # PostGraphile 4 beside them (npm, into target/postgraphile; reused by later runs).
     postgraphile=target/postgraphile/node_modules/.bin/postgraphile
-    if [ ! -x "$postgraphile" ]; then
+    if [ ! -x "$postgraphile" ] && command -v npm >/dev/null; then
       mkdir -p target/postgraphile
       (cd target/postgraphile && npm install --no-audit --no-fund --silent postgraphile@4.14.1 >/dev/null)
     fi
-    "$postgraphile" --version | head -n 1
-    run "$pg_admin/$db" --postgraphile "$postgraphile" "$@"
+    if [ -x "$postgraphile" ]; then
+      echo "PostGraphile $("$postgraphile" --version | head -n 1)"
+      run "$pg_admin/$db" --postgraphile "$postgraphile" "$@"
+    else
+      echo "npm is not installed: PostGraphile is skipped"
+      run "$pg_admin/$db" "$@"
+    fi
   else
     echo "PostgreSQL does not answer at 127.0.0.1:5432: the PostgreSQL table is skipped"
   fi

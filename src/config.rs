@@ -12,7 +12,9 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 mod files;
+mod load;
 pub use files::{FileSettings, StoreKind};
+pub use load::LoadSettings;
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,8 +109,9 @@ pub struct Settings {
     /// Most top-level fields the executed operation may select (`BANLI_MAX_ROOT_FIELDS`):
     /// bounds how many mutations one request runs.
     pub max_root_fields: usize,
-    /// Seconds a GraphQL request may run before it is answered with TIMEOUT (`BANLI_REQUEST_TIMEOUT_SECS`).
-    pub request_timeout_secs: u64,
+    /// How long a GraphQL request may run, and how many run at once.
+    #[serde(flatten)]
+    pub load: LoadSettings,
     /// Wrong passwords in a row that lock an account (`BANLI_LOGIN_MAX_FAILURES`).
     pub login_max_failures: u32,
     /// Seconds a locked account stays locked (`BANLI_LOGIN_LOCKOUT_SECS`); also the window
@@ -296,7 +299,7 @@ impl Default for Settings {
             max_query_complexity: 10_000,
             max_query_aliases: 30,
             max_root_fields: 20,
-            request_timeout_secs: 30,
+            load: LoadSettings::default(),
             login_max_failures: 5,
             login_lockout_secs: 15 * 60,
             login_address_max_failures: 30,

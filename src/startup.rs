@@ -230,9 +230,10 @@ impl Application {
             clock: Arc::clone(&clock),
             trusted_proxies: settings.trusted_proxy_networks()?,
         });
-        let timeout = web::Data::new(crate::http::RequestTimeout(Duration::from_secs(
-            settings.request_timeout_secs.max(1),
-        )));
+        let timeout = web::Data::new(crate::http::RequestTimeout::new(
+            &settings.load,
+            actix_workers(settings),
+        ));
         let db_data = web::Data::new(db.clone());
         let public_cache = web::Data::new(crate::http::public_get::PublicCache {
             max_age_secs: settings.public_cache_secs,
@@ -263,9 +264,7 @@ impl Application {
         })
         .shutdown_timeout(settings.shutdown_timeout_secs)
         .client_request_timeout(Duration::from_secs(30));
-        if settings.workers > 0 {
-            server = server.workers(settings.workers);
-        }
+        server = server.workers(actix_workers(settings));
         let server = server.listen(listener)?.run();
         announce(settings, port, db.backend());
         let worker =
@@ -302,5 +301,14 @@ impl Application {
         }
         self.db.close().await;
         result
+    }
+}
+
+/// The HTTP workers: `workers`, or one per CPU (actix-web's default) when it is 0.
+fn actix_workers(settings: &Settings) -> usize {
+    if settings.workers > 0 {
+        settings.workers
+    } else {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     }
 }

@@ -287,10 +287,12 @@ async fn suggestion(pool: &Pool, body: &Body) -> anyhow::Result<Value> {
 
 async fn suggestions(pool: &Pool, body: &Body) -> anyhow::Result<Value> {
     let session = id_of(body, "session", Kind::Session).unwrap_or(0);
-    // Ordered by (session_id, id), as banli orders one session's list: the index
-    // `(session_id, id)` then serves PostgreSQL too (by id alone it walks the primary key).
-    let sql =
-        suggestion_rows!("WHERE s.session_id = $1 ORDER BY s.session_id DESC, s.id DESC LIMIT 51");
+    // The page's ids from the index `(session_id, id)` alone, then the rows, as banli
+    // does (asked for whole rows, PostgreSQL walks the primary key and filters).
+    let sql = suggestion_rows!(
+        "WHERE s.id IN (SELECT id FROM suggestion WHERE session_id = $1 ORDER BY id DESC LIMIT 51) \
+         ORDER BY s.id DESC"
+    );
     let mut rows: Vec<Row> = on_pool!(pool, |p| sqlx::query_as(sql)
         .bind(session)
         .fetch_all(p)

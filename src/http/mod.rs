@@ -202,9 +202,36 @@ impl<'de> Deserialize<'de> for Body {
     }
 }
 
-/// How long one GraphQL request may run.
-#[derive(Debug, Clone, Copy)]
-pub struct RequestTimeout(pub std::time::Duration);
+/// How long one GraphQL request may run, and the places for requests in flight.
+pub struct RequestTimeout {
+    limit: std::time::Duration,
+    in_flight: tokio::sync::Semaphore,
+}
+
+impl RequestTimeout {
+    /// `graphql_in_flight_per_worker` places for each of `workers` HTTP workers.
+    pub fn new(settings: &crate::config::LoadSettings, workers: usize) -> Self {
+        let places = settings
+            .graphql_in_flight_per_worker
+            .max(1)
+            .saturating_mul(workers.max(1));
+        Self {
+            limit: std::time::Duration::from_secs(settings.request_timeout_secs.max(1)),
+            in_flight: tokio::sync::Semaphore::new(places),
+        }
+    }
+
+    /// Runs `request` once a place is free, within the time limit (the wait counts);
+    /// `None` when the limit passed first.
+    pub async fn run<F: std::future::Future>(&self, request: F) -> Option<F::Output> {
+        let placed = async {
+            // The semaphore is never closed.
+            let _place = self.in_flight.acquire().await;
+            request.await
+        };
+        tokio::time::timeout(self.limit, placed).await.ok()
+    }
+}
 
 /// What it takes to turn a bearer token into the request's caller.
 pub struct Authenticator {
@@ -398,9 +425,9 @@ impl Run<'_> {
         };
         let operation = operation_name(&mut request);
         let started = std::time::Instant::now();
-        let response = match tokio::time::timeout(self.timeout.0, runner.execute(request)).await {
-            Ok(response) => crate::graphql::error::coded(response),
-            Err(_) => timed_out(self.request_id),
+        let response = match self.timeout.run(runner.execute(request)).await {
+            Some(response) => crate::graphql::error::coded(response),
+            None => timed_out(self.request_id),
         };
         if let Some(metrics) = self.req.app_data::<web::Data<metrics::Metrics>>() {
             metrics.observe(
@@ -454,9 +481,9 @@ async fn run_anonymous(
         },
         schemas.environment(),
     );
-    match tokio::time::timeout(timeout.0, runner.execute(request)).await {
-        Ok(response) => crate::graphql::error::coded(response),
-        Err(_) => timed_out(request_id),
+    match timeout.run(runner.execute(request)).await {
+        Some(response) => crate::graphql::error::coded(response),
+        None => timed_out(request_id),
     }
 }
 
@@ -482,5 +509,30 @@ async fn readyz(db: web::Data<Db>) -> HttpResponse {
         HttpResponse::Ok().json(json!({"status": "ready"}))
     } else {
         HttpResponse::ServiceUnavailable().json(json!({"status": "database unavailable"}))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RequestTimeout;
+    use crate::config::LoadSettings;
+
+    #[tokio::test]
+    async fn a_request_waits_for_a_place_and_the_wait_counts_in_its_time_limit() {
+        let timeout = RequestTimeout::new(
+            &LoadSettings {
+                request_timeout_secs: 1,
+                graphql_in_flight_per_worker: 1,
+            },
+            1,
+        );
+        // Another request holds the only place for longer than the limit.
+        let place = timeout.in_flight.acquire().await.unwrap();
+        let started = std::time::Instant::now();
+        assert_eq!(timeout.run(async { "waiting" }).await, None);
+        assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+        drop(place);
+        // With the place free, a request runs.
+        assert_eq!(timeout.run(async { "third" }).await, Some("third"));
     }
 }

@@ -132,6 +132,19 @@ async fn a_kept_document_is_still_refused_by_a_limit_it_breaks() {
     assert_eq!(after[0] - before[0], 3, "entries: {before:?} → {after:?}");
 }
 
+/// With one place for a GraphQL request in flight, forty at once wait their turn: all are
+/// answered, none refused.
+#[actix_web::test]
+async fn requests_beyond_the_places_in_flight_wait_and_are_answered() {
+    let app = spawn_app_with(|s| s.load.graphql_in_flight_per_worker = 1).await;
+    let query = "query Sessions { sessions { totalCount edges { node { id name } } } }";
+    let requests = (0..40).map(|_| app.graphql(query, json!({})));
+    for response in futures_util::future::join_all(requests).await {
+        assert_ok(&response);
+        assert_eq!(response["data"]["sessions"]["totalCount"], 0);
+    }
+}
+
 /// `banli_graphql_document_cache`: entries, hits, misses.
 async fn document_cache(app: &TestApp) -> [u64; 3] {
     let (status, metrics) = app.get("/metrics").await;

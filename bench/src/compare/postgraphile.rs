@@ -6,7 +6,7 @@
 //! production mode (`NODE_ENV=production`, no GraphiQL, no query log) with two cluster
 //! workers and a pool of 8, as banli (2 HTTP workers, pool of 8), on the same database.
 //! It answers the two nested reads in its generated schema: a suggestion by its row id,
-//! and a session's page of 50 in the order banli uses, each with the lead deputy, the
+//! and a session's page of 50, newest first, each with the lead deputy, the
 //! assignments with their units and the assignments' replies. It has no authentication
 //! (PostGraphile leaves that to a JWT or a proxy), which favours it.
 //!
@@ -28,10 +28,10 @@ pub(super) struct PostGraphile {
 
 impl Drop for PostGraphile {
     fn drop(&mut self) {
-        // The cluster workers are the master's children: stop the whole group.
+        // The cluster workers are the master's children: stop the whole group. The `--`
+        // matters: procps' `kill -KILL -PID` signals every process (-1), not the group.
         let _ = Command::new("kill")
-            .arg("-KILL")
-            .arg(format!("-{}", self.child.id()))
+            .args(["-s", "KILL", "--", &format!("-{}", self.child.id())])
             .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -106,7 +106,7 @@ pub(super) fn bodies(scenario: Scenario, banli: &[Value]) -> anyhow::Result<Vec<
                     "operationName": "SuggestionPage",
                 }),
                 Scenario::Suggestions => json!({
-                    "query": format!("query SuggestionList($session: BigInt!) {{ allSuggestions(condition: {{sessionId: $session}}, orderBy: [SESSION_ID_DESC, ID_DESC], first: 50) {{ pageInfo {{ hasNextPage }} nodes {{ {FIELDS} }} }} }}"),
+                    "query": format!("query SuggestionList($session: BigInt!) {{ allSuggestions(condition: {{sessionId: $session}}, orderBy: ID_DESC, first: 50) {{ pageInfo {{ hasNextPage }} nodes {{ {FIELDS} }} }} }}"),
                     "variables": {"session": row_id(body, "session", Kind::Session)?},
                     "operationName": "SuggestionList",
                 }),

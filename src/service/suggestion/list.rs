@@ -287,19 +287,25 @@ pub async fn list(
             return Ok(page);
         }
     }
-    let mut select = filtered(db.backend(), filter);
+    let select = filtered(db.backend(), filter);
     let ordering = order.ordering();
     if filter.session_id.is_some() && ordering.column.is_none() {
-        // One session's suggestions in id order are in (session_id, id) order, which the
-        // index `(session_id, id)` holds. Asked for id order alone, PostgreSQL walks the
-        // primary key and filters by session (it assumes a session's rows spread over all
-        // ids, where they are contiguous): 254 ms for an old session's page at 1m.
-        let direction = if ordering.descending {
-            sea_orm::Order::Desc
-        } else {
-            sea_orm::Order::Asc
-        };
-        select = sea_orm::QueryOrder::order_by(select, suggestion::Column::SessionId, direction);
+        // One session's page in id order: its ids from the index `(session_id, id)`
+        // alone, then the rows by id. Asked for whole rows, PostgreSQL walks the primary
+        // key backwards and filters by session (it assumes a session's rows spread over
+        // all ids, where they are contiguous): 110–250 ms for an old session's page at
+        // 1m, 0.3 ms this way. Ordering by (session_id, id) does not help: the planner
+        // drops a sort key an equality fixes.
+        return page::fetch_by_ids(
+            db.conn(),
+            select,
+            suggestion::Column::Id,
+            ordering,
+            args,
+            |m| order.key(m),
+            |m| m.id,
+        )
+        .await;
     }
     page::fetch(
         db.conn(),
