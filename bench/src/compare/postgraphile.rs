@@ -145,21 +145,21 @@ pub(super) fn same_rows(
         );
         let (a, b) = match scenario {
             Scenario::Suggestion => (
-                rows_of_banli(&[a["suggestion"].clone()]),
-                rows_of_theirs(&[b["suggestionById"].clone()]),
+                rows_of(&[a["suggestion"].clone()], &BANLI),
+                rows_of(&[b["suggestionById"].clone()], &THEIRS),
             ),
-            _ => (
-                rows_of_banli(
-                    a["suggestions"]["nodes"]
+            _ => {
+                let nodes = |v: &Value, name: &str| -> anyhow::Result<Vec<Value>> {
+                    Ok(v[name]["nodes"]
                         .as_array()
-                        .context("banli's nodes")?,
-                ),
-                rows_of_theirs(
-                    b["allSuggestions"]["nodes"]
-                        .as_array()
-                        .context("PostGraphile's nodes")?,
-                ),
-            ),
+                        .context("a page's nodes")?
+                        .clone())
+                };
+                (
+                    rows_of(&nodes(&a, "suggestions")?, &BANLI),
+                    rows_of(&nodes(&b, "allSuggestions")?, &THEIRS),
+                )
+            }
         };
         anyhow::ensure!(!a.is_empty(), "{}: no rows to compare", scenario.title());
         if a != b {
@@ -195,43 +195,42 @@ const SUGGESTION: [&str; 4] = ["number", "title", "status", "submittedOn"];
 const ASSIGNMENT: [&str; 4] = ["role", "status", "dueOn", "answeredOn"];
 const REPLY: [&str; 3] = ["category", "repliedOn", "contactName"];
 
-fn rows_of_banli(suggestions: &[Value]) -> Rows {
-    let mut rows = Vec::new();
-    for s in suggestions.iter().filter(|s| !s.is_null()) {
-        let mut first = row(s, &SUGGESTION);
-        first.push(text(&s["leadDeputy"]["name"]));
-        rows.push(first);
-        for a in s["assignments"].as_array().into_iter().flatten() {
-            let mut line = row(a, &ASSIGNMENT);
-            line.push(text(&a["unit"]["name"]));
-            rows.push(line);
-            for r in a["replies"].as_array().into_iter().flatten() {
-                rows.push(row(r, &REPLY));
-            }
-        }
-    }
-    rows
+/// Where a schema keeps a suggestion's relations: the lead deputy's field, the list of
+/// assignments, an assignment's unit, its list of replies.
+struct Names {
+    lead: &'static str,
+    assignments: fn(&Value) -> &Value,
+    unit: &'static str,
+    replies: fn(&Value) -> &Value,
 }
 
-fn rows_of_theirs(suggestions: &[Value]) -> Rows {
+/// banli's schema.
+const BANLI: Names = Names {
+    lead: "leadDeputy",
+    assignments: |s| &s["assignments"],
+    unit: "unit",
+    replies: |a| &a["replies"],
+};
+
+/// PostGraphile's generated schema (lists are connections with `nodes`).
+const THEIRS: Names = Names {
+    lead: "deputyByLeadDeputyId",
+    assignments: |s| &s["assignmentsBySuggestionId"]["nodes"],
+    unit: "handlingUnitByUnitId",
+    replies: |a| &a["repliesByAssignmentId"]["nodes"],
+};
+
+fn rows_of(suggestions: &[Value], names: &Names) -> Rows {
     let mut rows = Vec::new();
     for s in suggestions.iter().filter(|s| !s.is_null()) {
         let mut first = row(s, &SUGGESTION);
-        first.push(text(&s["deputyByLeadDeputyId"]["name"]));
+        first.push(text(&s[names.lead]["name"]));
         rows.push(first);
-        for a in s["assignmentsBySuggestionId"]["nodes"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
+        for a in (names.assignments)(s).as_array().into_iter().flatten() {
             let mut line = row(a, &ASSIGNMENT);
-            line.push(text(&a["handlingUnitByUnitId"]["name"]));
+            line.push(text(&a[names.unit]["name"]));
             rows.push(line);
-            for r in a["repliesByAssignmentId"]["nodes"]
-                .as_array()
-                .into_iter()
-                .flatten()
-            {
+            for r in (names.replies)(a).as_array().into_iter().flatten() {
                 rows.push(row(r, &REPLY));
             }
         }
