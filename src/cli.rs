@@ -52,6 +52,9 @@ pub enum Command {
     /// The texts of the notices (`notice_templates`).
     #[command(subcommand)]
     Templates(TemplatesCommand),
+    /// The keyword search index.
+    #[command(subcommand)]
+    Search(SearchCommand),
     /// Write a consistent copy of the SQLite database to PATH while the server runs (a new
     /// file; checked before the command reports success). PostgreSQL: use pg_dump.
     Backup {
@@ -72,6 +75,13 @@ pub enum RemindersCommand {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SearchCommand {
+    /// Count the index's frequent tokens now (those `similarSuggestions` leaves out as too
+    /// common); the server does this once a day and after every rebuild of the index.
+    Census,
 }
 
 #[derive(Debug, Subcommand)]

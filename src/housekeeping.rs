@@ -1,6 +1,7 @@
 //! Periodic chores of a running server: deleting expired CAPTCHAs and idempotency keys,
 //! erasing feedback contact details past their retention period, and deleting past windows
-//! of the per-client limits. Each run is idempotent; several instances over one database
+//! of the per-client limits; once a day, the census of the search index's frequent tokens
+//! (`similarSuggestions`). Each run is idempotent; several instances over one database
 //! still run it once per period between them ([`claim`]).
 
 use std::sync::Arc;
@@ -171,6 +172,23 @@ pub fn spawn(
                 ),
                 Err(error) => tracing::error!(?error, "sweeping the attachment store failed"),
             }
+            census(&db, clock.as_ref()).await;
         }
     }))
+}
+
+/// The name of the daily census of the search index in `chore_run`.
+pub const CENSUS: &str = "search-census";
+
+/// Takes the search index's census when a day has passed since the last (any instance's).
+async fn census(db: &Db, clock: &dyn Clock) {
+    use crate::service::search;
+    match claim(db, CENSUS, search::CENSUS_PERIOD, clock.now()).await {
+        Ok(true) => match search::refresh_census(db).await {
+            Ok(frequent_tokens) => tracing::info!(frequent_tokens, "search census taken"),
+            Err(error) => tracing::error!(?error, "the search census failed; retrying next period"),
+        },
+        Ok(false) => {}
+        Err(error) => tracing::error!(?error, "the search census could not be claimed"),
+    }
 }

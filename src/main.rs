@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use banli::cli::{
-    AuditCommand, CalendarCommand, Cli, Command, FeedbackCommand, RemindersCommand,
+    AuditCommand, CalendarCommand, Cli, Command, FeedbackCommand, RemindersCommand, SearchCommand,
     TemplatesCommand, UserCommand,
 };
 use banli::config::Settings;
@@ -78,6 +78,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             run_reminders(&settings, as_of, dry_run).await?
         }
         Command::Backup { path } => backup(&settings, &path).await?,
+        Command::Search(SearchCommand::Census) => search_census(&settings).await?,
         Command::Schema | Command::Templates(_) => {}
     }
     Ok(ExitCode::SUCCESS)
@@ -171,6 +172,21 @@ async fn purge_feedback(settings: &Settings) -> anyhow::Result<()> {
     println!(
         "feedback older than {} days: contact details erased from {} rows; {} expired CAPTCHAs deleted",
         settings.feedback_retention_days, report.contacts_erased, report.captchas_deleted
+    );
+    db.close().await;
+    Ok(())
+}
+
+/// `banli search census`: the frequent tokens of the search index counted now.
+async fn search_census(settings: &Settings) -> anyhow::Result<()> {
+    let db = migrated(settings).await?;
+    let started = std::time::Instant::now();
+    let frequent = banli::service::search::refresh_census(&db)
+        .await
+        .map_err(plain)?;
+    println!(
+        "search census: {frequent} frequent tokens counted in {} ms",
+        started.elapsed().as_millis()
     );
     db.close().await;
     Ok(())

@@ -36,6 +36,7 @@ mod m20261207_000006_add_assignment_urge_count;
 mod m20261207_000007_add_session_reminder_days;
 mod m20261207_000008_create_attachment;
 mod m20261207_000009_add_session_signed_letter;
+mod m20261207_000010_create_search_vocabulary;
 
 pub use m20261126_000001_add_assignment_facts::assignment_facts_sql;
 
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000007_add_session_reminder_days::Migration),
             Box::new(m20261207_000008_create_attachment::Migration),
             Box::new(m20261207_000009_add_session_signed_letter::Migration),
+            Box::new(m20261207_000010_create_search_vocabulary::Migration),
         ]
     }
 }

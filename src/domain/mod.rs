@@ -25,6 +25,7 @@ pub mod publication;
 pub mod redaction;
 pub mod reminder;
 pub mod review;
+pub mod sample;
 pub mod search;
 pub mod span;
 pub mod statistics;

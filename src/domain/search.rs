@@ -252,7 +252,11 @@ pub const MAX_SIMILAR_TOKENS: usize = 32;
 /// pasted full text costs what a title does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimilarQuery {
+    /// Any of these may match.
     tokens: Vec<String>,
+    /// Or all of these together (the rarest of the text's common tokens, see
+    /// [`SimilarQuery::focus`]); empty for a text without common tokens.
+    together: Vec<String>,
 }
 
 impl SimilarQuery {
@@ -276,23 +280,120 @@ impl SimilarQuery {
         } else {
             long
         };
-        (!tokens.is_empty()).then_some(Self { tokens })
+        (!tokens.is_empty()).then_some(Self {
+            tokens,
+            together: Vec::new(),
+        })
     }
 
+    /// The query without the tokens `vocabulary` finds common (in more than a twentieth
+    /// of the documents: 关于, 建议, 加强…). They match nearly everything, so each would
+    /// make every document a candidate and rank it, and they say little about likeness.
+    /// What they still say is kept as one group that must match *together*: the
+    /// [`COMMON_TOKENS_TOGETHER`] rarest of them (生态 态环 环境 in a text on 生态环境
+    /// where that topic is frequent), when nothing else is left, or when together they
+    /// would be rare if they occurred independently (the product of their shares at most
+    /// one in [`COMMON_TOKEN_ONE_IN`]; 关于 改善 建议 together are still everywhere).
+    pub fn focus(self, vocabulary: &Vocabulary) -> Self {
+        let (mut common, rare): (Vec<String>, Vec<String>) = self
+            .tokens
+            .into_iter()
+            .partition(|t| vocabulary.is_common(t));
+        // Rarest first; a stable sort keeps the text's order among equals.
+        common.sort_by_key(|t| vocabulary.documents_with(t));
+        common.truncate(COMMON_TOKENS_TOGETHER);
+        let together_share: f64 = common.iter().map(|t| vocabulary.share(t)).product();
+        if !rare.is_empty() && together_share * COMMON_TOKEN_ONE_IN as f64 > 1.0 {
+            common.clear();
+        }
+        if rare.is_empty() {
+            // Nothing but common tokens: they are the query, all required.
+            return Self {
+                tokens: Vec::new(),
+                together: common,
+            };
+        }
+        Self {
+            tokens: rare,
+            together: common,
+        }
+    }
+
+    /// The tokens any of which may match.
     pub fn tokens(&self) -> &[String] {
         &self.tokens
     }
 
-    /// FTS5: the tokens joined by OR (quoted: tokens hold only letters and digits).
-    pub fn fts5(&self) -> String {
-        let quoted: Vec<String> = self.tokens.iter().map(|t| format!("\"{t}\"")).collect();
-        quoted.join(" OR ")
+    /// The tokens that match only all together (see [`SimilarQuery::focus`]).
+    pub fn together(&self) -> &[String] {
+        &self.together
     }
 
-    /// The PostgreSQL `tsquery` literal: the tokens joined by `|`.
+    /// FTS5: the tokens joined by OR, the group by AND (quoted: tokens hold only letters
+    /// and digits).
+    pub fn fts5(&self) -> String {
+        self.expression(|t| format!("\"{t}\""), " OR ", " AND ")
+    }
+
+    /// The PostgreSQL `tsquery` literal: the tokens joined by `|`, the group by `&`.
     pub fn tsquery(&self) -> String {
-        let quoted: Vec<String> = self.tokens.iter().map(|t| format!("'{t}'")).collect();
-        quoted.join(" | ")
+        self.expression(|t| format!("'{t}'"), " | ", " & ")
+    }
+
+    fn expression(&self, quote: impl Fn(&str) -> String, or: &str, and: &str) -> String {
+        let mut any: Vec<String> = self.tokens.iter().map(|t| quote(t)).collect();
+        if !self.together.is_empty() {
+            let all: Vec<String> = self.together.iter().map(|t| quote(t)).collect();
+            let all = all.join(and);
+            any.push(if any.is_empty() {
+                all
+            } else {
+                format!("({all})")
+            });
+        }
+        any.join(or)
+    }
+}
+
+/// How many documents of an index hold the frequent tokens (those in at least a hundredth
+/// of them), as counted by the last census of the index; any other token is rare.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Vocabulary {
+    /// The documents the index held when counted.
+    pub documents: u64,
+    /// Documents per frequent token.
+    pub frequent: HashMap<String, u64>,
+}
+
+/// A token in more than one document in this many is common (see [`SimilarQuery::focus`]).
+pub const COMMON_TOKEN_ONE_IN: u64 = 20;
+/// An index of fewer documents has no common tokens: ranking all of them costs little.
+pub const COMMON_TOKEN_MIN_DOCUMENTS: u64 = 1_000;
+/// How many of a text's common tokens still select documents together.
+pub const COMMON_TOKENS_TOGETHER: usize = 3;
+
+impl Vocabulary {
+    /// The documents holding `token` (0 for a token too rare to be counted).
+    pub fn documents_with(&self, token: &str) -> u64 {
+        self.frequent.get(token).copied().unwrap_or(0)
+    }
+
+    /// The share of the documents that hold `token` (0 to 1).
+    pub fn share(&self, token: &str) -> f64 {
+        if self.documents == 0 {
+            return 0.0;
+        }
+        (self.documents_with(token) as f64 / self.documents as f64).min(1.0)
+    }
+
+    /// True for a token in more than one in [`COMMON_TOKEN_ONE_IN`] documents of an index
+    /// of at least [`COMMON_TOKEN_MIN_DOCUMENTS`].
+    pub fn is_common(&self, token: &str) -> bool {
+        self.documents >= COMMON_TOKEN_MIN_DOCUMENTS
+            && self
+                .documents_with(token)
+                .saturating_mul(COMMON_TOKEN_ONE_IN)
+                > self.documents
     }
 }
 
@@ -582,5 +683,81 @@ mod tests {
         let q = SimilarQuery::parse("干部培训").expect("tokens");
         assert_eq!(q.fts5(), r#""干部" OR "部培" OR "培训""#);
         assert_eq!(q.tsquery(), "'干部' | '部培' | '培训'");
+    }
+
+    #[test]
+    fn similar_queries_leave_common_tokens_out_or_require_them_together() {
+        // 10,000 documents: a token in more than 500 is common.
+        let vocabulary = |frequent: &[(&str, u64)], documents: u64| Vocabulary {
+            documents,
+            frequent: frequent
+                .iter()
+                .map(|(t, n)| ((*t).to_owned(), *n))
+                .collect(),
+        };
+        let everyday = vocabulary(
+            &[
+                ("关于", 9_900),
+                ("加强", 6_000),
+                ("建议", 10_000),
+                ("生态", 1_250),
+                ("态环", 1_250),
+                ("环境", 1_300),
+                ("保护", 501),
+                ("工作", 500),
+            ],
+            10_000,
+        );
+        type Case<'a> = (&'a str, Vocabulary, &'a str, &'a str);
+        let cases: [Case; 7] = [
+            // Nothing counted yet, or too few documents: the text's tokens as they are.
+            (
+                "干部培训",
+                Vocabulary::default(),
+                "'干部' | '部培' | '培训'",
+                "",
+            ),
+            (
+                "关于干部",
+                vocabulary(&[("关于", 999)], 999),
+                "'关于' | '于干' | '干部'",
+                "",
+            ),
+            // Rare tokens stay; one common token among them is dropped (501 > 10,000 / 20;
+            // 500 is not more).
+            ("保护工作", everyday.clone(), "'护工' | '工作'", ""),
+            // The three rarest of several common tokens, together (5% × 12.5% × 12.5% of
+            // the documents if independent), beside the rare ones.
+            (
+                "关于加强生态环境保护",
+                everyday.clone(),
+                "'于加' | '强生' | '境保' | ('保护' & '生态' & '态环')",
+                "保护 生态 态环",
+            ),
+            // Only common tokens: the (up to) three rarest, all required.
+            (
+                "生态环境",
+                everyday.clone(),
+                "'生态' & '态环' & '环境'",
+                "生态 态环 环境",
+            ),
+            // Common tokens that are everywhere even together: dropped.
+            ("关于建议", everyday.clone(), "'于建'", ""),
+            ("建议", everyday, "'建议'", "建议"),
+        ];
+        for (text, vocabulary, tsquery, together) in cases {
+            let q = SimilarQuery::parse(text)
+                .expect("tokens")
+                .focus(&vocabulary);
+            assert_eq!(q.tsquery(), tsquery, "{text}");
+            assert_eq!(q.together().join(" "), together, "{text}");
+        }
+        let q = SimilarQuery::parse("生态环境保护")
+            .expect("tokens")
+            .focus(&vocabulary(&[("生态", 600), ("环境", 700)], 10_000));
+        assert_eq!(
+            q.fts5(),
+            r#""态环" OR "境保" OR "保护" OR ("生态" AND "环境")"#
+        );
     }
 }

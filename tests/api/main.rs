@@ -15,6 +15,7 @@ mod backup;
 mod bad_input;
 mod bounded;
 mod browser;
+mod common_words;
 mod corrections;
 mod crash;
 mod deadlines;

@@ -250,7 +250,7 @@ impl CoreQuery {
             .map_err(|e| for_query(ctx, e))?;
         let rows: Vec<_> = page.rows.iter().map(|(_, row)| row).collect();
         crate::graphql::loaders::prefetch::suggestions(ctx, &rows).await?;
-        let total = TotalCount::new(move || {
+        let total = TotalCount::total(move || {
             let (db, filter) = (db.clone(), filter.clone());
             async move { service::suggestion::count(&db, &filter).await }
         });

@@ -10,8 +10,10 @@
 
 mod rebuild;
 mod similar;
+mod vocabulary;
 pub use rebuild::*;
 pub use similar::*;
+pub use vocabulary::*;
 
 use chrono::Utc;
 use entity::{assignment, reply, suggestion};

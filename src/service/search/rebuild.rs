@@ -63,6 +63,7 @@ pub(super) async fn rebuild_unless_current(db: &Db, unless_current: bool) -> Ser
     }
     let suggestions = rebuild_suggestions(&*txn).await?;
     let replies = rebuild_replies(&*txn).await?;
+    let frequent_tokens = take_census(&*txn).await?;
     let record = match backend {
         DbBackend::Sqlite => {
             "INSERT INTO search_index (name, tokenizer_version, built_at) \
@@ -86,6 +87,7 @@ pub(super) async fn rebuild_unless_current(db: &Db, unless_current: bool) -> Ser
     tracing::info!(
         suggestions,
         replies,
+        frequent_tokens,
         tokenizer_version = TOKENIZER_VERSION,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "search index built"

@@ -14,6 +14,7 @@ pub struct Similar {
 fn scored_matches(
     backend: DbBackend,
     query: &crate::domain::search::SimilarQuery,
+    window: Option<(i64, i64)>,
 ) -> sea_orm::sea_query::SelectStatement {
     use sea_orm::sea_query::{Alias, Query};
     let mut matches = Query::select();
@@ -48,13 +49,147 @@ fn scored_matches(
                 ));
         }
     }
+    if let Some((low, high)) = window {
+        // Integers written into the statement: FTS5 narrows its match by rowid range.
+        let id = if backend == DbBackend::Sqlite {
+            "rowid"
+        } else {
+            "id"
+        };
+        matches.and_where(Expr::cust(format!("{id} BETWEEN {low} AND {high}")));
+    }
     matches
+}
+
+/// At most this many of the matching suggestions are ranked: the most recently registered.
+pub const SIMILAR_CANDIDATES: u64 = 2_000;
+
+/// The conditions every candidate meets: visible to `scope`, of `session_id` when given,
+/// never `exclude`.
+fn candidates(
+    scope: crate::domain::access::Scope,
+    session_id: Option<i64>,
+    exclude: Option<i64>,
+) -> sea_orm::Condition {
+    let mut condition = crate::service::scope::suggestions(scope);
+    if let Some(session_id) = session_id {
+        condition = condition.add(suggestion::Column::SessionId.eq(session_id));
+    }
+    if let Some(exclude) = exclude {
+        condition = condition.add(suggestion::Column::Id.ne(exclude));
+    }
+    condition
+}
+
+/// True when more than [`SIMILAR_CANDIDATES`] documents match `query`: a look at most
+/// that many documents deep into the index (one statement).
+async fn more_than_candidates(
+    db: &Db,
+    query: &crate::domain::search::SimilarQuery,
+) -> ServiceResult<bool> {
+    let backend = db.backend();
+    let deeper = SIMILAR_CANDIDATES + 1;
+    let look = match backend {
+        DbBackend::Sqlite => Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT COUNT(*) AS n FROM (SELECT rowid FROM suggestion_search \
+                 WHERE suggestion_search MATCH ? LIMIT {deeper}) AS t"
+            ),
+            [query.fts5().into()],
+        ),
+        _ => Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT COUNT(*) AS n FROM (SELECT id FROM suggestion_search \
+                 WHERE tokens @@ CAST($1 AS tsquery) LIMIT {deeper}) AS t"
+            ),
+            [query.tsquery().into()],
+        ),
+    };
+    let matches: i64 = match db
+        .conn()
+        .query_one_raw(look)
+        .await
+        .during("looking at the matches")?
+    {
+        Some(row) => row.try_get("", "n").during("reading the matches")?,
+        None => 0,
+    };
+    Ok(u64::try_from(matches).unwrap_or(0) > SIMILAR_CANDIDATES)
+}
+
+/// The id range of the [`SIMILAR_CANDIDATES`] newest candidates that match `query`, when
+/// more match; `None` when all of them can be ranked. Only when more match
+/// ([`more_than_candidates`]), one statement that walks the suggestions newest first and
+/// stops at the last candidate: the SQLite `+` keeps the planner from driving it by the
+/// matches (a sort of every one).
+async fn window(
+    db: &Db,
+    query: &crate::domain::search::SimilarQuery,
+    candidates: sea_orm::Condition,
+) -> ServiceResult<Option<(i64, i64)>> {
+    use sea_orm::sea_query::{Alias, Func, Order, Query};
+    let backend = db.backend();
+    if !more_than_candidates(db, query).await? {
+        return Ok(None);
+    }
+    let id = r#""suggestion"."id""#;
+    let mut newest = Query::select();
+    newest
+        .column((suggestion::Entity, suggestion::Column::Id))
+        .from(suggestion::Entity)
+        .cond_where(candidates)
+        .and_where(match backend {
+            DbBackend::Sqlite => Expr::cust_with_values(
+                format!("+{id} IN (SELECT rowid FROM suggestion_search WHERE suggestion_search MATCH ?)"),
+                [query.fts5()],
+            ),
+            _ => Expr::cust_with_values(
+                format!("{id} IN (SELECT id FROM suggestion_search WHERE tokens @@ CAST($1 AS tsquery))"),
+                [query.tsquery()],
+            ),
+        })
+        .order_by((suggestion::Entity, suggestion::Column::Id), Order::Desc)
+        .limit(SIMILAR_CANDIDATES);
+    let t = Alias::new("t");
+    let select = Query::select()
+        .expr_as(
+            Func::min(Expr::col((t.clone(), Alias::new("id")))),
+            Alias::new("low"),
+        )
+        .expr_as(
+            Func::max(Expr::col((t.clone(), Alias::new("id")))),
+            Alias::new("high"),
+        )
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(newest, t)
+        .to_owned();
+    let row = db
+        .conn()
+        .query_one_raw(backend.build(&select))
+        .await
+        .during("finding the newest similar suggestions")?;
+    let Some(row) = row else { return Ok(None) };
+    let n: i64 = row.try_get("", "n").during("reading the candidates")?;
+    if u64::try_from(n).unwrap_or(0) < SIMILAR_CANDIDATES {
+        return Ok(None);
+    }
+    let low: i64 = row.try_get("", "low").during("reading the candidates")?;
+    let high: i64 = row.try_get("", "high").during("reading the candidates")?;
+    Ok(Some((low, high)))
 }
 
 /// The suggestions most like `query` (并案 candidates), best first: SQLite ranks by BM25
 /// with the title counting four times the content, PostgreSQL by `ts_rank` (title tokens
 /// carry weight A). Only suggestions `scope` sees, of `session_id` when given, never
 /// `exclude` (the suggestion being edited).
+///
+/// The tokens the last census found common are left out or required together
+/// ([`SimilarQuery::focus`](crate::domain::search::SimilarQuery::focus)), and of the
+/// matching suggestions only the [`SIMILAR_CANDIDATES`] newest are ranked, so the cost
+/// stays bounded however common the text's words (three statements, four when more than
+/// that many match).
 pub async fn similar(
     db: &Db,
     scope: crate::domain::access::Scope,
@@ -65,7 +200,10 @@ pub async fn similar(
 ) -> ServiceResult<Vec<Similar>> {
     use sea_orm::sea_query::{Alias, ExprTrait as _, Order, Query};
     let backend = db.backend();
-    let matches = scored_matches(backend, query);
+    let vocabulary = vocabulary(db.conn(), query.tokens()).await?;
+    let query = query.clone().focus(&vocabulary);
+    let window = window(db, &query, candidates(scope, session_id, exclude)).await?;
+    let matches = scored_matches(backend, &query, window);
     let m = Alias::new("m");
     let mut select = Query::select();
     select
@@ -82,16 +220,10 @@ pub async fn similar(
             Expr::col((m.clone(), Alias::new("id")))
                 .equals((suggestion::Entity, suggestion::Column::Id)),
         )
-        .cond_where(crate::service::scope::suggestions(scope))
+        .cond_where(candidates(scope, session_id, exclude))
         .order_by((m, Alias::new("score")), Order::Desc)
         .order_by((suggestion::Entity, suggestion::Column::Id), Order::Desc)
         .limit(limit);
-    if let Some(session_id) = session_id {
-        select.and_where(suggestion::Column::SessionId.eq(session_id));
-    }
-    if let Some(exclude) = exclude {
-        select.and_where(suggestion::Column::Id.ne(exclude));
-    }
     let rows = db
         .conn()
         .query_all_raw(backend.build(&select))
