@@ -18,6 +18,7 @@ use super::page::{self, instant_key, KeyKind, Ordering, Page, PageArgs};
 use super::search::{Index, KeywordPlan};
 use super::{DbContext, ServiceResult};
 use crate::db::Db;
+use crate::domain::sample::Total;
 use crate::domain::search::SearchQuery;
 use crate::domain::time::start_of_day;
 
@@ -208,19 +209,43 @@ pub async fn list(
 }
 
 /// How many published replies match `filter`.
-pub async fn count(db: &Db, filter: &Planned) -> ServiceResult<u64> {
+pub async fn count(db: &Db, filter: &Planned) -> ServiceResult<Total> {
     #[derive(FromQueryResult)]
     struct Count {
         n: i64,
     }
-    let found = filtered(db.backend(), filter)
+    let backend = db.backend();
+    if let Some(plan @ KeywordPlan::Probe(query)) = &filter.keyword {
+        // A word in most texts: counted from a sample (an exact count reads every match).
+        // PostgreSQL checks each sampled row by its primary key (`row_matches`), where an
+        // `IN` would read every match first.
+        let id = r#""reply"."id""#;
+        let matches = match backend {
+            DbBackend::Postgres => super::search::row_matches(backend, Index::Public, id, query),
+            _ => plan.condition(backend, Index::Public, id),
+        };
+        let others = Planned {
+            filter: filter.filter.clone(),
+            keyword: None,
+        };
+        return page::count_sampled(
+            db.conn(),
+            filtered(backend, &others),
+            Expr::col((reply::Entity, reply::Column::Id)),
+            sea_orm::Condition::all().add(matches),
+        )
+        .await;
+    }
+    let found = filtered(backend, filter)
         .select_only()
         .column_as(Expr::col((reply::Entity, reply::Column::Id)).count(), "n")
         .into_model::<Count>()
         .one(db.conn())
         .await
         .during("counting published replies")?;
-    Ok(found.map_or(0, |c| u64::try_from(c.n).unwrap_or(0)))
+    Ok(Total::exact(
+        found.map_or(0, |c| u64::try_from(c.n).unwrap_or(0)),
+    ))
 }
 
 /// One published reply, or `None` when there is none with this id that the public may see.

@@ -200,3 +200,144 @@ async fn a_common_keyword_is_counted_from_a_sample_and_says_so() {
         (0, false)
     );
 }
+
+/// One published reply to each of the first `n` suggestions (one unit), written directly
+/// as the data generator does, then indexed: the body names the suggestion's subject.
+async fn published_replies(app: &TestApp, n: u64) {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let unit = app.unit("交通运输局", "JTJ").await;
+    let (_, unit_id) = decode(&unit).expect("a global ID");
+    let suggestions: Vec<(i64, i64, String)> = entity::suggestion::Entity::find()
+        .select_only()
+        .columns([
+            entity::suggestion::Column::Id,
+            entity::suggestion::Column::SessionId,
+            entity::suggestion::Column::Title,
+        ])
+        .order_by_asc(entity::suggestion::Column::Id)
+        .limit(n)
+        .into_tuple()
+        .all(app.db.conn())
+        .await
+        .unwrap();
+    let now = fixed_now();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    let assignments: Vec<entity::assignment::ActiveModel> = suggestions
+        .iter()
+        .map(|(id, session_id, _)| entity::assignment::ActiveModel {
+            suggestion_id: Set(*id),
+            session_id: Set(*session_id),
+            unit_id: Set(unit_id),
+            role: Set(entity::enums::AssignmentRole::Lead),
+            assigned_on: Set(day),
+            due_on: Set(day + chrono::Duration::days(90)),
+            due_on_explicit: Set(false),
+            original_due_on: Set(day + chrono::Duration::days(90)),
+            due_soon_from: Set(day + chrono::Duration::days(80)),
+            due_provisional: Set(false),
+            round: Set(1),
+            span_from: Set(day),
+            signed_for_at: Set(Some(now)),
+            status: Set(entity::enums::AssignmentStatus::Replied),
+            answered_on: Set(Some(day + chrono::Duration::days(30))),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    for part in assignments.chunks(500) {
+        entity::assignment::Entity::insert_many(part.to_vec())
+            .exec(app.db.conn())
+            .await
+            .expect("insert assignments");
+    }
+    let assignment_ids: Vec<i64> = entity::assignment::Entity::find()
+        .select_only()
+        .column(entity::assignment::Column::Id)
+        .order_by_asc(entity::assignment::Column::Id)
+        .into_tuple()
+        .all(app.db.conn())
+        .await
+        .unwrap();
+    let replies: Vec<entity::reply::ActiveModel> = assignment_ids
+        .iter()
+        .zip(&suggestions)
+        .map(|(assignment_id, (_, _, title))| {
+            let text = format!("您提出的{title}收悉。现答复如下：我们将分步推进。");
+            entity::reply::ActiveModel {
+                assignment_id: Set(*assignment_id),
+                unit_id: Set(unit_id),
+                round: Set(1),
+                category: Set(entity::enums::ReplyCategory::B),
+                body: Set(text.clone()),
+                signed_by: Set("王明".to_owned()),
+                replied_on: Set(day + chrono::Duration::days(30)),
+                contact_name: Set("周敏".to_owned()),
+                contact_phone: Set("0551-62600000".to_owned()),
+                publication: Set(entity::enums::Publication::Full),
+                published_at: Set(Some(now)),
+                public_text: Set(Some(text)),
+                release_state: Set(entity::enums::ReleaseState::Sent),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+        })
+        .collect();
+    for part in replies.chunks(500) {
+        entity::reply::Entity::insert_many(part.to_vec())
+            .exec(app.db.conn())
+            .await
+            .expect("insert replies");
+    }
+    banli::service::search::rebuild(&app.db)
+        .await
+        .expect("rebuild the index");
+}
+
+async fn public_count(app: &TestApp, filter: Value) -> (u64, bool) {
+    let data = app
+        .as_public()
+        .data(
+            "query($f: PublishedReplyFilter) { publishedReplies(filter: $f, first: 1) { totalCount totalCountIsEstimate } }",
+            json!({"f": filter}),
+        )
+        .await;
+    let c = &data["publishedReplies"];
+    (
+        c["totalCount"].as_u64().unwrap(),
+        c["totalCountIsEstimate"].as_bool().unwrap(),
+    )
+}
+
+#[actix_web::test]
+async fn the_public_count_of_a_common_word_is_estimated_too() {
+    let app = spawn_app().await;
+    let sessions = many_suggestions(&app).await;
+    // 1,500 published replies: 20 on 生态环境, the rest on 乡村道路; the older session
+    // holds the first 500.
+    published_replies(&app, 1_500).await;
+    assert_eq!(public_count(&app, json!({})).await, (1_500, false));
+    assert_eq!(
+        public_count(&app, json!({"keyword": "生态环境"})).await,
+        (ECOLOGY as u64, false)
+    );
+    assert_eq!(
+        public_count(&app, json!({"keyword": "答复如下"})).await,
+        (1_500, true)
+    );
+    let (estimate, is_estimate) = public_count(&app, json!({"keyword": "道路"})).await;
+    assert!(is_estimate);
+    assert!(estimate.abs_diff(1_480) * 100 <= 1_480 * 3, "{estimate}");
+    // One session's 500: every row checked.
+    assert_eq!(
+        public_count(
+            &app,
+            json!({"keyword": "道路", "sessionId": sessions.older})
+        )
+        .await,
+        (480, false)
+    );
+}

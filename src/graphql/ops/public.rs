@@ -126,7 +126,7 @@ impl PublicQuery {
             .map_err(|e| for_query(ctx, e))?;
         let db = st.db.clone();
         let filter = std::sync::Arc::new(filter);
-        let total = TotalCount::new(move || {
+        let total = TotalCount::total(move || {
             let db = db.clone();
             let filter = std::sync::Arc::clone(&filter);
             let turn = turn.clone();

@@ -436,42 +436,13 @@ pub async fn count(db: &Db, filter: &SuggestionFilter) -> ServiceResult<Total> {
         keyword_plan: None,
         ..filter.clone()
     };
-    let rows = page::count(db.conn(), filtered(backend, &others)).await?;
-    let step = sample::step(rows);
-    let keyword = planned_keyword(backend, plans, filter.scope);
-    use sea_orm::sea_query::Func;
-    use sea_orm::QuerySelect as _;
-    let mut select = filtered(backend, &others)
-        .select_only()
-        .column_as(Expr::cust("COUNT(*)"), "sampled")
-        .column_as(
-            Expr::expr(Func::coalesce([
-                Expr::from(Func::sum(Expr::case(keyword, 1).finally(0))),
-                Expr::val(0),
-            ])),
-            "matched",
-        );
-    if step > 1 {
-        let step = i64::try_from(step).unwrap_or(i64::MAX);
-        select = select.filter(
-            Expr::col((suggestion::Entity, suggestion::Column::Id))
-                .modulo(step)
-                .eq(0),
-        );
-    }
-    let (sampled, matched): (i64, i64) = select
-        .into_tuple()
-        .one(db.conn())
-        .await
-        .during("counting a sample of the list")?
-        .unwrap_or_default();
-    let as_count = |n: i64| u64::try_from(n).unwrap_or(0);
-    Ok(Total::from_sample(
-        rows,
-        step,
-        as_count(sampled),
-        as_count(matched),
-    ))
+    page::count_sampled(
+        db.conn(),
+        filtered(backend, &others),
+        Expr::col((suggestion::Entity, suggestion::Column::Id)),
+        planned_keyword(backend, plans, filter.scope),
+    )
+    .await
 }
 
 pub async fn by_number(

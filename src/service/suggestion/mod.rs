@@ -16,7 +16,7 @@ use super::{check_version, conflict, on_unique, page, search, DbContext, Service
 use crate::db::Db;
 use crate::domain::access::Scope;
 use crate::domain::error::Errors;
-use crate::domain::sample::{self, Total};
+use crate::domain::sample::Total;
 use crate::domain::search::SearchQuery;
 use crate::domain::text::{self, Lines, SuggestionNumber};
 use crate::domain::workflow::{ActorRole, EventKind};
