@@ -155,7 +155,7 @@ pub(crate) async fn search(db: &Db, settings: &Settings, iterations: usize) -> a
         ("a topic", "生态环境"),
         ("in every suggestion", "建议"),
     ] {
-        let query = format!("{{ suggestions(filter: {{keyword: \"{keyword}\"}}, first: 20) {{ totalCount nodes {{ number title }} }} }}");
+        let query = format!("{{ suggestions(filter: {{keyword: \"{keyword}\"}}, first: 20) {{ totalCount totalCountIsEstimate nodes {{ number title }} }} }}");
         time_query(
             &schema,
             db,
@@ -179,15 +179,37 @@ pub(crate) async fn search(db: &Db, settings: &Settings, iterations: usize) -> a
         )
         .await?;
     }
-    let query = "{ similarSuggestions(text: \"关于加强生态环境保护工作的建议\", first: 10) { score suggestion { number title } } }";
-    time_query(
-        &schema,
-        db,
-        "similarSuggestions (a title)",
-        query,
-        iterations,
-    )
-    .await?;
+    let (_, session) = sizes(db).await?;
+    let session_id = banli::graphql::ids::encode(banli::graphql::ids::Kind::Session, session).0;
+    let title = "关于加强生态环境保护工作的建议";
+    for (name, args) in [
+        ("similarSuggestions (a title)", String::new()),
+        (
+            "similarSuggestions (a title, latest session)",
+            format!(", sessionId: \"{session_id}\""),
+        ),
+        (
+            "similarSuggestions (topic words only)",
+            String::from(", text: \"生态环境\""),
+        ),
+    ] {
+        let text = if args.contains("text:") {
+            String::new()
+        } else {
+            format!("text: \"{title}\", ")
+        };
+        let query = format!(
+            "{{ similarSuggestions({text}first: 10{args}) {{ score suggestion {{ number title }} }} }}"
+        );
+        time_query(&schema, db, name, &query, iterations).await?;
+    }
+    for (name, keyword) in [
+        ("publishedReplies + totalCount: in every reply", "答复"),
+        ("publishedReplies + totalCount: a topic", "生态环境"),
+    ] {
+        let query = format!("{{ publishedReplies(filter: {{keyword: \"{keyword}\"}}, first: 20) {{ totalCount totalCountIsEstimate nodes {{ title }} }} }}");
+        time_query(&schema, db, name, &query, iterations).await?;
+    }
     Ok(())
 }
 
