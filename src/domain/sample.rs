@@ -76,47 +76,22 @@ mod tests {
 
     #[test]
     fn a_sample_scales_its_share_to_the_rows() {
+        let estimated = |rows| Total {
+            rows,
+            estimate: true,
+        };
+        // (rows, step, sampled, matched) → the count.
         let cases = [
             // Every row checked: exact, whatever `rows` said a moment before.
             ((999, 1, 999, 412), Total::exact(412)),
             ((0, 1, 0, 0), Total::exact(0)),
             // A word in every row, in none, in a share of them.
-            (
-                (625_000, 625, 1_000, 1_000),
-                Total {
-                    rows: 625_000,
-                    estimate: true,
-                },
-            ),
-            (
-                (625_000, 625, 1_000, 0),
-                Total {
-                    rows: 0,
-                    estimate: true,
-                },
-            ),
-            (
-                (625_000, 625, 1_000, 125),
-                Total {
-                    rows: 78_125,
-                    estimate: true,
-                },
-            ),
+            ((625_000, 625, 1_000, 1_000), estimated(625_000)),
+            ((625_000, 625, 1_000, 0), estimated(0)),
+            ((625_000, 625, 1_000, 125), estimated(78_125)),
             // Rows written between the two statements: never more than the rows.
-            (
-                (1_500, 2, 760, 760),
-                Total {
-                    rows: 1_500,
-                    estimate: true,
-                },
-            ),
-            (
-                (1_500, 2, 0, 0),
-                Total {
-                    rows: 0,
-                    estimate: true,
-                },
-            ),
+            ((1_500, 2, 760, 760), estimated(1_500)),
+            ((1_500, 2, 0, 0), estimated(0)),
         ];
         for ((rows, step, sampled, matched), expected) in cases {
             assert_eq!(

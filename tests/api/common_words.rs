@@ -91,18 +91,24 @@ async fn similar(app: &TestApp, text: &str, session: Option<&str>, first: i32) -
     data["similarSuggestions"].as_array().unwrap().clone()
 }
 
-async fn counted(app: &TestApp, filter: Value) -> (u64, bool) {
+/// `totalCount` and `totalCountIsEstimate` of `list` (a connection field taking a
+/// `filter` of type `filter_type`), as the caller of `app` sees them.
+async fn count_of(app: &TestApp, list: &str, filter_type: &str, filter: Value) -> (u64, bool) {
     let data = app
         .data(
-            "query($f: SuggestionFilter) { suggestions(filter: $f, first: 1) { totalCount totalCountIsEstimate } }",
+            &format!("query($f: {filter_type}) {{ {list}(filter: $f, first: 1) {{ totalCount totalCountIsEstimate }} }}"),
             json!({"f": filter}),
         )
         .await;
-    let c = &data["suggestions"];
+    let c = &data[list];
     (
         c["totalCount"].as_u64().unwrap(),
         c["totalCountIsEstimate"].as_bool().unwrap(),
     )
+}
+
+async fn counted(app: &TestApp, filter: Value) -> (u64, bool) {
+    count_of(app, "suggestions", "SuggestionFilter", filter).await
 }
 
 #[actix_web::test]
@@ -298,18 +304,8 @@ async fn published_replies(app: &TestApp, n: u64) {
 }
 
 async fn public_count(app: &TestApp, filter: Value) -> (u64, bool) {
-    let data = app
-        .as_public()
-        .data(
-            "query($f: PublishedReplyFilter) { publishedReplies(filter: $f, first: 1) { totalCount totalCountIsEstimate } }",
-            json!({"f": filter}),
-        )
-        .await;
-    let c = &data["publishedReplies"];
-    (
-        c["totalCount"].as_u64().unwrap(),
-        c["totalCountIsEstimate"].as_bool().unwrap(),
-    )
+    let public = app.as_public();
+    count_of(&public, "publishedReplies", "PublishedReplyFilter", filter).await
 }
 
 #[actix_web::test]
