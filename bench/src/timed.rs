@@ -179,6 +179,15 @@ pub(crate) async fn search(db: &Db, settings: &Settings, iterations: usize) -> a
         )
         .await?;
     }
+    similar_and_public(&schema, db, iterations).await
+}
+
+/// `similarSuggestions` three ways, and `publishedReplies`' count of a common word.
+async fn similar_and_public(
+    schema: &banli::graphql::BanliSchema,
+    db: &Db,
+    iterations: usize,
+) -> anyhow::Result<()> {
     let (_, session) = sizes(db).await?;
     let session_id = banli::graphql::ids::encode(banli::graphql::ids::Kind::Session, session).0;
     let title = "关于加强生态环境保护工作的建议";
@@ -201,14 +210,14 @@ pub(crate) async fn search(db: &Db, settings: &Settings, iterations: usize) -> a
         let query = format!(
             "{{ similarSuggestions({text}first: 10{args}) {{ score suggestion {{ number title }} }} }}"
         );
-        time_query(&schema, db, name, &query, iterations).await?;
+        time_query(schema, db, name, &query, iterations).await?;
     }
     for (name, keyword) in [
         ("publishedReplies + totalCount: in every reply", "答复"),
         ("publishedReplies + totalCount: a topic", "生态环境"),
     ] {
         let query = format!("{{ publishedReplies(filter: {{keyword: \"{keyword}\"}}, first: 20) {{ totalCount totalCountIsEstimate nodes {{ title }} }} }}");
-        time_query(&schema, db, name, &query, iterations).await?;
+        time_query(schema, db, name, &query, iterations).await?;
     }
     Ok(())
 }
