@@ -215,15 +215,14 @@ pub async fn count(db: &Db, filter: &Planned) -> ServiceResult<Total> {
         n: i64,
     }
     let backend = db.backend();
-    if let Some(plan @ KeywordPlan::Probe(query)) = &filter.keyword {
+    // SQLite counts exactly: it would run the sample's check of a common word again for
+    // each sampled row (see `suggestion::count`).
+    if let (Some(KeywordPlan::Probe(query)), DbBackend::Postgres) = (&filter.keyword, backend) {
         // A word in most texts: counted from a sample (an exact count reads every match).
         // PostgreSQL checks each sampled row by its primary key (`row_matches`), where an
         // `IN` would read every match first.
         let id = r#""reply"."id""#;
-        let matches = match backend {
-            DbBackend::Postgres => super::search::row_matches(backend, Index::Public, id, query),
-            _ => plan.condition(backend, Index::Public, id),
-        };
+        let matches = super::search::row_matches(backend, Index::Public, id, query);
         let others = Planned {
             filter: filter.filter.clone(),
             keyword: None,

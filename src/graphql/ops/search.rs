@@ -31,8 +31,8 @@ impl SearchQuery {
     /// match each other. Only the suggestions the caller may see, of `sessionId` when
     /// given, never `excludeId` (the one being edited); `first` of them (default 10, at
     /// most 50). Words found in more than one in 20 suggestions (关于, 建议) do not make
-    /// a suggestion similar on their own, and when more than 2,000 suggestions match, the
-    /// 2,000 most recently registered of them are ranked.
+    /// a suggestion similar on their own, and without `sessionId`, when more than 2,000
+    /// suggestions match, the 2,000 most recently registered of them are ranked.
     #[graphql(guard = "Allow(CASE_READERS)")]
     async fn similar_suggestions(
         &self,

@@ -431,6 +431,17 @@ pub async fn count(db: &Db, filter: &SuggestionFilter) -> ServiceResult<Total> {
         let rows = page::count(db.conn(), filtered(backend, filter)).await?;
         return Ok(Total::exact(rows));
     };
+    if backend == DbBackend::Sqlite {
+        // SQLite runs the sample's check of a common word (a temporary list of every
+        // match) again for each sampled row: measured 0.7–25 s at 1m, more than the
+        // exact count through plain subqueries (0.4–0.8 s), which it keeps.
+        let plain = SuggestionFilter {
+            keyword_plan: None,
+            ..filter.clone()
+        };
+        let rows = page::count(db.conn(), filtered(backend, &plain)).await?;
+        return Ok(Total::exact(rows));
+    }
     let others = SuggestionFilter {
         keyword: None,
         keyword_plan: None,
