@@ -37,8 +37,10 @@ mod m20261207_000007_add_session_reminder_days;
 mod m20261207_000008_create_attachment;
 mod m20261207_000009_add_session_signed_letter;
 mod m20261207_000010_create_search_vocabulary;
+mod m20261207_000011_create_statistics_tally;
 
 pub use m20261126_000001_add_assignment_facts::assignment_facts_sql;
+pub use m20261207_000011_create_statistics_tally::statistics_tally_sql;
 
 pub struct Migrator;
 
@@ -78,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000008_create_attachment::Migration),
             Box::new(m20261207_000009_add_session_signed_letter::Migration),
             Box::new(m20261207_000010_create_search_vocabulary::Migration),
+            Box::new(m20261207_000011_create_statistics_tally::Migration),
         ]
     }
 }

@@ -51,6 +51,7 @@ mod shutdown;
 mod smtp;
 mod statements;
 mod statistics;
+mod statistics_tally;
 mod subscriptions;
 mod suggestion;
 mod supervision;

@@ -18,7 +18,7 @@ fn ok(payload: &Value) {
     assert_eq!(codes(payload), Vec::<String>::new(), "{payload:#}");
 }
 
-async fn mutate(
+pub(crate) async fn mutate(
     app: &TestApp,
     name: &str,
     input_type: &str,
@@ -100,10 +100,10 @@ async fn contact(app: &TestApp, assignment: &str, method: &str) {
     .await;
 }
 
-struct Fixture {
-    app: TestApp,
-    session: String,
-    units: [String; 3],
+pub(crate) struct Fixture {
+    pub(crate) app: TestApp,
+    pub(crate) session: String,
+    pub(crate) units: [String; 3],
 }
 
 /// The data set (all assigned 2026-03-02 unless said; explicit due dates):
@@ -120,7 +120,7 @@ struct Fixture {
 /// | 7 | 组织人事 | U1 SOLE, assigned 07-06 | 09-30 | after 06-30: not counted then | | | |
 ///
 /// Public feedback on #1's published reply: one HANDLED, one READ, one NEW, one SPAM.
-async fn fixture() -> Fixture {
+pub(crate) async fn fixture() -> Fixture {
     let app = crate::helpers::spawn_app().await;
     let session = app.session("省人大十三届五次会议").await;
     let deputy = app.deputy("夏维奇").await;

@@ -9,13 +9,16 @@
 
 mod query;
 mod sheet;
+mod tally;
 use query::*;
 pub use sheet::sheet;
 
 use chrono::NaiveDate;
 use entity::enums::{ReplyCategory, SuggestionKind};
 use entity::{assignment, suggestion};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, Order, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait as _, NullOrdering, Order, Query, SelectStatement, SimpleExpr,
+};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
 use super::deadline::AsOf;
@@ -51,7 +54,7 @@ pub enum GroupBy {
 }
 
 /// The key of one row: the values of the grouped-by dimensions (others stay `None`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Group {
     pub session_id: Option<i64>,
     pub unit_id: Option<i64>,
@@ -120,7 +123,8 @@ pub(crate) async fn refresh_facts_of_reply<C: ConnectionTrait>(
     }
 }
 
-/// Recomputes the facts of every assignment (after bulk loads, or to repair).
+/// Recomputes the facts of every assignment (after bulk loads, or to repair), then the
+/// tally summed from them. Call it inside a transaction, so readers see both or neither.
 pub async fn rebuild_facts<C: ConnectionTrait>(conn: &C) -> ServiceResult<()> {
     let backend = conn.get_database_backend();
     conn.execute_raw(Statement::from_string(
@@ -129,12 +133,51 @@ pub async fn rebuild_facts<C: ConnectionTrait>(conn: &C) -> ServiceResult<()> {
     ))
     .await
     .during("rebuilding the statistics facts")?;
+    rebuild_tally(conn).await
+}
+
+/// Computes the statistics tally afresh from the assignments. The triggers keep it in
+/// step; this is the repair, should a bulk change ever have bypassed them.
+pub async fn rebuild_tally<C: ConnectionTrait>(conn: &C) -> ServiceResult<()> {
+    let backend = conn.get_database_backend();
+    for statement in migration::statistics_tally_sql(backend) {
+        conn.execute_raw(Statement::from_string(backend, statement))
+            .await
+            .during("rebuilding the statistics tally")?;
+    }
     Ok(())
 }
 
 /// The rows of the table grouped by `group_by` (in that order), as of `as_of`; at most
-/// `limit` of them.
+/// `limit` of them. From the statistics tally where it can answer (today's figures, see
+/// `tally`), else from the assignment rows.
 pub async fn table(
+    db: &Db,
+    filter: &StatisticsFilter,
+    group_by: &[GroupBy],
+    as_of: AsOf,
+    limit: u64,
+) -> ServiceResult<Vec<Row>> {
+    match from_tally(db, filter, group_by, as_of, limit).await? {
+        Some(rows) => Ok(rows),
+        None => scan(db, filter, group_by, as_of, limit).await,
+    }
+}
+
+/// [`table`] as the statistics tally answers it, or `None` when the tally cannot.
+pub async fn from_tally(
+    db: &Db,
+    filter: &StatisticsFilter,
+    group_by: &[GroupBy],
+    as_of: AsOf,
+    limit: u64,
+) -> ServiceResult<Option<Vec<Row>>> {
+    tally::table(db, filter, group_by, as_of, limit).await
+}
+
+/// [`table`] read from the assignment rows alone, whatever the tally holds: what the
+/// tally is checked against.
+pub async fn scan(
     db: &Db,
     filter: &StatisticsFilter,
     group_by: &[GroupBy],

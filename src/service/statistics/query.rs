@@ -48,7 +48,7 @@ pub(super) fn select(
         let (expr, alias) = group_expr(backend, *group);
         q.expr_as(expr.clone(), Alias::new(alias));
         q.add_group_by([expr.clone()]);
-        q.order_by_expr(expr, Order::Asc);
+        q.order_by_expr_with_nulls(expr, Order::Asc, NullOrdering::First);
     }
     let by_unit = group_by.contains(&GroupBy::Unit);
     let figures = deadline_figures(backend, when, by_unit)
@@ -191,7 +191,7 @@ fn reply_figures() -> Vec<(&'static str, SimpleExpr)> {
 }
 
 /// The assignments in force on the day that the filter and the caller's scope select.
-fn filter_rows(
+pub(super) fn filter_rows(
     q: &mut SelectStatement,
     backend: DbBackend,
     filter: &StatisticsFilter,
@@ -268,11 +268,8 @@ pub(super) fn group_expr(backend: DbBackend, group: GroupBy) -> (SimpleExpr, &'s
     }
 }
 
-pub(super) fn decode(row: &QueryResult, group_by: &[GroupBy]) -> ServiceResult<Row> {
-    let get = |name: &str| -> ServiceResult<i64> {
-        row.try_get::<i64>("", name)
-            .during("reading a statistics figure")
-    };
+/// The key of a result row: the values of its `group_*` columns.
+pub(super) fn decode_group(row: &QueryResult, group_by: &[GroupBy]) -> ServiceResult<Group> {
     let mut group = Group::default();
     for g in group_by {
         match g {
@@ -295,6 +292,15 @@ pub(super) fn decode(row: &QueryResult, group_by: &[GroupBy]) -> ServiceResult<R
             }
         }
     }
+    Ok(group)
+}
+
+pub(super) fn decode(row: &QueryResult, group_by: &[GroupBy]) -> ServiceResult<Row> {
+    let get = |name: &str| -> ServiceResult<i64> {
+        row.try_get::<i64>("", name)
+            .during("reading a statistics figure")
+    };
+    let group = decode_group(row, group_by)?;
     let counts = Counts {
         suggestions: get("suggestions")?,
         assignments: get("assignments")?,
