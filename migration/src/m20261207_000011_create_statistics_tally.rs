@@ -13,6 +13,11 @@
 //! whose counts fall to zero stays (with zeros) and is skipped when read. The most days
 //! late cannot be taken back by subtraction: when the assignment that held it changes,
 //! its group's maximum is read again from the assignments of that group.
+//!
+//! On PostgreSQL a writer holds its group's tally row from the update to its commit, so
+//! writers that change the figures of one group (a unit's month and category) wait for
+//! each other; an update that changes no figure does not touch the tally, and one that
+//! moves an assignment between groups locks the two rows in the order of their keys.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
@@ -162,9 +167,47 @@ fn apply(backend: DbBackend, r: &str, sign: &str) -> [String; 2] {
 }
 
 /// The columns whose change moves an assignment in or out of a group or changes a sum.
-const WATCHED: &str = "session_id, unit_id, assigned_on, status, answered_on, due_on, \
-    reply_category, first_satisfaction, final_satisfaction, met_face_to_face, \
-    feedback_open, feedback_handled, urge_count";
+const WATCHED: [&str; 13] = [
+    "session_id",
+    "unit_id",
+    "assigned_on",
+    "status",
+    "answered_on",
+    "due_on",
+    "reply_category",
+    "first_satisfaction",
+    "final_satisfaction",
+    "met_face_to_face",
+    "feedback_open",
+    "feedback_handled",
+    "urge_count",
+];
+
+/// The update trigger's condition: a watched column changed. Writes that set the facts
+/// to what they were (every recomputation does) leave the tally alone, so they take no
+/// lock on its row: on PostgreSQL the row of a group is held from the update to the
+/// commit, and only writers that change a figure should wait for each other.
+fn changed(backend: DbBackend) -> String {
+    let columns = |r: &str| {
+        WATCHED
+            .iter()
+            .map(|c| format!("{r}.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match backend {
+        DbBackend::Postgres => format!(
+            "ROW({}) IS DISTINCT FROM ROW({})",
+            columns("OLD"),
+            columns("NEW")
+        ),
+        _ => WATCHED
+            .iter()
+            .map(|c| format!("OLD.{c} IS NOT NEW.{c}"))
+            .collect::<Vec<_>>()
+            .join(" OR "),
+    }
+}
 
 fn create_table() -> String {
     let sums: Vec<String> = contributions(DbBackend::Sqlite, "r")
@@ -231,10 +274,15 @@ fn triggers(backend: DbBackend) -> Vec<String> {
                     old = old.join(", "),
                     new = new.join(", "),
                 ),
+                "CREATE TRIGGER statistics_tally_keep AFTER INSERT OR DELETE ON assignment \
+                 FOR EACH ROW EXECUTE FUNCTION statistics_tally_keep()"
+                    .to_owned(),
                 format!(
-                    "CREATE TRIGGER statistics_tally_keep \
-                     AFTER INSERT OR DELETE OR UPDATE OF {WATCHED} ON assignment \
-                     FOR EACH ROW EXECUTE FUNCTION statistics_tally_keep()"
+                    "CREATE TRIGGER statistics_tally_change AFTER UPDATE OF {watched} \
+                     ON assignment FOR EACH ROW WHEN ({changed}) \
+                     EXECUTE FUNCTION statistics_tally_keep()",
+                    watched = WATCHED.join(", "),
+                    changed = changed(backend),
                 ),
             ]
         }
@@ -261,8 +309,10 @@ fn triggers(backend: DbBackend) -> Vec<String> {
                      BEGIN {delete} END"
                 ),
                 format!(
-                    "CREATE TRIGGER statistics_tally_update AFTER UPDATE OF {WATCHED} \
-                     ON assignment BEGIN {update} END"
+                    "CREATE TRIGGER statistics_tally_update AFTER UPDATE OF {watched} \
+                     ON assignment WHEN {changed} BEGIN {update} END",
+                    watched = WATCHED.join(", "),
+                    changed = changed(backend),
                 ),
             ]
         }
@@ -288,6 +338,7 @@ impl MigrationTrait for Migration {
         let backend = manager.get_database_backend();
         let statements: &[&str] = match backend {
             DbBackend::Postgres => &[
+                "DROP TRIGGER IF EXISTS statistics_tally_change ON assignment",
                 "DROP TRIGGER IF EXISTS statistics_tally_keep ON assignment",
                 "DROP FUNCTION IF EXISTS statistics_tally_keep()",
                 "DROP FUNCTION IF EXISTS statistics_tally_apply(assignment, integer)",
