@@ -268,3 +268,49 @@ async fn the_tally_answers_as_the_rows_do_on_the_demo() {
     let compared = agree(db, &units[..3], session, today, &[today]).await;
     assert_eq!(compared, 38);
 }
+
+/// Writers changing figures of one group at once (each urge in its own transaction, on
+/// several connections) lose no update: the tally counts every one of them.
+#[actix_web::test]
+async fn concurrent_writers_of_one_group_lose_no_count() {
+    let Fixture {
+        app,
+        session,
+        units,
+    } = fixture().await;
+    let db = &app.db;
+    let units: Vec<i64> = units.iter().map(|u| db_id(u)).collect();
+    let session = db_id(&session);
+    let unit = units[0];
+    let sql = format!(
+        "UPDATE assignment SET urge_count = urge_count + 1 \
+         WHERE id = (SELECT MIN(id) FROM assignment WHERE unit_id = {unit})"
+    );
+    let writers = (0..8).map(|_| {
+        let db = db.clone();
+        let sql = sql.clone();
+        async move {
+            for _ in 0..10 {
+                let txn = sea_orm::TransactionTrait::begin(db.conn())
+                    .await
+                    .expect("begin");
+                txn.execute_unprepared(&sql).await.expect("urge");
+                txn.commit().await.expect("commit");
+            }
+        }
+    });
+    let before = urges_of(db, unit).await;
+    futures_util::future::join_all(writers).await;
+    let today = day("2026-11-22");
+    assert_eq!(agree(db, &units, session, today, &[today]).await, 38);
+    assert_eq!(urges_of(db, unit).await, before + 80);
+}
+
+async fn urges_of(db: &Db, unit: i64) -> i64 {
+    stored_tally(db)
+        .await
+        .iter()
+        .filter(|row| row.1 == unit)
+        .map(|row| row.4[11].unwrap_or_default())
+        .sum()
+}
