@@ -40,7 +40,9 @@ mod m20261207_000010_create_search_vocabulary;
 mod m20261207_000011_create_statistics_tally;
 
 pub use m20261126_000001_add_assignment_facts::assignment_facts_sql;
-pub use m20261207_000011_create_statistics_tally::statistics_tally_sql;
+pub use m20261207_000011_create_statistics_tally::{
+    statistics_tally_sql, STATISTICS_TALLY_DEFERRED,
+};
 
 pub struct Migrator;
 

@@ -166,6 +166,12 @@ fn apply(backend: DbBackend, r: &str, sign: &str) -> [String; 2] {
     [upsert, reread]
 }
 
+/// On PostgreSQL, a transaction that rewrites many assignments at once (a rebuild of the
+/// facts) sets this to `on` for its own duration (`set_config(…, true)`) and computes the
+/// tally afresh after: a trigger call per row costs minutes at a million rows there.
+pub const STATISTICS_TALLY_DEFERRED: &str = "banli.statistics_tally_deferred";
+const DEFERRED: &str = STATISTICS_TALLY_DEFERRED;
+
 /// The columns whose change moves an assignment in or out of a group or changes a sum.
 const WATCHED: [&str; 13] = [
     "session_id",
@@ -262,7 +268,8 @@ fn triggers(backend: DbBackend) -> Vec<String> {
                 format!(
                     "CREATE FUNCTION statistics_tally_keep() RETURNS trigger LANGUAGE plpgsql \
                      AS $$ BEGIN \
-                     IF TG_OP = 'INSERT' THEN PERFORM statistics_tally_apply(NEW, 1); \
+                     IF current_setting('{DEFERRED}', true) = 'on' THEN RETURN NULL; \
+                     ELSIF TG_OP = 'INSERT' THEN PERFORM statistics_tally_apply(NEW, 1); \
                      ELSIF TG_OP = 'DELETE' THEN PERFORM statistics_tally_apply(OLD, -1); \
                      ELSIF ROW({old}) <= ROW({new}) THEN \
                        PERFORM statistics_tally_apply(OLD, -1); \

@@ -124,16 +124,44 @@ pub(crate) async fn refresh_facts_of_reply<C: ConnectionTrait>(
 }
 
 /// Recomputes the facts of every assignment (after bulk loads, or to repair), then the
-/// tally summed from them. Call it inside a transaction, so readers see both or neither.
-pub async fn rebuild_facts<C: ConnectionTrait>(conn: &C) -> ServiceResult<()> {
-    let backend = conn.get_database_backend();
-    conn.execute_raw(Statement::from_string(
+/// tally summed from them, in one transaction (a savepoint inside the caller's). On
+/// PostgreSQL the triggers leave the tally to the end (`STATISTICS_TALLY_DEFERRED`):
+/// called per row they cost minutes at a million assignments.
+pub async fn rebuild_facts<C: ConnectionTrait + sea_orm::TransactionTrait>(
+    conn: &C,
+) -> ServiceResult<()> {
+    let txn = conn.begin().await.during("beginning the facts rebuild")?;
+    let backend = txn.get_database_backend();
+    let defer = |on: &str| {
+        Statement::from_sql_and_values(
+            backend,
+            "SELECT set_config($1, $2, true)",
+            [
+                Value::from(migration::STATISTICS_TALLY_DEFERRED),
+                Value::from(on),
+            ],
+        )
+    };
+    if backend == DbBackend::Postgres {
+        txn.execute_raw(defer("on"))
+            .await
+            .during("deferring the statistics tally")?;
+    }
+    txn.execute_raw(Statement::from_string(
         backend,
         super::facts::assignment_facts_sql(backend, false),
     ))
     .await
     .during("rebuilding the statistics facts")?;
-    rebuild_tally(conn).await
+    if backend == DbBackend::Postgres {
+        txn.execute_raw(defer("off"))
+            .await
+            .during("resuming the statistics tally")?;
+    }
+    rebuild_tally(&txn).await?;
+    sea_orm::TransactionSession::commit(txn)
+        .await
+        .during("committing the facts rebuild")
 }
 
 /// Computes the statistics tally afresh from the assignments. The triggers keep it in
