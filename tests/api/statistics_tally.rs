@@ -153,16 +153,21 @@ fn db_id(id: &str) -> i64 {
     banli::graphql::ids::decode(id).expect("an ID").1
 }
 
-#[actix_web::test]
-async fn the_tally_answers_today_as_the_rows_do_after_every_kind_of_write() {
+/// The statistics fixture with the database ids of its three units and its session.
+async fn fixture_ids() -> (crate::helpers::TestApp, Vec<i64>, i64) {
     let Fixture {
         app,
         session,
         units,
     } = fixture().await;
+    let units = units.iter().map(|u| db_id(u)).collect();
+    (app, units, db_id(&session))
+}
+
+#[actix_web::test]
+async fn the_tally_answers_today_as_the_rows_do_after_every_kind_of_write() {
+    let (app, units, session) = fixture_ids().await;
     let db = &app.db;
-    let units: Vec<i64> = units.iter().map(|u| db_id(u)).collect();
-    let session = db_id(&session);
     let today = day("2026-11-22");
     let days = [today, day("2027-01-31")];
     // 38 tables a day: five groupings by unit in the office's scope and for a session,
@@ -289,14 +294,8 @@ async fn the_tally_answers_as_the_rows_do_on_the_demo() {
 /// several connections) lose no update: the tally counts every one of them.
 #[actix_web::test]
 async fn concurrent_writers_of_one_group_lose_no_count() {
-    let Fixture {
-        app,
-        session,
-        units,
-    } = fixture().await;
+    let (app, units, session) = fixture_ids().await;
     let db = &app.db;
-    let units: Vec<i64> = units.iter().map(|u| db_id(u)).collect();
-    let session = db_id(&session);
     let unit = units[0];
     let sql = format!(
         "UPDATE assignment SET urge_count = urge_count + 1 \
