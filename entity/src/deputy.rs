@@ -1,4 +1,4 @@
-//! A deputy (代表) or CPPCC member (委员). Phone and address are private (DOMAIN.md §7).
+//! A deputy (代表) or CPPCC member (委员). Phone and address are private (docs/domain.md §7).
 
 use sea_orm::entity::prelude::*;
 

@@ -19,7 +19,7 @@ pub struct Model {
     pub closes_on: Option<Date>,
     /// The category scheme in force: a JSON list of `{code, label, definition}`.
     pub category_scheme: Json,
-    /// The deadline rules in force (DOMAIN.md §4), as JSON.
+    /// The deadline rules in force (docs/domain.md §4), as JSON.
     pub deadline_rules: Json,
     /// The last day invited deputies may confirm co-signing a filing (联名确认截止); none:
     /// until the office screens it.

@@ -1,4 +1,4 @@
-//! Per-assignment facts the statistics count (DOMAIN.md §5), kept on the assignment row so
+//! Per-assignment facts the statistics count (docs/domain.md §5), kept on the assignment row so
 //! `statistics` is one aggregate over one table instead of joins into replies, ratings,
 //! contact records and feedback for a million assignments (BENCHMARKS.md, issue 6):
 //!

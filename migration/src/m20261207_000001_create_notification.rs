@@ -1,5 +1,5 @@
 //! Notifications (通知): what banli tells a user, one row per recipient, written in the
-//! transaction of the change it is about (DOMAIN.md §10).
+//! transaction of the change it is about (docs/domain.md §10).
 
 use sea_orm_migration::{prelude::*, schema::*};
 

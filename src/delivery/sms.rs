@@ -1,4 +1,4 @@
-//! SMS through a provider's HTTPS gateway (DOMAIN.md §10): Chinese providers take a call
+//! SMS through a provider's HTTPS gateway (docs/domain.md §10): Chinese providers take a call
 //! with a registered template id, its parameters and the registered signature (【…】). This
 //! adapter posts JSON to the configured URL, signed with HMAC-SHA256 over the timestamp and
 //! the body (`X-Banli-Timestamp`, `X-Banli-Signature: sha256=<hex>`), so the gateway can

@@ -1,4 +1,4 @@
-//! Who is calling and what they may see (DOMAIN.md §1 and §7). Pure rules: the services
+//! Who is calling and what they may see (docs/domain.md §1 and §7). Pure rules: the services
 //! and the GraphQL layer ask these functions, so the policy lives in one place and is
 //! tested as a table.
 
@@ -110,7 +110,7 @@ impl Caller {
     }
 }
 
-/// The rows a caller may see (DOMAIN.md §7). Services turn it into SQL conditions, so
+/// The rows a caller may see (docs/domain.md §7). Services turn it into SQL conditions, so
 /// lists, counts, `node` and nested fields all apply the same rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Scope {

@@ -1,4 +1,4 @@
-//! Which units may be assigned together, and with which roles (DOMAIN.md §2.3).
+//! Which units may be assigned together, and with which roles (docs/domain.md §2.4).
 //!
 //! - at most one LEAD (主办);
 //! - SOLE (独办) is the only unit of the suggestion;

@@ -1,4 +1,4 @@
-//! China's official working calendar (DOMAIN.md §4): Monday–Friday, minus the public
+//! China's official working calendar (docs/domain.md §4): Monday–Friday, minus the public
 //! holidays, plus the weekend days made working days (调休) that the State Council
 //! announces each year (国务院办公厅关于部分节假日安排的通知).
 //!

@@ -1,4 +1,4 @@
-//! Reply categories (DOMAIN.md §3): each session has a scheme of allowed codes.
+//! Reply categories (docs/domain.md §3): each session has a scheme of allowed codes.
 
 use serde::{Deserialize, Serialize};
 

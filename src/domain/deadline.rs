@@ -1,4 +1,4 @@
-//! Deadline rules (DOMAIN.md §4): the periods a session sets, calendar-month arithmetic,
+//! Deadline rules (docs/domain.md §4): the periods a session sets, calendar-month arithmetic,
 //! due dates on China's working calendar, and the deadline status as of a date.
 
 use std::collections::BTreeSet;
@@ -10,7 +10,7 @@ use super::calendar::{DayKind, WorkCalendar};
 use super::error::{Errors, UserError};
 
 /// The deadline rules in force for a session. Every number is a default an administrator
-/// can change per session; the defaults are those of DOMAIN.md §4.
+/// can change per session; the defaults are those of docs/domain.md §4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct DeadlineRules {
@@ -148,7 +148,7 @@ pub fn add_months(start: NaiveDate, months: u32) -> Option<NaiveDate> {
     start.checked_add_months(Months::new(months))
 }
 
-/// Which deadline a due date is for (DOMAIN.md §4 table).
+/// Which deadline a due date is for (docs/domain.md §4 table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum DeadlinePeriod {
@@ -447,7 +447,7 @@ pub fn compute_due(
     })
 }
 
-/// Deadline status as of a date (DOMAIN.md §4 "Deadline status").
+/// Deadline status as of a date (docs/domain.md §4 "Deadline status").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum DeadlineStatus {
@@ -649,7 +649,7 @@ mod tests {
     #[rustfmt::skip]
     const DUE_CASES: &[DueCase] = &[
         // Return window, 5 working days.
-        DueCase { start: "2024-09-27", period: ReturnWindow, roll: true, raw_end: "2024-10-10", due_on: "2024-10-10", provisional_years: &[], crossed: (7, 1), note: "DOMAIN.md example: Fri before 国庆, Sun 29 Sep works, 1-7 Oct off" },
+        DueCase { start: "2024-09-27", period: ReturnWindow, roll: true, raw_end: "2024-10-10", due_on: "2024-10-10", provisional_years: &[], crossed: (7, 1), note: "docs/domain.md §4 example: Fri before 国庆, Sun 29 Sep works, 1-7 Oct off" },
         DueCase { start: "2024-09-30", period: ReturnWindow, roll: true, raw_end: "2024-10-12", due_on: "2024-10-12", provisional_years: &[], crossed: (7, 1), note: "ends on the 调休 Saturday 12 Oct" },
         DueCase { start: "2024-09-26", period: ReturnWindow, roll: true, raw_end: "2024-10-09", due_on: "2024-10-09", provisional_years: &[], crossed: (7, 1), note: "27 Sep, Sun 29 Sep, 30 Sep, 8 Oct, 9 Oct" },
         DueCase { start: "2024-02-08", period: ReturnWindow, roll: true, raw_end: "2024-02-21", due_on: "2024-02-21", provisional_years: &[], crossed: (8, 1), note: "春节 2024: 10-17 Feb off, Sun 18 Feb works" },

@@ -1,4 +1,4 @@
-//! Delivering a notice beyond the app (DOMAIN.md §10): when a failed attempt is tried again,
+//! Delivering a notice beyond the app (docs/domain.md §10): when a failed attempt is tried again,
 //! when to give up, and how a notice becomes an SMS. Pure: the services store deliveries and
 //! their attempts, the worker sends them.
 

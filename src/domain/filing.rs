@@ -1,4 +1,4 @@
-//! Filing online and screening (提交 → 联名 → 审查 → 立案, DOMAIN.md §1.2) as an explicit
+//! Filing online and screening (提交 → 联名 → 审查 → 立案, docs/domain.md §2.2) as an explicit
 //! state machine, before a suggestion is registered and numbered.
 //!
 //! ```text

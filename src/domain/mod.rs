@@ -1,4 +1,4 @@
-//! Pure domain rules of banli (DOMAIN.md): no database, no HTTP, no GraphQL.
+//! Pure domain rules of banli (docs/domain.md): no database, no HTTP, no GraphQL.
 //!
 //! Everything a client sends is parsed here into validated types ("parse, don't
 //! validate"), and the rules the offices live by (deadlines, categories, who may be

@@ -1,4 +1,4 @@
-//! Notifications (通知, DOMAIN.md §10): which timeline events tell whom, and the Chinese text
+//! Notifications (通知, docs/domain.md §10): which timeline events tell whom, and the Chinese text
 //! of each notice. Pure: the services find the recipients and store the rows.
 //!
 //! A notice names the suggestion's number and title, the unit, the due date and the days
@@ -70,7 +70,7 @@ pub enum Audience {
     Deputy,
 }
 
-/// The notices a timeline event gives, and to whom (DOMAIN.md §10's table, for the events
+/// The notices a timeline event gives, and to whom (docs/domain.md §10's table, for the events
 /// that happen in a transition; the scheduled reminders are not events).
 pub fn notices_for(event: EventKind) -> &'static [(NoticeKind, Audience)] {
     use Audience::*;
@@ -176,7 +176,7 @@ impl Channel {
 }
 
 /// The channels besides the app a kind goes on unless its recipient chose otherwise
-/// (DOMAIN.md §10's defaults).
+/// (docs/domain.md §10's defaults).
 pub fn default_channels(kind: NoticeKind) -> &'static [Channel] {
     use NoticeKind as N;
     match kind {

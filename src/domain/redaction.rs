@@ -1,5 +1,5 @@
 //! Finding a deputy's private details in a text however they are written, so publication
-//! withholds them (DOMAIN.md §7: a deputy's phone and address are never public).
+//! withholds them (docs/domain.md §7: a deputy's phone and address are never public).
 //!
 //! A unit that quotes the deputy's mobile writes it `15055200006`, `150 5520 0006`,
 //! `150-5520-0006`, `+86 150 5520 0006` or in full-width digits `１５０５５２０００６`; a

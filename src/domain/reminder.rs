@@ -1,4 +1,4 @@
-//! Scheduled reminders (提醒, DOMAIN.md §10): on a working day, which open cases are told of
+//! Scheduled reminders (提醒, docs/domain.md §10): on a working day, which open cases are told of
 //! and why (due soon at a threshold, overdue, not signed for in time), each (case, reason)
 //! once ever, overdue once a working day; and the text of the day's digest, one per person.
 //! Pure: the service reads the cases and the keys told before, and stores what this decides.
@@ -9,7 +9,7 @@ use super::notice::{days_left, NoticeKind, Text};
 use super::templates::{self, Part, Templates};
 use super::UserError;
 
-/// When to remind (DOMAIN.md §10's defaults).
+/// When to remind (docs/domain.md §10's defaults).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReminderRules {
     /// Calendar days before the due date at which a unit is told the case is due soon.

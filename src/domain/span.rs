@@ -1,4 +1,4 @@
-//! Deadline history (DOMAIN.md §4): which round, due date and answer were in force on a
+//! Deadline history (docs/domain.md §4): which round, due date and answer were in force on a
 //! given day. An assignment's deadline changes over time — a re-handling round after an
 //! UNSATISFIED rating brings a new due date and clears the answer, an approved extension
 //! replaces the due date from the day it is decided — so "the status as of a past date" is
@@ -57,7 +57,7 @@ pub fn in_force_on<'a>(current: &'a Span, earlier: &'a [Span], day: NaiveDate) -
     earlier.iter().find(|span| span.contains(day))
 }
 
-/// The deadline status of an assignment on `as_of` (DOMAIN.md §4): none when it does not
+/// The deadline status of an assignment on `as_of` (docs/domain.md §4): none when it does not
 /// run against a deadline then — returned to the office or withdrawn (`withdrawn`), or
 /// not yet assigned — else the status under the span in force that day.
 pub fn assignment_status(

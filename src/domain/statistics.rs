@@ -1,4 +1,4 @@
-//! The figures offices report (DOMAIN.md §5), as formulas over counted facts.
+//! The figures offices report (docs/domain.md §5), as formulas over counted facts.
 //!
 //! The database counts (one aggregate per group, `service::statistics`); this module
 //! says what each rate divides by what, so the definitions live in one place, with

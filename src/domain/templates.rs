@@ -1,4 +1,4 @@
-//! The Chinese texts of every notice (DOMAIN.md §10), in one place: `notices.toml` beside
+//! The Chinese texts of every notice (docs/domain.md §10), in one place: `notices.toml` beside
 //! this file holds the defaults, and a deployment may replace any of them with a file of its
 //! own (`notice_templates`). A text is plain text with named `{placeholders}`; each part of
 //! a kind accepts only its own (none gives a suggestion's text, a deputy's phone or a

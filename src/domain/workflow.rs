@@ -1,4 +1,4 @@
-//! The handling workflow as an explicit state machine (DOMAIN.md §2). Every mutation asks
+//! The handling workflow as an explicit state machine (docs/domain.md §2). Every mutation asks
 //! this module whether its transition is allowed from the current state; a refusal is an
 //! INVALID_STATE user error naming that state.
 //!

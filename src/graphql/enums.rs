@@ -140,7 +140,7 @@ pub enum AssignmentOrder {
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "crate::domain::deadline::DeadlineStatus")]
-/// 办理期限状态 as of a date (DOMAIN.md §4).
+/// 办理期限状态 as of a date (docs/domain.md §4).
 pub enum DeadlineStatus {
     /// Not answered; more than the warning window (15 days by default) to go.
     NotDue,
@@ -156,7 +156,7 @@ pub enum DeadlineStatus {
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "crate::domain::deadline::DeadlinePeriod")]
-/// The deadlines a session's rules define (DOMAIN.md §4).
+/// The deadlines a session's rules define (docs/domain.md §4).
 pub enum DeadlinePeriod {
     /// Reply by the lead / separate / sole unit.
     Reply,

@@ -20,7 +20,7 @@ use crate::domain::notice::{self, Audience, Facts};
 use crate::domain::time::local_date;
 use crate::domain::workflow::EventKind;
 
-/// Writes the notices `event` gives (DOMAIN.md §10), in the caller's transaction.
+/// Writes the notices `event` gives (docs/domain.md §10), in the caller's transaction.
 pub(crate) async fn on_event<C: ConnectionTrait>(
     conn: &C,
     event: &workflow_event::Model,

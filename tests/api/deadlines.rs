@@ -307,7 +307,7 @@ async fn preview_due_dates_with_their_explanation() {
     let app = spawn_app().await;
     let session = app.session("会议").await;
 
-    // DOMAIN.md's example: Friday 2024-09-27 + 5 working days = 2024-10-10.
+    // docs/domain.md §4's example: Friday 2024-09-27 + 5 working days = 2024-10-10.
     let p = preview(&app, &session, "2024-09-27", "RETURN_WINDOW").await;
     assert_eq!(p["dueOn"], "2024-10-10");
     assert_eq!(p["workingDays"], 5);
@@ -502,7 +502,7 @@ fn calendar_import_from_the_command_line() {
         .arg(&csv)
         .args(["--source", "国办发明电〔2026〕1号"])
         .env("BANLI_DATABASE_URL", format!("sqlite://{}", db.display()))
-        .env("BANLI_CONFIG", dir.path().join("none.toml"))
+        .env("BANLI_CONFIG", "/dev/null")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -521,7 +521,7 @@ fn calendar_import_from_the_command_line() {
         .args(["calendar", "import"])
         .arg(&csv)
         .env("BANLI_DATABASE_URL", format!("sqlite://{}", db.display()))
-        .env("BANLI_CONFIG", dir.path().join("none.toml"))
+        .env("BANLI_CONFIG", "/dev/null")
         .output()
         .unwrap();
     assert!(

@@ -1,12 +1,15 @@
 //! `banli demo`: loads through the services into a fresh database, once, and shows what
 //! each desk has to try out (issue 27: online filing, screening, 督办).
 
+use banli::config::Settings;
+use banli::housekeeping;
+use chrono::Utc;
 use entity::enums::{FilingState, InvitationAnswer, ReportState};
-use entity::{filing, filing_invitation, leader_instruction, progress_report};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use entity::{filing, filing_invitation, leader_instruction, progress_report, public_feedback};
+use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, FixedClock};
 
 #[actix_web::test]
 async fn the_demo_loads_once_with_every_desk_populated() {
@@ -84,4 +87,45 @@ async fn the_demo_loads_once_with_every_desk_populated() {
     let seen = kinds(app.with_token(&deputy).data(notices, json!({})).await);
     assert!(seen.contains(&"REPLY_RECEIVED".to_owned()), "{seen:?}");
     assert!(seen.contains(&"REPLY_PUBLISHED".to_owned()), "{seen:?}");
+}
+
+/// The demo's public feedback is dated in the days before it was loaded, so the first
+/// housekeeping pass keeps its names and contacts; the purge still erases them once they
+/// are past the retention period.
+#[actix_web::test]
+async fn the_demo_feedback_keeps_its_names_until_the_retention_period_ends() {
+    let app = spawn_app().await;
+    banli::demo::load(&app.db).await.expect("the demo loads");
+    let retention = Settings::default().feedback_retention_days;
+    let named = || async {
+        public_feedback::Entity::find()
+            .filter(public_feedback::Column::ContactErasedAt.is_null())
+            .filter(
+                public_feedback::Column::Name
+                    .is_not_null()
+                    .or(public_feedback::Column::Contact.is_not_null()),
+            )
+            .count(app.db.conn())
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        named().await,
+        3,
+        "the seed reply's three pieces of feedback"
+    );
+
+    let now = FixedClock::new(Utc::now());
+    let report = housekeeping::run_once(&app.db, &app.audit, &now, retention)
+        .await
+        .unwrap();
+    assert_eq!(report.contacts_erased, 0, "a pass right after `banli demo`");
+    assert_eq!(named().await, 3);
+
+    now.advance(chrono::Duration::days(i64::from(retention) + 1));
+    let report = housekeeping::run_once(&app.db, &app.audit, &now, retention)
+        .await
+        .unwrap();
+    assert_eq!(report.contacts_erased, 3, "past the retention period");
+    assert_eq!(named().await, 0);
 }

@@ -1,5 +1,5 @@
 //! Notifications (通知) and urging (催办), over HTTP: every workflow event tells the people
-//! DOMAIN.md §10 names, in the transaction of the change; each user sees and marks only their
+//! docs/domain.md §10 names, in the transaction of the change; each user sees and marks only their
 //! own notices; a notice never carries the suggestion's text or a deputy's phone.
 
 use serde_json::{json, Value};

@@ -1,4 +1,4 @@
-//! `statistics`: every figure of DOMAIN.md §5 on a small data set whose values are worked
+//! `statistics`: every figure of docs/domain.md §5 on a small data set whose values are worked
 //! out by hand below, grouped each way, as of two dates, and in a unit's scope.
 
 use serde_json::{json, Value};

@@ -61,7 +61,7 @@ async fn agree(
         let as_of = AsOf::on(db, date, today).await.expect("as of");
         for filter in &filters {
             for group_by in groupings {
-                let tallied = statistics::from_tally(db, filter, group_by, as_of, 1_000)
+                let tallied = statistics::tally::table(db, filter, group_by, as_of, 1_000)
                     .await
                     .expect("tally");
                 let Some(tallied) = tallied else { continue };

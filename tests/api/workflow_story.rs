@@ -1502,7 +1502,7 @@ async fn follow_up_on_b_reply() {
         assert_eq!(stored["followUps"], json!([]));
     }
 
-    // A follow-up comes after the reply (DOMAIN.md §2.10: "later"), never before it.
+    // A follow-up comes after the reply (docs/domain.md §2.11: "later"), never before it.
     let p = call(&app, "sendFollowUp", follow(&c, "2026-02-15"), selection).await;
     assert_eq!(
         codes(&p),

@@ -39,7 +39,7 @@ pub struct CategoryDefinition {
     pub definition: String,
 }
 
-/// The deadline rules in force for a session (DOMAIN.md §4).
+/// The deadline rules in force for a session (docs/domain.md §4).
 #[derive(SimpleObject)]
 pub struct DeadlineRules {
     /// Reply by the lead / separate / sole unit, calendar months from assignment.
@@ -196,7 +196,7 @@ impl Deputy {
     }
 }
 
-/// Whether the caller may see a deputy's phone and address (DOMAIN.md §7).
+/// Whether the caller may see a deputy's phone and address (docs/domain.md §7).
 async fn contact_visible(ctx: &Context<'_>, deputy_id: i64) -> Result<bool> {
     use crate::domain::access::Scope;
     match crate::graphql::access::scope(ctx) {

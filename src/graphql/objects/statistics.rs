@@ -1,4 +1,4 @@
-//! Statistics tables: rows per group with their counts and rates (DOMAIN.md's formulas).
+//! Statistics tables: rows per group with their counts and rates (the formulas of docs/domain.md §5).
 
 use async_graphql::{Context, Object, Result, SimpleObject};
 

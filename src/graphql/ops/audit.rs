@@ -1,5 +1,5 @@
 //! `auditLog`: the audit log (审计日志), newest first, for auditors and office
-//! administrators only (DOMAIN.md §7). Read-only: entries are appended by the mutations
+//! administrators only (docs/domain.md §7). Read-only: entries are appended by the mutations
 //! themselves (`service::audit::append`).
 
 use async_graphql::{Context, InputObject, Object, Result, ID};

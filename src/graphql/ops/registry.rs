@@ -18,7 +18,7 @@ use crate::service::{self};
 #[derive(Default)]
 pub struct RegistryMutation;
 
-/// Optional overrides of the default deadline rules (DOMAIN.md §4).
+/// Optional overrides of the default deadline rules (docs/domain.md §4).
 #[derive(InputObject, Default)]
 pub struct DeadlineRulesInput {
     pub reply_months: Option<u32>,

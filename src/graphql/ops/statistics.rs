@@ -98,7 +98,7 @@ pub fn dimensions(group_by: &[StatisticsGroupInput]) -> Vec<GroupBy> {
 
 #[Object]
 impl StatisticsQuery {
-    /// The report table (DOMAIN.md §5): one row per group of `groupBy` (none: one row for
+    /// The report table (docs/domain.md §5): one row per group of `groupBy` (none: one row for
     /// everything), plus the total. Counted are the assignments in force on `asOf`
     /// (default today, China time): assigned by then, neither returned nor withdrawn.
     /// `asOf` dates the deadline figures (answered, on time, overdue, days late);

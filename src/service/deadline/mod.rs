@@ -120,7 +120,7 @@ fn answered(source: Source, as_of: NaiveDate) -> Condition {
         .add(source.answered_on().lte(as_of))
 }
 
-/// The SQL condition for one deadline status as of `as_of` (DOMAIN.md §4) on the
+/// The SQL condition for one deadline status as of `as_of` (docs/domain.md §4) on the
 /// assignment's current span.
 pub fn condition(status: DeadlineStatus, as_of: AsOf) -> Condition {
     condition_on(Source::Current, status, as_of)

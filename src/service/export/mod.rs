@@ -6,7 +6,7 @@
 //! same filter and the caller's scope. A suggestion's units and roles are joined in one
 //! cell (`市委组织部(主办)；市人社局(协办)`), as are each unit's due date and deadline status,
 //! categories and ratings; the due date and status that decide the case (its worst
-//! deadline, DOMAIN.md §4: "a suggestion's status is the worst of its open assignments")
+//! deadline, docs/domain.md §4: "a suggestion's status is the worst of its open assignments")
 //! also stand in cells of their own, typed, so Excel can sort and filter on them. A unit
 //! exporting sees only its own assignments, replies and ratings, as in the API.
 //!

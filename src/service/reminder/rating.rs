@@ -1,4 +1,4 @@
-//! The rating reminder of the daily pass (测评提醒, DOMAIN.md §10): a deputy who has not
+//! The rating reminder of the daily pass (测评提醒, docs/domain.md §10): a deputy who has not
 //! rated a sent reply is told once per round, when 5 working days (the rules') of the
 //! session's rating window are left, in one digest per deputy and day.
 

@@ -1,4 +1,4 @@
-//! `statistics`: the figures of DOMAIN.md §5 per group, each an SQL aggregate.
+//! `statistics`: the figures of docs/domain.md §5 per group, each an SQL aggregate.
 //!
 //! Everything counted is a column of the assignment row — the deadline dates and the
 //! facts that the migration `add_assignment_facts` keeps there (latest reply category,
@@ -9,7 +9,7 @@
 
 mod query;
 mod sheet;
-mod tally;
+pub mod tally;
 use query::*;
 pub use sheet::sheet;
 
@@ -186,21 +186,10 @@ pub async fn table(
     as_of: AsOf,
     limit: u64,
 ) -> ServiceResult<Vec<Row>> {
-    match from_tally(db, filter, group_by, as_of, limit).await? {
+    match tally::table(db, filter, group_by, as_of, limit).await? {
         Some(rows) => Ok(rows),
         None => scan(db, filter, group_by, as_of, limit).await,
     }
-}
-
-/// [`table`] as the statistics tally answers it, or `None` when the tally cannot.
-pub async fn from_tally(
-    db: &Db,
-    filter: &StatisticsFilter,
-    group_by: &[GroupBy],
-    as_of: AsOf,
-    limit: u64,
-) -> ServiceResult<Option<Vec<Row>>> {
-    tally::table(db, filter, group_by, as_of, limit).await
 }
 
 /// [`table`] read from the assignment rows alone, whatever the tally holds: what the

@@ -1,4 +1,4 @@
-//! The statistics statement: the figures of DOMAIN.md's formulas over the assignment facts, grouped as asked, and the decoding of its rows with the groups' names.
+//! The statistics statement: the figures of the formulas of docs/domain.md §5 over the assignment facts, grouped as asked, and the decoding of its rows with the groups' names.
 
 use super::*;
 

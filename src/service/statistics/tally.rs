@@ -38,8 +38,8 @@ pub(super) fn answers(filter: &StatisticsFilter, group_by: &[GroupBy], as_of: As
         && one_unit_per_group
 }
 
-/// The table from the tally, or `None` when the tally cannot answer it.
-pub(super) async fn table(
+/// [`super::table`] as the statistics tally answers it, or `None` when the tally cannot.
+pub async fn table(
     db: &Db,
     filter: &StatisticsFilter,
     group_by: &[GroupBy],

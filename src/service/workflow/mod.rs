@@ -1,4 +1,4 @@
-//! The handling workflow on assignments (DOMAIN.md §2.3–2.11): sign-for, returns,
+//! The handling workflow on assignments (docs/domain.md §2.4–2.12): sign-for, returns,
 //! co-handler opinions, extensions, contact records, rating and re-handling, follow-ups,
 //! closing and withdrawal. Each transition is one transaction: it checks the state machine
 //! (`domain::workflow`), writes with a version check, and appends its timeline event.
