@@ -51,7 +51,48 @@ fn install(dir: &Path) -> Result<(), String> {
     }
 }
 
+/// Output of a git command in the source tree, if git and the repository are there.
+fn git(args: &[&str]) -> Option<String> {
+    let output = Command::new("git").args(args).output().ok()?;
+    let text = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    (output.status.success() && !text.is_empty()).then_some(text)
+}
+
+/// The commit and the day this binary is built from, for `banli --version`, the start-up
+/// log and the `banli_build_info` metric: `BANLI_GIT_COMMIT` (set it where the source is a
+/// tarball without git) or git's, and `SOURCE_DATE_EPOCH` (reproducible builds) or today
+/// (UTC). Reruns when HEAD moves.
+fn build_info() {
+    println!("cargo:rerun-if-env-changed=BANLI_GIT_COMMIT");
+    println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
+    let head = Path::new(".git/HEAD");
+    if head.is_file() {
+        println!("cargo:rerun-if-changed=.git/HEAD");
+        let reference = fs::read_to_string(head).unwrap_or_default();
+        if let Some(name) = reference.trim().strip_prefix("ref: ") {
+            let path = Path::new(".git").join(name);
+            if path.is_file() {
+                println!("cargo:rerun-if-changed={}", path.display());
+            }
+        }
+    }
+    let commit = env::var("BANLI_GIT_COMMIT")
+        .ok()
+        .filter(|c| !c.trim().is_empty())
+        .or_else(|| git(&["rev-parse", "--short=12", "HEAD"]))
+        .unwrap_or_else(|| "unknown".to_owned());
+    let built = env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|secs| secs.trim().parse::<i64>().ok())
+        .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
+        .unwrap_or_else(chrono::Utc::now)
+        .format("%Y-%m-%d");
+    println!("cargo:rustc-env=BANLI_GIT_COMMIT={commit}");
+    println!("cargo:rustc-env=BANLI_BUILD_DATE={built}");
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    build_info();
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=graphiql/package.json");
     println!("cargo:rerun-if-changed=graphiql/package-lock.json");

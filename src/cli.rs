@@ -8,18 +8,14 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "banli",
-    version,
+    version = crate::build_info::LONG_VERSION,
     about = "GraphQL backend for handling deputies' suggestions (代表建议办理)"
 )]
 pub struct Cli {
-    /// Configuration file (TOML); ignored when missing. Environment variables BANLI_* win over it.
-    #[arg(
-        long,
-        env = "BANLI_CONFIG",
-        default_value = "banli.toml",
-        global = true
-    )]
-    pub config: PathBuf,
+    /// Configuration file (TOML), which must exist; without this option, `banli.toml` in the
+    /// working directory if there is one. Environment variables BANLI_* win over it.
+    #[arg(long, env = "BANLI_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

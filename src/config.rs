@@ -3,18 +3,17 @@
 //! 127.0.0.1:8080 from `./banli.db`, so a newcomer runs it with one command.
 
 use std::net::SocketAddr;
-use std::path::Path;
 
 use anyhow::Context as _;
 
-use figment::providers::{Env, Format, Serialized, Toml};
-use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 mod files;
 mod load;
+mod source;
 pub use files::{FileSettings, StoreKind};
 pub use load::LoadSettings;
+pub use source::DEFAULT_CONFIG_FILE;
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -362,23 +361,6 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Loads defaults ← `config_file` (if it exists) ← `BANLI_*` environment variables.
-    pub fn load(config_file: &Path) -> anyhow::Result<Self> {
-        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
-        if config_file.exists() {
-            figment = figment.merge(Toml::file(config_file));
-        }
-        let settings = figment
-            .merge(Env::prefixed("BANLI_").ignore(&[
-                "config",
-                "log",
-                "test_database_url",
-                "user_password",
-            ]))
-            .extract()?;
-        Ok(settings)
-    }
-
     /// Refuses settings that would fail later or mean something else than they say.
     /// How failed deliveries are tried again.
     pub fn delivery_backoff(&self) -> crate::domain::delivery::Backoff {
@@ -623,22 +605,6 @@ mod tests {
     }
 
     #[test]
-    #[allow(clippy::result_large_err)] // figment's Jail API returns its own error type
-    fn file_then_environment_override_defaults() {
-        figment::Jail::expect_with(|jail| {
-            jail.create_file(
-                "banli.toml",
-                "listen = \"127.0.0.1:9001\"\ndb_max_connections = 3\n",
-            )?;
-            jail.set_env("BANLI_LISTEN", "127.0.0.1:9000");
-            let settings = Settings::load(Path::new("banli.toml")).map_err(|e| e.to_string())?;
-            assert_eq!(settings.listen.to_string(), "127.0.0.1:9000");
-            assert_eq!(settings.db_max_connections, 3);
-            Ok(())
-        });
-    }
-
-    #[test]
     fn production_is_the_default_environment() {
         assert_eq!(Settings::default().environment, Environment::Production);
     }
@@ -651,7 +617,7 @@ mod tests {
                 "banli.toml",
                 "cors_allowed_origins = [\"https://a.example\"]\nmax_root_fields = 5\n",
             )?;
-            let settings = Settings::load(Path::new("banli.toml")).map_err(|e| e.to_string())?;
+            let settings = Settings::load(None).map_err(|e| e.to_string())?;
             assert_eq!(settings.cors_allowed_origins, ["https://a.example"]);
             assert_eq!(settings.max_root_fields, 5);
             assert_eq!(settings.environment, Environment::Production);
@@ -662,7 +628,7 @@ mod tests {
                 "https://a.example, http://10.1.2.3:8081",
             );
             jail.set_env("BANLI_MAX_QUERY_ALIASES", "7");
-            let settings = Settings::load(Path::new("banli.toml")).map_err(|e| e.to_string())?;
+            let settings = Settings::load(None).map_err(|e| e.to_string())?;
             assert_eq!(settings.environment, Environment::Development);
             assert_eq!(
                 settings.cors_allowed_origins,
@@ -672,7 +638,7 @@ mod tests {
             settings.validate().map_err(|e| e.to_string())?;
 
             jail.set_env("BANLI_ENVIRONMENT", "staging");
-            assert!(Settings::load(Path::new("banli.toml")).is_err());
+            assert!(Settings::load(None).is_err());
             Ok(())
         });
     }

@@ -248,3 +248,57 @@ impl Db {
         }
     }
 }
+
+/// The database URL as the log may show it: a password in it, or a `password` parameter,
+/// replaced by `***`.
+pub fn without_password(database_url: &str) -> String {
+    let Ok(mut url) = url::Url::parse(database_url) else {
+        return "(a database URL that is not a URL)".to_owned();
+    };
+    if url.password().is_some() {
+        // Only URLs that cannot have a password refuse one, and this one has one.
+        let _ = url.set_password(Some("***"));
+    }
+    if url.query_pairs().any(|(key, _)| key == "password") {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(key, value)| {
+                let value = if key == "password" {
+                    "***".into()
+                } else {
+                    value
+                };
+                (key.into_owned(), value.into_owned())
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    url.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_password;
+
+    #[test]
+    fn the_logged_database_url_has_no_password() {
+        for (url, logged) in [
+            ("sqlite://banli.db", "sqlite://banli.db"),
+            (
+                "postgres://postgres@127.0.0.1:5432/test",
+                "postgres://postgres@127.0.0.1:5432/test",
+            ),
+            (
+                "postgres://banli:s3cr%3Et@db.intranet/banli",
+                "postgres://banli:***@db.intranet/banli",
+            ),
+            (
+                "postgres://db.intranet/banli?user=banli&password=s3cret&sslmode=require",
+                "postgres://db.intranet/banli?user=banli&password=***&sslmode=require",
+            ),
+        ] {
+            assert_eq!(without_password(url), logged, "{url}");
+        }
+        assert!(!without_password("not a url").contains("not a url"));
+    }
+}

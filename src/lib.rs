@@ -1,5 +1,6 @@
 //! banli (办理): the GraphQL backend for handling deputies' suggestions.
 pub mod backup;
+pub mod build_info;
 pub mod cli;
 pub mod config;
 pub mod db;

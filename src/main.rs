@@ -25,7 +25,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         print!("{}", banli::graphql::sdl());
         return Ok(ExitCode::SUCCESS);
     }
-    let settings = Settings::load(&cli.config).context("reading the configuration")?;
+    let settings = Settings::load(cli.config.as_deref()).context("reading the configuration")?;
     banli::telemetry::init(settings.log_format);
     let texts = settings.notice_texts()?;
     if let Command::Templates(TemplatesCommand::Check) = command {

@@ -10,7 +10,6 @@ use actix_web::dev::Server;
 use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context as _;
-use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -90,12 +89,19 @@ fn spawn_tasks(
 /// Says in the log where banli listens and how it is set up, and warns of settings that must
 /// not reach a real server (the CAPTCHA test mode, development mode).
 fn announce(settings: &Settings, port: u16, backend: sea_orm::DbBackend) {
+    let host = match settings.listen.ip() {
+        ip if ip.is_unspecified() => "localhost".to_owned(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
     tracing::info!(
-        port,
+        url = %format_args!("http://{host}:{port}/graphql"),
+        version = %crate::build_info::LONG_VERSION,
+        database = %crate::db::without_password(&settings.database_url),
         graphiql = crate::http::graphiql::available() && settings.graphiql,
         serve_examples = settings.serve_examples,
         backend = ?backend,
-        environment = settings.environment.as_str(),
+        environment = %settings.environment.as_str(),
         cors_allowed_origins = ?settings.cors_allowed_origins,
         "banli is listening"
     );
@@ -247,7 +253,9 @@ impl Application {
                 .wrap(crate::http::cors(&r.cors_origins, r.cors_max_age))
                 .wrap(Compress::default())
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
-                .wrap(TracingLogger::default())
+                .wrap(actix_web::middleware::from_fn(
+                    crate::http::access_log::log_request,
+                ))
                 .app_data(schemas.clone())
                 .app_data(db_data.clone())
                 .app_data(timeout.clone())

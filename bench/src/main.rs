@@ -126,7 +126,7 @@ fn serve(database_url: &str, port: u16, env: &[(&str, String)]) -> anyhow::Resul
     command
         .arg("serve")
         .env("BANLI_DATABASE_URL", database_url)
-        .env("BANLI_CONFIG", "/nonexistent/banli.toml")
+        .env("BANLI_CONFIG", "/dev/null")
         .env("BANLI_LISTEN", format!("127.0.0.1:{port}"))
         .env("BANLI_LOG", "warn")
         .env("BANLI_DELIVERY_POLL_MS", "0")

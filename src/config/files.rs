@@ -172,8 +172,7 @@ mod tests {
                 "attachments_dir = \"/srv/banli-files\"\nimport_max_rows = 7\n",
             )?;
             jail.set_env("BANLI_ATTACHMENT_MAX_BYTES", "1048576");
-            let settings = super::super::Settings::load(std::path::Path::new("banli.toml"))
-                .map_err(|e| e.to_string())?;
+            let settings = super::super::Settings::load(None).map_err(|e| e.to_string())?;
             assert_eq!(
                 settings.files.attachments_dir.as_deref(),
                 Some("/srv/banli-files")

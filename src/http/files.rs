@@ -14,12 +14,12 @@
 
 use std::ops::RangeInclusive;
 
+use crate::http::access_log::RequestId;
 use actix_web::http::header::{
     self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
 };
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use tracing_actix_web::RequestId;
 
 use super::upload::Uploads;
 use super::{authenticate, refusal, AuthFailure, Authenticator};

@@ -39,6 +39,25 @@ pub struct Metrics {
     operations: Mutex<HashSet<String>>,
 }
 
+/// `banli_build_info{version, commit, build_date} 1`: which build answers.
+fn build_info() -> Result<IntGaugeVec, prometheus::Error> {
+    let build = IntGaugeVec::new(
+        Opts::new(
+            "banli_build_info",
+            "Always 1; its labels say which build answers: version, git commit, build date.",
+        ),
+        &["version", "commit", "build_date"],
+    )?;
+    build
+        .with_label_values(&[
+            crate::build_info::VERSION,
+            crate::build_info::COMMIT,
+            crate::build_info::BUILD_DATE,
+        ])
+        .set(1);
+    Ok(build)
+}
+
 impl Metrics {
     /// The metrics, registered (fails only on an invalid metric definition, i.e. a bug).
     pub fn new() -> Result<Self, prometheus::Error> {
@@ -88,8 +107,10 @@ impl Metrics {
             ),
             &["measure"],
         )?;
+        let build = build_info()?;
         for collector in [
-            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(build) as Box<dyn prometheus::core::Collector>,
+            Box::new(requests.clone()),
             Box::new(documents.clone()),
             Box::new(seconds.clone()),
             Box::new(statements.clone()),

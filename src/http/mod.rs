@@ -1,5 +1,5 @@
 //! HTTP routes: `POST /graphql` (the API), `GET /graphql` (GraphiQL, and cacheable public
-//! reads), `/healthz`, `/readyz`.
+//! reads), `/` (a page linking them), `/healthz`, `/readyz` (`GET` and `HEAD`).
 //!
 //! Operations run only from `POST /graphql` with a JSON body: a browser cannot send that
 //! cross-origin without a CORS preflight, which only the configured origins pass, so a
@@ -8,10 +8,12 @@
 //! with a header no form can send; and `GET` runs nothing but anonymous public read
 //! queries (`public_get`), which change nothing and may be cached.
 
+pub mod access_log;
 pub mod client_ip;
 pub mod examples;
 pub mod files;
 pub mod graphiql;
+pub mod home;
 pub mod metrics;
 pub mod public_get;
 pub mod sheets;
@@ -28,7 +30,8 @@ use actix_web::{web, Either, HttpRequest, HttpResponse};
 use async_graphql_actix_web::GraphQLResponse;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::json;
-use tracing_actix_web::RequestId;
+
+use access_log::RequestId;
 
 use crate::db::Db;
 use crate::domain::access::Caller;
@@ -78,6 +81,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize, graphiql_e
             match public_get::public_read(&req) {
                 Some(mut request) => {
                     let operation = operation_name(&mut request);
+                    access_log::note_operation(&req, operation.as_deref());
                     let started = std::time::Instant::now();
                     let response =
                         run_anonymous(request, &schemas, &db, &timeout, request_id).await;
@@ -96,8 +100,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize, graphiql_e
     let graphql = graphql.default_service(web::to(|| async { get_refused() }));
     cfg.service(graphql)
         .route("/graphiql/{file}", web::get().to(graphiql::asset))
+        .route(
+            "/",
+            web::get().to(move || async move { home::page(graphiql_enabled) }),
+        )
         .route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz));
+        .route("/healthz", web::head().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/readyz", web::head().to(readyz));
 }
 
 /// The CORS policy: browsers may call the API from `origins` only (none by default), with
@@ -424,6 +434,7 @@ impl Run<'_> {
             None => request,
         };
         let operation = operation_name(&mut request);
+        access_log::note_operation(self.req, operation.as_deref());
         let started = std::time::Instant::now();
         let response = match self.timeout.run(runner.execute(request)).await {
             Some(response) => crate::graphql::error::coded(response),
@@ -500,8 +511,14 @@ fn timed_out(request_id: String) -> async_graphql::Response {
     async_graphql::Response::from_errors(vec![error])
 }
 
+/// Alive, and which build (an operator checking a rollout sees the commit).
 async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({"status": "ok"}))
+    HttpResponse::Ok().json(json!({
+        "status": "ok",
+        "version": crate::build_info::VERSION,
+        "commit": crate::build_info::COMMIT,
+        "buildDate": crate::build_info::BUILD_DATE,
+    }))
 }
 
 async fn readyz(db: web::Data<Db>) -> HttpResponse {

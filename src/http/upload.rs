@@ -19,11 +19,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::http::access_log::RequestId;
 use actix_multipart::{Field, Multipart};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt as _;
-use tracing_actix_web::RequestId;
 
 use super::{caller_of, graphql_error, Body, RequestTimeout, Run};
 use crate::db::Db;

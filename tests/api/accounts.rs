@@ -325,7 +325,7 @@ async fn the_command_line_bootstraps_the_first_administrator() {
             .args(["user", "add", "--role", "office-admin", "--name", name])
             .env("BANLI_DATABASE_URL", &url)
             .env("BANLI_USER_PASSWORD", password)
-            .env("BANLI_CONFIG", "/nonexistent/banli.toml")
+            .env("BANLI_CONFIG", "/dev/null")
             .output()
             .unwrap()
     };

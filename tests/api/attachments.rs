@@ -1040,7 +1040,7 @@ async fn a_backup_carries_the_files_its_database_refers_to() {
         .args(["backup", path.to_str().unwrap()])
         .env("BANLI_DATABASE_URL", &app.database_url)
         .env("BANLI_ATTACHMENTS_DIR", &app.files_dir)
-        .env("BANLI_CONFIG", "/nonexistent/banli.toml")
+        .env("BANLI_CONFIG", "/dev/null")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);

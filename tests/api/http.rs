@@ -141,3 +141,73 @@ async fn text_is_stored_verbatim_including_rare_characters() {
         .await;
     assert_eq!(crate::helpers::codes(&bidi), ["INVALID", "INVALID"]);
 }
+
+/// `HEAD` on the probes (load balancers use it), and `GET /` says what the server is.
+#[actix_web::test]
+async fn probes_answer_head_and_the_root_links_graphiql_and_health() {
+    let app = spawn_app().await;
+    let client = awc::Client::default();
+    for path in ["/healthz", "/readyz"] {
+        let mut response = client
+            .head(format!("{}{path}", app.address))
+            .no_decompress()
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "HEAD {path}");
+        assert!(response.body().await.unwrap().is_empty(), "HEAD {path}");
+    }
+    let (status, health) = app.get("/healthz").await;
+    assert_eq!(status, 200);
+    let health: Value = serde_json::from_str(&health).unwrap();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["version"], banli::build_info::VERSION);
+    assert_eq!(health["commit"], banli::build_info::COMMIT);
+
+    let (status, page) = app.get("/").await;
+    assert_eq!(status, 200);
+    for link in ["href=\"/graphql\"", "href=\"/healthz\"", "href=\"/readyz\""] {
+        assert!(page.contains(link), "{link} in {page}");
+    }
+    assert!(page.contains(banli::build_info::LONG_VERSION));
+}
+
+/// Every answer names its request (`X-Request-Id`): a new UUID, or the one a trusted proxy
+/// sent; a client that is not a trusted proxy cannot choose it.
+#[actix_web::test]
+async fn every_answer_carries_its_request_id() {
+    let request_id = |app: &crate::helpers::TestApp, sent: Option<&str>| {
+        let url = format!("{}/graphql", app.address);
+        let sent = sent.map(str::to_owned);
+        async move {
+            let mut request = awc::Client::default().post(url);
+            if let Some(id) = sent {
+                request = request.insert_header(("X-Request-Id", id));
+            }
+            let response = request
+                .send_json(&json!({"query": "{ __typename }"}))
+                .await
+                .unwrap();
+            let id = response
+                .headers()
+                .get("x-request-id")
+                .expect("X-Request-Id");
+            id.to_str().unwrap().to_owned()
+        }
+    };
+    let app = spawn_app().await;
+    let first = request_id(&app, None).await;
+    assert!(uuid::Uuid::parse_str(&first).is_ok(), "{first}");
+    assert_ne!(request_id(&app, None).await, first, "one id per request");
+    let chosen = request_id(&app, Some("lb-7f3a.42")).await;
+    assert_ne!(chosen, "lb-7f3a.42", "not from a trusted proxy");
+
+    let behind_proxy = spawn_app_with(|s| s.trusted_proxies = vec!["127.0.0.1".into()]).await;
+    assert_eq!(
+        request_id(&behind_proxy, Some("lb-7f3a.42")).await,
+        "lb-7f3a.42"
+    );
+    let refused = request_id(&behind_proxy, Some("id with spaces")).await;
+    assert!(uuid::Uuid::parse_str(&refused).is_ok(), "{refused}");
+    assert_eq!(behind_proxy.get("/healthz").await.0, 200);
+}

@@ -59,6 +59,13 @@ async fn metrics_count_operations_statements_and_the_pool() {
         .to_str()
         .unwrap()
         .starts_with("text/plain"));
+    let build = format!(
+        r#"banli_build_info{{build_date="{}",commit="{}",version="{}"}} 1"#,
+        banli::build_info::BUILD_DATE,
+        banli::build_info::COMMIT,
+        banli::build_info::VERSION
+    );
+    assert!(text.contains(&build), "{build} in {text}");
     assert!(
         text.contains(r#"banli_graphql_requests_total{operation="DeskList",outcome="ok"} 2"#),
         "{text}"

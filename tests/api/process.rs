@@ -90,6 +90,11 @@ impl Server {
 pub struct ReadyCheck(String);
 
 impl ReadyCheck {
+    /// The check of a server at `url` (`http://host:port`).
+    pub fn new(url: &str) -> Self {
+        Self(url.to_owned())
+    }
+
     pub async fn wait(&self, client: &awc::Client) {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {

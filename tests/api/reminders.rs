@@ -167,7 +167,7 @@ fn reminders_from_the_command_line() {
             .args(["reminders", "run"])
             .args(args)
             .env("BANLI_DATABASE_URL", format!("sqlite://{}", db.display()))
-            .env("BANLI_CONFIG", dir.path().join("none.toml"))
+            .env("BANLI_CONFIG", "/dev/null")
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();

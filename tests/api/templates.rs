@@ -16,7 +16,7 @@ fn banli(dir: &std::path::Path, templates: &str, args: &[&str]) -> Output {
             "BANLI_DATABASE_URL",
             format!("sqlite://{}", dir.join("banli.db").display()),
         )
-        .env("BANLI_CONFIG", dir.join("none.toml"))
+        .env("BANLI_CONFIG", "/dev/null")
         .env("BANLI_NOTICE_TEMPLATES", &file)
         .env("BANLI_LISTEN", format!("127.0.0.1:{}", free_port()))
         .env("BANLI_LOG", "error")

@@ -3,11 +3,11 @@
 
 use std::io::Read as _;
 
+use crate::http::access_log::RequestId;
 use actix_web::http::{header, StatusCode};
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::NaiveDate;
-use tracing_actix_web::RequestId;
 
 use super::params::{export_filter, pairs, statistics_filter};
 use super::{

@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
+use crate::http::access_log::RequestId;
 use actix_web::http::{header, StatusCode};
 use actix_web::web;
 use actix_web::{HttpRequest, HttpResponse};
 use futures_util::StreamExt as _;
-use tracing_actix_web::RequestId;
 
 use super::params::session_param;
 use super::{
