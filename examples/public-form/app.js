@@ -63,7 +63,7 @@
   }
 
   var LIST_QUERY =
-    'query($filter: PublishedReplyFilter, $after: String) {' +
+    'query PublishedReplies($filter: PublishedReplyFilter, $after: String) {' +
     '  publishedReplies(filter: $filter, first: 20, after: $after) {' +
     '    totalCount' +
     '    nodes { id title publishedAt unit { name } }' +
@@ -72,7 +72,7 @@
     '}';
 
   var REPLY_QUERY =
-    'query($id: ID!) {' +
+    'query PublishedReply($id: ID!) {' +
     '  publishedReply(id: $id) {' +
     '    id title unit { name } addressee publication text suggestionText' +
     '    categoryLabel contactName contactPhone repliedOn publishedAt' +
@@ -81,10 +81,10 @@
     '}';
 
   var CREATE_CAPTCHA =
-    'mutation($audio: Boolean!) { createCaptcha(audio: $audio) { id imagePng audioWav expiresAt } }';
+    'mutation CreateCaptcha($audio: Boolean!) { createCaptcha(audio: $audio) { id imagePng audioWav expiresAt } }';
 
   var SUBMIT_FEEDBACK =
-    'mutation($input: SubmitPublicFeedbackInput!) {' +
+    'mutation SubmitPublicFeedback($input: SubmitPublicFeedbackInput!) {' +
     '  submitPublicFeedback(input: $input) {' +
     '    lookupCode' +
     '    userErrors { field code message }' +
@@ -92,8 +92,8 @@
     '}';
 
   var LOOKUP =
-    'query($code: String!, $captchaId: String!, $captchaAnswer: String!) {' +
-    '  feedbackByLookupCode(code: $code, captchaId: $captchaId, captchaAnswer: $captchaAnswer) {' +
+    'mutation LookUpPublicFeedback($input: LookUpPublicFeedbackInput!) {' +
+    '  lookUpPublicFeedback(input: $input) {' +
     '    feedback { status answer submittedAt answeredAt }' +
     '    userErrors { field code message }' +
     '  }' +
@@ -463,9 +463,9 @@
   var lookingUp = false;
 
   var LOOKUP_FIELDS = {
-    code: 'lookup-code',
-    captchaId: 'lookup-captcha-answer',
-    captchaAnswer: 'lookup-captcha-answer'
+    'input.code': 'lookup-code',
+    'input.captchaId': 'lookup-captcha-answer',
+    'input.captchaAnswer': 'lookup-captcha-answer'
   };
 
   lookupForm.addEventListener('submit', async function (event) {
@@ -476,12 +476,12 @@
     clearErrors(lookupForm);
     $('lookup-result').hidden = true;
     try {
-      var variables = {
+      var input = {
         code: $('lookup-code').value,
         captchaId: (await lookupCaptcha.id()) || '',
         captchaAnswer: $('lookup-captcha-answer').value
       };
-      var result = (await gql(LOOKUP, variables)).feedbackByLookupCode;
+      var result = (await gql(LOOKUP, { input: input })).lookUpPublicFeedback;
       if (result.feedback) {
         var feedback = result.feedback;
         $('lookup-status').textContent = STATUS_LABELS[feedback.status] || feedback.status;

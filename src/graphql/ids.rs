@@ -1,4 +1,10 @@
 //! Opaque global IDs (Relay): base64url of `Type:id`. Clients must not parse them.
+//!
+//! Every object type has its own ID space, so a normalized client cache (Relay, Apollo)
+//! keyed by ID never mixes two objects: the public's `PublishedReply`, `PublishedSession`
+//! and `PublishedUnit` are not the staff's `Reply`, `Session` and `HandlingUnit`, although
+//! they show the same rows. An argument that names such a row takes either ID (the public
+//! ones carried the staff types' IDs before 0.2, and clients may have stored them).
 
 use async_graphql::ID;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -26,9 +32,46 @@ pub enum Kind {
     Attachment,
     ContactRecord,
     CoOpinion,
+    PublishedReply,
+    PublishedSession,
+    PublishedUnit,
 }
 
 impl Kind {
+    /// Every kind, for the tests that each has an ID space of its own.
+    pub const ALL: [Kind; 20] = [
+        Kind::Session,
+        Kind::Deputy,
+        Kind::HandlingUnit,
+        Kind::Suggestion,
+        Kind::Assignment,
+        Kind::Reply,
+        Kind::ReturnRequest,
+        Kind::ExtensionRequest,
+        Kind::User,
+        Kind::PublicFeedback,
+        Kind::Filing,
+        Kind::ProgressReport,
+        Kind::Notification,
+        Kind::NotificationDelivery,
+        Kind::Attachment,
+        Kind::ContactRecord,
+        Kind::CoOpinion,
+        Kind::PublishedReply,
+        Kind::PublishedSession,
+        Kind::PublishedUnit,
+    ];
+
+    /// The kind whose rows an ID of this kind names: a public view's, the staff type's.
+    pub fn record(self) -> Kind {
+        match self {
+            Kind::PublishedReply => Kind::Reply,
+            Kind::PublishedSession => Kind::Session,
+            Kind::PublishedUnit => Kind::HandlingUnit,
+            other => other,
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Kind::Session => "Session",
@@ -48,6 +91,9 @@ impl Kind {
             Kind::Attachment => "Attachment",
             Kind::ContactRecord => "ContactRecord",
             Kind::CoOpinion => "CoOpinion",
+            Kind::PublishedReply => "PublishedReply",
+            Kind::PublishedSession => "PublishedSession",
+            Kind::PublishedUnit => "PublishedUnit",
         }
     }
 
@@ -70,6 +116,9 @@ impl Kind {
             "Attachment" => Kind::Attachment,
             "ContactRecord" => Kind::ContactRecord,
             "CoOpinion" => Kind::CoOpinion,
+            "PublishedReply" => Kind::PublishedReply,
+            "PublishedSession" => Kind::PublishedSession,
+            "PublishedUnit" => Kind::PublishedUnit,
             _ => return None,
         })
     }
@@ -81,10 +130,17 @@ pub fn encode(kind: Kind, id: i64) -> ID {
 
 /// `Type:id` of a global ID (what the audit log records), if it is one of banli's.
 pub fn readable(id: &str) -> Option<String> {
-    decode(id).map(|(kind, key)| format!("{}:{key}", kind.name()))
+    decode_exact(id).map(|(kind, key)| format!("{}:{key}", kind.name()))
 }
 
+/// The rows a global ID names: its kind's [`Kind::record`] and the key. What arguments
+/// decode, so a public ID names its row too.
 pub fn decode(id: &str) -> Option<(Kind, i64)> {
+    decode_exact(id).map(|(kind, key)| (kind.record(), key))
+}
+
+/// The kind and key a global ID was made of.
+pub fn decode_exact(id: &str) -> Option<(Kind, i64)> {
     if id.len() > 64 {
         return None;
     }
@@ -98,7 +154,7 @@ pub fn decode(id: &str) -> Option<(Kind, i64)> {
 /// Decodes an ID that must be of `kind`; anything else is NOT_FOUND at `field`.
 pub fn expect(id: &ID, kind: Kind, field: &[&str]) -> Result<i64, UserError> {
     match decode(id.as_str()) {
-        Some((k, number)) if k == kind => Ok(number),
+        Some((k, number)) if k == kind.record() => Ok(number),
         _ => Err(UserError::not_found(
             field,
             format!(
@@ -184,6 +240,9 @@ fn kind_label(kind: Kind) -> &'static str {
         Kind::Attachment => "附件",
         Kind::ContactRecord => "沟通记录",
         Kind::CoOpinion => "会办意见",
+        Kind::PublishedReply => "公开的答复",
+        Kind::PublishedSession => "会议",
+        Kind::PublishedUnit => "承办单位",
     }
 }
 
@@ -206,5 +265,34 @@ mod tests {
         ] {
             assert_eq!(decode(forged), None, "{forged}");
         }
+    }
+
+    #[test]
+    fn no_two_kinds_share_an_id_space() {
+        let mut seen = std::collections::HashSet::new();
+        for kind in Kind::ALL {
+            let id = encode(kind, 1);
+            assert!(seen.insert(id.0.clone()), "{kind:?} shares {}", id.0);
+            assert_eq!(decode_exact(&id), Some((kind, 1)));
+            assert_eq!(Kind::from_name(kind.name()), Some(kind));
+        }
+    }
+
+    #[test]
+    fn a_public_id_names_the_row_of_its_staff_type() {
+        let public = encode(Kind::PublishedReply, 7);
+        assert_ne!(public, encode(Kind::Reply, 7));
+        assert_eq!(decode(&public), Some((Kind::Reply, 7)));
+        assert_eq!(expect(&public, Kind::Reply, &["id"]), Ok(7));
+        assert_eq!(
+            expect(&encode(Kind::Reply, 7), Kind::PublishedReply, &["id"]),
+            Ok(7)
+        );
+        assert!(expect(&public, Kind::Session, &["id"]).is_err());
+        assert_eq!(
+            decode(&encode(Kind::PublishedUnit, 3)),
+            Some((Kind::HandlingUnit, 3))
+        );
+        assert_eq!(readable(&public).as_deref(), Some("PublishedReply:7"));
     }
 }

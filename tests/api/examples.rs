@@ -125,3 +125,28 @@ fn the_page_loads_nothing_from_elsewhere_and_writes_no_html() {
         assert!(honeypot.contains(attribute), "{attribute} in {honeypot}");
     }
 }
+
+/// The page names every operation it sends, so `/metrics` and the access log count them by
+/// name.
+#[test]
+fn the_page_sends_named_operations_only() {
+    let app = source("app.js");
+    let mut operations = 0;
+    for keyword in ["'query", "'mutation"] {
+        for (at, _) in app.match_indices(keyword) {
+            let rest = &app[at + keyword.len()..];
+            let name: String = rest
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            assert!(
+                rest.starts_with(' ') && !name.is_empty(),
+                "an operation without a name: {}",
+                &app[at..at + 60.min(app.len() - at)]
+            );
+            operations += 1;
+        }
+    }
+    assert_eq!(operations, 5, "list, reply, CAPTCHA, feedback, lookup");
+}

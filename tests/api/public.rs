@@ -234,12 +234,16 @@ async fn published_replies_filter_and_page() {
             .await;
         assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
     }
+    // The staff IDs of the listed replies (a published reply has an ID of its own).
     let ids = |list: &Value| -> Vec<String> {
         list["nodes"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|n| n["id"].as_str().unwrap().to_owned())
+            .map(|n| {
+                let (kind, key) = banli::graphql::ids::decode(n["id"].as_str().unwrap()).unwrap();
+                banli::graphql::ids::encode(kind, key).0
+            })
             .collect()
     };
     let all = public_list(&app, json!({})).await;
@@ -702,9 +706,14 @@ async fn behind_a_trusted_proxy_clients_are_told_apart_and_replies_are_capped() 
         .contains("该答复收到的意见过多"));
 }
 
-const LOOKUP: &str = "query($code: String!, $id: String!, $answer: String!) {
-    feedbackByLookupCode(code: $code, captchaId: $id, captchaAnswer: $answer) {
+const LOOKUP: &str = "mutation LookUp($code: String!, $id: String!, $answer: String!) {
+    lookUpPublicFeedback(input: {code: $code, captchaId: $id, captchaAnswer: $answer}) {
         feedback { status answer submittedAt answeredAt } userErrors { field code message } } }";
+
+/// The query it replaces, kept (deprecated) for one release.
+const LOOKUP_QUERY: &str = "query($code: String!, $id: String!, $answer: String!) {
+    feedbackByLookupCode(code: $code, captchaId: $id, captchaAnswer: $answer) {
+        feedback { status } userErrors { field code } } }";
 
 #[actix_web::test]
 async fn submitters_follow_up_with_the_lookup_code() {
@@ -723,7 +732,7 @@ async fn submitters_follow_up_with_the_lookup_code() {
             let id = app.captcha().await;
             app.as_public()
                 .data(LOOKUP, json!({"code": code, "id": id, "answer": answer}))
-                .await["feedbackByLookupCode"]
+                .await["lookUpPublicFeedback"]
                 .clone()
         }
     };
@@ -759,7 +768,18 @@ async fn submitters_follow_up_with_the_lookup_code() {
     assert_eq!(wrong["feedback"], Value::Null);
     let unknown = lookup("ABCDEFGHJKMN".into(), CAPTCHA_TEST_ANSWER).await;
     assert_eq!(codes(&unknown), ["NOT_FOUND"]);
-    assert_eq!(fields(&unknown), ["code"]);
+    assert_eq!(fields(&unknown), ["input.code"]);
+    // The deprecated query answers the same for one more release.
+    let id = app.captcha().await;
+    let old = app
+        .as_public()
+        .data(
+            LOOKUP_QUERY,
+            json!({"code": "ABCDEFGHJKMN", "id": id, "answer": CAPTCHA_TEST_ANSWER}),
+        )
+        .await;
+    assert_eq!(codes(&old["feedbackByLookupCode"]), ["NOT_FOUND"]);
+    assert_eq!(fields(&old["feedbackByLookupCode"]), ["code"]);
 }
 
 #[actix_web::test]
@@ -922,7 +942,7 @@ async fn contact_details_are_erased_after_the_retention_period() {
             json!({"code": code, "id": id, "answer": CAPTCHA_TEST_ANSWER}),
         )
         .await;
-    assert_eq!(found["feedbackByLookupCode"]["feedback"]["status"], "NEW");
+    assert_eq!(found["lookUpPublicFeedback"]["feedback"]["status"], "NEW");
 }
 
 #[actix_web::test]
@@ -1137,4 +1157,58 @@ async fn a_captcha_can_be_heard_instead_of_seen() {
     let p =
         public.data(SUBMIT_FEEDBACK, json!({"input": input})).await["submitPublicFeedback"].clone();
     assert_eq!(codes(&p), ["CAPTCHA_INVALID"]);
+}
+
+/// A published reply, its session and its unit have IDs of their own, never the staff
+/// types' (a normalized client cache keyed by ID would mix them); an argument that names the
+/// reply takes either, so a public ID stored before 0.2 (the staff reply's) still works.
+#[actix_web::test]
+async fn public_objects_have_ids_of_their_own_and_old_ids_still_work() {
+    let app = spawn_app().await;
+    let c = case(&app, "0301", "答复正文。").await;
+    let p = app
+        .publish(json!({"replyId": c.reply, "publication": "FULL"}))
+        .await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    let listed = public_list(&app, json!({})).await;
+    let public = &listed["nodes"][0];
+    let public_id = public["id"].as_str().unwrap();
+    assert_ne!(public_id, c.reply);
+    assert_ne!(public["session"]["id"], json!(c.session));
+    assert_ne!(public["unit"]["id"], json!(c.unit));
+    let mut ids = vec![
+        public_id.to_owned(),
+        public["session"]["id"].as_str().unwrap().to_owned(),
+        public["unit"]["id"].as_str().unwrap().to_owned(),
+        c.reply.clone(),
+        c.session.clone(),
+        c.unit.clone(),
+        c.suggestion.clone(),
+        c.assignment.clone(),
+    ];
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 8, "every object its own ID");
+
+    // Both IDs name the reply for the public…
+    assert_eq!(
+        public_one(&app, public_id).await["suggestionNumber"],
+        "0301"
+    );
+    assert_eq!(public_one(&app, &c.reply).await["id"], public_id);
+    // …and filters, feedback and staff arguments take the public views' IDs.
+    let by_unit = public_list(&app, json!({"unitId": public["unit"]["id"]})).await;
+    assert_eq!(by_unit["totalCount"], 1);
+    let by_session = public_list(&app, json!({"sessionId": c.session})).await;
+    assert_eq!(by_session["totalCount"], 1);
+    let p = app.submit_feedback(public_id, json!({})).await;
+    assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    // A public ID names no staff node.
+    let node = app
+        .data(
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({"id": public_id}),
+        )
+        .await;
+    assert_eq!(node["node"], Value::Null);
 }

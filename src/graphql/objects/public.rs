@@ -31,9 +31,10 @@ pub struct PublishedReply(pub(crate) PublishedReplyRow);
 
 #[Object]
 impl PublishedReply {
-    /// The reply's ID (the same ID staff use for the reply).
+    /// The published reply's ID: its own, not the staff `Reply`'s (arguments that name a
+    /// reply take either).
     async fn id(&self) -> ID {
-        encode(Kind::Reply, self.0.id)
+        encode(Kind::PublishedReply, self.0.id)
     }
     /// The heading: 关于省人大十三届五次会议第0255号建议办理情况的答复函.
     async fn title(&self) -> String {
@@ -51,13 +52,13 @@ impl PublishedReply {
     }
     async fn session(&self) -> PublishedSession {
         PublishedSession {
-            id: encode(Kind::Session, self.0.session_id),
+            id: encode(Kind::PublishedSession, self.0.session_id),
             name: self.0.session_name.clone(),
         }
     }
     async fn unit(&self) -> PublishedUnit {
         PublishedUnit {
-            id: encode(Kind::HandlingUnit, self.0.unit_id),
+            id: encode(Kind::PublishedUnit, self.0.unit_id),
             name: self.0.unit_name.clone(),
         }
     }
@@ -149,7 +150,7 @@ pub struct SubmittedFeedback {
     pub answered_at: Option<DateTime>,
 }
 
-/// What `feedbackByLookupCode` answers.
+/// What `lookUpPublicFeedback` answers.
 #[derive(SimpleObject)]
 pub struct FeedbackLookupResult {
     pub feedback: Option<SubmittedFeedback>,

@@ -151,8 +151,10 @@ impl PublicQuery {
             .map_err(|e| for_query(ctx, e))
     }
 
-    /// Follows up a feedback with its lookup code (查询码); needs a fresh CAPTCHA, which
-    /// this uses up.
+    /// Follows up a feedback with its lookup code (查询码); uses up a CAPTCHA.
+    #[graphql(
+        deprecation = "It uses up a CAPTCHA, which a query must not do (a cache-first client may answer it from its cache): use the mutation lookUpPublicFeedback. Removed in 0.3."
+    )]
     async fn feedback_by_lookup_code(
         &self,
         ctx: &Context<'_>,
@@ -160,21 +162,43 @@ impl PublicQuery {
         captcha_id: String,
         captcha_answer: String,
     ) -> Result<FeedbackLookupResult> {
-        let st = state(ctx)?;
-        let result =
-            service::feedback::lookup(&st.db, &code, &captcha_id, &captcha_answer, st.clock.now())
-                .await;
-        let (found, user_errors) = for_payload(ctx, result)?;
-        Ok(FeedbackLookupResult {
-            feedback: found.map(|f| SubmittedFeedback {
-                status: f.status.into(),
-                answer: f.answer,
-                submitted_at: DateTime(f.submitted_at),
-                answered_at: f.answered_at.map(DateTime),
-            }),
-            user_errors,
-        })
+        look_up(ctx, code, captcha_id, captcha_answer).await
     }
+}
+
+/// What a lookup of public feedback takes: the lookup code (查询码) and a fresh CAPTCHA.
+#[derive(InputObject)]
+pub struct LookUpPublicFeedbackInput {
+    /// 查询码: the code `submitPublicFeedback` answered with (12 letters and digits).
+    pub code: String,
+    /// The CAPTCHA's `id` (`createCaptcha`).
+    pub captcha_id: String,
+    /// What the person read (or heard); letters in either case.
+    pub captcha_answer: String,
+}
+
+/// The feedback a lookup code names, or user errors (CAPTCHA_INVALID, NOT_FOUND); the
+/// CAPTCHA is used up either way.
+async fn look_up(
+    ctx: &Context<'_>,
+    code: String,
+    captcha_id: String,
+    captcha_answer: String,
+) -> Result<FeedbackLookupResult> {
+    let st = state(ctx)?;
+    let result =
+        service::feedback::lookup(&st.db, &code, &captcha_id, &captcha_answer, st.clock.now())
+            .await;
+    let (found, user_errors) = for_payload(ctx, result)?;
+    Ok(FeedbackLookupResult {
+        feedback: found.map(|f| SubmittedFeedback {
+            status: f.status.into(),
+            answer: f.answer,
+            submitted_at: DateTime(f.submitted_at),
+            answered_at: f.answered_at.map(DateTime),
+        }),
+        user_errors,
+    })
 }
 
 #[derive(Default)]
@@ -218,6 +242,23 @@ impl PublicMutation {
             id: made.id,
             expires_at: DateTime(made.expires_at),
         })
+    }
+
+    /// Follows up a feedback with its lookup code (查询码): what became of it (status, the
+    /// answer). Needs a fresh CAPTCHA, which this uses up, right or wrong; user errors:
+    /// CAPTCHA_INVALID, NOT_FOUND (no feedback with this code).
+    async fn look_up_public_feedback(
+        &self,
+        ctx: &Context<'_>,
+        input: LookUpPublicFeedbackInput,
+    ) -> Result<FeedbackLookupResult> {
+        let mut found = look_up(ctx, input.code, input.captcha_id, input.captcha_answer).await?;
+        for error in &mut found.user_errors {
+            if !error.field.is_empty() {
+                error.field.insert(0, "input".to_owned());
+            }
+        }
+        Ok(found)
     }
 
     /// Sends feedback on a published reply (公众意见反馈). Answers with a lookup code, or

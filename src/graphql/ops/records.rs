@@ -85,7 +85,8 @@ impl CoreQuery {
         use crate::graphql::objects::{
             ExtensionRequest, Filing, Notification, ProgressReport, ReturnRequest,
         };
-        let Some((kind, key)) = ids::decode(id.as_str()) else {
+        // The exact kind: a public view's ID names no staff node.
+        let Some((kind, key)) = ids::decode_exact(id.as_str()) else {
             return Ok(None);
         };
         let st = state(ctx)?;
