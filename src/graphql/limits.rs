@@ -55,6 +55,8 @@ pub mod max_items {
     pub const NOTICE_KINDS: usize = 40;
     /// A session's due-soon reminder thresholds (five at most count; repeats fit).
     pub const REMINDER_DAYS: usize = 10;
+    /// Objects fetched by ID in one `nodes` (GitHub and Shopify allow 100).
+    pub const NODES: usize = 100;
 }
 
 /// The validator behind [`max_items`]: refuses a longer list before anything is done with

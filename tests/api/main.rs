@@ -46,6 +46,8 @@ mod release;
 mod reminders;
 mod reply;
 mod s3;
+mod schema_compat;
+mod schema_docs;
 mod schema_file;
 mod search;
 mod security;

@@ -1,10 +1,10 @@
 //! Sessions, deputies and handling units: creation and its user errors.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use banli::graphql::ids::Kind;
 
-use crate::helpers::{codes, fields, missing, spawn_app};
+use crate::helpers::{codes, fields, id_at, missing, spawn_app};
 
 #[actix_web::test]
 async fn create_session_with_defaults_and_custom_rules() {
@@ -153,5 +153,91 @@ async fn deputies_list_filters_by_keyword_with_wildcards_escaped() {
     assert_eq!(
         wildcard["deputies"]["totalCount"], 0,
         "% is a literal, not a wildcard"
+    );
+}
+
+/// `nodes(ids:)` fetches up to 100 objects in the order asked, null where the caller may
+/// not see one; accounts are nodes to their owner and the administrators, feedback to the
+/// office and the unit whose reply it is about.
+#[actix_web::test]
+async fn nodes_fetches_many_by_id_within_the_callers_scope() {
+    let app = spawn_app().await;
+    let (reply_a, unit_a) = app.published_reply("0901").await;
+    let (reply_b, _) = app.published_reply("0902").await;
+    for reply in [&reply_a, &reply_b] {
+        let p = app
+            .submit_feedback(reply, json!({"contact": "13800000009"}))
+            .await;
+        assert_eq!(codes(&p), Vec::<String>::new(), "{p:#}");
+    }
+    let feedback = app
+        .data(
+            "{ publicFeedback { nodes { id reply { id } } } }",
+            json!({}),
+        )
+        .await["publicFeedback"]["nodes"]
+        .clone();
+    let on = |reply: &str| -> String {
+        feedback
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["reply"]["id"] == reply)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (feedback_a, feedback_b) = (on(&reply_a), on(&reply_b));
+    let clerk = app
+        .user("nodes-unit-a", "UNIT_STAFF", Some(&unit_a), None)
+        .await;
+    let me = id_at(&clerk.data("{ me { id } }", json!({})).await, "me.id");
+    let admin = id_at(&app.data("{ me { id } }", json!({})).await, "me.id");
+
+    let query = "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }";
+    let ids = json!([reply_a, feedback_a, feedback_b, me, admin, "not-an-id"]);
+    let typenames = |data: Value| -> Vec<Value> {
+        data["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["__typename"].clone())
+            .collect()
+    };
+    assert_eq!(
+        typenames(app.data(query, json!({"ids": ids})).await),
+        [
+            json!("Reply"),
+            json!("PublicFeedback"),
+            json!("PublicFeedback"),
+            json!("User"),
+            json!("User"),
+            Value::Null
+        ],
+        "the administrator sees every one"
+    );
+    assert_eq!(
+        typenames(clerk.data(query, json!({"ids": ids})).await),
+        [
+            json!("Reply"),
+            json!("PublicFeedback"),
+            Value::Null,
+            json!("User"),
+            Value::Null,
+            Value::Null
+        ],
+        "unit A's clerk: its own reply and feedback, and itself"
+    );
+
+    let many: Vec<String> = (0..101).map(|_| reply_a.clone()).collect();
+    let refused = app.graphql(query, json!({"ids": many})).await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{refused}"
+    );
+    assert_eq!(
+        refused["errors"][0]["extensions"]["limit"], 100,
+        "{refused}"
     );
 }

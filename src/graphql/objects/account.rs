@@ -50,7 +50,8 @@ impl User {
 
 #[Object]
 impl User {
-    async fn id(&self) -> ID {
+    /// 用户的 ID (the account's global ID).
+    pub async fn id(&self) -> ID {
         ids::encode(Kind::User, self.0.id)
     }
     /// Sign-in name.

@@ -17,7 +17,8 @@ pub struct PublicFeedback(pub public_feedback::Model);
 
 #[Object]
 impl PublicFeedback {
-    async fn id(&self) -> ID {
+    /// 意见的 ID (the feedback's global ID).
+    pub async fn id(&self) -> ID {
         encode(Kind::PublicFeedback, self.0.id)
     }
     /// The reply it is about.

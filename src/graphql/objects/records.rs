@@ -29,6 +29,8 @@ pub enum Node {
     ProgressReport(crate::graphql::objects::ProgressReport),
     Notification(crate::graphql::objects::Notification),
     Attachment(crate::graphql::objects::Attachment),
+    User(crate::graphql::objects::User),
+    PublicFeedback(crate::graphql::objects::PublicFeedback),
 }
 
 /// One allowed reply category of a session, with its label and definition.

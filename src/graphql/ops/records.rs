@@ -82,45 +82,22 @@ impl CoreQuery {
     /// not see it (the two look the same).
     #[graphql(guard = "Allow(SIGNED_IN)")]
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
-        use crate::graphql::objects::{
-            ExtensionRequest, Filing, Notification, ProgressReport, ReturnRequest,
-        };
-        // The exact kind: a public view's ID names no staff node.
-        let Some((kind, key)) = ids::decode_exact(id.as_str()) else {
-            return Ok(None);
-        };
-        let st = state(ctx)?;
-        let scope = access::scope(ctx);
-        let found = match kind {
-            // Accounts are not nodes: only `users` (OFFICE_ADMIN) and `me` show them.
-            // Feedback is read through `publicFeedback`, where its scope applies.
-            Kind::User | Kind::PublicFeedback => Ok(None),
-            Kind::ProgressReport => service::supervision::report(&st.db, scope, key)
-                .await
-                .map(|r| r.map(|r| Node::ProgressReport(ProgressReport(r)))),
-            Kind::Filing => service::filing::get(&st.db, scope, key)
-                .await
-                .map(|f| f.map(|f| Node::Filing(Filing(f)))),
-            Kind::ReturnRequest => service::workflow::return_request(&st.db, scope, key)
-                .await
-                .map(|r| r.map(|r| Node::ReturnRequest(ReturnRequest(r)))),
-            Kind::ExtensionRequest => service::workflow::extension_request(&st.db, scope, key)
-                .await
-                .map(|r| r.map(|r| Node::ExtensionRequest(ExtensionRequest(r)))),
-            // A notification is its recipient's alone.
-            Kind::Notification => {
-                let user_id = access::signed_in(ctx)?.user_id;
-                service::notification::find(&st.db, user_id, key)
-                    .await
-                    .map(|n| n.map(|n| Node::Notification(Notification(n))))
-            }
-            // An attachment is seen by whoever sees its record.
-            Kind::Attachment => service::attachment::visible(&st.db, scope, key)
-                .await
-                .map(|a| a.map(|a| Node::Attachment(crate::graphql::objects::Attachment(a)))),
-            _ => return loaded_node(ctx, kind, key).await,
-        };
-        found.map_err(|e| crate::graphql::error::for_query(ctx, e))
+        node_of(ctx, &id).await
+    }
+
+    /// Fetches objects by their global IDs (at most 100), in the order given; null for each
+    /// that does not exist or that the caller may not see. Relations of the same kind are
+    /// read together, as in a list.
+    #[graphql(
+        guard = "Allow(SIGNED_IN)",
+        complexity = "ids.len().max(1) * child_complexity + 1"
+    )]
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(validator(custom = "MaxItems::new(\"ids\", max_items::NODES)"))] ids: Vec<ID>,
+    ) -> Result<Vec<Option<Node>>> {
+        futures_util::future::try_join_all(ids.iter().map(|id| node_of(ctx, id))).await
     }
 
     /// Sessions, newest first.
@@ -358,6 +335,67 @@ impl CoreQuery {
         });
         Ok(connection(page, total, Assignment))
     }
+}
+
+/// The object a global ID names, if the caller may see it (`node` and `nodes`).
+async fn node_of(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
+    use crate::graphql::objects::{
+        ExtensionRequest, Filing, Notification, ProgressReport, ReturnRequest,
+    };
+    // The exact kind: a public view's ID names no staff node.
+    let Some((kind, key)) = ids::decode_exact(id.as_str()) else {
+        return Ok(None);
+    };
+    let st = state(ctx)?;
+    let scope = access::scope(ctx);
+    let found = match kind {
+        // An account: its owner's, and the administrators'.
+        Kind::User => {
+            let me = access::signed_in(ctx)?;
+            if me.user_id != key && me.role != crate::domain::access::Role::OfficeAdmin {
+                return Ok(None);
+            }
+            service::account::user(&st.db, key)
+                .await
+                .map(|u| u.map(|u| Node::User(crate::graphql::objects::User(u))))
+        }
+        // Feedback, with its sender's details: as `publicFeedback` shows it.
+        Kind::PublicFeedback => {
+            if !crate::graphql::access::UNIT_WORK.contains(&access::signed_in(ctx)?.role) {
+                return Ok(None);
+            }
+            service::feedback::visible(&st.db, scope, key)
+                .await
+                .map(|f| {
+                    f.map(|f| Node::PublicFeedback(crate::graphql::objects::PublicFeedback(f)))
+                })
+        }
+        Kind::ProgressReport => service::supervision::report(&st.db, scope, key)
+            .await
+            .map(|r| r.map(|r| Node::ProgressReport(ProgressReport(r)))),
+        Kind::Filing => service::filing::get(&st.db, scope, key)
+            .await
+            .map(|f| f.map(|f| Node::Filing(Filing(f)))),
+        Kind::ReturnRequest => service::workflow::return_request(&st.db, scope, key)
+            .await
+            .map(|r| r.map(|r| Node::ReturnRequest(ReturnRequest(r)))),
+        Kind::ExtensionRequest => service::workflow::extension_request(&st.db, scope, key)
+            .await
+            .map(|r| r.map(|r| Node::ExtensionRequest(ExtensionRequest(r)))),
+        // A notification is its recipient's alone.
+        Kind::Notification => {
+            let user_id = access::signed_in(ctx)?.user_id;
+            service::notification::find(&st.db, user_id, key)
+                .await
+                .map(|n| n.map(|n| Node::Notification(Notification(n))))
+        }
+        // An attachment is seen by whoever sees its record.
+        Kind::Attachment => service::attachment::visible(&st.db, scope, key)
+            .await
+            .map(|a| a.map(|a| Node::Attachment(crate::graphql::objects::Attachment(a)))),
+        _ => return loaded_node(ctx, kind, key).await,
+    };
+    found.map_err(|e| crate::graphql::error::for_query(ctx, e))
 }
 
 /// A node of a kind the request's DataLoader reads (within the caller's scope).

@@ -77,6 +77,19 @@ pub async fn list(
     .await
 }
 
+/// One feedback, if `scope` sees it (the same rule as [`list`]).
+pub async fn visible(
+    db: &Db,
+    scope: crate::domain::access::Scope,
+    id: i64,
+) -> ServiceResult<Option<public_feedback::Model>> {
+    public_feedback::Entity::find_by_id(id)
+        .filter(crate::service::scope::feedback(scope))
+        .one(db.conn())
+        .await
+        .during("reading a feedback")
+}
+
 /// What staff set on a feedback.
 #[derive(Debug, Clone)]
 pub struct MarkInput {
