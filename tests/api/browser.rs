@@ -144,7 +144,12 @@ async fn the_public_form_works_in_headless_chromium() {
         return;
     }
     let app = spawn_app_with(|s| s.serve_examples = true).await;
-    let reply = seed_reply(&app).await;
+    // The page shows the reply by its public ID (`PublishedReply`'s, not the staff's).
+    let reply = {
+        let staff = seed_reply(&app).await;
+        let (_, key) = banli::graphql::ids::decode(&staff).expect("a reply ID");
+        banli::graphql::ids::encode(banli::graphql::ids::Kind::PublishedReply, key).0
+    };
     // Another reply, so the list has something to search past.
     app.published_reply("0256").await;
 
@@ -168,4 +173,42 @@ async fn the_public_form_works_in_headless_chromium() {
         "no screenshot at {}\n{output}",
         screenshot.display()
     );
+}
+
+/// GraphiQL in production mode loads from the binary alone, runs its default document
+/// anonymously and shows the sign-in form.
+#[actix_web::test]
+async fn graphiql_signs_in_and_out_in_headless_chromium() {
+    if !banli::http::graphiql::available() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "GraphiQL is not embedded in this build: skipped"
+        );
+        return;
+    }
+    if let Some(why) = missing_tool() {
+        assert!(
+            !in_ci(),
+            "browser test cannot run in CI: {why} (.ci/run installs these)"
+        );
+        let _ = writeln!(std::io::stderr(), "browser test skipped: {why}");
+        return;
+    }
+    let app = spawn_app_with(|_| {}).await;
+    app.published_reply("0256").await;
+    let screenshot: PathBuf = workspace().join("target/browser/graphiql.png");
+    std::fs::create_dir_all(screenshot.parent().unwrap()).unwrap();
+    let args = vec![
+        "tests/browser/graphiql.mjs".to_owned(),
+        app.address.clone(),
+        crate::helpers::ADMIN.0.to_owned(),
+        crate::helpers::ADMIN.1.to_owned(),
+        screenshot.display().to_string(),
+    ];
+    let (outcome, output) = tokio::task::spawn_blocking(move || run_node(args))
+        .await
+        .unwrap();
+    if let Err(why) = outcome {
+        panic!("the GraphiQL browser test failed: {why}\n--- node's output ---\n{output}");
+    }
 }

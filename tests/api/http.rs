@@ -39,6 +39,17 @@ async fn graphiql_is_served_without_any_external_host() {
     }
     let (_, start) = app.get("/graphiql/start.js").await;
     assert!(!start.contains("http://") && !start.contains("https://"));
+    // It opens on a public read that runs before anyone signs in, and signs in with `login`.
+    assert!(start.contains("var DEFAULT_QUERY = \"# banli"), "{start}");
+    assert!(start.contains("login(input: $input) { token"), "{start}");
+    let anonymous = app
+        .as_public()
+        .data(banli::http::graphiql::DEFAULT_QUERY, json!({}))
+        .await;
+    assert!(
+        anonymous["publishedReplies"]["totalCount"].is_number(),
+        "{anonymous}"
+    );
     assert_eq!(app.get("/graphiql/../Cargo.toml").await.0, 404);
 }
 

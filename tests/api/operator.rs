@@ -100,33 +100,26 @@ async fn the_log_has_a_start_up_line_and_one_plain_line_per_request() {
     let url = format!("http://127.0.0.1:{port}");
     let client = awc::Client::default();
     crate::process::ReadyCheck::new(&url).wait(&client).await;
-    let response = client
-        .post(format!("{url}/graphql"))
-        .insert_header(("Authorization", "Bearer not-a-real-token-0123456789"))
-        .send_json(&json!({"query": "query Anyone { __typename }", "operationName": "Anyone"}))
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 401);
-    let refused_id = response
-        .headers()
-        .get("x-request-id")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let response = client
-        .post(format!("{url}/graphql"))
-        .send_json(&json!({"query": "query PublicCheck { __typename }"}))
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let id = response
-        .headers()
-        .get("x-request-id")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    // POSTs `body` (with `token`, if any); the answer's status and X-Request-Id.
+    let post = |body: serde_json::Value, token: Option<&'static str>| {
+        let mut request = client.post(format!("{url}/graphql"));
+        if let Some(token) = token {
+            request = request.insert_header(("Authorization", format!("Bearer {token}")));
+        }
+        async move {
+            let response = request.send_json(&body).await.unwrap();
+            let id = response.headers().get("x-request-id").unwrap();
+            (response.status().as_u16(), id.to_str().unwrap().to_owned())
+        }
+    };
+    let (status, refused_id) = post(
+        json!({"query": "query Anyone { __typename }", "operationName": "Anyone"}),
+        Some("not-a-real-token-0123456789"),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, id) = post(json!({"query": "query PublicCheck { __typename }"}), None).await;
+    assert_eq!(status, 200);
 
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

@@ -95,7 +95,11 @@ impl CoreQuery {
     async fn nodes(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(custom = "MaxItems::new(\"ids\", max_items::NODES)"))] ids: Vec<ID>,
+        #[graphql(
+            desc = "对象的 ID，至多 100 个 (the objects' global IDs, at most 100).",
+            validator(custom = "MaxItems::new(\"ids\", max_items::NODES)")
+        )]
+        ids: Vec<ID>,
     ) -> Result<Vec<Option<Node>>> {
         futures_util::future::try_join_all(ids.iter().map(|id| node_of(ctx, id))).await
     }
