@@ -84,10 +84,11 @@ pub async fn log_request(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let trusted = req
-        .app_data::<web::Data<Authenticator>>()
-        .map(|auth| auth.trusted_proxies.clone())
-        .unwrap_or_default();
+    // The shared settings (an `Arc`), not a copy of the proxy list per request.
+    let auth = req.app_data::<web::Data<Authenticator>>().cloned();
+    let trusted = auth
+        .as_ref()
+        .map_or(&[][..], |a| a.trusted_proxies.as_slice());
     let peer = req.peer_addr().map(|a| a.ip());
     let from_proxy = peer.is_some_and(|ip| trusted.iter().any(|net| net.contains(&ip)));
     let id = from_proxy
@@ -98,7 +99,7 @@ pub async fn log_request(
         .headers()
         .get_all("x-forwarded-for")
         .filter_map(|h| h.to_str().ok());
-    let client = client_ip::resolve(peer, forwarded_for, &trusted)
+    let client = client_ip::resolve(peer, forwarded_for, trusted)
         .map_or_else(|| "-".to_owned(), |ip| ip.to_string());
     let method = req.method().to_string();
     let path = req.path().to_owned();

@@ -49,6 +49,20 @@ fn missing_tool() -> Option<String> {
     None
 }
 
+/// Whether the browser tests can run here; if not, says why on stderr (past the test
+/// harness's capture, so the skip is seen), and fails in CI, which installs the tools.
+fn tools_ready() -> bool {
+    let Some(why) = missing_tool() else {
+        return true;
+    };
+    assert!(
+        !in_ci(),
+        "browser test cannot run in CI: {why} (.ci/run installs these)"
+    );
+    let _ = writeln!(std::io::stderr(), "browser test skipped: {why}");
+    false
+}
+
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
@@ -134,13 +148,7 @@ async fn seed_reply(app: &TestApp) -> String {
 
 #[actix_web::test]
 async fn the_public_form_works_in_headless_chromium() {
-    if let Some(why) = missing_tool() {
-        assert!(
-            !in_ci(),
-            "browser test cannot run in CI: {why} (.ci/run installs these)"
-        );
-        // Straight to stderr, past the test harness's capture, so the skip is seen.
-        let _ = writeln!(std::io::stderr(), "browser test skipped: {why}");
+    if !tools_ready() {
         return;
     }
     let app = spawn_app_with(|s| s.serve_examples = true).await;
@@ -178,7 +186,7 @@ async fn the_public_form_works_in_headless_chromium() {
 /// GraphiQL in production mode loads from the binary alone, runs its default document
 /// anonymously and shows the sign-in form.
 #[actix_web::test]
-async fn graphiql_signs_in_and_out_in_headless_chromium() {
+async fn graphiql_loads_offline_and_runs_its_default_document_in_headless_chromium() {
     if !banli::http::graphiql::available() {
         let _ = writeln!(
             std::io::stderr(),
@@ -186,12 +194,7 @@ async fn graphiql_signs_in_and_out_in_headless_chromium() {
         );
         return;
     }
-    if let Some(why) = missing_tool() {
-        assert!(
-            !in_ci(),
-            "browser test cannot run in CI: {why} (.ci/run installs these)"
-        );
-        let _ = writeln!(std::io::stderr(), "browser test skipped: {why}");
+    if !tools_ready() {
         return;
     }
     let app = spawn_app_with(|_| {}).await;
@@ -201,8 +204,6 @@ async fn graphiql_signs_in_and_out_in_headless_chromium() {
     let args = vec![
         "tests/browser/graphiql.mjs".to_owned(),
         app.address.clone(),
-        crate::helpers::ADMIN.0.to_owned(),
-        crate::helpers::ADMIN.1.to_owned(),
         screenshot.display().to_string(),
     ];
     let (outcome, output) = tokio::task::spawn_blocking(move || run_node(args))

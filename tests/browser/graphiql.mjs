@@ -1,6 +1,6 @@
 // Drives banli's embedded GraphiQL in Debian's headless Chromium.
 //
-//   node tests/browser/graphiql.mjs <base-url> <username> <password> <screenshot-path>
+//   node tests/browser/graphiql.mjs <base-url> <screenshot-path>
 //
 // Run by tests/api/browser.rs against a server in production mode: GraphiQL loads from the
 // binary alone, opens on a public query that runs as it is, and shows the sign-in form.
@@ -8,9 +8,9 @@
 
 import { chromium } from 'playwright-core';
 
-const [baseUrl, username, password, screenshotPath] = process.argv.slice(2);
-if (!baseUrl || !username || !password || !screenshotPath) {
-  console.error('usage: node graphiql.mjs <base-url> <username> <password> <screenshot-path>');
+const [baseUrl, screenshotPath] = process.argv.slice(2);
+if (!baseUrl || !screenshotPath) {
+  console.error('usage: node graphiql.mjs <base-url> <screenshot-path>');
   process.exit(2);
 }
 const TIMEOUT_MS = 20_000;
